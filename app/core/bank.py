@@ -1,0 +1,256 @@
+"""Answer-bank entries: the YAML file format, validation and detail rendering."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from app.core.errors import BankError
+
+STATUSES = ("draft", "approved", "retired")
+ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._&-]{0,79}$")
+MAX_TEXT = 32_767  # Excel's limit for one cell
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PROFILE_FILE = "profile.yaml"
+NON_ENTRY_FILES = frozenset({PROFILE_FILE, "thesaurus.yaml"})
+_FIELDS = frozenset(
+    {
+        "id",
+        "question",
+        "alternates",
+        "answer",
+        "detail",
+        "tags",
+        "refs",
+        "owner",
+        "status",
+        "reviewed",
+        "review_every_days",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One approved (or draft, or retired) governance statement."""
+
+    id: str
+    question: str
+    answer: str
+    alternates: tuple[str, ...] = ()
+    detail: str = ""
+    tags: tuple[str, ...] = ()
+    refs: Mapping[str, str] = field(default_factory=dict)
+    owner: str | None = None
+    status: str = "draft"
+    reviewed: date | None = None
+    review_every_days: int | None = None
+    version: int = 1
+
+    def is_stale(self, *, today: date, default_review_days: int | None = None) -> bool:
+        """Tell whether the entry is past its review date."""
+        every = self.review_every_days or default_review_days
+        if every is None or self.reviewed is None:
+            return False
+        return self.reviewed + timedelta(days=every) < today
+
+    def review_due(self, *, default_review_days: int | None = None) -> date | None:
+        """Return the date by which the entry must be re-reviewed, if it has one."""
+        every = self.review_every_days or default_review_days
+        if every is None or self.reviewed is None:
+            return None
+        return self.reviewed + timedelta(days=every)
+
+    def can_autofill(self, *, today: date, default_review_days: int | None = None) -> bool:
+        """Tell whether the entry may fill an answer without a person choosing it."""
+        return self.status == "approved" and not self.is_stale(
+            today=today, default_review_days=default_review_days
+        )
+
+    def with_changes(self, **changes: Any) -> Entry:
+        """Return a copy of the entry with some fields replaced."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Bank:
+    """The entries and the profile variables their details render with."""
+
+    entries: tuple[Entry, ...]
+    profile: Mapping[str, Any] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, Entry]:
+        """Index the entries by id."""
+        return {entry.id: entry for entry in self.entries}
+
+
+_sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def check_text(value: str, *, where: str) -> str:
+    """Refuse text that cannot go into a spreadsheet cell: control characters or over 32,767."""
+    if _CONTROL_CHARS.search(value):
+        raise BankError(f"{where}: contains control characters")
+    if len(value) > MAX_TEXT:
+        raise BankError(f"{where}: longer than {MAX_TEXT} characters")
+    return value
+
+
+def render_detail(entry: Entry, profile: Mapping[str, Any]) -> str:
+    """Render an entry's detail over the profile in a sandbox; unknown variables are errors."""
+    if not entry.detail:
+        return ""
+    try:
+        return _sandbox.from_string(entry.detail).render(**profile)
+    except UndefinedError as exc:
+        raise BankError(f"entry {entry.id}: detail uses an unknown variable ({exc.message})") from exc
+    except TemplateError as exc:
+        raise BankError(f"entry {entry.id}: detail is not a valid template ({exc})") from exc
+
+
+def _text(raw: Mapping[str, Any], name: str, where: str, *, required: bool = False) -> str:
+    value = raw.get(name)
+    if value is None:
+        if required:
+            raise BankError(f"{where}: field '{name}' is required")
+        return ""
+    if isinstance(value, bool) and name == "answer":
+        # YAML reads a bare Yes/No as a boolean; keep the word the curator meant.
+        value = "Yes" if value else "No"
+    if not isinstance(value, str | int | float):
+        raise BankError(f"{where}: field '{name}' must be text")
+    text = str(value).strip()
+    if required and not text:
+        raise BankError(f"{where}: field '{name}' is empty")
+    return check_text(text, where=f"{where}: field '{name}'")
+
+
+def _strings(raw: Mapping[str, Any], name: str, where: str) -> tuple[str, ...]:
+    value = raw.get(name)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise BankError(f"{where}: field '{name}' must be a list of text")
+    return tuple(check_text(str(v).strip(), where=f"{where}: field '{name}'") for v in value if str(v).strip())
+
+
+def parse_entry(raw: Any, *, where: str) -> Entry:
+    """Build an entry from one parsed YAML mapping, naming `where` in every error."""
+    if not isinstance(raw, Mapping):
+        raise BankError(f"{where}: each entry must be a mapping of fields")
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, str) or not ENTRY_ID_PATTERN.match(entry_id):
+        raise BankError(
+            f"{where}: field 'id' must be letters, digits, '.', '_', '&' or '-' (got {entry_id!r})"
+        )
+    where = f"{where} (entry {entry_id})"
+    unknown = sorted(set(raw) - _FIELDS)
+    if unknown:
+        raise BankError(f"{where}: unknown field '{unknown[0]}'")
+    status = raw.get("status", "draft")
+    if status not in STATUSES:
+        raise BankError(f"{where}: field 'status' must be one of {', '.join(STATUSES)}")
+    refs = raw.get("refs") or {}
+    if not isinstance(refs, Mapping):
+        raise BankError(f"{where}: field 'refs' must be a mapping such as {{caiq: IAM-14.1}}")
+    reviewed = raw.get("reviewed")
+    if reviewed is not None and not isinstance(reviewed, date):
+        try:
+            reviewed = date.fromisoformat(str(reviewed))
+        except ValueError as exc:
+            raise BankError(f"{where}: field 'reviewed' must be a date (YYYY-MM-DD)") from exc
+    every = raw.get("review_every_days")
+    if every is not None and (not isinstance(every, int) or isinstance(every, bool) or every <= 0):
+        raise BankError(f"{where}: field 'review_every_days' must be a positive whole number")
+    owner = raw.get("owner")
+    return Entry(
+        id=entry_id,
+        question=_text(raw, "question", where, required=True),
+        answer=_text(raw, "answer", where, required=True),
+        alternates=_strings(raw, "alternates", where),
+        detail=_text(raw, "detail", where),
+        tags=_strings(raw, "tags", where),
+        refs={str(k): str(v) for k, v in refs.items()},
+        owner=str(owner) if owner is not None else None,
+        status=status,
+        reviewed=reviewed,
+        review_every_days=every,
+    )
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BankError(f"{path.name}: not UTF-8 text") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise BankError(f"{path.name}: not valid YAML{line}") from exc
+
+
+def load_profile(directory: Path) -> dict[str, Any]:
+    """Read `profile.yaml` from a bank directory (empty when there is none)."""
+    path = directory / PROFILE_FILE
+    if not path.exists():
+        return {}
+    raw = _load_yaml(path)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise BankError(f"{PROFILE_FILE}: must be a mapping of variable names to values")
+    return {str(k): v for k, v in raw.items()}
+
+
+def entry_files(directory: Path) -> list[Path]:
+    """List the YAML files of a bank directory that hold entries, in a stable order."""
+    return sorted(
+        p for p in directory.rglob("*.yaml") if p.is_file() and p.name not in NON_ENTRY_FILES
+    )
+
+
+def parse_entries(raw: Any, *, source: str) -> list[Entry]:
+    """Parse the list of entries held by one bank file."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BankError(f"{source}: must hold a list of entries")
+    return [parse_entry(item, where=f"{source}, item {i + 1}") for i, item in enumerate(raw)]
+
+
+def validate(entries: Iterable[tuple[str, Entry]], profile: Mapping[str, Any]) -> None:
+    """Check ids are unique and every detail renders over the profile."""
+    seen: dict[str, str] = {}
+    for source, entry in entries:
+        if entry.id in seen:
+            raise BankError(
+                f"{source} (entry {entry.id}): duplicate id, already defined in {seen[entry.id]}"
+            )
+        seen[entry.id] = source
+        try:
+            render_detail(entry, profile)
+        except BankError as exc:
+            raise BankError(f"{source}: {exc}") from exc
+
+
+def load_bank(directory: Path) -> Bank:
+    """Load and validate every entry file and the profile of a bank directory."""
+    if not directory.is_dir():
+        raise BankError(f"{directory}: not a directory")
+    profile = load_profile(directory)
+    sourced: list[tuple[str, Entry]] = []
+    for path in entry_files(directory):
+        source = str(path.relative_to(directory))
+        sourced.extend((source, e) for e in parse_entries(_load_yaml(path), source=source))
+    validate(sourced, profile)
+    return Bank(entries=tuple(e for _, e in sourced), profile=profile)
