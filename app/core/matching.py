@@ -1,0 +1,615 @@
+"""Match an incoming question to the bank: retrieve candidates from a sparse index, score, band."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import scipy.sparse as sp
+from rapidfuzz import fuzz
+
+from app.core.bank import Entry
+from app.core.guards import Facets, Guards
+from app.core.normalise import (
+    NormalisedText,
+    Normaliser,
+    Thesaurus,
+    load_thesaurus,
+    shipped_thesaurus,
+)
+
+__all__ = [
+    "BANDS",
+    "DEFAULT_AUTO",
+    "DEFAULT_SUGGEST",
+    "Explanation",
+    "Match",
+    "Matcher",
+    "Thesaurus",
+    "Thresholds",
+    "band_for",
+    "load_thesaurus",
+]
+
+BANDS = ("auto", "suggest", "none")
+# Calibrated on bench/: the lowest auto threshold holding >= 99% precision on the paraphrase
+# and cross-framework benchmarks (see bench/README.md for the figures).
+DEFAULT_AUTO = 0.80
+DEFAULT_SUGGEST = 0.45
+
+# Share of each signal in the score. Word TF-IDF carries meaning, character n-grams absorb
+# typos and word-form noise, the edit ratio rewards the same wording in the same order.
+WORD_WEIGHT = 0.5
+CHAR_WEIGHT = 0.2
+FUZZ_WEIGHT = 0.3
+RETRIEVE_WORD_SHARE = 0.6
+CANDIDATE_ROWS = 30
+# A matching control ID lifts a score, but only when the wording already agrees: versions
+# renumber IDs, so an ID never outweighs contradicting text.
+ID_BONUS = 0.15
+ID_TEXT_FLOOR = 0.55
+MAX_QUESTION_CHARS = 4_000
+CHAR_NGRAMS = (3, 4, 5)
+# Rows added since the last full build live in a small side matrix; past this size, rebuild.
+MAX_PENDING_ROWS = 512
+QUERY_BATCH = 256
+_ID_PART = re.compile(r"[A-Z]+|\d+")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score cut-offs: at or above `auto` fills without a person; at or above `suggest` proposes."""
+
+    auto: float = DEFAULT_AUTO
+    suggest: float = DEFAULT_SUGGEST
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.suggest <= self.auto <= 1.0:
+            raise ValueError("thresholds must satisfy 0 <= suggest <= auto <= 1")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a match scored as it did, in terms a reviewer can check."""
+
+    matched_terms: tuple[str, ...]
+    guard: str | None
+    runner_up: str | None
+    margin: float | None
+    id_match: bool
+    note: str | None
+
+    def text(self) -> str:
+        """Say in one sentence why the match was chosen and what held it back."""
+        parts: list[str] = []
+        if self.matched_terms:
+            shown = ", ".join(f"'{t}'" for t in self.matched_terms[:6])
+            more = " and more" if len(self.matched_terms) > 6 else ""
+            parts.append(f"matched on {shown}{more}")
+        else:
+            parts.append("no shared terms")
+        if self.id_match:
+            parts.append("the control ID matches")
+        if self.guard:
+            parts.append(f"held back because {self.guard}")
+        if self.note:
+            parts.append(f"cannot auto-fill because {self.note}")
+        if self.runner_up is not None and self.margin is not None:
+            if self.margin >= 0:
+                parts.append(f"runner-up {self.runner_up} is {self.margin:.2f} behind")
+            else:
+                parts.append(f"{self.runner_up} scores {-self.margin:.2f} higher")
+        sentence = "; ".join(parts)
+        return sentence[0].upper() + sentence[1:] + "."
+
+
+@dataclass(frozen=True)
+class Match:
+    """One bank entry proposed for a question, with its score, band and explanation."""
+
+    entry_id: str
+    score: float
+    band: str
+    explanation: Explanation
+
+
+def band_for(score: float, thresholds: Thresholds) -> str:
+    """Place a score in its band: auto, suggest or none."""
+    if score >= thresholds.auto:
+        return "auto"
+    if score >= thresholds.suggest:
+        return "suggest"
+    return "none"
+
+
+def normalise_control_id(value: str) -> str:
+    """Fold a control ID to a comparable form: 'iam-14.01' and 'IAM 14.1' become 'IAM-14-1'."""
+    return "-".join(str(int(p)) if p.isdigit() else p for p in _ID_PART.findall(value.upper()))
+
+
+def control_ids(refs: Mapping[str, str]) -> frozenset[str]:
+    """Collect the normalised control IDs an entry's refs name (a value may list several)."""
+    found: set[str] = set()
+    for value in refs.values():
+        for part in re.split(r"[,;\s]+(?=[A-Za-z])|[,;]", str(value)):
+            if part.strip():
+                found.add(normalise_control_id(part))
+    found.discard("")
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One indexed text of an entry: its question or one of its alternates."""
+
+    entry_id: str
+    text: NormalisedText
+    facets: Facets
+
+
+class _Vocabulary:
+    """Feature names to column numbers; queries borrow temporary columns for unseen features."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def column(self, feature: str, *, grow: bool, borrowed: dict[str, int]) -> int:
+        col = self.ids.get(feature)
+        if col is not None:
+            return col
+        if grow:
+            col = self.ids[feature] = len(self.ids)
+            return col
+        col = borrowed.get(feature)
+        if col is None:
+            col = borrowed[feature] = len(self.ids) + len(borrowed)
+        return col
+
+
+def _word_features(text: NormalisedText) -> list[str]:
+    terms = text.terms
+    return list(terms) + [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
+
+
+def _char_grams(term: str) -> list[str]:
+    padded = f" {term} "
+    return [padded[i : i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1)]
+
+
+class _Space:
+    """One TF-IDF feature space (word or character) with idf frozen at the last full build."""
+
+    def __init__(self, features: type[_WordFeatures] | type[_CharFeatures]) -> None:
+        self.features = features()
+        self.vocab = _Vocabulary()
+        self.idf = np.zeros(0)
+        self.unseen_idf = 1.0
+
+    def counts(
+        self, texts: Sequence[NormalisedText], *, grow: bool
+    ) -> tuple[sp.csr_matrix, dict[str, int]]:
+        """Count features per text; without `grow`, unseen features borrow columns."""
+        borrowed: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        for text in texts:
+            for feature in self.features.of(text):
+                indices.append(self.vocab.column(feature, grow=grow, borrowed=borrowed))
+            indptr.append(len(indices))
+        width = len(self.vocab.ids) + len(borrowed)
+        matrix = sp.csr_matrix(
+            (np.ones(len(indices)), np.array(indices, dtype=np.int64), np.array(indptr)),
+            shape=(len(texts), width),
+        )
+        matrix.sum_duplicates()
+        return matrix, borrowed
+
+    def fit_idf(self, counts: sp.csr_matrix) -> None:
+        """Freeze inverse document frequencies from a full set of rows."""
+        rows = max(counts.shape[0], 1)
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+        self.idf = np.log((rows + 1) / (df + 1)) + 1.0
+        self.unseen_idf = math.log((rows + 1) / 2) + 1.0
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Turn counts into L2-normalised sublinear TF-IDF; unseen columns count in the norm."""
+        width = counts.shape[1]
+        idf = self.idf
+        if width > idf.shape[0]:
+            idf = np.concatenate([idf, np.full(width - idf.shape[0], self.unseen_idf)])
+        weighted = counts.copy()
+        weighted.data = (1.0 + np.log(weighted.data)) * idf[weighted.indices]
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
+
+
+class _WordFeatures:
+    def of(self, text: NormalisedText) -> list[str]:
+        return _word_features(text)
+
+
+class _CharFeatures:
+    def __init__(self) -> None:
+        self._cache: dict[str, list[str]] = {}
+
+    def of(self, text: NormalisedText) -> list[str]:
+        out: list[str] = []
+        for term in text.terms:
+            grams = self._cache.get(term)
+            if grams is None:
+                grams = _char_grams(term)
+                if len(self._cache) < 200_000:
+                    self._cache[term] = grams
+            out.extend(grams)
+        return out
+
+
+def _fit_width(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    """Give a matrix `width` columns: pad with empty columns or drop borrowed ones."""
+    if matrix.shape[1] == width:
+        return matrix
+    if matrix.shape[1] < width:
+        return sp.csr_matrix(
+            (matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width)
+        )
+    return sp.csr_matrix(matrix[:, :width])
+
+
+@dataclass(frozen=True)
+class _Index:
+    """An immutable snapshot of the index; writers build a new one and swap it in."""
+
+    rows: tuple[_Row, ...]
+    words: sp.csr_matrix
+    chars: sp.csr_matrix
+    alive: np.ndarray
+    entries: Mapping[str, Entry]
+    entry_rows: Mapping[str, tuple[int, ...]]
+    by_control_id: Mapping[str, frozenset[str]]
+
+
+@dataclass
+class _Candidate:
+    entry_id: str
+    row: int
+    text_score: float
+
+
+class Matcher:
+    """Find the bank entries that answer a question, with a calibrated score and a reason."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        *,
+        thresholds: Thresholds | None = None,
+        thesaurus: Thesaurus | None = None,
+        today: date | None = None,
+        default_review_days: int | None = None,
+    ) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self.thesaurus = thesaurus if thesaurus is not None else shipped_thesaurus()
+        self.today = today
+        self.default_review_days = default_review_days
+        self._normaliser = Normaliser(self.thesaurus)
+        self._guards = Guards(self.thesaurus.guards)
+        self._write_lock = threading.Lock()
+        self._word_space = _Space(_WordFeatures)
+        self._char_space = _Space(_CharFeatures)
+        self._built_rows = 0
+        self._index = self._build([e for e in entries if e.status != "retired"])
+
+    def _rows_of(self, entry: Entry) -> list[_Row]:
+        texts = [entry.question, *entry.alternates]
+        tags = " ".join(entry.tags)
+        rows: list[_Row] = []
+        for position, text in enumerate(dict.fromkeys(texts)):
+            norm = self._normaliser.normalise(text)
+            if position == 0 and tags:
+                # Tags sharpen retrieval of the main question without turning alternates noisy.
+                extra = self._normaliser.normalise(tags).terms
+                norm = NormalisedText(
+                    stems=norm.stems, terms=norm.terms + extra, key=norm.key, surface=norm.surface
+                )
+            rows.append(_Row(entry_id=entry.id, text=norm, facets=self._guards.read(norm.stems)))
+        return rows
+
+    def _build(self, entries: Sequence[Entry]) -> _Index:
+        """Index every entry from scratch and freeze the idf."""
+        unique: dict[str, Entry] = {}
+        for entry in entries:
+            unique[entry.id] = entry
+        rows: list[_Row] = []
+        for entry in unique.values():
+            rows.extend(self._rows_of(entry))
+        texts = [r.text for r in rows]
+        self._word_space = _Space(_WordFeatures)
+        self._char_space = _Space(_CharFeatures)
+        word_counts, _ = self._word_space.counts(texts, grow=True)
+        char_counts, _ = self._char_space.counts(texts, grow=True)
+        self._word_space.fit_idf(word_counts)
+        self._char_space.fit_idf(char_counts)
+        self._built_rows = len(rows)
+        return self._snapshot(
+            rows=tuple(rows),
+            words=self._word_space.weigh(word_counts),
+            chars=self._char_space.weigh(char_counts),
+            alive=np.ones(len(rows), dtype=bool),
+            entries=unique,
+        )
+
+    @staticmethod
+    def _snapshot(
+        *,
+        rows: tuple[_Row, ...],
+        words: sp.csr_matrix,
+        chars: sp.csr_matrix,
+        alive: np.ndarray,
+        entries: Mapping[str, Entry],
+    ) -> _Index:
+        entry_rows: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            if alive[i]:
+                entry_rows.setdefault(row.entry_id, []).append(i)
+        by_id: dict[str, set[str]] = {}
+        for entry in entries.values():
+            for cid in control_ids(entry.refs):
+                by_id.setdefault(cid, set()).add(entry.id)
+        return _Index(
+            rows=rows,
+            words=words,
+            chars=chars,
+            alive=alive,
+            entries=dict(entries),
+            entry_rows={k: tuple(v) for k, v in entry_rows.items()},
+            by_control_id={k: frozenset(v) for k, v in by_id.items()},
+        )
+
+    def upsert(self, entry: Entry) -> None:
+        """Add or replace one entry in the index without rebuilding it."""
+        with self._write_lock:
+            index = self._index
+            entries = dict(index.entries)
+            alive = index.alive.copy()
+            for i in index.entry_rows.get(entry.id, ()):
+                alive[i] = False
+            entries.pop(entry.id, None)
+            if entry.status == "retired":
+                self._index = self._snapshot(
+                    rows=index.rows,
+                    words=index.words,
+                    chars=index.chars,
+                    alive=alive,
+                    entries=entries,
+                )
+                return
+            entries[entry.id] = entry
+            new_rows = self._rows_of(entry)
+            texts = [r.text for r in new_rows]
+            word_counts, _ = self._word_space.counts(texts, grow=True)
+            char_counts, _ = self._char_space.counts(texts, grow=True)
+            words_width = len(self._word_space.vocab.ids)
+            chars_width = len(self._char_space.vocab.ids)
+            rows = index.rows + tuple(new_rows)
+            pending = len(rows) - self._built_rows
+            dead = int((~alive).sum())
+            if pending > MAX_PENDING_ROWS or dead > max(MAX_PENDING_ROWS, len(rows) // 4):
+                self._index = self._build(list(entries.values()))
+                return
+            self._index = self._snapshot(
+                rows=rows,
+                words=sp.csr_matrix(
+                    sp.vstack(
+                        [
+                            _fit_width(index.words, words_width),
+                            _fit_width(self._word_space.weigh(word_counts), words_width),
+                        ]
+                    )
+                ),
+                chars=sp.csr_matrix(
+                    sp.vstack(
+                        [
+                            _fit_width(index.chars, chars_width),
+                            _fit_width(self._char_space.weigh(char_counts), chars_width),
+                        ]
+                    )
+                ),
+                alive=np.concatenate([alive, np.ones(len(new_rows), dtype=bool)]),
+                entries=entries,
+            )
+
+    def remove(self, entry_id: str) -> None:
+        """Drop one entry from the index (unknown ids are ignored)."""
+        with self._write_lock:
+            index = self._index
+            if entry_id not in index.entries:
+                return
+            alive = index.alive.copy()
+            for i in index.entry_rows.get(entry_id, ()):
+                alive[i] = False
+            entries = {k: v for k, v in index.entries.items() if k != entry_id}
+            self._index = self._snapshot(
+                rows=index.rows, words=index.words, chars=index.chars, alive=alive, entries=entries
+            )
+
+    def match(self, question: str, *, top: int = 3, control_id: str | None = None) -> list[Match]:
+        """Return the best entries for a question, best first ([] only for an empty question)."""
+        return self.match_many([(question, control_id)], top=top)[0]
+
+    def match_many(
+        self, queries: Sequence[tuple[str, str | None]], *, top: int = 3
+    ) -> list[list[Match]]:
+        """Match many questions at once; each item is (question, control ID or None)."""
+        index = self._index
+        results: list[list[Match]] = [[] for _ in queries]
+        live = [i for i, (q, _) in enumerate(queries) if q and q.strip()]
+        if not index.entries or top < 1:
+            return results
+        for start in range(0, len(live), QUERY_BATCH):
+            chunk = live[start : start + QUERY_BATCH]
+            texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
+            word_scores = self._similarities(self._word_space, index.words, texts)
+            char_scores = self._similarities(self._char_space, index.chars, texts)
+            dead = ~index.alive
+            for k, i in enumerate(chunk):
+                results[i] = self._rank(
+                    index,
+                    texts[k],
+                    word_scores[k],
+                    char_scores[k],
+                    dead,
+                    control_id=queries[i][1],
+                    top=top,
+                    question=queries[i][0],
+                )
+        return results
+
+    @staticmethod
+    def _similarities(
+        space: _Space, matrix: sp.csr_matrix, texts: Sequence[NormalisedText]
+    ) -> np.ndarray:
+        counts, _ = space.counts(texts, grow=False)
+        query = _fit_width(space.weigh(counts), matrix.shape[1])
+        return np.asarray((query @ matrix.T).toarray())
+
+    def _rank(
+        self,
+        index: _Index,
+        text: NormalisedText,
+        word_scores: np.ndarray,
+        char_scores: np.ndarray,
+        dead: np.ndarray,
+        *,
+        control_id: str | None,
+        top: int,
+        question: str,
+    ) -> list[Match]:
+        retrieval = RETRIEVE_WORD_SHARE * word_scores + (1 - RETRIEVE_WORD_SHARE) * char_scores
+        retrieval[dead] = -1.0
+        n = retrieval.shape[0]
+        want = min(n, CANDIDATE_ROWS)
+        rows = np.argpartition(-retrieval, want - 1)[:want] if want < n else np.arange(n)
+        candidate_rows = {int(r) for r in rows if retrieval[r] > 0}
+        wanted_id = normalise_control_id(control_id) if control_id and control_id.strip() else ""
+        id_entries = index.by_control_id.get(wanted_id, frozenset()) if wanted_id else frozenset()
+        for entry_id in id_entries:
+            candidate_rows.update(index.entry_rows.get(entry_id, ()))
+        if len({index.rows[r].entry_id for r in candidate_rows}) < top:
+            for entry_rows in index.entry_rows.values():
+                candidate_rows.update(entry_rows)
+                if len({index.rows[r].entry_id for r in candidate_rows}) >= top:
+                    break
+        best: dict[str, _Candidate] = {}
+        for r in candidate_rows:
+            row = index.rows[r]
+            score = self._text_score(text, row.text, float(word_scores[r]), float(char_scores[r]))
+            current = best.get(row.entry_id)
+            if current is None or score > current.text_score:
+                best[row.entry_id] = _Candidate(row.entry_id, r, score)
+        scored: list[tuple[float, _Candidate, bool]] = []
+        for cand in best.values():
+            id_match = cand.entry_id in id_entries
+            score = cand.text_score
+            if id_match and score >= ID_TEXT_FLOOR:
+                score = min(1.0, score + ID_BONUS)
+            scored.append((score, cand, id_match))
+        scored.sort(key=lambda s: (-s[0], s[1].entry_id))
+        question_facets = self._guards.read(text.stems)
+        matches: list[Match] = []
+        for position, (score, cand, id_match) in enumerate(scored[:top]):
+            runner_up: str | None = None
+            margin: float | None = None
+            if len(scored) > 1:
+                other = scored[1] if position == 0 else scored[0]
+                runner_up = other[1].entry_id
+                margin = round(score - other[0], 4)
+            matches.append(
+                self._describe(
+                    index,
+                    text,
+                    cand,
+                    score,
+                    id_match=id_match,
+                    id_given=bool(wanted_id),
+                    question_facets=question_facets,
+                    runner_up=runner_up,
+                    margin=margin,
+                )
+            )
+        return matches
+
+    @staticmethod
+    def _text_score(
+        question: NormalisedText, row: NormalisedText, word: float, char: float
+    ) -> float:
+        if question.key and question.key == row.key:
+            return 1.0
+        edit = fuzz.ratio(question.key, row.key) / 100.0 if question.key and row.key else 0.0
+        score = WORD_WEIGHT * word + CHAR_WEIGHT * char + FUZZ_WEIGHT * edit
+        # Anything short of the same normalised wording stays below a perfect score.
+        return float(min(max(score, 0.0), 0.999))
+
+    def _describe(
+        self,
+        index: _Index,
+        text: NormalisedText,
+        cand: _Candidate,
+        score: float,
+        *,
+        id_match: bool,
+        id_given: bool,
+        question_facets: Facets,
+        runner_up: str | None,
+        margin: float | None,
+    ) -> Match:
+        row = index.rows[cand.row]
+        entry = index.entries[cand.entry_id]
+        guard = self._guards.conflict(question_facets, row.facets)
+        if guard is None and id_given and id_match and cand.text_score < ID_TEXT_FLOOR:
+            guard = "the control ID matches but the wording differs"
+        note = self._why_not_autofill(entry)
+        band = band_for(score, self.thresholds)
+        if band == "auto" and (guard or note):
+            band = "suggest"
+        return Match(
+            entry_id=cand.entry_id,
+            score=round(score, 4),
+            band=band,
+            explanation=Explanation(
+                matched_terms=_shared_terms(text, row.text),
+                guard=guard,
+                runner_up=runner_up,
+                margin=margin,
+                id_match=id_match,
+                note=note,
+            ),
+        )
+
+    def _why_not_autofill(self, entry: Entry) -> str | None:
+        today = self.today or date.today()
+        if entry.status == "draft":
+            return "entry is a draft"
+        if entry.status != "approved":
+            return f"entry is {entry.status}"
+        if entry.is_stale(today=today, default_review_days=self.default_review_days):
+            return "entry is stale (past its review date)"
+        return None
+
+
+def _shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ...]:
+    """List the question's terms the entry shares, in the question's own words where possible."""
+    shared = set(question.terms) & set(row.terms)
+    surface = dict(zip(question.stems, question.surface, strict=True))
+    out: list[str] = []
+    for term in question.terms:
+        if term in shared:
+            shown = term.replace("_", " ") if "_" in term else surface.get(term, term)
+            if shown not in out:
+                out.append(shown)
+    return tuple(out)

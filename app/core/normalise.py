@@ -1,0 +1,309 @@
+"""Domain normalisation: tokens, light stemming, a curated thesaurus and its YAML file."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from app.core.errors import BankError
+
+SHIPPED_THESAURUS = Path(__file__).resolve().parents[2] / "answer_bank" / "thesaurus.yaml"
+GUARD_MODES = ("equal", "overlap")
+NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "cannot"})
+
+_WORD = re.compile(r"[a-z0-9]+")
+_CONTRACTION = re.compile(r"n['’]t\b")
+# Longest suffixes first; each maps to its replacement. Kept small on purpose: the thesaurus
+# carries the irregular cases (retention -> retain) so the stemmer never has to guess.
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("isations", "iz"),
+    ("izations", "iz"),
+    ("isation", "iz"),
+    ("ization", "iz"),
+    ("ational", "at"),
+    ("ations", "at"),
+    ("ation", "at"),
+    ("ements", ""),
+    ("ement", ""),
+    ("ments", ""),
+    ("ment", ""),
+    ("ings", ""),
+    ("ions", ""),
+    ("ies", "y"),
+    ("ing", ""),
+    ("ion", ""),
+    ("ize", "iz"),
+    ("ise", "iz"),
+    ("ised", "iz"),
+    ("ized", "iz"),
+    ("sses", "ss"),
+    ("ly", ""),
+    ("ed", ""),
+    ("es", "e"),
+    ("s", ""),
+)
+_KEEP_S = ("ss", "us", "is", "ys")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Reduce an English word to a crude stem so plural and tense variants meet."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, replacement in _SUFFIXES:
+        if not word.endswith(suffix):
+            continue
+        if suffix == "s" and word.endswith(_KEEP_S):
+            return word
+        base = word[: -len(suffix)] + replacement
+        if len(base) < 3:
+            return word
+        word = base
+        break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    # "logging" -> "logg" -> "log"; "planned" -> "plann" -> "plan".
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Split text into lower-case word tokens, spelling out '&' and "n't"."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _CONTRACTION.sub(" not", text.replace("&", " and "))
+    return _WORD.findall(text)
+
+
+@dataclass(frozen=True)
+class GuardFacet:
+    """A dimension of meaning (data state, frequency…) whose values must agree to auto-fill."""
+
+    name: str
+    values: Mapping[str, tuple[str, ...]]
+    mode: str = "equal"
+    when: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thesaurus:
+    """Curated synonyms (first term canonical), boilerplate phrases, stopwords and guard facets."""
+
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    boilerplate: tuple[str, ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    guards: tuple[GuardFacet, ...] = ()
+
+
+EMPTY_THESAURUS = Thesaurus()
+
+
+def stem_phrase(phrase: str) -> tuple[str, ...]:
+    """Turn a phrase into the stemmed token tuple it matches."""
+    return tuple(stem(w) for w in words(phrase))
+
+
+class PhraseTable:
+    """Greedy longest-match lookup of stemmed phrases in a token sequence."""
+
+    def __init__(self, phrases: Mapping[tuple[str, ...], str]) -> None:
+        self._phrases = {k: v for k, v in phrases.items() if k}
+        self._longest = max((len(k) for k in self._phrases), default=0)
+        self._firsts = frozenset(k[0] for k in self._phrases)
+        self._labels = frozenset(v for v in self._phrases.values() if v)
+
+    def replace(self, tokens: Sequence[str]) -> list[str]:
+        """Replace each phrase by its label; a label of '' drops the phrase."""
+        if not self._phrases:
+            return list(tokens)
+        out: list[str] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            if tokens[i] in self._firsts:
+                for size in range(min(self._longest, n - i), 0, -1):
+                    label = self._phrases.get(tuple(tokens[i : i + size]))
+                    if label is not None:
+                        if label:
+                            out.append(label)
+                        i += size
+                        break
+                else:
+                    out.append(tokens[i])
+                    i += 1
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def find(self, tokens: Sequence[str]) -> set[str]:
+        """Return the labels of every phrase present in the tokens."""
+        return {t for t in self.replace(tokens) if t in self._labels}
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """A text as the matcher sees it: stemmed tokens and canonical terms, boilerplate gone."""
+
+    stems: tuple[str, ...]  # every stemmed token, stopwords kept (the guards read these)
+    terms: tuple[str, ...]  # canonical content terms used for matching
+    key: str = ""  # the terms joined, for exact and fuzzy comparison
+    surface: tuple[str, ...] = ()  # the words as written, aligned with `stems`
+
+
+class Normaliser:
+    """Apply a thesaurus to text: stem, fold synonyms to canonical terms, drop boilerplate."""
+
+    def __init__(self, thesaurus: Thesaurus) -> None:
+        self.thesaurus = thesaurus
+        phrases: dict[tuple[str, ...], str] = {}
+        for phrase in thesaurus.boilerplate:
+            phrases[stem_phrase(phrase)] = ""
+        for group in thesaurus.synonyms:
+            canonical = "_".join(words(group[0]))
+            for term in group:
+                phrases.setdefault(stem_phrase(term), canonical)
+        self._table = PhraseTable(phrases)
+        self._stopwords = frozenset(stem(w) for w in thesaurus.stopwords) - NEGATIONS
+        self._cache: dict[str, NormalisedText] = {}
+
+    def normalise(self, text: str) -> NormalisedText:
+        """Normalise one text (cached: bank texts and repeated questions come back often)."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        surface = tuple(words(text))
+        stems = tuple(stem(w) for w in surface)
+        terms = tuple(t for t in self._table.replace(stems) if t not in self._stopwords)
+        result = NormalisedText(stems=stems, terms=terms, key=" ".join(terms), surface=surface)
+        if len(self._cache) < 100_000:
+            self._cache[text] = result
+        return result
+
+
+def _where(path: Path, node: yaml.Node) -> str:
+    return f"{path.name}, line {node.start_mark.line + 1}"
+
+
+def _scalar_list(path: Path, node: yaml.Node, what: str) -> tuple[str, ...]:
+    if isinstance(node, yaml.ScalarNode):
+        return (str(node.value).strip(),)
+    if not isinstance(node, yaml.SequenceNode):
+        raise BankError(f"{_where(path, node)}: {what} must be a list of text")
+    out: list[str] = []
+    for item in node.value:
+        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            raise BankError(f"{_where(path, item)}: {what} must hold non-empty text")
+        if not words(str(item.value)):
+            raise BankError(f"{_where(path, item)}: {what} entry has no words")
+        out.append(str(item.value).strip())
+    return tuple(out)
+
+
+def _mapping(path: Path, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise BankError(f"{_where(path, node)}: {what} must be a mapping")
+    pairs: list[tuple[str, yaml.Node]] = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            raise BankError(f"{_where(path, key)}: {what} keys must be text")
+        pairs.append((str(key.value), value))
+    return pairs
+
+
+def _guard(path: Path, node: yaml.Node) -> GuardFacet:
+    fields = dict(_mapping(path, node, "each guard"))
+    unknown = sorted(set(fields) - {"name", "mode", "when", "values"})
+    if unknown:
+        raise BankError(f"{_where(path, node)}: unknown guard field '{unknown[0]}'")
+    name_node = fields.get("name")
+    if not isinstance(name_node, yaml.ScalarNode) or not str(name_node.value).strip():
+        raise BankError(f"{_where(path, node)}: each guard needs a 'name'")
+    mode = "equal"
+    if "mode" in fields:
+        mode = str(getattr(fields["mode"], "value", ""))
+        if mode not in GUARD_MODES:
+            allowed = ", ".join(GUARD_MODES)
+            raise BankError(
+                f"{_where(path, fields['mode'])}: guard 'mode' must be one of {allowed}"
+            )
+    when = _scalar_list(path, fields["when"], "guard 'when'") if "when" in fields else ()
+    if "values" not in fields:
+        raise BankError(f"{_where(path, node)}: guard '{name_node.value}' needs 'values'")
+    values = {
+        label: _scalar_list(path, phrases, f"guard value '{label}'")
+        for label, phrases in _mapping(path, fields["values"], "guard 'values'")
+    }
+    if len(values) < 2:
+        raise BankError(f"{_where(path, fields['values'])}: a guard needs at least two values")
+    return GuardFacet(name=str(name_node.value).strip(), values=values, mode=mode, when=when)
+
+
+def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
+    """Parse thesaurus YAML text; errors name the file and line."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise BankError(f"{path.name}{line}: not valid YAML") from exc
+    if root is None:
+        return EMPTY_THESAURUS
+    sections = dict(_mapping(path, root, "the thesaurus"))
+    unknown = sorted(set(sections) - {"synonyms", "boilerplate", "stopwords", "guards"})
+    if unknown:
+        raise BankError(f"{_where(path, root)}: unknown section '{unknown[0]}'")
+    synonyms: list[tuple[str, ...]] = []
+    if "synonyms" in sections:
+        node = sections["synonyms"]
+        if not isinstance(node, yaml.SequenceNode):
+            raise BankError(f"{_where(path, node)}: 'synonyms' must be a list of groups")
+        for group in node.value:
+            terms = _scalar_list(path, group, "a synonym group")
+            if len(terms) < 2:
+                raise BankError(f"{_where(path, group)}: a synonym group needs two or more terms")
+            synonyms.append(terms)
+    boilerplate = (
+        _scalar_list(path, sections["boilerplate"], "'boilerplate'")
+        if "boilerplate" in sections
+        else ()
+    )
+    stopwords = (
+        _scalar_list(path, sections["stopwords"], "'stopwords'") if "stopwords" in sections else ()
+    )
+    guards: tuple[GuardFacet, ...] = ()
+    if "guards" in sections:
+        node = sections["guards"]
+        if not isinstance(node, yaml.SequenceNode):
+            raise BankError(f"{_where(path, node)}: 'guards' must be a list")
+        guards = tuple(_guard(path, g) for g in node.value)
+    return Thesaurus(
+        synonyms=tuple(synonyms),
+        boilerplate=boilerplate,
+        stopwords=frozenset(w.lower() for w in stopwords),
+        guards=guards,
+    )
+
+
+def load_thesaurus(path: Path) -> Thesaurus:
+    """Read a thesaurus YAML file; a malformed file raises BankError naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise BankError(f"{path.name}: no such thesaurus file") from exc
+    except UnicodeDecodeError as exc:
+        raise BankError(f"{path.name}: not UTF-8 text") from exc
+    return parse_thesaurus(text, path=path)
+
+
+@lru_cache(maxsize=1)
+def shipped_thesaurus() -> Thesaurus:
+    """Return the curated thesaurus shipped with the starter bank (empty if it is absent)."""
+    if not SHIPPED_THESAURUS.is_file():
+        return EMPTY_THESAURUS
+    return load_thesaurus(SHIPPED_THESAURUS)

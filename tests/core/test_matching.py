@@ -1,0 +1,222 @@
+"""The matcher: retrieval, scoring, bands, IDs, index updates and explanations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.core.bank import Entry
+from app.core.matching import (
+    BANDS,
+    DEFAULT_AUTO,
+    DEFAULT_SUGGEST,
+    Matcher,
+    Thresholds,
+    band_for,
+    normalise_control_id,
+)
+
+TODAY = date(2026, 6, 1)
+
+
+def approved(entry_id: str, question: str, **fields: object) -> Entry:
+    return Entry(id=entry_id, question=question, answer="Yes", status="approved", **fields)
+
+
+@pytest.fixture
+def bank() -> list[Entry]:
+    return [
+        approved("ENC-REST", "Is customer data encrypted at rest?"),
+        approved("ENC-TRANSIT", "Is customer data encrypted in transit?"),
+        approved(
+            "MFA-REMOTE",
+            "Do you require multi-factor authentication for remote access?",
+            refs={"caiq": "IAM-14.1"},
+        ),
+        approved("BCP-REVIEW", "Are business continuity policies reviewed annually?"),
+        approved("AUDIT-REVIEW", "Are audit and assurance policies reviewed annually?"),
+        approved("PEN-TEST", "Do you perform penetration tests of your production systems?"),
+        approved("BACKUP", "Are backups of customer data tested regularly?"),
+    ]
+
+
+def test_defaults_are_ordered_and_bands_are_the_three_named_ones() -> None:
+    assert 0 < DEFAULT_SUGGEST < DEFAULT_AUTO < 1
+    assert BANDS == ("auto", "suggest", "none")
+
+
+def test_band_for_places_scores_at_the_thresholds() -> None:
+    thresholds = Thresholds(auto=0.8, suggest=0.5)
+    assert band_for(0.8, thresholds) == "auto"
+    assert band_for(0.79, thresholds) == "suggest"
+    assert band_for(0.5, thresholds) == "suggest"
+    assert band_for(0.49, thresholds) == "none"
+
+
+def test_thresholds_out_of_order_are_refused() -> None:
+    with pytest.raises(ValueError):
+        Thresholds(auto=0.4, suggest=0.6)
+
+
+def test_the_same_question_matches_at_top_score_and_autofills(bank: list[Entry]) -> None:
+    best = Matcher(bank, today=TODAY).match("Is customer data encrypted at rest?")[0]
+    assert best.entry_id == "ENC-REST"
+    assert best.score == 1.0
+    assert best.band == "auto"
+
+
+def test_synonym_wording_finds_the_mfa_entry(bank: list[Entry]) -> None:
+    best = Matcher(bank, today=TODAY).match("Is 2FA enforced for remote access?")[0]
+    assert best.entry_id == "MFA-REMOTE"
+    assert "mfa" in best.explanation.matched_terms
+
+
+def test_empty_question_returns_nothing_and_other_questions_return_top_n(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    assert matcher.match("") == []
+    assert matcher.match("   ") == []
+    matches = matcher.match("Something entirely unrelated to the bank", top=3)
+    assert len(matches) == 3
+    assert all(0.0 <= m.score <= 1.0 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_unrelated_question_is_not_auto_filled(bank: list[Entry]) -> None:
+    best = Matcher(bank, today=TODAY).match("What is the airspeed velocity of a swallow?")[0]
+    assert best.band == "none"
+
+
+def test_draft_entry_is_at_most_suggested_with_a_note() -> None:
+    draft = Entry(id="D", question="Is customer data encrypted at rest?", answer="Yes")
+    best = Matcher([draft], today=TODAY).match("Is customer data encrypted at rest?")[0]
+    assert best.score == 1.0
+    assert best.band == "suggest"
+    assert best.explanation.note == "entry is a draft"
+
+
+def test_stale_entry_is_at_most_suggested_with_a_note() -> None:
+    stale = approved(
+        "S", "Is customer data encrypted at rest?", reviewed=date(2024, 1, 1), review_every_days=365
+    )
+    best = Matcher([stale], today=TODAY).match("Is customer data encrypted at rest?")[0]
+    assert best.band == "suggest"
+    assert "stale" in (best.explanation.note or "")
+
+
+def test_default_review_days_make_an_old_entry_stale() -> None:
+    old = approved("S", "Is customer data encrypted at rest?", reviewed=date(2024, 1, 1))
+    matcher = Matcher([old], today=TODAY, default_review_days=365)
+    assert matcher.match("Is customer data encrypted at rest?")[0].band == "suggest"
+
+
+def test_retired_entries_are_never_returned(bank: list[Entry]) -> None:
+    retired = Entry(
+        id="OLD", question="Is customer data encrypted at rest?", answer="Y", status="retired"
+    )
+    matcher = Matcher([*bank, retired], today=TODAY)
+    assert all(
+        m.entry_id != "OLD" for m in matcher.match("Is customer data encrypted at rest?", top=10)
+    )
+
+
+def test_upsert_of_a_confirmed_wording_then_matches_at_top_score(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    wording = "Do your engineers commission outside firms to attack the platform?"
+    assert matcher.match(wording)[0].score < 1.0
+    learned = bank[5].with_changes(alternates=(wording,))
+    matcher.upsert(learned)
+    best = matcher.match(wording)[0]
+    assert best.entry_id == "PEN-TEST"
+    assert best.score == 1.0
+    assert best.band == "auto"
+
+
+def test_upsert_adds_a_new_entry_and_replaces_an_old_text(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    matcher.upsert(approved("WIFI", "Is guest wireless segregated from the corporate network?"))
+    assert (
+        matcher.match("Is guest wireless segregated from the corporate network?")[0].entry_id
+        == "WIFI"
+    )
+    matcher.upsert(approved("WIFI", "Are printers patched monthly?"))
+    hits = matcher.match("Is guest wireless segregated from the corporate network?", top=10)
+    assert all(not (m.entry_id == "WIFI" and m.score == 1.0) for m in hits)
+    assert matcher.match("Are printers patched monthly?")[0].entry_id == "WIFI"
+
+
+def test_upsert_of_a_retired_entry_and_remove_drop_it_from_results(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    matcher.upsert(bank[0].with_changes(status="retired"))
+    matcher.remove("ENC-TRANSIT")
+    matcher.remove("NO-SUCH-ENTRY")
+    ids = {m.entry_id for m in matcher.match("Is customer data encrypted at rest?", top=10)}
+    assert "ENC-REST" not in ids
+    assert "ENC-TRANSIT" not in ids
+
+
+def test_many_upserts_keep_every_entry_findable() -> None:
+    matcher = Matcher([], today=TODAY)
+    for i in range(700):
+        matcher.upsert(approved(f"E{i}", f"Is control number {i} zebra{i} implemented?"))
+    assert matcher.match("Is control number 650 zebra650 implemented?")[0].entry_id == "E650"
+    assert matcher.match("Is control number 3 zebra3 implemented?")[0].entry_id == "E3"
+
+
+def test_empty_bank_returns_no_matches() -> None:
+    assert Matcher([], today=TODAY).match("Is data encrypted?") == []
+
+
+def test_control_id_match_lifts_a_close_wording_and_is_explained(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    question = "Is MFA required for all remote access by administrators?"
+    without = matcher.match(question)[0]
+    with_id = matcher.match(question, control_id="iam-14.1")[0]
+    assert with_id.entry_id == "MFA-REMOTE"
+    assert with_id.explanation.id_match
+    assert with_id.score > without.score
+
+
+def test_control_id_alone_does_not_autofill_contradicting_text(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    hits = matcher.match("Are visitors escorted in the data center?", control_id="IAM-14.1", top=10)
+    mfa = next(m for m in hits if m.entry_id == "MFA-REMOTE")
+    assert mfa.explanation.id_match
+    assert mfa.band != "auto"
+    assert mfa.explanation.guard is not None
+
+
+def test_control_ids_are_compared_in_a_normal_form() -> None:
+    assert normalise_control_id("iam-14.01") == normalise_control_id("IAM 14.1")
+    assert normalise_control_id("A&A-02.1") == normalise_control_id("a&a-2.1")
+    assert normalise_control_id("IAM-14.1") != normalise_control_id("IAM-14.2")
+
+
+def test_match_many_agrees_with_match(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    queries = [("Is data encrypted in transit?", None), ("", None), ("Pen tests?", None)]
+    many = matcher.match_many(queries)
+    assert many[1] == []
+    assert many[0] == matcher.match("Is data encrypted in transit?")
+    assert many[2] == matcher.match("Pen tests?")
+
+
+def test_explanation_names_the_runner_up_and_margin_in_one_sentence(bank: list[Entry]) -> None:
+    best = Matcher(bank, today=TODAY).match("Is customer data encrypted at rest?")[0]
+    assert best.explanation.runner_up == "ENC-TRANSIT"
+    assert best.explanation.margin is not None and best.explanation.margin > 0
+    sentence = best.explanation.text()
+    assert sentence.endswith(".")
+    assert "ENC-TRANSIT" in sentence
+    assert "'encrypted'" in sentence or "'encryption'" in sentence
+
+
+def test_custom_thresholds_change_the_band(bank: list[Entry]) -> None:
+    strict = Matcher(bank, today=TODAY, thresholds=Thresholds(auto=1.0, suggest=0.99))
+    assert strict.match("Is customer data encrypted in transit, really?")[0].band == "none"
+
+
+def test_an_overlong_question_is_matched_without_error(bank: list[Entry]) -> None:
+    question = "Is customer data encrypted at rest? " * 2000
+    best = Matcher(bank, today=TODAY).match(question)[0]
+    assert best.entry_id == "ENC-REST"
