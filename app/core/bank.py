@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -19,6 +20,7 @@ STATUSES = ("draft", "approved", "retired")
 ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._&-]{0,79}$")
 MAX_TEXT = 32_767  # Excel's limit for one cell
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CANONICAL_ANSWERS = {"yes": "Yes", "no": "No", "n/a": "N/A", "na": "N/A"}
 PROFILE_FILE = "profile.yaml"
 NON_ENTRY_FILES = frozenset({PROFILE_FILE, "thesaurus.yaml"})
 _FIELDS = frozenset(
@@ -128,6 +130,8 @@ def _text(raw: Mapping[str, Any], name: str, where: str, *, required: bool = Fal
     if not isinstance(value, str | int | float):
         raise BankError(f"{where}: field '{name}' must be text")
     text = str(value).strip()
+    if name == "answer":
+        text = CANONICAL_ANSWERS.get(text.lower(), text)
     if required and not text:
         raise BankError(f"{where}: field '{name}' is empty")
     return check_text(text, where=f"{where}: field '{name}'")
@@ -188,12 +192,13 @@ def parse_entry(raw: Any, *, where: str) -> Entry:
     )
 
 
-def _load_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML 1.2 file safely (PyYAML's 1.1 parser rejects `[Is it so?]` and turns yes into True)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise BankError(f"{path.name}: not UTF-8 text") from exc
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         raise BankError(f"{path.name}: not valid YAML{line}") from exc
@@ -204,7 +209,7 @@ def load_profile(directory: Path) -> dict[str, Any]:
     path = directory / PROFILE_FILE
     if not path.exists():
         return {}
-    raw = _load_yaml(path)
+    raw = read_yaml(path)
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -251,6 +256,6 @@ def load_bank(directory: Path) -> Bank:
     sourced: list[tuple[str, Entry]] = []
     for path in entry_files(directory):
         source = str(path.relative_to(directory))
-        sourced.extend((source, e) for e in parse_entries(_load_yaml(path), source=source))
+        sourced.extend((source, e) for e in parse_entries(read_yaml(path), source=source))
     validate(sourced, profile)
     return Bank(entries=tuple(e for _, e in sourced), profile=profile)
