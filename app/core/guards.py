@@ -7,6 +7,17 @@ from dataclasses import dataclass
 
 from app.core.normalise import NEGATIONS, GuardFacet, PhraseTable, stem_phrase
 
+# Phrases that contain a negation word but assert nothing negative.
+NOT_NEGATIONS = (
+    "no longer",
+    "no later than",
+    "no less than",
+    "no more than",
+    "not limited to",
+    "not only",
+    "whether or not",
+    "not exceed",
+)
 # Labels carry a prefix no stemmed word can have, so a label never collides with a plain token.
 _LABEL = "\x00"
 
@@ -35,6 +46,7 @@ class Guards:
             )
             for facet in self.facets
         )
+        self._not_negations = PhraseTable({stem_phrase(p): "" for p in NOT_NEGATIONS})
         self._when = tuple(
             PhraseTable({stem_phrase(w): _LABEL + "when" for w in facet.when})
             if facet.when
@@ -51,7 +63,7 @@ class Guards:
         return Facets(
             values=values,
             triggered=triggered,
-            negated=any(s in NEGATIONS for s in stems),
+            negated=any(s in NEGATIONS for s in self._not_negations.replace(stems)),
         )
 
     def conflict(self, question: Facets, entry: Facets) -> str | None:

@@ -53,6 +53,8 @@ CANDIDATE_ROWS = 30
 # renumber IDs, so an ID never outweighs contradicting text.
 ID_BONUS = 0.15
 ID_TEXT_FLOOR = 0.55
+# When the runner-up scores within this of the best and answers differently, a person picks.
+AMBIGUOUS_MARGIN = 0.02
 MAX_QUESTION_CHARS = 4_000
 CHAR_NGRAMS = (3, 4, 5)
 # Rows added since the last full build live in a small side matrix; past this size, rebuild.
@@ -525,10 +527,13 @@ class Matcher:
         for position, (score, cand, id_match) in enumerate(scored[:top]):
             runner_up: str | None = None
             margin: float | None = None
+            rival: Entry | None = None
             if len(scored) > 1:
                 other = scored[1] if position == 0 else scored[0]
                 runner_up = other[1].entry_id
                 margin = round(score - other[0], 4)
+                if position == 0 and margin < AMBIGUOUS_MARGIN:
+                    rival = index.entries[runner_up]
             matches.append(
                 self._describe(
                     index,
@@ -540,6 +545,8 @@ class Matcher:
                     question_facets=question_facets,
                     runner_up=runner_up,
                     margin=margin,
+                    rival=rival,
+                    best=position == 0,
                 )
             )
         return matches
@@ -567,15 +574,24 @@ class Matcher:
         question_facets: Facets,
         runner_up: str | None,
         margin: float | None,
+        rival: Entry | None,
+        best: bool,
     ) -> Match:
         row = index.rows[cand.row]
         entry = index.entries[cand.entry_id]
         guard = self._guards.conflict(question_facets, row.facets)
         if guard is None and id_given and id_match and cand.text_score < ID_TEXT_FLOOR:
             guard = "the control ID matches but the wording differs"
+        if (
+            guard is None
+            and rival is not None
+            and (rival.answer, rival.detail) != (entry.answer, entry.detail)
+        ):
+            guard = f"entry {rival.id} matches as well and answers differently"
         note = self._why_not_autofill(entry)
         band = band_for(score, self.thresholds)
-        if band == "auto" and (guard or note):
+        # Only the best match may fill a cell on its own; the others are alternatives.
+        if band == "auto" and (guard or note or not best):
             band = "suggest"
         return Match(
             entry_id=cand.entry_id,
