@@ -1,0 +1,154 @@
+"""The shipped starter bank: it loads, covers every domain, and its wording is Vouch's own."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from app.core.bank import Bank, load_bank, render_detail
+from tests.sharedfiles import raw
+
+BANK_DIR = Path(__file__).resolve().parents[2] / "answer_bank"
+CAIQ_V4_JSON = "csa-ccm-caiq-v4/json/CAIQ/primary-dataset.json"
+HECVAT_JSON = "hecvat-4.1.4/hecvat-questions.json"
+# Above this rapidfuzz ratio a phrasing reads as a lightly edited copy, not Vouch's own words.
+NEAR_COPY_SIMILARITY = 90
+MINIMUM_CAIQ_SHARE = 0.9
+MINIMUM_ENTRIES = 150
+MINIMUM_AI_ENTRIES = 20
+DOMAIN_TAGS = (
+    "governance",
+    "risk",
+    "asset_management",
+    "identity",
+    "cryptography",
+    "logging",
+    "vulnerability",
+    "secure_development",
+    "change_management",
+    "network",
+    "privacy",
+    "retention",
+    "continuity",
+    "incident_response",
+    "vendors",
+    "hr_security",
+    "physical",
+    "compliance",
+    "ai_governance",
+)
+
+
+@pytest.fixture(scope="module")
+def bank() -> Bank:
+    return load_bank(BANK_DIR)
+
+
+@pytest.fixture(scope="module")
+def caiq_questions() -> dict[str, str]:
+    document = json.loads(raw(CAIQ_V4_JSON).read_text(encoding="utf-8"))
+    return {q["id"]: q["body"] for q in document["questions"]}
+
+
+def normalised(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def test_the_starter_bank_loads_and_has_at_least_150_entries(bank: Bank) -> None:
+    assert len(bank.entries) >= MINIMUM_ENTRIES
+
+
+def test_every_domain_leads_the_tags_of_some_entries(bank: Bank) -> None:
+    per_domain = Counter(entry.tags[0] for entry in bank.entries if entry.tags)
+    missing = [tag for tag in DOMAIN_TAGS if per_domain[tag] == 0]
+    assert missing == []
+
+
+def test_every_entry_is_filed_under_a_known_domain(bank: Bank) -> None:
+    strays = [
+        entry.id for entry in bank.entries if not entry.tags or entry.tags[0] not in DOMAIN_TAGS
+    ]
+    assert strays == []
+
+
+def test_at_least_twenty_entries_cover_ai_governance(bank: Bank) -> None:
+    ai_entries = [
+        entry for entry in bank.entries if entry.tags and entry.tags[0] == "ai_governance"
+    ]
+    assert len(ai_entries) >= MINIMUM_AI_ENTRIES
+
+
+def test_entry_ids_are_unique(bank: Bank) -> None:
+    counts = Counter(entry.id for entry in bank.entries)
+    assert [entry_id for entry_id, n in counts.items() if n > 1] == []
+
+
+def test_every_detail_renders_over_the_shipped_profile(bank: Bank) -> None:
+    for entry in bank.entries:
+        rendered = render_detail(entry, bank.profile)
+        assert "{{" not in rendered and "{%" not in rendered, entry.id
+
+
+def test_the_starter_bank_ships_as_draft_until_the_company_approves_it(bank: Bank) -> None:
+    assert {entry.status for entry in bank.entries} == {"draft"}
+
+
+def test_every_caiq_reference_names_a_real_caiq_v4_question(
+    bank: Bank, caiq_questions: dict[str, str]
+) -> None:
+    unknown = [
+        (entry.id, entry.refs["caiq"])
+        for entry in bank.entries
+        if "caiq" in entry.refs and entry.refs["caiq"] not in caiq_questions
+    ]
+    assert unknown == []
+
+
+def test_no_question_or_alternate_copies_a_caiq_v4_question(
+    bank: Bank, caiq_questions: dict[str, str]
+) -> None:
+    caiq_texts = {normalised(body) for body in caiq_questions.values()}
+    copies = [
+        (entry.id, phrasing)
+        for entry in bank.entries
+        for phrasing in (entry.question, *entry.alternates)
+        if normalised(phrasing) in caiq_texts
+    ]
+    assert copies == []
+
+
+def test_no_question_or_alternate_closely_paraphrases_a_caiq_v4_question(
+    bank: Bank, caiq_questions: dict[str, str]
+) -> None:
+    caiq_texts = [normalised(body) for body in caiq_questions.values()]
+    near_copies = []
+    for entry in bank.entries:
+        for phrasing in (entry.question, *entry.alternates):
+            match = process.extractOne(normalised(phrasing), caiq_texts, scorer=fuzz.ratio)
+            if match is not None and match[1] >= NEAR_COPY_SIMILARITY:
+                near_copies.append((entry.id, phrasing, match[0]))
+    assert near_copies == []
+
+
+def test_no_question_or_alternate_closely_paraphrases_a_hecvat_question(bank: Bank) -> None:
+    document = json.loads(raw(HECVAT_JSON).read_text(encoding="utf-8"))
+    hecvat_texts = [normalised(q["question"]) for q in document["questions"]]
+    near_copies = []
+    for entry in bank.entries:
+        for phrasing in (entry.question, *entry.alternates):
+            match = process.extractOne(normalised(phrasing), hecvat_texts, scorer=fuzz.ratio)
+            if match is not None and match[1] >= NEAR_COPY_SIMILARITY:
+                near_copies.append((entry.id, phrasing, match[0]))
+    assert near_copies == []
+
+
+def test_most_caiq_v4_questions_are_answered_by_some_entry(
+    bank: Bank, caiq_questions: dict[str, str]
+) -> None:
+    referenced = {entry.refs["caiq"] for entry in bank.entries if "caiq" in entry.refs}
+    assert len(referenced & caiq_questions.keys()) / len(caiq_questions) >= MINIMUM_CAIQ_SHARE
