@@ -1,0 +1,236 @@
+"""Write answers into the answer cells only: edit those <c> elements, copy every other byte."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.core.workbook.fidelity import check_fidelity
+from app.core.workbook.grid import SheetGrid, WorkbookCells
+from app.core.workbook.model import (
+    AnswerWrite,
+    Detection,
+    FillResult,
+    QuestionRow,
+    SheetMapping,
+    WriteOutcome,
+)
+from app.core.workbook.package import (
+    DEFAULT_LIMITS,
+    Limits,
+    open_package,
+    rebuild_zip,
+    translate_errors,
+)
+from app.core.workbook.reader import DEFAULT_MARK, choice_key, normalize_label
+from app.core.workbook.refs import cell_ref, column_index, parse_cell
+from app.core.workbook.sheetxml import CellEdit, SheetXml
+from app.core.workbook.styles import add_quote_prefix_styles
+
+EXCEL_CELL_LIMIT = 32_767
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+_SENTENCE_END = re.compile(r"[.!?:;]$")
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """Tell whether text would be taken for a formula (or smuggle one) if a person re-entered it."""
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def match_choice(answer: str, choices: Sequence[str]) -> str | None:
+    """Return the list's own spelling of an answer (NA vs N/A vs Not Applicable), or None."""
+    wanted = normalize_label(answer)
+    for choice in choices:
+        if normalize_label(choice) == wanted:
+            return choice
+    key = choice_key(answer)
+    for choice in choices:
+        if choice_key(choice) == key:
+            return choice
+    return None
+
+
+def join_answer(answer: str, detail: str) -> str:
+    """Join a short answer and its detail for a one-column sheet: "Yes. <detail>"."""
+    answer, detail = answer.strip(), detail.strip()
+    if not detail:
+        return answer
+    if not answer:
+        return detail
+    return f"{answer} {detail}" if _SENTENCE_END.search(answer) else f"{answer}. {detail}"
+
+
+@dataclass
+class _Plan:
+    """The cell edits planned for one sheet: text, or None to empty a cell."""
+
+    edits: dict[tuple[int, int], str | None]
+
+
+def fill_workbook(
+    data: bytes,
+    detection: Detection,
+    writes: Sequence[AnswerWrite],
+    *,
+    overwrite: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> FillResult:
+    """Write answers into a copy of the workbook; report each outcome; prove nothing else moved."""
+    with translate_errors():
+        package = open_package(data, limits=limits)
+        cells = WorkbookCells(package)
+        rows = {(row.sheet, row.row): row for row in detection.rows}
+        mappings = {mapping.sheet: mapping for mapping in detection.mappings}
+        plans: dict[str, _Plan] = {}
+        outcomes: list[WriteOutcome] = []
+        for write in writes:
+            question = rows.get((write.sheet, write.row))
+            if question is None:
+                outcomes.append(
+                    WriteOutcome(write.sheet, write.row, "", False, "not a detected question row")
+                )
+                continue
+            plan = plans.setdefault(write.sheet, _Plan({}))
+            outcomes.append(
+                _plan_write(
+                    cells, question, mappings.get(write.sheet), write, plan, overwrite=overwrite
+                )
+            )
+        replacements, intended = _render(cells, plans)
+        filled = rebuild_zip(data, replacements) if replacements else data
+        fidelity = check_fidelity(data, filled, intended=intended, limits=limits)
+        return FillResult(filled, tuple(outcomes), fidelity, package.extension)
+
+
+def _plan_write(
+    cells: WorkbookCells,
+    question: QuestionRow,
+    mapping: SheetMapping | None,
+    write: AnswerWrite,
+    plan: _Plan,
+    *,
+    overwrite: bool,
+) -> WriteOutcome:
+    def outcome(written: bool, reason: str | None) -> WriteOutcome:
+        return WriteOutcome(question.sheet, question.row, question.answer_cell, written, reason)
+
+    if question.locked_reason:
+        return outcome(False, question.locked_reason)
+    if mapping is None:
+        return outcome(False, "no mapping for this sheet")
+    answer, detail = write.answer.strip(), write.detail.strip()
+    if not answer and not detail:
+        return outcome(False, "empty answer")
+    grid = cells.grid(question.sheet)
+    row = question.row
+    answer_columns = [column_index(letters) for letters in mapping.answer_columns]
+    refusal = _refusal(grid, row, answer_columns)
+    if refusal:
+        return outcome(False, refusal)
+    holds_answer = question.existing_answer is not None or len(answer_columns) > 1
+    if holds_answer and not overwrite and any(grid.text(row, column) for column in answer_columns):
+        return outcome(False, "kept existing answer")
+    detail_column = parse_cell(question.detail_cell)[1] if question.detail_cell else None
+    edits: dict[tuple[int, int], str | None] = {}
+    notes: list[str] = []
+    if len(answer_columns) > 1:
+        labels = list(question.choices)
+        chosen = match_choice(answer, labels) if answer else None
+        if chosen is None:
+            return outcome(
+                False, f"answer {answer!r} matches none of the columns ({', '.join(labels)})"
+            )
+        index = labels.index(chosen)
+        marks = mapping.choice_marks or ()
+        for position, column in enumerate(answer_columns):
+            if position == index:
+                edits[(row, column)] = marks[position] if position < len(marks) else DEFAULT_MARK
+            elif grid.text(row, column) or (row, column) in grid.cells:
+                edits[(row, column)] = None
+    elif question.choices:
+        if answer:
+            chosen = match_choice(answer, question.choices)
+            if chosen is None:
+                listed = ", ".join(question.choices)
+                return outcome(False, f"answer {answer!r} not in the cell's list ({listed})")
+            edits[(row, answer_columns[0])] = chosen
+    else:
+        text = answer if detail_column else join_answer(answer, detail)
+        if text:
+            edits[(row, answer_columns[0])] = text
+    if detail and detail_column:
+        detail_refusal = _refusal(grid, row, [detail_column])
+        if detail_refusal:
+            notes.append(f"detail not written: {detail_refusal}")
+        elif grid.text(row, detail_column) and not overwrite:
+            notes.append("kept existing detail")
+        else:
+            edits[(row, detail_column)] = detail
+    elif detail and (question.choices or len(answer_columns) > 1):
+        notes.append("detail not written: the sheet has no detail column")
+    if any(text and len(text) > EXCEL_CELL_LIMIT for text in edits.values()):
+        return outcome(False, f"text longer than Excel's {EXCEL_CELL_LIMIT:,} characters per cell")
+    if not edits:
+        return outcome(False, "; ".join(notes) or "nothing to write")
+    plan.edits.update(edits)
+    return outcome(True, "; ".join(notes) or None)
+
+
+def _refusal(grid: SheetGrid, row: int, columns: Sequence[int]) -> str | None:
+    """Re-check at write time what must never be written, whatever the detection said."""
+    if grid.row_hidden(row):
+        return "hidden row"
+    for column in columns:
+        if grid.column_hidden(column):
+            return "hidden column"
+        cell = grid.cells.get((row, column))
+        if cell is not None and cell.formula:
+            return "formula cell"
+        merged = grid.merge_at(row, column)
+        if merged is not None and merged.anchor != (row, column):
+            return "merged cell that is not the anchor"
+    return None
+
+
+def _render(
+    cells: WorkbookCells, plans: dict[str, _Plan]
+) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
+    """Turn the planned edits into replaced parts: the edited sheets and, if needed, styles.xml."""
+    package = cells.package
+    intended: list[tuple[str, str]] = []
+    prefixed_styles: set[int] = set()
+    for sheet, plan in plans.items():
+        grid = cells.grid(sheet)
+        for (row, column), text in plan.edits.items():
+            intended.append((sheet, cell_ref(row, column)))
+            if text is not None and needs_quote_prefix(text):
+                style = grid.style_at(row, column)
+                if not cells.format_of(style).quote_prefix:
+                    prefixed_styles.add(style)
+    replacements: dict[str, bytes] = {}
+    style_map: dict[int, int] = {}
+    if prefixed_styles and package.styles_part is not None:
+        styles_xml, style_map = add_quote_prefix_styles(
+            package.read(package.styles_part), prefixed_styles
+        )
+        replacements[package.styles_part] = styles_xml
+    for sheet, plan in plans.items():
+        if not plan.edits:
+            continue
+        info = package.sheet(sheet)
+        assert info is not None
+        grid = cells.grid(sheet)
+        edits: dict[tuple[int, int], CellEdit] = {}
+        defaults: dict[tuple[int, int], int] = {}
+        for (row, column), text in plan.edits.items():
+            style = grid.style_at(row, column)
+            defaults[(row, column)] = style
+            new_style = (
+                style_map.get(style) if text is not None and needs_quote_prefix(text) else None
+            )
+            edits[(row, column)] = CellEdit(text, new_style)
+        replacements[info.part] = SheetXml(package.read(info.part)).apply(
+            edits, default_styles=defaults
+        )
+    return replacements, intended
