@@ -19,6 +19,7 @@ HECVAT_JSON = "hecvat-4.1.4/hecvat-questions.json"
 # Above this rapidfuzz ratio a phrasing reads as a lightly edited copy, not Vouch's own words.
 NEAR_COPY_SIMILARITY = 90
 MINIMUM_CAIQ_SHARE = 0.9
+MAXIMUM_ANSWER_LENGTH = 60
 MINIMUM_ENTRIES = 150
 MINIMUM_AI_ENTRIES = 20
 DOMAIN_TAGS = (
@@ -92,6 +93,16 @@ def test_every_detail_renders_over_the_shipped_profile(bank: Bank) -> None:
     for entry in bank.entries:
         rendered = render_detail(entry, bank.profile)
         assert "{{" not in rendered and "{%" not in rendered, entry.id
+
+
+def test_short_answers_are_literal_text_because_only_details_are_templates(bank: Bank) -> None:
+    templated = [entry.id for entry in bank.entries if "{{" in entry.answer or "{%" in entry.answer]
+    assert templated == []
+
+
+def test_short_answers_stay_short_enough_for_an_answer_cell(bank: Bank) -> None:
+    long_answers = [entry.id for entry in bank.entries if len(entry.answer) > MAXIMUM_ANSWER_LENGTH]
+    assert long_answers == []
 
 
 def test_the_starter_bank_ships_as_draft_until_the_company_approves_it(bank: Bank) -> None:
