@@ -17,7 +17,7 @@ BANK_DIR = Path(__file__).resolve().parents[2] / "answer_bank"
 CAIQ_V4_JSON = "csa-ccm-caiq-v4/json/CAIQ/primary-dataset.json"
 HECVAT_JSON = "hecvat-4.1.4/hecvat-questions.json"
 # Above this rapidfuzz ratio a phrasing reads as a lightly edited copy, not Vouch's own words.
-NEAR_COPY_SIMILARITY = 90
+NEAR_COPY_SIMILARITY = 85
 MINIMUM_CAIQ_SHARE = 0.9
 MAXIMUM_ANSWER_LENGTH = 60
 MINIMUM_ENTRIES = 150
