@@ -62,7 +62,22 @@ def caiq_410() -> list[Question]:
     return [Question(q["question_id"], q["ccm_control_id"], one_line(q["question"])) for q in raw]
 
 
-def bank_from(questions: Sequence[Question], *, ref_name: str = "caiq") -> list[Entry]:
+def ccm_titles() -> dict[str, tuple[str, str]]:
+    """Map each CCM v4 control ID to its (domain title, control title)."""
+    ccm = json.loads(CCM_4012.read_text(encoding="utf-8"))
+    return {
+        c["id"]: (one_line(d["title"]), one_line(c["title"]))
+        for d in ccm["domains"]
+        for c in d["controls"]
+    }
+
+
+def bank_from(
+    questions: Sequence[Question],
+    *,
+    ref_name: str = "caiq",
+    tags: dict[str, tuple[str, ...]] | None = None,
+) -> list[Entry]:
     """Turn published questions into approved bank entries that cite their question ID."""
     return [
         Entry(
@@ -70,6 +85,7 @@ def bank_from(questions: Sequence[Question], *, ref_name: str = "caiq") -> list[
             question=q.text,
             answer="Yes",
             detail=f"Statement for {q.id}.",
+            tags=(tags or {}).get(q.control_id, ()),
             refs={ref_name: q.id},
             status="approved",
         )
@@ -194,6 +210,7 @@ __all__ = [
     "bank_from",
     "caiq_403",
     "caiq_410",
+    "ccm_titles",
     "char_tfidf_top",
     "fmt",
     "fuzz",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.core.normalise import NEGATIONS, GuardFacet, PhraseTable, stem_phrase
+from app.core.normalise import NEGATIONS, GuardFacet, stem_phrase
 
 # Phrases that contain a negation word but assert nothing negative.
 NOT_NEGATIONS = (
@@ -18,8 +18,6 @@ NOT_NEGATIONS = (
     "whether or not",
     "not exceed",
 )
-# Labels carry a prefix no stemmed word can have, so a label never collides with a plain token.
-_LABEL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -36,35 +34,49 @@ class Guards:
 
     def __init__(self, facets: Sequence[GuardFacet]) -> None:
         self.facets = tuple(facets)
-        self._tables = tuple(
-            PhraseTable(
-                {
-                    stem_phrase(phrase): _LABEL + label
-                    for label, phrases in facet.values.items()
-                    for phrase in phrases
-                }
-            )
-            for facet in self.facets
-        )
-        self._not_negations = PhraseTable({stem_phrase(p): "" for p in NOT_NEGATIONS})
-        self._when = tuple(
-            PhraseTable({stem_phrase(w): _LABEL + "when" for w in facet.when})
-            if facet.when
-            else None
-            for facet in self.facets
-        )
+        # One table for every facet, so a text is scanned once: phrase -> (facet, value) marks.
+        # A value of None marks a 'when' word; facet -1 marks a negation or a negation look-alike.
+        marks: dict[tuple[str, ...], set[tuple[int, str | None]]] = {}
+        for i, facet in enumerate(self.facets):
+            for label, phrases in facet.values.items():
+                for phrase in phrases:
+                    marks.setdefault(stem_phrase(phrase), set()).add((i, label))
+            for word in facet.when:
+                marks.setdefault(stem_phrase(word), set()).add((i, None))
+        for word in NEGATIONS:
+            marks.setdefault((word,), set()).add((-1, "negated"))
+        for phrase in NOT_NEGATIONS:
+            marks[stem_phrase(phrase)] = {(-1, None)}
+        self._marks = {k: frozenset(v) for k, v in marks.items() if k}
+        self._longest = max((len(k) for k in self._marks), default=0)
+        self._firsts = frozenset(k[0] for k in self._marks)
+
+    def _scan(self, stems: Sequence[str]) -> set[tuple[int, str | None]]:
+        found: set[tuple[int, str | None]] = set()
+        i, n = 0, len(stems)
+        while i < n:
+            step = 1
+            if stems[i] in self._firsts:
+                for size in range(min(self._longest, n - i), 0, -1):
+                    hit = self._marks.get(tuple(stems[i : i + size]))
+                    if hit is not None:
+                        found.update(hit)
+                        step = size
+                        break
+            i += step
+        return found
 
     def read(self, stems: Sequence[str]) -> Facets:
         """Find which value of each facet a text names."""
+        found = self._scan(stems)
         values = tuple(
-            frozenset(label[1:] for label in table.find(stems)) for table in self._tables
+            frozenset(label for f, label in found if f == i and label is not None)
+            for i in range(len(self.facets))
         )
-        triggered = tuple(when is None or bool(when.find(stems)) for when in self._when)
-        return Facets(
-            values=values,
-            triggered=triggered,
-            negated=any(s in NEGATIONS for s in self._not_negations.replace(stems)),
+        triggered = tuple(
+            not facet.when or (i, None) in found for i, facet in enumerate(self.facets)
         )
+        return Facets(values=values, triggered=triggered, negated=(-1, "negated") in found)
 
     def conflict(self, question: Facets, entry: Facets) -> str | None:
         """Say in plain words why the entry's meaning differs from the question's, or None."""

@@ -48,7 +48,11 @@ WORD_WEIGHT = 0.5
 CHAR_WEIGHT = 0.2
 FUZZ_WEIGHT = 0.3
 RETRIEVE_WORD_SHARE = 0.6
-CANDIDATE_ROWS = 30
+CANDIDATE_ROWS = 20
+# Retrieval skips features found in more rows than this (exact scores still use them): they
+# cost the most to look up and tell the least about which entry is meant.
+RETRIEVAL_DF_FLOOR = 500
+RETRIEVAL_DF_SHARE = 0.05
 # A matching control ID lifts a score, but only when the wording already agrees: versions
 # renumber IDs, so an ID never outweighs contradicting text.
 ID_BONUS = 0.15
@@ -154,28 +158,18 @@ class _Row:
     facets: Facets
 
 
-class _Vocabulary:
-    """Feature names to column numbers; queries borrow temporary columns for unseen features."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-
-    def column(self, feature: str, *, grow: bool, borrowed: dict[str, int]) -> int:
-        col = self.ids.get(feature)
-        if col is not None:
-            return col
-        if grow:
-            col = self.ids[feature] = len(self.ids)
-            return col
-        col = borrowed.get(feature)
-        if col is None:
-            col = borrowed[feature] = len(self.ids) + len(borrowed)
+def _column(vocab: dict[str, int], feature: str, grow: bool, borrowed: dict[str, int]) -> int:
+    """Return a feature's column; without `grow`, an unseen feature borrows one past the end."""
+    col = vocab.get(feature)
+    if col is not None:
         return col
-
-
-def _word_features(text: NormalisedText) -> list[str]:
-    terms = text.terms
-    return list(terms) + [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
+    if grow:
+        col = vocab[feature] = len(vocab)
+        return col
+    col = borrowed.get(feature)
+    if col is None:
+        col = borrowed[feature] = len(vocab) + len(borrowed)
+    return col
 
 
 def _char_grams(term: str) -> list[str]:
@@ -186,30 +180,49 @@ def _char_grams(term: str) -> list[str]:
 class _Space:
     """One TF-IDF feature space (word or character) with idf frozen at the last full build."""
 
-    def __init__(self, features: type[_WordFeatures] | type[_CharFeatures]) -> None:
-        self.features = features()
-        self.vocab = _Vocabulary()
+    def __init__(self, *, chars: bool) -> None:
+        self.chars = chars
+        self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0)
         self.unseen_idf = 1.0
+        # A term's character n-grams are looked up once, not once per text that uses it.
+        self._term_columns: dict[str, np.ndarray] = {}
 
-    def counts(
-        self, texts: Sequence[NormalisedText], *, grow: bool
-    ) -> tuple[sp.csr_matrix, dict[str, int]]:
+    def _columns(self, text: NormalisedText, grow: bool, borrowed: dict[str, int]) -> np.ndarray:
+        if not self.chars:
+            terms = text.terms
+            features = [*terms, *(f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False))]
+            return np.fromiter(
+                (_column(self.vocab, f, grow, borrowed) for f in features),
+                dtype=np.int64,
+                count=len(features),
+            )
+        parts: list[np.ndarray] = []
+        for term in text.terms:
+            cols = self._term_columns.get(term)
+            if cols is None:
+                cols = np.array(
+                    [_column(self.vocab, g, grow, borrowed) for g in _char_grams(term)],
+                    dtype=np.int64,
+                )
+                if int(cols.max()) < len(self.vocab) and len(self._term_columns) < 500_000:
+                    self._term_columns[term] = cols
+            parts.append(cols)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def counts(self, texts: Sequence[NormalisedText], *, grow: bool) -> sp.csr_matrix:
         """Count features per text; without `grow`, unseen features borrow columns."""
         borrowed: dict[str, int] = {}
-        indptr = [0]
-        indices: list[int] = []
-        for text in texts:
-            for feature in self.features.of(text):
-                indices.append(self.vocab.column(feature, grow=grow, borrowed=borrowed))
-            indptr.append(len(indices))
-        width = len(self.vocab.ids) + len(borrowed)
+        per_text = [self._columns(t, grow, borrowed) for t in texts]
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in per_text], out=indptr[1:])
+        indices = np.concatenate(per_text) if per_text else np.zeros(0, dtype=np.int64)
         matrix = sp.csr_matrix(
-            (np.ones(len(indices)), np.array(indices, dtype=np.int64), np.array(indptr)),
-            shape=(len(texts), width),
+            (np.ones(len(indices)), indices, indptr),
+            shape=(len(texts), len(self.vocab) + len(borrowed)),
         )
         matrix.sum_duplicates()
-        return matrix, borrowed
+        return matrix
 
     def fit_idf(self, counts: sp.csr_matrix) -> None:
         """Freeze inverse document frequencies from a full set of rows."""
@@ -231,27 +244,6 @@ class _Space:
         return sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
 
 
-class _WordFeatures:
-    def of(self, text: NormalisedText) -> list[str]:
-        return _word_features(text)
-
-
-class _CharFeatures:
-    def __init__(self) -> None:
-        self._cache: dict[str, list[str]] = {}
-
-    def of(self, text: NormalisedText) -> list[str]:
-        out: list[str] = []
-        for term in text.terms:
-            grams = self._cache.get(term)
-            if grams is None:
-                grams = _char_grams(term)
-                if len(self._cache) < 200_000:
-                    self._cache[term] = grams
-            out.extend(grams)
-        return out
-
-
 def _fit_width(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
     """Give a matrix `width` columns: pad with empty columns or drop borrowed ones."""
     if matrix.shape[1] == width:
@@ -263,13 +255,104 @@ def _fit_width(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
     return sp.csr_matrix(matrix[:, :width])
 
 
+def _without_common_features(weighted: sp.csr_matrix) -> sp.csr_matrix:
+    """Drop the features that occur in very many rows, for retrieval only."""
+    df = np.bincount(weighted.indices, minlength=weighted.shape[1])
+    limit = max(RETRIEVAL_DF_FLOOR, int(RETRIEVAL_DF_SHARE * weighted.shape[0]))
+    common = df > limit
+    if not common.any():
+        return weighted
+    pruned = weighted.copy()
+    pruned.data[common[pruned.indices]] = 0.0
+    pruned.eliminate_zeros()
+    return pruned
+
+
+@dataclass(frozen=True)
+class _QueryRow:
+    """One weighted query vector as parallel column and value arrays."""
+
+    columns: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, matrix: sp.csr_matrix, k: int) -> _QueryRow:
+        """Take row k of a query matrix without scipy's per-slice overhead."""
+        lo, hi = matrix.indptr[k], matrix.indptr[k + 1]
+        order = np.argsort(matrix.indices[lo:hi], kind="stable")
+        return cls(columns=matrix.indices[lo:hi][order], values=matrix.data[lo:hi][order])
+
+
+def _row_dots(matrix: sp.csr_matrix, rows: np.ndarray, query: _QueryRow) -> np.ndarray:
+    """Dot one sparse query with some rows of a CSR matrix, in a handful of numpy calls."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if total == 0 or len(query.columns) == 0:
+        return np.zeros(len(rows))
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    positions = np.repeat(starts - offsets, lengths) + np.arange(total)
+    # Query columns are sorted, so membership is a binary search.
+    columns = matrix.indices[positions]
+    where = np.searchsorted(query.columns, columns)
+    where[where == len(query.columns)] = 0
+    hit = query.columns[where] == columns
+    products = np.where(hit, matrix.data[positions] * query.values[where], 0.0)
+    sums = np.add.reduceat(products, np.minimum(offsets, total - 1))
+    sums[lengths == 0] = 0.0
+    return sums
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    """Weighted rows of one space: the last full build, plus rows upserted since."""
+
+    built: sp.csr_matrix  # rows x features, for exact scores of a few candidates
+    built_t: sp.csr_matrix  # features x rows without the commonest features, for retrieval
+    pending: sp.csr_matrix  # rows x features, small: upserts since the last full build
+
+    @classmethod
+    def of(cls, weighted: sp.csr_matrix) -> _Vectors:
+        """Index fully built rows."""
+        return cls(
+            built=weighted,
+            built_t=sp.csr_matrix(_without_common_features(weighted).T),
+            pending=sp.csr_matrix((0, weighted.shape[1])),
+        )
+
+    def retrieve(self, query: sp.csr_matrix) -> np.ndarray:
+        """Approximate cosine of each query row with every row, cheap enough for a whole bank."""
+        built = (_fit_width(query, self.built_t.shape[0]) @ self.built_t).toarray()
+        if self.pending.shape[0] == 0:
+            return built
+        fresh = (_fit_width(query, self.pending.shape[1]) @ self.pending.T).toarray()
+        return np.hstack([built, fresh])
+
+    def exact(self, query: _QueryRow, rows: np.ndarray) -> np.ndarray:
+        """Exact cosine of one query with the given rows."""
+        n_built = self.built.shape[0]
+        out = np.zeros(len(rows))
+        old = rows < n_built
+        if old.any():
+            out[old] = _row_dots(self.built, rows[old], query)
+        if (~old).any():
+            out[~old] = _row_dots(self.pending, rows[~old] - n_built, query)
+        return out
+
+    def with_rows(self, rows: sp.csr_matrix) -> _Vectors:
+        """Return these vectors with more rows appended to the pending part."""
+        width = max(self.pending.shape[1], rows.shape[1])
+        pending = sp.vstack([_fit_width(self.pending, width), _fit_width(rows, width)])
+        return _Vectors(built=self.built, built_t=self.built_t, pending=sp.csr_matrix(pending))
+
+
 @dataclass(frozen=True)
 class _Index:
     """An immutable snapshot of the index; writers build a new one and swap it in."""
 
     rows: tuple[_Row, ...]
-    words: sp.csr_matrix
-    chars: sp.csr_matrix
+    words: _Vectors
+    chars: _Vectors
     alive: np.ndarray
     entries: Mapping[str, Entry]
     entry_rows: Mapping[str, tuple[int, ...]]
@@ -302,8 +385,8 @@ class Matcher:
         self._normaliser = Normaliser(self.thesaurus)
         self._guards = Guards(self.thesaurus.guards)
         self._write_lock = threading.Lock()
-        self._word_space = _Space(_WordFeatures)
-        self._char_space = _Space(_CharFeatures)
+        self._word_space = _Space(chars=False)
+        self._char_space = _Space(chars=True)
         self._built_rows = 0
         self._index = self._build([e for e in entries if e.status != "retired"])
 
@@ -331,17 +414,18 @@ class Matcher:
         for entry in unique.values():
             rows.extend(self._rows_of(entry))
         texts = [r.text for r in rows]
-        self._word_space = _Space(_WordFeatures)
-        self._char_space = _Space(_CharFeatures)
-        word_counts, _ = self._word_space.counts(texts, grow=True)
-        char_counts, _ = self._char_space.counts(texts, grow=True)
-        self._word_space.fit_idf(word_counts)
-        self._char_space.fit_idf(char_counts)
+        self._word_space = _Space(chars=False)
+        self._char_space = _Space(chars=True)
+        vectors = []
+        for space in (self._word_space, self._char_space):
+            counts = space.counts(texts, grow=True)
+            space.fit_idf(counts)
+            vectors.append(_Vectors.of(space.weigh(counts)))
         self._built_rows = len(rows)
         return self._snapshot(
             rows=tuple(rows),
-            words=self._word_space.weigh(word_counts),
-            chars=self._char_space.weigh(char_counts),
+            words=vectors[0],
+            chars=vectors[1],
             alive=np.ones(len(rows), dtype=bool),
             entries=unique,
         )
@@ -350,8 +434,8 @@ class Matcher:
     def _snapshot(
         *,
         rows: tuple[_Row, ...],
-        words: sp.csr_matrix,
-        chars: sp.csr_matrix,
+        words: _Vectors,
+        chars: _Vectors,
         alive: np.ndarray,
         entries: Mapping[str, Entry],
     ) -> _Index:
@@ -393,34 +477,21 @@ class Matcher:
                 return
             entries[entry.id] = entry
             new_rows = self._rows_of(entry)
-            texts = [r.text for r in new_rows]
-            word_counts, _ = self._word_space.counts(texts, grow=True)
-            char_counts, _ = self._char_space.counts(texts, grow=True)
-            words_width = len(self._word_space.vocab.ids)
-            chars_width = len(self._char_space.vocab.ids)
             rows = index.rows + tuple(new_rows)
-            pending = len(rows) - self._built_rows
             dead = int((~alive).sum())
-            if pending > MAX_PENDING_ROWS or dead > max(MAX_PENDING_ROWS, len(rows) // 4):
+            if len(rows) - self._built_rows > MAX_PENDING_ROWS or dead > max(
+                MAX_PENDING_ROWS, len(rows) // 4
+            ):
                 self._index = self._build(list(entries.values()))
                 return
+            texts = [r.text for r in new_rows]
             self._index = self._snapshot(
                 rows=rows,
-                words=sp.csr_matrix(
-                    sp.vstack(
-                        [
-                            _fit_width(index.words, words_width),
-                            _fit_width(self._word_space.weigh(word_counts), words_width),
-                        ]
-                    )
+                words=index.words.with_rows(
+                    self._word_space.weigh(self._word_space.counts(texts, grow=True))
                 ),
-                chars=sp.csr_matrix(
-                    sp.vstack(
-                        [
-                            _fit_width(index.chars, chars_width),
-                            _fit_width(self._char_space.weigh(char_counts), chars_width),
-                        ]
-                    )
+                chars=index.chars.with_rows(
+                    self._char_space.weigh(self._char_space.counts(texts, grow=True))
                 ),
                 alive=np.concatenate([alive, np.ones(len(new_rows), dtype=bool)]),
                 entries=entries,
@@ -456,61 +527,59 @@ class Matcher:
         for start in range(0, len(live), QUERY_BATCH):
             chunk = live[start : start + QUERY_BATCH]
             texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
-            word_scores = self._similarities(self._word_space, index.words, texts)
-            char_scores = self._similarities(self._char_space, index.chars, texts)
-            dead = ~index.alive
+            word_query = self._word_space.weigh(self._word_space.counts(texts, grow=False))
+            char_query = self._char_space.weigh(self._char_space.counts(texts, grow=False))
+            retrieval = RETRIEVE_WORD_SHARE * index.words.retrieve(word_query) + (
+                1 - RETRIEVE_WORD_SHARE
+            ) * index.chars.retrieve(char_query)
+            retrieval[:, ~index.alive] = -1.0
             for k, i in enumerate(chunk):
                 results[i] = self._rank(
                     index,
                     texts[k],
-                    word_scores[k],
-                    char_scores[k],
-                    dead,
+                    retrieval[k],
+                    _QueryRow.of(word_query, k),
+                    _QueryRow.of(char_query, k),
                     control_id=queries[i][1],
                     top=top,
-                    question=queries[i][0],
                 )
         return results
-
-    @staticmethod
-    def _similarities(
-        space: _Space, matrix: sp.csr_matrix, texts: Sequence[NormalisedText]
-    ) -> np.ndarray:
-        counts, _ = space.counts(texts, grow=False)
-        query = _fit_width(space.weigh(counts), matrix.shape[1])
-        return np.asarray((query @ matrix.T).toarray())
 
     def _rank(
         self,
         index: _Index,
         text: NormalisedText,
-        word_scores: np.ndarray,
-        char_scores: np.ndarray,
-        dead: np.ndarray,
+        retrieval: np.ndarray,
+        word_query: _QueryRow,
+        char_query: _QueryRow,
         *,
         control_id: str | None,
         top: int,
-        question: str,
     ) -> list[Match]:
-        retrieval = RETRIEVE_WORD_SHARE * word_scores + (1 - RETRIEVE_WORD_SHARE) * char_scores
-        retrieval[dead] = -1.0
         n = retrieval.shape[0]
         want = min(n, CANDIDATE_ROWS)
         rows = np.argpartition(-retrieval, want - 1)[:want] if want < n else np.arange(n)
-        candidate_rows = {int(r) for r in rows if retrieval[r] > 0}
+        candidate_rows = set(rows[retrieval[rows] > 0].tolist())
         wanted_id = normalise_control_id(control_id) if control_id and control_id.strip() else ""
         id_entries = index.by_control_id.get(wanted_id, frozenset()) if wanted_id else frozenset()
         for entry_id in id_entries:
             candidate_rows.update(index.entry_rows.get(entry_id, ()))
-        if len({index.rows[r].entry_id for r in candidate_rows}) < top:
-            for entry_rows in index.entry_rows.values():
-                candidate_rows.update(entry_rows)
-                if len({index.rows[r].entry_id for r in candidate_rows}) >= top:
+        if len(candidate_rows) < top * 4:
+            # Too little in common with anything: still offer `top` entries, all scored low.
+            entries = {index.rows[r].entry_id for r in candidate_rows}
+            for entry_id, entry_rows in index.entry_rows.items():
+                if len(entries) >= top:
                     break
+                if entry_id not in entries:
+                    entries.add(entry_id)
+                    candidate_rows.update(entry_rows)
+        ordered = np.array(sorted(candidate_rows), dtype=np.int64)
+        word_scores = index.words.exact(word_query, ordered)
+        char_scores = index.chars.exact(char_query, ordered)
         best: dict[str, _Candidate] = {}
-        for r in candidate_rows:
+        for r, word, char in zip(ordered.tolist(), word_scores, char_scores, strict=True):
             row = index.rows[r]
-            score = self._text_score(text, row.text, float(word_scores[r]), float(char_scores[r]))
+            score = self._text_score(text, row.text, float(word), float(char))
             current = best.get(row.entry_id)
             if current is None or score > current.text_score:
                 best[row.entry_id] = _Candidate(row.entry_id, r, score)

@@ -1,0 +1,155 @@
+"""Cross-framework benchmark: SCF 2022.3 control questions against a bank of CAIQ v4.0.3 questions.
+
+A question counts as answered right when the chosen CAIQ question belongs to a CCM control that
+the SCF control maps to (SCF crosswalk column "CSA CCM v4").
+
+Run: .venv/bin/python bench/bench_match_crossframework.py
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+import openpyxl
+from bench_match_common import (
+    CAIQ_403,
+    SCF_2022,
+    Outcome,
+    Question,
+    bank_from,
+    caiq_403,
+    ccm_titles,
+    char_tfidf_top,
+    fmt,
+    fuzz,
+    fuzzy_top,
+    lowest_threshold,
+    outcomes,
+    require,
+    table,
+)
+
+from app.core.matching import DEFAULT_AUTO, Matcher
+from app.core.normalise import Thesaurus, shipped_thesaurus
+
+_CCM_ID = re.compile(r"[A-Z&]{3,4}-\d{2}")
+
+
+def scf_questions() -> list[tuple[Question, frozenset[str]]]:
+    """Read SCF control questions with the CCM v4 controls each control maps to."""
+    workbook = openpyxl.load_workbook(SCF_2022, read_only=True)
+    sheet = workbook["SCF 2022.3"]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h or "").replace("\n", " ").strip() for h in next(rows)]
+    col_id, col_q, col_ccm = (
+        header.index("SCF #"),
+        header.index("SCF Control Question"),
+        header.index("CSA CCM v4"),
+    )
+    out = []
+    for row in rows:
+        question = str(row[col_q] or "").strip()
+        if not row[col_id] or not question:
+            continue
+        mapped = frozenset(_CCM_ID.findall(str(row[col_ccm] or "")))
+        out.append((Question(str(row[col_id]), "", " ".join(question.split())), mapped))
+    workbook.close()
+    return out
+
+
+def evaluate(
+    name: str,
+    outs: Sequence[Outcome],
+    keys: Sequence[frozenset[str]],
+    control_of: dict[str, str],
+    seconds: float,
+    *,
+    banded: bool,
+) -> list[object]:
+    """Score one method over the SCF questions that have a CCM mapping."""
+    pairs = [(o, k) for o, k in zip(outs, keys, strict=True) if k]
+    top1 = sum(bool(o.ranked) and control_of[o.ranked[0]] in k for o, k in pairs) / len(pairs)
+    top5 = sum(any(control_of[r] in k for r in o.ranked[:5]) for o, k in pairs) / len(pairs)
+    autos = [(o, k) for o, k in pairs if o.band == "auto"]
+    right = sum(control_of[o.ranked[0]] in k for o, k in autos)
+    unmapped_autos = sum(o.band == "auto" for o, k in zip(outs, keys, strict=True) if not k)
+    return [
+        name,
+        fmt(top1),
+        fmt(top5),
+        (f"{fmt(right / len(autos))} ({right}/{len(autos)})" if autos else "— (0)")
+        if banded
+        else "—",
+        str(unmapped_autos) if banded else "—",
+        f"{seconds:.2f} s",
+    ]
+
+
+def main() -> None:
+    require(CAIQ_403, SCF_2022)
+    bank = caiq_403()
+    control_of = {q.id: q.control_id for q in bank}
+    scf = scf_questions()
+    texts = [q.text for q, _ in scf]
+    keys = [k for _, k in scf]
+    choices = [q.text for q in bank]
+    print(
+        f"bank: {len(bank)} CAIQ v4.0.3 questions; incoming: {len(scf)} SCF 2022.3 questions, "
+        f"{sum(bool(k) for k in keys)} with a CSA CCM v4 mapping"
+    )
+    rows = []
+    for label, scorer in (
+        ("rapidfuzz token_set_ratio", fuzz.token_set_ratio),
+        ("rapidfuzz WRatio", fuzz.WRatio),
+    ):
+        top, seconds = fuzzy_top(texts, choices, scorer)
+        outs = [Outcome(tuple(bank[i].id for i in t), 0.0, "none") for t in top]
+        rows.append(evaluate(f"baseline: {label}", outs, keys, control_of, seconds, banded=False))
+    top, seconds = char_tfidf_top(texts, choices)
+    outs = [Outcome(tuple(bank[i].id for i in t), 0.0, "none") for t in top]
+    rows.append(
+        evaluate("baseline: TF-IDF char 3-5-grams", outs, keys, control_of, seconds, banded=False)
+    )
+    shipped = shipped_thesaurus()
+    calibration = {}
+    titles = ccm_titles()
+    for label, thesaurus, tags in (
+        ("Matcher", shipped, None),
+        ("Matcher without thesaurus (guards kept)", Thesaurus(guards=shipped.guards), None),
+        ("Matcher, entries tagged with CCM domain and control title", shipped, titles),
+    ):
+        start = time.perf_counter()
+        matcher = Matcher(bank_from(bank, tags=tags), thesaurus=thesaurus)
+        results = matcher.match_many([(t, None) for t in texts], top=5)
+        seconds = time.perf_counter() - start
+        outs = outcomes(results)
+        rows.append(evaluate(label, outs, keys, control_of, seconds, banded=True))
+        calibration[label] = [
+            (r[0].score, control_of[r[0].entry_id] in k)
+            for r, k in zip(results, keys, strict=True)
+            if k and r and r[0].explanation.guard is None and r[0].explanation.note is None
+        ]
+    print()
+    print(
+        table(
+            ["method", "top-1", "top-5", "auto precision", "autos on unmapped questions", "time"],
+            rows,
+        )
+    )
+    print("\ntargets: top-1 >= 0.40, top-5 >= 0.65, auto precision >= 0.95")
+    print(f"\ncalibration (DEFAULT_AUTO = {DEFAULT_AUTO}, mapped questions only):")
+    print(
+        table(
+            ["method", "lowest auto threshold for 99% precision", "for 95%"],
+            [
+                [label, fmt(lowest_threshold(s, 0.99), 2), fmt(lowest_threshold(s, 0.95), 2)]
+                for label, s in calibration.items()
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
