@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ KEY_FILE = KEYS / "caiq-4.1.0-to-4.0.3.csv"
 SAME_CONTROL = {"IAM-02": "IAM-02"}
 LINK_FLOOR = 40  # below this edit ratio, no pair in the same control asked the same thing
 SAME_WORDING = 95
+ARTICLES = frozenset({"a", "an", "the"})
 
 
 def derive_key() -> list[tuple[str, str]]:
@@ -119,12 +121,17 @@ def read_key() -> dict[str, str]:
         return {row["caiq_4_1_0"]: row["caiq_4_0_3"] for row in csv.DictReader(f)}
 
 
+def same_wording(text: str) -> str:
+    """Fold case, punctuation and articles: 'Are the policies…' and 'Are policies…' ask alike."""
+    return " ".join(w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in ARTICLES)
+
+
 def equivalents(old: Sequence[Question]) -> dict[str, set[str]]:
-    """Group bank questions with the very same wording: text alone cannot tell them apart."""
+    """Group bank questions with the same wording: text alone cannot tell them apart."""
     by_text: dict[str, set[str]] = {}
     for q in old:
-        by_text.setdefault(q.text.lower(), set()).add(q.id)
-    return {q.id: by_text[q.text.lower()] for q in old}
+        by_text.setdefault(same_wording(q.text), set()).add(q.id)
+    return {q.id: by_text[same_wording(q.text)] for q in old}
 
 
 def evaluate(

@@ -93,7 +93,11 @@ class Guards:
             entry.triggered,
             strict=True,
         ):
-            if not (asked and stated and on_q and on_e):
+            if not (on_q and on_e) or not (asked or stated):
+                continue
+            if not (asked and stated):
+                if facet.strict:
+                    return f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}"
                 continue
             agrees = asked == stated if facet.mode == "equal" else bool(asked & stated)
             if not agrees:
@@ -102,4 +106,6 @@ class Guards:
 
 
 def _quote(values: frozenset[str]) -> str:
+    if not values:
+        return "unspecified"
     return " and ".join(f"'{v}'" for v in sorted(values))

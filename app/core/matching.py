@@ -39,8 +39,8 @@ __all__ = [
 BANDS = ("auto", "suggest", "none")
 # Calibrated on bench/: the lowest auto threshold holding >= 99% precision on the paraphrase
 # and cross-framework benchmarks (see bench/README.md for the figures).
-DEFAULT_AUTO = 0.80
-DEFAULT_SUGGEST = 0.45
+DEFAULT_AUTO = 0.60
+DEFAULT_SUGGEST = 0.30
 
 # Share of each signal in the score. Word TF-IDF carries meaning, character n-grams absorb
 # typos and word-form noise, the edit ratio rewards the same wording in the same order.
@@ -590,7 +590,8 @@ class Matcher:
             if id_match and score >= ID_TEXT_FLOOR:
                 score = min(1.0, score + ID_BONUS)
             scored.append((score, cand, id_match))
-        scored.sort(key=lambda s: (-s[0], s[1].entry_id))
+        # A matching control ID breaks ties, including ties at the top score.
+        scored.sort(key=lambda s: (-s[0], not s[2], s[1].entry_id))
         question_facets = self._guards.read(text.stems)
         matches: list[Match] = []
         for position, (score, cand, id_match) in enumerate(scored[:top]):
@@ -601,7 +602,8 @@ class Matcher:
                 other = scored[1] if position == 0 else scored[0]
                 runner_up = other[1].entry_id
                 margin = round(score - other[0], 4)
-                if position == 0 and margin < AMBIGUOUS_MARGIN:
+                settled_by_id = id_match and not other[2]
+                if position == 0 and margin < AMBIGUOUS_MARGIN and not settled_by_id:
                     rival = index.entries[runner_up]
             matches.append(
                 self._describe(

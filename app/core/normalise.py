@@ -89,6 +89,7 @@ class GuardFacet:
     values: Mapping[str, tuple[str, ...]]
     mode: str = "equal"
     when: tuple[str, ...] = ()
+    strict: bool = False  # also differ when only one text names a value
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def _mapping(path: Path, node: yaml.Node, what: str) -> list[tuple[str, yaml.Nod
 
 def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     fields = dict(_mapping(path, node, "each guard"))
-    unknown = sorted(set(fields) - {"name", "mode", "when", "values"})
+    unknown = sorted(set(fields) - {"name", "mode", "when", "values", "strict"})
     if unknown:
         raise BankError(f"{_where(path, node)}: unknown guard field '{unknown[0]}'")
     name_node = fields.get("name")
@@ -241,7 +242,17 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     }
     if len(values) < 2:
         raise BankError(f"{_where(path, fields['values'])}: a guard needs at least two values")
-    return GuardFacet(name=str(name_node.value).strip(), values=values, mode=mode, when=when)
+    strict = False
+    if "strict" in fields:
+        flag = str(getattr(fields["strict"], "value", "")).lower()
+        if flag not in ("true", "false"):
+            raise BankError(
+                f"{_where(path, fields['strict'])}: guard 'strict' must be true or false"
+            )
+        strict = flag == "true"
+    return GuardFacet(
+        name=str(name_node.value).strip(), values=values, mode=mode, when=when, strict=strict
+    )
 
 
 def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:

@@ -107,3 +107,81 @@ def test_guard_reason_appears_in_the_reviewer_sentence() -> None:
 )
 def test_same_scope_fires_no_guard(question: str, entry_question: str) -> None:
     assert best_for(question, entry_question).explanation.guard is None
+
+
+def test_unscoped_question_does_not_autofill_an_at_rest_entry() -> None:
+    match = best_for("Is customer data encrypted?", "Is customer data encrypted at rest?")
+    assert match.band != "auto"
+    assert match.explanation.guard == "data state differs: unspecified vs 'at rest'"
+
+
+def test_annual_question_does_not_autofill_a_periodic_entry() -> None:
+    match = best_for(
+        "Is the continuity plan reviewed at least annually?",
+        "Is the continuity plan reviewed periodically?",
+    )
+    assert match.band != "auto"
+    assert match.explanation.guard == "frequency differs: 'annually' vs unspecified"
+
+
+def test_policy_establishment_question_does_not_autofill_a_policy_review_entry() -> None:
+    match = best_for(
+        "Are application security policies established, documented, approved, communicated, "
+        "applied, evaluated, and maintained?",
+        "Are application security policies reviewed and updated?",
+    )
+    assert match.band != "auto"
+    assert match.explanation.guard == "policy lifecycle differs: 'established' vs 'reviewed'"
+
+
+def test_not_limited_to_is_not_a_negation() -> None:
+    match = best_for(
+        "Are staff trained to handle events including but not limited to intrusions?",
+        "Are staff trained to handle events including intrusions?",
+    )
+    assert match.explanation.guard is None
+
+
+def test_ambiguous_tie_between_different_answers_is_left_to_a_person() -> None:
+    entries = [
+        Entry(id="BCP", question="Are the policies reviewed annually?", answer="Yes, BCP."),
+        Entry(id="HR", question="Are the policies reviewed annually?", answer="Yes, HR."),
+    ]
+    entries = [e.with_changes(status="approved") for e in entries]
+    best = Matcher(entries, today=TODAY).match("Are the policies reviewed annually?")[0]
+    assert best.score == 1.0
+    assert best.band == "suggest"
+    assert "matches as well and answers differently" in (best.explanation.guard or "")
+
+
+def test_a_control_id_settles_a_tie_between_identical_wordings() -> None:
+    entries = [
+        Entry(
+            id=entry_id,
+            question="Are the policies reviewed annually?",
+            answer=f"Yes, {entry_id}.",
+            refs={"caiq": f"{entry_id}-01.2"},
+            status="approved",
+        )
+        for entry_id in ("BCR", "HRS")
+    ]
+    best = Matcher(entries, today=TODAY).match(
+        "Are the policies reviewed annually?", control_id="HRS-01.2"
+    )[0]
+    assert best.entry_id == "HRS"
+    assert best.band == "auto"
+
+
+def test_only_the_best_match_can_be_auto() -> None:
+    entries = [
+        Entry(id="A", question="Is customer data backed up daily?", answer="Y", status="approved"),
+        Entry(
+            id="B",
+            question="Is customer data backed up daily offsite?",
+            answer="N",
+            status="approved",
+        ),
+    ]
+    matches = Matcher(entries, today=TODAY).match("Is customer data backed up daily?")
+    assert matches[0].entry_id == "A"
+    assert all(m.band != "auto" for m in matches[1:])

@@ -1,0 +1,100 @@
+"""Normalisation and the thesaurus file: stems, synonyms, boilerplate, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.core.errors import BankError
+from app.core.matching import control_ids, load_thesaurus
+from app.core.normalise import (
+    SHIPPED_THESAURUS,
+    Normaliser,
+    Thesaurus,
+    parse_thesaurus,
+    stem,
+    words,
+)
+
+
+def test_plural_and_tense_variants_share_a_stem() -> None:
+    assert stem("policies") == stem("policy")
+    assert stem("encrypted") == stem("encrypting") == stem("encrypt")
+    assert stem("logging") == stem("logs") == stem("log")
+    assert stem("access") == "access"
+
+
+def test_ampersand_and_contractions_are_spelled_out() -> None:
+    assert words("A&A: don't") == ["a", "and", "a", "do", "not"]
+
+
+def test_synonyms_fold_to_the_canonical_term() -> None:
+    normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
+    for phrase in ("multi-factor authentication", "2FA", "two factor authentication", "MFA"):
+        assert normaliser.normalise(f"Is {phrase} required?").terms == ("mfa", stem("required"))
+    for phrase in ("subprocessors", "third-party suppliers", "vendors"):
+        assert "third_party" in normaliser.normalise(f"Are {phrase} assessed?").terms
+    assert normaliser.normalise("Is workforce trained?").terms == (
+        normaliser.normalise("Are employees trained?").terms
+    )
+
+
+def test_boilerplate_and_stopwords_are_dropped_but_negations_kept() -> None:
+    normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
+    text = normaliser.normalise(
+        "Does the organization not log access, or upon significant changes?"
+    )
+    assert text.terms == ("not", "log", "access")
+
+
+def test_the_policy_lifecycle_enumeration_becomes_one_term() -> None:
+    normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
+    text = normaliser.normalise(
+        "Are audit policies established, documented, approved, communicated, applied, "
+        "evaluated, and maintained?"
+    )
+    assert text.terms == ("audit", "policy", "established_and_maintained")
+
+
+def test_without_a_thesaurus_text_is_only_stemmed() -> None:
+    text = Normaliser(Thesaurus()).normalise("Is MFA enforced?")
+    assert text.terms == ("is", "mfa", "enforc")
+
+
+def test_shipped_thesaurus_loads_with_its_guards() -> None:
+    thesaurus = load_thesaurus(SHIPPED_THESAURUS)
+    names = {g.name for g in thesaurus.guards}
+    assert {"data state", "data lifecycle", "population", "frequency", "policy domain"} <= names
+    assert len(thesaurus.synonyms) >= 30
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("synonyms: [a, b]\n", "line 1: a synonym group"),
+        ("synonyms:\n  - [mfa]\n", "line 2: a synonym group needs two or more terms"),
+        ("colours: []\n", "unknown section 'colours'"),
+        (
+            "guards:\n  - name: x\n    values: {a: [a]}\n",
+            "line 3: a guard needs at least two values",
+        ),
+        ("guards:\n  - name: x\n    mode: sometimes\n    values: {a: [a], b: [b]}\n", "line 3"),
+        ("synonyms:\n  - [a, b\n", "not valid YAML"),
+        ("stopwords: [the, '']\n", "line 1: 'stopwords' must hold non-empty text"),
+    ],
+)
+def test_malformed_thesaurus_names_file_and_line(text: str, message: str) -> None:
+    with pytest.raises(BankError, match="thesaurus.yaml") as error:
+        parse_thesaurus(text, path=Path("thesaurus.yaml"))
+    assert message in str(error.value)
+
+
+def test_missing_thesaurus_file_is_a_bank_error(tmp_path: Path) -> None:
+    with pytest.raises(BankError, match="no such thesaurus file"):
+        load_thesaurus(tmp_path / "thesaurus.yaml")
+
+
+def test_refs_may_list_several_control_ids() -> None:
+    ids = control_ids({"caiq": "IAM-14.1, IAM-14.2", "iso": "A.5.15"})
+    assert {"IAM-14-1", "IAM-14-2", "A-5-15"} <= ids
