@@ -1,0 +1,273 @@
+"""The HTTP API under /api/v1: thin routes over the services, authenticated by API key."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from app.api.schemas import (
+    EntryList,
+    EntryOut,
+    ErrorBody,
+    MatchQuery,
+    MatchRequest,
+    MatchResult,
+    QuestionnaireDetail,
+    QuestionnaireList,
+)
+from app.core.bank import render_detail
+from app.core.errors import BankError
+from app.core.workbook import SheetMapping
+from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, match_context, require
+from app.models import BankEntry, Questionnaire
+from app.services import bank as bank_service
+from app.services import questionnaires as questionnaire_service
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or unknown API key"},
+    403: {"model": ErrorBody, "description": "The key's role may not do this"},
+    422: {"model": ErrorBody, "description": "The request or the file could not be used"},
+    429: {"model": ErrorBody, "description": "Rate limit exceeded"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such object"}
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSM = "application/vnd.ms-excel.sheet.macroEnabled.12"
+
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
+
+
+def attachment(content: bytes, filename: str) -> Response:
+    """Return bytes as a download with a safe Content-Disposition."""
+    media = XLSM if filename.lower().endswith(".xlsm") else XLSX
+    ascii_name = "".join(
+        ch if ch.isascii() and ch.isalnum() or ch in "-_." else "_" for ch in filename
+    )
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
+
+
+def questionnaire_out(request: Request, questionnaire: Questionnaire) -> dict[str, Any]:
+    """Describe a questionnaire for the API."""
+    return {
+        "id": questionnaire.id,
+        "filename": questionnaire.filename,
+        "status": questionnaire.status,
+        "error": questionnaire.error,
+        "created_at": questionnaire.created_at,
+        "summary": questionnaire.summary,
+        "fidelity": questionnaire.fidelity,
+        "detection": questionnaire.detection,
+        "workbook_url": str(
+            request.url_for("api_questionnaire_workbook", questionnaire_id=questionnaire.id)
+        )
+        if questionnaire.filled_id
+        else None,
+    }
+
+
+def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
+    if not raw:
+        return None
+    try:
+        items = json.loads(raw)
+        if isinstance(items, dict):
+            items = [items]
+        return [
+            SheetMapping(
+                sheet=str(item["sheet"]),
+                header_row=int(item["header_row"]),
+                question_column=str(item["question_column"]).upper(),
+                answer_columns=tuple(str(c).upper() for c in item["answer_columns"]),
+                detail_column=str(item["detail_column"]).upper()
+                if item.get("detail_column")
+                else None,
+                id_column=str(item["id_column"]).upper() if item.get("id_column") else None,
+            )
+            for item in items
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(
+            422,
+            "invalid_mapping",
+            "mapping must be JSON: [{sheet, header_row, question_column, answer_columns, detail_column?, id_column?}]",
+        ) from exc
+
+
+@router.post(
+    "/questionnaires",
+    status_code=201,
+    response_model=QuestionnaireDetail,
+    operation_id="upload_questionnaire",
+)
+async def upload_questionnaire(
+    request: Request,
+    principal: ApiPrincipal,
+    db_session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The customer's workbook (.xlsx or .xlsm)")],
+    mapping: Annotated[
+        str | None, Form(description="Optional explicit sheet mapping as JSON")
+    ] = None,
+) -> dict[str, Any]:
+    """Upload a questionnaire: Vouch finds its questions, matches them and fills the answers it is sure of."""
+    require(principal, "questionnaire:write")
+    content = await file.read()
+    mappings = _parse_mappings(mapping)
+    context = match_context(db_session=db_session, settings=settings)
+    # End the read transaction so no lock is held while the workbook is parsed.
+    db_session.commit()
+    questionnaire = await run_in_threadpool(
+        questionnaire_service.create,
+        db_session=db_session,
+        principal=principal,
+        filename=file.filename or "questionnaire.xlsx",
+        content=content,
+        settings=settings,
+        context=context,
+        mappings=mappings,
+    )
+    rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    return {
+        **questionnaire_out(request, questionnaire),
+        "rows": [questionnaire_service.row_report(r) for r in rows],
+    }
+
+
+@router.get("/questionnaires", response_model=QuestionnaireList, operation_id="list_questionnaires")
+def list_questionnaires(
+    request: Request,
+    principal: ApiPrincipal,
+    db_session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """List the questionnaires this key may see, newest first."""
+    require(principal, "questionnaire:read")
+    items = questionnaire_service.list_visible(
+        db_session=db_session, principal=principal, limit=limit, offset=offset
+    )
+    return {
+        "items": [questionnaire_out(request, q) for q in items],
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@router.get(
+    "/questionnaires/{questionnaire_id}",
+    response_model=QuestionnaireDetail,
+    responses=NOT_FOUND,
+    operation_id="get_questionnaire",
+)
+def get_questionnaire(
+    request: Request, questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+) -> dict[str, Any]:
+    """Return a questionnaire's status, summary, fidelity check and every row."""
+    require(principal, "questionnaire:read")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    return {
+        **questionnaire_out(request, questionnaire),
+        "rows": [questionnaire_service.row_report(r) for r in rows],
+    }
+
+
+@router.get(
+    "/questionnaires/{questionnaire_id}/workbook",
+    name="api_questionnaire_workbook",
+    responses={**NOT_FOUND, 200: {"content": {XLSX: {}}, "description": "The filled workbook"}},
+    response_class=Response,
+    operation_id="download_workbook",
+)
+def download_workbook(
+    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+) -> Response:
+    """Download the filled workbook (a draft until it is signed off)."""
+    require(principal, "questionnaire:read")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    content, name = questionnaire_service.filled_workbook(
+        db_session=db_session, principal=principal, questionnaire=questionnaire
+    )
+    db_session.commit()
+    return attachment(content, name)
+
+
+@router.post("/match", response_model=list[MatchResult], operation_id="match_questions")
+def match_questions(
+    body: MatchRequest, principal: ApiPrincipal, db_session: SessionDep, settings: SettingsDep
+) -> list[dict[str, Any]]:
+    """Match questions against the bank; each gets its best statements, best first."""
+    require(principal, "match")
+    context = match_context(db_session=db_session, settings=settings)
+    queries = [q if isinstance(q, MatchQuery) else MatchQuery(question=q) for q in body.questions]
+    results = context.matcher.match_many(
+        [(q.question, q.control_id) for q in queries], top=body.top
+    )
+    return [
+        {
+            "question": q.question,
+            "matches": [
+                {
+                    "entry_id": m.entry_id,
+                    "score": round(m.score, 4),
+                    "band": m.band,
+                    "explanation": m.explanation.text(),
+                }
+                for m in matches
+            ],
+        }
+        for q, matches in zip(queries, results, strict=True)
+    ]
+
+
+def entry_out(row: BankEntry, profile: dict[str, Any]) -> dict[str, Any]:
+    """Describe a bank entry for the API, with its detail rendered over the profile."""
+    try:
+        rendered: str | None = render_detail(bank_service.to_entry(row), profile)
+    except BankError:
+        rendered = None
+    return {**row.model_dump(), "rendered_detail": rendered}
+
+
+@router.get("/entries", response_model=EntryList, operation_id="list_entries")
+def list_entries(
+    principal: ApiPrincipal,
+    db_session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="Text to search for")] = None,
+    status: Annotated[str | None, Query(pattern="^(draft|approved|retired)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """List bank entries, optionally searched and filtered by status."""
+    require(principal, "bank:read")
+    rows = bank_service.list_entries(db_session=db_session, query=q, status=status)
+    profile = bank_service.profile(db_session=db_session)
+    return {
+        "items": [entry_out(r, profile) for r in rows[offset : offset + limit]],
+        "total": len(rows),
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@router.get(
+    "/entries/{entry_id}", response_model=EntryOut, responses=NOT_FOUND, operation_id="get_entry"
+)
+def get_entry(entry_id: str, principal: ApiPrincipal, db_session: SessionDep) -> dict[str, Any]:
+    """Return one bank entry."""
+    require(principal, "bank:read")
+    row = bank_service.get_entry(db_session=db_session, entry_id=entry_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"no entry '{entry_id}'")
+    return entry_out(row, bank_service.profile(db_session=db_session))

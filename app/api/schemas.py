@@ -1,0 +1,111 @@
+"""Request and response bodies of the HTTP API, as declared in its OpenAPI schema."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Candidate(BaseModel):
+    entry_id: str
+    score: float
+    band: str
+    explanation: str | None = None
+
+
+class RowOut(BaseModel):
+    sheet: str
+    row: int
+    question: str
+    control_id: str | None
+    entry_id: str | None
+    entry_version: int | None = None
+    score: float = Field(ge=0, le=1)
+    band: str
+    answer: str | None
+    detail: str | None = None
+    answer_cell: str
+    written: bool
+    note: str | None = None
+    explanation: str
+    candidates: list[Candidate] = []
+
+
+class QuestionnaireOut(BaseModel):
+    id: str
+    filename: str
+    status: str
+    error: str | None = None
+    created_at: datetime
+    summary: dict[str, Any]
+    fidelity: dict[str, Any]
+    detection: dict[str, Any]
+    workbook_url: str | None = None
+
+
+class QuestionnaireDetail(QuestionnaireOut):
+    rows: list[RowOut]
+
+
+class QuestionnaireList(BaseModel):
+    items: list[QuestionnaireOut]
+    limit: int
+    offset: int
+
+
+class MatchQuery(BaseModel):
+    question: str = Field(min_length=1, max_length=32_767)
+    control_id: str | None = Field(default=None, max_length=64)
+
+
+class MatchRequest(BaseModel):
+    questions: list[str | MatchQuery] = Field(min_length=1, max_length=2_000)
+    top: int = Field(default=3, ge=1, le=50)
+
+
+class MatchOut(BaseModel):
+    entry_id: str
+    score: float = Field(ge=0, le=1)
+    band: str
+    explanation: str | None = None
+
+
+class MatchResult(BaseModel):
+    question: str
+    matches: list[MatchOut]
+
+
+class EntryOut(BaseModel):
+    id: str
+    question: str
+    alternates: list[str]
+    answer: str
+    detail: str
+    rendered_detail: str | None = None
+    tags: list[str]
+    refs: dict[str, str]
+    owner: str | None
+    status: str
+    reviewed: date | None
+    review_every_days: int | None
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
+class EntryList(BaseModel):
+    items: list[EntryOut]
+    total: int
+    limit: int
+    offset: int

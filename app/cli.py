@@ -1,0 +1,283 @@
+"""The `vouch` command: serve, fill and match offline, and administer the bank, users and keys."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings, get_settings
+from app.core.errors import VouchError
+
+
+class CliError(Exception):
+    """A problem to report on stderr with exit status 2, without a traceback."""
+
+
+def _matcher_for(bank_dir: Path, settings: Settings) -> tuple[Any, Any]:
+    from app.core.bank import load_bank
+    from app.core.matching import Matcher, Thresholds, load_thesaurus
+
+    bank = load_bank(bank_dir)
+    thesaurus_path = bank_dir / "thesaurus.yaml"
+    thesaurus = load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None
+    matcher = Matcher(
+        bank.entries,
+        thresholds=_thresholds(settings, Thresholds),
+        thesaurus=thesaurus,
+        today=date.today(),
+        default_review_days=settings.default_review_days,
+    )
+    return bank, matcher
+
+
+def _thresholds(settings: Settings, cls: Any) -> Any:
+    from app.core.matching import DEFAULT_AUTO, DEFAULT_SUGGEST
+
+    if settings.auto_threshold is None and settings.suggest_threshold is None:
+        return None
+    return cls(
+        auto=settings.auto_threshold if settings.auto_threshold is not None else DEFAULT_AUTO,
+        suggest=settings.suggest_threshold
+        if settings.suggest_threshold is not None
+        else DEFAULT_SUGGEST,
+    )
+
+
+def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
+    from app.core.answering import auto_writes, propose, report_rows, summarize
+    from app.core.workbook import fill_workbook, read_questionnaire
+
+    source, target = Path(args.input), Path(args.output)
+    if not source.is_file():
+        raise CliError(f"{source}: no such file")
+    if target.resolve() == source.resolve():
+        raise CliError(
+            "the output must be a different file from the input; Vouch never overwrites it"
+        )
+    bank, matcher = _matcher_for(Path(args.bank or settings.bank_dir), settings)
+    content = source.read_bytes()
+    from app.services.questionnaires import precheck
+
+    precheck(filename=source.name, content=content, settings=settings)
+    detection = read_questionnaire(content)
+    proposals = propose(detection.rows, matcher=matcher, entries=bank.by_id(), profile=bank.profile)
+    result = fill_workbook(content, detection, auto_writes(proposals), overwrite=args.overwrite)
+    if result.extension != target.suffix.lower():
+        target = target.with_suffix(result.extension)
+    target.write_bytes(result.data)
+    rows = report_rows(proposals, result.outcomes)
+    report = {
+        "input": str(source),
+        "output": str(target),
+        "summary": summarize(rows, result),
+        "detection": {
+            "confident": detection.confident,
+            "warnings": list(detection.warnings),
+            "skipped_sheets": list(detection.skipped_sheets),
+        },
+        "fidelity": result.fidelity.to_dict(),
+        "rows": rows,
+    }
+    if args.report:
+        Path(args.report).write_text(
+            json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+    s = report["summary"]
+    print(
+        f"{s['rows']} question rows: {s['auto']} auto, {s['suggest']} suggest, {s['none']} none; "
+        f"{s['written']} written to {target}; fidelity {'ok' if result.fidelity.ok else 'FAILED'}"
+    )
+    return 0 if result.fidelity.ok else 1
+
+
+def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+    _, matcher = _matcher_for(Path(args.bank or settings.bank_dir), settings)
+    if args.top < 1 or args.top > 50:
+        raise CliError("--top must be between 1 and 50")
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"line {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            raise CliError(f'line {number}: expected an object like {{"question": "..."}}')
+        matches = matcher.match(item["question"], top=args.top, control_id=item.get("control_id"))
+        out = {
+            "question": item["question"],
+            "matches": [
+                {"entry_id": m.entry_id, "score": round(m.score, 4), "band": m.band}
+                for m in matches
+            ],
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_bank_check(args: argparse.Namespace, settings: Settings) -> int:
+    from app.core.bank import load_bank
+
+    directory = Path(args.directory or settings.bank_dir)
+    bank = load_bank(directory)
+    statuses: dict[str, int] = {}
+    for entry in bank.entries:
+        statuses[entry.status] = statuses.get(entry.status, 0) + 1
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    print(f"{directory}: {len(bank.entries)} entries ({counts}); every detail renders")
+    return 0
+
+
+def cmd_bank_import(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import bank as bank_service
+
+    with get_database().session(write=True) as db_session:
+        report = bank_service.import_directory(
+            db_session=db_session, directory=Path(args.directory), actor="cli"
+        )
+    print(
+        f"added {len(report.added)}, changed {len(report.changed)}, unchanged {len(report.unchanged)}"
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from app.migrations import upgrade
+
+    if settings.resolved_database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    print("database is at the latest revision")
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.security import new_password
+    from app.services import accounts
+
+    password = new_password()
+    with get_database().session(write=True) as db_session:
+        accounts.create_user(
+            db_session=db_session,
+            username=args.name,
+            password=password,
+            role=args.role,
+            actor="cli",
+        )
+    print(f"created user {args.name.lower()} with role {args.role}; password (shown once):")
+    print(password)
+    return 0
+
+
+def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import accounts
+
+    with get_database().session(write=True) as db_session:
+        key, secret = accounts.create_api_key(
+            db_session=db_session, name=args.name, role=args.role, actor="cli"
+        )
+    print(f"created API key '{key.name}' with role {key.role}; it is shown once:")
+    print(secret)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every command and its options."""
+    from app.security import ROLES
+
+    parser = argparse.ArgumentParser(
+        prog="vouch", description="Security questionnaire auto-responder."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the web UI and the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=cmd_serve)
+
+    fill = commands.add_parser(
+        "fill", help="fill a questionnaire offline, with no server and no database"
+    )
+    fill.add_argument("input", metavar="IN.xlsx")
+    fill.add_argument("-o", "--output", required=True, metavar="OUT.xlsx")
+    fill.add_argument("--bank", metavar="DIR")
+    fill.add_argument("--report", metavar="REPORT.json")
+    fill.add_argument(
+        "--overwrite", action="store_true", help="replace answers the workbook already holds"
+    )
+    fill.set_defaults(run=cmd_fill)
+
+    match = commands.add_parser(
+        "match", help="match JSON Lines of questions from stdin against the bank"
+    )
+    match.add_argument("--bank", metavar="DIR")
+    match.add_argument("--top", type=int, default=3)
+    match.set_defaults(run=cmd_match)
+
+    bank = commands.add_parser("bank", help="work with answer-bank files").add_subparsers(
+        dest="bank_command", required=True
+    )
+    check = bank.add_parser("check", help="validate a bank directory")
+    check.add_argument("directory", nargs="?", metavar="DIR")
+    check.set_defaults(run=cmd_bank_check)
+    imp = bank.add_parser("import", help="upsert a bank directory into the database")
+    imp.add_argument("directory", metavar="DIR")
+    imp.set_defaults(run=cmd_bank_import)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the latest revision").set_defaults(
+        run=cmd_db_upgrade
+    )
+
+    users = commands.add_parser("users", help="accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    create_user = users.add_parser("create", help="create an account with a random password")
+    create_user.add_argument("name")
+    create_user.add_argument("--role", default="responder", choices=ROLES)
+    create_user.set_defaults(run=cmd_users_create)
+
+    apikey = commands.add_parser("apikey", help="API keys").add_subparsers(
+        dest="apikey_command", required=True
+    )
+    create_key = apikey.add_parser("create", help="create an API key; it is printed once")
+    create_key.add_argument("--name", required=True)
+    create_key.add_argument("--role", default="responder", choices=ROLES)
+    create_key.set_defaults(run=cmd_apikey_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `vouch` command and return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        return int(args.run(args, settings))
+    except (CliError, VouchError, ValueError, OSError) as exc:
+        print(f"vouch: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""Settings read from the environment (and `.env`), in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    """Vouch's configuration; every field maps to a `VOUCH_*` environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VOUCH_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    bank_dir: Path = Path("answer_bank")
+    secret_key: str = DEFAULT_SECRET
+
+    auto_threshold: float | None = Field(default=None, ge=0, le=1)
+    suggest_threshold: float | None = Field(default=None, ge=0, le=1)
+    default_review_days: int | None = Field(default=None, gt=0)
+
+    max_upload_bytes: int = 40 * 1024 * 1024
+    parse_timeout_seconds: float = 60.0
+    parse_memory_bytes: int = 2 * 1024**3
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 12
+    login_attempts_per_minute: int = 10
+    api_requests_per_minute: int = 600
+    four_eyes: bool = False
+    secure_cookies: bool | None = None
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key in ("", DEFAULT_SECRET):
+            raise ValueError(
+                "VOUCH_SECRET_KEY is left at its default; set a long random value in production"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vouch.db').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        """Return where uploads and filled workbooks are stored, outside any static mount."""
+        return self.data_dir / "files"
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Tell whether cookies carry the Secure flag (always, outside local development)."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.environment == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Read the settings once per process."""
+    return Settings()

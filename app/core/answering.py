@@ -1,0 +1,107 @@
+"""From detected question rows and matches to proposed answers, the writes they make, and the report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.bank import Entry, render_detail
+from app.core.matching import Match, Matcher
+from app.core.workbook import AnswerWrite, FillResult, QuestionRow, WriteOutcome
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What Vouch proposes for one question row: the best match, its answer, and the runners-up."""
+
+    row: QuestionRow
+    matches: tuple[Match, ...]
+    answer: str
+    detail: str
+
+    @property
+    def best(self) -> Match | None:
+        """Return the best match, if any."""
+        return self.matches[0] if self.matches else None
+
+    @property
+    def band(self) -> str:
+        """Return the band of the best match ('none' when nothing matched)."""
+        return self.matches[0].band if self.matches else "none"
+
+    @property
+    def score(self) -> float:
+        """Return the score of the best match (0 when nothing matched)."""
+        return self.matches[0].score if self.matches else 0.0
+
+
+def propose(
+    rows: Sequence[QuestionRow],
+    *,
+    matcher: Matcher,
+    entries: Mapping[str, Entry],
+    profile: Mapping[str, Any],
+    top: int = 3,
+) -> list[Proposal]:
+    """Match every row and attach the answer and rendered detail of its best statement."""
+    results = matcher.match_many([(r.question, r.control_id) for r in rows], top=top)
+    proposals = []
+    for row, matches in zip(rows, results, strict=True):
+        answer = detail = ""
+        if matches and matches[0].band != "none":
+            entry = entries[matches[0].entry_id]
+            answer, detail = entry.answer, render_detail(entry, profile)
+        proposals.append(Proposal(row=row, matches=tuple(matches), answer=answer, detail=detail))
+    return proposals
+
+
+def auto_writes(proposals: Sequence[Proposal]) -> list[AnswerWrite]:
+    """Return the writes for rows confidently matched to an approved, current statement."""
+    return [
+        AnswerWrite(sheet=p.row.sheet, row=p.row.row, answer=p.answer, detail=p.detail)
+        for p in proposals
+        if p.band == "auto" and p.row.locked_reason is None
+    ]
+
+
+def report_rows(
+    proposals: Sequence[Proposal], outcomes: Sequence[WriteOutcome]
+) -> list[dict[str, Any]]:
+    """Return the report's row list: one dict per question row, in workbook order."""
+    by_row = {(o.sheet, o.row): o for o in outcomes}
+    rows = []
+    for p in proposals:
+        outcome = by_row.get((p.row.sheet, p.row.row))
+        best = p.best
+        rows.append(
+            {
+                "sheet": p.row.sheet,
+                "row": p.row.row,
+                "question": p.row.question,
+                "control_id": p.row.control_id,
+                "entry_id": best.entry_id if best and p.band != "none" else None,
+                "score": round(p.score, 4),
+                "band": p.band,
+                "answer": p.answer if p.band != "none" else None,
+                "answer_cell": p.row.answer_cell,
+                "written": bool(outcome and outcome.written),
+                "note": outcome.reason if outcome else p.row.locked_reason,
+                "explanation": best.explanation.text() if best else "no statement matched",
+            }
+        )
+    return rows
+
+
+def summarize(rows: Sequence[Mapping[str, Any]], fill: FillResult | None = None) -> dict[str, Any]:
+    """Count rows by band and written, with the fidelity verdict when a fill happened."""
+    summary: dict[str, Any] = {
+        "rows": len(rows),
+        "auto": sum(1 for r in rows if r["band"] == "auto"),
+        "suggest": sum(1 for r in rows if r["band"] == "suggest"),
+        "none": sum(1 for r in rows if r["band"] == "none"),
+        "written": sum(1 for r in rows if r["written"]),
+    }
+    if fill is not None:
+        summary["fidelity_ok"] = fill.fidelity.ok
+    return summary

@@ -1,0 +1,92 @@
+"""The database engine: SQLite pragmas, write transactions, and sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+
+class Database:
+    """An engine plus the two kinds of session Vouch uses: read and write."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        # Shares the pool; on SQLite its transactions start with BEGIN IMMEDIATE.
+        self.write_engine: Engine = self.engine.execution_options(vouch_write=True)
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """Open a session; a write session commits on success and rolls back on error."""
+        with Session(self.write_engine if write else self.engine, expire_on_commit=False) as s:
+            try:
+                yield s
+                if write:
+                    s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN can be chosen below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A deferred transaction that later writes can fail with SQLITE_BUSY instead of waiting;
+        # taking the write lock up front makes concurrent writers queue on busy_timeout.
+        if connection.get_execution_options().get("vouch_write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+_database: Database | None = None
+
+
+def get_database() -> Database:
+    """Return the process's database, built from the settings on first use."""
+    global _database
+    if _database is None:
+        from app.config import get_settings
+
+        settings = get_settings()
+        if settings.resolved_database_url.startswith("sqlite"):
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _database = Database(settings.resolved_database_url)
+    return _database
+
+
+def set_database(database: Database | None) -> None:
+    """Replace the process's database (tests and the CLI use this)."""
+    global _database
+    _database = database

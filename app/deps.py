@@ -1,0 +1,126 @@
+"""Request dependencies shared by the web pages and the API: settings, sessions, principals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.core.matching import Thresholds
+from app.db import Database
+from app.models import utcnow
+from app.services import accounts
+from app.services import bank as bank_service
+from app.services.accounts import Principal
+from app.services.bank import MatchContext
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """Return the app's settings."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_database_dep(request: Request) -> Database:
+    """Return the app's database."""
+    return request.app.state.database  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DatabaseDep = Annotated[Database, Depends(get_database_dep)]
+
+
+def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
+    """Open a session for the request: a write session (committed at the end) for unsafe methods."""
+    with database.session(write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def thresholds_for(settings: Settings) -> Thresholds | None:
+    """Build the matching thresholds from the settings, or None for the calibrated defaults."""
+    from app.core.matching import DEFAULT_AUTO, DEFAULT_SUGGEST
+
+    if settings.auto_threshold is None and settings.suggest_threshold is None:
+        return None
+    return Thresholds(
+        auto=settings.auto_threshold if settings.auto_threshold is not None else DEFAULT_AUTO,
+        suggest=settings.suggest_threshold
+        if settings.suggest_threshold is not None
+        else DEFAULT_SUGGEST,
+    )
+
+
+def match_context(*, db_session: Session, settings: Settings) -> MatchContext:
+    """Return the matcher over the bank's current revision."""
+    return bank_service.matchers.get(
+        db_session=db_session,
+        bank_dir=settings.bank_dir,
+        thresholds=thresholds_for(settings),
+        default_review_days=settings.default_review_days,
+    )
+
+
+class ApiError(HTTPException):
+    """An API error with a stable machine-readable code."""
+
+    def __init__(
+        self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code=status_code, detail=message, headers=headers)
+        self.code = code
+
+
+def api_principal(request: Request, db_session: SessionDep) -> Principal:
+    """Authenticate an API call by its bearer key (never a cookie, never the URL)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "send an API key as 'Authorization: Bearer <key>'",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    key = accounts.authenticate_api_key(db_session=db_session, secret=secret.strip())
+    if key is None:
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "the API key is unknown or revoked",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    limiter = request.app.state.api_limiter
+    if not limiter.allow(f"key:{key.id}"):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many requests for this API key; slow down",
+            {"Retry-After": "60"},
+        )
+    now = utcnow()
+    last = key.last_used_at
+    if (
+        last is None
+        or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))).total_seconds() > 60
+    ):
+        key.last_used_at = now
+        db_session.add(key)
+        if request.method in SAFE_METHODS:
+            db_session.commit()
+    return accounts.principal_for_key(key)
+
+
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+def require(principal: Principal, permission: str) -> None:
+    """Refuse with 403 unless the principal holds the permission."""
+    if not principal.can(permission):
+        raise ApiError(403, "forbidden", f"the role '{principal.role}' may not do this")

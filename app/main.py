@@ -1,0 +1,193 @@
+"""The ASGI application: pages, API, error mapping and middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import openpyxl
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.routes import router as api_router
+from app.config import Settings, get_settings
+from app.core.errors import BankError, UnreadableWorkbook, VouchError
+from app.db import Database, get_database
+from app.deps import ApiError
+from app.middleware import BodySizeLimit, SecurityHeaders
+from app.ratelimit import RateLimiter
+from app.services.accounts import AccountError
+from app.services.bootstrap import bootstrap
+from app.services.questionnaires import QuestionnaireNotFound
+from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
+from app.web.routes import router as web_router
+from app.web.templating import templates
+
+log = logging.getLogger("vouch")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """Answer an error as JSON for the API and as a page for the browser."""
+    if _is_api(request) or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(
+            {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+        )
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "title": message.capitalize() if status != 500 else "Something went wrong",
+            "message": message,
+            "user": None,
+            "csrf_token": None,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map domain errors to HTTP statuses in one place; nothing leaks a traceback."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(request, exc.status_code, exc.code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(
+            request,
+            exc.status_code,
+            _CODES.get(exc.status_code, "error"),
+            str(exc.detail),
+            getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = (
+            f"{where}: {first.get('msg', 'invalid')}"
+            if where
+            else str(first.get("msg", "invalid request"))
+        )
+        return error_response(request, 422, "invalid", message)
+
+    @app.exception_handler(UnreadableWorkbook)
+    async def _unreadable(request: Request, exc: UnreadableWorkbook) -> Response:
+        return error_response(request, 422, "unreadable_workbook", str(exc))
+
+    @app.exception_handler(BankError)
+    async def _bank(request: Request, exc: BankError) -> Response:
+        return error_response(request, 422, "invalid_bank", str(exc))
+
+    @app.exception_handler(AccountError)
+    async def _account(request: Request, exc: AccountError) -> Response:
+        return error_response(request, 422, "invalid", str(exc))
+
+    @app.exception_handler(VouchError)
+    async def _vouch(request: Request, exc: VouchError) -> Response:
+        return error_response(request, 422, "invalid", str(exc))
+
+    @app.exception_handler(QuestionnaireNotFound)
+    async def _not_found(request: Request, exc: QuestionnaireNotFound) -> Response:
+        return error_response(request, 404, "not_found", "no such questionnaire")
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if request.method == "GET":
+            return RedirectResponse(request.url_for("login"), status_code=303)
+        return error_response(request, 401, "unauthenticated", "log in first")
+
+    @app.exception_handler(CsrfFailure)
+    async def _csrf(request: Request, exc: CsrfFailure) -> Response:
+        return error_response(request, 403, "csrf", str(exc))
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, exc: PageForbidden) -> Response:
+        return error_response(request, 403, "forbidden", "your role may not do this")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(
+            request, 500, "internal", "an unexpected error occurred; it has been logged"
+        )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the application for some settings and database (the process's own by default)."""
+    settings = settings or get_settings()
+    if not openpyxl.DEFUSEDXML:
+        raise RuntimeError(
+            "defusedxml must be installed: openpyxl would parse untrusted XML unprotected"
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        report = bootstrap(database=app.state.database, settings=settings)
+        if report.admin_password:
+            print(
+                f"Created the first account: admin / {report.admin_password}\n"
+                f"(also written to {settings.data_dir / 'initial-admin-password'}; change it after logging in)",
+                flush=True,
+            )
+        if report.bank_entries_loaded:
+            log.warning(
+                "loaded %d answer-bank entries from %s",
+                report.bank_entries_loaded,
+                settings.bank_dir,
+            )
+        yield
+
+    app = FastAPI(
+        title="Vouch",
+        version="0.1.0",
+        description="Security questionnaire auto-responder. Authenticate with `Authorization: Bearer <API key>`.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database or get_database()
+    app.state.login_limiter = RateLimiter(limit=settings.login_attempts_per_minute)
+    app.state.api_limiter = RateLimiter(limit=settings.api_requests_per_minute)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["health"], operation_id="healthz")
+    def healthz() -> dict[str, str]:
+        """Tell a load balancer the process is serving."""
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(SecurityHeaders)
+    return app

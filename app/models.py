@@ -1,0 +1,184 @@
+"""SQLModel tables: accounts and keys, the answer bank with its versions, questionnaires and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """Return a random, unguessable identifier."""
+    return uuid.uuid4().hex
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class WebSession(SQLModel, table=True):
+    """A server-side login session; the cookie holds only a random id, stored here as a digest."""
+
+    __tablename__ = "web_session"
+    id_digest: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16, unique=True, index=True)
+    digest: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class BankEntry(SQLModel, table=True):
+    """The current version of one answer-bank statement."""
+
+    __tablename__ = "bank_entry"
+    id: str = Field(primary_key=True, max_length=80)
+    question: str = Field(sa_type=Text)
+    answer: str = Field(sa_type=Text)
+    alternates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    detail: str = Field(default="", sa_type=Text)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    refs: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    owner: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="draft", max_length=16, index=True)
+    reviewed: date | None = None
+    review_every_days: int | None = None
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_by: str = Field(default="system", max_length=64)
+
+
+class BankEntryVersion(SQLModel, table=True):
+    """Every saved version of a statement, with who changed it, when and why."""
+
+    __tablename__ = "bank_entry_version"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(max_length=80, index=True)
+    version: int
+    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    changed_by: str = Field(max_length=64)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    reason: str = Field(default="", max_length=500)
+
+
+class ProfileVariable(SQLModel, table=True):
+    """A value statements render with (company, product, regions...)."""
+
+    __tablename__ = "profile_variable"
+    name: str = Field(primary_key=True, max_length=64)
+    value: Any = Field(sa_column=Column(JSON, nullable=True))
+
+
+class BankState(SQLModel, table=True):
+    """A counter bumped on every bank change, so each process knows when to rebuild its index."""
+
+    __tablename__ = "bank_state"
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+    # Random per database, so a cache never mistakes a recreated bank for the one it saw.
+    epoch: str = Field(default_factory=new_id, max_length=32)
+
+
+class StoredFile(SQLModel, table=True):
+    """A file kept under a random name in the data directory; never overwritten."""
+
+    __tablename__ = "stored_file"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Questionnaire(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    filename: str = Field(max_length=255)
+    owner: str = Field(max_length=64, index=True)
+    status: str = Field(default="processing", max_length=16, index=True)
+    error: str | None = Field(default=None, sa_type=Text)
+    upload_id: str = Field(foreign_key="stored_file.id", max_length=32)
+    filled_id: str | None = Field(default=None, foreign_key="stored_file.id", max_length=32)
+    extension: str = Field(default=".xlsx", max_length=8)
+    fingerprint: str | None = Field(default=None, max_length=64)
+    detection: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fidelity: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class QuestionRow(SQLModel, table=True):
+    """One question found in a questionnaire, with its match and what was written."""
+
+    __tablename__ = "question_row"
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "sheet", "row"),
+        Index("ix_question_row_questionnaire_position", "questionnaire_id", "position"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_id: str = Field(foreign_key="questionnaire.id", max_length=32, ondelete="CASCADE")
+    position: int
+    sheet: str = Field(max_length=64)
+    row: int
+    question: str = Field(sa_type=Text)
+    control_id: str | None = Field(default=None, max_length=64)
+    answer_cell: str = Field(max_length=16)
+    detail_cell: str | None = Field(default=None, max_length=16)
+    choices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    existing_answer: str | None = Field(default=None, sa_type=Text)
+    locked_reason: str | None = Field(default=None, max_length=200)
+    entry_id: str | None = Field(default=None, max_length=80)
+    entry_version: int | None = None
+    score: float = 0.0
+    band: str = Field(default="none", max_length=8)
+    explanation: str = Field(default="", sa_type=Text)
+    candidates: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    answer: str = Field(default="", sa_type=Text)
+    detail: str = Field(default="", sa_type=Text)
+    written: bool = False
+    write_note: str | None = Field(default=None, sa_type=Text)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64, index=True)
+    target: str = Field(default="", max_length=200)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class StoredBlob(SQLModel, table=True):
+    """File bytes kept in the database, so every instance of a multi-instance deployment sees them."""
+
+    __tablename__ = "stored_blob"
+    file_id: str = Field(primary_key=True, foreign_key="stored_file.id", max_length=32)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

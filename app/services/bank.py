@@ -1,0 +1,263 @@
+"""The answer bank in the database: import from files, versions, and the matcher over it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.bank import Bank, Entry, load_bank
+from app.core.matching import Matcher, Thresholds, load_thesaurus
+from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, utcnow
+from app.services import audit
+
+THESAURUS_FILE = "thesaurus.yaml"
+
+
+def to_entry(row: BankEntry) -> Entry:
+    """Translates a table row into the core's entry."""
+    return Entry(
+        id=row.id,
+        question=row.question,
+        answer=row.answer,
+        alternates=tuple(row.alternates or ()),
+        detail=row.detail or "",
+        tags=tuple(row.tags or ()),
+        refs=dict(row.refs or {}),
+        owner=row.owner,
+        status=row.status,
+        reviewed=row.reviewed,
+        review_every_days=row.review_every_days,
+        version=row.version,
+    )
+
+
+def snapshot(entry: Entry) -> dict[str, Any]:
+    """Returns an entry as plain JSON-ready data, as stored in its version history."""
+    data = asdict(entry)
+    data["alternates"] = list(entry.alternates)
+    data["tags"] = list(entry.tags)
+    data["refs"] = dict(entry.refs)
+    data["reviewed"] = entry.reviewed.isoformat() if entry.reviewed else None
+    return data
+
+
+def _fields(entry: Entry) -> dict[str, Any]:
+    data = snapshot(entry)
+    data.pop("version")
+    data["reviewed"] = entry.reviewed
+    return data
+
+
+def bump_revision(*, db_session: Session) -> int:
+    """Marks the bank as changed so every process rebuilds its index."""
+    state = db_session.get(BankState, 1)
+    if state is None:
+        state = BankState(id=1, revision=0)
+    state.revision += 1
+    db_session.add(state)
+    return state.revision
+
+
+def revision(*, db_session: Session) -> int:
+    """Returns the bank's change counter."""
+    state = db_session.get(BankState, 1)
+    return state.revision if state else 0
+
+
+def _state_key(db_session: Session) -> tuple[str, int]:
+    state = db_session.get(BankState, 1)
+    return (state.epoch, state.revision) if state else ("", 0)
+
+
+def save_version(*, db_session: Session, row: BankEntry, actor: str, reason: str) -> None:
+    """Records the row's current content as a version in its history."""
+    db_session.add(
+        BankEntryVersion(
+            entry_id=row.id,
+            version=row.version,
+            snapshot=snapshot(to_entry(row)),
+            changed_by=actor,
+            reason=reason,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did, by entry id."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """Returns the report as lists of ids."""
+        return {k: list(v) for k, v in asdict(self).items()}
+
+
+def import_bank(*, db_session: Session, bank: Bank, actor: str, reason: str) -> ImportReport:
+    """Upserts entries by id (a changed entry gets a new version) and replaces the profile."""
+    existing = {row.id: row for row in db_session.exec(select(BankEntry))}
+    added, changed, unchanged = [], [], []
+    for entry in bank.entries:
+        row = existing.get(entry.id)
+        if row is None:
+            row = BankEntry(**_fields(entry), version=1, updated_by=actor)
+            db_session.add(row)
+            save_version(db_session=db_session, row=row, actor=actor, reason=reason)
+            added.append(entry.id)
+        elif _fields(to_entry(row)) != _fields(entry):
+            for name, value in _fields(entry).items():
+                setattr(row, name, value)
+            row.version += 1
+            row.updated_at = utcnow()
+            row.updated_by = actor
+            db_session.add(row)
+            save_version(db_session=db_session, row=row, actor=actor, reason=reason)
+            changed.append(entry.id)
+        else:
+            unchanged.append(entry.id)
+    for name, value in bank.profile.items():
+        variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name)
+        variable.value = value
+        db_session.add(variable)
+    if added or changed:
+        bump_revision(db_session=db_session)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="bank.import",
+        details={"added": len(added), "changed": len(changed), "unchanged": len(unchanged)},
+    )
+    return ImportReport(tuple(added), tuple(changed), tuple(unchanged))
+
+
+def import_directory(*, db_session: Session, directory: Path, actor: str) -> ImportReport:
+    """Loads a bank directory, validates it, and imports it."""
+    return import_bank(
+        db_session=db_session,
+        bank=load_bank(directory),
+        actor=actor,
+        reason=f"import from {directory.name}/",
+    )
+
+
+def is_empty(*, db_session: Session) -> bool:
+    """Tells whether the bank holds no entries yet."""
+    return db_session.exec(select(BankEntry.id).limit(1)).first() is None
+
+
+def profile(*, db_session: Session) -> dict[str, Any]:
+    """Returns the profile variables statements render with."""
+    return {v.name: v.value for v in db_session.exec(select(ProfileVariable))}
+
+
+def list_entries(
+    *,
+    db_session: Session,
+    include_retired: bool = False,
+    query: str | None = None,
+    status: str | None = None,
+) -> list[BankEntry]:
+    """Lists entries by id, optionally filtered by status or a text search."""
+    statement = select(BankEntry).order_by(BankEntry.id)
+    if not include_retired and status != "retired":
+        statement = statement.where(BankEntry.status != "retired")
+    if status:
+        statement = statement.where(BankEntry.status == status)
+    rows = list(db_session.exec(statement))
+    if query:
+        needle = query.lower()
+        rows = [
+            r
+            for r in rows
+            if needle
+            in " ".join(
+                [r.id, r.question, r.answer, r.detail, *r.alternates, *r.tags, *r.refs.values()]
+            ).lower()
+        ]
+    return rows
+
+
+def get_entry(*, db_session: Session, entry_id: str) -> BankEntry | None:
+    """Gets an entry by its id."""
+    return db_session.get(BankEntry, entry_id)
+
+
+def history(*, db_session: Session, entry_id: str) -> list[BankEntryVersion]:
+    """Lists an entry's versions, newest first."""
+    return list(
+        db_session.exec(
+            select(BankEntryVersion)
+            .where(BankEntryVersion.entry_id == entry_id)
+            .order_by(col(BankEntryVersion.version).desc())
+        )
+    )
+
+
+def current_bank(*, db_session: Session) -> Bank:
+    """Returns the live bank (every entry but the retired) with its profile."""
+    entries = tuple(to_entry(r) for r in list_entries(db_session=db_session))
+    return Bank(entries=entries, profile=profile(db_session=db_session))
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    """A matcher built over one revision of the bank, with the entries and profile it used."""
+
+    revision: int
+    matcher: Matcher
+    entries: dict[str, Entry]
+    profile: dict[str, Any]
+
+
+class MatcherCache:
+    """Keeps one matcher per process and rebuilds it when the bank's revision moves on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._context: MatchContext | None = None
+        self._key: tuple[str, str, int, date] | None = None
+
+    def get(
+        self,
+        *,
+        db_session: Session,
+        bank_dir: Path,
+        thresholds: Thresholds | None,
+        default_review_days: int | None,
+    ) -> MatchContext:
+        """Returns the matcher for the bank's current revision."""
+        epoch, rev = _state_key(db_session)
+        today = date.today()
+        key = (str(db_session.get_bind().url), epoch, rev, today)
+        with self._lock:
+            if self._context is not None and self._key == key:
+                return self._context
+            bank = current_bank(db_session=db_session)
+            thesaurus_path = bank_dir / THESAURUS_FILE
+            thesaurus = load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None
+            matcher = Matcher(
+                bank.entries,
+                thresholds=thresholds,
+                thesaurus=thesaurus,
+                today=today,
+                default_review_days=default_review_days,
+            )
+            self._context = MatchContext(rev, matcher, bank.by_id(), dict(bank.profile))
+            self._key = key
+            return self._context
+
+    def clear(self) -> None:
+        """Forgets the cached matcher."""
+        with self._lock:
+            self._context = None
+            self._key = None
+
+
+matchers = MatcherCache()

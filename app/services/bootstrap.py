@@ -1,0 +1,56 @@
+"""First start: an admin account, the bundled answer bank, and recovery from an interrupted run."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.db import Database
+from app.security import new_password
+from app.services import accounts, questionnaires
+from app.services import bank as bank_service
+
+log = logging.getLogger("vouch")
+ADMIN_PASSWORD_FILE = "initial-admin-password"
+
+
+@dataclass(frozen=True)
+class BootstrapReport:
+    """What the first start did."""
+
+    admin_password: str | None
+    bank_entries_loaded: int
+    interrupted_failed: int
+
+
+def bootstrap(*, database: Database, settings: Settings) -> BootstrapReport:
+    """Creates the first admin, loads the bundled bank into an empty database, and fails interrupted work."""
+    password = None
+    loaded = 0
+    with database.session(write=True) as db_session:
+        if accounts.count_users(db_session=db_session) == 0:
+            password = new_password()
+            accounts.create_user(
+                db_session=db_session,
+                username="admin",
+                password=password,
+                role="admin",
+                actor="system",
+            )
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            path = settings.data_dir / ADMIN_PASSWORD_FILE
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(password + "\n")
+            os.chmod(path, 0o600)
+        if bank_service.is_empty(db_session=db_session) and settings.bank_dir.is_dir():
+            report = bank_service.import_directory(
+                db_session=db_session, directory=settings.bank_dir, actor="system"
+            )
+            loaded = len(report.added)
+        failed = questionnaires.fail_interrupted(db_session=db_session)
+    return BootstrapReport(
+        admin_password=password, bank_entries_loaded=loaded, interrupted_failed=failed
+    )

@@ -1,0 +1,293 @@
+"""Questionnaires: take an upload, find its questions, match, fill, and keep every step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import PurePath
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.core.answering import Proposal, auto_writes, propose, report_rows, summarize
+from app.core.errors import UnreadableWorkbook
+from app.core.workbook import Detection, FillResult, SheetMapping, fill_workbook, read_questionnaire
+from app.isolation import run_isolated
+from app.models import Questionnaire, QuestionRow, utcnow
+from app.services import audit, files
+from app.services.accounts import Principal
+from app.services.bank import MatchContext
+
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm")
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class QuestionnaireNotFound(LookupError):
+    """No questionnaire with that id is visible to the caller."""
+
+
+def clean_filename(name: str | None) -> str:
+    """Keeps only the base name of an uploaded file, without path or control characters."""
+    base = PurePath((name or "").replace("\\", "/")).name
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
+    return base[:200] or "questionnaire.xlsx"
+
+
+def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
+    """Refuses what is plainly not a workbook before any parser sees it."""
+    if not content:
+        raise UnreadableWorkbook("the file is empty")
+    if len(content) > settings.max_upload_bytes:
+        raise UnreadableWorkbook(
+            f"the file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB"
+        )
+    suffix = PurePath(filename).suffix.lower()
+    if content.startswith(OLE_SIGNATURE):
+        if suffix == ".xls":
+            raise UnreadableWorkbook(
+                "legacy .xls workbooks are not supported; save it as .xlsx and upload again"
+            )
+        raise UnreadableWorkbook(
+            "the workbook is encrypted or password-protected; remove the password and upload again"
+        )
+    if suffix == ".xlsb":
+        raise UnreadableWorkbook(
+            "binary .xlsb workbooks are not supported; save it as .xlsx and upload again"
+        )
+    if not content.startswith(b"PK\x03\x04"):
+        raise UnreadableWorkbook("the file is not an Excel workbook (.xlsx or .xlsm)")
+
+
+def detect(
+    *, content: bytes, settings: Settings, mappings: Sequence[SheetMapping] | None = None
+) -> Detection:
+    """Finds the question rows, in a child process with a memory limit and a timeout."""
+    return run_isolated(
+        read_questionnaire,
+        content,
+        mappings=mappings,
+        timeout=settings.parse_timeout_seconds,
+        memory=settings.parse_memory_bytes,
+    )
+
+
+def fill(
+    *, content: bytes, detection: Detection, proposals: Sequence[Proposal], settings: Settings
+) -> FillResult:
+    """Writes the auto-band answers into a copy of the workbook, in a child process."""
+    return run_isolated(
+        fill_workbook,
+        content,
+        detection,
+        auto_writes(proposals),
+        timeout=settings.parse_timeout_seconds,
+        memory=settings.parse_memory_bytes,
+    )
+
+
+def _row_record(
+    questionnaire_id: str,
+    position: int,
+    proposal: Proposal,
+    report: dict[str, Any],
+    context: MatchContext,
+) -> QuestionRow:
+    row = proposal.row
+    best = proposal.best
+    entry = context.entries.get(best.entry_id) if best and proposal.band != "none" else None
+    return QuestionRow(
+        questionnaire_id=questionnaire_id,
+        position=position,
+        sheet=row.sheet,
+        row=row.row,
+        question=row.question,
+        control_id=row.control_id,
+        answer_cell=row.answer_cell,
+        detail_cell=row.detail_cell,
+        choices=list(row.choices),
+        existing_answer=row.existing_answer,
+        locked_reason=row.locked_reason,
+        entry_id=entry.id if entry else None,
+        entry_version=entry.version if entry else None,
+        score=proposal.score,
+        band=proposal.band,
+        explanation=report["explanation"],
+        candidates=[
+            {
+                "entry_id": m.entry_id,
+                "score": round(m.score, 4),
+                "band": m.band,
+                "explanation": m.explanation.text(),
+            }
+            for m in proposal.matches
+        ],
+        answer=proposal.answer,
+        detail=proposal.detail,
+        written=report["written"],
+        write_note=report["note"],
+    )
+
+
+def create(
+    *,
+    db_session: Session,
+    principal: Principal,
+    filename: str,
+    content: bytes,
+    settings: Settings,
+    context: MatchContext,
+    mappings: Sequence[SheetMapping] | None = None,
+) -> Questionnaire:
+    """Reads, matches and fills an upload; stores the original, the filled copy and every row."""
+    filename = clean_filename(filename)
+    try:
+        precheck(filename=filename, content=content, settings=settings)
+        detection = detect(content=content, settings=settings, mappings=mappings)
+    except UnreadableWorkbook as exc:
+        audit.record(
+            db_session=db_session,
+            actor=principal.ref,
+            action="upload.reject",
+            target=filename,
+            details={"reason": str(exc), "size": len(content)},
+        )
+        db_session.commit()
+        raise
+    upload = files.store(db_session=db_session, content=content)
+    questionnaire = Questionnaire(
+        filename=filename,
+        owner=principal.ref,
+        status="running",
+        upload_id=upload.id,
+        fingerprint=detection.fingerprint,
+        detection={
+            "confident": detection.confident,
+            "warnings": list(detection.warnings),
+            "skipped_sheets": list(detection.skipped_sheets),
+            "mappings": [asdict(m) for m in detection.mappings],
+        },
+    )
+    db_session.add(questionnaire)
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="questionnaire.upload",
+        target=f"questionnaire:{questionnaire.id}",
+        details={"filename": filename, "sha256": upload.sha256, "size": upload.size},
+    )
+    # The original is safe before any further work, so a failure below can never lose it.
+    db_session.commit()
+    try:
+        proposals = propose(
+            detection.rows,
+            matcher=context.matcher,
+            entries=context.entries,
+            profile=context.profile,
+        )
+        result = fill(content=content, detection=detection, proposals=proposals, settings=settings)
+    except UnreadableWorkbook as exc:
+        questionnaire.status = "failed"
+        questionnaire.error = str(exc)
+        questionnaire.updated_at = utcnow()
+        db_session.add(questionnaire)
+        db_session.commit()
+        raise
+    reports = report_rows(proposals, result.outcomes)
+    filled = files.store(db_session=db_session, content=result.data)
+    for position, (proposal, report) in enumerate(zip(proposals, reports, strict=True)):
+        db_session.add(_row_record(questionnaire.id, position, proposal, report, context))
+    questionnaire.filled_id = filled.id
+    questionnaire.extension = result.extension
+    questionnaire.fidelity = result.fidelity.to_dict()
+    questionnaire.summary = summarize(reports, result)
+    questionnaire.status = "needs_review"
+    questionnaire.updated_at = utcnow()
+    db_session.add(questionnaire)
+    db_session.commit()
+    return questionnaire
+
+
+def visible(*, db_session: Session, principal: Principal, questionnaire_id: str) -> Questionnaire:
+    """Gets a questionnaire the principal may see; anyone else's is not found."""
+    questionnaire = db_session.get(Questionnaire, questionnaire_id)
+    if questionnaire is None or not (
+        principal.can("questionnaire:read-all") or questionnaire.owner == principal.ref
+    ):
+        raise QuestionnaireNotFound(questionnaire_id)
+    return questionnaire
+
+
+def list_visible(
+    *, db_session: Session, principal: Principal, limit: int = 100, offset: int = 0
+) -> list[Questionnaire]:
+    """Lists the questionnaires the principal may see, newest first."""
+    query = (
+        select(Questionnaire)
+        .order_by(col(Questionnaire.created_at).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    if not principal.can("questionnaire:read-all"):
+        query = query.where(Questionnaire.owner == principal.ref)
+    return list(db_session.exec(query))
+
+
+def rows(*, db_session: Session, questionnaire_id: str) -> list[QuestionRow]:
+    """Lists a questionnaire's rows in workbook order."""
+    return list(
+        db_session.exec(
+            select(QuestionRow)
+            .where(QuestionRow.questionnaire_id == questionnaire_id)
+            .order_by(col(QuestionRow.position))
+        )
+    )
+
+
+def row_report(row: QuestionRow) -> dict[str, Any]:
+    """Returns a row in the report shape the CLI and API share."""
+    return {
+        "sheet": row.sheet,
+        "row": row.row,
+        "question": row.question,
+        "control_id": row.control_id,
+        "entry_id": row.entry_id,
+        "entry_version": row.entry_version,
+        "score": round(row.score, 4),
+        "band": row.band,
+        "answer": row.answer or None,
+        "detail": row.detail or None,
+        "answer_cell": row.answer_cell,
+        "written": row.written,
+        "note": row.write_note,
+        "explanation": row.explanation,
+        "candidates": row.candidates,
+    }
+
+
+def filled_workbook(
+    *, db_session: Session, principal: Principal, questionnaire: Questionnaire
+) -> tuple[bytes, str]:
+    """Returns the filled workbook's bytes and a download name that marks it as a draft."""
+    if questionnaire.filled_id is None:
+        raise QuestionnaireNotFound(questionnaire.id)
+    content = files.load(db_session=db_session, file_id=questionnaire.filled_id)
+    stem = PurePath(questionnaire.filename).stem or "questionnaire"
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="questionnaire.download",
+        target=f"questionnaire:{questionnaire.id}",
+    )
+    return content, f"{stem}-filled-draft{questionnaire.extension}"
+
+
+def fail_interrupted(*, db_session: Session) -> int:
+    """Marks questionnaires left running by a process that died as failed and retryable."""
+    stuck = list(db_session.exec(select(Questionnaire).where(Questionnaire.status == "running")))
+    for questionnaire in stuck:
+        questionnaire.status = "failed"
+        questionnaire.error = "processing was interrupted; upload the original again or retry"
+        questionnaire.updated_at = utcnow()
+        db_session.add(questionnaire)
+    return len(stuck)

@@ -1,0 +1,279 @@
+"""The pages: log in, upload a questionnaire, see its rows, download the filled workbook, browse the bank."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.api.routes import attachment
+from app.core.bank import render_detail
+from app.core.errors import BankError, UnreadableWorkbook
+from app.deps import SessionDep, SettingsDep, match_context
+from app.services import accounts, audit
+from app.services import bank as bank_service
+from app.services import questionnaires as questionnaire_service
+from app.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    CurrentWebUser,
+    WebUser,
+    check_origin,
+    new_login_csrf,
+    require_page,
+    verify_csrf,
+)
+from app.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    user: WebUser | None = None,
+) -> HTMLResponse:
+    """Render a page with the user and CSRF token every layout needs."""
+    base = {"user": user, "csrf_token": user.csrf_token if user else None}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+@router.get("/login", name="login")
+def login_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    token = new_login_csrf()
+    response = render(request, "login.html", {"login_csrf": token, "error": None})
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookies_secure,
+        max_age=3600,
+    )
+    return response
+
+
+@router.post("/login", name="login_submit")
+def login_submit(
+    request: Request,
+    db_session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_origin(request)
+    verify_csrf(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token)
+    client = request.client.host if request.client else "unknown"
+    limiter = request.app.state.login_limiter
+    if not (limiter.allow(f"ip:{client}") and limiter.allow(f"user:{username.strip().lower()}")):
+        audit.record(
+            db_session=db_session,
+            actor="anonymous",
+            action="login.throttled",
+            target=username[:64],
+            details={"client": client},
+        )
+        token = new_login_csrf()
+        response = render(
+            request,
+            "login.html",
+            {"login_csrf": token, "error": "Too many attempts. Wait a minute and try again."},
+            status_code=429,
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=settings.cookies_secure,
+            max_age=3600,
+        )
+        return response
+    user = accounts.authenticate(db_session=db_session, username=username, password=password)
+    if user is None:
+        audit.record(
+            db_session=db_session,
+            actor="anonymous",
+            action="login.fail",
+            target=username[:64],
+            details={"client": client},
+        )
+        token = new_login_csrf()
+        response = render(
+            request,
+            "login.html",
+            {"login_csrf": token, "error": "Wrong username or password."},
+            status_code=401,
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=settings.cookies_secure,
+            max_age=3600,
+        )
+        return response
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        accounts.end_session(db_session=db_session, cookie=old)
+    login = accounts.start_session(db_session=db_session, user=user)
+    response = RedirectResponse(request.url_for("home"), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        login.cookie,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookies_secure,
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(
+    request: Request,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    accounts.end_session(db_session=db_session, cookie=request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse(request.url_for("login"), status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", name="home")
+def home(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTMLResponse:
+    items = questionnaire_service.list_visible(db_session=db_session, principal=user.principal)
+    return render(
+        request, "questionnaires/list.html", {"questionnaires": items, "error": None}, user=user
+    )
+
+
+@router.post("/questionnaires", name="upload")
+async def upload(
+    request: Request,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    require_page(user, "questionnaire:write")
+    content = await file.read()
+    context = match_context(db_session=db_session, settings=settings)
+    db_session.commit()
+    try:
+        questionnaire = await run_in_threadpool(
+            questionnaire_service.create,
+            db_session=db_session,
+            principal=user.principal,
+            filename=file.filename or "questionnaire.xlsx",
+            content=content,
+            settings=settings,
+            context=context,
+        )
+    except UnreadableWorkbook as exc:
+        items = questionnaire_service.list_visible(db_session=db_session, principal=user.principal)
+        return render(
+            request,
+            "questionnaires/list.html",
+            {"questionnaires": items, "error": str(exc)},
+            status_code=422,
+            user=user,
+        )
+    return RedirectResponse(
+        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
+    )
+
+
+@router.get("/questionnaires/{questionnaire_id}", name="questionnaire")
+def questionnaire_page(
+    request: Request,
+    questionnaire_id: str,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    band: str | None = None,
+) -> HTMLResponse:
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    shown = [r for r in rows if band is None or r.band == band]
+    return render(
+        request,
+        "questionnaires/detail.html",
+        {"questionnaire": questionnaire, "rows": shown, "all_rows": len(rows), "band": band},
+        user=user,
+    )
+
+
+@router.get("/questionnaires/{questionnaire_id}/workbook", name="questionnaire_workbook")
+def questionnaire_workbook(
+    questionnaire_id: str, user: CurrentWebUser, db_session: SessionDep
+) -> Response:
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    content, name = questionnaire_service.filled_workbook(
+        db_session=db_session, principal=user.principal, questionnaire=questionnaire
+    )
+    db_session.commit()
+    return attachment(content, name)
+
+
+@router.get("/bank", name="bank")
+def bank_page(
+    request: Request,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    q: str | None = None,
+    status: str | None = None,
+) -> HTMLResponse:
+    require_page(user, "bank:read")
+    status = status if status in ("draft", "approved", "retired") else None
+    rows = bank_service.list_entries(
+        db_session=db_session, query=(q or "")[:200] or None, status=status
+    )
+    return render(
+        request, "bank/list.html", {"entries": rows, "q": q or "", "status": status}, user=user
+    )
+
+
+@router.get("/bank/{entry_id}", name="entry")
+def entry_page(
+    request: Request, entry_id: str, user: CurrentWebUser, db_session: SessionDep
+) -> HTMLResponse:
+    require_page(user, "bank:read")
+    row = bank_service.get_entry(db_session=db_session, entry_id=entry_id)
+    if row is None:
+        return render(
+            request,
+            "error.html",
+            {"title": "Not found", "message": f"No entry '{entry_id}'."},
+            status_code=404,
+            user=user,
+        )
+    try:
+        rendered = render_detail(
+            bank_service.to_entry(row), bank_service.profile(db_session=db_session)
+        )
+    except BankError as exc:
+        rendered = f"(cannot render: {exc})"
+    versions = bank_service.history(db_session=db_session, entry_id=entry_id)
+    return render(
+        request,
+        "bank/detail.html",
+        {"entry": row, "rendered": rendered, "versions": versions},
+        user=user,
+    )

@@ -1,0 +1,110 @@
+"""The `vouch` command, run as a user runs it: offline, no server, no database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def vouch(
+    *args: str, stdin: str = "", cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "VOUCH_ENVIRONMENT": "development", **(env or {})}
+    environment.pop("VOUCH_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_match_reads_json_lines_and_answers_in_the_same_order(approved_bank_dir: Path) -> None:
+    questions = [
+        {"question": "Is multi-factor authentication required for administrators?", "id": 7},
+        {"question": "Do you encrypt customer data at rest?"},
+        {"question": "Describe your AI red-team testing before model releases."},
+    ]
+    stdin = "\n".join(json.dumps(q) for q in questions) + "\n"
+    result = vouch("match", "--bank", str(approved_bank_dir), "--top", "2", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == [q["question"] for q in questions]
+    for line in lines:
+        assert set(line) == {"question", "matches"}
+        assert 1 <= len(line["matches"]) <= 2
+        for match in line["matches"]:
+            assert set(match) == {"entry_id", "score", "band"}
+            assert 0 <= match["score"] <= 1
+        scores = [m["score"] for m in line["matches"]]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_match_reports_bad_input_without_a_traceback(approved_bank_dir: Path) -> None:
+    result = vouch(
+        "match", "--bank", str(approved_bank_dir), stdin='{"question": "ok"}\nnot json\n'
+    )
+    assert result.returncode == 2
+    assert "line 2: not valid JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = vouch("match", "--bank", str(approved_bank_dir), stdin='{"q": "wrong key"}\n')
+    assert result.returncode == 2 and "expected an object" in result.stderr
+
+
+def test_bank_check_accepts_the_bundled_bank() -> None:
+    result = vouch("bank", "check", str(REPO / "answer_bank"))
+    assert result.returncode == 0, result.stderr
+    assert "entries" in result.stdout and "every detail renders" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("files", "fragment"),
+    [
+        (
+            {
+                "a.yaml": "- {id: X-1, question: Q?, answer: 'Yes'}\n",
+                "b.yaml": "- {id: X-1, question: R?, answer: 'No'}\n",
+            },
+            "duplicate id",
+        ),
+        (
+            {"a.yaml": "- {id: X-1, question: Q?, answer: 'Yes', detail: '{{ nowhere }}'}\n"},
+            "nowhere",
+        ),
+    ],
+)
+def test_bank_check_names_the_problem(tmp_path: Path, files: dict[str, str], fragment: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = vouch("bank", "check", str(tmp_path))
+    assert result.returncode == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_fill_refuses_a_missing_input_and_overwriting_the_input(tmp_path: Path) -> None:
+    result = vouch("fill", str(tmp_path / "absent.xlsx"), "-o", str(tmp_path / "out.xlsx"))
+    assert result.returncode == 2 and "no such file" in result.stderr
+    source = tmp_path / "in.xlsx"
+    source.write_bytes(b"PK\x03\x04 not really")
+    result = vouch("fill", str(source), "-o", str(source))
+    assert result.returncode == 2 and "never overwrites" in result.stderr
+    assert source.read_bytes() == b"PK\x03\x04 not really"
+
+
+def test_fill_refuses_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
+    source = tmp_path / "notes.xlsx"
+    source.write_text("just some text", encoding="utf-8")
+    result = vouch("fill", str(source), "-o", str(tmp_path / "out.xlsx"))
+    assert result.returncode == 2
+    assert "not an Excel workbook" in result.stderr
+    assert not (tmp_path / "out.xlsx").exists()
