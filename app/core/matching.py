@@ -47,7 +47,6 @@ DEFAULT_SUGGEST = 0.30
 WORD_WEIGHT = 0.5
 CHAR_WEIGHT = 0.2
 FUZZ_WEIGHT = 0.3
-RETRIEVE_WORD_SHARE = 0.6
 CANDIDATE_ROWS = 20
 # Retrieval skips features found in more rows than this (exact scores still use them): they
 # cost the most to look up and tell the least about which entry is meant.
@@ -61,6 +60,7 @@ ID_TEXT_FLOOR = 0.55
 AMBIGUOUS_MARGIN = 0.02
 MAX_QUESTION_CHARS = 4_000
 CHAR_NGRAMS = (3, 4, 5)
+WORD_BIGRAMS = True
 # Rows added since the last full build live in a small side matrix; past this size, rebuild.
 MAX_PENDING_ROWS = 512
 QUERY_BATCH = 256
@@ -191,7 +191,8 @@ class _Space:
     def _columns(self, text: NormalisedText, grow: bool, borrowed: dict[str, int]) -> np.ndarray:
         if not self.chars:
             terms = text.terms
-            features = [*terms, *(f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False))]
+            pairs = zip(terms, terms[1:], strict=False) if WORD_BIGRAMS else ()
+            features = [*terms, *(f"{a} {b}" for a, b in pairs)]
             return np.fromiter(
                 (_column(self.vocab, f, grow, borrowed) for f in features),
                 dtype=np.int64,
@@ -205,7 +206,8 @@ class _Space:
                     [_column(self.vocab, g, grow, borrowed) for g in _char_grams(term)],
                     dtype=np.int64,
                 )
-                if int(cols.max()) < len(self.vocab) and len(self._term_columns) < 500_000:
+                known = len(cols) == 0 or int(cols.max()) < len(self.vocab)
+                if known and len(self._term_columns) < 500_000:
                     self._term_columns[term] = cols
             parts.append(cols)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
@@ -529,10 +531,15 @@ class Matcher:
             texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
             word_query = self._word_space.weigh(self._word_space.counts(texts, grow=False))
             char_query = self._char_space.weigh(self._char_space.counts(texts, grow=False))
-            retrieval = RETRIEVE_WORD_SHARE * index.words.retrieve(word_query) + (
-                1 - RETRIEVE_WORD_SHARE
-            ) * index.chars.retrieve(char_query)
+            retrieval = index.words.retrieve(word_query)
             retrieval[:, ~index.alive] = -1.0
+            # Words find candidates for nearly every question at a fraction of the cost of
+            # character n-grams; those are the fallback when no word is shared (typos, jargon).
+            stuck = np.flatnonzero((retrieval > 0).sum(axis=1) < top)
+            if len(stuck):
+                by_chars = index.chars.retrieve(sp.csr_matrix(char_query[stuck]))
+                by_chars[:, ~index.alive] = -1.0
+                retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
             for k, i in enumerate(chunk):
                 results[i] = self._rank(
                     index,

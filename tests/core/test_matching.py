@@ -220,3 +220,9 @@ def test_an_overlong_question_is_matched_without_error(bank: list[Entry]) -> Non
     question = "Is customer data encrypted at rest? " * 2000
     best = Matcher(bank, today=TODAY).match(question)[0]
     assert best.entry_id == "ENC-REST"
+
+
+def test_a_question_with_every_word_misspelt_still_finds_its_entry(bank: list[Entry]) -> None:
+    best = Matcher(bank, today=TODAY).match("Is custmer dta encrpyted at rset?")[0]
+    assert best.entry_id == "ENC-REST"
+    assert best.band != "auto"
