@@ -271,41 +271,6 @@ def _without_common_features(weighted: sp.csr_matrix) -> sp.csr_matrix:
 
 
 @dataclass(frozen=True)
-class _QueryRow:
-    """One weighted query vector as parallel column and value arrays."""
-
-    columns: np.ndarray
-    values: np.ndarray
-
-    @classmethod
-    def of(cls, matrix: sp.csr_matrix, k: int) -> _QueryRow:
-        """Take row k of a query matrix without scipy's per-slice overhead."""
-        lo, hi = matrix.indptr[k], matrix.indptr[k + 1]
-        order = np.argsort(matrix.indices[lo:hi], kind="stable")
-        return cls(columns=matrix.indices[lo:hi][order], values=matrix.data[lo:hi][order])
-
-
-def _row_dots(matrix: sp.csr_matrix, rows: np.ndarray, query: _QueryRow) -> np.ndarray:
-    """Dot one sparse query with some rows of a CSR matrix, in a handful of numpy calls."""
-    starts = matrix.indptr[rows]
-    lengths = matrix.indptr[rows + 1] - starts
-    total = int(lengths.sum())
-    if total == 0 or len(query.columns) == 0:
-        return np.zeros(len(rows))
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    positions = np.repeat(starts - offsets, lengths) + np.arange(total)
-    # Query columns are sorted, so membership is a binary search.
-    columns = matrix.indices[positions]
-    where = np.searchsorted(query.columns, columns)
-    where[where == len(query.columns)] = 0
-    hit = query.columns[where] == columns
-    products = np.where(hit, matrix.data[positions] * query.values[where], 0.0)
-    sums = np.add.reduceat(products, np.minimum(offsets, total - 1))
-    sums[lengths == 0] = 0.0
-    return sums
-
-
-@dataclass(frozen=True)
 class _Vectors:
     """Weighted rows of one space: the last full build, plus rows upserted since."""
 
@@ -330,15 +295,18 @@ class _Vectors:
         fresh = (_fit_width(query, self.pending.shape[1]) @ self.pending.T).toarray()
         return np.hstack([built, fresh])
 
-    def exact(self, query: _QueryRow, rows: np.ndarray) -> np.ndarray:
-        """Exact cosine of one query with the given rows."""
-        n_built = self.built.shape[0]
+    def pair_dots(self, queries: sp.csr_matrix, owners: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact cosine of query `owners[i]` with row `rows[i]`, for every i at once."""
         out = np.zeros(len(rows))
-        old = rows < n_built
-        if old.any():
-            out[old] = _row_dots(self.built, rows[old], query)
-        if (~old).any():
-            out[~old] = _row_dots(self.pending, rows[~old] - n_built, query)
+        n_built = self.built.shape[0]
+        for part, matrix, offset in (
+            (rows < n_built, self.built, 0),
+            (rows >= n_built, self.pending, n_built),
+        ):
+            if part.any():
+                chosen = matrix[rows[part] - offset]
+                asked = _fit_width(queries, matrix.shape[1])[owners[part]]
+                out[part] = np.asarray(chosen.multiply(asked).sum(axis=1)).ravel()
         return out
 
     def with_rows(self, rows: sp.csr_matrix) -> _Vectors:
@@ -540,36 +508,47 @@ class Matcher:
                 by_chars = index.chars.retrieve(sp.csr_matrix(char_query[stuck]))
                 by_chars[:, ~index.alive] = -1.0
                 retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
+            wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
+            candidates = [
+                self._candidate_rows(index, retrieval[k], wanted[k], top=top)
+                for k in range(len(chunk))
+            ]
+            # Exact scores for every (question, candidate) pair of the chunk in one product each.
+            owners = np.repeat(np.arange(len(chunk)), [len(c) for c in candidates])
+            flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
+            word_scores = index.words.pair_dots(word_query, owners, flat)
+            char_scores = index.chars.pair_dots(char_query, owners, flat)
+            bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
             for k, i in enumerate(chunk):
+                lo, hi = bounds[k], bounds[k + 1]
                 results[i] = self._rank(
                     index,
                     texts[k],
-                    retrieval[k],
-                    _QueryRow.of(word_query, k),
-                    _QueryRow.of(char_query, k),
-                    control_id=queries[i][1],
+                    candidates[k],
+                    word_scores[lo:hi],
+                    char_scores[lo:hi],
+                    wanted=wanted[k],
                     top=top,
                 )
         return results
 
-    def _rank(
-        self,
-        index: _Index,
-        text: NormalisedText,
-        retrieval: np.ndarray,
-        word_query: _QueryRow,
-        char_query: _QueryRow,
-        *,
-        control_id: str | None,
-        top: int,
-    ) -> list[Match]:
+    @staticmethod
+    def _wanted_entries(index: _Index, control_id: str | None) -> frozenset[str] | None:
+        """Return the entries citing a question's control ID (None when it carries no ID)."""
+        if not control_id or not control_id.strip():
+            return None
+        return index.by_control_id.get(normalise_control_id(control_id), frozenset())
+
+    @staticmethod
+    def _candidate_rows(
+        index: _Index, retrieval: np.ndarray, wanted: frozenset[str] | None, *, top: int
+    ) -> np.ndarray:
+        """Pick the rows worth scoring exactly: the best retrieved, and any citing the ID."""
         n = retrieval.shape[0]
         want = min(n, CANDIDATE_ROWS)
         rows = np.argpartition(-retrieval, want - 1)[:want] if want < n else np.arange(n)
         candidate_rows = set(rows[retrieval[rows] > 0].tolist())
-        wanted_id = normalise_control_id(control_id) if control_id and control_id.strip() else ""
-        id_entries = index.by_control_id.get(wanted_id, frozenset()) if wanted_id else frozenset()
-        for entry_id in id_entries:
+        for entry_id in wanted or ():
             candidate_rows.update(index.entry_rows.get(entry_id, ()))
         if len(candidate_rows) < top * 4:
             # Too little in common with anything: still offer `top` entries, all scored low.
@@ -580,9 +559,20 @@ class Matcher:
                 if entry_id not in entries:
                     entries.add(entry_id)
                     candidate_rows.update(entry_rows)
-        ordered = np.array(sorted(candidate_rows), dtype=np.int64)
-        word_scores = index.words.exact(word_query, ordered)
-        char_scores = index.chars.exact(char_query, ordered)
+        return np.array(sorted(candidate_rows), dtype=np.int64)
+
+    def _rank(
+        self,
+        index: _Index,
+        text: NormalisedText,
+        ordered: np.ndarray,
+        word_scores: np.ndarray,
+        char_scores: np.ndarray,
+        *,
+        wanted: frozenset[str] | None,
+        top: int,
+    ) -> list[Match]:
+        id_entries = wanted or frozenset()
         best: dict[str, _Candidate] = {}
         for r, word, char in zip(ordered.tolist(), word_scores, char_scores, strict=True):
             row = index.rows[r]
@@ -619,7 +609,7 @@ class Matcher:
                     cand,
                     score,
                     id_match=id_match,
-                    id_given=bool(wanted_id),
+                    id_given=wanted is not None,
                     question_facets=question_facets,
                     runner_up=runner_up,
                     margin=margin,
