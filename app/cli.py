@@ -135,15 +135,123 @@ def cmd_bank_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bank_import(args: argparse.Namespace, settings: Settings) -> int:
     from app.db import get_database
-    from app.services import bank as bank_service
+    from app.services import curation
 
     with get_database().session(write=True) as db_session:
-        report = bank_service.import_directory(
-            db_session=db_session, directory=Path(args.directory), actor="cli"
+        outcome = curation.import_directory(
+            db_session=db_session,
+            directory=Path(args.directory),
+            actor="cli",
+            accept_conflicting=args.accept_conflicting,
         )
+    counts = outcome.counts()
     print(
-        f"added {len(report.added)}, changed {len(report.changed)}, unchanged {len(report.unchanged)}"
+        f"added {counts['added']}, changed {counts['changed']}, unchanged {counts['unchanged']}, "
+        f"conflicting {counts['conflicting']}"
     )
+    for change in outcome.conflicting:
+        state = "applied" if outcome.applied_conflicting else "held back"
+        print(
+            f"  conflicting {change.current.id} ({state}): approved answer "
+            f"{change.current.answer!r} -> {change.incoming.answer!r}"
+        )
+    if outcome.conflicting and not outcome.applied_conflicting:
+        print("review these in the bank, or import again with --accept-conflicting")
+        return 1
+    return 0
+
+
+def cmd_bank_export(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import curation
+
+    directory = Path(args.directory)
+    with get_database().session(write=True) as db_session:
+        if args.format == "yaml":
+            written = curation.export_directory(db_session=db_session, directory=directory)
+            print(f"wrote {len(written)} files to {directory}")
+            return 0
+        content = curation.export_table(
+            db_session=db_session,
+            kind=args.format,
+            default_review_days=settings.default_review_days,
+            actor="cli",
+        )
+    target = directory / f"answer-bank.{args.format}" if directory.is_dir() else directory
+    target.write_bytes(content)
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
+    from app.core.bank import load_bank
+    from app.core.bank_io import dump_entries
+    from app.core.harvest import harvest_workbook
+    from app.core.matching import Matcher
+
+    source = Path(args.workbook)
+    if not source.is_file():
+        raise CliError(f"{source}: no such file")
+    content = source.read_bytes()
+    from app.services.questionnaires import precheck
+
+    precheck(filename=source.name, content=content, settings=settings)
+    if args.out:
+        bank = load_bank(Path(args.bank or settings.bank_dir))
+        result = harvest_workbook(
+            content,
+            source_name=source.name,
+            bank=bank.by_id(),
+            matcher=Matcher(bank.entries),
+            owner=args.owner,
+        )
+        out = Path(args.out)
+        dump_entries(result.drafts, out)
+        saved = len(result.drafts)
+        where = f"written to {out}"
+    else:
+        from app.db import get_database
+        from app.services import curation
+
+        with get_database().session(write=True) as db_session:
+            result = curation.harvest(
+                db_session=db_session, content=content, source_name=source.name, owner=args.owner
+            )
+            saved = len(
+                curation.save_harvest(
+                    db_session=db_session, result=result, source_name=source.name, actor="cli"
+                )
+            )
+        where = "saved as drafts in the bank"
+    counts = result.counts()
+    print(
+        f"{counts['answered_rows']} answered rows ({counts['unanswered_rows']} unanswered): "
+        f"{saved} drafts {where}, {counts['alternates']} proposed as alternates of existing "
+        f"entries, {counts['repeated']} repeated questions merged"
+    )
+    for proposal in result.alternates:
+        agree = "same answer" if proposal.answers_agree else "DIFFERENT answer"
+        print(
+            f"  alternate for {proposal.entry_id} ({proposal.score:.2f}, {agree}, "
+            f"{proposal.source}): {proposal.question}"
+        )
+    return 0
+
+
+def cmd_bank_approve(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import curation
+
+    if not args.all and not args.ids:
+        raise CliError("name the drafts to approve, or pass --all after reading them")
+    with get_database().session(write=True) as db_session:
+        approved = curation.approve_drafts(
+            db_session=db_session,
+            actor=args.actor,
+            entry_ids=None if args.all else args.ids,
+            reason=args.reason,
+        )
+    print(f"approved {len(approved)} drafts")
     return 0
 
 
@@ -202,6 +310,35 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    from app.db import get_database
+    from app.services.jobs import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    threads = args.threads or settings.worker_threads or 1
+    worker = Worker(database=get_database(), settings=settings, threads=threads)
+    if args.until_idle:
+        done = worker.run_until_idle()
+        print(f"worked through {done} jobs and deliveries; nothing is due")
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker.start()
+    print(f"worker running with {threads} threads; stop with Ctrl-C or SIGTERM", flush=True)
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    # A job cut short here is not lost: its lease lapses and another worker takes it again.
+    worker.stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe every command and its options."""
     from app.security import ROLES
@@ -215,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(run=cmd_serve)
+
+    worker = commands.add_parser(
+        "worker", help="process queued questionnaires and webhook deliveries (no web server)"
+    )
+    worker.add_argument("--threads", type=int, help="worker threads (default VOUCH_WORKER_THREADS)")
+    worker.add_argument(
+        "--until-idle", action="store_true", help="exit once nothing is due instead of waiting"
+    )
+    worker.set_defaults(run=cmd_worker)
 
     fill = commands.add_parser(
         "fill", help="fill a questionnaire offline, with no server and no database"
@@ -243,7 +389,28 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_bank_check)
     imp = bank.add_parser("import", help="upsert a bank directory into the database")
     imp.add_argument("directory", metavar="DIR")
+    imp.add_argument(
+        "--accept-conflicting",
+        action="store_true",
+        help="also apply changes to the answers of approved entries",
+    )
     imp.set_defaults(run=cmd_bank_import)
+    exp = bank.add_parser("export", help="write the bank as YAML files (or one .csv/.xlsx)")
+    exp.add_argument("directory", metavar="DIR")
+    exp.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
+    exp.set_defaults(run=cmd_bank_export)
+    harvest = bank.add_parser("harvest", help="turn an answered questionnaire into draft entries")
+    harvest.add_argument("workbook", metavar="COMPLETED.xlsx")
+    harvest.add_argument("--out", metavar="DIR", help="write bank files here, not the database")
+    harvest.add_argument("--bank", metavar="DIR", help="the bank to deduplicate against (--out)")
+    harvest.add_argument("--owner", help="owner of the drafts")
+    harvest.set_defaults(run=cmd_bank_harvest)
+    approve = bank.add_parser("approve", help="approve drafts, recorded as versions")
+    approve.add_argument("ids", nargs="*", metavar="ID")
+    approve.add_argument("--all", action="store_true", help="approve every draft")
+    approve.add_argument("--actor", default="cli", help="who approves, for the history")
+    approve.add_argument("--reason", help="why, for the history")
+    approve.set_defaults(run=cmd_bank_approve)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the database to the latest revision").set_defaults(
