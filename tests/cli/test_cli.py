@@ -108,3 +108,67 @@ def test_fill_refuses_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not an Excel workbook" in result.stderr
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_fill_writes_a_new_file_and_a_report_for_the_caiq_template(
+    tmp_path: Path, approved_bank_dir: Path
+) -> None:
+    from tests.sharedfiles import CAIQ_V4_TEMPLATE, raw
+
+    source = raw(CAIQ_V4_TEMPLATE)
+    before = source.read_bytes()
+    out, report_path = tmp_path / "filled.xlsx", tmp_path / "report.json"
+    result = vouch(
+        "fill",
+        str(source),
+        "-o",
+        str(out),
+        "--bank",
+        str(approved_bank_dir),
+        "--report",
+        str(report_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert source.read_bytes() == before
+    assert out.is_file() and out.read_bytes() != before
+    report = json.loads(report_path.read_text())
+    assert report["summary"]["rows"] == 261 == len(report["rows"])
+    assert report["fidelity"]["ok"] is True
+    for row in report["rows"]:
+        assert {
+            "sheet",
+            "row",
+            "question",
+            "entry_id",
+            "score",
+            "band",
+            "answer_cell",
+            "written",
+        } <= set(row)
+        assert 0 <= row["score"] <= 1
+        if row["band"] == "none":
+            assert row["entry_id"] is None and not row["written"]
+        if row["written"]:
+            assert row["band"] == "auto"
+    assert report["summary"]["written"] == sum(r["written"] for r in report["rows"]) > 0
+    assert f"{report['summary']['written']} written" in result.stdout
+
+
+def test_fill_with_the_shipped_draft_bank_writes_nothing(tmp_path: Path) -> None:
+    from tests.sharedfiles import CAIQ_V4_TEMPLATE, raw
+
+    report_path = tmp_path / "report.json"
+    result = vouch(
+        "fill",
+        str(raw(CAIQ_V4_TEMPLATE)),
+        "-o",
+        str(tmp_path / "out.xlsx"),
+        "--bank",
+        str(REPO / "answer_bank"),
+        "--report",
+        str(report_path),
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(report_path.read_text())["summary"]
+    assert summary["auto"] == 0 and summary["written"] == 0
+    assert summary["suggest"] > 0
