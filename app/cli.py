@@ -87,7 +87,7 @@ def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
         Path(args.report).write_text(
             json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
         )
-    s = report["summary"]
+    s = summarize(rows, result)
     print(
         f"{s['rows']} question rows: {s['auto']} auto, {s['suggest']} suggest, {s['none']} none; "
         f"{s['written']} written to {target}; fidelity {'ok' if result.fidelity.ok else 'FAILED'}"

@@ -123,7 +123,7 @@ def import_bank(*, db_session: Session, bank: Bank, actor: str, reason: str) -> 
         else:
             unchanged.append(entry.id)
     for name, value in bank.profile.items():
-        variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name)
+        variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name, value=None)
         variable.value = value
         db_session.add(variable)
     if added or changed:
@@ -235,7 +235,7 @@ class MatcherCache:
         """Returns the matcher for the bank's current revision."""
         epoch, rev = _state_key(db_session)
         today = date.today()
-        key = (str(db_session.get_bind().url), epoch, rev, today)
+        key = (str(db_session.get_bind().engine.url), epoch, rev, today)
         with self._lock:
             if self._context is not None and self._key == key:
                 return self._context
