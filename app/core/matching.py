@@ -188,6 +188,15 @@ class _Space:
         # A term's character n-grams are looked up once, not once per text that uses it.
         self._term_columns: dict[str, np.ndarray] = {}
 
+    def copy(self) -> _Space:
+        """Return a space that can grow without changing this one under a reader."""
+        twin = _Space(chars=self.chars)
+        twin.vocab = dict(self.vocab)
+        twin.idf = self.idf
+        twin.unseen_idf = self.unseen_idf
+        twin._term_columns = dict(self._term_columns)
+        return twin
+
     def _columns(self, text: NormalisedText, grow: bool, borrowed: dict[str, int]) -> np.ndarray:
         if not self.chars:
             terms = text.terms
@@ -274,14 +283,16 @@ def _without_common_features(weighted: sp.csr_matrix) -> sp.csr_matrix:
 class _Vectors:
     """Weighted rows of one space: the last full build, plus rows upserted since."""
 
+    space: _Space  # never changed once published: writers grow a copy
     built: sp.csr_matrix  # rows x features, for exact scores of a few candidates
     built_t: sp.csr_matrix  # features x rows without the commonest features, for retrieval
     pending: sp.csr_matrix  # rows x features, small: upserts since the last full build
 
     @classmethod
-    def of(cls, weighted: sp.csr_matrix) -> _Vectors:
+    def of(cls, space: _Space, weighted: sp.csr_matrix) -> _Vectors:
         """Index fully built rows."""
         return cls(
+            space=space,
             built=weighted,
             built_t=sp.csr_matrix(_without_common_features(weighted).T),
             pending=sp.csr_matrix((0, weighted.shape[1])),
@@ -289,7 +300,7 @@ class _Vectors:
 
     def retrieve(self, query: sp.csr_matrix) -> np.ndarray:
         """Approximate cosine of each query row with every row, cheap enough for a whole bank."""
-        built = (_fit_width(query, self.built_t.shape[0]) @ self.built_t).toarray()
+        built: np.ndarray = (_fit_width(query, self.built_t.shape[0]) @ self.built_t).toarray()
         if self.pending.shape[0] == 0:
             return built
         fresh = (_fit_width(query, self.pending.shape[1]) @ self.pending.T).toarray()
@@ -309,11 +320,19 @@ class _Vectors:
                 out[part] = np.asarray(chosen.multiply(asked).sum(axis=1)).ravel()
         return out
 
-    def with_rows(self, rows: sp.csr_matrix) -> _Vectors:
-        """Return these vectors with more rows appended to the pending part."""
+    def queries(self, texts: Sequence[NormalisedText]) -> sp.csr_matrix:
+        """Weigh questions in this space (their unseen features count only in the norm)."""
+        return self.space.weigh(self.space.counts(texts, grow=False))
+
+    def with_texts(self, texts: Sequence[NormalisedText]) -> _Vectors:
+        """Return new vectors with these texts appended to the pending part."""
+        space = self.space.copy()
+        rows = space.weigh(space.counts(texts, grow=True))
         width = max(self.pending.shape[1], rows.shape[1])
         pending = sp.vstack([_fit_width(self.pending, width), _fit_width(rows, width)])
-        return _Vectors(built=self.built, built_t=self.built_t, pending=sp.csr_matrix(pending))
+        return _Vectors(
+            space=space, built=self.built, built_t=self.built_t, pending=sp.csr_matrix(pending)
+        )
 
 
 @dataclass(frozen=True)
@@ -355,9 +374,6 @@ class Matcher:
         self._normaliser = Normaliser(self.thesaurus)
         self._guards = Guards(self.thesaurus.guards)
         self._write_lock = threading.Lock()
-        self._word_space = _Space(chars=False)
-        self._char_space = _Space(chars=True)
-        self._built_rows = 0
         self._index = self._build([e for e in entries if e.status != "retired"])
 
     def _rows_of(self, entry: Entry) -> list[_Row]:
@@ -384,14 +400,11 @@ class Matcher:
         for entry in unique.values():
             rows.extend(self._rows_of(entry))
         texts = [r.text for r in rows]
-        self._word_space = _Space(chars=False)
-        self._char_space = _Space(chars=True)
         vectors = []
-        for space in (self._word_space, self._char_space):
+        for space in (_Space(chars=False), _Space(chars=True)):
             counts = space.counts(texts, grow=True)
             space.fit_idf(counts)
-            vectors.append(_Vectors.of(space.weigh(counts)))
-        self._built_rows = len(rows)
+            vectors.append(_Vectors.of(space, space.weigh(counts)))
         return self._snapshot(
             rows=tuple(rows),
             words=vectors[0],
@@ -449,7 +462,7 @@ class Matcher:
             new_rows = self._rows_of(entry)
             rows = index.rows + tuple(new_rows)
             dead = int((~alive).sum())
-            if len(rows) - self._built_rows > MAX_PENDING_ROWS or dead > max(
+            if len(rows) - index.words.built.shape[0] > MAX_PENDING_ROWS or dead > max(
                 MAX_PENDING_ROWS, len(rows) // 4
             ):
                 self._index = self._build(list(entries.values()))
@@ -457,12 +470,8 @@ class Matcher:
             texts = [r.text for r in new_rows]
             self._index = self._snapshot(
                 rows=rows,
-                words=index.words.with_rows(
-                    self._word_space.weigh(self._word_space.counts(texts, grow=True))
-                ),
-                chars=index.chars.with_rows(
-                    self._char_space.weigh(self._char_space.counts(texts, grow=True))
-                ),
+                words=index.words.with_texts(texts),
+                chars=index.chars.with_texts(texts),
                 alive=np.concatenate([alive, np.ones(len(new_rows), dtype=bool)]),
                 entries=entries,
             )
@@ -497,8 +506,8 @@ class Matcher:
         for start in range(0, len(live), QUERY_BATCH):
             chunk = live[start : start + QUERY_BATCH]
             texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
-            word_query = self._word_space.weigh(self._word_space.counts(texts, grow=False))
-            char_query = self._char_space.weigh(self._char_space.counts(texts, grow=False))
+            word_query = index.words.queries(texts)
+            char_query = index.chars.queries(texts)
             retrieval = index.words.retrieve(word_query)
             retrieval[:, ~index.alive] = -1.0
             # Words find candidates for nearly every question at a fraction of the cost of

@@ -226,3 +226,29 @@ def test_a_question_with_every_word_misspelt_still_finds_its_entry(bank: list[En
     best = Matcher(bank, today=TODAY).match("Is custmer dta encrpyted at rset?")[0]
     assert best.entry_id == "ENC-REST"
     assert best.band != "auto"
+
+
+def test_matching_while_another_thread_upserts_sees_a_consistent_index(bank: list[Entry]) -> None:
+    import threading
+
+    matcher = Matcher(bank, today=TODAY)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def keep_matching() -> None:
+        try:
+            while not stop.is_set():
+                best = matcher.match("Is customer data encrypted at rest?")[0]
+                assert best.entry_id == "ENC-REST"
+                assert best.score == 1.0
+        except BaseException as exc:  # reported to the main thread below
+            errors.append(exc)
+
+    reader = threading.Thread(target=keep_matching)
+    reader.start()
+    for i in range(600):
+        matcher.upsert(approved(f"NEW{i}", f"Brand new wording number {i} quokka{i} appears?"))
+    stop.set()
+    reader.join()
+    assert errors == []
+    assert matcher.match("Brand new wording number 599 quokka599 appears?")[0].entry_id == "NEW599"
