@@ -130,6 +130,27 @@ class Questionnaire(SQLModel, table=True):
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # Review: each reopening after a sign-off starts a new revision; signed ones stay in SignOff.
+    revision: int = 1
+
+
+class SignOff(SQLModel, table=True):
+    """One revision of a questionnaire as signed: the workbook generated once, its hash and the log."""
+
+    __tablename__ = "sign_off"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "revision"),)
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_id: str = Field(foreign_key="questionnaire.id", max_length=32, ondelete="CASCADE")
+    revision: int
+    file_id: str = Field(foreign_key="stored_file.id", max_length=32)
+    sha256: str = Field(max_length=64)
+    signed_by: str = Field(max_length=64)
+    signed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    review_log: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    reopened_by: str | None = Field(default=None, max_length=64)
+    reopened_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class QuestionRow(SQLModel, table=True):
@@ -164,6 +185,12 @@ class QuestionRow(SQLModel, table=True):
     detail: str = Field(default="", sa_type=Text)
     written: bool = False
     write_note: str | None = Field(default=None, sa_type=Text)
+    # pending | accepted | chosen | edited | rejected | flagged
+    review_status: str = Field(default="pending", max_length=16, index=True)
+    reviewed_by: str | None = Field(default=None, max_length=64)
+    reviewed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    review_comment: str | None = Field(default=None, sa_type=Text)
+    assignee: str | None = Field(default=None, max_length=64)
 
 
 class AuditEvent(SQLModel, table=True):

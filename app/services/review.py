@@ -1,0 +1,760 @@
+"""Review and sign-off: a person decides every row, signs once, and the bank learns from it."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.core.bank import check_text, render_detail
+from app.core.bank_io import neutralise_formula
+from app.core.errors import BankError, VouchError
+from app.core.workbook import AnswerWrite, Detection, FillResult, SheetMapping, fill_workbook
+from app.core.workbook import QuestionRow as DetectedRow
+from app.core.workbook.writer import match_choice
+from app.isolation import run_isolated
+from app.models import (
+    ApiKey,
+    BankEntry,
+    Questionnaire,
+    QuestionRow,
+    SignOff,
+    User,
+    utcnow,
+)
+from app.services import audit, files
+from app.services import bank as bank_service
+from app.services.accounts import Principal
+
+ACTIONS = ("accept", "choose", "edit", "reject", "flag")
+# A row is complete when a person accepted, chose, edited or rejected (left blank) it.
+DECIDED = frozenset({"accepted", "chosen", "edited", "rejected"})
+# These decisions put an answer into the signed workbook; a rejected row stays blank.
+WRITES_ANSWER = frozenset({"accepted", "chosen", "edited"})
+STATUSES = ("pending", "accepted", "chosen", "edited", "rejected", "flagged")
+MAX_COMMENT = 2000
+
+
+class ReviewInvalid(VouchError):
+    """A review action that cannot be carried out with the input given; the message says why."""
+
+
+class ReviewConflict(VouchError):
+    """The questionnaire's state forbids the action (still processing, signed, incomplete)."""
+
+
+class ReviewForbidden(VouchError):
+    """The principal may not do this (role, or four-eyes)."""
+
+
+class RowNotFound(LookupError):
+    """The questionnaire has no such row."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the review of a questionnaire has come."""
+
+    total: int
+    decided: int
+    flagged: int
+
+    @property
+    def pending(self) -> int:
+        """Return the rows nobody has decided or flagged yet."""
+        return self.total - self.decided - self.flagged
+
+    @property
+    def complete(self) -> bool:
+        """Tell whether every row is decided, so the questionnaire may be signed off."""
+        return self.total > 0 and self.decided == self.total
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the progress as JSON-ready data."""
+        return {
+            "total": self.total,
+            "decided": self.decided,
+            "flagged": self.flagged,
+            "pending": self.pending,
+            "complete": self.complete,
+        }
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Which rows a reviewer wants to see."""
+
+    band: str | None = None
+    status: str | None = None
+    sheet: str | None = None
+    assignee: str | None = None
+
+    def keeps(self, row: QuestionRow) -> bool:
+        """Tell whether the row passes every filter that is set."""
+        return (
+            (self.band is None or row.band == self.band)
+            and (self.status is None or row.review_status == self.status)
+            and (self.sheet is None or row.sheet == self.sheet)
+            and (self.assignee is None or row.assignee == self.assignee)
+        )
+
+
+def progress_of(rows: Iterable[QuestionRow]) -> Progress:
+    """Count the decided and flagged rows."""
+    total = decided = flagged = 0
+    for row in rows:
+        total += 1
+        if row.review_status in DECIDED:
+            decided += 1
+        elif row.review_status == "flagged":
+            flagged += 1
+    return Progress(total=total, decided=decided, flagged=flagged)
+
+
+def rows(*, db_session: Session, questionnaire_id: str) -> list[QuestionRow]:
+    """Lists a questionnaire's rows in workbook order."""
+    return list(
+        db_session.exec(
+            select(QuestionRow)
+            .where(QuestionRow.questionnaire_id == questionnaire_id)
+            .order_by(col(QuestionRow.position))
+        )
+    )
+
+
+def progress(*, db_session: Session, questionnaire_id: str) -> Progress:
+    """Count a questionnaire's decided and flagged rows."""
+    return progress_of(rows(db_session=db_session, questionnaire_id=questionnaire_id))
+
+
+def row_at(*, db_session: Session, questionnaire: Questionnaire, position: int) -> QuestionRow:
+    """Gets a row by its position (0-based, in workbook order)."""
+    row = db_session.exec(
+        select(QuestionRow).where(
+            QuestionRow.questionnaire_id == questionnaire.id, QuestionRow.position == position
+        )
+    ).first()
+    if row is None:
+        raise RowNotFound(position)
+    return row
+
+
+def row_by_id(*, db_session: Session, questionnaire: Questionnaire, row_id: int) -> QuestionRow:
+    """Gets a row by its database id, only if it belongs to the questionnaire."""
+    row = db_session.get(QuestionRow, row_id)
+    if row is None or row.questionnaire_id != questionnaire.id:
+        raise RowNotFound(row_id)
+    return row
+
+
+def _require_open(questionnaire: Questionnaire) -> None:
+    if questionnaire.status == "signed":
+        raise ReviewConflict("the questionnaire is signed off; reopen it to change answers")
+    if questionnaire.status != "needs_review":
+        raise ReviewConflict(
+            f"the questionnaire is {questionnaire.status.replace('_', ' ')}, not ready for review"
+        )
+
+
+def _require(principal: Principal, permission: str) -> None:
+    if not principal.can(permission):
+        raise ReviewForbidden(f"the role '{principal.role}' may not do this")
+
+
+def _same_wording(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _learn_alternate(
+    *, db_session: Session, principal: Principal, questionnaire: Questionnaire, row: QuestionRow
+) -> bool:
+    """Adds a confirmed row's wording to its entry's alternates, unless the entry already has it."""
+    entry = bank_service.get_entry(db_session=db_session, entry_id=row.entry_id or "")
+    if entry is None or entry.status == "retired":
+        return False
+    wording = row.question.strip()
+    known = {_same_wording(entry.question), *(_same_wording(a) for a in entry.alternates)}
+    if not wording or _same_wording(wording) in known:
+        return False
+    try:
+        check_text(wording, where="question")
+    except BankError:
+        return False
+    reason = f"alternate learned from questionnaire {questionnaire.id} row {row.row}"
+    entry.alternates = [*entry.alternates, wording]
+    entry.version += 1
+    entry.updated_at = utcnow()
+    entry.updated_by = principal.ref
+    db_session.add(entry)
+    bank_service.save_version(db_session=db_session, row=entry, actor=principal.ref, reason=reason)
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="bank.alternate_learned",
+        target=f"entry:{entry.id}",
+        details={
+            "questionnaire": questionnaire.id,
+            "sheet": row.sheet,
+            "row": row.row,
+            "alternate": wording,
+            "version": entry.version,
+        },
+    )
+    return True
+
+
+def _decide(row: QuestionRow, status: str, principal: Principal) -> None:
+    row.review_status = status
+    row.reviewed_by = principal.ref
+    row.reviewed_at = utcnow()
+    if status != "flagged":
+        row.review_comment = None
+        row.assignee = None
+
+
+def _fits_choices(row: QuestionRow, answer: str, *, what: str) -> str:
+    """Return the answer in the cell's own spelling, or refuse one its dropdown does not list."""
+    if not row.choices:
+        return answer
+    chosen = match_choice(answer, row.choices)
+    if chosen is None:
+        raise ReviewInvalid(
+            f"{what} {answer!r} is not in this cell's list ({', '.join(row.choices)})"
+        )
+    return chosen
+
+
+def _accept(*, row: QuestionRow, principal: Principal) -> None:
+    if not row.answer.strip():
+        raise ReviewInvalid(
+            "this row has no proposed answer; pick an entry, edit the answer or reject it"
+        )
+    _decide(row, "accepted", principal)
+
+
+def _choose(*, db_session: Session, row: QuestionRow, principal: Principal, entry_id: str) -> None:
+    entry = bank_service.get_entry(db_session=db_session, entry_id=entry_id)
+    if entry is None:
+        raise ReviewInvalid(f"no entry '{entry_id}'")
+    if entry.status != "approved":
+        raise ReviewInvalid(f"entry '{entry_id}' is {entry.status}; only approved entries answer")
+    try:
+        detail = render_detail(
+            bank_service.to_entry(entry), bank_service.profile(db_session=db_session)
+        )
+    except BankError as exc:
+        raise ReviewInvalid(str(exc)) from exc
+    row.answer = _fits_choices(row, entry.answer, what=f"entry '{entry_id}' answers")
+    row.detail = detail
+    row.entry_id = entry.id
+    row.entry_version = entry.version
+    _decide(row, "chosen", principal)
+
+
+def _draft_id(questionnaire: Questionnaire, row: QuestionRow) -> str:
+    return f"DRAFT-{questionnaire.id[:8]}-{row.position + 1}"
+
+
+def _edit(
+    *,
+    db_session: Session,
+    questionnaire: Questionnaire,
+    row: QuestionRow,
+    principal: Principal,
+    answer: str,
+    detail: str,
+) -> BankEntry:
+    answer, detail = answer.strip(), detail.strip()
+    if not answer:
+        raise ReviewInvalid("an edit needs a short answer; reject the row to leave it blank")
+    try:
+        check_text(answer, where="answer")
+        check_text(detail, where="detail")
+    except BankError as exc:
+        raise ReviewInvalid(str(exc)) from exc
+    answer = _fits_choices(row, answer, what="the answer")
+    draft_id = _draft_id(questionnaire, row)
+    base = None
+    if row.entry_id and row.entry_id != draft_id:
+        base = bank_service.get_entry(db_session=db_session, entry_id=row.entry_id)
+    draft = bank_service.get_entry(db_session=db_session, entry_id=draft_id)
+    reason = f"draft from the edit of questionnaire {questionnaire.id} row {row.row}" + (
+        f", revising {base.id} v{base.version}" if base else ""
+    )
+    if draft is None:
+        draft = BankEntry(
+            id=draft_id,
+            question=row.question,
+            answer=answer,
+            detail=detail,
+            tags=list(base.tags) if base else [],
+            refs=dict(base.refs) if base else {},
+            owner=base.owner if base else None,
+            status="draft",
+            version=1,
+            updated_by=principal.ref,
+        )
+    else:
+        draft.answer, draft.detail = answer, detail
+        draft.version += 1
+        draft.updated_at = utcnow()
+        draft.updated_by = principal.ref
+    db_session.add(draft)
+    bank_service.save_version(db_session=db_session, row=draft, actor=principal.ref, reason=reason)
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="bank.draft_from_review",
+        target=f"entry:{draft.id}",
+        details={
+            "questionnaire": questionnaire.id,
+            "row": row.row,
+            "base": base.id if base else None,
+        },
+    )
+    row.answer, row.detail = answer, detail
+    row.entry_id, row.entry_version = draft.id, draft.version
+    _decide(row, "edited", principal)
+    return draft
+
+
+def _flag(
+    *, db_session: Session, row: QuestionRow, principal: Principal, comment: str, assignee: str
+) -> None:
+    comment, assignee = comment.strip(), assignee.strip().lower()
+    if not comment:
+        raise ReviewInvalid("say what the expert should look at")
+    if len(comment) > MAX_COMMENT:
+        raise ReviewInvalid(f"the comment is longer than {MAX_COMMENT} characters")
+    if assignee:
+        user = db_session.exec(select(User).where(User.username == assignee)).first()
+        if user is None or not user.is_active:
+            raise ReviewInvalid(f"no active user '{assignee}' to assign to")
+    _decide(row, "flagged", principal)
+    row.review_comment = comment
+    row.assignee = assignee or None
+
+
+def act(
+    *,
+    db_session: Session,
+    principal: Principal,
+    questionnaire: Questionnaire,
+    row: QuestionRow,
+    action: str,
+    entry_id: str | None = None,
+    answer: str | None = None,
+    detail: str | None = None,
+    comment: str | None = None,
+    assignee: str | None = None,
+) -> QuestionRow:
+    """Applies one reviewer decision to one row, learning from it where it confirms a match."""
+    _require(principal, "questionnaire:write")
+    _require_open(questionnaire)
+    learned = False
+    if action == "accept":
+        _accept(row=row, principal=principal)
+        learned = _learn_alternate(
+            db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
+        )
+    elif action == "choose":
+        if not entry_id:
+            raise ReviewInvalid("choose needs an entry_id")
+        _choose(db_session=db_session, row=row, principal=principal, entry_id=entry_id)
+        learned = _learn_alternate(
+            db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
+        )
+    elif action == "edit":
+        _edit(
+            db_session=db_session,
+            questionnaire=questionnaire,
+            row=row,
+            principal=principal,
+            answer=answer or "",
+            detail=detail or "",
+        )
+        learned = True
+    elif action == "reject":
+        _decide(row, "rejected", principal)
+    elif action == "flag":
+        _flag(
+            db_session=db_session,
+            row=row,
+            principal=principal,
+            comment=comment or "",
+            assignee=assignee or "",
+        )
+    else:
+        raise ReviewInvalid(f"unknown action '{action}'; use one of {', '.join(ACTIONS)}")
+    if learned:
+        bank_service.bump_revision(db_session=db_session)
+    db_session.add(row)
+    questionnaire.updated_at = utcnow()
+    db_session.add(questionnaire)
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action=f"review.{action}",
+        target=f"questionnaire:{questionnaire.id}",
+        details={
+            "sheet": row.sheet,
+            "row": row.row,
+            "entry_id": row.entry_id,
+            "entry_version": row.entry_version,
+            "answer": row.answer if row.review_status in WRITES_ANSWER else None,
+            "comment": row.review_comment,
+            "assignee": row.assignee,
+        },
+    )
+    return row
+
+
+def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Questionnaire) -> int:
+    """Accepts every undecided row matched in the auto band; returns how many."""
+    _require(principal, "questionnaire:write")
+    _require_open(questionnaire)
+    accepted = 0
+    learned = False
+    for row in rows(db_session=db_session, questionnaire_id=questionnaire.id):
+        if row.review_status != "pending" or row.band != "auto" or not row.answer.strip():
+            continue
+        _decide(row, "accepted", principal)
+        db_session.add(row)
+        learned |= _learn_alternate(
+            db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
+        )
+        accepted += 1
+    if learned:
+        bank_service.bump_revision(db_session=db_session)
+    questionnaire.updated_at = utcnow()
+    db_session.add(questionnaire)
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="review.accept_auto",
+        target=f"questionnaire:{questionnaire.id}",
+        details={"accepted": accepted},
+    )
+    return accepted
+
+
+def search_entries(*, db_session: Session, query: str, limit: int = 20) -> list[BankEntry]:
+    """Finds approved entries a reviewer may pick for a row."""
+    needle = query.strip()[:200]
+    if not needle:
+        return []
+    return bank_service.list_entries(db_session=db_session, query=needle, status="approved")[:limit]
+
+
+def _detection(questionnaire: Questionnaire, question_rows: Sequence[QuestionRow]) -> Detection:
+    """Rebuild the detection the upload was filled with, from what was stored of it."""
+    mappings = tuple(
+        SheetMapping(
+            sheet=m["sheet"],
+            header_row=int(m["header_row"]),
+            question_column=m["question_column"],
+            answer_columns=tuple(m["answer_columns"]),
+            detail_column=m.get("detail_column"),
+            id_column=m.get("id_column"),
+            choice_marks=tuple(m.get("choice_marks") or ()),
+        )
+        for m in questionnaire.detection.get("mappings", [])
+    )
+    detected = tuple(
+        DetectedRow(
+            sheet=r.sheet,
+            row=r.row,
+            question=r.question,
+            control_id=r.control_id,
+            answer_cell=r.answer_cell,
+            detail_cell=r.detail_cell,
+            choices=tuple(r.choices),
+            existing_answer=r.existing_answer,
+            locked_reason=r.locked_reason,
+        )
+        for r in question_rows
+    )
+    return Detection(
+        rows=detected,
+        mappings=mappings,
+        warnings=(),
+        skipped_sheets=(),
+        fingerprint=questionnaire.fingerprint or "",
+        confident=True,
+    )
+
+
+def _actor_names(*, db_session: Session, refs: Iterable[str | None]) -> dict[str, str]:
+    """Resolve principal refs ('user:3', 'key:2') to the names a log reader recognises."""
+    names: dict[str, str] = {}
+    for ref in {r for r in refs if r}:
+        kind, _, raw_id = ref.partition(":")
+        if not raw_id.isdigit():
+            names[ref] = ref
+            continue
+        if kind == "user":
+            user = db_session.get(User, int(raw_id))
+            names[ref] = user.username if user else ref
+        elif kind == "key":
+            key = db_session.get(ApiKey, int(raw_id))
+            names[ref] = f"API key '{key.name}'" if key else ref
+        else:
+            names[ref] = ref
+    return names
+
+
+def log_entries(
+    *, db_session: Session, questionnaire_rows: Sequence[QuestionRow]
+) -> list[dict[str, Any]]:
+    """Describe every row's decision: what was answered, from which entry version, by whom, when."""
+    names = _actor_names(db_session=db_session, refs=(r.reviewed_by for r in questionnaire_rows))
+    return [
+        {
+            "position": r.position,
+            "sheet": r.sheet,
+            "row": r.row,
+            "control_id": r.control_id,
+            "question": r.question,
+            "decision": r.review_status,
+            "answer": r.answer if r.review_status in WRITES_ANSWER else "",
+            "detail": r.detail if r.review_status in WRITES_ANSWER else "",
+            "entry_id": r.entry_id if r.review_status in WRITES_ANSWER else None,
+            "entry_version": r.entry_version if r.review_status in WRITES_ANSWER else None,
+            "reviewed_by": names.get(r.reviewed_by or "", r.reviewed_by),
+            "reviewed_at": r.reviewed_at.isoformat() if r.reviewed_at else None,
+            "comment": r.review_comment,
+            "assignee": r.assignee,
+        }
+        for r in questionnaire_rows
+    ]
+
+
+def current_signoff(*, db_session: Session, questionnaire: Questionnaire) -> SignOff | None:
+    """Gets the sign-off of the questionnaire's current revision, if it is signed."""
+    if questionnaire.status != "signed":
+        return None
+    return db_session.exec(
+        select(SignOff).where(
+            SignOff.questionnaire_id == questionnaire.id,
+            SignOff.revision == questionnaire.revision,
+        )
+    ).first()
+
+
+def signoffs(*, db_session: Session, questionnaire_id: str) -> list[SignOff]:
+    """Lists every signed revision of a questionnaire, newest first."""
+    return list(
+        db_session.exec(
+            select(SignOff)
+            .where(SignOff.questionnaire_id == questionnaire_id)
+            .order_by(col(SignOff.revision).desc())
+        )
+    )
+
+
+def review_log(*, db_session: Session, questionnaire: Questionnaire) -> list[dict[str, Any]]:
+    """Returns the review log: the signed snapshot once signed, the live decisions before."""
+    signed = current_signoff(db_session=db_session, questionnaire=questionnaire)
+    if signed is not None:
+        return list(signed.review_log)
+    return log_entries(
+        db_session=db_session,
+        questionnaire_rows=rows(db_session=db_session, questionnaire_id=questionnaire.id),
+    )
+
+
+def signoff(
+    *,
+    db_session: Session,
+    principal: Principal,
+    questionnaire: Questionnaire,
+    settings: Settings,
+) -> SignOff:
+    """Signs off a fully reviewed questionnaire: writes the signed workbook once and records its hash."""
+    _require(principal, "questionnaire:signoff")
+    if settings.four_eyes and principal.ref == questionnaire.owner:
+        raise ReviewForbidden(
+            "four-eyes review is on: someone other than the uploader must sign off"
+        )
+    _require_open(questionnaire)
+    question_rows = rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    done = progress_of(question_rows)
+    if not done.complete:
+        raise ReviewConflict(
+            f"{done.total - done.decided} of {done.total} rows still need a decision "
+            "(accept, pick, edit or reject each one)"
+        )
+    writes = [
+        AnswerWrite(sheet=r.sheet, row=r.row, answer=r.answer, detail=r.detail)
+        for r in question_rows
+        if r.review_status in WRITES_ANSWER
+    ]
+    original = files.load(db_session=db_session, file_id=questionnaire.upload_id)
+    result: FillResult = run_isolated(
+        fill_workbook,
+        original,
+        _detection(questionnaire, question_rows),
+        writes,
+        timeout=settings.parse_timeout_seconds,
+        memory=settings.parse_memory_bytes,
+    )
+    if not result.fidelity.ok:
+        raise ReviewConflict(
+            "the signed workbook failed its fidelity check; nothing was signed "
+            f"({'; '.join(result.fidelity.notes) or 'cells outside the answers changed'})"
+        )
+    outcomes = {(o.sheet, o.row): o for o in result.outcomes}
+    for r in question_rows:
+        outcome = outcomes.get((r.sheet, r.row))
+        r.written = bool(outcome and outcome.written)
+        r.write_note = outcome.reason if outcome else r.locked_reason
+        db_session.add(r)
+    stored = files.store(db_session=db_session, content=result.data)
+    record = SignOff(
+        questionnaire_id=questionnaire.id,
+        revision=questionnaire.revision,
+        file_id=stored.id,
+        sha256=stored.sha256,
+        signed_by=principal.ref,
+        review_log=log_entries(db_session=db_session, questionnaire_rows=question_rows),
+    )
+    db_session.add(record)
+    questionnaire.status = "signed"
+    questionnaire.updated_at = utcnow()
+    db_session.add(questionnaire)
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="questionnaire.signoff",
+        target=f"questionnaire:{questionnaire.id}",
+        details={
+            "revision": questionnaire.revision,
+            "sha256": stored.sha256,
+            "written": sum(1 for o in result.outcomes if o.written),
+        },
+    )
+    db_session.flush()
+    return record
+
+
+def signed_workbook(
+    *, db_session: Session, principal: Principal, questionnaire: Questionnaire
+) -> tuple[bytes, str, str]:
+    """Returns the signed bytes, a download name and the recorded SHA-256 (refused before sign-off)."""
+    record = current_signoff(db_session=db_session, questionnaire=questionnaire)
+    if record is None:
+        raise ReviewConflict("the questionnaire is not signed off yet")
+    content = files.load(db_session=db_session, file_id=record.file_id)
+    if hashlib.sha256(content).hexdigest() != record.sha256:
+        raise ReviewConflict("the stored signed workbook no longer matches its recorded hash")
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="questionnaire.download_signed",
+        target=f"questionnaire:{questionnaire.id}",
+        details={"revision": record.revision, "sha256": record.sha256},
+    )
+    stem = PurePath(questionnaire.filename).stem or "questionnaire"
+    return content, f"{stem}-signed-r{record.revision}{questionnaire.extension}", record.sha256
+
+
+def reopen(*, db_session: Session, principal: Principal, questionnaire: Questionnaire) -> int:
+    """Reopens a signed questionnaire as a new revision; the signed one stays in the history."""
+    _require(principal, "questionnaire:signoff")
+    record = current_signoff(db_session=db_session, questionnaire=questionnaire)
+    if record is None:
+        raise ReviewConflict("only a signed-off questionnaire can be reopened")
+    record.reopened_by = principal.ref
+    record.reopened_at = utcnow()
+    db_session.add(record)
+    questionnaire.revision += 1
+    questionnaire.status = "needs_review"
+    questionnaire.updated_at = utcnow()
+    db_session.add(questionnaire)
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="questionnaire.reopen",
+        target=f"questionnaire:{questionnaire.id}",
+        details={"revision": questionnaire.revision},
+    )
+    return questionnaire.revision
+
+
+def entry_usage(*, db_session: Session, entry_id: str) -> list[tuple[Questionnaire, QuestionRow]]:
+    """Lists the questionnaire rows answered from an entry, with the version each used."""
+    found = db_session.exec(
+        select(Questionnaire, QuestionRow)
+        .join(QuestionRow, col(QuestionRow.questionnaire_id) == col(Questionnaire.id))
+        .where(QuestionRow.entry_id == entry_id)
+        .where(col(QuestionRow.review_status).in_(sorted(WRITES_ANSWER)))
+        .order_by(col(Questionnaire.created_at).desc(), col(QuestionRow.position))
+    )
+    return [(q, r) for q, r in found]
+
+
+LOG_COLUMNS = (
+    ("row", "Row"),
+    ("sheet", "Sheet"),
+    ("control_id", "Question ID"),
+    ("question", "Question"),
+    ("decision", "Decision"),
+    ("answer", "Answer given"),
+    ("detail", "Detail given"),
+    ("entry_id", "Entry"),
+    ("entry_version", "Entry version"),
+    ("reviewed_by", "Reviewed by"),
+    ("reviewed_at", "Reviewed at (UTC)"),
+    ("comment", "Comment"),
+    ("assignee", "Assigned to"),
+)
+
+
+def log_table(entries: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """Lay out the review log as spreadsheet-safe text, header first."""
+    table = [[title for _, title in LOG_COLUMNS]]
+    for entry in entries:
+        values = ("" if entry.get(key) is None else str(entry[key]) for key, _ in LOG_COLUMNS)
+        table.append([neutralise_formula(value) for value in values])
+    return table
+
+
+def log_csv(entries: Sequence[dict[str, Any]]) -> bytes:
+    """Export the review log as CSV (UTF-8 with a BOM so Excel reads accents)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(log_table(entries))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def log_xlsx(entries: Sequence[dict[str, Any]]) -> bytes:
+    """Export the review log as an XLSX workbook, every cell plain text."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Review log")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header, *body = log_table(entries)
+
+    def text_cell(value: str, font: Font | None = None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        # openpyxl guesses types from text ("#N/A" would become an error); keep it text.
+        cell.data_type = "s"
+        if font is not None:
+            cell.font = font
+        return cell
+
+    sheet.append([text_cell(name, bold) for name in header])
+    for line in body:
+        sheet.append([text_cell(value) for value in line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
