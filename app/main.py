@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.bank import router as bank_api_router
 from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
@@ -25,6 +26,7 @@ from app.services.accounts import AccountError
 from app.services.bootstrap import bootstrap
 from app.services.questionnaires import QuestionnaireNotFound
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
+from app.web.bank import router as bank_web_router
 from app.web.routes import router as web_router
 from app.web.templating import templates
 
@@ -180,6 +182,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.api_limiter = RateLimiter(limit=settings.api_requests_per_minute)
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(bank_api_router)
+    # Before the general pages, so the curator's /bank pages take precedence over the older ones.
+    app.include_router(bank_web_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

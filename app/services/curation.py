@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.config import Settings
 from app.core.bank import (
     ENTRY_ID_PATTERN,
     STATUSES,
@@ -21,9 +22,10 @@ from app.core.bank import (
     render_detail,
 )
 from app.core.bank_io import EntryChange, diff_banks, dump_entries, export_csv, export_xlsx
-from app.core.errors import BankError, VouchError
-from app.core.harvest import Harvest, harvest_workbook
+from app.core.errors import BankError, UnreadableWorkbook, VouchError
+from app.core.harvest import Harvest, harvest_rows, read_answered_rows
 from app.core.matching import Matcher, Thresholds
+from app.isolation import run_isolated
 from app.models import BankEntry, BankEntryVersion, ProfileVariable, utcnow
 from app.services import audit
 from app.services import bank as bank_service
@@ -679,14 +681,30 @@ def harvest(
     content: bytes,
     source_name: str,
     owner: str | None = None,
+    settings: Settings | None = None,
 ) -> Harvest:
     """Harvest a completed questionnaire against the bank in the database (nothing is saved)."""
+    if settings is not None:
+        # An uploaded workbook is parsed in a child process with a memory cap and a timeout.
+        rows, unanswered = run_isolated(
+            read_answered_rows,
+            content,
+            timeout=settings.parse_timeout_seconds,
+            memory=settings.parse_memory_bytes,
+        )
+    else:
+        rows, unanswered = read_answered_rows(content)
+    if not rows:
+        raise UnreadableWorkbook(f"{source_name}: no answered questions found to harvest")
     entries = live_entries(db_session=db_session)
-    by_id = {e.id: e for e in entries}
     all_ids = {r.id for r in bank_service.list_entries(db_session=db_session, include_retired=True)}
-    matcher = Matcher(entries) if entries else None
-    result = harvest_workbook(
-        content, source_name=source_name, bank=by_id, matcher=matcher, owner=owner
+    result = harvest_rows(
+        rows,
+        source_name=source_name,
+        bank={e.id: e for e in entries},
+        matcher=Matcher(entries) if entries else None,
+        owner=owner,
+        unanswered_rows=unanswered,
     )
     clashing = [d.id for d in result.drafts if d.id in all_ids]
     if clashing:
