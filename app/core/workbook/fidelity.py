@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from app.core.workbook.model import FidelityReport
 from app.core.workbook.package import (
@@ -14,7 +14,12 @@ from app.core.workbook.package import (
     translate_errors,
 )
 from app.core.workbook.refs import cell_ref
-from app.core.workbook.sheetxml import SheetXml, parse_attributes
+from app.core.workbook.sheetxml import (
+    RowSpan,
+    SheetXml,
+    parse_attributes,
+    read_cells,
+)
 from app.core.workbook.styles import cell_format_elements, cell_xfs_span
 
 OUTSIDE_CELLS = "(sheet settings outside the cells)"
@@ -28,13 +33,22 @@ def check_fidelity(
     filled: bytes,
     *,
     intended: Iterable[tuple[str, str]],
+    expected: Mapping[tuple[str, str], str | None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> FidelityReport:
-    """Report every difference between two workbooks beyond the intended (sheet, cell) pairs."""
+    """Report every difference between two workbooks beyond the intended (sheet, cell) pairs.
+
+    With `expected` ({(sheet, cell): text or None for empty}), also parse the changed sheets with
+    a real XML parser and check each of those cells reads back as that text and not as a formula.
+    """
     with translate_errors():
         before = open_package(original, limits=limits)
         after = open_package(filled, limits=limits)
         allowed = {(sheet, ref.replace("$", "").upper()) for sheet, ref in intended}
+        wanted = {
+            (sheet, ref.replace("$", "").upper()): text
+            for (sheet, ref), text in (expected or {}).items()
+        }
         added = tuple(name for name in after.names if name not in set(before.names))
         removed = tuple(name for name in before.names if name not in set(after.names))
         changed = tuple(
@@ -46,9 +60,13 @@ def check_fidelity(
         unintended: list[str] = []
         notes: list[str] = []
         unexplained: list[str] = []
+        unread = set(wanted)
         for part in changed:
             if part in sheet_names:
-                unintended.extend(_changed_cells(before, after, part, sheet_names[part], allowed))
+                sheet = sheet_names[part]
+                found, read_back = _changed_cells(before, after, part, sheet, allowed, wanted)
+                unintended.extend(found)
+                unread -= read_back
             elif part == before.styles_part and _only_quote_prefix_added(
                 before.read(part), after.read(part)
             ):
@@ -59,9 +77,12 @@ def check_fidelity(
             notes.append(
                 "changed parts that only answers should not touch: " + ", ".join(unexplained)
             )
+        notes.extend(
+            f"{sheet}!{ref} does not read back as written" for sheet, ref in sorted(unread)
+        )
         if before.names != tuple(name for name in after.names if name not in added):
             notes.append("the order of the parts changed")
-        ok = not added and not removed and not unexplained and not unintended
+        ok = not (added or removed or unexplained or unintended or unread)
         return FidelityReport(
             ok=ok,
             parts_added=added,
@@ -73,48 +94,61 @@ def check_fidelity(
 
 
 def _changed_cells(
-    before: Package, after: Package, part: str, sheet: str, allowed: set[tuple[str, str]]
-) -> list[str]:
-    """Return "Sheet!B7" for every cell that differs and was not meant to."""
+    before: Package,
+    after: Package,
+    part: str,
+    sheet: str,
+    allowed: set[tuple[str, str]],
+    wanted: Mapping[tuple[str, str], str | None],
+) -> tuple[list[str], set[tuple[str, str]]]:
+    """Return "Sheet!B7" for each unintended change, and the wanted cells that read back right."""
     old, new = SheetXml(before.read(part)), SheetXml(after.read(part))
-    old_cells, old_rows = _cells_and_rows(old)
-    new_cells, new_rows = _cells_and_rows(new)
-    differing = [
-        (row, column)
-        for row, column in old_cells.keys() | new_cells.keys()
-        if old_cells.get((row, column)) != new_cells.get((row, column))
-    ]
-    unintended = [
-        f"{sheet}!{cell_ref(row, column)}"
-        for row, column in sorted(differing)
-        if (sheet, cell_ref(row, column)) not in allowed
-    ]
-    for row in sorted(old_rows.keys() | new_rows.keys()):
-        before_attrs, after_attrs = old_rows.get(row), new_rows.get(row)
-        if before_attrs == after_attrs:
+    old_rows = {span.number: span for span in old.rows()}
+    new_rows = {span.number: span for span in new.rows()}
+    unintended: list[str] = []
+    for number in sorted(old_rows.keys() | new_rows.keys()):
+        old_span, new_span = old_rows.get(number), new_rows.get(number)
+        old_text = old.text[old_span.start : old_span.end] if old_span else None
+        new_text = new.text[new_span.start : new_span.end] if new_span else None
+        if old_text == new_text:
             continue
-        if before_attrs is None and after_attrs is not None and set(after_attrs) <= {"r"}:
-            continue  # a row inserted to hold answers; its cells were compared above
-        unintended.append(f"{sheet}!row {row}")
+        old_cells = old.cell_texts(old_span) if old_span else {}
+        new_cells = new.cell_texts(new_span) if new_span else {}
+        differing = False
+        for column in old_cells.keys() | new_cells.keys():
+            before_cell, after_cell = old_cells.get(column), new_cells.get(column)
+            if before_cell == after_cell:
+                continue
+            differing = True
+            ref = cell_ref(number, column)
+            if (sheet, ref) not in allowed:
+                unintended.append(f"{sheet}!{ref}")
+        if not differing or not _same_row_attributes(old_span, new_span):
+            unintended.append(f"{sheet}!row {number}")  # the row changed beyond its cells
     if _DIMENSION.sub(r"\1\2\2", old.outside_cells()) != _DIMENSION.sub(
         r"\1\2\2", new.outside_cells()
     ):
         unintended.append(f"{sheet}!{OUTSIDE_CELLS}")
-    return unintended
+    values = read_cells(after.read(part), {ref for name, ref in wanted if name == sheet})
+    read_back = {
+        (name, ref)
+        for (name, ref), text in wanted.items()
+        if name == sheet and values.get(ref, (None, False)) == (text, False)
+    }
+    return unintended, read_back
 
 
-def _cells_and_rows(
-    sheet: SheetXml,
-) -> tuple[dict[tuple[int, int], str], dict[int, dict[str, str]]]:
-    cells: dict[tuple[int, int], str] = {}
-    rows: dict[int, dict[str, str]] = {}
-    for row in sheet.rows():
-        attrs = parse_attributes(row.attrs)
-        attrs.pop("spans", None)  # an optional hint the writer widens when it inserts a cell
-        rows[row.number] = attrs
-        for cell in sheet.cells(row):
-            cells[(row.number, cell.column)] = sheet.text[cell.start : cell.end]
-    return cells, rows
+def _same_row_attributes(old: RowSpan | None, new: RowSpan | None) -> bool:
+    """Compare row attributes, ignoring the spans hint the writer widens when it inserts cells."""
+    if new is None:
+        return old is None
+    after = parse_attributes(new.attrs)
+    after.pop("spans", None)
+    if old is None:
+        return set(after) <= {"r"}  # a row inserted to hold answers; its cells are compared
+    before = parse_attributes(old.attrs)
+    before.pop("spans", None)
+    return before == after
 
 
 def _only_quote_prefix_added(old: bytes, new: bytes) -> bool:

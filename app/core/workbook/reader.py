@@ -113,7 +113,7 @@ def classify_label(text: str) -> str | None:
 
 def id_shape(value: str) -> str:
     """Return the shape of an ID ("A&A-01.1" -> "A&A-9.9") to recognise its siblings."""
-    return re.sub(r"[A-Z]+", "A", re.sub(r"\d+", "9", value.strip()))
+    return re.sub(r"[A-Z&]+", "A", re.sub(r"\d+", "9", value.strip()))
 
 
 def _looks_like_id(value: str) -> bool:

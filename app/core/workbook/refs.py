@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
@@ -12,6 +13,7 @@ _COLUMN = re.compile(r"^\$?([A-Za-z]{1,3})$")
 _ROW = re.compile(r"^\$?(\d{1,7})$")
 
 
+@lru_cache(maxsize=4096)
 def column_index(letters: str) -> int:
     """Return the 1-based index of a column given by its letters."""
     index = 0
@@ -24,6 +26,7 @@ def column_index(letters: str) -> int:
     return index
 
 
+@lru_cache(maxsize=MAX_COLUMN)
 def column_letters(index: int) -> str:
     """Return the letters of a 1-based column index."""
     if not 1 <= index <= MAX_COLUMN:

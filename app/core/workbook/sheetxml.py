@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
+from xml.sax.handler import ContentHandler
+
+from defusedxml import sax as defused_sax
 
 from app.core.errors import UnsupportedWorkbook
-from app.core.workbook.refs import cell_ref, parse_cell
+from app.core.workbook.grid import unescape_text
+from app.core.workbook.refs import cell_ref, column_index, parse_cell
 
-_ATTRS = r"""(?:[^>"']|"[^"]*"|'[^']*')*?"""
+_ATTRS = r"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*"""  # attribute text, quotes may hold ">"
 _ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ROOT = re.compile(r"<(?:([\w.-]+):)?worksheet\b")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -80,10 +85,13 @@ class SheetXml:
             raise UnsupportedWorkbook("a worksheet part has no <worksheet> element")
         self.prefix = f"{root.group(1)}:" if root.group(1) else ""
         p = re.escape(self.prefix)
-        self._row = re.compile(rf"<{p}row\b({_ATTRS})(/?)>")
+        self._row = re.compile(rf"<{p}row\b({_ATTRS})>")
         self._row_end = re.compile(rf"</{p}row\s*>")
-        self._cell = re.compile(rf"<{p}c\b({_ATTRS})(/?)>")
+        self._cell = re.compile(rf"<{p}c\b({_ATTRS})>")
         self._cell_end = re.compile(rf"</{p}c\s*>")
+        self._whole_cell = re.compile(
+            rf"""<{p}c\b(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*(?:/>|>.*?</{p}c\s*>)""", re.S
+        )
         empty = re.compile(rf"<{p}sheetData\b{_ATTRS}/>").search(self.text)
         if empty is not None:
             self.data_start = self.data_end = empty.end()
@@ -95,51 +103,73 @@ class SheetXml:
         if opening is None or closing is None or closing.start() < opening.end():
             raise UnsupportedWorkbook("a worksheet part has no <sheetData> element")
         self.data_start, self.data_end = opening.end(), closing.start()
+        body = self.text[self.data_start : self.data_end]
+        if "<!--" in body or "<![CDATA[" in body or "<?" in body:
+            # text spans would no longer line up with elements; refuse rather than guess
+            raise UnsupportedWorkbook("a worksheet has comments or CDATA inside its cell data")
 
     def rows(self) -> Iterator[RowSpan]:
         """Yield every <row> element in document order."""
-        position = self.data_start
         number = 0
-        while True:
-            match = self._row.search(self.text, position, self.data_end)
-            if match is None:
-                return
-            attrs = match.group(1)
-            number = _row_number(attrs, number)
-            if match.group(2):
-                yield RowSpan(
-                    number, match.start(), match.end(), attrs, match.end(), match.end(), True
-                )
-                position = match.end()
-                continue
-            closing = self._row_end.search(self.text, match.end(), self.data_end)
-            if closing is None:
-                raise UnsupportedWorkbook(f"row {number} of a worksheet is not closed")
-            yield RowSpan(
-                number, match.start(), closing.end(), attrs, match.end(), closing.start(), False
-            )
-            position = closing.end()
+        for start, end, attrs, body_start, body_end, closed in self._elements(
+            self._row, self._row_end, self.data_start, self.data_end
+        ):
+            found = _ROW_NUMBER.search(attrs)
+            number = int(found.group(1)) if found else number + 1
+            yield RowSpan(number, start, end, attrs, body_start, body_end, closed)
 
     def cells(self, row: RowSpan) -> Iterator[CellSpan]:
         """Yield every <c> element of a row in document order."""
-        position = row.body_start
         column = 0
+        position = row.body_start
+        for start, end, attrs, _, _, _ in self._elements(
+            self._cell, self._cell_end, row.body_start, row.body_end
+        ):
+            if self.text[position:start].strip():
+                raise UnsupportedWorkbook(
+                    f"row {row.number} of a worksheet holds unexpected markup"
+                )
+            reference = _REFERENCE.search(attrs)
+            column = column_index(reference.group(1)) if reference else column + 1
+            yield CellSpan(column, start, end, attrs)
+            position = end
+        if self.text[position : row.body_end].strip() and not self._row_extension(position, row):
+            raise UnsupportedWorkbook(f"row {row.number} of a worksheet holds unexpected markup")
+
+    def _elements(
+        self, opening: re.Pattern[str], closing: re.Pattern[str], start: int, end: int
+    ) -> Iterator[tuple[int, int, str, int, int, bool]]:
+        """Yield (start, end, attrs, body start, body end, self-closing) for each element."""
+        position = start
         while True:
-            match = self._cell.search(self.text, position, row.body_end)
+            match = opening.search(self.text, position, end)
             if match is None:
                 return
             attrs = match.group(1)
-            reference = parse_attributes(attrs).get("r")
-            column = parse_cell(reference)[1] if reference else column + 1
-            if match.group(2):
-                end = match.end()
-            else:
-                closing = self._cell_end.search(self.text, match.end(), row.body_end)
-                if closing is None:
-                    raise UnsupportedWorkbook(f"a cell in row {row.number} is not closed")
-                end = closing.end()
-            yield CellSpan(column, match.start(), end, attrs)
-            position = end
+            if attrs.endswith("/"):
+                yield match.start(), match.end(), attrs[:-1], match.end(), match.end(), True
+                position = match.end()
+                continue
+            close = closing.search(self.text, match.end(), end)
+            if close is None:
+                raise UnsupportedWorkbook("a worksheet element is not closed")
+            yield match.start(), close.end(), attrs, match.end(), close.start(), False
+            position = close.end()
+
+    def cell_texts(self, row: RowSpan) -> dict[int, str]:
+        """Return {column: the <c> element's text} for a row, in one regex pass (for comparing)."""
+        texts: dict[int, str] = {}
+        column = 0
+        for cell in self._whole_cell.findall(self.text, row.body_start, row.body_end):
+            reference = _REFERENCE.search(cell, 0, cell.find(">"))
+            column = column_index(reference.group(1)) if reference else column + 1
+            texts[column] = cell
+        return texts
+
+    def _row_extension(self, position: int, row: RowSpan) -> bool:
+        """Tell whether what follows the last cell is a row's own extension list."""
+        rest = self.text[position : row.body_end].strip()
+        return bool(re.match(rf"<{re.escape(self.prefix)}extLst\b", rest))
 
     def outside_cells(self) -> str:
         """Return the sheet text without the sheetData content, for comparing everything else."""
@@ -193,9 +223,10 @@ class SheetXml:
         return splices
 
     def _splice(self, splices: list[tuple[int, int, str]]) -> str:
+        """Apply splices given in document order."""
         pieces: list[str] = []
         position = 0
-        for start, end, replacement in sorted(splices, key=lambda item: (item[0], item[1])):
+        for start, end, replacement in splices:
             pieces.append(self.text[position:start])
             pieces.append(replacement)
             position = end
@@ -314,9 +345,8 @@ class SheetXml:
         return f"<{p}c {' '.join(parts)}><{p}is>{text_node}</{p}is></{p}c>"
 
 
-def _row_number(attrs: str, previous: int) -> int:
-    value = parse_attributes(attrs).get("r")
-    return int(value) if value else previous + 1
+_ROW_NUMBER = re.compile(r"""(?:^|\s)r\s*=\s*["'](\d+)""")
+_REFERENCE = re.compile(r"""\sr\s*=\s*["']\$?([A-Za-z]{1,3})\$?\d""")
 
 
 def _widen_spans(attrs: str, edits: Mapping[int, CellEdit]) -> str:
@@ -331,3 +361,51 @@ def _widen_spans(attrs: str, edits: Mapping[int, CellEdit]) -> str:
     if (low, high) == (int(first), int(last)):
         return attrs
     return re.sub(r"""spans\s*=\s*(["'])[^"']*\1""", f'spans="{low}:{high}"', attrs, count=1)
+
+
+class _CellReader(ContentHandler):
+    """Collect (text, has formula) of chosen cells while SAX checks the whole part is well-formed."""
+
+    def __init__(self, wanted: set[str]) -> None:
+        super().__init__()
+        self.wanted = wanted
+        self.found: dict[str, tuple[str | None, bool]] = {}
+        self._cell: str | None = None
+        self._inline = False
+        self._formula = False
+        self._capture = False
+        self._pieces: list[str] = []
+
+    def startElement(self, name: str, attrs: Any) -> None:  # noqa: N802 - SAX API
+        tag = name.rpartition(":")[2]
+        if tag == "c":
+            ref = attrs.get("r")
+            self._cell = ref if ref in self.wanted else None
+            self._inline = attrs.get("t") == "inlineStr"
+            self._formula = False
+            self._pieces = []
+        elif self._cell is not None:
+            if tag == "f":
+                self._formula = True
+            self._capture = (tag == "t" and self._inline) or (tag == "v" and not self._inline)
+
+    def endElement(self, name: str) -> None:  # noqa: N802 - SAX API
+        tag = name.rpartition(":")[2]
+        if tag == "c" and self._cell is not None:
+            text = unescape_text("".join(self._pieces)) if self._pieces else None
+            self.found[self._cell] = (text, self._formula)
+            self._cell = None
+        elif tag in ("t", "v"):
+            self._capture = False
+
+    def characters(self, content: str) -> None:
+        if self._capture:
+            self._pieces.append(content)
+
+
+def read_cells(content: bytes, refs: set[str]) -> dict[str, tuple[str | None, bool]]:
+    """Parse a whole worksheet with defusedxml's SAX parser (refusing anything not well-formed)
+    and return (text, has formula) for the cells named."""
+    reader = _CellReader(refs)
+    defused_sax.parseString(content, reader)
+    return reader.found

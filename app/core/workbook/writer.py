@@ -53,11 +53,11 @@ def match_choice(answer: str, choices: Sequence[str]) -> str | None:
 
 def join_answer(answer: str, detail: str) -> str:
     """Join a short answer and its detail for a one-column sheet: "Yes. <detail>"."""
-    answer, detail = answer.strip(), detail.strip()
-    if not detail:
+    if not detail.strip():
         return answer
-    if not answer:
+    if not answer.strip():
         return detail
+    answer, detail = answer.rstrip(), detail.strip()
     return f"{answer} {detail}" if _SENTENCE_END.search(answer) else f"{answer}. {detail}"
 
 
@@ -97,9 +97,14 @@ def fill_workbook(
                     cells, question, mappings.get(write.sheet), write, plan, overwrite=overwrite
                 )
             )
-        replacements, intended = _render(cells, plans)
+        replacements = _render(cells, plans)
         filled = rebuild_zip(data, replacements) if replacements else data
-        fidelity = check_fidelity(data, filled, intended=intended, limits=limits)
+        expected = {
+            (sheet, cell_ref(row, column)): text
+            for sheet, plan in plans.items()
+            for (row, column), text in plan.edits.items()
+        }
+        fidelity = check_fidelity(data, filled, intended=expected, expected=expected, limits=limits)
         return FillResult(filled, tuple(outcomes), fidelity, package.extension)
 
 
@@ -112,14 +117,18 @@ def _plan_write(
     *,
     overwrite: bool,
 ) -> WriteOutcome:
-    def outcome(written: bool, reason: str | None) -> WriteOutcome:
-        return WriteOutcome(question.sheet, question.row, question.answer_cell, written, reason)
+    def outcome(
+        written: bool, reason: str | None, cell: str = question.answer_cell
+    ) -> WriteOutcome:
+        return WriteOutcome(question.sheet, question.row, cell, written, reason)
 
     if question.locked_reason:
         return outcome(False, question.locked_reason)
     if mapping is None:
         return outcome(False, "no mapping for this sheet")
-    answer, detail = write.answer.strip(), write.detail.strip()
+    # keep the text as written (a leading tab is content); strip only to match and to test emptiness
+    answer = write.answer if write.answer.strip() else ""
+    detail = write.detail if write.detail.strip() else ""
     if not answer and not detail:
         return outcome(False, "empty answer")
     grid = cells.grid(question.sheet)
@@ -136,10 +145,11 @@ def _plan_write(
     notes: list[str] = []
     if len(answer_columns) > 1:
         labels = list(question.choices)
-        chosen = match_choice(answer, labels) if answer else None
+        chosen = match_choice(answer.strip(), labels) if answer else None
         if chosen is None:
             return outcome(
-                False, f"answer {answer!r} matches none of the columns ({', '.join(labels)})"
+                False,
+                f"answer {answer.strip()!r} matches none of the columns ({', '.join(labels)})",
             )
         index = labels.index(chosen)
         marks = mapping.choice_marks or ()
@@ -150,10 +160,12 @@ def _plan_write(
                 edits[(row, column)] = None
     elif question.choices:
         if answer:
-            chosen = match_choice(answer, question.choices)
+            chosen = match_choice(answer.strip(), question.choices)
             if chosen is None:
                 listed = ", ".join(question.choices)
-                return outcome(False, f"answer {answer!r} not in the cell's list ({listed})")
+                return outcome(
+                    False, f"answer {answer.strip()!r} not in the cell's list ({listed})"
+                )
             edits[(row, answer_columns[0])] = chosen
     else:
         text = answer if detail_column else join_answer(answer, detail)
@@ -174,7 +186,10 @@ def _plan_write(
     if not edits:
         return outcome(False, "; ".join(notes) or "nothing to write")
     plan.edits.update(edits)
-    return outcome(True, "; ".join(notes) or None)
+    marked = next(
+        (cell_ref(r, c) for (r, c), text in edits.items() if c in answer_columns and text), None
+    )
+    return outcome(True, "; ".join(notes) or None, marked or question.answer_cell)
 
 
 def _refusal(grid: SheetGrid, row: int, columns: Sequence[int]) -> str | None:
@@ -193,17 +208,13 @@ def _refusal(grid: SheetGrid, row: int, columns: Sequence[int]) -> str | None:
     return None
 
 
-def _render(
-    cells: WorkbookCells, plans: dict[str, _Plan]
-) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
+def _render(cells: WorkbookCells, plans: dict[str, _Plan]) -> dict[str, bytes]:
     """Turn the planned edits into replaced parts: the edited sheets and, if needed, styles.xml."""
     package = cells.package
-    intended: list[tuple[str, str]] = []
     prefixed_styles: set[int] = set()
     for sheet, plan in plans.items():
         grid = cells.grid(sheet)
         for (row, column), text in plan.edits.items():
-            intended.append((sheet, cell_ref(row, column)))
             if text is not None and needs_quote_prefix(text):
                 style = grid.style_at(row, column)
                 if not cells.format_of(style).quote_prefix:
@@ -233,4 +244,4 @@ def _render(
         replacements[info.part] = SheetXml(package.read(info.part)).apply(
             edits, default_styles=defaults
         )
-    return replacements, intended
+    return replacements

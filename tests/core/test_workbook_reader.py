@@ -1,0 +1,170 @@
+"""Detection on small generated layouts: headers, columns, sections, choices, locks and mappings."""
+
+from __future__ import annotations
+
+from app.core.workbook import SheetMapping, read_questionnaire
+from app.core.workbook.reader import classify_label, id_shape
+from tests.core.workbook_fixtures import (
+    choice_columns_with_x,
+    edit_part,
+    excel_table,
+    images_and_comments,
+    macro_workbook,
+    questionnaire,
+    special_cells,
+    ten_thousand_rows,
+    two_row_merged_header,
+)
+
+
+def test_header_below_a_title_and_an_instruction_is_found() -> None:
+    detection = read_questionnaire(questionnaire())
+
+    assert detection.confident
+    (mapping,) = detection.mappings
+    assert (mapping.header_row, mapping.question_column, mapping.answer_columns) == (4, "B", ("C",))
+    assert (mapping.detail_column, mapping.id_column) == ("D", "A")
+    assert [row.row for row in detection.rows] == [5, 6, 7, 8, 9]
+
+
+def test_a_dropdown_answer_cell_reports_its_list_in_its_own_spelling() -> None:
+    detection = read_questionnaire(questionnaire())
+
+    assert {row.choices for row in detection.rows} == {("Yes", "No", "N/A")}
+
+
+def test_statements_count_as_questions() -> None:
+    questions = [row.question for row in read_questionnaire(questionnaire()).rows]
+
+    assert "Automated vulnerability scanning of production hosts" in questions
+    assert "Describe your incident response process." in questions
+
+
+def test_two_row_header_with_merged_group_labels_and_section_banners() -> None:
+    detection = read_questionnaire(two_row_merged_header())
+
+    (mapping,) = detection.mappings
+    assert (mapping.header_row, mapping.question_column, mapping.answer_columns) == (2, "B", ("C",))
+    assert mapping.detail_column == "D"
+    assert [(row.row, row.control_id) for row in detection.rows] == [
+        (4, "AC-1"),
+        (5, "AC-2"),
+        (7, "LG-1"),
+    ]
+
+
+def test_choice_per_column_layout_reads_the_labels_and_the_existing_marks() -> None:
+    detection = read_questionnaire(choice_columns_with_x())
+
+    (mapping,) = detection.mappings
+    assert mapping.answer_columns == ("C", "D", "E")
+    assert mapping.choice_marks == ("x", "x", "x")
+    assert mapping.detail_column == "F"
+    rows = detection.rows
+    assert [row.choices for row in rows] == [("Yes", "No", "N/A")] * 4
+    assert [row.existing_answer for row in rows] == ["Yes", "No", None, None]
+    assert rows[0].answer_cell == "C3"
+
+
+def test_excel_table_layout_is_read_like_any_other() -> None:
+    detection = read_questionnaire(excel_table())
+
+    (mapping,) = detection.mappings
+    assert (mapping.question_column, mapping.answer_columns, mapping.detail_column) == (
+        "B",
+        ("C",),
+        "D",
+    )
+    assert len(detection.rows) == 5
+
+
+def test_formula_merged_hidden_and_answered_cells_are_reported_as_such() -> None:
+    detection = read_questionnaire(special_cells())
+
+    by_id = {row.control_id: row for row in detection.rows}
+    assert by_id["Q-1"].locked_reason is None
+    assert by_id["Q-2"].locked_reason == "formula cell"
+    assert by_id["Q-3"].existing_answer == "Yes"
+    assert by_id["Q-4"].locked_reason == "merged cell that is not the anchor"
+    assert by_id["Q-5"].locked_reason == "hidden row"
+
+
+def test_hidden_sheets_and_dashboards_are_skipped_with_reasons() -> None:
+    detection = read_questionnaire(special_cells())
+
+    assert {row.sheet for row in detection.rows} == {"Questions"}
+    assert "Scoring backend: hidden sheet" in detection.skipped_sheets
+    assert any(reason.startswith("Dashboard:") for reason in detection.skipped_sheets)
+
+
+def test_question_text_produced_by_a_formula_is_read_from_its_cached_value() -> None:
+    cached = '<c r="B5" t="str"><f>VLOOKUP(A5,Questions!A:B,2,0)</f><v>Is data encrypted in transit?</v></c>'
+    data = edit_part(
+        questionnaire(),
+        "xl/worksheets/sheet1.xml",
+        lambda text: text.replace(
+            text[text.index('<c r="B5"') : text.index("</c>", text.index('<c r="B5"')) + 4], cached
+        ),
+    )
+
+    assert read_questionnaire(data).rows[0].question == "Is data encrypted in transit?"
+
+
+def test_an_explicit_mapping_overrides_detection() -> None:
+    mapping = SheetMapping(
+        sheet="Security",
+        header_row=4,
+        question_column="B",
+        answer_columns=("D",),
+        detail_column=None,
+    )
+
+    detection = read_questionnaire(questionnaire(), mappings=[mapping])
+
+    assert detection.mappings == (mapping,)
+    assert {row.answer_cell[0] for row in detection.rows} == {"D"}
+    assert all(row.detail_cell is None for row in detection.rows)
+
+
+def test_a_sheet_without_an_answer_column_is_skipped_and_detection_says_it_is_unsure() -> None:
+    data = edit_part(
+        questionnaire(),
+        "xl/worksheets/sheet1.xml",
+        lambda text: text.replace(">Answer<", ">Owner<"),
+    )
+
+    detection = read_questionnaire(data)
+
+    assert detection.rows == ()
+    assert not detection.confident
+    assert detection.warnings
+
+
+def test_the_fingerprint_ignores_answers_but_not_the_template() -> None:
+    blank = read_questionnaire(questionnaire())
+    other = read_questionnaire(two_row_merged_header())
+
+    assert blank.fingerprint == read_questionnaire(macro_workbook()).fingerprint
+    assert blank.fingerprint != other.fingerprint
+
+
+def test_images_and_comments_do_not_disturb_detection() -> None:
+    detection = read_questionnaire(images_and_comments())
+
+    assert len(detection.rows) == 5
+    assert detection.mappings[0].detail_column == "D"
+
+
+def test_ten_thousand_rows_are_all_found() -> None:
+    assert len(read_questionnaire(ten_thousand_rows()).rows) == 10_000
+
+
+def test_header_labels_are_classified_by_role() -> None:
+    assert classify_label("Question ID") == "id"
+    assert classify_label("Consensus Assessment Questions") == "question"
+    assert classify_label("CSP CAIQ Answer") == "answer"
+    assert classify_label("CSP Implementation Description (Optional/Recommended)") == "detail"
+    assert classify_label("Response Comments") == "detail"
+    assert classify_label("Analyst Notes") == "ignore"
+    assert classify_label("SSRM Control Ownership") is None
+    assert id_shape("A&A-01.1") == id_shape("BCR-11.7")
