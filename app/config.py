@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = 10
     api_requests_per_minute: int = 600
     four_eyes: bool = False
+
+    # Jobs: an upload not done within sync_wait_seconds is answered 202 and finished in the background.
+    sync_wait_seconds: float = Field(default=5.0, ge=0, le=120)
+    worker_threads: int = Field(default=2, ge=0, le=64)
+    job_lease_seconds: float = Field(default=180.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # Webhooks: loopback and private networks are refused unless an admin allows them.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+    public_url: str = ""
     secure_cookies: bool | None = None
 
     @model_validator(mode="after")

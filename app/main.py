@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.bank import router as bank_api_router
+from app.api.integration import router as integration_router
 from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
@@ -24,7 +25,9 @@ from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimiter
 from app.services.accounts import AccountError
 from app.services.bootstrap import bootstrap
+from app.services.jobs import Worker
 from app.services.questionnaires import QuestionnaireNotFound
+from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
 from app.web.routes import router as web_router
@@ -113,6 +116,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _account(request: Request, exc: AccountError) -> Response:
         return error_response(request, 422, "invalid", str(exc))
 
+    @app.exception_handler(WebhookRefused)
+    async def _webhook_refused(request: Request, exc: WebhookRefused) -> Response:
+        return error_response(request, 422, "webhook_refused", str(exc))
+
+    @app.exception_handler(SubscriptionNotFound)
+    async def _no_subscription(request: Request, exc: SubscriptionNotFound) -> Response:
+        return error_response(request, 404, "not_found", "no such webhook subscription or delivery")
+
     @app.exception_handler(VouchError)
     async def _vouch(request: Request, exc: VouchError) -> Response:
         return error_response(request, 422, "invalid", str(exc))
@@ -166,7 +177,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 report.bank_entries_loaded,
                 settings.bank_dir,
             )
-        yield
+        worker = None
+        if settings.worker_threads:
+            worker = Worker(
+                database=app.state.database, settings=settings, threads=settings.worker_threads
+            )
+            worker.start()
+        app.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
 
     app = FastAPI(
         title="Vouch",
@@ -182,6 +204,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.api_limiter = RateLimiter(limit=settings.api_requests_per_minute)
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(integration_router)
     app.include_router(bank_api_router)
     # Before the general pages, so the curator's /bank pages take precedence over the older ones.
     app.include_router(bank_web_router)

@@ -209,3 +209,89 @@ class StoredBlob(SQLModel, table=True):
     __tablename__ = "stored_blob"
     file_id: str = Field(primary_key=True, foreign_key="stored_file.id", max_length=32)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Job(SQLModel, table=True):
+    """Background work on a questionnaire; a worker holds it under a lease that it keeps renewing."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_claim", "status", "available_at"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    kind: str = Field(default="questionnaire.fill", max_length=32)
+    questionnaire_id: str = Field(
+        foreign_key="questionnaire.id", max_length=32, index=True, ondelete="CASCADE"
+    )
+    # queued | running | done | failed
+    status: str = Field(default="queued", max_length=16)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    stage: str = Field(default="queued", max_length=32)
+    progress: int = 0
+    attempts: int = 0
+    max_attempts: int = 3
+    lease_token: str | None = Field(default=None, max_length=32)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    available_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """A URL an API key wants told about its questionnaires, with the secret deliveries are signed by."""
+
+    __tablename__ = "webhook_subscription"
+    id: int | None = Field(default=None, primary_key=True)
+    api_key_id: int = Field(foreign_key="api_key.id", index=True, ondelete="CASCADE")
+    url: str = Field(max_length=2000)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Kept in clear because every delivery is signed with it; it is shown to the caller once.
+    secret: str = Field(max_length=100)
+    active: bool = True
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event to send to one subscription, with every attempt logged."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    subscription_id: int = Field(
+        foreign_key="webhook_subscription.id", index=True, ondelete="CASCADE"
+    )
+    event: str = Field(max_length=64)
+    event_id: str = Field(max_length=32, index=True)
+    questionnaire_id: str | None = Field(default=None, max_length=32, index=True)
+    # The exact bytes signed and sent, so every retry carries the same body.
+    body: str = Field(sa_type=Text)
+    # pending | sending | delivered | failed
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    lease_expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    log: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a POST carrying an Idempotency-Key, replayed for repeats within a day."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=64)
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    # None while the first request is still being served.
+    status_code: int | None = None
+    body: str = Field(default="", sa_type=Text)
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=DateTime(timezone=True), index=True
+    )

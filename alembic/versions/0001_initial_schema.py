@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 22:59:32.351924
+Create Date: 2026-11-26 23:00:40.349782
 """
 
 from collections.abc import Sequence
@@ -96,6 +96,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
+        "idempotency_record",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("scope", "key"),
+    )
+    with op.batch_alter_table("idempotency_record", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_idempotency_record_created_at"), ["created_at"], unique=False
+        )
+
+    op.create_table(
         "profile_variable",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("value", sa.JSON(), nullable=True),
@@ -180,6 +198,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_web_session_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "webhook_subscription",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("api_key_id", sa.Integer(), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("events", sa.JSON(), nullable=False),
+        sa.Column("secret", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["api_key_id"], ["api_key.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("webhook_subscription", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_subscription_api_key_id"), ["api_key_id"], unique=False
+        )
+
+    op.create_table(
+        "job",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("questionnaire_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("progress", sa.Integer(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("lease_token", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("lease_owner", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["questionnaire_id"], ["questionnaire.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.create_index("ix_job_claim", ["status", "available_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_job_questionnaire_id"), ["questionnaire_id"], unique=False
+        )
+
+    op.create_table(
         "question_row",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("questionnaire_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -240,17 +304,69 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("questionnaire_id", "revision"),
     )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("subscription_id", sa.Integer(), nullable=False),
+        sa.Column("event", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("questionnaire_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("log", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"], ["webhook_subscription.id"], ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_delivery_due", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_event_id"), ["event_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_questionnaire_id"), ["questionnaire_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_subscription_id"), ["subscription_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_subscription_id"))
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_questionnaire_id"))
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_event_id"))
+        batch_op.drop_index("ix_webhook_delivery_due")
+
+    op.drop_table("webhook_delivery")
     op.drop_table("sign_off")
     with op.batch_alter_table("question_row", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_question_row_review_status"))
         batch_op.drop_index("ix_question_row_questionnaire_position")
 
     op.drop_table("question_row")
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_job_questionnaire_id"))
+        batch_op.drop_index("ix_job_claim")
+
+    op.drop_table("job")
+    with op.batch_alter_table("webhook_subscription", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_subscription_api_key_id"))
+
+    op.drop_table("webhook_subscription")
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
 
@@ -270,6 +386,10 @@ def downgrade() -> None:
 
     op.drop_table("stored_file")
     op.drop_table("profile_variable")
+    with op.batch_alter_table("idempotency_record", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_record_created_at"))
+
+    op.drop_table("idempotency_record")
     op.drop_table("bank_state")
     with op.batch_alter_table("bank_entry_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bank_entry_version_entry_id"))

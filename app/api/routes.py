@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import time
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
 
+from app.api.idempotent import respond_once
 from app.api.schemas import (
     EntryList,
     EntryOut,
@@ -23,9 +29,19 @@ from app.api.schemas import (
 from app.core.bank import render_detail
 from app.core.errors import BankError
 from app.core.workbook import SheetMapping
-from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, match_context, require
-from app.models import BankEntry, Questionnaire
+from app.db import Database
+from app.deps import (
+    ApiError,
+    ApiPrincipal,
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+    match_context,
+    require,
+)
+from app.models import BankEntry, Job, Questionnaire
 from app.services import bank as bank_service
+from app.services import jobs
 from app.services import questionnaires as questionnaire_service
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -53,7 +69,26 @@ def attachment(content: bytes, filename: str) -> Response:
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})
 
 
-def questionnaire_out(request: Request, questionnaire: Questionnaire) -> dict[str, Any]:
+def job_out(job: Job | None) -> dict[str, Any] | None:
+    """Describe a questionnaire's processing job for the API."""
+    if job is None:
+        return None
+    return {
+        "id": job.id,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "attempts": job.attempts,
+        "error": job.error,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def questionnaire_out(
+    request: Request, questionnaire: Questionnaire, job: Job | None = None
+) -> dict[str, Any]:
     """Describe a questionnaire for the API."""
     return {
         "id": questionnaire.id,
@@ -69,6 +104,21 @@ def questionnaire_out(request: Request, questionnaire: Questionnaire) -> dict[st
         )
         if questionnaire.filled_id
         else None,
+        "job": job_out(job),
+    }
+
+
+def questionnaire_detail(
+    request: Request, db_session: Session, questionnaire: Questionnaire
+) -> dict[str, Any]:
+    """Describe a questionnaire with its job and every row."""
+    job = jobs.latest_for(db_session=db_session, questionnaire_ids=[questionnaire.id]).get(
+        questionnaire.id
+    )
+    rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    return {
+        **questionnaire_out(request, questionnaire, job),
+        "rows": [questionnaire_service.row_report(r) for r in rows],
     }
 
 
@@ -104,40 +154,107 @@ def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
     "/questionnaires",
     status_code=201,
     response_model=QuestionnaireDetail,
+    responses={
+        201: {"description": "Processed within the wait: every row is in the body"},
+        202: {
+            "model": QuestionnaireDetail,
+            "description": "Accepted and still processing: poll the Location until the status "
+            "leaves queued/running",
+        },
+        409: {"model": ErrorBody, "description": "The same Idempotency-Key is still in flight"},
+    },
     operation_id="upload_questionnaire",
 )
 async def upload_questionnaire(
     request: Request,
     principal: ApiPrincipal,
     db_session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="The customer's workbook (.xlsx or .xlsm)")],
     mapping: Annotated[
         str | None, Form(description="Optional explicit sheet mapping as JSON")
     ] = None,
-) -> dict[str, Any]:
-    """Upload a questionnaire: Vouch finds its questions, matches them and fills the answers it is sure of."""
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="Repeat-safe key; see the README"),
+    ] = None,
+) -> Response:
+    """Upload a questionnaire: Vouch finds its questions, matches them and fills the answers it is sure of.
+
+    Returns 201 with every row when done within `VOUCH_SYNC_WAIT_SECONDS`, else 202 with a
+    `Location` to poll; a workbook found unreadable within the wait is a 422.
+    """
     require(principal, "questionnaire:write")
     content = await file.read()
+    filename = file.filename or "questionnaire.xlsx"
     mappings = _parse_mappings(mapping)
-    context = match_context(db_session=db_session, settings=settings)
-    # End the read transaction so no lock is held while the workbook is parsed.
+    # End the transaction the key lookup opened, so no lock is held while the upload waits.
     db_session.commit()
-    questionnaire = await run_in_threadpool(
-        questionnaire_service.create,
-        db_session=db_session,
+
+    async def produce() -> Response:
+        questionnaire, job = await run_in_threadpool(
+            questionnaire_service.accept,
+            db_session=db_session,
+            principal=principal,
+            filename=filename,
+            content=content,
+            settings=settings,
+            mappings=mappings,
+        )
+        worker = getattr(request.app.state, "worker", None)
+        if worker is not None:
+            worker.wake()
+        finished = await wait_for_job(
+            database=database, job_id=job.id, seconds=settings.sync_wait_seconds
+        )
+        # The worker changed these rows in other sessions; read them afresh.
+        db_session.expire_all()
+        body = questionnaire_detail(request, db_session, questionnaire)
+        location = str(request.url_for("get_questionnaire", questionnaire_id=questionnaire.id))
+        db_session.commit()
+        if finished and questionnaire.status == "failed" and body["job"]["stage"] == "rejected":
+            return JSONResponse(
+                {"error": {"code": "unreadable_workbook", "message": questionnaire.error}},
+                status_code=422,
+            )
+        return JSONResponse(
+            jsonable_encoder(QuestionnaireDetail.model_validate(body)),
+            status_code=201 if finished else 202,
+            headers={"Location": location},
+        )
+
+    return await respond_once(
+        request,
         principal=principal,
-        filename=file.filename or "questionnaire.xlsx",
-        content=content,
-        settings=settings,
-        context=context,
-        mappings=mappings,
+        database=database,
+        body_parts=[
+            b"file",
+            filename.encode("utf-8"),
+            hashlib.sha256(content).digest(),
+            b"mapping",
+            (mapping or "").encode("utf-8"),
+        ],
+        produce=produce,
     )
-    rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
-    return {
-        **questionnaire_out(request, questionnaire),
-        "rows": [questionnaire_service.row_report(r) for r in rows],
-    }
+
+
+async def wait_for_job(*, database: Database, job_id: str, seconds: float) -> bool:
+    """Wait up to some seconds for a job to finish in any worker; tell whether it did."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status = await run_in_threadpool(_job_status, database, job_id)
+        if status in jobs.FINISHED:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+def _job_status(database: Database, job_id: str) -> str | None:
+    with database.session() as db_session:
+        job = jobs.get(db_session=db_session, job_id=job_id)
+        return job.status if job else None
 
 
 @router.get("/questionnaires", response_model=QuestionnaireList, operation_id="list_questionnaires")
@@ -147,14 +264,25 @@ def list_questionnaires(
     db_session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    status: Annotated[
+        str | None,
+        Query(
+            pattern="^(queued|running|needs_review|signed|failed)$", description="Only this status"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """List the questionnaires this key may see, newest first."""
+    """List the questionnaires this key may see, newest first, with their total."""
     require(principal, "questionnaire:read")
     items = questionnaire_service.list_visible(
-        db_session=db_session, principal=principal, limit=limit, offset=offset
+        db_session=db_session, principal=principal, limit=limit, offset=offset, status=status
     )
+    total = questionnaire_service.count_visible(
+        db_session=db_session, principal=principal, status=status
+    )
+    latest = jobs.latest_for(db_session=db_session, questionnaire_ids=[q.id for q in items])
     return {
-        "items": [questionnaire_out(request, q) for q in items],
+        "items": [questionnaire_out(request, q, latest.get(q.id)) for q in items],
+        "total": total,
         "limit": limit,
         "offset": offset,
     }
@@ -163,6 +291,7 @@ def list_questionnaires(
 @router.get(
     "/questionnaires/{questionnaire_id}",
     response_model=QuestionnaireDetail,
+    name="get_questionnaire",
     responses=NOT_FOUND,
     operation_id="get_questionnaire",
 )
@@ -174,11 +303,7 @@ def get_questionnaire(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
-    rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
-    return {
-        **questionnaire_out(request, questionnaire),
-        "rows": [questionnaire_service.row_report(r) for r in rows],
-    }
+    return questionnaire_detail(request, db_session, questionnaire)
 
 
 @router.get(

@@ -42,6 +42,20 @@ class RowOut(BaseModel):
     candidates: list[Candidate] = []
 
 
+class JobOut(BaseModel):
+    id: str
+    status: str = Field(description="queued | running | done | failed")
+    stage: str = Field(
+        description="what the worker is doing: detecting, matching, filling, saving…"
+    )
+    progress: int = Field(ge=0, le=100, description="percent done")
+    attempts: int
+    error: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
 class QuestionnaireOut(BaseModel):
     id: str
     filename: str
@@ -52,6 +66,7 @@ class QuestionnaireOut(BaseModel):
     fidelity: dict[str, Any]
     detection: dict[str, Any]
     workbook_url: str | None = None
+    job: JobOut | None = None
 
 
 class QuestionnaireDetail(QuestionnaireOut):
@@ -60,6 +75,7 @@ class QuestionnaireDetail(QuestionnaireOut):
 
 class QuestionnaireList(BaseModel):
     items: list[QuestionnaireOut]
+    total: int
     limit: int
     offset: int
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.config import Settings
 from app.db import Database
 from app.security import new_password
-from app.services import accounts, questionnaires
+from app.services import accounts, jobs
 from app.services import bank as bank_service
 
 log = logging.getLogger("vouch")
@@ -26,7 +26,7 @@ class BootstrapReport:
 
 
 def bootstrap(*, database: Database, settings: Settings) -> BootstrapReport:
-    """Creates the first admin, loads the bundled bank into an empty database, and fails interrupted work."""
+    """Creates the first admin, loads the bundled bank into an empty database, and fails orphaned work."""
     password = None
     loaded = 0
     with database.session(write=True) as db_session:
@@ -50,7 +50,8 @@ def bootstrap(*, database: Database, settings: Settings) -> BootstrapReport:
                 db_session=db_session, directory=settings.bank_dir, actor="system"
             )
             loaded = len(report.added)
-        failed = questionnaires.fail_interrupted(db_session=db_session)
+        # Jobs in flight resume once their lease lapses; only work with no job left is failed here.
+        failed = jobs.fail_orphans(db_session=db_session)
     return BootstrapReport(
         admin_password=password, bank_entries_loaded=loaded, interrupted_failed=failed
     )

@@ -7,15 +7,16 @@ from dataclasses import asdict
 from pathlib import PurePath
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.answering import Proposal, auto_writes, propose, report_rows, summarize
 from app.core.errors import UnreadableWorkbook
 from app.core.workbook import Detection, FillResult, SheetMapping, fill_workbook, read_questionnaire
+from app.db import Database
 from app.isolation import run_isolated
-from app.models import Questionnaire, QuestionRow, utcnow
-from app.services import audit, files
+from app.models import Job, Questionnaire, QuestionRow, utcnow
+from app.services import audit, files, jobs, webhooks
 from app.services.accounts import Principal
 from app.services.bank import MatchContext
 
@@ -129,21 +130,19 @@ def _row_record(
     )
 
 
-def create(
+def accept(
     *,
     db_session: Session,
     principal: Principal,
     filename: str,
     content: bytes,
     settings: Settings,
-    context: MatchContext,
     mappings: Sequence[SheetMapping] | None = None,
-) -> Questionnaire:
-    """Reads, matches and fills an upload; stores the original, the filled copy and every row."""
+) -> tuple[Questionnaire, Job]:
+    """Stores an upload that passes the quick checks and queues it for processing."""
     filename = clean_filename(filename)
     try:
         precheck(filename=filename, content=content, settings=settings)
-        detection = detect(content=content, settings=settings, mappings=mappings)
     except UnreadableWorkbook as exc:
         audit.record(
             db_session=db_session,
@@ -156,19 +155,16 @@ def create(
         raise
     upload = files.store(db_session=db_session, content=content)
     questionnaire = Questionnaire(
-        filename=filename,
-        owner=principal.ref,
-        status="running",
-        upload_id=upload.id,
-        fingerprint=detection.fingerprint,
-        detection={
-            "confident": detection.confident,
-            "warnings": list(detection.warnings),
-            "skipped_sheets": list(detection.skipped_sheets),
-            "mappings": [asdict(m) for m in detection.mappings],
-        },
+        filename=filename, owner=principal.ref, status="queued", upload_id=upload.id
     )
     db_session.add(questionnaire)
+    db_session.flush()
+    job = jobs.enqueue(
+        db_session=db_session,
+        questionnaire=questionnaire,
+        payload={"mappings": [asdict(m) for m in mappings or ()]},
+        settings=settings,
+    )
     audit.record(
         db_session=db_session,
         actor=principal.ref,
@@ -176,35 +172,127 @@ def create(
         target=f"questionnaire:{questionnaire.id}",
         details={"filename": filename, "sha256": upload.sha256, "size": upload.size},
     )
-    # The original is safe before any further work, so a failure below can never lose it.
+    # The original is safe before any further work, so a failure later can never lose it.
     db_session.commit()
+    return questionnaire, job
+
+
+def _mappings_from(payload: dict[str, Any]) -> list[SheetMapping] | None:
+    items = payload.get("mappings") or []
+    if not items:
+        return None
+    return [
+        SheetMapping(
+            **{
+                **item,
+                "answer_columns": tuple(item["answer_columns"]),
+                "choice_marks": tuple(item.get("choice_marks", ())),
+            }
+        )
+        for item in items
+    ]
+
+
+def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str:
+    """Reads, matches and fills a queued upload; stores the filled copy and every row in one go."""
+    from app.deps import match_context
+
+    with database.session() as db_session:
+        questionnaire = db_session.get(Questionnaire, claim.questionnaire_id)
+        if questionnaire is None:
+            raise jobs.LeaseLost("the questionnaire was deleted")
+        content = files.load(db_session=db_session, file_id=questionnaire.upload_id)
+        context = match_context(db_session=db_session, settings=settings)
     try:
+        jobs.report(
+            database=database, claim=claim, stage="detecting", progress=10, settings=settings
+        )
+        detection = detect(
+            content=content, settings=settings, mappings=_mappings_from(claim.payload)
+        )
+        jobs.report(
+            database=database, claim=claim, stage="matching", progress=40, settings=settings
+        )
         proposals = propose(
             detection.rows,
             matcher=context.matcher,
             entries=context.entries,
             profile=context.profile,
         )
+        jobs.report(database=database, claim=claim, stage="filling", progress=60, settings=settings)
         result = fill(content=content, detection=detection, proposals=proposals, settings=settings)
     except UnreadableWorkbook as exc:
-        questionnaire.status = "failed"
-        questionnaire.error = str(exc)
+        with database.session(write=True) as db_session:
+            job = jobs.hold(db_session=db_session, claim=claim)
+            job.stage = "rejected"
+            questionnaire = fail(
+                db_session=db_session, job=job, reason=str(exc), base_url=settings.public_url
+            )
+            audit.record(
+                db_session=db_session,
+                actor=questionnaire.owner,
+                action="upload.reject",
+                target=f"questionnaire:{questionnaire.id}",
+                details={"reason": str(exc), "filename": questionnaire.filename},
+            )
+        return "failed"
+    reports = report_rows(proposals, result.outcomes)
+    jobs.report(database=database, claim=claim, stage="saving", progress=90, settings=settings)
+    with database.session(write=True) as db_session:
+        # Checked under the row lock: a worker whose lease lapsed must not write a second set of rows.
+        job = jobs.hold(db_session=db_session, claim=claim)
+        questionnaire = db_session.get(Questionnaire, claim.questionnaire_id)
+        assert questionnaire is not None
+        filled = files.store(db_session=db_session, content=result.data)
+        for position, (proposal, report) in enumerate(zip(proposals, reports, strict=True)):
+            db_session.add(_row_record(questionnaire.id, position, proposal, report, context))
+        questionnaire.fingerprint = detection.fingerprint
+        questionnaire.detection = {
+            "confident": detection.confident,
+            "warnings": list(detection.warnings),
+            "skipped_sheets": list(detection.skipped_sheets),
+            "mappings": [asdict(m) for m in detection.mappings],
+        }
+        questionnaire.filled_id = filled.id
+        questionnaire.extension = result.extension
+        questionnaire.fidelity = result.fidelity.to_dict()
+        questionnaire.summary = summarize(reports, result)
+        questionnaire.status = "needs_review"
+        questionnaire.error = None
         questionnaire.updated_at = utcnow()
         db_session.add(questionnaire)
-        db_session.commit()
-        raise
-    reports = report_rows(proposals, result.outcomes)
-    filled = files.store(db_session=db_session, content=result.data)
-    for position, (proposal, report) in enumerate(zip(proposals, reports, strict=True)):
-        db_session.add(_row_record(questionnaire.id, position, proposal, report, context))
-    questionnaire.filled_id = filled.id
-    questionnaire.extension = result.extension
-    questionnaire.fidelity = result.fidelity.to_dict()
-    questionnaire.summary = summarize(reports, result)
-    questionnaire.status = "needs_review"
+        jobs.finish(db_session=db_session, job=job)
+        audit.record(
+            db_session=db_session,
+            actor=questionnaire.owner,
+            action="questionnaire.fill",
+            target=f"questionnaire:{questionnaire.id}",
+            details={"job": job.id, "attempt": job.attempts, **questionnaire.summary},
+        )
+        webhooks.emit(
+            db_session=db_session,
+            event="questionnaire.filled",
+            questionnaire=questionnaire,
+            base_url=settings.public_url,
+        )
+    return "done"
+
+
+def fail(*, db_session: Session, job: Job, reason: str, base_url: str = "") -> Questionnaire:
+    """Marks a job and its questionnaire failed with a reason and tells the subscribers."""
+    jobs.fail(db_session=db_session, job=job, reason=reason)
+    questionnaire = db_session.get(Questionnaire, job.questionnaire_id)
+    assert questionnaire is not None
+    questionnaire.status = "failed"
+    questionnaire.error = reason
     questionnaire.updated_at = utcnow()
     db_session.add(questionnaire)
-    db_session.commit()
+    webhooks.emit(
+        db_session=db_session,
+        event="questionnaire.failed",
+        questionnaire=questionnaire,
+        base_url=base_url,
+    )
     return questionnaire
 
 
@@ -218,19 +306,37 @@ def visible(*, db_session: Session, principal: Principal, questionnaire_id: str)
     return questionnaire
 
 
+def _visible_query(principal: Principal, status: str | None) -> Any:
+    query = select(Questionnaire)
+    if not principal.can("questionnaire:read-all"):
+        query = query.where(Questionnaire.owner == principal.ref)
+    if status:
+        query = query.where(Questionnaire.status == status)
+    return query
+
+
 def list_visible(
-    *, db_session: Session, principal: Principal, limit: int = 100, offset: int = 0
+    *,
+    db_session: Session,
+    principal: Principal,
+    limit: int = 100,
+    offset: int = 0,
+    status: str | None = None,
 ) -> list[Questionnaire]:
     """Lists the questionnaires the principal may see, newest first."""
     query = (
-        select(Questionnaire)
-        .order_by(col(Questionnaire.created_at).desc())
+        _visible_query(principal, status)
+        .order_by(col(Questionnaire.created_at).desc(), col(Questionnaire.id))
         .offset(offset)
         .limit(limit)
     )
-    if not principal.can("questionnaire:read-all"):
-        query = query.where(Questionnaire.owner == principal.ref)
     return list(db_session.exec(query))
+
+
+def count_visible(*, db_session: Session, principal: Principal, status: str | None = None) -> int:
+    """Counts the questionnaires the principal may see."""
+    query = _visible_query(principal, status).subquery()
+    return int(db_session.exec(select(func.count()).select_from(query)).one())
 
 
 def rows(*, db_session: Session, questionnaire_id: str) -> list[QuestionRow]:
@@ -280,14 +386,3 @@ def filled_workbook(
         target=f"questionnaire:{questionnaire.id}",
     )
     return content, f"{stem}-filled-draft{questionnaire.extension}"
-
-
-def fail_interrupted(*, db_session: Session) -> int:
-    """Marks questionnaires left running by a process that died as failed and retryable."""
-    stuck = list(db_session.exec(select(Questionnaire).where(Questionnaire.status == "running")))
-    for questionnaire in stuck:
-        questionnaire.status = "failed"
-        questionnaire.error = "processing was interrupted; upload the original again or retry"
-        questionnaire.updated_at = utcnow()
-        db_session.add(questionnaire)
-    return len(stuck)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.routes import attachment
+from app.api.routes import attachment, wait_for_job
 from app.core.bank import render_detail
 from app.core.errors import BankError, UnreadableWorkbook
-from app.deps import SessionDep, SettingsDep, match_context
-from app.services import accounts, audit
+from app.deps import SessionDep, SettingsDep
+from app.services import accounts, audit, jobs
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.web.auth import (
@@ -171,17 +171,15 @@ async def upload(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "questionnaire:write")
     content = await file.read()
-    context = match_context(db_session=db_session, settings=settings)
     db_session.commit()
     try:
-        questionnaire = await run_in_threadpool(
-            questionnaire_service.create,
+        questionnaire, job = await run_in_threadpool(
+            questionnaire_service.accept,
             db_session=db_session,
             principal=user.principal,
             filename=file.filename or "questionnaire.xlsx",
             content=content,
             settings=settings,
-            context=context,
         )
     except UnreadableWorkbook as exc:
         items = questionnaire_service.list_visible(db_session=db_session, principal=user.principal)
@@ -192,6 +190,13 @@ async def upload(
             status_code=422,
             user=user,
         )
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+    # Most workbooks are done within the wait; the page polls for the ones that are not.
+    await wait_for_job(
+        database=request.app.state.database, job_id=job.id, seconds=settings.sync_wait_seconds
+    )
     return RedirectResponse(
         request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
@@ -210,10 +215,19 @@ def questionnaire_page(
     )
     rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
     shown = [r for r in rows if band is None or r.band == band]
+    job = jobs.latest_for(db_session=db_session, questionnaire_ids=[questionnaire.id]).get(
+        questionnaire.id
+    )
     return render(
         request,
         "questionnaires/detail.html",
-        {"questionnaire": questionnaire, "rows": shown, "all_rows": len(rows), "band": band},
+        {
+            "questionnaire": questionnaire,
+            "rows": shown,
+            "all_rows": len(rows),
+            "band": band,
+            "job": job,
+        },
         user=user,
     )
 

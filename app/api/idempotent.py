@@ -1,0 +1,83 @@
+"""Serve a POST at most once per Idempotency-Key: later repeats get the first response again."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from app.db import Database
+from app.deps import ApiError
+from app.services import idempotency
+from app.services.accounts import Principal
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Answers that say nothing about the request itself are not kept: the client should just retry.
+NOT_KEPT = frozenset({401, 403, 408, 409, 429})
+KEPT_HEADERS = ("location", "content-type")
+
+
+async def respond_once(
+    request: Request,
+    *,
+    principal: Principal,
+    database: Database,
+    body_parts: Iterable[bytes],
+    produce: Callable[[], Awaitable[Response]],
+) -> Response:
+    """Produce the response, or replay the one first given for this key and the same request."""
+    raw_key = request.headers.get(HEADER)
+    if raw_key is None:
+        return await produce()
+    try:
+        key = idempotency.check_key(raw_key)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_idempotency_key", str(exc)) from exc
+    scope = principal.ref
+    request_hash = idempotency.fingerprint(
+        method=request.method, path=request.url.path, parts=body_parts
+    )
+    try:
+        stored = await run_in_threadpool(
+            idempotency.begin, database=database, scope=scope, key=key, request_hash=request_hash
+        )
+    except idempotency.IdempotencyMismatch as exc:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request; send a new key",
+        ) from exc
+    except idempotency.IdempotencyInProgress as exc:
+        raise ApiError(
+            409,
+            "idempotency_in_progress",
+            "a request with this Idempotency-Key is still being served; retry shortly",
+            {"Retry-After": "1"},
+        ) from exc
+    if stored is not None:
+        return Response(
+            stored.body,
+            status_code=stored.status_code,
+            headers={**stored.headers, REPLAYED_HEADER: "true"},
+        )
+    try:
+        response = await produce()
+    except BaseException:
+        await run_in_threadpool(idempotency.abandon, database=database, scope=scope, key=key)
+        raise
+    if response.status_code >= 500 or response.status_code in NOT_KEPT:
+        await run_in_threadpool(idempotency.abandon, database=database, scope=scope, key=key)
+        return response
+    await run_in_threadpool(
+        idempotency.complete,
+        database=database,
+        scope=scope,
+        key=key,
+        status_code=response.status_code,
+        body=bytes(response.body).decode("utf-8"),
+        headers={k: v for k, v in response.headers.items() if k in KEPT_HEADERS},
+    )
+    return response

@@ -1,0 +1,356 @@
+"""The job queue, kept in the database: enqueue, claim under a lease, renew, finish, and the worker.
+
+A worker claims a job in a write transaction (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, a
+`BEGIN IMMEDIATE` transaction on SQLite) and holds it under a lease it renews while it works. A
+worker that dies stops renewing; once the lease lapses another worker takes the job again, up to
+`max_attempts` claims, after which the job fails with the reason. Results are written under the row
+lock and only while the claim's token still holds the job, so a late worker never writes twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.db import Database
+from app.models import Job, Questionnaire, new_id, utcnow
+
+log = logging.getLogger("vouch.jobs")
+
+FINISHED = frozenset({"done", "failed"})
+RETRY_DELAY_SECONDS = 10.0
+
+
+class LeaseLost(RuntimeError):
+    """The worker no longer holds the job: its lease lapsed and another worker took it over."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job as one worker holds it: the token proves the lease is still this worker's."""
+
+    job_id: str
+    questionnaire_id: str
+    token: str
+    attempt: int
+    payload: dict[str, Any]
+
+
+def enqueue(
+    *,
+    db_session: Session,
+    questionnaire: Questionnaire,
+    payload: dict[str, Any],
+    settings: Settings,
+) -> Job:
+    """Queues the processing of a questionnaire (committed with the caller's transaction)."""
+    job = Job(
+        questionnaire_id=questionnaire.id,
+        payload=payload,
+        max_attempts=settings.job_max_attempts,
+    )
+    db_session.add(job)
+    return job
+
+
+def worker_name() -> str:
+    """Name this worker thread in leases and logs: host, process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"[:200]
+
+
+def claim(*, database: Database, settings: Settings, owner: str | None = None) -> Claim | None:
+    """Takes the oldest due job, or one whose lease lapsed; None when nothing is waiting."""
+    owner = owner or worker_name()
+    while True:
+        with database.session(write=True) as db_session:
+            now = utcnow()
+            job = db_session.exec(
+                select(Job)
+                .where(
+                    or_(
+                        and_(col(Job.status) == "queued", col(Job.available_at) <= now),
+                        and_(col(Job.status) == "running", col(Job.lease_expires_at) < now),
+                    )
+                )
+                .order_by(col(Job.available_at), col(Job.id))
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if job is None:
+                return None
+            questionnaire = db_session.get(Questionnaire, job.questionnaire_id)
+            if job.status == "running" and job.attempts >= job.max_attempts:
+                from app.services import questionnaires
+
+                reason = (
+                    f"processing was interrupted {job.attempts} times (the worker stopped or "
+                    "crashed before it finished); upload the workbook again"
+                )
+                log.warning("job %s: giving up after %d attempts", job.id, job.attempts)
+                questionnaires.fail(
+                    db_session=db_session, job=job, reason=reason, base_url=settings.public_url
+                )
+                continue
+            if job.status == "running":
+                log.warning(
+                    "job %s: lease of %s lapsed; taking it over", job.id, job.lease_owner or "?"
+                )
+            job.status = "running"
+            job.attempts += 1
+            job.lease_token = new_id()
+            job.lease_owner = owner
+            job.lease_expires_at = now + timedelta(seconds=settings.job_lease_seconds)
+            job.started_at = job.started_at or now
+            job.stage = "starting"
+            job.progress = 0
+            db_session.add(job)
+            if questionnaire is not None:
+                questionnaire.status = "running"
+                questionnaire.updated_at = now
+                db_session.add(questionnaire)
+            return Claim(
+                job_id=job.id,
+                questionnaire_id=job.questionnaire_id,
+                token=job.lease_token,
+                attempt=job.attempts,
+                payload=dict(job.payload),
+            )
+
+
+def report(
+    *, database: Database, claim: Claim, stage: str, progress: int, settings: Settings
+) -> None:
+    """Records how far the job is, renewing its lease; raises LeaseLost if another worker took it."""
+    with database.session(write=True) as db_session:
+        result = db_session.exec(  # type: ignore[call-overload]
+            update(Job)
+            .where(
+                col(Job.id) == claim.job_id,
+                col(Job.lease_token) == claim.token,
+                col(Job.status) == "running",
+            )
+            .values(
+                stage=stage,
+                progress=progress,
+                lease_expires_at=utcnow() + timedelta(seconds=settings.job_lease_seconds),
+            )
+        )
+        if result.rowcount == 0:
+            raise LeaseLost(claim.job_id)
+
+
+def renew(*, database: Database, claim: Claim, settings: Settings) -> bool:
+    """Extends the claim's lease; tells whether the worker still holds the job."""
+    with database.session(write=True) as db_session:
+        result = db_session.exec(  # type: ignore[call-overload]
+            update(Job)
+            .where(
+                col(Job.id) == claim.job_id,
+                col(Job.lease_token) == claim.token,
+                col(Job.status) == "running",
+            )
+            .values(lease_expires_at=utcnow() + timedelta(seconds=settings.job_lease_seconds))
+        )
+        return bool(result.rowcount)
+
+
+def hold(*, db_session: Session, claim: Claim) -> Job:
+    """Locks the claimed job for writing its result; raises LeaseLost if it is no longer ours."""
+    job = db_session.exec(select(Job).where(col(Job.id) == claim.job_id).with_for_update()).first()
+    if job is None or job.status != "running" or job.lease_token != claim.token:
+        raise LeaseLost(claim.job_id)
+    return job
+
+
+def finish(*, db_session: Session, job: Job) -> None:
+    """Marks a held job done."""
+    job.status = "done"
+    job.stage = "done"
+    job.progress = 100
+    job.finished_at = utcnow()
+    job.lease_token = None
+    job.lease_expires_at = None
+    job.error = None
+    db_session.add(job)
+
+
+def fail(*, db_session: Session, job: Job, reason: str) -> None:
+    """Marks a job failed with a reason."""
+    job.status = "failed"
+    job.error = reason
+    job.finished_at = utcnow()
+    job.lease_token = None
+    job.lease_expires_at = None
+    db_session.add(job)
+
+
+def retry_later(*, database: Database, claim: Claim, reason: str, settings: Settings) -> None:
+    """Puts a job back in the queue after an unexpected error, or fails it once out of attempts."""
+    from app.services import questionnaires
+
+    with database.session(write=True) as db_session:
+        try:
+            job = hold(db_session=db_session, claim=claim)
+        except LeaseLost:
+            return
+        if job.attempts >= job.max_attempts:
+            questionnaires.fail(
+                db_session=db_session,
+                job=job,
+                reason=f"processing failed {job.attempts} times; last error: {reason}",
+                base_url=settings.public_url,
+            )
+            return
+        job.status = "queued"
+        job.stage = "waiting to retry"
+        job.error = reason
+        job.lease_token = None
+        job.lease_expires_at = None
+        job.available_at = utcnow() + timedelta(seconds=RETRY_DELAY_SECONDS * job.attempts)
+        db_session.add(job)
+
+
+def get(*, db_session: Session, job_id: str) -> Job | None:
+    """Gets a job by its id."""
+    return db_session.get(Job, job_id)
+
+
+def latest_for(*, db_session: Session, questionnaire_ids: list[str]) -> dict[str, Job]:
+    """Returns each questionnaire's most recent job."""
+    if not questionnaire_ids:
+        return {}
+    found: dict[str, Job] = {}
+    for job in db_session.exec(
+        select(Job)
+        .where(col(Job.questionnaire_id).in_(questionnaire_ids))
+        .order_by(col(Job.created_at))
+    ):
+        found[job.questionnaire_id] = job
+    return found
+
+
+def fail_orphans(*, db_session: Session) -> int:
+    """Fails questionnaires left queued or running with no job to finish them."""
+    stuck = list(
+        db_session.exec(
+            select(Questionnaire).where(col(Questionnaire.status).in_(("queued", "running")))
+        )
+    )
+    with_jobs = latest_for(db_session=db_session, questionnaire_ids=[q.id for q in stuck])
+    failed = 0
+    for questionnaire in stuck:
+        job = with_jobs.get(questionnaire.id)
+        if job is not None and job.status not in FINISHED:
+            continue
+        questionnaire.status = "failed"
+        questionnaire.error = "processing was interrupted; upload the original again"
+        questionnaire.updated_at = utcnow()
+        db_session.add(questionnaire)
+        failed += 1
+    return failed
+
+
+def run(*, database: Database, claim: Claim, settings: Settings) -> str:
+    """Does a claimed job while a heartbeat keeps its lease; returns how it ended."""
+    from app.services import questionnaires
+
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        while not stop.wait(settings.job_lease_seconds / 3):
+            try:
+                if not renew(database=database, claim=claim, settings=settings):
+                    return
+            except Exception:  # noqa: BLE001 - a missed renewal is retried on the next beat
+                log.exception("job %s: could not renew the lease", claim.job_id)
+
+    beat = threading.Thread(target=heartbeat, name=f"lease-{claim.job_id[:8]}", daemon=True)
+    beat.start()
+    try:
+        return questionnaires.process(database=database, claim=claim, settings=settings)
+    except LeaseLost:
+        log.warning(
+            "job %s: lease lost; leaving the result to the worker that took over", claim.job_id
+        )
+        return "lost"
+    except Exception as exc:  # noqa: BLE001 - any other failure is retried, then reported
+        log.exception("job %s failed on attempt %d", claim.job_id, claim.attempt)
+        retry_later(
+            database=database,
+            claim=claim,
+            reason=f"{type(exc).__name__}: {exc}"[:500],
+            settings=settings,
+        )
+        return "retry"
+    finally:
+        stop.set()
+        beat.join(1)
+
+
+class Worker:
+    """Threads that take jobs and webhook deliveries from the database until stopped."""
+
+    def __init__(self, *, database: Database, settings: Settings, threads: int) -> None:
+        self.database = database
+        self.settings = settings
+        self.threads = threads
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._pool: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Start the worker threads."""
+        for number in range(self.threads):
+            thread = threading.Thread(target=self._loop, name=f"vouch-worker-{number}", daemon=True)
+            thread.start()
+            self._pool.append(thread)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask every thread to stop after its current unit of work, and wait for them."""
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._pool:
+            thread.join(timeout)
+        self._pool.clear()
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    def run_once(self) -> bool:
+        """Do one job or one webhook delivery; tell whether there was anything to do."""
+        from app.services import webhooks
+
+        claimed = claim(database=self.database, settings=self.settings)
+        if claimed is not None:
+            outcome = run(database=self.database, claim=claimed, settings=self.settings)
+            log.info("job %s (attempt %d): %s", claimed.job_id, claimed.attempt, outcome)
+            return True
+        return webhooks.deliver_next(database=self.database, settings=self.settings)
+
+    def run_until_idle(self) -> int:
+        """Work until nothing is due; return how many units were done."""
+        done = 0
+        while not self._stopping.is_set() and self.run_once():
+            done += 1
+        return done
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                log.exception("worker loop error; retrying after a pause")
+                busy = False
+            if not busy:
+                self._wake.wait(self.settings.worker_poll_seconds)
+                self._wake.clear()
