@@ -12,7 +12,8 @@ from app.config import Settings
 from app.core.matching import Thresholds
 from app.db import Database
 from app.models import utcnow
-from app.services import accounts
+from app.ratelimit import RateLimiter
+from app.services import accounts, audit
 from app.services import bank as bank_service
 from app.services.accounts import Principal
 from app.services.bank import MatchContext
@@ -77,6 +78,24 @@ class ApiError(HTTPException):
         self.code = code
 
 
+def _audit_throttled(request: Request, *, key_id: int | None) -> None:
+    # One audit event per key per minute of throttling, so a flood cannot flood the log too.
+    state = request.app.state
+    if not hasattr(state, "throttle_log_limiter"):
+        state.throttle_log_limiter = RateLimiter(limit=1)
+    if not state.throttle_log_limiter.allow(f"key:{key_id}"):
+        return
+    database: Database = request.app.state.database
+    # Its own write transaction: the request's session rolls back with the 429.
+    with database.session(write=True) as audit_session:
+        audit.record(
+            db_session=audit_session,
+            actor=f"key:{key_id}",
+            action="apikey.throttled",
+            target=request.url.path[:200],
+        )
+
+
 def api_principal(request: Request, db_session: SessionDep) -> Principal:
     """Authenticate an API call by its bearer key (never a cookie, never the URL)."""
     header = request.headers.get("authorization", "")
@@ -98,6 +117,7 @@ def api_principal(request: Request, db_session: SessionDep) -> Principal:
         )
     limiter = request.app.state.api_limiter
     if not limiter.allow(f"key:{key.id}"):
+        _audit_throttled(request, key_id=key.id)
         raise ApiError(
             429,
             "rate_limited",

@@ -28,6 +28,7 @@ from app.services.bootstrap import bootstrap
 from app.services.jobs import Worker
 from app.services.questionnaires import QuestionnaireNotFound
 from app.services.webhooks import SubscriptionNotFound, WebhookRefused
+from app.web.admin import router as admin_router
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
 from app.web.routes import router as web_router
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Before the general pages, so the curator's /bank pages take precedence over the older ones.
     app.include_router(bank_web_router)
     app.include_router(web_router)
+    app.include_router(admin_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")

@@ -93,6 +93,8 @@ def set_user_active(*, db_session: Session, user_id: int, active: bool, actor: s
     user = db_session.get(User, user_id)
     if user is None:
         raise AccountError("no such user")
+    if not active:
+        _refuse_removing_last_admin(db_session, user)
     user.is_active = active
     db_session.add(user)
     if not active:
@@ -105,6 +107,75 @@ def set_user_active(*, db_session: Session, user_id: int, active: bool, actor: s
         target=f"user:{user_id}",
     )
     return user
+
+
+def _refuse_removing_last_admin(db_session: Session, user: User) -> None:
+    # An instance with no active admin can only be repaired from the command line.
+    others = db_session.exec(
+        select(User.id).where(User.role == "admin", User.is_active, User.id != user.id)
+    ).first()
+    if user.role == "admin" and user.is_active and others is None:
+        raise AccountError("this is the last active admin; make another admin first")
+
+
+def set_user_role(*, db_session: Session, user_id: int, role: str, actor: str) -> User:
+    """Changes an account's role; it applies from the account's next request."""
+    user = db_session.get(User, user_id)
+    if user is None:
+        raise AccountError("no such user")
+    _check_role(role)
+    if role == user.role:
+        return user
+    if role != "admin":
+        _refuse_removing_last_admin(db_session, user)
+    before = user.role
+    user.role = role
+    db_session.add(user)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="user.role",
+        target=f"user:{user_id}",
+        details={"before": before, "after": role},
+    )
+    return user
+
+
+def change_password(
+    *, db_session: Session, user_id: int, current: str, new: str, keep_session: str | None
+) -> None:
+    """Changes a user's own password after checking the current one; ends their other sessions."""
+    user = db_session.get(User, user_id)
+    if user is None or not verify_password(user.password_hash, current):
+        raise AccountError("the current password is wrong")
+    if len(new) < 12:
+        raise AccountError("a password needs at least 12 characters")
+    if new == current:
+        raise AccountError("the new password must differ from the current one")
+    user.password_hash = hash_password(new)
+    db_session.add(user)
+    kept = digest(keep_session) if keep_session else None
+    for session in db_session.exec(select(WebSession).where(WebSession.user_id == user_id)):
+        if session.id_digest != kept:
+            db_session.delete(session)
+    audit.record(
+        db_session=db_session,
+        actor=f"user:{user_id}",
+        action="user.password",
+        target=f"user:{user_id}",
+    )
+
+
+def user_for_external_identity(*, db_session: Session, username: str) -> User | None:
+    """Returns the active account an identity verified by a single sign-on provider maps to.
+
+    The seam for single sign-on: a future OIDC or SAML callback verifies the provider's assertion,
+    calls this with the asserted username (never one taken from the request), and on a match calls
+    `start_session`, exactly as the password login does. Accounts are not created on first sight;
+    an admin creates them with a role first.
+    """
+    user = db_session.exec(select(User).where(User.username == username.strip().lower())).first()
+    return user if user is not None and user.is_active else None
 
 
 def authenticate(*, db_session: Session, username: str, password: str) -> User | None:

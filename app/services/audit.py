@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -26,6 +30,41 @@ def record(
 def recent(*, db_session: Session, limit: int = 200, action: str | None = None) -> list[AuditEvent]:
     """Lists the latest events, newest first."""
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db_session.exec(query))
+
+
+# A spreadsheet opening the CSV would run cells starting with these as formulas (CWE-1236).
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def _csv_cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_TRIGGERS) else value
+
+
+def as_csv(events: Iterable[AuditEvent]) -> str:
+    """Renders events as CSV, with any cell a spreadsheet would run as a formula quoted."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "at", "actor", "action", "target", "details"])
+    for event in events:
+        writer.writerow(
+            [
+                str(event.id),
+                event.at.isoformat(),
+                _csv_cell(event.actor),
+                _csv_cell(event.action),
+                _csv_cell(event.target),
+                _csv_cell(json.dumps(event.details, ensure_ascii=False, sort_keys=True)),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def all_events(*, db_session: Session, action: str | None = None) -> list[AuditEvent]:
+    """Lists every event, oldest first, for export."""
+    query = select(AuditEvent).order_by(col(AuditEvent.id))
     if action:
         query = query.where(AuditEvent.action == action)
     return list(db_session.exec(query))
