@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.bank import router as bank_api_router
 from app.api.integration import router as integration_router
+from app.api.review import router as review_api_router
 from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
@@ -31,6 +32,7 @@ from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.admin import router as admin_router
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
+from app.web.review import router as review_web_router
 from app.web.routes import router as web_router
 from app.web.templating import templates
 
@@ -205,10 +207,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.api_limiter = RateLimiter(limit=settings.api_requests_per_minute)
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(review_api_router)
     app.include_router(integration_router)
     app.include_router(bank_api_router)
     # Before the general pages, so the curator's /bank pages take precedence over the older ones.
     app.include_router(bank_web_router)
+    # Before the general pages: the review page serves /questionnaires/{id}.
+    app.include_router(review_web_router)
     app.include_router(web_router)
     app.include_router(admin_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,387 @@
+"""Review and sign-off over the API, for tools that drive the same decisions as the review page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from app.api.routes import XLSX, attachment
+from app.api.schemas import Candidate, ErrorBody
+from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, require
+from app.models import Questionnaire, QuestionRow, SignOff
+from app.services import questionnaires as questionnaire_service
+from app.services import review
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or unknown API key"},
+    403: {"model": ErrorBody, "description": "The key's role may not do this (or four-eyes)"},
+    404: {"model": ErrorBody, "description": "No such questionnaire or row"},
+    409: {"model": ErrorBody, "description": "The questionnaire's state forbids this"},
+    422: {"model": ErrorBody, "description": "The request could not be used"},
+    429: {"model": ErrorBody, "description": "Rate limit exceeded"},
+}
+CSV = "text/csv; charset=utf-8"
+
+router = APIRouter(prefix="/api/v1", tags=["review"], responses=ERRORS)
+
+RowPosition = Annotated[
+    int,
+    Path(
+        ge=0,
+        le=1_000_000,
+        description="The row's position: its 0-based index in workbook order, "
+        "as listed by GET /questionnaires/{id}/rows (not the sheet's row number)",
+    ),
+]
+
+
+class ReviewRowOut(BaseModel):
+    position: int = Field(description="0-based index in workbook order; address rows by it")
+    sheet: str
+    row: int = Field(description="The row number in the sheet")
+    question: str
+    control_id: str | None
+    answer_cell: str
+    choices: list[str]
+    band: str
+    score: float
+    entry_id: str | None
+    entry_version: int | None
+    answer: str | None
+    detail: str | None
+    explanation: str
+    candidates: list[Candidate]
+    review_status: Literal["pending", "accepted", "chosen", "edited", "rejected", "flagged"]
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    comment: str | None
+    assignee: str | None
+
+
+class ProgressOut(BaseModel):
+    total: int
+    decided: int
+    flagged: int
+    pending: int
+    complete: bool
+
+
+class ReviewRows(BaseModel):
+    questionnaire_id: str
+    status: str
+    revision: int
+    progress: ProgressOut
+    items: list[ReviewRowOut]
+
+
+class RowAction(BaseModel):
+    """One decision on one row."""
+
+    action: Literal["accept", "choose", "edit", "reject", "flag"]
+    entry_id: str | None = Field(default=None, max_length=80, description="choose: the entry")
+    answer: str | None = Field(default=None, max_length=32_767, description="edit: short answer")
+    detail: str | None = Field(default=None, max_length=32_767, description="edit: detail")
+    comment: str | None = Field(default=None, max_length=2_000, description="flag: for the expert")
+    assignee: str | None = Field(default=None, max_length=64, description="flag: a username")
+
+
+class RowActionResult(BaseModel):
+    row: ReviewRowOut
+    progress: ProgressOut
+
+
+class SignOffOut(BaseModel):
+    questionnaire_id: str
+    revision: int
+    sha256: str
+    signed_by: str
+    signed_at: datetime
+    signed_url: str
+
+
+class AcceptAutoOut(BaseModel):
+    accepted: int
+    progress: ProgressOut
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Map review refusals to API errors with stable codes."""
+    try:
+        yield
+    except review.ReviewConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
+    except review.ReviewForbidden as exc:
+        raise ApiError(403, "forbidden", str(exc)) from exc
+    except review.ReviewInvalid as exc:
+        raise ApiError(422, "invalid", str(exc)) from exc
+    except review.RowNotFound as exc:
+        raise ApiError(404, "not_found", "no such row") from exc
+
+
+def row_out(row: QuestionRow) -> dict[str, Any]:
+    """Describe a row with its review state."""
+    return {
+        "position": row.position,
+        "sheet": row.sheet,
+        "row": row.row,
+        "question": row.question,
+        "control_id": row.control_id,
+        "answer_cell": row.answer_cell,
+        "choices": row.choices,
+        "band": row.band,
+        "score": round(row.score, 4),
+        "entry_id": row.entry_id,
+        "entry_version": row.entry_version,
+        "answer": row.answer or None,
+        "detail": row.detail or None,
+        "explanation": row.explanation,
+        "candidates": row.candidates,
+        "review_status": row.review_status,
+        "reviewed_by": row.reviewed_by,
+        "reviewed_at": row.reviewed_at,
+        "comment": row.review_comment,
+        "assignee": row.assignee,
+    }
+
+
+def _signoff_out(record: SignOff, signed_url: str) -> dict[str, Any]:
+    return {
+        "questionnaire_id": record.questionnaire_id,
+        "revision": record.revision,
+        "sha256": record.sha256,
+        "signed_by": record.signed_by,
+        "signed_at": record.signed_at,
+        "signed_url": signed_url,
+    }
+
+
+@router.get(
+    "/questionnaires/{questionnaire_id}/rows",
+    response_model=ReviewRows,
+    operation_id="list_review_rows",
+)
+def list_rows(
+    questionnaire_id: str,
+    principal: ApiPrincipal,
+    db_session: SessionDep,
+    band: Annotated[str | None, Query(pattern="^(auto|suggest|none)$")] = None,
+    status: Annotated[
+        str | None, Query(pattern="^(pending|accepted|chosen|edited|rejected|flagged)$")
+    ] = None,
+    sheet: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """List a questionnaire's rows with their review state and the review's progress."""
+    require(principal, "questionnaire:read")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    rows = review.rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    keep = review.RowFilter(band=band, status=status, sheet=sheet, assignee=assignee)
+    return {
+        "questionnaire_id": questionnaire.id,
+        "status": questionnaire.status,
+        "revision": questionnaire.revision,
+        "progress": review.progress_of(rows).as_dict(),
+        "items": [row_out(r) for r in rows if keep.keeps(r)],
+    }
+
+
+@router.post(
+    "/questionnaires/{questionnaire_id}/rows/{position}",
+    response_model=RowActionResult,
+    operation_id="review_row",
+)
+def act_on_row(
+    questionnaire_id: str,
+    position: RowPosition,
+    body: RowAction,
+    principal: ApiPrincipal,
+    db_session: SessionDep,
+) -> dict[str, Any]:
+    """Decide one row: accept, choose an entry, edit the answer, reject (leave blank) or flag it."""
+    require(principal, "questionnaire:write")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    with _refusals():
+        row = review.row_at(db_session=db_session, questionnaire=questionnaire, position=position)
+        review.act(
+            db_session=db_session,
+            principal=principal,
+            questionnaire=questionnaire,
+            row=row,
+            action=body.action,
+            entry_id=body.entry_id,
+            answer=body.answer,
+            detail=body.detail,
+            comment=body.comment,
+            assignee=body.assignee,
+        )
+    db_session.flush()
+    return {
+        "row": row_out(row),
+        "progress": review.progress(
+            db_session=db_session, questionnaire_id=questionnaire.id
+        ).as_dict(),
+    }
+
+
+@router.post(
+    "/questionnaires/{questionnaire_id}/accept-auto",
+    response_model=AcceptAutoOut,
+    operation_id="accept_auto_rows",
+)
+def accept_auto(
+    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+) -> dict[str, Any]:
+    """Accept every undecided row matched in the auto band."""
+    require(principal, "questionnaire:write")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    with _refusals():
+        accepted = review.accept_auto(
+            db_session=db_session, principal=principal, questionnaire=questionnaire
+        )
+    db_session.flush()
+    return {
+        "accepted": accepted,
+        "progress": review.progress(
+            db_session=db_session, questionnaire_id=questionnaire.id
+        ).as_dict(),
+    }
+
+
+@router.post(
+    "/questionnaires/{questionnaire_id}/signoff",
+    response_model=SignOffOut,
+    operation_id="sign_off_questionnaire",
+)
+def sign_off(
+    questionnaire_id: str,
+    principal: ApiPrincipal,
+    db_session: SessionDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Sign off a fully reviewed questionnaire; the signed workbook is generated once and hashed."""
+    require(principal, "questionnaire:signoff")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    with _refusals():
+        record = review.signoff(
+            db_session=db_session,
+            principal=principal,
+            questionnaire=questionnaire,
+            settings=settings,
+        )
+    return _signoff_out(record, f"/api/v1/questionnaires/{questionnaire.id}/signed")
+
+
+@router.post(
+    "/questionnaires/{questionnaire_id}/reopen",
+    response_model=ReviewRows,
+    operation_id="reopen_questionnaire",
+)
+def reopen(
+    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+) -> dict[str, Any]:
+    """Reopen a signed questionnaire as a new revision; the signed revision stays downloadable in history."""
+    require(principal, "questionnaire:signoff")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    with _refusals():
+        review.reopen(db_session=db_session, principal=principal, questionnaire=questionnaire)
+    rows = review.rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    return {
+        "questionnaire_id": questionnaire.id,
+        "status": questionnaire.status,
+        "revision": questionnaire.revision,
+        "progress": review.progress_of(rows).as_dict(),
+        "items": [row_out(r) for r in rows],
+    }
+
+
+@router.get(
+    "/questionnaires/{questionnaire_id}/signed",
+    responses={
+        200: {
+            "content": {XLSX: {}},
+            "description": "The signed workbook, byte-identical on every download",
+        }
+    },
+    response_class=Response,
+    operation_id="download_signed_workbook",
+)
+def download_signed(
+    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+) -> Response:
+    """Download the signed workbook: the same bytes every time, their SHA-256 in X-Content-SHA256."""
+    require(principal, "questionnaire:read")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    with _refusals():
+        content, name, sha256 = review.signed_workbook(
+            db_session=db_session, principal=principal, questionnaire=questionnaire
+        )
+    db_session.commit()
+    response = attachment(content, name)
+    response.headers["X-Content-SHA256"] = sha256
+    return response
+
+
+@router.get(
+    "/questionnaires/{questionnaire_id}/log",
+    responses={
+        200: {
+            "content": {"application/json": {}, "text/csv": {}, XLSX: {}},
+            "description": "The review log: row, question, answer given, entry and version, who, when",
+        }
+    },
+    response_class=Response,
+    operation_id="review_log",
+)
+def review_log(
+    questionnaire_id: str,
+    principal: ApiPrincipal,
+    db_session: SessionDep,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
+) -> Response:
+    """Return the review log as JSON, CSV or XLSX (text cells that look like formulas are quoted)."""
+    require(principal, "questionnaire:read")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+    )
+    entries = review.review_log(db_session=db_session, questionnaire=questionnaire)
+    if format == "json":
+        return Response(
+            json.dumps({"questionnaire_id": questionnaire.id, "items": entries}),
+            media_type="application/json",
+        )
+    return log_download(questionnaire, entries, format)
+
+
+def log_download(questionnaire: Questionnaire, entries: list[dict[str, Any]], fmt: str) -> Response:
+    """Return the review log as a CSV or XLSX download."""
+    stem = questionnaire.filename.rsplit(".", 1)[0] or "questionnaire"
+    name = f"{stem}-review-log-r{questionnaire.revision}.{fmt}"
+    if fmt == "csv":
+        content, media = review.log_csv(entries), CSV
+    elif fmt == "xlsx":
+        content, media = review.log_xlsx(entries), XLSX
+    else:
+        raise ApiError(404, "not_found", "the review log comes as .csv or .xlsx")
+    response = attachment(content, name)
+    response.headers["Content-Type"] = media
+    return response

@@ -1,0 +1,369 @@
+"""The review page: decide each row, accept the sure ones in bulk, sign off, download the record."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from app.api.review import log_download
+from app.api.routes import attachment
+from app.deps import SessionDep, SettingsDep
+from app.models import BankEntry, Questionnaire, QuestionRow, User
+from app.services import questionnaires as questionnaire_service
+from app.services import review
+from app.web.auth import CurrentWebUser, WebUser, require_page, verify_csrf
+from app.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 500
+FRAGMENT_HEADER = "x-vouch-fragment"
+
+
+def _wants_fragment(request: Request) -> bool:
+    return request.headers.get(FRAGMENT_HEADER) == "1"
+
+
+@contextmanager
+def _refusals(request: Request) -> Iterator[None]:
+    """Turn review refusals into a short text answer for the page's script, or an error page."""
+    try:
+        yield
+    except (review.ReviewInvalid, review.ReviewConflict, review.ReviewForbidden) as exc:
+        status = (
+            409
+            if isinstance(exc, review.ReviewConflict)
+            else 403
+            if isinstance(exc, review.ReviewForbidden)
+            else 422
+        )
+        raise _Refused(status, str(exc)) from exc
+    except review.RowNotFound as exc:
+        raise _Refused(404, "no such row") from exc
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _refusal_response(request: Request, user: WebUser, refused: _Refused) -> Response:
+    if _wants_fragment(request):
+        return Response(refused.message, status_code=refused.status, media_type="text/plain")
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "title": "That did not work",
+            "message": refused.message,
+            "user": user,
+            "csrf_token": user.csrf_token,
+        },
+        status_code=refused.status,
+    )
+
+
+def _latest_job(db_session: Session, questionnaire: Questionnaire) -> Any:
+    """Return the questionnaire's latest processing job, where background processing exists."""
+    try:
+        from app.services import jobs
+    except ImportError:
+        return None
+    latest = getattr(jobs, "latest_for", None)
+    if latest is None:
+        return None
+    return latest(db_session=db_session, questionnaire_ids=[questionnaire.id]).get(questionnaire.id)
+
+
+def _entries_for(db_session: Session, rows: list[QuestionRow]) -> dict[str, BankEntry]:
+    ids = {c["entry_id"] for r in rows for c in r.candidates} | {
+        r.entry_id for r in rows if r.entry_id
+    }
+    if not ids:
+        return {}
+    found = db_session.exec(select(BankEntry).where(col(BankEntry.id).in_(sorted(ids))))
+    return {e.id: e for e in found}
+
+
+def runners_up(row: QuestionRow, *, limit: int = 2) -> list[dict[str, Any]]:
+    """Return the candidates a reviewer may pick instead of the row's current entry."""
+    return [c for c in row.candidates if c["entry_id"] != row.entry_id][:limit]
+
+
+def _row_context(
+    request: Request, user: WebUser, questionnaire: Questionnaire, entries: dict[str, BankEntry]
+) -> dict[str, Any]:
+    return {
+        "questionnaire": questionnaire,
+        "entries": entries,
+        "runners_up": runners_up,
+        "can_write": user.principal.can("questionnaire:write")
+        and questionnaire.status == "needs_review",
+        "csrf_token": user.csrf_token,
+        "user": user,
+    }
+
+
+def _progress_header(progress: review.Progress) -> dict[str, str]:
+    return {"X-Review-Progress": json.dumps(progress.as_dict())}
+
+
+@router.get("/questionnaires/{questionnaire_id}", name="review_page")
+def review_page(
+    request: Request,
+    questionnaire_id: str,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    settings: SettingsDep,
+    band: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    sheet: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=64)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    started = time.perf_counter()
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    all_rows = review.rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    chosen = review.RowFilter(
+        band=band or None, status=status or None, sheet=sheet or None, assignee=assignee or None
+    )
+    shown = [r for r in all_rows if chosen.keeps(r)]
+    pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
+    page = min(page, pages)
+    on_page = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    entries = _entries_for(db_session, on_page)
+    users = [
+        u.username
+        for u in db_session.exec(
+            select(User).where(User.is_active == True).order_by(User.username)  # noqa: E712
+        )
+    ]
+    signed = review.current_signoff(db_session=db_session, questionnaire=questionnaire)
+    history = review.signoffs(db_session=db_session, questionnaire_id=questionnaire.id)
+    signers = {h.signed_by for h in history} | {h.reopened_by for h in history if h.reopened_by}
+    names = review.actor_names(db_session=db_session, refs=signers)
+    progress = review.progress_of(all_rows)
+    four_eyes_blocked = settings.four_eyes and questionnaire.owner == user.principal.ref
+    filters = {"band": band, "status": status, "sheet": sheet, "assignee": assignee}
+    context = {
+        **_row_context(request, user, questionnaire, entries),
+        "job": _latest_job(db_session, questionnaire),
+        "rows": on_page,
+        "all_rows": len(all_rows),
+        "shown_rows": len(shown),
+        "page": page,
+        "pages": pages,
+        "filters": filters,
+        "query": {k: v for k, v in filters.items() if v},
+        "band": band,
+        "bands": ("auto", "suggest", "none"),
+        "statuses": review.STATUSES,
+        "sheets": sorted({r.sheet for r in all_rows}),
+        "assignees": sorted({r.assignee for r in all_rows if r.assignee}),
+        "users": users,
+        "progress": progress,
+        "signed": signed,
+        "history": history,
+        "names": names,
+        "can_signoff": user.principal.can("questionnaire:signoff"),
+        "four_eyes_blocked": four_eyes_blocked,
+    }
+    response = templates.TemplateResponse(request, "questionnaires/detail.html", context)
+    response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+@router.post("/questionnaires/{questionnaire_id}/rows/{row_id}", name="review_row")
+def review_row(
+    request: Request,
+    questionnaire_id: str,
+    row_id: int,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    action: Annotated[str, Form(max_length=16)] = "",
+    choose: Annotated[str, Form(max_length=80)] = "",
+    entry_id: Annotated[str, Form(max_length=80)] = "",
+    answer: Annotated[str, Form(max_length=32_767)] = "",
+    detail: Annotated[str, Form(max_length=32_767)] = "",
+    comment: Annotated[str, Form(max_length=4000)] = "",
+    assignee: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    if choose:
+        action, entry_id = "choose", choose
+    try:
+        with _refusals(request):
+            row = review.row_by_id(
+                db_session=db_session, questionnaire=questionnaire, row_id=row_id
+            )
+            review.act(
+                db_session=db_session,
+                principal=user.principal,
+                questionnaire=questionnaire,
+                row=row,
+                action=action,
+                entry_id=entry_id or None,
+                answer=answer,
+                detail=detail,
+                comment=comment,
+                assignee=assignee,
+            )
+    except _Refused as refused:
+        db_session.rollback()
+        return _refusal_response(request, user, refused)
+    db_session.commit()
+    if not _wants_fragment(request):
+        return RedirectResponse(
+            str(request.url_for("review_page", questionnaire_id=questionnaire.id))
+            + f"#row-{row.id}",
+            status_code=303,
+        )
+    entries = _entries_for(db_session, [row])
+    progress = review.progress(db_session=db_session, questionnaire_id=questionnaire.id)
+    return templates.TemplateResponse(
+        request,
+        "questionnaires/_row.html",
+        {**_row_context(request, user, questionnaire, entries), "r": row},
+        headers=_progress_header(progress),
+    )
+
+
+@router.post("/questionnaires/{questionnaire_id}/accept-auto", name="review_accept_auto")
+def review_accept_auto(
+    request: Request,
+    questionnaire_id: str,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    require_page(user, "questionnaire:write")
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    try:
+        with _refusals(request):
+            review.accept_auto(
+                db_session=db_session, principal=user.principal, questionnaire=questionnaire
+            )
+    except _Refused as refused:
+        db_session.rollback()
+        return _refusal_response(request, user, refused)
+    return RedirectResponse(
+        request.url_for("review_page", questionnaire_id=questionnaire.id), status_code=303
+    )
+
+
+@router.post("/questionnaires/{questionnaire_id}/signoff", name="review_signoff")
+def review_signoff(
+    request: Request,
+    questionnaire_id: str,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    try:
+        with _refusals(request):
+            review.signoff(
+                db_session=db_session,
+                principal=user.principal,
+                questionnaire=questionnaire,
+                settings=settings,
+            )
+    except _Refused as refused:
+        db_session.rollback()
+        return _refusal_response(request, user, refused)
+    return RedirectResponse(
+        request.url_for("review_page", questionnaire_id=questionnaire.id), status_code=303
+    )
+
+
+@router.post("/questionnaires/{questionnaire_id}/reopen", name="review_reopen")
+def review_reopen(
+    request: Request,
+    questionnaire_id: str,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    try:
+        with _refusals(request):
+            review.reopen(
+                db_session=db_session, principal=user.principal, questionnaire=questionnaire
+            )
+    except _Refused as refused:
+        db_session.rollback()
+        return _refusal_response(request, user, refused)
+    return RedirectResponse(
+        request.url_for("review_page", questionnaire_id=questionnaire.id), status_code=303
+    )
+
+
+@router.get("/questionnaires/{questionnaire_id}/signed", name="review_signed")
+def review_signed(
+    request: Request, questionnaire_id: str, user: CurrentWebUser, db_session: SessionDep
+) -> Response:
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    try:
+        with _refusals(request):
+            content, name, sha256 = review.signed_workbook(
+                db_session=db_session, principal=user.principal, questionnaire=questionnaire
+            )
+    except _Refused as refused:
+        return _refusal_response(request, user, refused)
+    db_session.commit()
+    response = attachment(content, name)
+    response.headers["X-Content-SHA256"] = sha256
+    return response
+
+
+@router.get("/questionnaires/{questionnaire_id}/log.{fmt}", name="review_log")
+def review_log(
+    request: Request, questionnaire_id: str, fmt: str, user: CurrentWebUser, db_session: SessionDep
+) -> Response:
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    entries = review.review_log(db_session=db_session, questionnaire=questionnaire)
+    return log_download(questionnaire, entries, fmt)
+
+
+@router.get("/questionnaires/{questionnaire_id}/entry-search", name="review_search")
+def review_search(
+    questionnaire_id: str,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> JSONResponse:
+    questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    found = review.search_entries(db_session=db_session, query=q)
+    return JSONResponse([{"id": e.id, "question": e.question, "answer": e.answer} for e in found])

@@ -1,0 +1,291 @@
+"""Review and sign-off over the API: row actions, sign-off rules, the signed bytes and the log."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.db import Database
+from app.services import accounts
+from app.services.accounts import Principal
+from tests.conftest import bearer
+from tests.services.test_review import seed
+
+
+@dataclass(frozen=True)
+class Caller:
+    headers: dict[str, str]
+    principal: Principal
+
+
+@pytest.fixture
+def caller(database: Database, make_key):  # type: ignore[no-untyped-def]
+    """Make an API caller with a role, knowing its principal."""
+
+    def make(role: str) -> Caller:
+        secret = make_key(role)
+        with database.session() as db_session:
+            key = accounts.authenticate_api_key(db_session=db_session, secret=secret)
+            assert key is not None
+            return Caller(bearer(secret), accounts.principal_for_key(key))
+
+    return make
+
+
+@pytest.fixture
+def setup(client: TestClient, database: Database, settings: Settings, caller):  # type: ignore[no-untyped-def]
+    """A reviewer key that owns one seeded questionnaire."""
+    reviewer = caller("reviewer")
+    questionnaire_id = seed(database, settings, reviewer.principal)
+    return reviewer, questionnaire_id
+
+
+def rows_of(client: TestClient, reviewer: Caller, questionnaire_id: str) -> dict:  # type: ignore[type-arg]
+    response = client.get(
+        f"/api/v1/questionnaires/{questionnaire_id}/rows", headers=reviewer.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def act(client: TestClient, reviewer: Caller, questionnaire_id: str, position: int, **body: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/rows/{position}",
+        json=body,
+        headers=reviewer.headers,
+    )
+
+
+def decide_all(client: TestClient, reviewer: Caller, questionnaire_id: str) -> None:
+    for item in rows_of(client, reviewer, questionnaire_id)["items"]:
+        action = "accept" if item["answer"] else "reject"
+        assert (
+            act(client, reviewer, questionnaire_id, item["position"], action=action).status_code
+            == 200
+        )
+
+
+def test_rows_list_their_review_state_and_the_progress(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    listing = rows_of(client, reviewer, questionnaire_id)
+    assert listing["progress"] == {
+        "total": 5,
+        "decided": 0,
+        "flagged": 0,
+        "pending": 5,
+        "complete": False,
+    }
+    assert [r["position"] for r in listing["items"]] == [0, 1, 2, 3, 4]
+    assert {r["review_status"] for r in listing["items"]} == {"pending"}
+    assert listing["items"][0]["choices"] == ["Yes", "No", "NA"]
+    none_band = client.get(
+        f"/api/v1/questionnaires/{questionnaire_id}/rows",
+        params={"band": "none"},
+        headers=reviewer.headers,
+    ).json()
+    assert [r["band"] for r in none_band["items"]] == ["none"]
+
+
+def test_every_action_works_by_row_position(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    items = rows_of(client, reviewer, questionnaire_id)["items"]
+    accepted = act(client, reviewer, questionnaire_id, 0, action="accept").json()
+    assert accepted["row"]["review_status"] == "accepted"
+    assert accepted["row"]["reviewed_by"] == reviewer.principal.ref
+    runner_up = items[1]["candidates"][1]["entry_id"]
+    chosen = act(client, reviewer, questionnaire_id, 1, action="choose", entry_id=runner_up).json()
+    assert (chosen["row"]["review_status"], chosen["row"]["entry_id"]) == ("chosen", runner_up)
+    edited = act(
+        client, reviewer, questionnaire_id, 2, action="edit", answer="No", detail="Not yet."
+    ).json()
+    assert edited["row"]["answer"] == "No" and edited["row"]["entry_id"].startswith("DRAFT-")
+    flagged = act(
+        client, reviewer, questionnaire_id, 3, action="flag", comment="ask legal", assignee="admin"
+    ).json()
+    assert (flagged["row"]["comment"], flagged["row"]["assignee"]) == ("ask legal", "admin")
+    rejected = act(client, reviewer, questionnaire_id, 4, action="reject").json()
+    assert rejected["row"]["review_status"] == "rejected"
+    assert rejected["progress"] == {
+        "total": 5,
+        "decided": 4,
+        "flagged": 1,
+        "pending": 0,
+        "complete": False,
+    }
+
+
+def test_bad_actions_get_clear_errors(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    unknown = act(client, reviewer, questionnaire_id, 0, action="approve")
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "invalid"
+    outside = act(client, reviewer, questionnaire_id, 0, action="edit", answer="Perhaps")
+    assert (
+        outside.status_code == 422
+        and "not in this cell's list" in outside.json()["error"]["message"]
+    )
+    missing_row = act(client, reviewer, questionnaire_id, 99, action="accept")
+    assert missing_row.status_code == 404 and missing_row.json()["error"]["code"] == "not_found"
+    missing = client.get("/api/v1/questionnaires/nope/rows", headers=reviewer.headers)
+    assert missing.status_code == 404
+
+
+def test_a_viewer_may_read_rows_but_not_decide_or_sign(client: TestClient, setup, caller) -> None:  # type: ignore[no-untyped-def]
+    _, questionnaire_id = setup
+    admin_view = caller("admin")
+    assert rows_of(client, admin_view, questionnaire_id)["progress"]["total"] == 5
+    viewer = caller("viewer")
+    # A viewer does not see another owner's questionnaire at all.
+    assert (
+        client.get(
+            f"/api/v1/questionnaires/{questionnaire_id}/rows", headers=viewer.headers
+        ).status_code
+        == 404
+    )
+    assert act(client, viewer, questionnaire_id, 0, action="accept").status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=viewer.headers
+        ).status_code
+        == 403
+    )
+
+
+def test_signing_off_an_incomplete_questionnaire_is_a_conflict(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    act(client, reviewer, questionnaire_id, 0, action="accept")
+    response = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=reviewer.headers
+    )
+    assert response.status_code == 409
+    assert "still need a decision" in response.json()["error"]["message"]
+    early = client.get(
+        f"/api/v1/questionnaires/{questionnaire_id}/signed", headers=reviewer.headers
+    )
+    assert early.status_code == 409 and early.json()["error"]["code"] == "conflict"
+
+
+def test_four_eyes_refuses_the_uploader_and_lets_another_reviewer_sign(
+    client: TestClient,
+    app,
+    setup,
+    caller,  # type: ignore[no-untyped-def]
+) -> None:
+    reviewer, questionnaire_id = setup
+    decide_all(client, reviewer, questionnaire_id)
+    app.state.settings = app.state.settings.model_copy(update={"four_eyes": True})
+    own = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=reviewer.headers
+    )
+    assert own.status_code == 403 and "four-eyes" in own.json()["error"]["message"]
+    other = caller("reviewer")
+    signed = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=other.headers
+    )
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["signed_by"] == other.principal.ref
+
+
+def test_the_signed_workbook_is_the_same_bytes_on_every_download(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    act(client, reviewer, questionnaire_id, 0, action="edit", answer="No", detail="Admins only.")
+    decide_all_rest = rows_of(client, reviewer, questionnaire_id)["items"][1:]
+    for item in decide_all_rest:
+        act(
+            client,
+            reviewer,
+            questionnaire_id,
+            item["position"],
+            action="accept" if item["answer"] else "reject",
+        )
+    signed = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=reviewer.headers
+    )
+    assert signed.status_code == 200, signed.text
+    sha = signed.json()["sha256"]
+    downloads = [
+        client.get(f"/api/v1/questionnaires/{questionnaire_id}/signed", headers=reviewer.headers)
+        for _ in range(3)
+    ]
+    assert all(d.status_code == 200 for d in downloads)
+    assert len({d.content for d in downloads}) == 1
+    assert hashlib.sha256(downloads[0].content).hexdigest() == sha
+    assert downloads[0].headers["x-content-sha256"] == sha
+    assert "acme-signed-r1.xlsx" in downloads[0].headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(downloads[0].content))["Security"]
+    assert (sheet["C2"].value, sheet["D2"].value) == ("No", "Admins only.")
+    again = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=reviewer.headers
+    )
+    assert again.status_code == 409
+    frozen = act(client, reviewer, questionnaire_id, 0, action="reject")
+    assert frozen.status_code == 409
+
+
+def test_reopening_starts_a_new_revision(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    decide_all(client, reviewer, questionnaire_id)
+    first = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=reviewer.headers
+    ).json()
+    reopened = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/reopen", headers=reviewer.headers
+    )
+    assert reopened.status_code == 200
+    assert (reopened.json()["revision"], reopened.json()["status"]) == (2, "needs_review")
+    assert (
+        client.get(
+            f"/api/v1/questionnaires/{questionnaire_id}/signed", headers=reviewer.headers
+        ).status_code
+        == 409
+    )
+    act(client, reviewer, questionnaire_id, 0, action="reject")
+    second = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=reviewer.headers
+    ).json()
+    assert second["revision"] == 2 and second["sha256"] != first["sha256"]
+
+
+def test_accept_auto_accepts_the_auto_band(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    autos = [r for r in rows_of(client, reviewer, questionnaire_id)["items"] if r["band"] == "auto"]
+    response = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/accept-auto", headers=reviewer.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["accepted"] == len(autos)
+    assert response.json()["progress"]["decided"] == len(autos)
+
+
+def test_the_log_comes_as_json_csv_and_xlsx_with_formulas_quoted(client: TestClient, setup) -> None:  # type: ignore[no-untyped-def]
+    reviewer, questionnaire_id = setup
+    act(client, reviewer, questionnaire_id, 0, action="accept")
+    act(client, reviewer, questionnaire_id, 3, action="flag", comment="@SUM(A1:A2)")
+    base = f"/api/v1/questionnaires/{questionnaire_id}/log"
+    log = client.get(base, headers=reviewer.headers).json()["items"]
+    assert log[0]["decision"] == "accepted" and log[0]["entry_version"] >= 1
+    assert log[0]["reviewed_by"].startswith("API key")
+    as_csv = client.get(base, params={"format": "csv"}, headers=reviewer.headers)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert table[0][5] == "Answer given" and table[4][11] == "'@SUM(A1:A2)"
+    as_xlsx = client.get(base, params={"format": "xlsx"}, headers=reviewer.headers)
+    sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None and sheet["L5"].value == "'@SUM(A1:A2)"
+    assert client.get(base, params={"format": "pdf"}, headers=reviewer.headers).status_code == 422
+
+
+def test_the_openapi_schema_documents_the_review_endpoints(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    action = schema["paths"]["/api/v1/questionnaires/{questionnaire_id}/rows/{position}"]["post"]
+    assert {"401", "403", "404", "409", "422"} <= set(action["responses"])
+    position = next(p for p in action["parameters"] if p["name"] == "position")
+    assert "0-based" in position["description"]
+    for path in ("signoff", "signed", "log", "rows"):
+        assert f"/api/v1/questionnaires/{{questionnaire_id}}/{path}" in schema["paths"]

@@ -1,0 +1,152 @@
+"""The review page: rows with their actions, fragments for the script, sign-off and downloads."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.db import Database
+from app.models import User
+from app.services import accounts
+from tests.services.test_review import seed
+from tests.web.test_login import log_in, page_token
+
+
+@pytest.fixture
+def reviewing(client: TestClient, database: Database, settings: Settings, make_user):  # type: ignore[no-untyped-def]
+    """A logged-in reviewer with one seeded questionnaire of their own."""
+    username, password = make_user("vera", "reviewer")
+    with database.session() as db_session:
+        from sqlmodel import select
+
+        user = db_session.exec(select(User).where(User.username == username)).one()
+        principal = accounts.principal_for_user(user)
+    questionnaire_id = seed(database, settings, principal)
+    log_in(client, username, password)
+    return questionnaire_id
+
+
+def row_ids(html: str) -> list[str]:
+    return re.findall(r'<tr id="row-(\d+)"', html)
+
+
+def test_the_page_shows_every_row_with_progress_and_actions(
+    client: TestClient, reviewing: str
+) -> None:
+    page = client.get(f"/questionnaires/{reviewing}")
+    assert page.status_code == 200
+    assert len(row_ids(page.text)) == 5
+    assert "0 of 5 reviewed" in page.text
+    assert 'id="accept-auto"' in page.text and 'id="signoff"' in page.text
+    assert re.search(r'id="signoff"[^>]*disabled', page.text), "sign-off waits for every row"
+    assert 'name="choose" value="' in page.text, "runners-up are one click away"
+    assert "server-timing" in page.headers
+
+
+def test_a_row_action_answers_the_script_with_the_row_and_the_progress(
+    client: TestClient, reviewing: str
+) -> None:
+    token = page_token(client, f"/questionnaires/{reviewing}")
+    first = row_ids(client.get(f"/questionnaires/{reviewing}").text)[0]
+    response = client.post(
+        f"/questionnaires/{reviewing}/rows/{first}",
+        data={"csrf_token": token, "action": "accept"},
+        headers={"X-Vouch-Fragment": "1"},
+    )
+    assert response.status_code == 200
+    assert response.text.strip().startswith(f'<tr id="row-{first}"')
+    assert "review-accepted" in response.text
+    assert json.loads(response.headers["x-review-progress"])["decided"] == 1
+
+
+def test_a_plain_form_post_redirects_back_to_the_row(client: TestClient, reviewing: str) -> None:
+    token = page_token(client, f"/questionnaires/{reviewing}")
+    page = client.get(f"/questionnaires/{reviewing}").text
+    ids = row_ids(page)
+    runner_up = re.search(rf'form="act-{ids[1]}" name="choose" value="([^"]+)"', page)
+    assert runner_up
+    response = client.post(
+        f"/questionnaires/{reviewing}/rows/{ids[1]}",
+        data={"csrf_token": token, "choose": runner_up.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    after = client.get(f"/questionnaires/{reviewing}", params={"status": "chosen"}).text
+    assert row_ids(after) == [ids[1]]
+    rejected = client.post(
+        f"/questionnaires/{reviewing}/rows/{ids[2]}",
+        data={"csrf_token": token, "action": "reject"},
+        follow_redirects=False,
+    )
+    assert rejected.status_code == 303
+    assert rejected.headers["location"].endswith(f"#row-{ids[2]}")
+
+
+def test_a_refused_action_returns_its_reason_to_the_script(
+    client: TestClient, reviewing: str
+) -> None:
+    token = page_token(client, f"/questionnaires/{reviewing}")
+    first = row_ids(client.get(f"/questionnaires/{reviewing}").text)[0]
+    response = client.post(
+        f"/questionnaires/{reviewing}/rows/{first}",
+        data={"csrf_token": token, "action": "edit", "answer": "Perhaps"},
+        headers={"X-Vouch-Fragment": "1"},
+    )
+    assert response.status_code == 422
+    assert "not in this cell's list" in response.text
+
+
+def test_row_actions_need_the_csrf_token(client: TestClient, reviewing: str) -> None:
+    first = row_ids(client.get(f"/questionnaires/{reviewing}").text)[0]
+    response = client.post(f"/questionnaires/{reviewing}/rows/{first}", data={"action": "accept"})
+    assert response.status_code == 403
+
+
+def test_filters_narrow_the_rows(client: TestClient, reviewing: str) -> None:
+    token = page_token(client, f"/questionnaires/{reviewing}")
+    ids = row_ids(client.get(f"/questionnaires/{reviewing}").text)
+    client.post(
+        f"/questionnaires/{reviewing}/rows/{ids[0]}",
+        data={"csrf_token": token, "action": "reject"},
+    )
+    rejected = client.get(f"/questionnaires/{reviewing}", params={"status": "rejected"})
+    assert row_ids(rejected.text) == [ids[0]]
+    none_band = client.get(f"/questionnaires/{reviewing}", params={"band": "none"})
+    assert len(row_ids(none_band.text)) == 1
+
+
+def test_the_whole_review_signs_off_and_downloads_from_the_page(
+    client: TestClient, reviewing: str
+) -> None:
+    token = page_token(client, f"/questionnaires/{reviewing}")
+    client.post(f"/questionnaires/{reviewing}/accept-auto", data={"csrf_token": token})
+    page = client.get(f"/questionnaires/{reviewing}", params={"status": "pending"}).text
+    for row_id in row_ids(page):
+        client.post(
+            f"/questionnaires/{reviewing}/rows/{row_id}",
+            data={"csrf_token": token, "action": "reject"},
+        )
+    signed = client.post(
+        f"/questionnaires/{reviewing}/signoff", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert signed.status_code == 303
+    page = client.get(f"/questionnaires/{reviewing}").text
+    sha = re.search(r'id="signed-sha256">([0-9a-f]{64})<', page)
+    assert sha and 'id="download-signed"' in page and 'id="reopen"' in page
+    first = client.get(f"/questionnaires/{reviewing}/signed")
+    second = client.get(f"/questionnaires/{reviewing}/signed")
+    assert first.content == second.content
+    assert first.headers["x-content-sha256"] == sha.group(1)
+    log = client.get(f"/questionnaires/{reviewing}/log.csv")
+    assert log.status_code == 200 and log.headers["content-type"].startswith("text/csv")
+    assert client.get(f"/questionnaires/{reviewing}/log.xlsx").content[:2] == b"PK"
+
+
+def test_entry_search_finds_approved_entries(client: TestClient, reviewing: str) -> None:
+    found = client.get(f"/questionnaires/{reviewing}/entry-search", params={"q": "encrypt"}).json()
+    assert found and all({"id", "question", "answer"} <= set(e) for e in found)
+    assert client.get(f"/questionnaires/{reviewing}/entry-search", params={"q": ""}).json() == []
