@@ -24,7 +24,7 @@ from app.core.bank import (
 from app.core.bank_io import EntryChange, diff_banks, dump_entries, export_csv, export_xlsx
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
 from app.core.harvest import Harvest, harvest_rows, read_answered_rows
-from app.core.matching import Matcher, Thresholds
+from app.core.matching import Match, Matcher, Thresholds
 from app.isolation import run_isolated
 from app.models import BankEntry, BankEntryVersion, ProfileVariable, utcnow
 from app.services import audit
@@ -479,6 +479,8 @@ def close_pairs(
         for match in matches:
             if match.entry_id == source or match.score < threshold:
                 continue
+            if _scope_differs(match):
+                continue
             key = (min(source, match.entry_id), max(source, match.entry_id))
             best[key] = max(best.get(key, 0.0), match.score)
     pairs = []
@@ -487,6 +489,14 @@ def close_pairs(
         differs = first.answer.casefold() != second.answer.casefold()
         pairs.append(ClosePair(first=first, second=second, score=score, conflicting=differs))
     return sorted(pairs, key=lambda p: (not p.conflicting, -p.score, p.first.id, p.second.id))
+
+
+def _scope_differs(match: Match) -> bool:
+    # The matcher's guards see a different scope (another policy domain, frequency, party):
+    # the wordings are alike but ask different things. Its rival guard ("entry X matches as
+    # well and answers differently") is the very conflict looked for, so it does not count.
+    guard = match.explanation.guard
+    return guard is not None and not guard.startswith("entry ")
 
 
 VariableValue = str | int | float | bool | list[str | int | float | bool] | None
