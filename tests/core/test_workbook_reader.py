@@ -9,6 +9,7 @@ from tests.core.workbook_fixtures import (
     edit_part,
     excel_table,
     images_and_comments,
+    list_sources,
     macro_workbook,
     questionnaire,
     special_cells,
@@ -168,3 +169,24 @@ def test_header_labels_are_classified_by_role() -> None:
     assert classify_label("Analyst Notes") == "ignore"
     assert classify_label("SSRM Control Ownership") is None
     assert id_shape("A&A-01.1") == id_shape("BCR-11.7")
+
+
+def test_dropdown_lists_are_read_from_x14_rules_and_defined_names_on_other_sheets() -> None:
+    detection = read_questionnaire(list_sources())
+
+    choices = {(row.sheet, row.choices) for row in detection.rows}
+    assert choices == {
+        ("Extension form", ("Yes", "No", "Not applicable")),
+        ("Named range", ("Yes", "No", "Not applicable")),
+    }
+    assert "Lists: hidden sheet" in detection.skipped_sheets
+
+
+def test_a_hidden_answer_column_locks_its_rows() -> None:
+    mapping = SheetMapping(
+        sheet="Questions", header_row=1, question_column="B", answer_columns=("E",)
+    )
+
+    detection = read_questionnaire(special_cells(), mappings=[mapping])
+
+    assert {row.locked_reason for row in detection.rows} == {"hidden column", "hidden row"}

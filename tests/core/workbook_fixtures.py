@@ -16,6 +16,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
@@ -358,3 +359,38 @@ def convert_with_libreoffice(data: bytes, *, suffix: str, target: str, workdir: 
     produced = list(output.glob("filled.*")) if output.exists() else []
     assert produced, f"LibreOffice produced nothing: {completed.stderr.decode(errors='replace')}"
     return produced[0].read_bytes()
+
+
+_X14_RULE = (
+    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>Lists!$A$1:$A$3</xm:f>'
+    "</x14:formula1><xm:sqref>C2:C4</xm:sqref></x14:dataValidation></x14:dataValidations></ext>"
+    "</extLst>"
+)
+
+
+def list_sources() -> bytes:
+    """Dropdowns fed from a hidden Lists sheet: the x14 form on one sheet, a defined name on another."""
+    workbook = Workbook()
+    extension_form = workbook.active
+    extension_form.title = "Extension form"
+    named = workbook.create_sheet("Named range")
+    for sheet in (extension_form, named):
+        sheet.append(["ID", "Question", "Answer"])
+        for index, question in enumerate(QUESTIONS[:3], start=1):
+            sheet.append([f"Q{index}", question])
+    lists = workbook.create_sheet("Lists")
+    for value in ("Yes", "No", "Not applicable"):
+        lists.append([value])
+    lists.sheet_state = "hidden"
+    workbook.defined_names["Choices"] = DefinedName("Choices", attr_text="Lists!$A$1:$A$3")
+    validation = DataValidation(type="list", formula1="=Choices", allow_blank=True)
+    validation.add("C2:C4")
+    named.add_data_validation(validation)
+
+    def add_extension(text: str) -> str:
+        return text.replace("</worksheet>", _X14_RULE + "</worksheet>")
+
+    return edit_part(saved(workbook), "xl/worksheets/sheet1.xml", add_extension)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 from xml.etree.ElementTree import Element
@@ -68,7 +69,9 @@ class SheetGrid:
     validations: list[Validation] = field(default_factory=list)
     zero_height: bool = False
     protected: bool = False
-    _merge_index: dict[int, list[CellRange]] | None = None
+    _merge_index: dict[int, list[CellRange]] = field(default_factory=dict)
+    _validation_index: dict[int, list[tuple[CellRange, Validation]]] = field(default_factory=dict)
+    _row_numbers: list[int] | None = None
 
     def text(self, row: int, column: int) -> str:
         """Return the cell's own display text, "" when empty or an error value."""
@@ -79,8 +82,6 @@ class SheetGrid:
 
     def merge_at(self, row: int, column: int) -> CellRange | None:
         """Return the merged range covering a cell, if any."""
-        if self._merge_index is None:
-            self._merge_index = {}
         ranges = self._merge_index.get(column)
         if ranges is None:
             ranges = [
@@ -91,6 +92,12 @@ class SheetGrid:
             if merged.min_row <= row <= merged.max_row:
                 return merged
         return None
+
+    def row_numbers(self) -> list[int]:
+        """Return the numbers of the rows that hold a value, in order."""
+        if self._row_numbers is None:
+            self._row_numbers = sorted({row for row, _ in self.cells})
+        return self._row_numbers
 
     def effective_text(self, row: int, column: int) -> str:
         """Return the text shown in a cell, taking a merged range's anchor value into account."""
@@ -136,11 +143,39 @@ class SheetGrid:
 
     def validations_at(self, row: int, column: int) -> list[Validation]:
         """Return the validation rules that apply to a cell."""
-        return [
-            rule
-            for rule in self.validations
-            if any(cell_range.contains(row, column) for cell_range in rule.ranges)
-        ]
+        pairs = self._validation_index.get(column)
+        if pairs is None:
+            pairs = [
+                (cell_range, rule)
+                for rule in self.validations
+                for cell_range in rule.ranges
+                if cell_range.min_col <= column <= cell_range.max_col
+            ]
+            self._validation_index[column] = pairs
+        found: list[Validation] = []
+        for cell_range, rule in pairs:
+            if cell_range.min_row <= row <= cell_range.max_row and rule not in found:
+                found.append(rule)
+        return found
+
+
+def refusal(cells: WorkbookCells, grid: SheetGrid, row: int, columns: Sequence[int]) -> str | None:
+    """Say why cells must never be written (hidden, merged non-anchor, formula, locked), or None."""
+    if grid.row_hidden(row):
+        return "hidden row"
+    for column in columns:
+        if grid.column_hidden(column):
+            return "hidden column"
+    for column in columns:
+        merged = grid.merge_at(row, column)
+        if merged is not None and merged.anchor != (row, column):
+            return "merged cell that is not the anchor"
+        cell = grid.cells.get((row, column))
+        if cell is not None and cell.formula:
+            return "formula cell"
+        if grid.protected and cells.format_of(grid.style_at(row, column)).locked:
+            return "locked cell on a protected sheet"
+    return None
 
 
 def read_shared_strings(package: Package, budget: CellBudget) -> list[str]:
@@ -350,6 +385,7 @@ class WorkbookCells:
         self._shared: list[str] | None = None
         self._formats: list[CellFormat] | None = None
         self._grids: dict[str, SheetGrid] = {}
+        self.lists: dict[tuple[str, str], tuple[tuple[str, ...], str | None]] = {}
 
     @property
     def shared_strings(self) -> list[str]:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.core.workbook.grid import SheetGrid, WorkbookCells
+from app.core.workbook.grid import SheetGrid, WorkbookCells, refusal
 from app.core.workbook.model import Detection, QuestionRow, SheetMapping
 from app.core.workbook.package import (
     DEFAULT_LIMITS,
@@ -58,7 +58,6 @@ CHOICE_SYNONYMS: dict[str, str] = {
     "false": NO,
     "na": NOT_APPLICABLE,
     "n/a": NOT_APPLICABLE,
-    "n.a.": NOT_APPLICABLE,
     "n.a": NOT_APPLICABLE,
     "not applicable": NOT_APPLICABLE,
     "not-applicable": NOT_APPLICABLE,
@@ -82,7 +81,7 @@ def normalize_label(text: str) -> str:
 def choice_key(text: str) -> str:
     """Return the canonical key of an answer choice ("yes", "no", "na") or its normalized text."""
     normalized = normalize_label(text).rstrip(".")
-    return CHOICE_SYNONYMS.get(normalized, CHOICE_SYNONYMS.get(normalized + ".", normalized))
+    return CHOICE_SYNONYMS.get(normalized, normalized)
 
 
 def is_choice_label(text: str) -> bool:
@@ -112,22 +111,20 @@ def classify_label(text: str) -> str | None:
 
 
 def id_shape(value: str) -> str:
-    """Return the shape of an ID ("A&A-01.1" -> "A&A-9.9") to recognise its siblings."""
+    """Return the shape of an ID ("A&A-01.1" and "BCR-11.7" -> "A-9.9") to spot its siblings."""
     return re.sub(r"[A-Z&]+", "A", re.sub(r"\d+", "9", value.strip()))
 
 
 def _looks_like_id(value: str) -> bool:
     text = value.strip()
-    return 0 < len(text) <= 24 and " " not in text.strip() and any(ch.isdigit() for ch in text)
+    return 0 < len(text) <= 24 and " " not in text and any(ch.isdigit() for ch in text)
 
 
 @dataclass
 class _Header:
     """A candidate header band and the roles its labels suggest."""
 
-    top: int
     bottom: int
-    labels: dict[int, str]
     roles: dict[int, str]
     choice_columns: tuple[int, ...] = ()
     score: int = 0
@@ -244,13 +241,13 @@ def _labels_of(grid: SheetGrid, mapping: SheetMapping) -> tuple[str, ...]:
 
 
 def _best_header(grid: SheetGrid) -> _Header | None:
-    rows = sorted({row for row, _ in grid.cells})[:HEADER_SEARCH_ROWS]
-    searched = set(rows)
+    all_rows = grid.row_numbers()
+    rows = all_rows[:HEADER_SEARCH_ROWS]
+    last = rows[-1] if rows else 0
     by_row: dict[int, list[int]] = {}
     for row, column in grid.cells:
-        if row in searched:
+        if row <= last:
             by_row.setdefault(row, []).append(column)
-    all_rows = sorted({row for row, _ in grid.cells})
     best: _Header | None = None
     for bottom in rows:
         following = all_rows[bisect_right(all_rows, bottom) :][:SAMPLE_ROWS]
@@ -268,7 +265,6 @@ def _score_band(
 ) -> _Header | None:
     columns = sorted({column for row in range(top, bottom + 1) for column in by_row.get(row, ())})
     columns = [column for column in columns if column <= 1000]
-    labels: dict[int, str] = {}
     pieces_by_column: dict[int, list[str]] = {}
     for column in columns:
         pieces: list[str] = []
@@ -278,8 +274,7 @@ def _score_band(
                 pieces.append(text)
         if pieces:
             pieces_by_column[column] = pieces
-            labels[column] = " ".join(pieces)
-    if len(labels) < 2:
+    if len(pieces_by_column) < 2:
         return None
     roles: dict[int, str] = {}
     for column, pieces in pieces_by_column.items():
@@ -292,7 +287,7 @@ def _score_band(
             role = None  # a section title such as "Required Questions", not a column header
         if role is not None:
             roles[column] = role
-    choice_columns = _choice_columns(grid, top, bottom, pieces_by_column, roles)
+    choice_columns = _choice_columns(grid, bottom, pieces_by_column, roles)
     if top != bottom and not choice_columns:
         # a band earns its extra rows only by naming the choice columns under an answer group
         return None
@@ -303,12 +298,11 @@ def _score_band(
     score += 1 if "detail" in roles.values() else 0
     score += 1 if "id" in roles.values() else 0
     score += 2 if choice_columns else 0
-    return _Header(top, bottom, labels, roles, choice_columns, score)
+    return _Header(bottom, roles, choice_columns, score)
 
 
 def _choice_columns(
     grid: SheetGrid,
-    top: int,
     bottom: int,
     pieces_by_column: dict[int, list[str]],
     roles: dict[int, str],
@@ -371,7 +365,7 @@ def _mapping_from_header(
         question_column = max(others, key=lambda column: _text_weight(grid, data_rows, column))
         if _text_weight(grid, data_rows, question_column) == 0:
             return None, warnings, False
-        if not _mostly_questions(grid, data_rows, question_column):
+        if not _holds_questions(grid, data_rows, question_column):
             warnings.append(
                 f"Sheet {sheet!r}: no 'Question' header; "
                 f"guessed column {column_letters(question_column)}"
@@ -396,8 +390,9 @@ def _mapping_from_header(
 
 
 def _data_rows(grid: SheetGrid, header_row: int, limit: int = 400) -> list[int]:
-    rows = sorted({row for row, _ in grid.cells if row > header_row})
-    return rows[:limit]
+    rows = grid.row_numbers()
+    start = bisect_right(rows, header_row)
+    return rows[start : start + limit]
 
 
 def _holds_questions(grid: SheetGrid, rows: list[int], column: int) -> bool:
@@ -414,13 +409,6 @@ def _text_weight(grid: SheetGrid, rows: list[int], column: int) -> int:
         if text and not _looks_like_id(text):
             total += min(len(text), 200) + (40 if text.endswith("?") else 0)
     return total
-
-
-def _mostly_questions(grid: SheetGrid, rows: list[int], column: int) -> bool:
-    texts = [grid.text(row, column) for row in rows]
-    texts = [text for text in texts if text]
-    asking = sum(1 for text in texts if text.endswith("?") or len(text.split()) >= 3)
-    return bool(texts) and asking >= 0.5 * len(texts)
 
 
 def _pick_id_column(
@@ -513,7 +501,7 @@ def _rows_for(
     id_dense = bool(below) and len(with_id) >= 0.6 * len(below)
     shapes = Counter(id_shape(control_id(row)) for row in with_id)
     common_shapes = {shape for shape, count in shapes.items() if count >= 2}
-    labels = [grid.text(mapping.header_row, column) for column in answer_columns]
+    labels = [grid.effective_text(mapping.header_row, column) for column in answer_columns]
     choices_by_layout = tuple(label for label in labels if label) if choice_layout else ()
     for row in candidate_rows:
         question = grid.text(row, question_column)
@@ -529,7 +517,7 @@ def _rows_for(
         answers = [grid.text(row, column) for column in answer_columns]
         if all(answers) and [normalize_label(text) for text in answers] == header_answers:
             continue  # a repeated header row between sections
-        answered = [text for text in answers if text and not _PLACEHOLDER.match(text)]
+        answered = [text for text in answers if text and not is_placeholder(text)]
         holds_something = any(answers)
         merged = grid.merge_at(row, question_column)
         if merged is not None and merged.max_col >= min(answer_columns):
@@ -554,11 +542,9 @@ def _rows_for(
         else:
             existing = answered[0] if answered else None
             choices, unresolved = _dropdown_choices(cells, sheet, grid, row, answer_columns[0])
-            if unresolved:
-                result.warnings.append(
-                    f"Sheet {sheet.name!r}: the dropdown list at {answer_cell} "
-                    f"could not be read ({unresolved})"
-                )
+            warning = f"Sheet {sheet.name!r}: a dropdown list could not be read ({unresolved})"
+            if unresolved and warning not in result.warnings:
+                result.warnings.append(warning)
         result.rows.append(
             QuestionRow(
                 sheet=sheet.name,
@@ -569,10 +555,15 @@ def _rows_for(
                 detail_cell=cell_ref(row, detail_column) if detail_column else None,
                 choices=choices,
                 existing_answer=existing,
-                locked_reason=_locked_reason(cells, grid, row, answer_columns),
+                locked_reason=refusal(cells, grid, row, answer_columns),
             )
         )
     return result
+
+
+def is_placeholder(text: str) -> bool:
+    """Tell whether an answer cell holds a template prompt such as "<Customer name 1>"."""
+    return bool(_PLACEHOLDER.match(text))
 
 
 def _is_number(text: str) -> bool:
@@ -591,26 +582,6 @@ def _is_heading(cells: WorkbookCells, grid: SheetGrid, row: int, column: int, te
     return bool(cell and short and cells.format_of(cell.style).bold)
 
 
-def _locked_reason(
-    cells: WorkbookCells, grid: SheetGrid, row: int, columns: tuple[int, ...]
-) -> str | None:
-    if grid.row_hidden(row):
-        return "hidden row"
-    for column in columns:
-        if grid.column_hidden(column):
-            return "hidden column"
-    for column in columns:
-        merged = grid.merge_at(row, column)
-        if merged is not None and merged.anchor != (row, column):
-            return "merged cell that is not the anchor"
-        cell = grid.cells.get((row, column))
-        if cell is not None and cell.formula:
-            return "formula cell"
-        if grid.protected and cells.format_of(grid.style_at(row, column)).locked:
-            return "locked cell on a protected sheet"
-    return None
-
-
 def _dropdown_choices(
     cells: WorkbookCells, sheet: SheetInfo, grid: SheetGrid, row: int, column: int
 ) -> tuple[tuple[str, ...], str | None]:
@@ -626,6 +597,15 @@ def resolve_list(
     cells: WorkbookCells, sheet: SheetInfo, formula: str
 ) -> tuple[tuple[str, ...], str | None]:
     """Resolve a list-validation source: a literal list, a range, or a defined name for either."""
+    key = (sheet.name, formula)
+    if key not in cells.lists:
+        cells.lists[key] = _resolve_list(cells, sheet, formula)
+    return cells.lists[key]
+
+
+def _resolve_list(
+    cells: WorkbookCells, sheet: SheetInfo, formula: str
+) -> tuple[tuple[str, ...], str | None]:
     text = formula.strip().lstrip("=")
     if text.startswith('"') and text.endswith('"') and len(text) >= 2:
         items = text[1:-1].replace('""', '"').split(",")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from app.core.workbook.fidelity import check_fidelity
-from app.core.workbook.grid import SheetGrid, WorkbookCells
+from app.core.workbook.grid import WorkbookCells, refusal
 from app.core.workbook.model import (
     AnswerWrite,
     Detection,
@@ -23,7 +22,7 @@ from app.core.workbook.package import (
     rebuild_zip,
     translate_errors,
 )
-from app.core.workbook.reader import DEFAULT_MARK, choice_key, normalize_label
+from app.core.workbook.reader import DEFAULT_MARK, choice_key, is_placeholder, normalize_label
 from app.core.workbook.refs import cell_ref, column_index, parse_cell
 from app.core.workbook.sheetxml import CellEdit, SheetXml
 from app.core.workbook.styles import add_quote_prefix_styles
@@ -61,11 +60,7 @@ def join_answer(answer: str, detail: str) -> str:
     return f"{answer} {detail}" if _SENTENCE_END.search(answer) else f"{answer}. {detail}"
 
 
-@dataclass
-class _Plan:
-    """The cell edits planned for one sheet: text, or None to empty a cell."""
-
-    edits: dict[tuple[int, int], str | None]
+Edits = dict[tuple[int, int], str | None]  # (row, column) -> text, or None to empty the cell
 
 
 def fill_workbook(
@@ -82,7 +77,7 @@ def fill_workbook(
         cells = WorkbookCells(package)
         rows = {(row.sheet, row.row): row for row in detection.rows}
         mappings = {mapping.sheet: mapping for mapping in detection.mappings}
-        plans: dict[str, _Plan] = {}
+        plans: dict[str, Edits] = {}
         outcomes: list[WriteOutcome] = []
         for write in writes:
             question = rows.get((write.sheet, write.row))
@@ -91,7 +86,7 @@ def fill_workbook(
                     WriteOutcome(write.sheet, write.row, "", False, "not a detected question row")
                 )
                 continue
-            plan = plans.setdefault(write.sheet, _Plan({}))
+            plan = plans.setdefault(write.sheet, {})
             outcomes.append(
                 _plan_write(
                     cells, question, mappings.get(write.sheet), write, plan, overwrite=overwrite
@@ -102,7 +97,7 @@ def fill_workbook(
         expected = {
             (sheet, cell_ref(row, column)): text
             for sheet, plan in plans.items()
-            for (row, column), text in plan.edits.items()
+            for (row, column), text in plan.items()
         }
         fidelity = check_fidelity(data, filled, intended=expected, expected=expected, limits=limits)
         return FillResult(filled, tuple(outcomes), fidelity, package.extension)
@@ -113,7 +108,7 @@ def _plan_write(
     question: QuestionRow,
     mapping: SheetMapping | None,
     write: AnswerWrite,
-    plan: _Plan,
+    plan: Edits,
     *,
     overwrite: bool,
 ) -> WriteOutcome:
@@ -134,14 +129,14 @@ def _plan_write(
     grid = cells.grid(question.sheet)
     row = question.row
     answer_columns = [column_index(letters) for letters in mapping.answer_columns]
-    refusal = _refusal(grid, row, answer_columns)
-    if refusal:
-        return outcome(False, refusal)
-    holds_answer = question.existing_answer is not None or len(answer_columns) > 1
-    if holds_answer and not overwrite and any(grid.text(row, column) for column in answer_columns):
+    refused = refusal(cells, grid, row, answer_columns)
+    if refused:
+        return outcome(False, refused)
+    held = [grid.text(row, column) for column in answer_columns]
+    if not overwrite and any(text and not is_placeholder(text) for text in held):
         return outcome(False, "kept existing answer")
     detail_column = parse_cell(question.detail_cell)[1] if question.detail_cell else None
-    edits: dict[tuple[int, int], str | None] = {}
+    edits: Edits = {}
     notes: list[str] = []
     if len(answer_columns) > 1:
         labels = list(question.choices)
@@ -172,7 +167,7 @@ def _plan_write(
         if text:
             edits[(row, answer_columns[0])] = text
     if detail and detail_column:
-        detail_refusal = _refusal(grid, row, [detail_column])
+        detail_refusal = refusal(cells, grid, row, [detail_column])
         if detail_refusal:
             notes.append(f"detail not written: {detail_refusal}")
         elif grid.text(row, detail_column) and not overwrite:
@@ -185,36 +180,20 @@ def _plan_write(
         return outcome(False, f"text longer than Excel's {EXCEL_CELL_LIMIT:,} characters per cell")
     if not edits:
         return outcome(False, "; ".join(notes) or "nothing to write")
-    plan.edits.update(edits)
+    plan.update(edits)
     marked = next(
         (cell_ref(r, c) for (r, c), text in edits.items() if c in answer_columns and text), None
     )
     return outcome(True, "; ".join(notes) or None, marked or question.answer_cell)
 
 
-def _refusal(grid: SheetGrid, row: int, columns: Sequence[int]) -> str | None:
-    """Re-check at write time what must never be written, whatever the detection said."""
-    if grid.row_hidden(row):
-        return "hidden row"
-    for column in columns:
-        if grid.column_hidden(column):
-            return "hidden column"
-        cell = grid.cells.get((row, column))
-        if cell is not None and cell.formula:
-            return "formula cell"
-        merged = grid.merge_at(row, column)
-        if merged is not None and merged.anchor != (row, column):
-            return "merged cell that is not the anchor"
-    return None
-
-
-def _render(cells: WorkbookCells, plans: dict[str, _Plan]) -> dict[str, bytes]:
+def _render(cells: WorkbookCells, plans: dict[str, Edits]) -> dict[str, bytes]:
     """Turn the planned edits into replaced parts: the edited sheets and, if needed, styles.xml."""
     package = cells.package
     prefixed_styles: set[int] = set()
     for sheet, plan in plans.items():
         grid = cells.grid(sheet)
-        for (row, column), text in plan.edits.items():
+        for (row, column), text in plan.items():
             if text is not None and needs_quote_prefix(text):
                 style = grid.style_at(row, column)
                 if not cells.format_of(style).quote_prefix:
@@ -227,14 +206,14 @@ def _render(cells: WorkbookCells, plans: dict[str, _Plan]) -> dict[str, bytes]:
         )
         replacements[package.styles_part] = styles_xml
     for sheet, plan in plans.items():
-        if not plan.edits:
+        if not plan:
             continue
         info = package.sheet(sheet)
         assert info is not None
         grid = cells.grid(sheet)
         edits: dict[tuple[int, int], CellEdit] = {}
         defaults: dict[tuple[int, int], int] = {}
-        for (row, column), text in plan.edits.items():
+        for (row, column), text in plan.items():
             style = grid.style_at(row, column)
             defaults[(row, column)] = style
             new_style = (
