@@ -314,3 +314,75 @@ def test_csv_and_xlsx_exports_hold_every_live_entry(db: Database) -> None:
             curation.export_table(db_session=s, kind="pdf", default_review_days=None, actor="u")
     assert "Acme enforces MFA" in csv_bytes.decode("utf-8-sig")
     assert xlsx[:2] == b"PK"
+
+
+def test_of_two_concurrent_edits_of_one_version_exactly_one_is_saved(db: Database) -> None:
+    import threading
+
+    with db.session(write=True) as s:
+        curation.create_entry(db_session=s, fields=fields(), actor="u")
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def edit(answer: str) -> None:
+        start.wait()
+        try:
+            with db.session(write=True) as s:
+                curation.edit_entry(
+                    db_session=s,
+                    entry_id="IAM-MFA-01",
+                    expected_version=1,
+                    changes={"answer": answer},
+                    actor=answer,
+                )
+            outcomes.append("saved")
+        except curation.StaleEdit:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=edit, args=(a,)) for a in ("No", "Partly")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["saved", "stale"]
+    with db.session() as s:
+        versions = bank_service.history(db_session=s, entry_id="IAM-MFA-01")
+    assert [v.version for v in versions] == [2, 1]
+
+
+def test_the_cli_imports_approves_exports_and_harvests(
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app import cli
+    from app.config import Settings
+    from app.db import set_database
+    from tests.sharedfiles import CAIQ_V4_WHITEPACT, raw
+
+    settings = Settings(
+        environment="test", data_dir=tmp_path, bank_dir=BUNDLED_BANK, _env_file=None
+    )  # type: ignore[call-arg]
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    set_database(db)
+    try:
+        assert cli.main(["bank", "import", str(BUNDLED_BANK)]) == 0
+        assert "added 350, changed 0, unchanged 0, conflicting 0" in capsys.readouterr().out
+        assert cli.main(["bank", "approve"]) == 2
+        assert cli.main(["bank", "approve", "--all", "--actor", "admin"]) == 0
+        assert "approved 350 drafts" in capsys.readouterr().out
+        assert cli.main(["bank", "export", str(tmp_path / "out")]) == 0
+        changed = tmp_path / "out" / "identity.yaml"
+        changed.write_text(
+            changed.read_text().replace('answer: "Yes"', 'answer: "No"', 1), encoding="utf-8"
+        )
+        assert cli.main(["bank", "import", str(tmp_path / "out")]) == 1
+        out = capsys.readouterr().out
+        assert "changed 0, unchanged 349, conflicting 1" in out and "held back" in out
+        path = raw(CAIQ_V4_WHITEPACT)
+        assert cli.main(["bank", "harvest", str(path), "--out", str(tmp_path / "drafts")]) == 0
+        assert "261 answered rows" in capsys.readouterr().out
+        assert len(load_bank(tmp_path / "drafts").entries) > 100
+    finally:
+        set_database(None)
