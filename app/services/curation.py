@@ -522,7 +522,7 @@ def set_variable(
     _check_variable(name, value)
     current = bank_service.profile(db_session=db_session)
     _check_renders(db_session, {**current, name: value})
-    variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name)
+    variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name, value=None)
     before = variable.value if name in current else None
     variable.value = value
     db_session.add(variable)
@@ -628,7 +628,7 @@ def import_bank(
             db_session, row=row, before=before, actor=actor, reason=reason, action="bank.import"
         )
     for name, value in bank.profile.items():
-        variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name)
+        variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name, value=None)
         if variable.value != value:
             variable.value = value
             db_session.add(variable)

@@ -124,7 +124,7 @@ def bank_page(
 ) -> HTMLResponse:
     require_page(user, "bank:read")
     status = status if status in ("draft", "approved", "retired") else None
-    filters = {
+    filters: dict[str, Any] = {
         "q": (q or "")[:200],
         "status": status or "",
         "tag": (tag or "")[:100],
