@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers the tables
@@ -26,10 +28,23 @@ _pg_database: Database | None = None
 
 
 def _postgres() -> Database:
+    """A database of this test run's own on the PostgreSQL server, so parallel runs never collide."""
     global _pg_database
     if _pg_database is None:
-        _pg_database = Database(PG_URL)
-        SQLModel.metadata.drop_all(_pg_database.engine)
+        name = f"vouch_t{os.getpid()}_{secrets.token_hex(3)}"
+        admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+        def drop() -> None:
+            if _pg_database is not None:
+                _pg_database.dispose()
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        atexit.register(drop)
+        _pg_database = Database(PG_URL.rsplit("/", 1)[0] + "/" + name)
         SQLModel.metadata.create_all(_pg_database.engine)
     return _pg_database
 
