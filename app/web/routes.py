@@ -9,11 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.routes import attachment, wait_for_job
-from app.core.bank import render_detail
-from app.core.errors import BankError, UnreadableWorkbook
+from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep
 from app.services import accounts, audit, jobs
-from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -124,8 +122,8 @@ def login_submit(
     if old:
         accounts.end_session(db_session=db_session, cookie=old)
     login = accounts.start_session(db_session=db_session, user=user)
-    response = RedirectResponse(request.url_for("home"), status_code=303)
-    response.set_cookie(
+    redirect = RedirectResponse(request.url_for("home"), status_code=303)
+    redirect.set_cookie(
         SESSION_COOKIE,
         login.cookie,
         httponly=True,
@@ -133,8 +131,8 @@ def login_submit(
         secure=settings.cookies_secure,
         max_age=settings.session_absolute_hours * 3600,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
-    return response
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE)
+    return redirect
 
 
 @router.post("/logout", name="logout")
@@ -244,50 +242,3 @@ def questionnaire_workbook(
     )
     db_session.commit()
     return attachment(content, name)
-
-
-@router.get("/bank", name="bank")
-def bank_page(
-    request: Request,
-    user: CurrentWebUser,
-    db_session: SessionDep,
-    q: str | None = None,
-    status: str | None = None,
-) -> HTMLResponse:
-    require_page(user, "bank:read")
-    status = status if status in ("draft", "approved", "retired") else None
-    rows = bank_service.list_entries(
-        db_session=db_session, query=(q or "")[:200] or None, status=status
-    )
-    return render(
-        request, "bank/list.html", {"entries": rows, "q": q or "", "status": status}, user=user
-    )
-
-
-@router.get("/bank/{entry_id}", name="entry")
-def entry_page(
-    request: Request, entry_id: str, user: CurrentWebUser, db_session: SessionDep
-) -> HTMLResponse:
-    require_page(user, "bank:read")
-    row = bank_service.get_entry(db_session=db_session, entry_id=entry_id)
-    if row is None:
-        return render(
-            request,
-            "error.html",
-            {"title": "Not found", "message": f"No entry '{entry_id}'."},
-            status_code=404,
-            user=user,
-        )
-    try:
-        rendered = render_detail(
-            bank_service.to_entry(row), bank_service.profile(db_session=db_session)
-        )
-    except BankError as exc:
-        rendered = f"(cannot render: {exc})"
-    versions = bank_service.history(db_session=db_session, entry_id=entry_id)
-    return render(
-        request,
-        "bank/detail.html",
-        {"entry": row, "rendered": rendered, "versions": versions},
-        user=user,
-    )
