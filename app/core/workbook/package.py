@@ -238,12 +238,6 @@ def check_zip_entries(archive: zipfile.ZipFile, *, limits: Limits) -> tuple[str,
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise UnreadableWorkbook(f"the part {name!r} uses an unsupported compression method")
-        total += info.file_size
-        if total > limits.max_uncompressed_bytes:
-            raise WorkbookTooLarge(
-                "the workbook expands to more than "
-                f"{limits.max_uncompressed_bytes / 1_048_576:.0f} MB when unzipped"
-            )
         if (
             info.file_size > limits.ratio_floor_bytes
             and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
@@ -251,6 +245,12 @@ def check_zip_entries(archive: zipfile.ZipFile, *, limits: Limits) -> tuple[str,
             raise WorkbookTooLarge(
                 f"the part {name!r} is compressed more than {limits.max_compression_ratio}:1 "
                 "(a zip bomb?)"
+            )
+        total += info.file_size
+        if total > limits.max_uncompressed_bytes:
+            raise WorkbookTooLarge(
+                "the workbook expands to more than "
+                f"{limits.max_uncompressed_bytes / 1_048_576:.0f} MB when unzipped"
             )
     return tuple(info.filename for info in infos)
 
