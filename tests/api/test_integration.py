@@ -1,0 +1,344 @@
+"""The sales-ops integration: 202 and polling, signed webhooks with retries, idempotent repeats, the quote."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import func, select
+
+from app.config import Settings
+from app.db import Database
+from app.models import StoredFile
+from app.services import webhooks
+from app.services.jobs import Worker
+from tests.conftest import bearer
+from tests.services.test_jobs import small_workbook
+from tests.sharedfiles import CAIQ_V4_TEMPLATE, HECVAT, raw
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Test settings that let webhooks reach a receiver on loopback and retry quickly."""
+    return settings.model_copy(
+        update={
+            "webhook_allow_private": True,
+            "webhook_retry_base_seconds": 0.2,
+            "worker_poll_seconds": 0.05,
+        }
+    )
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on loopback that answers from a script of statuses and keeps every call."""
+
+    url: str
+    statuses: list[int]
+    calls: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+    def wait_for(self, count: int, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.calls) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.calls) >= count, f"received {len(self.calls)} of {count} calls"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="", statuses=[])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            state.calls.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(state.statuses.pop(0) if state.statuses else 204)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_port}/hooks/vouch"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def upload(client: TestClient, key: str, content: bytes, **headers: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/questionnaires",
+        headers={**bearer(key), **headers},
+        files={"file": ("customer.xlsx", content, XLSX)},
+    )
+
+
+def test_a_filled_event_is_signed_and_retried_after_the_receiver_fails_once(
+    client: TestClient, make_key, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    key = make_key("responder")
+    receiver.statuses = [500]
+    created = client.post(
+        "/api/v1/webhooks",
+        headers=bearer(key),
+        json={"url": receiver.url, "events": ["questionnaire.filled"]},
+    )
+    assert created.status_code == 201, created.text
+    secret = created.json()["secret"]
+    uploaded = upload(client, key, small_workbook())
+    assert uploaded.status_code == 201, uploaded.text
+    receiver.wait_for(2)
+    (first_headers, first_body), (second_headers, second_body) = receiver.calls[:2]
+    assert first_body == second_body
+    for headers, body in receiver.calls[:2]:
+        assert webhooks.verify(secret=secret, header=headers["vouch-signature"], body=body)
+        assert headers["vouch-event"] == "questionnaire.filled"
+    assert first_headers["vouch-delivery"] == second_headers["vouch-delivery"]
+    event = json.loads(second_body)
+    assert event["type"] == "questionnaire.filled"
+    assert event["data"]["questionnaire"]["id"] == uploaded.json()["id"]
+    assert event["data"]["questionnaire"]["summary"]["rows"] == 3
+    assert not webhooks.verify(
+        secret="whsec_other", header=second_headers["vouch-signature"], body=second_body
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        log = client.get("/api/v1/webhook-deliveries", headers=bearer(key)).json()
+        if log["items"] and log["items"][0]["status"] == "delivered":
+            break
+        time.sleep(0.05)
+    assert log["total"] == 1
+    delivery = log["items"][0]
+    assert (delivery["status"], delivery["attempts"]) == ("delivered", 2)
+    assert [a["status_code"] for a in delivery["log"]] == [500, 204]
+
+
+def test_a_signature_is_refused_when_tampered_stale_or_made_with_another_secret() -> None:
+    body = b'{"type":"questionnaire.filled"}'
+    now = int(time.time())
+    header = webhooks.sign(secret="whsec_a", body=body, timestamp=now)
+    assert header.startswith(f"t={now},v1=")
+    assert webhooks.verify(secret="whsec_a", header=header, body=body)
+    assert not webhooks.verify(secret="whsec_a", header=header, body=body + b" ")
+    assert not webhooks.verify(secret="whsec_b", header=header, body=body)
+    stale = webhooks.sign(secret="whsec_a", body=body, timestamp=now - 301)
+    assert not webhooks.verify(secret="whsec_a", header=stale, body=body)
+    assert not webhooks.verify(secret="whsec_a", header="v1=deadbeef", body=body)
+
+
+def resolver(*addresses: str):  # type: ignore[no-untyped-def]
+    return lambda host, port: list(addresses)
+
+
+@pytest.mark.parametrize(
+    ("url", "addresses", "allow_private", "fragment"),
+    [
+        ("ftp://example.com/x", ("93.184.216.34",), True, "http:// or https://"),
+        ("https://user:pw@example.com/", ("93.184.216.34",), True, "user name"),
+        ("http://metadata.google.internal/", ("93.184.216.34",), True, "metadata"),
+        ("http://hooks.example.com/", ("169.254.169.254",), True, "link-local or metadata"),
+        ("http://hooks.example.com/", ("fe80::1",), True, "link-local or metadata"),
+        ("http://hooks.example.com/", ("::ffff:169.254.1.1",), True, "link-local or metadata"),
+        ("http://hooks.example.com/", ("127.0.0.1",), False, "VOUCH_WEBHOOK_ALLOW_PRIVATE"),
+        ("http://hooks.example.com/", ("93.184.216.34", "10.0.0.5"), False, "10.0.0.5"),
+        ("http://hooks.example.com/", ("::1",), False, "loopback or private"),
+        ("http://hooks.example.com/", ("0.0.0.0",), True, "not a host"),
+    ],
+)
+def test_a_webhook_url_outside_the_public_internet_is_refused(
+    url: str, addresses: tuple[str, ...], allow_private: bool, fragment: str
+) -> None:
+    with pytest.raises(webhooks.WebhookRefused, match=fragment):
+        webhooks.check_url(url, allow_private=allow_private, resolve=resolver(*addresses))
+
+
+def test_a_public_url_and_with_the_setting_a_loopback_url_are_accepted() -> None:
+    public = webhooks.check_url(
+        "https://hooks.example.com/vouch", allow_private=False, resolve=resolver("93.184.216.34")
+    )
+    assert public == ["93.184.216.34"]
+    assert webhooks.check_url(
+        "http://localhost:9/x", allow_private=True, resolve=resolver("127.0.0.1")
+    )
+
+
+def test_the_api_refuses_a_metadata_url_and_shows_the_secret_only_once(
+    client: TestClient, make_key, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    key, stranger = make_key("responder"), make_key("responder")
+    refused = client.post(
+        "/api/v1/webhooks",
+        headers=bearer(key),
+        json={"url": "http://169.254.169.254/latest/meta-data/"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "webhook_refused"
+    unknown = client.post(
+        "/api/v1/webhooks", headers=bearer(key), json={"url": receiver.url, "events": ["x.y"]}
+    )
+    assert unknown.status_code == 422 and "x.y" in unknown.json()["error"]["message"]
+    created = client.post("/api/v1/webhooks", headers=bearer(key), json={"url": receiver.url})
+    assert created.status_code == 201
+    assert created.json()["secret"].startswith("whsec_")
+    assert created.json()["events"] == list(webhooks.EVENTS)
+    listed = client.get("/api/v1/webhooks", headers=bearer(key)).json()
+    assert [s["id"] for s in listed] == [created.json()["id"]]
+    assert "secret" not in listed[0]
+    assert client.get("/api/v1/webhooks", headers=bearer(stranger)).json() == []
+    path = f"/api/v1/webhooks/{created.json()['id']}"
+    assert client.delete(path, headers=bearer(stranger)).status_code == 404
+    assert client.delete(path, headers=bearer(key)).status_code == 204
+    assert client.get("/api/v1/webhooks", headers=bearer(key)).json() == []
+
+
+def test_a_repeated_upload_with_the_same_idempotency_key_replays_the_first_response(
+    client: TestClient, make_key
+) -> None:  # type: ignore[no-untyped-def]
+    key, other = make_key("responder"), make_key("responder")
+    # One set of bytes: openpyxl stamps each saved workbook with the time.
+    workbook = small_workbook()
+    first = upload(client, key, workbook, **{"Idempotency-Key": "deal-4711"})
+    again = upload(client, key, workbook, **{"Idempotency-Key": "deal-4711"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    listed = client.get("/api/v1/questionnaires", headers=bearer(key)).json()
+    assert listed["total"] == 1
+    different = upload(
+        client,
+        key,
+        small_workbook(["Do you run background checks?"]),
+        **{"Idempotency-Key": "deal-4711"},
+    )
+    assert different.status_code == 422
+    assert different.json()["error"]["code"] == "idempotency_key_reused"
+    # The key is scoped to the API key that sent it.
+    elsewhere = upload(client, other, workbook, **{"Idempotency-Key": "deal-4711"})
+    assert elsewhere.status_code == 201 and elsewhere.json()["id"] != first.json()["id"]
+    assert "idempotent-replayed" not in elsewhere.headers
+
+
+def stored_files(database: Database) -> int:
+    with database.session() as db_session:
+        return int(db_session.exec(select(func.count()).select_from(StoredFile)).one())
+
+
+@pytest.mark.parametrize("fixture", [CAIQ_V4_TEMPLATE, HECVAT])
+def test_the_quote_equals_what_a_real_fill_then_produces(
+    client: TestClient, make_key, database: Database, fixture: str
+) -> None:  # type: ignore[no-untyped-def]
+    content = raw(fixture).read_bytes()
+    key = make_key("responder")
+    before = stored_files(database)
+    quoted = client.post(
+        "/api/v1/quote", headers=bearer(key), files={"file": ("q.xlsx", content, XLSX)}
+    )
+    assert quoted.status_code == 200, quoted.text
+    quote = quoted.json()
+    assert stored_files(database) == before, "a quote must not store the file"
+    assert quote["rows"] == quote["auto"] + quote["suggest"] + quote["none"] > 0
+    seconds = quote["seconds_per_row"]
+    assert quote["estimated_review_seconds"] == sum(quote[b] * seconds[b] for b in seconds)
+    uploaded = upload(client, key, content)
+    assert uploaded.status_code in (201, 202), uploaded.text
+    location = uploaded.headers["location"]
+    deadline = time.monotonic() + 120
+    while (body := client.get(location, headers=bearer(key)).json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    summary = body["summary"]
+    assert {b: summary[b] for b in ("rows", "auto", "suggest", "none")} == {
+        b: quote[b] for b in ("rows", "auto", "suggest", "none")
+    }
+
+
+def test_a_quote_of_questions_bands_each_one(client: TestClient, make_key) -> None:  # type: ignore[no-untyped-def]
+    key = make_key("responder")
+    questions = [
+        "Do you enforce multi-factor authentication for all remote and privileged access?",
+        "Is customer data encrypted at rest?",
+        "What colour is the office carpet?",
+    ]
+    quote = client.post("/api/v1/quote", headers=bearer(key), json={"questions": questions}).json()
+    assert quote["source"] == "questions" and quote["rows"] == 3
+    assert quote["none"] >= 1 and quote["auto"] + quote["suggest"] >= 1
+    empty = client.post("/api/v1/quote", headers=bearer(key), json={"questions": []})
+    assert empty.status_code == 422 and empty.json()["error"]["code"] == "invalid"
+    viewer = client.post(
+        "/api/v1/quote", headers=bearer(make_key("viewer")), json={"questions": questions}
+    )
+    assert viewer.status_code == 403
+
+
+def test_an_upload_not_done_within_the_wait_gets_202_and_a_location_to_poll(
+    settings: Settings, database: Database, make_key
+) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+
+    slow = settings.model_copy(update={"sync_wait_seconds": 0.0, "worker_threads": 0})
+    with TestClient(create_app(slow, database)) as client:
+        key = make_key("responder")
+        accepted = upload(client, key, small_workbook())
+        assert accepted.status_code == 202, accepted.text
+        body = accepted.json()
+        assert body["status"] == "queued" and body["rows"] == []
+        assert body["job"]["status"] == "queued" and body["job"]["progress"] == 0
+        location = accepted.headers["location"]
+        assert location.endswith(f"/api/v1/questionnaires/{body['id']}")
+        assert client.get(location, headers=bearer(key)).json()["status"] == "queued"
+        assert Worker(database=database, settings=slow, threads=1).run_until_idle() >= 1
+        done = client.get(location, headers=bearer(key)).json()
+        assert done["status"] == "needs_review" and len(done["rows"]) == 3
+        assert (done["job"]["status"], done["job"]["progress"]) == ("done", 100)
+
+
+def test_questionnaires_are_paged_filtered_by_status_and_counted(
+    client: TestClient, make_key
+) -> None:  # type: ignore[no-untyped-def]
+    key = make_key("responder")
+    ids = [upload(client, key, small_workbook()).json()["id"] for _ in range(3)]
+    broken = upload(client, key, b"PK\x03\x04" + b"\0" * 100)
+    assert broken.status_code == 422
+    page = client.get("/api/v1/questionnaires", params={"limit": 2}, headers=bearer(key)).json()
+    assert (page["total"], len(page["items"]), page["limit"]) == (4, 2, 2)
+    rest = client.get(
+        "/api/v1/questionnaires", params={"limit": 2, "offset": 2}, headers=bearer(key)
+    ).json()
+    seen = [q["id"] for q in page["items"] + rest["items"]]
+    assert len(set(seen)) == 4 and set(ids) <= set(seen)
+    ready = client.get(
+        "/api/v1/questionnaires", params={"status": "needs_review"}, headers=bearer(key)
+    ).json()
+    assert ready["total"] == 3 and {q["id"] for q in ready["items"]} == set(ids)
+    failed = client.get("/api/v1/questionnaires", params={"status": "failed"}, headers=bearer(key))
+    assert failed.json()["total"] == 1
+    wrong = client.get("/api/v1/questionnaires", params={"status": "lost"}, headers=bearer(key))
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid"
+
+
+def test_the_schema_declares_the_202_and_the_error_bodies(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    upload_op = schema["paths"]["/api/v1/questionnaires"]["post"]
+    assert {"201", "202", "409", "422"} <= set(upload_op["responses"])
+    quote_op = schema["paths"]["/api/v1/quote"]["post"]
+    assert {"multipart/form-data", "application/json"} <= set(quote_op["requestBody"]["content"])
+    error_ref = quote_op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+    assert error_ref.endswith("/ErrorBody")
+    assert "/api/v1/webhook-deliveries" in schema["paths"]
