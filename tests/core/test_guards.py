@@ -185,3 +185,37 @@ def test_only_the_best_match_can_be_auto() -> None:
     matches = Matcher(entries, today=TODAY).match("Is customer data backed up daily?")
     assert matches[0].entry_id == "A"
     assert all(m.band != "auto" for m in matches[1:])
+
+
+def test_same_template_about_another_subject_does_not_autofill() -> None:
+    entries = [
+        Entry(
+            id="BACKUP",
+            question="Is the confidentiality, integrity, and availability of backup data ensured?",
+            answer="Yes",
+            status="approved",
+        ),
+        Entry(
+            id="LOGS",
+            question="Is the confidentiality, integrity, and availability of audit logs ensured?",
+            answer="Yes",
+            status="approved",
+        ),
+        Entry(
+            id="OTHER", question="Are visitors escorted on site?", answer="Yes", status="approved"
+        ),
+    ]
+    match = Matcher(entries, today=TODAY).match(
+        "Is the confidentiality, integrity and availability of endpoint devices ensured?"
+    )[0]
+    assert match.entry_id in {"BACKUP", "LOGS"}
+    assert match.band != "auto"
+    assert (match.explanation.guard or "").startswith("subject differs:")
+
+
+def test_a_shared_subject_with_extra_detail_fires_no_subject_guard() -> None:
+    match = best_for(
+        "Are high-risk environments identified and documented?",
+        "Are high-risk production environments identified and documented?",
+    )
+    assert match.explanation.guard is None
