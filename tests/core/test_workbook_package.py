@@ -273,3 +273,59 @@ def test_open_package_reports_the_sheets_and_their_states() -> None:
 
     assert [(sheet.name, sheet.state) for sheet in package.sheets] == [("Security", "visible")]
     assert package.extension == ".xlsx"
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream, which makes zipfile write data descriptors after each part."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.buffer += data
+        return len(data)
+
+
+def test_rebuilding_handles_data_descriptors_and_zip64_extras() -> None:
+    original = questionnaire()
+    source = zipfile.ZipFile(io.BytesIO(original))
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            with target.open(info.filename, "w", force_zip64=info.filename == SHEET) as part:
+                part.write(source.read(info.filename))
+    streamed = bytes(stream.buffer)
+    assert zipfile.ZipFile(io.BytesIO(streamed)).getinfo(SHEET).flag_bits & 0x8
+
+    rebuilt = rebuild_zip(streamed, {"docProps/app.xml": b"<Properties/>"})
+
+    archive = zipfile.ZipFile(io.BytesIO(rebuilt))
+    assert archive.testzip() is None
+    assert archive.read(SHEET) == source.read(SHEET)
+    assert archive.read("docProps/app.xml") == b"<Properties/>"
+    assert len(read_questionnaire(rebuilt).rows) == 5
+
+
+def test_rebuilding_a_zip64_archive_falls_back_to_rewriting_every_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = questionnaire()
+    source = zipfile.ZipFile(io.BytesIO(original))
+    buffer = io.BytesIO()
+    with monkeypatch.context() as patched:
+        patched.setattr(zipfile, "ZIP64_LIMIT", 64)  # forces the ZIP64 end-of-directory records
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                target.writestr(info, source.read(info.filename))
+    zip64 = buffer.getvalue()
+    assert b"PK\x06\x06" in zip64
+
+    rebuilt = rebuild_zip(zip64, {"docProps/app.xml": b"<Properties/>"})
+
+    archive, fresh = zipfile.ZipFile(io.BytesIO(rebuilt)), zipfile.ZipFile(io.BytesIO(original))
+    assert archive.namelist() == fresh.namelist()
+    assert archive.read(SHEET) == fresh.read(SHEET)
+    assert archive.read("docProps/app.xml") == b"<Properties/>"

@@ -387,6 +387,8 @@ def _rebuild_raw(original: bytes, replacements: dict[str, bytes]) -> bytes:
             fields[12],
         )
         local_offset = fields[16]
+        if 0xFFFFFFFF in (fields[8], fields[9], local_offset):
+            raise _NotPlainZip  # the real sizes or offset sit in a ZIP64 extra field
         record_end = position + _CENTRAL.size + name_length + extra_length + comment_len
         raw_name = original[position + _CENTRAL.size : position + _CENTRAL.size + name_length]
         comment = original[record_end - comment_len : record_end]
