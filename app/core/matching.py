@@ -188,6 +188,13 @@ class _Space:
         # A term's character n-grams are looked up once, not once per text that uses it.
         self._term_columns: dict[str, np.ndarray] = {}
 
+    def idf_of(self, term: str) -> float:
+        """Return a feature's frozen idf (the unseen-feature idf when it has none)."""
+        column = self.vocab.get(term)
+        if column is None or column >= len(self.idf):
+            return self.unseen_idf
+        return float(self.idf[column])
+
     def copy(self) -> _Space:
         """Return a space that can grow without changing this one under a reader."""
         twin = _Space(chars=self.chars)
@@ -657,7 +664,8 @@ class Matcher:
         row = index.rows[cand.row]
         entry = index.entries[cand.entry_id]
         guard = self._guards.conflict(question_facets, row.facets)
-        if guard is None:
+        if guard is None and score >= self.thresholds.suggest:
+            # Only a plausible match needs the reason it was not filled on its own.
             guard = _subject_conflict(index.words.space, text, row.text)
         if guard is None and id_given and id_match and cand.text_score < ID_TEXT_FLOOR:
             guard = "the control ID matches but the wording differs"
@@ -709,7 +717,7 @@ def _subject_conflict(space: _Space, question: NormalisedText, entry: Normalised
         return None
 
     def rarest(terms: set[str]) -> tuple[float, str]:
-        return max((_idf(space, t), t) for t in terms)
+        return max((space.idf_of(t), t) for t in terms)
 
     top_shared = rarest(shared)[0]
     if not (asked - shared) or not (stated - shared):
@@ -719,15 +727,6 @@ def _subject_conflict(space: _Space, question: NormalisedText, entry: Normalised
     if q_weight > top_shared and e_weight > top_shared:
         return f"subject differs: '{_surface(question, q_term)}' vs '{_surface(entry, e_term)}'"
     return None
-
-
-def _idf(space: _Space, term: str) -> float:
-    column = space.vocab.get(term)
-    return (
-        float(space.idf[column])
-        if column is not None and column < len(space.idf)
-        else (space.unseen_idf)
-    )
 
 
 def _surface(text: NormalisedText, term: str) -> str:
@@ -742,11 +741,11 @@ def _surface(text: NormalisedText, term: str) -> str:
 def _shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ...]:
     """List the question's terms the entry shares, in the question's own words where possible."""
     shared = set(question.terms) & set(row.terms)
-    surface = dict(zip(question.stems, question.surface, strict=True))
+    written = dict(zip(question.stems, question.surface, strict=True))
     out: list[str] = []
     for term in question.terms:
         if term in shared:
-            shown = term.replace("_", " ") if "_" in term else surface.get(term, term)
+            shown = term.replace("_", " ") if "_" in term else written.get(term, term)
             if shown not in out:
                 out.append(shown)
     return tuple(out)
