@@ -35,18 +35,26 @@ class BodySizeLimit:
             return
         received = 0
         started = False
+        exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The form parser turns any error while reading into its own 400; answer 413.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _too_large(send, self.max_bytes)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
