@@ -41,6 +41,8 @@ def test_upload_the_caiq_template_review_rows_and_download_the_filled_workbook(
     page.set_input_files("input[type=file]", str(template))
     page.click("#upload-form button[type=submit]")
     page.wait_for_url("**/questionnaires/*", timeout=120_000)
+    # A large workbook may still be processing; the page refreshes until its rows are there.
+    page.wait_for_selector("table.rows tbody tr", timeout=120_000)
     assert page.locator("table.rows tbody tr").count() == 261
     assert page.locator("#fidelity.ok").count() == 1
     auto_rows = page.locator("table.rows tbody tr.row-auto").count()
