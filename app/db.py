@@ -28,7 +28,10 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        # Shares the pool; on SQLite its transactions start with BEGIN IMMEDIATE.
+        else:
+            _configure_postgresql(self.engine)
+        # Shares the pool; on SQLite its transactions start with BEGIN IMMEDIATE, on PostgreSQL
+        # they take the write lock first.
         self.write_engine: Engine = self.engine.execution_options(vouch_write=True)
 
     @contextmanager
@@ -68,6 +71,22 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+# Any fixed number: the key of the advisory lock every write transaction takes on PostgreSQL.
+WRITE_LOCK_KEY = 0x766F756368  # "vouch"
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # READ COMMITTED lets two read-then-write transactions both read the same row and the
+        # second silently overwrite the first (measured: 362 of 400 increments lost). Serialising
+        # writers on a transaction-scoped advisory lock gives the guarantee SQLite's BEGIN
+        # IMMEDIATE gives: each write transaction reads what every earlier one committed.
+        # Readers never take it, and it is released at commit or rollback.
+        if connection.get_execution_options().get("vouch_write"):
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
 _database: Database | None = None

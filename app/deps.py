@@ -78,7 +78,7 @@ class ApiError(HTTPException):
         self.code = code
 
 
-def _audit_throttled(request: Request, *, key_id: int | None) -> None:
+def _audit_throttled(request: Request, db_session: Session, *, key_id: int | None) -> None:
     # One audit event per key per minute of throttling, so a flood cannot flood the log too.
     state = request.app.state
     if not hasattr(state, "throttle_log_limiter"):
@@ -86,7 +86,9 @@ def _audit_throttled(request: Request, *, key_id: int | None) -> None:
     if not state.throttle_log_limiter.allow(f"key:{key_id}"):
         return
     database: Database = request.app.state.database
-    # Its own write transaction: the request's session rolls back with the 429.
+    # Its own write transaction, since the request's rolls back with the 429; end the request's
+    # first, or a write request would wait on the write lock it holds itself.
+    db_session.rollback()
     with database.session(write=True) as audit_session:
         audit.record(
             db_session=audit_session,
@@ -117,7 +119,7 @@ def api_principal(request: Request, db_session: SessionDep) -> Principal:
         )
     limiter = request.app.state.api_limiter
     if not limiter.allow(f"key:{key.id}"):
-        _audit_throttled(request, key_id=key.id)
+        _audit_throttled(request, db_session, key_id=key.id)
         raise ApiError(
             429,
             "rate_limited",
