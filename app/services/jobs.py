@@ -67,20 +67,28 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"[:200]
 
 
+def _due() -> Any:
+    now = utcnow()
+    return or_(
+        and_(col(Job.status) == "queued", col(Job.available_at) <= now),
+        and_(col(Job.status) == "running", col(Job.lease_expires_at) < now),
+    )
+
+
 def claim(*, database: Database, settings: Settings, owner: str | None = None) -> Claim | None:
     """Takes the oldest due job, or one whose lease lapsed; None when nothing is waiting."""
     owner = owner or worker_name()
+    # Look before locking: an idle worker polls often, and on SQLite every write transaction
+    # takes the database's single write lock, which readers upgrading to write then collide with.
+    with database.session() as db_session:
+        if db_session.exec(select(Job.id).where(_due()).limit(1)).first() is None:
+            return None
     while True:
         with database.session(write=True) as db_session:
             now = utcnow()
             job = db_session.exec(
                 select(Job)
-                .where(
-                    or_(
-                        and_(col(Job.status) == "queued", col(Job.available_at) <= now),
-                        and_(col(Job.status) == "running", col(Job.lease_expires_at) < now),
-                    )
-                )
+                .where(_due())
                 .order_by(col(Job.available_at), col(Job.id))
                 .limit(1)
                 .with_for_update(skip_locked=True)

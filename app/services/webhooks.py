@@ -334,24 +334,31 @@ class AttemptResult:
     duration_ms: int
 
 
+def _due() -> Any:
+    now = utcnow()
+    return or_(
+        and_(
+            col(WebhookDelivery.status) == "pending",
+            col(WebhookDelivery.next_attempt_at) <= now,
+        ),
+        and_(
+            col(WebhookDelivery.status) == "sending",
+            col(WebhookDelivery.lease_expires_at) < now,
+        ),
+    )
+
+
 def claim_next(*, database: Database, settings: Settings) -> Outgoing | None:
     """Takes the next due delivery (or one whose sender died) for one attempt."""
+    # Look before locking, as the job queue does: idle polls must not take the write lock.
+    with database.session() as db_session:
+        if db_session.exec(select(WebhookDelivery.id).where(_due()).limit(1)).first() is None:
+            return None
     with database.session(write=True) as db_session:
         now = utcnow()
         delivery = db_session.exec(
             select(WebhookDelivery)
-            .where(
-                or_(
-                    and_(
-                        col(WebhookDelivery.status) == "pending",
-                        col(WebhookDelivery.next_attempt_at) <= now,
-                    ),
-                    and_(
-                        col(WebhookDelivery.status) == "sending",
-                        col(WebhookDelivery.lease_expires_at) < now,
-                    ),
-                )
-            )
+            .where(_due())
             .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
             .limit(1)
             .with_for_update(skip_locked=True)
