@@ -110,7 +110,7 @@ def complete(
 def abandon(*, database: Database, scope: str, key: str) -> None:
     """Release a reserved key whose request failed, so the client may simply retry."""
     with database.session(write=True) as db_session:
-        db_session.exec(  # type: ignore[call-overload]
+        db_session.exec(
             delete(IdempotencyRecord).where(
                 col(IdempotencyRecord.scope) == scope,
                 col(IdempotencyRecord.key) == key,
@@ -122,7 +122,7 @@ def abandon(*, database: Database, scope: str, key: str) -> None:
 def purge(*, database: Database) -> int:
     """Delete records older than their lifetime; return how many."""
     with database.session(write=True) as db_session:
-        result = db_session.exec(  # type: ignore[call-overload]
+        result = db_session.exec(
             delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < utcnow() - LIFETIME)
         )
         return int(result.rowcount or 0)

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,6 +29,7 @@ log = logging.getLogger("vouch.jobs")
 
 FINISHED = frozenset({"done", "failed"})
 RETRY_DELAY_SECONDS = 10.0
+PURGE_EVERY_SECONDS = 3600.0
 
 
 class LeaseLost(RuntimeError):
@@ -139,7 +141,7 @@ def report(
 ) -> None:
     """Records how far the job is, renewing its lease; raises LeaseLost if another worker took it."""
     with database.session(write=True) as db_session:
-        result = db_session.exec(  # type: ignore[call-overload]
+        result = db_session.exec(
             update(Job)
             .where(
                 col(Job.id) == claim.job_id,
@@ -159,7 +161,7 @@ def report(
 def renew(*, database: Database, claim: Claim, settings: Settings) -> bool:
     """Extends the claim's lease; tells whether the worker still holds the job."""
     with database.session(write=True) as db_session:
-        result = db_session.exec(  # type: ignore[call-overload]
+        result = db_session.exec(
             update(Job)
             .where(
                 col(Job.id) == claim.job_id,
@@ -314,6 +316,8 @@ class Worker:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._pool: list[threading.Thread] = []
+        self._housekeeping = threading.Lock()
+        self._next_purge = 0.0
 
     def start(self) -> None:
         """Start the worker threads."""
@@ -352,9 +356,21 @@ class Worker:
             done += 1
         return done
 
+    def _keep_house(self) -> None:
+        from app.services import idempotency
+
+        with self._housekeeping:
+            if time.monotonic() < self._next_purge:
+                return
+            self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        purged = idempotency.purge(database=self.database)
+        if purged:
+            log.info("purged %d idempotency records older than a day", purged)
+
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
+                self._keep_house()
                 busy = self.run_once()
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
                 log.exception("worker loop error; retrying after a pause")

@@ -73,9 +73,11 @@ def for_workbook(
     counts = _count([p.band for p in proposals])
     return Quote(
         source="workbook",
+        auto=counts["auto"],
+        suggest=counts["suggest"],
+        none=counts["none"],
         sheets=tuple(dict.fromkeys(m.sheet for m in detection.mappings)),
         warnings=tuple(detection.warnings),
-        **counts,
     )
 
 
@@ -83,4 +85,6 @@ def for_questions(questions: Sequence[str], *, context: MatchContext) -> Quote:
     """Quotes a list of questions by the band of each one's best statement."""
     results = context.matcher.match_many([(q, None) for q in questions], top=1)
     counts = _count([matches[0].band if matches else "none" for matches in results])
-    return Quote(source="questions", **counts)
+    return Quote(
+        source="questions", auto=counts["auto"], suggest=counts["suggest"], none=counts["none"]
+    )

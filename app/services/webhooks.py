@@ -426,7 +426,7 @@ def _elapsed_ms(started: float) -> int:
 def backoff_seconds(attempt: int, *, base: float) -> float:
     """Return the wait before the next attempt: doubling from base, capped, with jitter."""
     delay = min(base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-    return delay * random.uniform(0.8, 1.2)
+    return float(delay * random.uniform(0.8, 1.2))
 
 
 def record(

@@ -164,6 +164,54 @@ def test_an_unreadable_workbook_fails_at_once_without_a_retry(
     assert rows == 0
 
 
+def test_a_long_job_keeps_its_lease_so_nobody_takes_it_over(
+    loaded: Database, settings: Settings, owner: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings.model_copy(update={"job_lease_seconds": 0.6})
+    questionnaire_id = submit(loaded, settings, owner, small_workbook())
+    claimed = jobs.claim(database=loaded, settings=settings, owner="slow")
+    assert claimed is not None
+    rival: list[jobs.Claim | None] = []
+    original = questionnaire_service.detect
+
+    def slow_detect(**kwargs: object) -> object:
+        # Outlast the lease several times over while the heartbeat renews it.
+        for _ in range(10):
+            time.sleep(0.2)
+            rival.append(jobs.claim(database=loaded, settings=settings, owner="rival"))
+        return original(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(questionnaire_service, "detect", slow_detect)
+    assert jobs.run(database=loaded, claim=claimed, settings=settings) == "done"
+    assert rival == [None] * 10
+    questionnaire, job, rows = state(loaded, questionnaire_id)
+    assert (job.status, job.attempts, job.lease_owner, rows) == ("done", 1, "slow", 3)
+
+
+def test_idempotency_records_older_than_a_day_are_purged(loaded: Database) -> None:
+    from datetime import timedelta
+
+    from app.models import IdempotencyRecord, utcnow
+    from app.services import idempotency
+
+    with loaded.session(write=True) as db_session:
+        db_session.add(
+            IdempotencyRecord(
+                scope="key:1",
+                key="old",
+                request_hash="a",
+                status_code=201,
+                created_at=utcnow() - timedelta(hours=25),
+            )
+        )
+        db_session.add(
+            IdempotencyRecord(scope="key:1", key="new", request_hash="b", status_code=201)
+        )
+    assert idempotency.purge(database=loaded) == 1
+    with loaded.session() as db_session:
+        assert [r.key for r in db_session.exec(select(IdempotencyRecord))] == ["new"]
+
+
 def test_restarting_keeps_a_leased_job_and_fails_only_work_without_one(
     loaded: Database, settings: Settings, owner: Principal
 ) -> None:
