@@ -297,6 +297,105 @@ def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _user_named(db_session: Any, name: str) -> Any:
+    from app.services import accounts
+
+    found = next(
+        (u for u in accounts.list_users(db_session=db_session) if u.username == name.lower()),
+        None,
+    )
+    if found is None:
+        raise CliError(f"no user '{name}'")
+    return found
+
+
+def cmd_users_set_active(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import accounts
+
+    active = args.users_command == "enable"
+    with get_database().session(write=True) as db_session:
+        user = _user_named(db_session, args.name)
+        accounts.set_user_active(db_session=db_session, user_id=user.id, active=active, actor="cli")
+    print(f"user {user.username} is {'enabled' if active else 'disabled; its sessions ended'}")
+    return 0
+
+
+def cmd_apikey_list(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import accounts
+
+    with get_database().session() as db_session:
+        keys = accounts.list_api_keys(db_session=db_session)
+    for key in keys:
+        used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never"
+        state = "revoked" if key.revoked_at else "live"
+        print(f"{key.id}\tvch_{key.prefix}_…\t{key.role}\t{state}\tlast used {used}\t{key.name}")
+    return 0
+
+
+def cmd_apikey_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import accounts
+
+    with get_database().session(write=True) as db_session:
+        key = accounts.revoke_api_key(db_session=db_session, key_id=args.id, actor="cli")
+    print(f"API key {key.id} ('{key.name}') is revoked")
+    return 0
+
+
+def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import audit
+
+    with get_database().session(write=True) as db_session:
+        events = audit.all_events(db_session=db_session, action=args.action)
+        audit.record(
+            db_session=db_session,
+            actor="cli",
+            action="audit.export",
+            details={"events": len(events)},
+        )
+        text = audit.as_csv(events)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(events)} audit events to {args.output}")
+    return 0
+
+
+def _print_rows(rows: dict[str, int]) -> None:
+    print(", ".join(f"{table} {count}" for table, count in rows.items()))
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import backup
+
+    report = backup.backup(database=get_database(), target=Path(args.path))
+    print(f"backed up to {report.path} (schema {report.revision or 'unversioned'}):")
+    _print_rows(report.rows)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import get_database
+    from app.services import backup
+
+    if not args.yes:
+        raise CliError(
+            "a restore replaces every row; stop `vouch serve` and workers, then run it again with --yes"
+        )
+    report = backup.restore(database=get_database(), source=Path(args.path))
+    print(f"restored {args.path} into {report.path} (schema {report.revision or 'unversioned'}):")
+    _print_rows(report.rows)
+    if report.previous:
+        print(f"the database it replaced is kept at {report.previous}")
+    print("run `vouch db upgrade` if the backup is from an older version")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -424,6 +523,13 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("name")
     create_user.add_argument("--role", default="responder", choices=ROLES)
     create_user.set_defaults(run=cmd_users_create)
+    for verb, text in (
+        ("disable", "disable an account and end its sessions"),
+        ("enable", "enable an account"),
+    ):
+        toggle = users.add_parser(verb, help=text)
+        toggle.add_argument("name")
+        toggle.set_defaults(run=cmd_users_set_active)
 
     apikey = commands.add_parser("apikey", help="API keys").add_subparsers(
         dest="apikey_command", required=True
@@ -432,6 +538,32 @@ def build_parser() -> argparse.ArgumentParser:
     create_key.add_argument("--name", required=True)
     create_key.add_argument("--role", default="responder", choices=ROLES)
     create_key.set_defaults(run=cmd_apikey_create)
+    apikey.add_parser("list", help="list keys with their role and last use").set_defaults(
+        run=cmd_apikey_list
+    )
+    revoke_key = apikey.add_parser("revoke", help="revoke a key at once")
+    revoke_key.add_argument("id", type=int)
+    revoke_key.set_defaults(run=cmd_apikey_revoke)
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", required=True
+    )
+    export_audit = audit.add_parser("export", help="write the audit log as CSV")
+    export_audit.add_argument("output", nargs="?", metavar="FILE.csv", help="default: stdout")
+    export_audit.add_argument("--action", help="only events of this action, e.g. login.fail")
+    export_audit.set_defaults(run=cmd_audit_export)
+
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to a new file, safely while serving"
+    )
+    backup.add_argument("path", metavar="PATH")
+    backup.set_defaults(run=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="replace the SQLite database with a backup (server stopped)"
+    )
+    restore.add_argument("path", metavar="PATH")
+    restore.add_argument("--yes", action="store_true", help="confirm replacing every row")
+    restore.set_defaults(run=cmd_restore)
     return parser
 
 
