@@ -60,7 +60,6 @@ ID_TEXT_FLOOR = 0.55
 AMBIGUOUS_MARGIN = 0.02
 MAX_QUESTION_CHARS = 4_000
 CHAR_NGRAMS = (3, 4, 5)
-WORD_BIGRAMS = True
 # Rows added since the last full build live in a small side matrix; past this size, rebuild.
 MAX_PENDING_ROWS = 512
 QUERY_BATCH = 256
@@ -207,7 +206,7 @@ class _Space:
     def _columns(self, text: NormalisedText, grow: bool, borrowed: dict[str, int]) -> np.ndarray:
         if not self.chars:
             terms = text.terms
-            pairs = zip(terms, terms[1:], strict=False) if WORD_BIGRAMS else ()
+            pairs = zip(terms, terms[1:], strict=False)
             features = [*terms, *(f"{a} {b}" for a, b in pairs)]
             return np.fromiter(
                 (_column(self.vocab, f, grow, borrowed) for f in features),
@@ -259,7 +258,8 @@ class _Space:
         weighted.data = (1.0 + np.log(weighted.data)) * idf[weighted.indices]
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
+        # Single precision halves the index; scores are reported to four decimals anyway.
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ weighted, dtype=np.float32)
 
 
 def _fit_width(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
