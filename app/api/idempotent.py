@@ -15,8 +15,6 @@ from app.services.accounts import Principal
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-# Answers that say nothing about the request itself are not kept: the client should just retry.
-NOT_KEPT = frozenset({401, 403, 408, 409, 429})
 KEPT_HEADERS = ("location", "content-type")
 
 
@@ -68,7 +66,8 @@ async def respond_once(
     except BaseException:
         await run_in_threadpool(idempotency.abandon, database=database, scope=scope, key=key)
         raise
-    if response.status_code >= 500 or response.status_code in NOT_KEPT:
+    # Only a success is kept: after an error the client fixes the request and retries with the key.
+    if not 200 <= response.status_code < 300:
         await run_in_threadpool(idempotency.abandon, database=database, scope=scope, key=key)
         return response
     await run_in_threadpool(
