@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,14 +14,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.bank import router as bank_api_router
 from app.api.integration import router as integration_router
+from app.api.bank import router as bank_api_router
 from app.api.review import router as review_api_router
 from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
 from app.db import Database, get_database
-from app.deps import ApiError
+from app.deps import ApiError, match_context
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimiter
 from app.services.accounts import AccountError
@@ -32,6 +32,7 @@ from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.admin import router as admin_router
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
+from app.web.mapping import router as mapping_web_router
 from app.web.review import router as review_web_router
 from app.web.routes import router as web_router
 from app.web.templating import templates
@@ -45,7 +46,7 @@ def _is_api(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    request: Request, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """Answer an error as JSON for the API and as a page for the browser."""
     if _is_api(request) or "text/html" not in request.headers.get("accept", ""):
@@ -180,6 +181,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 report.bank_entries_loaded,
                 settings.bank_dir,
             )
+        # Build the index now, so the first request does not pay for it.
+        with app.state.database.session() as db_session:
+            match_context(db_session=db_session, settings=settings)
         worker = None
         if settings.worker_threads:
             worker = Worker(
@@ -214,6 +218,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(bank_web_router)
     # Before the general pages: the review page serves /questionnaires/{id}.
     app.include_router(review_web_router)
+    app.include_router(mapping_web_router)
     app.include_router(web_router)
     app.include_router(admin_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

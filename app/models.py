@@ -211,6 +211,17 @@ class StoredBlob(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class TemplateMapping(SQLModel, table=True):
+    """A sheet mapping a user confirmed, remembered for every workbook built on the same template."""
+
+    __tablename__ = "template_mapping"
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    mappings: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    confirmed_by: str = Field(max_length=64)
+    confirmed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    uses: int = 0
+
+
 class Job(SQLModel, table=True):
     """Background work on a questionnaire; a worker holds it under a lease that it keeps renewing."""
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 23:00:40.349782
+Create Date: 2026-11-26 23:23:56.324899
 """
 
 from collections.abc import Sequence
@@ -130,6 +130,15 @@ def upgrade() -> None:
     with op.batch_alter_table("stored_file", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stored_file_sha256"), ["sha256"], unique=False)
 
+    op.create_table(
+        "template_mapping",
+        sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("mappings", sa.JSON(), nullable=False),
+        sa.Column("confirmed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("fingerprint"),
+    )
     op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -381,6 +390,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_user_username"))
 
     op.drop_table("user")
+    op.drop_table("template_mapping")
     with op.batch_alter_table("stored_file", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stored_file_sha256"))
 

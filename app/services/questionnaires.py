@@ -16,7 +16,7 @@ from app.core.workbook import Detection, FillResult, SheetMapping, fill_workbook
 from app.db import Database
 from app.isolation import run_isolated
 from app.models import Job, Questionnaire, QuestionRow, utcnow
-from app.services import audit, files, jobs, webhooks
+from app.services import audit, files, jobs, templates, webhooks
 from app.services.accounts import Principal
 from app.services.bank import MatchContext
 
@@ -202,14 +202,20 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
         if questionnaire is None:
             raise jobs.LeaseLost("the questionnaire was deleted")
         content = files.load(db_session=db_session, file_id=questionnaire.upload_id)
+        owner = questionnaire.owner
         context = match_context(db_session=db_session, settings=settings)
     try:
         jobs.report(
             database=database, claim=claim, stage="detecting", progress=10, settings=settings
         )
-        detection = detect(
-            content=content, settings=settings, mappings=_mappings_from(claim.payload)
+        found = templates.detect_with_memory(
+            database=database,
+            content=content,
+            settings=settings,
+            mappings=_mappings_from(claim.payload),
+            actor=owner,
         )
+        detection = found.detection
         jobs.report(
             database=database, claim=claim, stage="matching", progress=40, settings=settings
         )
@@ -246,9 +252,10 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
         filled = files.store(db_session=db_session, content=result.data)
         for position, (proposal, report) in enumerate(zip(proposals, reports, strict=True)):
             db_session.add(_row_record(questionnaire.id, position, proposal, report, context))
-        questionnaire.fingerprint = detection.fingerprint
+        questionnaire.fingerprint = found.template
         questionnaire.detection = {
-            "confident": detection.confident,
+            "mapping_source": found.source,
+            "confident": detection.confident or found.source != "detected",
             "warnings": list(detection.warnings),
             "skipped_sheets": list(detection.skipped_sheets),
             "mappings": [asdict(m) for m in detection.mappings],
