@@ -13,7 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.bank import check_text, render_detail
@@ -99,7 +99,7 @@ class RowFilter:
     sheet: str | None = None
     assignee: str | None = None
 
-    def keeps(self, row: QuestionRow) -> bool:
+    def keeps(self, row: QuestionRow | RowSummary) -> bool:
         """Tell whether the row passes every filter that is set."""
         return (
             (self.band is None or row.band == self.band)
@@ -109,7 +109,49 @@ class RowFilter:
         )
 
 
-def progress_of(rows: Iterable[QuestionRow]) -> Progress:
+@dataclass(frozen=True)
+class RowSummary:
+    """What filtering and counting need of a row, without loading its text."""
+
+    id: int
+    position: int
+    band: str
+    review_status: str
+    sheet: str
+    assignee: str | None
+
+
+def row_summaries(*, db_session: Session, questionnaire_id: str) -> list[RowSummary]:
+    """Lists every row's filterable fields in workbook order (cheap even at thousands of rows)."""
+    found = db_session.exec(
+        select(
+            QuestionRow.id,
+            QuestionRow.position,
+            QuestionRow.band,
+            QuestionRow.review_status,
+            QuestionRow.sheet,
+            QuestionRow.assignee,
+        )
+        .where(QuestionRow.questionnaire_id == questionnaire_id)
+        .order_by(col(QuestionRow.position))
+    )
+    return [RowSummary(*values) for values in found]
+
+
+def rows_by_ids(*, db_session: Session, row_ids: Sequence[int]) -> list[QuestionRow]:
+    """Loads whole rows by id, in workbook order."""
+    if not row_ids:
+        return []
+    return list(
+        db_session.exec(
+            select(QuestionRow)
+            .where(col(QuestionRow.id).in_(list(row_ids)))
+            .order_by(col(QuestionRow.position))
+        )
+    )
+
+
+def progress_of(rows: Iterable[QuestionRow | RowSummary]) -> Progress:
     """Count the decided and flagged rows."""
     total = decided = flagged = 0
     for row in rows:
@@ -133,8 +175,19 @@ def rows(*, db_session: Session, questionnaire_id: str) -> list[QuestionRow]:
 
 
 def progress(*, db_session: Session, questionnaire_id: str) -> Progress:
-    """Count a questionnaire's decided and flagged rows."""
-    return progress_of(rows(db_session=db_session, questionnaire_id=questionnaire_id))
+    """Count a questionnaire's decided and flagged rows in the database."""
+    counts = dict(
+        db_session.exec(
+            select(QuestionRow.review_status, func.count())
+            .where(QuestionRow.questionnaire_id == questionnaire_id)
+            .group_by(QuestionRow.review_status)
+        ).all()
+    )
+    return Progress(
+        total=sum(counts.values()),
+        decided=sum(n for status, n in counts.items() if status in DECIDED),
+        flagged=counts.get("flagged", 0),
+    )
 
 
 def row_at(*, db_session: Session, questionnaire: Questionnaire, position: int) -> QuestionRow:
@@ -494,7 +547,7 @@ def _detection(questionnaire: Questionnaire, question_rows: Sequence[QuestionRow
     )
 
 
-def _actor_names(*, db_session: Session, refs: Iterable[str | None]) -> dict[str, str]:
+def actor_names(*, db_session: Session, refs: Iterable[str | None]) -> dict[str, str]:
     """Resolve principal refs ('user:3', 'key:2') to the names a log reader recognises."""
     names: dict[str, str] = {}
     for ref in {r for r in refs if r}:
@@ -517,7 +570,7 @@ def log_entries(
     *, db_session: Session, questionnaire_rows: Sequence[QuestionRow]
 ) -> list[dict[str, Any]]:
     """Describe every row's decision: what was answered, from which entry version, by whom, when."""
-    names = _actor_names(db_session=db_session, refs=(r.reviewed_by for r in questionnaire_rows))
+    names = actor_names(db_session=db_session, refs=(r.reviewed_by for r in questionnaire_rows))
     return [
         {
             "position": r.position,
