@@ -65,6 +65,8 @@ CHAR_NGRAMS = (3, 4, 5)
 # Rows added since the last full build live in a small side matrix; past this size, rebuild.
 MAX_PENDING_ROWS = 512
 QUERY_BATCH = 256
+SHORT_QUESTION_TERMS = 4
+NARROWER_SHARE = 0.5
 _ID_PART = re.compile(r"[A-Z]+|\d+")
 
 
@@ -708,26 +710,36 @@ class Matcher:
 
 
 def _subject_conflict(space: _Space, question: NormalisedText, entry: NormalisedText) -> str | None:
-    """Say so when each side's most specific word is missing from the other.
+    """Say so when the entry is about something else, or about something narrower.
 
     Shared template words ("is the confidentiality, integrity and availability of … ensured")
-    can score high while the subjects (backups vs endpoints) differ.
+    can score high while the subjects (backups vs endpoints) differ: each side's rarest word is
+    missing from the other and rarer than anything they share.
     """
-    asked, stated = set(question.terms), set(entry.terms)
+    # The entry's own wording only: its tags help find it but say nothing it asserts.
+    asked, stated = set(question.terms), set(entry.key.split())
     shared = asked & stated
-    if not shared:
+    if not shared or not (stated - shared):
         return None
 
     def rarest(terms: set[str]) -> tuple[float, str]:
         return max((space.idf_of(t), t) for t in terms)
 
     top_shared = rarest(shared)[0]
-    if not (asked - shared) or not (stated - shared):
-        return None
-    q_weight, q_term = rarest(asked - shared)
     e_weight, e_term = rarest(stated - shared)
-    if q_weight > top_shared and e_weight > top_shared:
-        return f"subject differs: '{_surface(question, q_term)}' vs '{_surface(entry, e_term)}'"
+    if e_weight <= top_shared:
+        return None
+    if asked - shared:
+        q_weight, q_term = rarest(asked - shared)
+        if q_weight > top_shared:
+            return f"subject differs: '{_surface(question, q_term)}' vs '{_surface(entry, e_term)}'"
+    # A short question gives little evidence; an entry that adds a weighty condition to it
+    # ("is the incident response plan *tested*?" for "do you have one?") answers something
+    # narrower, and its "No" would be a wrong answer to the question.
+    if len(asked) <= SHORT_QUESTION_TERMS:
+        extra = sum(space.idf_of(t) for t in stated - shared)
+        if extra >= NARROWER_SHARE * sum(space.idf_of(t) for t in shared):
+            return f"the entry is narrower: it adds '{_surface(entry, e_term)}'"
     return None
 
 

@@ -219,3 +219,17 @@ def test_a_shared_subject_with_extra_detail_fires_no_subject_guard() -> None:
         "Are high-risk production environments identified and documented?",
     )
     assert match.explanation.guard is None
+
+
+def test_short_question_does_not_autofill_an_entry_that_adds_a_condition() -> None:
+    entries = [
+        Entry(id="IR-TEST", question="Is the incident response plan tested?", answer="No"),
+        Entry(id="IR-OWNER", question="Who owns incident response?", answer="The CISO"),
+        Entry(id="BCP", question="Is the business continuity plan reviewed?", answer="Yes"),
+        Entry(id="PEN", question="Are penetration tests performed?", answer="Yes"),
+    ]
+    entries = [e.with_changes(status="approved") for e in entries]
+    match = Matcher(entries, today=TODAY).match("Do you have an incident response plan?")[0]
+    assert match.entry_id == "IR-TEST"
+    assert match.band != "auto"
+    assert match.explanation.guard == "the entry is narrower: it adds 'tested'"
