@@ -32,6 +32,7 @@ from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.admin import router as admin_router
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
+from app.web.integration import router as integration_web_router
 from app.web.mapping import router as mapping_web_router
 from app.web.review import router as review_web_router
 from app.web.routes import router as web_router
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Before the general pages: the review page serves /questionnaires/{id}.
     app.include_router(review_web_router)
     app.include_router(mapping_web_router)
+    app.include_router(integration_web_router)
     app.include_router(web_router)
     app.include_router(admin_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -342,3 +342,60 @@ def test_the_schema_declares_the_202_and_the_error_bodies(client: TestClient) ->
     error_ref = quote_op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
     assert error_ref.endswith("/ErrorBody")
     assert "/api/v1/webhook-deliveries" in schema["paths"]
+
+
+def test_an_admin_sees_the_delivery_log_and_can_send_a_failed_delivery_again(
+    database: Database, make_key, make_user, receiver: Receiver, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+
+    once = settings.model_copy(update={"webhook_max_attempts": 1})
+    with TestClient(create_app(once, database)) as client:
+        check_admin_page(client, make_key, make_user, receiver)
+
+
+def check_admin_page(client: TestClient, make_key, make_user, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.test_login import log_in, page_token
+
+    key = make_key("responder")
+    receiver.statuses = [410]
+    client.post("/api/v1/webhooks", headers=bearer(key), json={"url": receiver.url})
+    upload(client, key, small_workbook())
+    receiver.wait_for(1)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        (delivery,) = client.get("/api/v1/webhook-deliveries", headers=bearer(key)).json()["items"]
+        if delivery["status"] == "failed":
+            break
+        time.sleep(0.05)
+    assert delivery["status"] == "failed" and delivery["attempts"] == 1
+    admin, password = make_user("opsadmin", "admin")
+    responder, responder_password = make_user("rep", "responder")
+    log_in(client, responder, responder_password)
+    assert client.get("/admin/webhooks").status_code == 403
+    client.cookies.clear()
+    log_in(client, admin, password)
+    page = client.get("/admin/webhooks")
+    assert page.status_code == 200
+    assert receiver.url in page.text and "HTTP 410" in page.text
+    assert "questionnaire.filled" in page.text
+    token = page_token(client, "/admin/webhooks")
+    refused = client.post(
+        f"/admin/webhooks/deliveries/{delivery['id']}/retry", data={"csrf_token": "wrong"}
+    )
+    assert refused.status_code == 403
+    calls = len(receiver.calls)
+    again = client.post(
+        f"/admin/webhooks/deliveries/{delivery['id']}/retry",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+    receiver.wait_for(calls + 1)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        status = client.get("/api/v1/webhook-deliveries", headers=bearer(key)).json()["items"][0]
+        if status["status"] == "delivered":
+            break
+        time.sleep(0.05)
+    assert (status["status"], status["attempts"]) == ("delivered", 2)
