@@ -385,3 +385,44 @@ def log_download(questionnaire: Questionnaire, entries: list[dict[str, Any]], fm
     response = attachment(content, name)
     response.headers["Content-Type"] = media
     return response
+
+
+class EntryUseOut(BaseModel):
+    questionnaire_id: str
+    filename: str
+    status: str
+    revision: int
+    position: int
+    sheet: str
+    row: int
+    entry_version: int | None
+    decision: str
+    reviewed_at: datetime | None
+
+
+@router.get(
+    "/entries/{entry_id}/usage",
+    response_model=list[EntryUseOut],
+    operation_id="entry_usage",
+)
+def entry_usage(
+    entry_id: str, principal: ApiPrincipal, db_session: SessionDep
+) -> list[dict[str, Any]]:
+    """List the questionnaire rows answered from an entry, with the version each used (curators)."""
+    if not (principal.can("bank:write") or principal.can("questionnaire:read-all")):
+        raise ApiError(403, "forbidden", f"the role '{principal.role}' may not do this")
+    return [
+        {
+            "questionnaire_id": questionnaire.id,
+            "filename": questionnaire.filename,
+            "status": questionnaire.status,
+            "revision": questionnaire.revision,
+            "position": row.position,
+            "sheet": row.sheet,
+            "row": row.row,
+            "entry_version": row.entry_version,
+            "decision": row.review_status,
+            "reviewed_at": row.reviewed_at,
+        }
+        for questionnaire, row in review.entry_usage(db_session=db_session, entry_id=entry_id)
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from app.config import Settings
@@ -123,16 +124,16 @@ class RowSummary:
 
 def row_summaries(*, db_session: Session, questionnaire_id: str) -> list[RowSummary]:
     """Lists every row's filterable fields in workbook order (cheap even at thousands of rows)."""
-    found = db_session.exec(
-        select(
-            QuestionRow.id,
-            QuestionRow.position,
-            QuestionRow.band,
-            QuestionRow.review_status,
-            QuestionRow.sheet,
-            QuestionRow.assignee,
+    found = db_session.execute(
+        select_columns(
+            col(QuestionRow.id),
+            col(QuestionRow.position),
+            col(QuestionRow.band),
+            col(QuestionRow.review_status),
+            col(QuestionRow.sheet),
+            col(QuestionRow.assignee),
         )
-        .where(QuestionRow.questionnaire_id == questionnaire_id)
+        .where(col(QuestionRow.questionnaire_id) == questionnaire_id)
         .order_by(col(QuestionRow.position))
     )
     return [RowSummary(*values) for values in found]

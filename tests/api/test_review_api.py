@@ -289,3 +289,25 @@ def test_the_openapi_schema_documents_the_review_endpoints(client: TestClient) -
     assert "0-based" in position["description"]
     for path in ("signoff", "signed", "log", "rows"):
         assert f"/api/v1/questionnaires/{{questionnaire_id}}/{path}" in schema["paths"]
+
+
+def test_curators_see_which_questionnaires_used_an_entry_and_which_version(
+    client: TestClient,
+    setup,
+    caller,  # type: ignore[no-untyped-def]
+) -> None:
+    reviewer, questionnaire_id = setup
+    accepted = act(client, reviewer, questionnaire_id, 0, action="accept").json()["row"]
+    curator = caller("curator")
+    usage = client.get(f"/api/v1/entries/{accepted['entry_id']}/usage", headers=curator.headers)
+    assert usage.status_code == 200
+    assert [(u["questionnaire_id"], u["position"], u["entry_version"]) for u in usage.json()] == [
+        (questionnaire_id, 0, accepted["entry_version"])
+    ]
+    viewer = caller("viewer")
+    assert (
+        client.get(
+            f"/api/v1/entries/{accepted['entry_id']}/usage", headers=viewer.headers
+        ).status_code
+        == 403
+    )
