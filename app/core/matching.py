@@ -607,6 +607,11 @@ class Matcher:
             if id_match and score >= ID_TEXT_FLOOR:
                 score = min(1.0, score + ID_BONUS)
             scored.append((score, cand, id_match))
+        # Entries citing the row's ID whose wording also fits; an ID reused for another
+        # question after renumbering cites an entry whose wording does not.
+        plausible_owners = frozenset(
+            e for e in id_entries if e in best and best[e].text_score >= self.thresholds.suggest
+        )
         # A matching control ID breaks ties, including ties at the top score.
         scored.sort(key=lambda s: (-s[0], not s[2], s[1].entry_id))
         question_facets = self._guards.read(text.stems)
@@ -630,6 +635,7 @@ class Matcher:
                     score,
                     id_match=id_match,
                     id_given=wanted is not None,
+                    id_owners=plausible_owners,
                     question_facets=question_facets,
                     runner_up=runner_up,
                     margin=margin,
@@ -659,6 +665,7 @@ class Matcher:
         *,
         id_match: bool,
         id_given: bool,
+        id_owners: frozenset[str],
         question_facets: Facets,
         runner_up: str | None,
         margin: float | None,
@@ -673,6 +680,10 @@ class Matcher:
             guard = _subject_conflict(index.words.space, text, row.text)
         if guard is None and id_given and id_match and cand.text_score < ID_TEXT_FLOOR:
             guard = "the control ID matches but the wording differs"
+        if guard is None and id_owners and not id_match:
+            # Generic wording ("are the policies reviewed annually?") recurs under many controls;
+            # when the bank holds a statement for this very ID, another one must not fill alone.
+            guard = f"the row's control ID is cited by entry {min(id_owners)}, not by this one"
         if (
             guard is None
             and rival is not None

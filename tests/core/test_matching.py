@@ -252,3 +252,52 @@ def test_matching_while_another_thread_upserts_sees_a_consistent_index(bank: lis
     reader.join()
     assert errors == []
     assert matcher.match("Brand new wording number 599 quokka599 appears?")[0].entry_id == "NEW599"
+
+
+def test_a_generic_question_does_not_autofill_from_an_entry_when_another_cites_its_control_id() -> (
+    None
+):
+    password = Entry(
+        id="IAM-PWD-02",
+        question="Are the policies and procedures reviewed and updated at least annually?",
+        answer="Yes",
+        status="approved",
+        refs={"caiq": "IAM-02.2"},
+    )
+    continuity = Entry(
+        id="BCP-POL-02",
+        question="Are the business continuity policies and procedures reviewed and updated at least annually?",
+        answer="No",
+        status="approved",
+        refs={"caiq": "BCR-01.2"},
+    )
+    matcher = Matcher([password, continuity])
+    question = "Are the policies and procedures reviewed and updated at least annually?"
+    with_id = matcher.match(question, control_id="BCR-01.2")
+    assert all(m.band != "auto" or m.entry_id == "BCP-POL-02" for m in with_id)
+    held = next(m for m in with_id if m.entry_id == "IAM-PWD-02")
+    assert held.explanation.guard is not None and "BCP-POL-02" in held.explanation.guard
+    without_id = matcher.match(question)
+    assert without_id[0].entry_id == "IAM-PWD-02"
+
+
+def test_a_renumbered_id_cited_by_an_unrelated_entry_does_not_hold_back_the_right_wording() -> None:
+    right = Entry(
+        id="ENC-01",
+        question="Is customer data encrypted at rest with AES-256?",
+        answer="Yes",
+        status="approved",
+        refs={"caiq": "CEK-03.1"},
+    )
+    unrelated = Entry(
+        id="HR-07",
+        question="Do employees complete security awareness training every year?",
+        answer="Yes",
+        status="approved",
+        refs={"caiq": "CEK-04.1"},
+    )
+    matches = Matcher([right, unrelated]).match(
+        "Is customer data encrypted at rest using AES-256?", control_id="CEK-04.1"
+    )
+    assert matches[0].entry_id == "ENC-01"
+    assert matches[0].band == "auto", matches[0].explanation.text()
