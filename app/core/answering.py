@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from app.core.bank import Entry, render_detail
 from app.core.matching import Match, Matcher
 from app.core.workbook import AnswerWrite, FillResult, QuestionRow, WriteOutcome
+from app.core.workbook.writer import match_choice
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,36 @@ def propose(
     return proposals
 
 
+_QUALIFIED = re.compile(r"^\s*(?P<head>[^,;:.()]+?)\s*[,;:.(]\s*(?P<rest>\S.*)$", re.DOTALL)
+
+
+def fit_to_choices(answer: str, detail: str, choices: Sequence[str]) -> tuple[str, str]:
+    """Fit a qualified answer ("Yes, at least annually") to a cell's list, moving the qualifier to the detail.
+
+    The list's own word goes in the cell and nothing is lost: the full answer opens the detail.
+    An answer whose first word is not in the list is left as it is (and will not be written).
+    """
+    if not choices or match_choice(answer, choices) is not None:
+        return answer, detail
+    qualified = _QUALIFIED.match(answer)
+    if qualified is None:
+        return answer, detail
+    choice = match_choice(qualified.group("head"), choices)
+    if choice is None:
+        return answer, detail
+    full = answer.strip().rstrip(".")
+    return choice, f"{full}. {detail}".strip() if detail else f"{full}."
+
+
 def auto_writes(proposals: Sequence[Proposal]) -> list[AnswerWrite]:
     """Return the writes for rows confidently matched to an approved, current statement."""
-    return [
-        AnswerWrite(sheet=p.row.sheet, row=p.row.row, answer=p.answer, detail=p.detail)
-        for p in proposals
-        if p.band == "auto" and p.row.locked_reason is None
-    ]
+    writes = []
+    for p in proposals:
+        if p.band != "auto" or p.row.locked_reason is not None:
+            continue
+        answer, detail = fit_to_choices(p.answer, p.detail, p.row.choices)
+        writes.append(AnswerWrite(sheet=p.row.sheet, row=p.row.row, answer=answer, detail=detail))
+    return writes
 
 
 def report_rows(

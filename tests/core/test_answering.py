@@ -1,0 +1,89 @@
+"""From matches to the writes Vouch makes: only auto rows, and dropdowns get a word from their list."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.answering import auto_writes, fit_to_choices, propose, report_rows, summarize
+from app.core.bank import Entry
+from app.core.matching import Matcher
+from app.core.workbook import QuestionRow
+
+CHOICES = ("Yes", "No", "NA")
+
+
+def row(
+    number: int, question: str, *, choices: tuple[str, ...] = CHOICES, locked: str | None = None
+) -> QuestionRow:
+    return QuestionRow(
+        sheet="Q",
+        row=number,
+        question=question,
+        control_id=None,
+        answer_cell=f"C{number}",
+        detail_cell=f"E{number}",
+        choices=choices,
+        existing_answer=None,
+        locked_reason=locked,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Yes, at least annually", ("Yes", "Yes, at least annually. Reviewed by the CISO.")),
+        ("No; planned for 2027", ("No", "No; planned for 2027. Reviewed by the CISO.")),
+        ("Yes (SOC 2 Type II)", ("Yes", "Yes (SOC 2 Type II). Reviewed by the CISO.")),
+        ("Yes", ("Yes", "Reviewed by the CISO.")),
+        ("Within the last 12 months", ("Within the last 12 months", "Reviewed by the CISO.")),
+        ("Yesterday, maybe", ("Yesterday, maybe", "Reviewed by the CISO.")),
+    ],
+)
+def test_a_qualified_answer_puts_the_lists_word_in_the_cell_and_keeps_the_qualifier_in_the_detail(
+    answer: str, expected: tuple[str, str]
+) -> None:
+    assert fit_to_choices(answer, "Reviewed by the CISO.", CHOICES) == expected
+
+
+def test_a_free_text_cell_keeps_the_answer_as_it_is() -> None:
+    assert fit_to_choices("Yes, at least annually", "", ()) == ("Yes, at least annually", "")
+
+
+def test_only_auto_rows_that_are_not_locked_are_written() -> None:
+    entries = [
+        Entry(
+            id="MFA",
+            question="Is multi-factor authentication enforced for administrators?",
+            answer="Yes, for every account",
+            detail="{{ company }} uses passkeys.",
+            status="approved",
+        ),
+        Entry(
+            id="DR",
+            question="Do you test the disaster recovery plan every year?",
+            answer="Yes",
+            status="draft",
+        ),
+    ]
+    rows = [
+        row(2, "Is multi-factor authentication enforced for administrators?"),
+        row(3, "Do you test the disaster recovery plan every year?"),
+        row(4, "Is multi-factor authentication enforced for administrators?", locked="formula"),
+        row(5, "What is the capital of France?"),
+    ]
+    proposals = propose(
+        rows,
+        matcher=Matcher(entries),
+        entries={e.id: e for e in entries},
+        profile={"company": "Acme"},
+    )
+    assert [p.band for p in proposals][:3] == ["auto", "suggest", "auto"]
+    assert proposals[0].detail == "Acme uses passkeys."
+    writes = auto_writes(proposals)
+    assert [(w.row, w.answer, w.detail) for w in writes] == [
+        (2, "Yes", "Yes, for every account. Acme uses passkeys.")
+    ]
+    report = report_rows(proposals, [])
+    assert report[1]["band"] == "suggest" and report[1]["written"] is False
+    assert report[3]["entry_id"] is None or report[3]["band"] != "none"
+    assert summarize(report)["rows"] == 4
