@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.config import Settings, get_settings
 from app.core.errors import VouchError
 
@@ -572,6 +574,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(
+                f"vouch: configuration: {error['msg'].removeprefix('Value error, ')}",
+                file=sys.stderr,
+            )
+        return 2
+    try:
         return int(args.run(args, settings))
     except (CliError, VouchError, ValueError, OSError) as exc:
         print(f"vouch: {exc}", file=sys.stderr)

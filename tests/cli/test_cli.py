@@ -172,3 +172,26 @@ def test_fill_with_the_shipped_draft_bank_writes_nothing(tmp_path: Path) -> None
     summary = json.loads(report_path.read_text())["summary"]
     assert summary["auto"] == 0 and summary["written"] == 0
     assert summary["suggest"] > 0
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        (
+            {"VOUCH_ENVIRONMENT": "production", "VOUCH_SECRET_KEY": "change-me"},
+            "VOUCH_SECRET_KEY is left at its default",
+        ),
+        (
+            {"VOUCH_SUGGEST_THRESHOLD": "0.9", "VOUCH_AUTO_THRESHOLD": "0.6"},
+            "must not exceed VOUCH_AUTO_THRESHOLD",
+        ),
+        (
+            {"VOUCH_AUTO_THRESHOLD": "1.5"},
+            "VOUCH_AUTO_THRESHOLD: Input should be less than or equal to 1",
+        ),
+    ],
+)
+def test_bad_configuration_is_refused_in_plain_words(env: dict[str, str], fragment: str) -> None:
+    result = vouch("bank", "check", env=env)
+    assert result.returncode == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
