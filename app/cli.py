@@ -576,10 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
     except ValidationError as exc:
         for error in exc.errors():
-            print(
-                f"vouch: configuration: {error['msg'].removeprefix('Value error, ')}",
-                file=sys.stderr,
-            )
+            field = ".".join(str(p) for p in error["loc"])
+            name = f"VOUCH_{field.upper()}: " if field else ""
+            message = error["msg"].removeprefix("Value error, ")
+            print(f"vouch: configuration: {name}{message}", file=sys.stderr)
         return 2
     try:
         return int(args.run(args, settings))
