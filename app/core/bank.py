@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from app.core.errors import BankError
 
@@ -23,21 +23,20 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CANONICAL_ANSWERS = {"yes": "Yes", "no": "No", "n/a": "N/A", "na": "N/A"}
 PROFILE_FILE = "profile.yaml"
 NON_ENTRY_FILES = frozenset({PROFILE_FILE, "thesaurus.yaml"})
-_FIELDS = frozenset(
-    {
-        "id",
-        "question",
-        "alternates",
-        "answer",
-        "detail",
-        "tags",
-        "refs",
-        "owner",
-        "status",
-        "reviewed",
-        "review_every_days",
-    }
+# The fields a curator writes, in the order bank files list them (the id comes first).
+CONTENT_FIELDS = (
+    "question",
+    "alternates",
+    "answer",
+    "detail",
+    "tags",
+    "refs",
+    "owner",
+    "status",
+    "reviewed",
+    "review_every_days",
 )
+_FIELDS = frozenset({"id", *CONTENT_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,9 @@ def render_detail(entry: Entry, profile: Mapping[str, Any]) -> str:
     try:
         return _sandbox.from_string(entry.detail).render(**profile)
     except UndefinedError as exc:
-        raise BankError(f"entry {entry.id}: detail uses an unknown variable ({exc.message})") from exc
+        raise BankError(
+            f"entry {entry.id}: detail uses an unknown variable ({exc.message})"
+        ) from exc
     except TemplateError as exc:
         raise BankError(f"entry {entry.id}: detail is not a valid template ({exc})") from exc
 
@@ -145,7 +146,11 @@ def _strings(raw: Mapping[str, Any], name: str, where: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
         raise BankError(f"{where}: field '{name}' must be a list of text")
-    return tuple(check_text(str(v).strip(), where=f"{where}: field '{name}'") for v in value if str(v).strip())
+    return tuple(
+        check_text(str(v).strip(), where=f"{where}: field '{name}'")
+        for v in value
+        if str(v).strip()
+    )
 
 
 def parse_entry(raw: Any, *, where: str) -> Entry:

@@ -18,7 +18,14 @@ from openpyxl.styles import Font
 from ruamel.yaml.nodes import ScalarNode as Yaml12ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from app.core.bank import NON_ENTRY_FILES, PROFILE_FILE, Entry, check_text, render_detail
+from app.core.bank import (
+    CONTENT_FIELDS,
+    NON_ENTRY_FILES,
+    PROFILE_FILE,
+    Entry,
+    check_text,
+    render_detail,
+)
 from app.core.errors import BankError
 
 GENERAL_FILE_STEM = "general"
@@ -181,20 +188,6 @@ def dump_entries(
     return written
 
 
-_COMPARED_FIELDS = (
-    "question",
-    "alternates",
-    "answer",
-    "detail",
-    "tags",
-    "refs",
-    "owner",
-    "status",
-    "reviewed",
-    "review_every_days",
-)
-
-
 @dataclass(frozen=True)
 class EntryChange:
     """An incoming entry that differs from the current one with the same id."""
@@ -231,7 +224,7 @@ class ImportPlan:
 def changed_fields(current: Entry, incoming: Entry) -> tuple[str, ...]:
     """Name the curated fields in which two versions of an entry differ (version is bookkeeping)."""
     differing = []
-    for name in _COMPARED_FIELDS:
+    for name in CONTENT_FIELDS:
         before, after = getattr(current, name), getattr(incoming, name)
         if name == "refs":
             before, after = dict(before), dict(after)

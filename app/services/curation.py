@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.core.bank import (
+    CONTENT_FIELDS,
     ENTRY_ID_PATTERN,
     STATUSES,
     Bank,
@@ -37,18 +38,6 @@ CLOSE_PAIR_SCORE = 0.60
 CLOSE_PAIR_NEIGHBOURS = 4
 MAX_REASON = 500
 MAX_VARIABLE_NAME = 64
-EDITABLE_FIELDS = (
-    "question",
-    "alternates",
-    "answer",
-    "detail",
-    "tags",
-    "refs",
-    "owner",
-    "status",
-    "reviewed",
-    "review_every_days",
-)
 
 
 class EntryNotFound(VouchError):
@@ -101,7 +90,7 @@ def _raw_of(entry: Entry) -> dict[str, Any]:
 
 
 def _apply(row: BankEntry, entry: Entry) -> None:
-    for name in EDITABLE_FIELDS:
+    for name in CONTENT_FIELDS:
         value = getattr(entry, name)
         if name in ("alternates", "tags"):
             value = list(value)
@@ -157,7 +146,7 @@ def create_entry(
     reason: str | None = None,
 ) -> BankEntry:
     """Add a new statement (a draft unless said otherwise) as its version 1."""
-    raw = {k: v for k, v in fields.items() if k in (*EDITABLE_FIELDS, "id")}
+    raw = {k: v for k, v in fields.items() if k in (*CONTENT_FIELDS, "id")}
     raw.setdefault("status", "draft")
     entry_id = raw.get("id")
     if not isinstance(entry_id, str) or not ENTRY_ID_PATTERN.match(entry_id):
@@ -197,7 +186,7 @@ def edit_entry(
         raise StaleEdit(row, expected_version)
     current = bank_service.to_entry(row)
     raw = _raw_of(current)
-    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    unknown = sorted(set(changes) - set(CONTENT_FIELDS))
     if unknown:
         raise BankError(f"entry {entry_id}: field '{unknown[0]}' cannot be edited")
     raw.update(changes)
@@ -278,7 +267,7 @@ def restore_version(
     ).first()
     if old is None:
         raise EntryNotFound(f"entry '{entry_id}' has no version {version}")
-    changes = {k: v for k, v in old.snapshot.items() if k in EDITABLE_FIELDS}
+    changes = {k: v for k, v in old.snapshot.items() if k in CONTENT_FIELDS}
     return edit_entry(
         db_session=db_session,
         entry_id=entry_id,
