@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.routes import attachment, wait_for_job
+from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep
 from app.services import accounts, audit, jobs
@@ -41,10 +42,14 @@ def render(
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
 
-@router.get("/login", name="login")
-def login_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+def login_form(
+    request: Request, settings: Settings, *, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render the login form with a fresh double-submit CSRF cookie."""
     token = new_login_csrf()
-    response = render(request, "login.html", {"login_csrf": token, "error": None})
+    response = render(
+        request, "login.html", {"login_csrf": token, "error": error}, status_code=status_code
+    )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -54,6 +59,11 @@ def login_page(request: Request, settings: SettingsDep) -> HTMLResponse:
         max_age=3600,
     )
     return response
+
+
+@router.get("/login", name="login")
+def login_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return login_form(request, settings)
 
 
 @router.post("/login", name="login_submit")
@@ -69,55 +79,30 @@ def login_submit(
     verify_csrf(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token)
     client = request.client.host if request.client else "unknown"
     limiter = request.app.state.login_limiter
-    if not (limiter.allow(f"ip:{client}") and limiter.allow(f"user:{username.strip().lower()}")):
-        audit.record(
-            db_session=db_session,
-            actor="anonymous",
-            action="login.throttled",
-            target=username[:64],
-            details={"client": client},
-        )
-        token = new_login_csrf()
-        response = render(
-            request,
-            "login.html",
-            {"login_csrf": token, "error": "Too many attempts. Wait a minute and try again."},
-            status_code=429,
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=settings.cookies_secure,
-            max_age=3600,
-        )
-        return response
-    user = accounts.authenticate(db_session=db_session, username=username, password=password)
+    throttled = not (
+        limiter.allow(f"ip:{client}") and limiter.allow(f"user:{username.strip().lower()}")
+    )
+    user = (
+        None
+        if throttled
+        else accounts.authenticate(db_session=db_session, username=username, password=password)
+    )
     if user is None:
         audit.record(
             db_session=db_session,
             actor="anonymous",
-            action="login.fail",
+            action="login.throttled" if throttled else "login.fail",
             target=username[:64],
             details={"client": client},
         )
-        token = new_login_csrf()
-        response = render(
-            request,
-            "login.html",
-            {"login_csrf": token, "error": "Wrong username or password."},
-            status_code=401,
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=settings.cookies_secure,
-            max_age=3600,
-        )
-        return response
+        if throttled:
+            return login_form(
+                request,
+                settings,
+                error="Too many attempts. Wait a minute and try again.",
+                status_code=429,
+            )
+        return login_form(request, settings, error="Wrong username or password.", status_code=401)
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         accounts.end_session(db_session=db_session, cookie=old)
