@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, create_engine
 
 
@@ -87,6 +90,29 @@ def _configure_postgresql(engine: Engine) -> None:
         # Readers never take it, and it is released at commit or rollback.
         if connection.get_execution_options().get("vouch_write"):
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
+def _datetime_attributes(mapper: Any) -> list[str]:
+    return [
+        attribute.key
+        for attribute in mapper.column_attrs
+        if isinstance(attribute.columns[0].type, DateTime)
+    ]
+
+
+@event.listens_for(Mapper, "load")
+def _utc_on_load(instance: Any, _context: Any) -> None:
+    # SQLite keeps no offset, so its datetimes come back naive; every time Vouch stores is UTC,
+    # and the API promises RFC 3339 date-times with an offset.
+    for key in _datetime_attributes(instance.__mapper__):
+        value = instance.__dict__.get(key)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            set_committed_value(instance, key, value.replace(tzinfo=UTC))
+
+
+@event.listens_for(Mapper, "refresh")
+def _utc_on_refresh(instance: Any, context: Any, _attributes: Any) -> None:
+    _utc_on_load(instance, context)
 
 
 _database: Database | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlmodel import Session
 
 from app.config import Settings
@@ -19,6 +19,8 @@ from app.services.accounts import Principal
 from app.services.bank import MatchContext
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A row id in a URL: bounded so an absurd number is a 422, not an overflow in the database driver.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.integration import router as integration_router
 from app.api.bank import router as bank_api_router
 from app.api.review import router as review_api_router
+from app.api.openapi_errors import declare_error_responses
 from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
@@ -223,6 +224,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(integration_web_router)
     app.include_router(web_router)
     app.include_router(admin_router)
+    declare_error_responses(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")

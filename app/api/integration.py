@@ -20,6 +20,7 @@ from app.deps import (
     ApiError,
     ApiPrincipal,
     DatabaseDep,
+    RowId,
     SessionDep,
     SettingsDep,
     match_context,
@@ -242,7 +243,7 @@ def list_webhooks(principal: ApiPrincipal, db_session: SessionDep) -> list[dict[
     operation_id="delete_webhook",
 )
 def delete_webhook(
-    subscription_id: int, principal: ApiPrincipal, db_session: SessionDep
+    subscription_id: RowId, principal: ApiPrincipal, db_session: SessionDep
 ) -> Response:
     """Remove a subscription; its pending deliveries are dropped."""
     require(principal, "questionnaire:read")

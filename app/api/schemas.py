@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 
 class ErrorDetail(BaseModel):
@@ -85,8 +85,12 @@ class MatchQuery(BaseModel):
     control_id: str | None = Field(default=None, max_length=64)
 
 
+# A bare question obeys the same bounds as MatchQuery.question; an empty one was a 500.
+QuestionText = Annotated[str, StringConstraints(min_length=1, max_length=32_767)]
+
+
 class MatchRequest(BaseModel):
-    questions: list[str | MatchQuery] = Field(min_length=1, max_length=2_000)
+    questions: list[QuestionText | MatchQuery] = Field(min_length=1, max_length=2_000)
     top: int = Field(default=3, ge=1, le=50)
 
 

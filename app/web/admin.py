@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.security import ROLES, new_password
 from app.services import accounts, audit
 from app.services.accounts import AccountError
@@ -87,7 +87,7 @@ def user_create(
 @router.post("/admin/users/{user_id}/role", name="admin_user_role")
 def user_role(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     user: CurrentWebUser,
     db_session: SessionDep,
     role: Annotated[str, Form(max_length=32)],
@@ -108,7 +108,7 @@ def user_role(
 @router.post("/admin/users/{user_id}/active", name="admin_user_active")
 def user_active(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     user: CurrentWebUser,
     db_session: SessionDep,
     active: Annotated[bool, Form()],
@@ -181,7 +181,7 @@ def key_create(
 @router.post("/admin/keys/{key_id}/revoke", name="admin_key_revoke")
 def key_revoke(
     request: Request,
-    key_id: int,
+    key_id: RowId,
     user: CurrentWebUser,
     db_session: SessionDep,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
