@@ -288,11 +288,20 @@ def _fits_choices(row: QuestionRow, answer: str, *, what: str) -> str:
     return chosen
 
 
+def answer_fits(row: QuestionRow) -> bool:
+    """Tell whether the row's answer can go into its cell (any text, or one of its dropdown's)."""
+    if not row.answer.strip():
+        return False
+    return not row.choices or match_choice(row.answer, row.choices) is not None
+
+
 def _accept(*, row: QuestionRow, principal: Principal) -> None:
     if not row.answer.strip():
         raise ReviewInvalid(
             "this row has no proposed answer; pick an entry, edit the answer or reject it"
         )
+    # A descriptive answer cannot go into a Yes/No list; accepting it would sign a blank cell.
+    row.answer = _fits_choices(row, row.answer, what="the proposed answer")
     _decide(row, "accepted", principal)
 
 
@@ -474,14 +483,15 @@ def act(
 
 
 def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Questionnaire) -> int:
-    """Accepts every undecided row matched in the auto band; returns how many."""
+    """Accepts every undecided auto-band row whose answer fits its cell; returns how many."""
     _require(principal, "questionnaire:write")
     _require_open(questionnaire)
     accepted = 0
     learned = False
     for row in rows(db_session=db_session, questionnaire_id=questionnaire.id):
-        if row.review_status != "pending" or row.band != "auto" or not row.answer.strip():
+        if row.review_status != "pending" or row.band != "auto" or not answer_fits(row):
             continue
+        row.answer = _fits_choices(row, row.answer, what="the proposed answer")
         _decide(row, "accepted", principal)
         db_session.add(row)
         learned |= _learn_alternate(

@@ -112,6 +112,7 @@ def _row_context(
         "questionnaire": questionnaire,
         "entries": entries,
         "runners_up": runners_up,
+        "answer_fits": review.answer_fits,
         "can_write": user.principal.can("questionnaire:write")
         and questionnaire.status == "needs_review",
         "csrf_token": user.csrf_token,

@@ -358,6 +358,35 @@ def test_accept_auto_accepts_only_undecided_auto_rows(desk: Desk) -> None:
     assert all(r.review_status == "pending" for r in rows if r.band != "auto" and r.position)
 
 
+def test_an_answer_outside_the_cells_list_is_not_accepted_alone_or_in_bulk(desk: Desk) -> None:
+    with desk.database.session(write=True) as db_session:
+        row = db_session.exec(
+            select(QuestionRow).where(
+                QuestionRow.questionnaire_id == desk.questionnaire_id, QuestionRow.position == 1
+            )
+        ).one()
+        row.answer, row.band = "Through tracked tickets", "auto"
+        db_session.add(row)
+    with pytest.raises(review.ReviewInvalid, match="not in this cell's list"):
+        desk.act(1, "accept")
+    desk.run(
+        lambda s, q: review.accept_auto(db_session=s, principal=desk.reviewer, questionnaire=q)
+    )
+    assert desk.rows()[1].review_status == "pending"
+
+
+def test_accepting_writes_the_answer_in_the_lists_own_spelling(desk: Desk) -> None:
+    with desk.database.session(write=True) as db_session:
+        row = db_session.exec(
+            select(QuestionRow).where(
+                QuestionRow.questionnaire_id == desk.questionnaire_id, QuestionRow.position == 0
+            )
+        ).one()
+        row.answer = "yes"
+        db_session.add(row)
+    assert desk.act(0, "accept").answer == "Yes"
+
+
 def signoff(desk: Desk, principal: Principal | None = None) -> object:
     return desk.run(
         lambda s, q: review.signoff(
