@@ -124,7 +124,7 @@ def _progress_header(progress: review.Progress) -> dict[str, str]:
     return {"X-Review-Progress": json.dumps(progress.as_dict())}
 
 
-@router.get("/questionnaires/{questionnaire_id}", name="review_page")
+@router.get("/questionnaires/{questionnaire_id}", name="questionnaire")
 def review_page(
     request: Request,
     questionnaire_id: str,
@@ -239,7 +239,7 @@ def review_row(
     db_session.commit()
     if not _wants_fragment(request):
         return RedirectResponse(
-            str(request.url_for("review_page", questionnaire_id=questionnaire.id))
+            str(request.url_for("questionnaire", questionnaire_id=questionnaire.id))
             + f"#row-{row.id}",
             status_code=303,
         )
@@ -275,7 +275,7 @@ def review_accept_auto(
         db_session.rollback()
         return _refusal_response(request, user, refused)
     return RedirectResponse(
-        request.url_for("review_page", questionnaire_id=questionnaire.id), status_code=303
+        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
 
 
@@ -304,7 +304,7 @@ def review_signoff(
         db_session.rollback()
         return _refusal_response(request, user, refused)
     return RedirectResponse(
-        request.url_for("review_page", questionnaire_id=questionnaire.id), status_code=303
+        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
 
 
@@ -329,7 +329,7 @@ def review_reopen(
         db_session.rollback()
         return _refusal_response(request, user, refused)
     return RedirectResponse(
-        request.url_for("review_page", questionnaire_id=questionnaire.id), status_code=303
+        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
 
 

@@ -12,7 +12,7 @@ from app.api.routes import attachment, wait_for_job
 from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep
-from app.services import accounts, audit, jobs
+from app.services import accounts, audit
 from app.services import questionnaires as questionnaire_service
 from app.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -182,36 +182,6 @@ async def upload(
     )
     return RedirectResponse(
         request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
-    )
-
-
-@router.get("/questionnaires/{questionnaire_id}", name="questionnaire")
-def questionnaire_page(
-    request: Request,
-    questionnaire_id: str,
-    user: CurrentWebUser,
-    db_session: SessionDep,
-    band: str | None = None,
-) -> HTMLResponse:
-    questionnaire = questionnaire_service.visible(
-        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
-    )
-    rows = questionnaire_service.rows(db_session=db_session, questionnaire_id=questionnaire.id)
-    shown = [r for r in rows if band is None or r.band == band]
-    job = jobs.latest_for(db_session=db_session, questionnaire_ids=[questionnaire.id]).get(
-        questionnaire.id
-    )
-    return render(
-        request,
-        "questionnaires/detail.html",
-        {
-            "questionnaire": questionnaire,
-            "rows": shown,
-            "all_rows": len(rows),
-            "band": band,
-            "job": job,
-        },
-        user=user,
     )
 
 
