@@ -17,6 +17,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from app.config import Settings
+from app.core.answering import fit_to_choices
 from app.core.bank import check_text, render_detail
 from app.core.bank_io import neutralise_formula
 from app.core.errors import BankError, VouchError
@@ -276,23 +277,27 @@ def _decide(row: QuestionRow, status: str, principal: Principal) -> None:
         row.assignee = None
 
 
-def _fits_choices(row: QuestionRow, answer: str, *, what: str) -> str:
-    """Return the answer in the cell's own spelling, or refuse one its dropdown does not list."""
+def _fits_choices(row: QuestionRow, answer: str, detail: str, *, what: str) -> tuple[str, str]:
+    """Return the answer in the cell's own spelling (a qualifier moves to the detail), or refuse it."""
     if not row.choices:
-        return answer
-    chosen = match_choice(answer, row.choices)
+        return answer, detail
+    fitted, detail = fit_to_choices(answer, detail, row.choices)
+    chosen = match_choice(fitted, row.choices)
     if chosen is None:
         raise ReviewInvalid(
             f"{what} {answer!r} is not in this cell's list ({', '.join(row.choices)})"
         )
-    return chosen
+    return chosen, detail
 
 
 def answer_fits(row: QuestionRow) -> bool:
     """Tell whether the row's answer can go into its cell (any text, or one of its dropdown's)."""
     if not row.answer.strip():
         return False
-    return not row.choices or match_choice(row.answer, row.choices) is not None
+    if not row.choices:
+        return True
+    fitted, _ = fit_to_choices(row.answer, row.detail, row.choices)
+    return match_choice(fitted, row.choices) is not None
 
 
 def _accept(*, row: QuestionRow, principal: Principal) -> None:
@@ -301,7 +306,7 @@ def _accept(*, row: QuestionRow, principal: Principal) -> None:
             "this row has no proposed answer; pick an entry, edit the answer or reject it"
         )
     # A descriptive answer cannot go into a Yes/No list; accepting it would sign a blank cell.
-    row.answer = _fits_choices(row, row.answer, what="the proposed answer")
+    row.answer, row.detail = _fits_choices(row, row.answer, row.detail, what="the proposed answer")
     _decide(row, "accepted", principal)
 
 
@@ -317,8 +322,9 @@ def _choose(*, db_session: Session, row: QuestionRow, principal: Principal, entr
         )
     except BankError as exc:
         raise ReviewInvalid(str(exc)) from exc
-    row.answer = _fits_choices(row, entry.answer, what=f"entry '{entry_id}' answers")
-    row.detail = detail
+    row.answer, row.detail = _fits_choices(
+        row, entry.answer, detail, what=f"entry '{entry_id}' answers"
+    )
     row.entry_id = entry.id
     row.entry_version = entry.version
     _decide(row, "chosen", principal)
@@ -345,7 +351,7 @@ def _edit(
         check_text(detail, where="detail")
     except BankError as exc:
         raise ReviewInvalid(str(exc)) from exc
-    answer = _fits_choices(row, answer, what="the answer")
+    answer, detail = _fits_choices(row, answer, detail, what="the answer")
     draft_id = _draft_id(questionnaire, row)
     base = None
     if row.entry_id and row.entry_id != draft_id:
@@ -491,7 +497,9 @@ def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Que
     for row in rows(db_session=db_session, questionnaire_id=questionnaire.id):
         if row.review_status != "pending" or row.band != "auto" or not answer_fits(row):
             continue
-        row.answer = _fits_choices(row, row.answer, what="the proposed answer")
+        row.answer, row.detail = _fits_choices(
+            row, row.answer, row.detail, what="the proposed answer"
+        )
         _decide(row, "accepted", principal)
         db_session.add(row)
         learned |= _learn_alternate(

@@ -541,3 +541,21 @@ def test_curators_can_see_which_questionnaires_used_an_entry_and_its_version(des
         ]
         versions = db_session.exec(select(BankEntryVersion)).all()
         assert versions
+
+
+def test_accepting_a_qualified_answer_writes_the_lists_word_and_keeps_the_qualifier(
+    desk: Desk,
+) -> None:
+    with desk.database.session(write=True) as db_session:
+        row = db_session.exec(
+            select(QuestionRow).where(
+                QuestionRow.questionnaire_id == desk.questionnaire_id, QuestionRow.position == 0
+            )
+        ).one()
+        row.answer, row.detail = "Yes, at least annually", "Reviewed by the CISO."
+        db_session.add(row)
+    accepted = desk.act(0, "accept")
+    assert (accepted.answer, accepted.detail) == (
+        "Yes",
+        "Yes, at least annually. Reviewed by the CISO.",
+    )
