@@ -387,26 +387,32 @@ def send(outgoing: Outgoing, *, settings: Settings) -> AttemptResult:
     started = time.monotonic()
     body = outgoing.body.encode("utf-8")
     try:
-        # Checked again at send time: the name may resolve differently than when it was registered.
-        check_url(outgoing.url, allow_private=settings.webhook_allow_private)
-        response = httpx.post(
-            outgoing.url,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                "Vouch-Event": outgoing.event,
-                "Vouch-Delivery": outgoing.delivery_id,
-                SIGNATURE_HEADER: sign(
-                    secret=outgoing.secret, body=body, timestamp=int(time.time())
-                ),
-            },
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-        )
+        # Checked again at send time, and the connection goes to the address just checked, so a
+        # name that re-resolves elsewhere between the check and the call (DNS rebinding) cannot
+        # steer the request; Host and TLS SNI still carry the name, so certificates verify.
+        addresses = check_url(outgoing.url, allow_private=settings.webhook_allow_private)
+        pinned_url, host_header, hostname = pin(outgoing.url, addresses[0])
+        with httpx.Client(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False
+        ) as client:
+            response = client.post(
+                pinned_url,
+                content=body,
+                extensions={"sni_hostname": hostname},
+                headers={
+                    "Host": host_header,
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "Vouch-Event": outgoing.event,
+                    "Vouch-Delivery": outgoing.delivery_id,
+                    SIGNATURE_HEADER: sign(
+                        secret=outgoing.secret, body=body, timestamp=int(time.time())
+                    ),
+                },
+            )
     except WebhookRefused as exc:
         return AttemptResult(False, None, str(exc), _elapsed_ms(started))
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure is one failed attempt, logged and retried
         return AttemptResult(
             False, None, f"{type(exc).__name__}: {exc}"[:500], _elapsed_ms(started)
         )
@@ -417,6 +423,17 @@ def send(outgoing: Outgoing, *, settings: Settings) -> AttemptResult:
         None if ok else f"the receiver answered {response.status_code}",
         _elapsed_ms(started),
     )
+
+
+def pin(url: str, address: str) -> tuple[str, str, str]:
+    """Return the URL aimed at one address, with the Host header and TLS name of the original."""
+    parts = urlsplit(url)
+    hostname = parts.hostname or ""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    literal = f"[{ip}]" if ip.version == 6 else str(ip)
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=netloc).geturl(), host_header, hostname
 
 
 def _elapsed_ms(started: float) -> int:

@@ -175,6 +175,19 @@ def test_a_public_url_and_with_the_setting_a_loopback_url_are_accepted() -> None
     )
 
 
+def test_a_delivery_goes_to_the_checked_address_with_the_original_host_name() -> None:
+    assert webhooks.pin("https://hooks.example.com/vouch?x=1", "93.184.216.34") == (
+        "https://93.184.216.34/vouch?x=1",
+        "hooks.example.com",
+        "hooks.example.com",
+    )
+    assert webhooks.pin("http://hooks.example.com:8080/v", "2606:2800:220:1::1") == (
+        "http://[2606:2800:220:1::1]:8080/v",
+        "hooks.example.com:8080",
+        "hooks.example.com",
+    )
+
+
 def test_the_api_refuses_a_metadata_url_and_shows_the_secret_only_once(
     client: TestClient, make_key, receiver: Receiver
 ) -> None:  # type: ignore[no-untyped-def]
