@@ -210,9 +210,16 @@ async def upload_questionnaire(
         )
         # The worker changed these rows in other sessions; read them afresh.
         db_session.expire_all()
-        body = questionnaire_detail(request, db_session, questionnaire)
+
+        def detail_and_commit() -> dict[str, Any]:
+            found = questionnaire_detail(request, db_session, questionnaire)
+            db_session.commit()
+            return found
+
+        # Off the event loop: this write session waits for SQLite's write lock, and the request
+        # holding it may be one whose next step needs the event loop (measured: 30 s stalls, 500s).
+        body = await run_in_threadpool(detail_and_commit)
         location = str(request.url_for("get_questionnaire", questionnaire_id=questionnaire.id))
-        db_session.commit()
         if finished and questionnaire.status == "failed" and body["job"]["stage"] == "rejected":
             return JSONResponse(
                 {"error": {"code": "unreadable_workbook", "message": questionnaire.error}},
