@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.core.bank import Bank, Entry, load_bank
 from app.core.matching import Matcher, Thresholds, load_thesaurus
@@ -261,3 +261,9 @@ class MatcherCache:
 
 
 matchers = MatcherCache()
+
+
+def count_by_status(*, db_session: Session) -> dict[str, int]:
+    """Counts entries per status."""
+    counts = db_session.exec(select(BankEntry.status, func.count()).group_by(BankEntry.status))
+    return {status: int(n) for status, n in counts}

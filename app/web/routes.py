@@ -13,6 +13,7 @@ from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep
 from app.services import accounts, audit
+from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -137,8 +138,12 @@ def logout(
 @router.get("/", name="home")
 def home(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTMLResponse:
     items = questionnaire_service.list_visible(db_session=db_session, principal=user.principal)
+    statuses = bank_service.count_by_status(db_session=db_session)
     return render(
-        request, "questionnaires/list.html", {"questionnaires": items, "error": None}, user=user
+        request,
+        "questionnaires/list.html",
+        {"questionnaires": items, "error": None, "bank_statuses": statuses},
+        user=user,
     )
 
 

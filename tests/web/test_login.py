@@ -139,3 +139,20 @@ def test_another_users_questionnaire_is_not_found(client: TestClient, make_user)
     name, password = make_user("carol", "responder")
     log_in(client, name, password)
     assert client.get("/questionnaires/0123456789abcdef0123456789abcdef").status_code == 404
+
+
+def test_the_home_page_says_when_nothing_is_approved_yet(
+    client: TestClient, settings: Settings, database
+) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, "admin", admin_password(settings))
+    assert 'id="no-approved"' not in client.get("/").text
+    from sqlmodel import select
+
+    from app.models import BankEntry
+
+    with database.session(write=True) as db_session:
+        for entry in db_session.exec(select(BankEntry)):
+            entry.status = "draft"
+            db_session.add(entry)
+    page = client.get("/").text
+    assert 'id="no-approved"' in page and "/bank/drafts" in page
