@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -243,6 +244,46 @@ def dot_dot_names() -> bytes:
     )
 
 
+def duplicate_part() -> bytes:
+    """A zip naming the worksheet twice, so two readers could see two different sheets."""
+    source = zipfile.ZipFile(io.BytesIO(valid_workbook()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns about the duplicate it is asked for
+            target.writestr(SHEET.upper(), sheet_xml(question_rows(1)))
+    return buffer.getvalue()
+
+
+def absolute_part_name() -> bytes:
+    """A valid workbook that also carries a part with an absolute path."""
+    return replace_parts(valid_workbook(), {}, add={"/etc/vouch.conf": b"owned\n"})
+
+
+def no_content_types() -> bytes:
+    """A zip with the workbook's parts but no [Content_Types].xml."""
+    source = zipfile.ZipFile(io.BytesIO(valid_workbook()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != "[Content_Types].xml":
+                target.writestr(info, source.read(info.filename))
+    return buffer.getvalue()
+
+
+def no_workbook_part() -> bytes:
+    """A zip with content types but no workbook part: a .docx-like package."""
+    source = zipfile.ZipFile(io.BytesIO(valid_workbook()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != "xl/workbook.xml":
+                target.writestr(info, source.read(info.filename))
+    return buffer.getvalue()
+
+
 def control_characters() -> bytes:
     """A worksheet with raw control characters, which XML 1.0 forbids."""
     rows = inline_row(1, ("A1", "Question"), ("B1", "Answer")) + inline_row(
@@ -281,6 +322,10 @@ CORPUS: tuple[Hostile, ...] = (
     ),
     Hostile("truncated zip", "cut.xlsx", truncated_zip, 422, "workbook"),
     Hostile("zip with '..' names", "escape.xlsx", dot_dot_names, 422, "unsafe part name"),
+    Hostile("a part named twice", "twice.xlsx", duplicate_part, 422, "twice"),
+    Hostile("an absolute part name", "absolute.xlsx", absolute_part_name, 422, "unsafe part name"),
+    Hostile("no [Content_Types].xml", "notypes.xlsx", no_content_types, 422, "Content_Types"),
+    Hostile("no workbook part", "nobook.xlsx", no_workbook_part, 422, "not an Excel workbook"),
     Hostile("raw control characters in XML", "control.xlsx", control_characters, 422, "malformed"),
     Hostile("40 MB + 1 byte", "big.xlsx", over_the_size_limit, 422, "larger than 40 MB"),
     Hostile("48 MB body", "huge.xlsx", far_over_the_size_limit, 413, "larger than"),

@@ -6,6 +6,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from app.db import Database
@@ -57,3 +59,50 @@ def test_concurrent_read_then_write_transactions_neither_fail_nor_lose_updates(
         seen = [int(e.target) for e in db_session.exec(select(AuditEvent))]
     # Every transaction read a different value: no two wrote on top of the same read.
     assert sorted(seen) == list(range(total))
+
+
+def test_sqlite_connections_run_in_wal_with_a_busy_timeout_and_foreign_keys(
+    database: Database,
+) -> None:
+    if not database.is_sqlite:
+        pytest.skip("SQLite pragmas")
+    with database.engine.connect() as connection:
+        pragma = connection.exec_driver_sql
+        assert pragma("PRAGMA journal_mode").scalar() == "wal"
+        assert int(pragma("PRAGMA busy_timeout").scalar() or 0) >= 5000
+        assert pragma("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_write_session_on_sqlite_takes_the_write_lock_when_it_begins(database: Database) -> None:
+    if not database.is_sqlite:
+        pytest.skip("SQLite locking")
+    statements: list[str] = []
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def capture(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with database.session(write=True) as db_session:
+        db_session.exec(select(BankState)).all()
+    with database.session() as db_session:
+        db_session.exec(select(BankState)).all()
+    begins = [s for s in statements if s.startswith("BEGIN")]
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN"]
+
+
+def test_passwords_are_hashed_with_argon2id(database: Database) -> None:
+    from app.models import User
+    from app.services import accounts
+
+    with database.session(write=True) as db_session:
+        user = accounts.create_user(
+            db_session=db_session,
+            username="kim",
+            password="kim-password-123",
+            role="viewer",
+            actor="test",
+        )
+        assert user.password_hash.startswith("$argon2id$")
+        assert "kim-password-123" not in user.password_hash
+    with database.session() as db_session:
+        assert db_session.exec(select(User)).one().password_hash.startswith("$argon2id$")
