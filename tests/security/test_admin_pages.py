@@ -145,6 +145,33 @@ def test_an_api_key_is_shown_once_stored_as_a_digest_used_and_revoked(
     assert revoked.status_code == 303
     assert client.get("/api/v1/entries", headers=bearer(secret)).status_code == 401
     assert "revoked" in client.get("/admin/keys").text
+    with database.session() as db_session:
+        changes = db_session.exec(
+            select(AuditEvent).where(AuditEvent.target == f"key:{key_id}")
+        ).all()
+        assert [e.action for e in changes] == ["apikey.create", "apikey.revoke"]
+        assert all(e.actor.startswith("user:") for e in changes)
+
+
+def test_downloads_and_uploads_are_in_the_audit_log(client: TestClient, make_key, database) -> None:  # type: ignore[no-untyped-def]
+    from tests.hostile.corpus import valid_workbook
+
+    headers = bearer(make_key("responder"))
+    uploaded = client.post(
+        "/api/v1/questionnaires", headers=headers, files={"file": ("q.xlsx", valid_workbook())}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    questionnaire_id = uploaded.json()["id"]
+    download = client.get(f"/api/v1/questionnaires/{questionnaire_id}/workbook", headers=headers)
+    assert download.status_code == 200
+    with database.session() as db_session:
+        actions = [
+            e.action
+            for e in db_session.exec(
+                select(AuditEvent).where(AuditEvent.target == f"questionnaire:{questionnaire_id}")
+            )
+        ]
+    assert "questionnaire.upload" in actions and "questionnaire.download" in actions
 
 
 def test_an_api_key_over_its_rate_limit_gets_429_and_the_audit_log_says_so(
