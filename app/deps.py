@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.config import Settings
@@ -137,7 +138,12 @@ def api_principal(request: Request, db_session: SessionDep) -> Principal:
         key.last_used_at = now
         db_session.add(key)
         if request.method in SAFE_METHODS:
-            db_session.commit()
+            try:
+                db_session.commit()
+            except OperationalError:
+                # Bookkeeping only: on SQLite a read that upgrades to a write fails at once when a
+                # background worker wrote meanwhile, and that must not fail the request itself.
+                db_session.rollback()
     return accounts.principal_for_key(key)
 
 

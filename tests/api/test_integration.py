@@ -412,3 +412,23 @@ def check_admin_page(client: TestClient, make_key, make_user, receiver: Receiver
             break
         time.sleep(0.05)
     assert (status["status"], status["attempts"]) == ("delivered", 2)
+
+
+def test_a_read_is_served_even_when_a_worker_writes_while_its_key_is_checked(
+    client: TestClient, make_key, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from app.models import AuditEvent
+    from app.services import accounts
+
+    key = make_key("viewer")
+    original = accounts.authenticate_api_key
+
+    def checked_while_a_worker_writes(*, db_session, secret):  # type: ignore[no-untyped-def]
+        found = original(db_session=db_session, secret=secret)
+        with database.session(write=True) as worker_session:
+            worker_session.add(AuditEvent(actor="worker", action="job.progress"))
+        return found
+
+    monkeypatch.setattr(accounts, "authenticate_api_key", checked_while_a_worker_writes)
+    response = client.get("/api/v1/questionnaires", headers=bearer(key))
+    assert response.status_code == 200, response.text
