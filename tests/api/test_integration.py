@@ -432,3 +432,28 @@ def test_a_read_is_served_even_when_a_worker_writes_while_its_key_is_checked(
     monkeypatch.setattr(accounts, "authenticate_api_key", checked_while_a_worker_writes)
     response = client.get("/api/v1/questionnaires", headers=bearer(key))
     assert response.status_code == 200, response.text
+
+
+def test_a_web_upload_not_done_within_the_wait_shows_a_page_that_polls_until_done(
+    settings: Settings, database: Database, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from tests.web.test_login import log_in, page_token
+
+    slow = settings.model_copy(update={"sync_wait_seconds": 0.0, "worker_threads": 0})
+    with TestClient(create_app(slow, database)) as client:
+        username, password = make_user("rep", "responder")
+        log_in(client, username, password)
+        response = client.post(
+            "/questionnaires",
+            data={"csrf_token": page_token(client, "/")},
+            files={"file": ("customer.xlsx", small_workbook(), XLSX)},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        page = client.get(response.headers["location"])
+        assert "data-poll-seconds" in page.text and "queued" in page.text
+        assert Worker(database=database, settings=slow, threads=1).run_until_idle() >= 1
+        done = client.get(response.headers["location"])
+        assert "data-poll-seconds" not in done.text
+        assert "needs review" in done.text
