@@ -78,7 +78,7 @@ def test_healthz_and_the_api_stay_fast_while_a_million_row_workbook_is_refused(
         f"max {max(health) * 1000:.1f} ms; /api/v1/entries max {max(api) * 1000:.1f} ms"
     )
     assert response.status_code == 422
-    assert re.search(r"longer than|memory", response.json()["error"]["message"])
-    assert len(health) >= 20, "the parse ran long enough to probe the server many times"
+    assert re.search(r"longer than|memory|cells", response.json()["error"]["message"])
+    assert len(health) >= 5, "the parse ran long enough to probe the server several times"
     assert max(health) < HEALTHZ_BUDGET_SECONDS
     assert max(api) < API_BUDGET_SECONDS
