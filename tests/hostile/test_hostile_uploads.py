@@ -24,14 +24,7 @@ MEMORY_BUDGET_MB = 200.0
 MEASURE_TIMEOUT_SECONDS = 20
 
 # Files the workbook reader does not yet refuse fast enough; strict, so a fix makes them fail loudly.
-KNOWN_SLOW = {
-    "one million rows, dimension A1:B1": (
-        "the sheet reader parses ~30k cells/s and stops only at 2M cells or the parse timeout"
-    ),
-    "two million shared strings": (
-        "the shared-strings table is read whole with no count cap (~12 s, ~390 MB)"
-    ),
-}
+KNOWN_SLOW: dict[str, str] = {}
 
 
 @functools.cache

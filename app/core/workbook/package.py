@@ -44,7 +44,8 @@ class Limits:
     max_compression_ratio: int = 200
     ratio_floor_bytes: int = 1024 * 1024  # smaller parts cannot be bombs worth refusing
     max_entries: int = 10_000
-    max_cells: int = 2_000_000
+    max_cells: int = 1_000_000
+    max_shared_strings: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()
