@@ -28,6 +28,7 @@ from app.deps import (
 )
 from app.models import WebhookDelivery, WebhookSubscription
 from app.services import quotes, webhooks
+from app.services.bank import MatchContext
 
 router = APIRouter(prefix="/api/v1", tags=["integration"], responses=ERRORS)
 
@@ -150,8 +151,14 @@ async def quote_coverage(
             raise ApiError(422, "invalid", f"{where or 'body'}: {first['msg']}") from exc
         questions = parsed.questions
         parts = [b"questions", json.dumps(questions).encode("utf-8")]
-    context = match_context(db_session=db_session, settings=settings)
-    db_session.commit()
+
+    def current_context() -> MatchContext:
+        found = match_context(db_session=db_session, settings=settings)
+        db_session.commit()
+        return found
+
+    # Off the event loop: rebuilding the index after a bank change takes a while.
+    context = await run_in_threadpool(current_context)
 
     async def produce() -> Response:
         if questions is None:
