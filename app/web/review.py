@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.api.review import log_download
 from app.api.routes import attachment
-from app.deps import SessionDep, SettingsDep
+from app.deps import RowId, SessionDep, SettingsDep
 from app.models import BankEntry, Questionnaire, QuestionRow, User
 from app.services import questionnaires as questionnaire_service
 from app.services import review
@@ -198,7 +198,7 @@ def review_page(
 def review_row(
     request: Request,
     questionnaire_id: str,
-    row_id: int,
+    row_id: RowId,
     user: CurrentWebUser,
     db_session: SessionDep,
     csrf_token: Annotated[str, Form(max_length=200)] = "",

@@ -150,3 +150,15 @@ def test_entry_search_finds_approved_entries(client: TestClient, reviewing: str)
     found = client.get(f"/questionnaires/{reviewing}/entry-search", params={"q": "encrypt"}).json()
     assert found and all({"id", "question", "answer"} <= set(e) for e in found)
     assert client.get(f"/questionnaires/{reviewing}/entry-search", params={"q": ""}).json() == []
+
+
+def test_a_row_id_beyond_64_bits_is_a_client_error_not_a_crash(client, settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.test_login import admin_password, log_in, page_token
+
+    log_in(client, "admin", admin_password(settings))
+    token = page_token(client)
+    response = client.post(
+        f"/questionnaires/{'0' * 32}/rows/{2**70}",
+        data={"csrf_token": token, "action": "accept"},
+    )
+    assert 400 <= response.status_code < 500
