@@ -34,7 +34,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import audit, files
+from app.services import audit, files, webhooks
 from app.services import bank as bank_service
 from app.services.accounts import Principal
 
@@ -704,6 +704,13 @@ def signoff(
     questionnaire.status = "signed"
     questionnaire.updated_at = utcnow()
     db_session.add(questionnaire)
+    # Queued in this transaction: subscribers hear of a sign-off exactly when it is committed.
+    webhooks.emit(
+        db_session=db_session,
+        event="questionnaire.signed",
+        questionnaire=questionnaire,
+        base_url=settings.public_url,
+    )
     audit.record(
         db_session=db_session,
         actor=principal.ref,

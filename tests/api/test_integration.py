@@ -457,3 +457,41 @@ def test_a_web_upload_not_done_within_the_wait_shows_a_page_that_polls_until_don
         done = client.get(response.headers["location"])
         assert "data-poll-seconds" not in done.text
         assert "needs review" in done.text
+
+
+def test_a_sign_off_sends_a_signed_questionnaire_signed_event(
+    client: TestClient, make_key, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    responder, reviewer = make_key("responder"), make_key("reviewer")
+    created = client.post(
+        "/api/v1/webhooks",
+        headers=bearer(reviewer),
+        json={"url": receiver.url, "events": ["questionnaire.signed"]},
+    )
+    assert created.status_code == 201, created.text
+    secret = created.json()["secret"]
+    uploaded = upload(client, responder, small_workbook())
+    assert uploaded.status_code == 201, uploaded.text
+    questionnaire_id = uploaded.json()["id"]
+    rows = client.get(
+        f"/api/v1/questionnaires/{questionnaire_id}/rows", headers=bearer(reviewer)
+    ).json()
+    for position in range(len(rows["items"] if isinstance(rows, dict) else rows)):
+        decided = client.post(
+            f"/api/v1/questionnaires/{questionnaire_id}/rows/{position}",
+            headers=bearer(reviewer),
+            json={"action": "reject"},
+        )
+        assert decided.status_code == 200, decided.text
+    assert receiver.calls == []
+    signed = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=bearer(reviewer)
+    )
+    assert signed.status_code == 200, signed.text
+    receiver.wait_for(1)
+    headers, body = receiver.calls[0]
+    assert headers["vouch-event"] == "questionnaire.signed"
+    assert webhooks.verify(secret=secret, header=headers["vouch-signature"], body=body)
+    event = json.loads(body)
+    assert event["data"]["questionnaire"]["id"] == questionnaire_id
+    assert event["data"]["questionnaire"]["status"] == "signed"
