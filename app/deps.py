@@ -47,6 +47,19 @@ def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def get_write_session(database: DatabaseDep) -> Iterator[Session]:
+    """Open a write session whatever the method, for reads that also record (downloads are audited).
+
+    On SQLite a read transaction cannot become a write once another connection has committed
+    since it began (it fails at once instead of waiting), so such a request writes from the start.
+    """
+    with database.session(write=True) as session:
+        yield session
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
 def thresholds_for(settings: Settings) -> Thresholds | None:
     """Build the matching thresholds from the settings, or None for the calibrated defaults."""
     from app.core.matching import DEFAULT_AUTO, DEFAULT_SUGGEST

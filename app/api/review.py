@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from app.api.routes import XLSX, attachment
 from app.api.schemas import Candidate, ErrorBody
-from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, require
+from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, WriteSessionDep, require
 from app.models import Questionnaire, QuestionRow, SignOff
 from app.services import questionnaires as questionnaire_service
 from app.services import review
@@ -324,7 +324,7 @@ def reopen(
     operation_id="download_signed_workbook",
 )
 def download_signed(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+    questionnaire_id: str, principal: ApiPrincipal, db_session: WriteSessionDep
 ) -> Response:
     """Download the signed workbook: the same bytes every time, their SHA-256 in X-Content-SHA256."""
     require(principal, "questionnaire:read")
@@ -355,7 +355,7 @@ def download_signed(
 def review_log(
     questionnaire_id: str,
     principal: ApiPrincipal,
-    db_session: SessionDep,
+    db_session: WriteSessionDep,
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Response:
     """Return the review log as JSON, CSV or XLSX (text cells that look like formulas are quoted)."""

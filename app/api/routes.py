@@ -36,6 +36,7 @@ from app.deps import (
     DatabaseDep,
     SessionDep,
     SettingsDep,
+    WriteSessionDep,
     match_context,
     require,
 )
@@ -321,7 +322,7 @@ def get_questionnaire(
     operation_id="download_workbook",
 )
 def download_workbook(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+    questionnaire_id: str, principal: ApiPrincipal, db_session: WriteSessionDep
 ) -> Response:
     """Download the filled workbook (a draft until it is signed off)."""
     require(principal, "questionnaire:read")

@@ -10,6 +10,8 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from app.deps import SAFE_METHODS, SessionDep, SettingsDep
 from app.models import User, WebSession
@@ -83,13 +85,23 @@ def current_web_user(request: Request, db_session: SessionDep, settings: Setting
         absolute=timedelta(hours=settings.session_absolute_hours),
     )
     if found is None:
-        db_session.commit()
+        _commit_bookkeeping(db_session)
         raise LoginRequired
     user, web_session = found
     check_origin(request)
     if request.method in SAFE_METHODS:
-        db_session.commit()
+        _commit_bookkeeping(db_session)
     return WebUser(user=user, session=web_session, principal=accounts.principal_for_user(user))
+
+
+def _commit_bookkeeping(db_session: Session) -> None:
+    # A page read also touches its session (last seen, expiry). On SQLite a read transaction
+    # cannot write once another connection has committed since it began; the touch is then
+    # skipped rather than failing the page (the next request touches it).
+    try:
+        db_session.commit()
+    except OperationalError:
+        db_session.rollback()
 
 
 CurrentWebUser = Annotated[WebUser, Depends(current_web_user)]

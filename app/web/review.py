@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.api.review import log_download
 from app.api.routes import attachment
-from app.deps import RowId, SessionDep, SettingsDep
+from app.deps import RowId, SessionDep, SettingsDep, WriteSessionDep
 from app.models import BankEntry, Questionnaire, QuestionRow, User
 from app.services import questionnaires as questionnaire_service
 from app.services import review
@@ -335,7 +335,7 @@ def review_reopen(
 
 @router.get("/questionnaires/{questionnaire_id}/signed", name="review_signed")
 def review_signed(
-    request: Request, questionnaire_id: str, user: CurrentWebUser, db_session: SessionDep
+    request: Request, questionnaire_id: str, user: CurrentWebUser, db_session: WriteSessionDep
 ) -> Response:
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
@@ -355,7 +355,11 @@ def review_signed(
 
 @router.get("/questionnaires/{questionnaire_id}/log.{fmt}", name="review_log")
 def review_log(
-    request: Request, questionnaire_id: str, fmt: str, user: CurrentWebUser, db_session: SessionDep
+    request: Request,
+    questionnaire_id: str,
+    fmt: str,
+    user: CurrentWebUser,
+    db_session: WriteSessionDep,
 ) -> Response:
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.api.routes import attachment, wait_for_job
 from app.config import Settings
 from app.core.errors import UnreadableWorkbook
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.services import accounts, audit
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
@@ -192,7 +192,7 @@ async def upload(
 
 @router.get("/questionnaires/{questionnaire_id}/workbook", name="questionnaire_workbook")
 def questionnaire_workbook(
-    questionnaire_id: str, user: CurrentWebUser, db_session: SessionDep
+    questionnaire_id: str, user: CurrentWebUser, db_session: WriteSessionDep
 ) -> Response:
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
