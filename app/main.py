@@ -14,10 +14,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.integration import router as integration_router
 from app.api.bank import router as bank_api_router
-from app.api.review import router as review_api_router
+from app.api.integration import router as integration_router
 from app.api.openapi_errors import declare_error_responses
+from app.api.review import router as review_api_router
 from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError

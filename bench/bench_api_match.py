@@ -43,7 +43,10 @@ def main() -> None:
     require(RAW / SOURCES[0])
     rng = random.Random(SEED)
     texts = rng.sample(corpus(), BANK_SIZE)
-    entries = [Entry(id=f"E{i:05d}", question=t, answer="Yes", status="approved") for i, t in enumerate(texts)]
+    entries = [
+        Entry(id=f"E{i:05d}", question=t, answer="Yes", status="approved")
+        for i, t in enumerate(texts)
+    ]
     questions = [perturb(texts[i], rng) for i in rng.sample(range(BANK_SIZE), REQUESTS)]
 
     matcher = Matcher(entries)
@@ -59,11 +62,24 @@ def main() -> None:
         bank_dir.mkdir()
         dump_entries(entries, bank_dir)
         port = free_port()
-        env = {**os.environ, "VOUCH_DATA_DIR": str(data_dir), "VOUCH_BANK_DIR": str(bank_dir), "VOUCH_PORT": str(port)}
+        env = {
+            **os.environ,
+            "VOUCH_DATA_DIR": str(data_dir),
+            "VOUCH_BANK_DIR": str(bank_dir),
+            "VOUCH_PORT": str(port),
+        }
         env.pop("VOUCH_DATABASE_URL", None)
         vouch = [sys.executable, "-m", "app.cli"]
-        subprocess.run([*vouch, "db", "upgrade"], env=env, cwd=REPO, check=True, capture_output=True)
-        server = subprocess.Popen([*vouch, "serve"], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*vouch, "db", "upgrade"], env=env, cwd=REPO, check=True, capture_output=True
+        )
+        server = subprocess.Popen(
+            [*vouch, "serve"],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             started = time.perf_counter()
@@ -77,19 +93,30 @@ def main() -> None:
                     raise SystemExit("the server did not start within 300 s")
                 time.sleep(0.3)
             boot = time.perf_counter() - started
-            created = subprocess.run([*vouch, "apikey", "create", "--name", "bench", "--role", "responder"], env=env, cwd=REPO, check=True, capture_output=True, text=True)
+            created = subprocess.run(
+                [*vouch, "apikey", "create", "--name", "bench", "--role", "responder"],
+                env=env,
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             key = created.stdout.strip().splitlines()[-1]
             headers = {"Authorization": f"Bearer {key}"}
             with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
                 first = time.perf_counter()
-                client.post("/api/v1/match", json={"questions": [questions[0]], "top": 3}).raise_for_status()
+                client.post(
+                    "/api/v1/match", json={"questions": [questions[0]], "top": 3}
+                ).raise_for_status()
                 index_build = time.perf_counter() - first
                 for question in questions[:20]:
                     client.post("/api/v1/match", json={"questions": [question], "top": 3})
                 latencies = []
                 for question in questions:
                     start = time.perf_counter()
-                    response = client.post("/api/v1/match", json={"questions": [question], "top": 3})
+                    response = client.post(
+                        "/api/v1/match", json={"questions": [question], "top": 3}
+                    )
                     latencies.append(time.perf_counter() - start)
                     assert response.status_code == 200, response.text
         finally:
@@ -100,7 +127,9 @@ def main() -> None:
         value = statistics.median(values) if q is None else float(np.percentile(values, q))
         return f"{value * 1000:.2f} ms"
 
-    print(f"bank: {BANK_SIZE} approved entries; {REQUESTS} single-question requests; server start incl. bank import {boot:.1f} s; first request (index build) {index_build:.2f} s")
+    print(
+        f"bank: {BANK_SIZE} approved entries; {REQUESTS} single-question requests; server start incl. bank import {boot:.1f} s; first request (index build) {index_build:.2f} s"
+    )
     print(
         table(
             ["path", "median", "p95"],

@@ -32,7 +32,10 @@ def _postgres() -> Database:
     global _pg_database
     if _pg_database is None:
         name = f"vouch_t{os.getpid()}_{secrets.token_hex(3)}"
-        admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+            isolation_level="AUTOCOMMIT",
+        )
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
 

@@ -32,7 +32,9 @@ GOOD = """
 """
 
 
-def test_a_bank_directory_loads_entries_and_renders_details_over_the_profile(tmp_path: Path) -> None:
+def test_a_bank_directory_loads_entries_and_renders_details_over_the_profile(
+    tmp_path: Path,
+) -> None:
     write(tmp_path, "profile.yaml", "company: Acme\n")
     write(tmp_path, "identity.yaml", GOOD)
     bank = load_bank(tmp_path)
@@ -45,20 +47,30 @@ def test_a_bank_directory_loads_entries_and_renders_details_over_the_profile(tmp
 
 
 def test_a_bare_yes_in_yaml_stays_the_word_yes(tmp_path: Path) -> None:
-    write(tmp_path, "a.yaml", "- {id: A-1, question: Is it so?, answer: yes}\n- {id: A-2, question: Is it not?, answer: no}\n")
+    write(
+        tmp_path,
+        "a.yaml",
+        "- {id: A-1, question: Is it so?, answer: yes}\n- {id: A-2, question: Is it not?, answer: no}\n",
+    )
     assert [e.answer for e in load_bank(tmp_path).entries] == ["Yes", "No"]
 
 
 def test_a_duplicate_id_names_both_files(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "- {id: X-1, question: Q one?, answer: 'Yes'}\n")
     write(tmp_path, "b.yaml", "- {id: X-1, question: Q two?, answer: 'No'}\n")
-    with pytest.raises(BankError, match=r"b\.yaml \(entry X-1\): duplicate id, already defined in a\.yaml"):
+    with pytest.raises(
+        BankError, match=r"b\.yaml \(entry X-1\): duplicate id, already defined in a\.yaml"
+    ):
         load_bank(tmp_path)
 
 
 def test_an_unknown_template_variable_names_file_entry_and_variable(tmp_path: Path) -> None:
     write(tmp_path, "profile.yaml", "company: Acme\n")
-    write(tmp_path, "a.yaml", "- {id: X-1, question: Q?, answer: 'Yes', detail: '{{ product }} is fine'}\n")
+    write(
+        tmp_path,
+        "a.yaml",
+        "- {id: X-1, question: Q?, answer: 'Yes', detail: '{{ product }} is fine'}\n",
+    )
     with pytest.raises(BankError) as caught:
         load_bank(tmp_path)
     message = str(caught.value)
@@ -73,14 +85,19 @@ def test_an_unknown_template_variable_names_file_entry_and_variable(tmp_path: Pa
         ("- {id: X-1, question: Q?, answer: 'Yes', status: live}\n", "field 'status'"),
         ("- {id: X-1, question: Q?, answer: 'Yes', colour: red}\n", "unknown field 'colour'"),
         ("- {id: X-1, question: Q?, answer: 'Yes', reviewed: someday}\n", "field 'reviewed'"),
-        ("- {id: X-1, question: Q?, answer: 'Yes', review_every_days: -3}\n", "field 'review_every_days'"),
+        (
+            "- {id: X-1, question: Q?, answer: 'Yes', review_every_days: -3}\n",
+            "field 'review_every_days'",
+        ),
         ("- {id: X-1, question: Q?, answer: 'Yes', refs: [a, b]}\n", "field 'refs'"),
         ("- {id: X-1, question: \"Q\\x07?\", answer: 'Yes'}\n", "control characters"),
         ("id: X-1\n", "must hold a list of entries"),
         ("- [unclosed\n", "not valid YAML at line"),
     ],
 )
-def test_a_malformed_entry_fails_with_a_message_naming_file_and_field(tmp_path: Path, text: str, fragment: str) -> None:
+def test_a_malformed_entry_fails_with_a_message_naming_file_and_field(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
     write(tmp_path, "broken.yaml", text)
     with pytest.raises(BankError) as caught:
         load_bank(tmp_path)
@@ -102,7 +119,14 @@ def test_the_sandbox_refuses_templates_that_reach_into_python() -> None:
 
 def test_only_approved_current_entries_may_autofill() -> None:
     today = date(2026, 11, 26)
-    approved = Entry(id="A", question="Q", answer="Yes", status="approved", reviewed=date(2026, 1, 1), review_every_days=365)
+    approved = Entry(
+        id="A",
+        question="Q",
+        answer="Yes",
+        status="approved",
+        reviewed=date(2026, 1, 1),
+        review_every_days=365,
+    )
     stale = approved.with_changes(reviewed=date(2025, 1, 1))
     draft = approved.with_changes(status="draft")
     assert approved.can_autofill(today=today)
@@ -110,4 +134,6 @@ def test_only_approved_current_entries_may_autofill() -> None:
     assert not draft.can_autofill(today=today)
     unreviewed = Entry(id="B", question="Q", answer="Yes", status="approved")
     assert unreviewed.is_stale(today=today, default_review_days=30) is False
-    assert approved.with_changes(review_every_days=None).is_stale(today=today, default_review_days=30)
+    assert approved.with_changes(review_every_days=None).is_stale(
+        today=today, default_review_days=30
+    )
