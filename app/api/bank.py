@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -9,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from app.api.routes import ERRORS, NOT_FOUND, entry_out
 from app.api.schemas import EntryOut, ErrorBody
@@ -158,6 +160,17 @@ def _not_found(exc: curation.EntryNotFound) -> ApiError:
     return ApiError(404, "not_found", str(exc))
 
 
+def _versioned(db_session: Session, change: Callable[[], BankEntry]) -> Any:
+    """Apply a versioned change: the entry, or 409 with the current version, or 404."""
+    try:
+        row = change()
+    except curation.StaleEdit as exc:
+        return _conflict(exc)
+    except curation.EntryNotFound as exc:
+        raise _not_found(exc) from exc
+    return _entry(row, db_session)
+
+
 @router.get("/entries", response_model=SearchOut, operation_id="search_bank")
 def search_entries(
     principal: ApiPrincipal,
@@ -225,20 +238,17 @@ def edit_entry(
     """Save changes as a new version; 409 with the current version if the entry moved on."""
     require(principal, "bank:write")
     changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
-    try:
-        row = curation.edit_entry(
+    return _versioned(
+        db_session,
+        lambda: curation.edit_entry(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=body.version,
             changes=changes,
             actor=principal.ref,
             reason=body.reason,
-        )
-    except curation.StaleEdit as exc:
-        return _conflict(exc)
-    except curation.EntryNotFound as exc:
-        raise _not_found(exc) from exc
-    return _entry(row, db_session)
+        ),
+    )
 
 
 @router.post(
@@ -252,19 +262,16 @@ def approve_entry(
 ) -> Any:
     """Approve a statement as reviewed today."""
     require(principal, "bank:write")
-    try:
-        row = curation.approve_entry(
+    return _versioned(
+        db_session,
+        lambda: curation.approve_entry(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=body.version,
             actor=principal.ref,
             reason=body.reason,
-        )
-    except curation.StaleEdit as exc:
-        return _conflict(exc)
-    except curation.EntryNotFound as exc:
-        raise _not_found(exc) from exc
-    return _entry(row, db_session)
+        ),
+    )
 
 
 @router.post(
@@ -278,19 +285,16 @@ def retire_entry(
 ) -> Any:
     """Retire a statement; it is never matched again but keeps its history."""
     require(principal, "bank:write")
-    try:
-        row = curation.retire_entry(
+    return _versioned(
+        db_session,
+        lambda: curation.retire_entry(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=body.version,
             actor=principal.ref,
             reason=body.reason,
-        )
-    except curation.StaleEdit as exc:
-        return _conflict(exc)
-    except curation.EntryNotFound as exc:
-        raise _not_found(exc) from exc
-    return _entry(row, db_session)
+        ),
+    )
 
 
 @router.get(
@@ -329,20 +333,17 @@ def restore_entry(
 ) -> Any:
     """Bring back an earlier version's content as a new version."""
     require(principal, "bank:write")
-    try:
-        row = curation.restore_version(
+    return _versioned(
+        db_session,
+        lambda: curation.restore_version(
             db_session=db_session,
             entry_id=entry_id,
             version=body.restore,
             expected_version=body.version,
             actor=principal.ref,
             reason=body.reason,
-        )
-    except curation.StaleEdit as exc:
-        return _conflict(exc)
-    except curation.EntryNotFound as exc:
-        raise _not_found(exc) from exc
-    return _entry(row, db_session)
+        ),
+    )
 
 
 @router.post("/approve-drafts", operation_id="approve_drafts")
