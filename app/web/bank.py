@@ -17,7 +17,7 @@ from app.core.errors import BankError, VouchError
 from app.deps import SessionDep, SettingsDep
 from app.models import BankEntry
 from app.services import bank as bank_service
-from app.services import curation
+from app.services import curation, review
 from app.services.questionnaires import precheck
 from app.web.auth import CurrentWebUser, WebUser, require_page, verify_csrf
 from app.web.templating import templates
@@ -262,6 +262,14 @@ def _entry_page(
             "rendered": rendered,
             "render_error": render_error,
             "versions": bank_service.history(db_session=db_session, entry_id=row.id),
+            # Curators see who received a statement; other roles see only their own questionnaires.
+            "usage": [
+                (q, r)
+                for q, r in review.entry_usage(db_session=db_session, entry_id=row.id)
+                if user.principal.can("bank:write")
+                or user.principal.can("questionnaire:read-all")
+                or q.owner == user.principal.ref
+            ][:200],
             "form": form or form_values(row),
             "preview": preview_text,
             "preview_error": preview_error,

@@ -198,3 +198,42 @@ def test_the_bank_downloads_as_xlsx(client: TestClient, make_user) -> None:  # t
     curator(client, make_user)
     response = client.get("/bank/export.xlsx")
     assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+def test_the_entry_page_lists_who_received_the_statement_and_flags_later_changes(
+    client, settings, make_key, database
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import openpyxl
+    from sqlmodel import select
+
+    from app.models import BankEntry, QuestionRow
+    from tests.conftest import bearer
+    from tests.web.test_login import admin_password, log_in
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Question", "Answer"])
+    sheet.append(
+        ["1", "Is multi-factor authentication enforced for all remote and privileged access?", None]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    key = bearer(make_key("reviewer"))
+    created = client.post(
+        "/api/v1/questionnaires", headers=key, files={"file": ("acme.xlsx", buffer.getvalue())}
+    )
+    assert created.status_code == 201, created.text
+    with database.session(write=True) as db_session:
+        row = db_session.exec(select(QuestionRow)).one()
+        assert row.entry_id is not None
+        entry_id = row.entry_id
+        row.review_status = "accepted"
+        db_session.add(row)
+        entry = db_session.get(BankEntry, entry_id)
+        entry.version += 1
+        db_session.add(entry)
+    log_in(client, "admin", admin_password(settings))
+    page = client.get(f"/bank/entries/{entry_id}").text
+    assert 'id="usage"' in page and "acme.xlsx" in page and "(changed since)" in page
