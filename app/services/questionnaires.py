@@ -179,18 +179,7 @@ def accept(
 
 def _mappings_from(payload: dict[str, Any]) -> list[SheetMapping] | None:
     items = payload.get("mappings") or []
-    if not items:
-        return None
-    return [
-        SheetMapping(
-            **{
-                **item,
-                "answer_columns": tuple(item["answer_columns"]),
-                "choice_marks": tuple(item.get("choice_marks", ())),
-            }
-        )
-        for item in items
-    ]
+    return [templates.mapping_from_dict(item) for item in items] or None
 
 
 def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str:

@@ -21,7 +21,7 @@ from app.core.answering import fit_to_choices
 from app.core.bank import check_text, render_detail
 from app.core.bank_io import neutralise_formula
 from app.core.errors import BankError, VouchError
-from app.core.workbook import AnswerWrite, Detection, FillResult, SheetMapping, fill_workbook
+from app.core.workbook import AnswerWrite, Detection, FillResult, fill_workbook
 from app.core.workbook import QuestionRow as DetectedRow
 from app.core.workbook.writer import match_choice
 from app.isolation import run_isolated
@@ -34,7 +34,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import audit, files, webhooks
+from app.services import audit, files, templates, webhooks
 from app.services import bank as bank_service
 from app.services.accounts import Principal
 
@@ -531,16 +531,7 @@ def search_entries(*, db_session: Session, query: str, limit: int = 20) -> list[
 def _detection(questionnaire: Questionnaire, question_rows: Sequence[QuestionRow]) -> Detection:
     """Rebuild the detection the upload was filled with, from what was stored of it."""
     mappings = tuple(
-        SheetMapping(
-            sheet=m["sheet"],
-            header_row=int(m["header_row"]),
-            question_column=m["question_column"],
-            answer_columns=tuple(m["answer_columns"]),
-            detail_column=m.get("detail_column"),
-            id_column=m.get("id_column"),
-            choice_marks=tuple(m.get("choice_marks") or ()),
-        )
-        for m in questionnaire.detection.get("mappings", [])
+        templates.mapping_from_dict(m) for m in questionnaire.detection.get("mappings", [])
     )
     detected = tuple(
         DetectedRow(
