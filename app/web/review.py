@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -253,6 +253,34 @@ def review_row(
     )
 
 
+def _questionnaire_action(
+    request: Request,
+    questionnaire_id: str,
+    user: WebUser,
+    db_session: Session,
+    csrf_token: str,
+    act: Callable[[Questionnaire], object],
+    *,
+    permission: str | None = None,
+) -> Response:
+    """Run one action on a whole questionnaire, then show it again (or say why it was refused)."""
+    verify_csrf(user.csrf_token, csrf_token)
+    if permission:
+        require_page(user, permission)
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    try:
+        with _refusals(request):
+            act(questionnaire)
+    except _Refused as refused:
+        db_session.rollback()
+        return _refusal_response(request, user, refused)
+    return RedirectResponse(
+        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
+    )
+
+
 @router.post("/questionnaires/{questionnaire_id}/accept-auto", name="review_accept_auto")
 def review_accept_auto(
     request: Request,
@@ -261,21 +289,16 @@ def review_accept_auto(
     db_session: SessionDep,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "questionnaire:write")
-    questionnaire = questionnaire_service.visible(
-        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
-    )
-    try:
-        with _refusals(request):
-            review.accept_auto(
-                db_session=db_session, principal=user.principal, questionnaire=questionnaire
-            )
-    except _Refused as refused:
-        db_session.rollback()
-        return _refusal_response(request, user, refused)
-    return RedirectResponse(
-        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
+    return _questionnaire_action(
+        request,
+        questionnaire_id,
+        user,
+        db_session,
+        csrf_token,
+        lambda q: review.accept_auto(
+            db_session=db_session, principal=user.principal, questionnaire=q
+        ),
+        permission="questionnaire:write",
     )
 
 
@@ -288,23 +311,15 @@ def review_signoff(
     settings: SettingsDep,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    questionnaire = questionnaire_service.visible(
-        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
-    )
-    try:
-        with _refusals(request):
-            review.signoff(
-                db_session=db_session,
-                principal=user.principal,
-                questionnaire=questionnaire,
-                settings=settings,
-            )
-    except _Refused as refused:
-        db_session.rollback()
-        return _refusal_response(request, user, refused)
-    return RedirectResponse(
-        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
+    return _questionnaire_action(
+        request,
+        questionnaire_id,
+        user,
+        db_session,
+        csrf_token,
+        lambda q: review.signoff(
+            db_session=db_session, principal=user.principal, questionnaire=q, settings=settings
+        ),
     )
 
 
@@ -316,20 +331,13 @@ def review_reopen(
     db_session: SessionDep,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    questionnaire = questionnaire_service.visible(
-        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
-    )
-    try:
-        with _refusals(request):
-            review.reopen(
-                db_session=db_session, principal=user.principal, questionnaire=questionnaire
-            )
-    except _Refused as refused:
-        db_session.rollback()
-        return _refusal_response(request, user, refused)
-    return RedirectResponse(
-        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
+    return _questionnaire_action(
+        request,
+        questionnaire_id,
+        user,
+        db_session,
+        csrf_token,
+        lambda q: review.reopen(db_session=db_session, principal=user.principal, questionnaire=q),
     )
 
 
