@@ -20,7 +20,6 @@ from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, require
 from app.models import BankEntry
 from app.services import bank as bank_service
 from app.services import curation
-from app.services.accounts import Principal
 
 router = APIRouter(prefix="/api/v1/bank", tags=["bank"], responses=ERRORS)
 
@@ -128,10 +127,6 @@ class HarvestOut(BaseModel):
     counts: dict[str, int]
     saved: list[str]
     alternates: list[AlternateOut]
-
-
-def _principal_ref(principal: Principal) -> str:
-    return principal.ref
 
 
 def _entry(row: BankEntry, db_session: SessionDep) -> dict[str, Any]:

@@ -85,5 +85,5 @@ def test_only_auto_rows_that_are_not_locked_are_written() -> None:
     ]
     report = report_rows(proposals, [])
     assert report[1]["band"] == "suggest" and report[1]["written"] is False
-    assert report[3]["entry_id"] is None or report[3]["band"] != "none"
+    assert (report[3]["band"], report[3]["entry_id"], report[3]["answer"]) == ("none", None, None)
     assert summarize(report)["rows"] == 4
