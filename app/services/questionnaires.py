@@ -20,7 +20,6 @@ from app.services import audit, files, jobs, templates, webhooks
 from app.services.accounts import Principal
 from app.services.bank import MatchContext
 
-ACCEPTED_SUFFIXES = (".xlsx", ".xlsm")
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
