@@ -44,7 +44,10 @@ def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session commits before the response is sent, so a client that acts on
+# the response (a browser following a redirect) sees the write, and a failed commit is an error
+# response rather than a success already on the wire.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_write_session(database: DatabaseDep) -> Iterator[Session]:
@@ -57,7 +60,7 @@ def get_write_session(database: DatabaseDep) -> Iterator[Session]:
         yield session
 
 
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
 def thresholds_for(settings: Settings) -> Thresholds | None:

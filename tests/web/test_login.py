@@ -156,3 +156,30 @@ def test_the_home_page_says_when_nothing_is_approved_yet(
             db_session.add(entry)
     page = client.get("/").text
     assert 'id="no-approved"' in page and "/bank/drafts" in page
+
+
+def test_a_login_whose_commit_fails_is_an_error_not_a_redirect_into_the_app(
+    client: TestClient, settings: Settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The session commits before the response goes out: a browser that follows the redirect
+    finds its login stored, and a commit that fails cannot have already said "logged in"."""
+    from sqlalchemy.exc import OperationalError
+    from sqlmodel import Session
+
+    token = login_token(client)
+
+    def failing_commit(self: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    # As a server would: the error becomes the response instead of being re-raised into the test.
+    browser = TestClient(client.app, base_url="http://testserver", raise_server_exceptions=False)
+    browser.cookies = client.cookies
+    response = browser.post(
+        "/login",
+        data={"username": "admin", "password": admin_password(settings), "csrf_token": token},
+        follow_redirects=False,
+    )
+    monkeypatch.undo()
+    assert response.status_code >= 500
+    assert "vouch_session" not in response.headers.get("set-cookie", "")
