@@ -171,13 +171,14 @@ def main() -> None:
     shipped = shipped_thesaurus()
     calibration = {}
     titles = ccm_titles()
-    for label, thesaurus, tags in (
-        ("Matcher", shipped, None),
-        ("Matcher without thesaurus (guards kept)", Thesaurus(guards=shipped.guards), None),
-        ("Matcher, entries tagged with CCM domain and control title", shipped, titles),
+    for label, thesaurus, tags, vectors in (
+        ("Matcher", shipped, None, True),
+        ("Matcher without thesaurus (guards kept)", Thesaurus(guards=shipped.guards), None, True),
+        ("Matcher without term vectors (wording only)", shipped, None, False),
+        ("Matcher, entries tagged with CCM domain and control title", shipped, titles, True),
     ):
         start = time.perf_counter()
-        matcher = Matcher(bank_from(bank, tags=tags), thesaurus=thesaurus)
+        matcher = Matcher(bank_from(bank, tags=tags), thesaurus=thesaurus, term_vectors=vectors)
         results = matcher.match_many([(t, None) for t in texts], top=5)
         seconds = time.perf_counter() - start
         outs = outcomes(results)

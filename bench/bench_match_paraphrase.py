@@ -163,11 +163,16 @@ def evaluate(
 
 
 def run_matcher(
-    bank: Sequence[Question], new: Sequence[Question], *, thesaurus: Thesaurus, ids: bool
+    bank: Sequence[Question],
+    new: Sequence[Question],
+    *,
+    thesaurus: Thesaurus,
+    ids: bool,
+    term_vectors: bool = True,
 ) -> tuple[list[Outcome], float, list[tuple[float, bool, bool]]]:
     """Build a matcher, match every incoming question, return outcomes, time and top scores."""
     start = time.perf_counter()
-    matcher = Matcher(bank_from(bank), thesaurus=thesaurus)
+    matcher = Matcher(bank_from(bank), thesaurus=thesaurus, term_vectors=term_vectors)
     results = matcher.match_many([(q.text, q.id if ids else None) for q in new], top=5)
     seconds = time.perf_counter() - start
     eligible = [
@@ -213,12 +218,15 @@ def main() -> None:
     shipped = shipped_thesaurus()
     guards_only = Thesaurus(guards=shipped.guards)
     calibration: dict[str, list[tuple[float, bool]]] = {}
-    for label, thesaurus, ids in (
-        ("Matcher", shipped, False),
-        ("Matcher without thesaurus (guards kept)", guards_only, False),
-        ("Matcher + control IDs (renumbered)", shipped, True),
+    for label, thesaurus, ids, vectors in (
+        ("Matcher", shipped, False, True),
+        ("Matcher without thesaurus (guards kept)", guards_only, False, True),
+        ("Matcher without term vectors (wording only)", shipped, False, False),
+        ("Matcher + control IDs (renumbered)", shipped, True, True),
     ):
-        outs, seconds, eligible = run_matcher(old, new, thesaurus=thesaurus, ids=ids)
+        outs, seconds, eligible = run_matcher(
+            old, new, thesaurus=thesaurus, ids=ids, term_vectors=vectors
+        )
         rows.append(evaluate(label, outs, new, key, same, seconds))
         calibration[label] = [
             (score, q.id in key and bool(o.ranked) and o.ranked[0] in same[key[q.id]])

@@ -22,6 +22,7 @@ from app.core.normalise import (
     load_thesaurus,
     shipped_thesaurus,
 )
+from app.core.semantic import TermVectors, shipped_term_vectors
 
 __all__ = [
     "BANDS",
@@ -37,16 +38,22 @@ __all__ = [
 ]
 
 BANDS = ("auto", "suggest", "none")
-# Calibrated on bench/: precision stays at 99% down to 0.38 on the paraphrase benchmark and
-# down to 0.50 on the cross-framework one; 0.55 keeps a margin above both (bench/README.md).
-DEFAULT_AUTO = 0.55
-DEFAULT_SUGGEST = 0.30
+# Calibrated on bench/: precision stays at 99% down to 0.49 on the paraphrase benchmark and
+# down to 0.55 on the cross-framework one; 0.60 keeps a margin above both. A cross-framework
+# top pick at 0.40 or more is right about 43% of the time, below it about 27% (bench/README.md).
+DEFAULT_AUTO = 0.60
+DEFAULT_SUGGEST = 0.40
 
 # Share of each signal in the score. Word TF-IDF carries meaning, character n-grams absorb
 # typos and word-form noise, the edit ratio rewards the same wording in the same order.
 WORD_WEIGHT = 0.5
 CHAR_WEIGHT = 0.2
 FUZZ_WEIGHT = 0.3
+# Share of the score given to meaning (app/core/semantic.py) over wording; the rest is the
+# weighted sum above. Meaning counts only above the cosine that unrelated texts reach. 0.3 gave
+# most of the cross-framework gain of 0.5 without the paraphrase benchmark's auto-fills on
+# questions with no counterpart that 0.4 and 0.5 made (same-topic neighbours score too close).
+MEANING_WEIGHT = 0.3
 CANDIDATE_ROWS = 20
 # Retrieval skips features found in more rows than this (exact scores still use them): they
 # cost the most to look up and tell the least about which entry is meant.
@@ -56,8 +63,14 @@ RETRIEVAL_DF_SHARE = 0.05
 # renumber IDs, so an ID never outweighs contradicting text. With CAIQ 4.1.0 IDs (many of them
 # renumbered) against a 4.0.3 bank, a floor of 0.40 auto-filled 95% of linked questions and
 # none wrongly (bench/bench_match_paraphrase.py).
+# Both compare the score from wording alone, which is what a renumbered ID contradicts.
 ID_BONUS = 0.15
 ID_TEXT_FLOOR = 0.40
+# An entry citing the row's ID holds back an entry that does not only when its own wording fits
+# this well (the wording-only suggest level before meaning was mixed into the score).
+OWNER_WORDING_FLOOR = 0.30
+# An explanation says "close in meaning" from here (meaning as in the score, 0–1).
+CLOSE_MEANING = 0.5
 # When the runner-up scores within this of the best and answers differently, a person picks.
 AMBIGUOUS_MARGIN = 0.02
 MAX_QUESTION_CHARS = 4_000
@@ -92,6 +105,7 @@ class Explanation:
     margin: float | None
     id_match: bool
     note: str | None
+    meaning: float = 0.0  # 0–1: how far the texts' term vectors agree beyond unrelated texts'
 
     def text(self) -> str:
         """Say in one sentence why the match was chosen and what held it back."""
@@ -102,6 +116,8 @@ class Explanation:
             parts.append(f"matched on {shown}{more}")
         else:
             parts.append("no shared terms")
+        if self.meaning >= CLOSE_MEANING:
+            parts.append("close in meaning")
         if self.id_match:
             parts.append("the control ID matches")
         if self.guard:
@@ -353,6 +369,7 @@ class _Index:
     rows: tuple[_Row, ...]
     words: _Vectors
     chars: _Vectors
+    meaning: np.ndarray  # rows x dimensions: each row's unit term-vector mix (zero rows when off)
     alive: np.ndarray
     entries: Mapping[str, Entry]
     entry_rows: Mapping[str, tuple[int, ...]]
@@ -364,6 +381,8 @@ class _Candidate:
     entry_id: str
     row: int
     text_score: float
+    wording: float  # the score from wording alone, before meaning is mixed in
+    meaning: float
 
 
 class Matcher:
@@ -377,9 +396,18 @@ class Matcher:
         thesaurus: Thesaurus | None = None,
         today: date | None = None,
         default_review_days: int | None = None,
+        term_vectors: TermVectors | None | bool = True,
     ) -> None:
+        """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone."""
         self.thresholds = thresholds or Thresholds()
         self.thesaurus = thesaurus if thesaurus is not None else shipped_thesaurus()
+        self._vectors: TermVectors | None = (
+            shipped_term_vectors()
+            if term_vectors is True
+            else term_vectors
+            if isinstance(term_vectors, TermVectors)
+            else None
+        )
         self.today = today
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
@@ -420,9 +448,16 @@ class Matcher:
             rows=tuple(rows),
             words=vectors[0],
             chars=vectors[1],
+            meaning=self._meaning(texts),
             alive=np.ones(len(rows), dtype=bool),
             entries=unique,
         )
+
+    def _meaning(self, texts: Sequence[NormalisedText]) -> np.ndarray:
+        """Term-vector mixes for texts (no columns when the matcher has no vectors)."""
+        if self._vectors is None:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        return self._vectors.embed([t.terms for t in texts])
 
     @staticmethod
     def _snapshot(
@@ -430,6 +465,7 @@ class Matcher:
         rows: tuple[_Row, ...],
         words: _Vectors,
         chars: _Vectors,
+        meaning: np.ndarray,
         alive: np.ndarray,
         entries: Mapping[str, Entry],
     ) -> _Index:
@@ -445,6 +481,7 @@ class Matcher:
             rows=rows,
             words=words,
             chars=chars,
+            meaning=meaning,
             alive=alive,
             entries=dict(entries),
             entry_rows={k: tuple(v) for k, v in entry_rows.items()},
@@ -465,6 +502,7 @@ class Matcher:
                     rows=index.rows,
                     words=index.words,
                     chars=index.chars,
+                    meaning=index.meaning,
                     alive=alive,
                     entries=entries,
                 )
@@ -483,6 +521,7 @@ class Matcher:
                 rows=rows,
                 words=index.words.with_texts(texts),
                 chars=index.chars.with_texts(texts),
+                meaning=np.vstack([index.meaning, self._meaning(texts)]),
                 alive=np.concatenate([alive, np.ones(len(new_rows), dtype=bool)]),
                 entries=entries,
             )
@@ -498,7 +537,12 @@ class Matcher:
                 alive[i] = False
             entries = {k: v for k, v in index.entries.items() if k != entry_id}
             self._index = self._snapshot(
-                rows=index.rows, words=index.words, chars=index.chars, alive=alive, entries=entries
+                rows=index.rows,
+                words=index.words,
+                chars=index.chars,
+                meaning=index.meaning,
+                alive=alive,
+                entries=entries,
             )
 
     def match(self, question: str, *, top: int = 3, control_id: str | None = None) -> list[Match]:
@@ -538,6 +582,7 @@ class Matcher:
             flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
             word_scores = index.words.pair_dots(word_query, owners, flat)
             char_scores = index.chars.pair_dots(char_query, owners, flat)
+            meaning_scores = self._meaning_scores(index, texts, owners, flat)
             bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
             for k, i in enumerate(chunk):
                 lo, hi = bounds[k], bounds[k + 1]
@@ -547,10 +592,23 @@ class Matcher:
                     candidates[k],
                     word_scores[lo:hi],
                     char_scores[lo:hi],
+                    meaning_scores[lo:hi],
                     wanted=wanted[k],
                     top=top,
                 )
         return results
+
+    def _meaning_scores(
+        self, index: _Index, texts: Sequence[NormalisedText], owners: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """How far each (question, row) pair's meaning cosine rises above unrelated texts', 0–1."""
+        if self._vectors is None or index.meaning.shape[1] == 0:
+            return np.zeros(len(rows))
+        asked = self._meaning(texts)
+        cosine = np.einsum("ij,ij->i", asked[owners], index.meaning[rows])
+        floor = self._vectors.baseline
+        lifted: np.ndarray = np.clip((cosine - floor) / (1.0 - floor), 0.0, 1.0)
+        return lifted
 
     @staticmethod
     def _wanted_entries(index: _Index, control_id: str | None) -> frozenset[str] | None:
@@ -588,29 +646,36 @@ class Matcher:
         ordered: np.ndarray,
         word_scores: np.ndarray,
         char_scores: np.ndarray,
+        meaning_scores: np.ndarray,
         *,
         wanted: frozenset[str] | None,
         top: int,
     ) -> list[Match]:
         id_entries = wanted or frozenset()
         best: dict[str, _Candidate] = {}
-        for r, word, char in zip(ordered.tolist(), word_scores, char_scores, strict=True):
+        for r, word, char, meaning in zip(
+            ordered.tolist(), word_scores, char_scores, meaning_scores, strict=True
+        ):
             row = index.rows[r]
-            score = self._text_score(text, row.text, float(word), float(char))
+            wording = self._wording_score(text, row.text, float(word), float(char))
+            score = wording
+            if self._vectors is not None and wording < 1.0:
+                score = (1.0 - MEANING_WEIGHT) * wording + MEANING_WEIGHT * float(meaning)
             current = best.get(row.entry_id)
             if current is None or score > current.text_score:
-                best[row.entry_id] = _Candidate(row.entry_id, r, score)
+                best[row.entry_id] = _Candidate(row.entry_id, r, score, wording, float(meaning))
         scored: list[tuple[float, _Candidate, bool]] = []
         for cand in best.values():
             id_match = cand.entry_id in id_entries
             score = cand.text_score
-            if id_match and score >= ID_TEXT_FLOOR:
+            if id_match and cand.wording >= ID_TEXT_FLOOR:
                 score = min(1.0, score + ID_BONUS)
             scored.append((score, cand, id_match))
         # Entries citing the row's ID whose wording also fits; an ID reused for another
-        # question after renumbering cites an entry whose wording does not.
+        # question after renumbering cites an entry whose wording does not (on the same topic,
+        # its meaning may well fit, so meaning does not count here).
         plausible_owners = frozenset(
-            e for e in id_entries if e in best and best[e].text_score >= self.thresholds.suggest
+            e for e in id_entries if e in best and best[e].wording >= OWNER_WORDING_FLOOR
         )
         # A matching control ID breaks ties, including ties at the top score.
         scored.sort(key=lambda s: (-s[0], not s[2], s[1].entry_id))
@@ -646,7 +711,7 @@ class Matcher:
         return matches
 
     @staticmethod
-    def _text_score(
+    def _wording_score(
         question: NormalisedText, row: NormalisedText, word: float, char: float
     ) -> float:
         if question.key and question.key == row.key:
@@ -678,7 +743,7 @@ class Matcher:
         if guard is None and score >= self.thresholds.suggest:
             # Only a plausible match needs the reason it was not filled on its own.
             guard = _subject_conflict(index.words.space, text, row.text)
-        if guard is None and id_given and id_match and cand.text_score < ID_TEXT_FLOOR:
+        if guard is None and id_given and id_match and cand.wording < ID_TEXT_FLOOR:
             guard = "the control ID matches but the wording differs"
         if guard is None and id_owners and not id_match:
             # Generic wording ("are the policies reviewed annually?") recurs under many controls;
@@ -706,6 +771,7 @@ class Matcher:
                 margin=margin,
                 id_match=id_match,
                 note=note,
+                meaning=round(cand.meaning, 4),
             ),
         )
 

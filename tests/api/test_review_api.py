@@ -99,8 +99,10 @@ def test_every_action_works_by_row_position(client: TestClient, setup) -> None: 
     accepted = act(client, reviewer, questionnaire_id, 0, action="accept").json()
     assert accepted["row"]["review_status"] == "accepted"
     assert accepted["row"]["reviewed_by"] == reviewer.principal.ref
-    runner_up = items[1]["candidates"][1]["entry_id"]
-    chosen = act(client, reviewer, questionnaire_id, 1, action="choose", entry_id=runner_up).json()
+    # Row 4 asks for an incident response plan: its runner-up (is the plan tested?) answers
+    # "Yes, at least annually", which the Yes/No/NA list holds as "Yes".
+    runner_up = items[4]["candidates"][1]["entry_id"]
+    chosen = act(client, reviewer, questionnaire_id, 4, action="choose", entry_id=runner_up).json()
     assert (chosen["row"]["review_status"], chosen["row"]["entry_id"]) == ("chosen", runner_up)
     edited = act(
         client, reviewer, questionnaire_id, 2, action="edit", answer="No", detail="Not yet."
@@ -110,7 +112,7 @@ def test_every_action_works_by_row_position(client: TestClient, setup) -> None: 
         client, reviewer, questionnaire_id, 3, action="flag", comment="ask legal", assignee="admin"
     ).json()
     assert (flagged["row"]["comment"], flagged["row"]["assignee"]) == ("ask legal", "admin")
-    rejected = act(client, reviewer, questionnaire_id, 4, action="reject").json()
+    rejected = act(client, reviewer, questionnaire_id, 1, action="reject").json()
     assert rejected["row"]["review_status"] == "rejected"
     assert rejected["progress"] == {
         "total": 5,

@@ -67,16 +67,17 @@ def test_a_plain_form_post_redirects_back_to_the_row(client: TestClient, reviewi
     token = page_token(client, f"/questionnaires/{reviewing}")
     page = client.get(f"/questionnaires/{reviewing}").text
     ids = row_ids(page)
-    runner_up = re.search(rf'form="act-{ids[1]}" name="choose" value="([^"]+)"', page)
+    # The last row asks for an incident response plan; its runner-up answers "Yes, at least ...".
+    runner_up = re.search(rf'form="act-{ids[4]}" name="choose" value="([^"]+)"', page)
     assert runner_up
     response = client.post(
-        f"/questionnaires/{reviewing}/rows/{ids[1]}",
+        f"/questionnaires/{reviewing}/rows/{ids[4]}",
         data={"csrf_token": token, "choose": runner_up.group(1)},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
     after = client.get(f"/questionnaires/{reviewing}", params={"status": "chosen"}).text
-    assert row_ids(after) == [ids[1]]
+    assert row_ids(after) == [ids[4]]
     rejected = client.post(
         f"/questionnaires/{reviewing}/rows/{ids[2]}",
         data={"csrf_token": token, "action": "reject"},
