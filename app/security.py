@@ -1,7 +1,8 @@
-"""Secrets: Argon2id password hashes, random tokens, API keys stored as digests."""
+"""Secrets: Argon2id password hashes, random tokens, API keys stored as digests, sealed webhook secrets."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -9,6 +10,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 ROLES = ("viewer", "responder", "reviewer", "curator", "admin")
 API_KEY_PREFIX = "vch"
@@ -105,3 +110,57 @@ def api_key_matches(stored_digest: str, presented: str) -> bool:
 def can(role: str, permission: str) -> bool:
     """Tell whether a role holds a permission."""
     return permission in PERMISSIONS.get(role, frozenset())
+
+
+# Webhook signing secrets must be used again for every delivery, so they cannot be stored as
+# digests; they are sealed with AES-256-GCM under a key derived from VOUCH_SECRET_KEY. A copy of
+# the database alone then does not let anyone sign deliveries as Vouch.
+WEBHOOK_SECRET_PREFIX = "whsec_"
+_SEALED_PREFIX = "v1:"
+_SEAL_CONTEXT = b"vouch webhook signing secret"
+
+
+class SecretUnreadable(Exception):
+    """A sealed secret that this VOUCH_SECRET_KEY cannot open (the key changed, or it was altered)."""
+
+
+def new_webhook_secret() -> str:
+    """A fresh signing secret: 'whsec_' and 32 random bytes, base64url."""
+    return WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def _sealing_key(secret_key: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_CONTEXT).derive(
+        secret_key.encode("utf-8")
+    )
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal_webhook_secret(secret: str, *, secret_key: str) -> str:
+    """Encrypt a signing secret for storage (83 characters: it fits the column)."""
+    if not secret.startswith(WEBHOOK_SECRET_PREFIX):
+        raise ValueError("not a webhook signing secret")
+    raw = _b64decode(secret[len(WEBHOOK_SECRET_PREFIX) :])
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_sealing_key(secret_key)).encrypt(nonce, raw, _SEAL_CONTEXT)
+    return _SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
+
+
+def open_webhook_secret(stored: str, *, secret_key: str) -> str:
+    """Return the signing secret a stored value holds."""
+    if stored.startswith(WEBHOOK_SECRET_PREFIX):
+        return stored  # stored before secrets were sealed
+    if not stored.startswith(_SEALED_PREFIX):
+        raise SecretUnreadable("the stored signing secret is in no known form")
+    try:
+        blob = _b64decode(stored[len(_SEALED_PREFIX) :])
+        raw = AESGCM(_sealing_key(secret_key)).decrypt(blob[:12], blob[12:], _SEAL_CONTEXT)
+    except (InvalidTag, ValueError) as exc:
+        raise SecretUnreadable(
+            "the signing secret cannot be opened with this VOUCH_SECRET_KEY "
+            "(it changed since the webhook was created?); create the webhook again"
+        ) from exc
+    return WEBHOOK_SECRET_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")

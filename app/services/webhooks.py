@@ -14,7 +14,6 @@ import ipaddress
 import json
 import logging
 import random
-import secrets
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -31,7 +30,13 @@ from app.config import Settings
 from app.core.errors import VouchError
 from app.db import Database
 from app.models import ApiKey, Questionnaire, WebhookDelivery, WebhookSubscription, new_id, utcnow
-from app.security import can
+from app.security import (
+    SecretUnreadable,
+    can,
+    new_webhook_secret,
+    open_webhook_secret,
+    seal_webhook_secret,
+)
 from app.services import audit
 from app.services.accounts import Principal
 
@@ -175,12 +180,12 @@ def create_subscription(
         )
     url = url.strip()
     check_url(url, allow_private=settings.webhook_allow_private)
-    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    secret = new_webhook_secret()
     subscription = WebhookSubscription(
         api_key_id=key_id,
         url=url,
         events=[e for e in EVENTS if e in set(events)],
-        secret=secret,
+        secret=seal_webhook_secret(secret, secret_key=settings.secret_key),
         created_by=principal.ref,
     )
     db_session.add(subscription)
@@ -319,9 +324,10 @@ class Outgoing:
     delivery_id: str
     event: str
     url: str
-    secret: str
+    secret: str | None  # None when the stored secret cannot be opened (see `unreadable`)
     body: str
     attempt: int
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -372,13 +378,21 @@ def claim_next(*, database: Database, settings: Settings) -> Outgoing | None:
         delivery.status = "sending"
         delivery.lease_expires_at = now + timedelta(seconds=settings.webhook_timeout_seconds + 60)
         db_session.add(delivery)
+        try:
+            secret: str | None = open_webhook_secret(
+                subscription.secret, secret_key=settings.secret_key
+            )
+            unreadable = None
+        except SecretUnreadable as exc:
+            secret, unreadable = None, str(exc)
         return Outgoing(
             delivery_id=delivery.id,
             event=delivery.event,
             url=subscription.url,
-            secret=subscription.secret,
+            secret=secret,
             body=delivery.body,
             attempt=delivery.attempts + 1,
+            unreadable=unreadable,
         )
 
 
@@ -386,6 +400,9 @@ def send(outgoing: Outgoing, *, settings: Settings) -> AttemptResult:
     """POST a signed delivery once; never follow redirects, never call a refused address."""
     started = time.monotonic()
     body = outgoing.body.encode("utf-8")
+    if outgoing.secret is None:
+        # Never send unsigned: the attempt fails with the reason and is retried as usual.
+        return AttemptResult(False, None, outgoing.unreadable or "no signing secret", 0)
     try:
         # Checked again at send time, and the connection goes to the address just checked, so a
         # name that re-resolves elsewhere between the check and the call (DNS rebinding) cannot

@@ -495,3 +495,46 @@ def test_a_sign_off_sends_a_signed_questionnaire_signed_event(
     event = json.loads(body)
     assert event["data"]["questionnaire"]["id"] == questionnaire_id
     assert event["data"]["questionnaire"]["status"] == "signed"
+
+
+def test_the_signing_secret_is_stored_sealed_and_a_changed_key_sends_nothing_unsigned(
+    database: Database, settings: Settings, make_key, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    from app.models import WebhookDelivery, WebhookSubscription
+    from app.security import open_webhook_secret
+    from app.services import accounts
+
+    with database.session(write=True) as db_session:
+        key = accounts.authenticate_api_key(db_session=db_session, secret=make_key("responder"))
+        assert key is not None
+        subscription, secret = webhooks.create_subscription(
+            db_session=db_session,
+            principal=accounts.principal_for_key(key),
+            url=receiver.url,
+            events=["questionnaire.filled"],
+            settings=settings,
+        )
+        subscription_id = subscription.id
+    with database.session() as db_session:
+        stored = db_session.get(WebhookSubscription, subscription_id)
+        assert stored is not None
+        # A copy of the database does not give away what signs the deliveries.
+        assert stored.secret.startswith("v1:") and len(stored.secret) <= 100
+        assert secret not in stored.secret and secret[6:] not in stored.secret
+        assert open_webhook_secret(stored.secret, secret_key=settings.secret_key) == secret
+    with database.session(write=True) as db_session:
+        db_session.add(
+            WebhookDelivery(
+                subscription_id=subscription_id,
+                event="questionnaire.filled",
+                event_id="e1",
+                body='{"type":"questionnaire.filled"}',
+            )
+        )
+    rotated = settings.model_copy(update={"secret_key": "another-secret-key-of-enough-length"})
+    assert webhooks.deliver_next(database=database, settings=rotated)
+    with database.session() as db_session:
+        delivery = db_session.exec(select(WebhookDelivery)).one()
+        assert delivery.status == "pending" and delivery.attempts == 1
+        assert "VOUCH_SECRET_KEY" in (delivery.last_error or "")
+    assert receiver.calls == [], "nothing goes out unsigned"
