@@ -401,13 +401,11 @@ class Matcher:
         """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone."""
         self.thresholds = thresholds or Thresholds()
         self.thesaurus = thesaurus if thesaurus is not None else shipped_thesaurus()
-        self._vectors: TermVectors | None = (
-            shipped_term_vectors()
-            if term_vectors is True
-            else term_vectors
-            if isinstance(term_vectors, TermVectors)
-            else None
-        )
+        self._vectors: TermVectors | None = None
+        if isinstance(term_vectors, TermVectors):
+            self._vectors = term_vectors
+        elif term_vectors is True:
+            self._vectors = shipped_term_vectors()
         self.today = today
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
