@@ -74,6 +74,13 @@ def _state_key(db_session: Session) -> tuple[str, int]:
     return (state.epoch, state.revision) if state else ("", 0)
 
 
+def next_version(row: BankEntry, *, actor: str) -> None:
+    """Stamps the row as the next version of its entry, changed now by this actor."""
+    row.version += 1
+    row.updated_at = utcnow()
+    row.updated_by = actor
+
+
 def save_version(*, db_session: Session, row: BankEntry, actor: str, reason: str) -> None:
     """Records the row's current content as a version in its history."""
     db_session.add(
@@ -114,9 +121,7 @@ def import_bank(*, db_session: Session, bank: Bank, actor: str, reason: str) -> 
         elif _fields(to_entry(row)) != _fields(entry):
             for name, value in _fields(entry).items():
                 setattr(row, name, value)
-            row.version += 1
-            row.updated_at = utcnow()
-            row.updated_by = actor
+            next_version(row, actor=actor)
             db_session.add(row)
             save_version(db_session=db_session, row=row, actor=actor, reason=reason)
             changed.append(entry.id)

@@ -27,7 +27,7 @@ from app.core.errors import BankError, UnreadableWorkbook, VouchError
 from app.core.harvest import Harvest, harvest_rows, read_answered_rows
 from app.core.matching import Match, Matcher, Thresholds
 from app.isolation import run_isolated
-from app.models import BankEntry, BankEntryVersion, ProfileVariable, utcnow
+from app.models import BankEntry, BankEntryVersion, ProfileVariable
 from app.services import audit
 from app.services import bank as bank_service
 
@@ -196,9 +196,7 @@ def edit_entry(
         return row
     before = bank_service.snapshot(current)
     _apply(row, entry)
-    row.version += 1
-    row.updated_at = utcnow()
-    row.updated_by = _actor(actor)
+    bank_service.next_version(row, actor=_actor(actor))
     db_session.add(row)
     _record_change(
         db_session,
@@ -609,9 +607,7 @@ def import_bank(
         row = _locked_row(db_session, change.current.id)
         before = bank_service.snapshot(change.current)
         _apply(row, change.incoming)
-        row.version += 1
-        row.updated_at = utcnow()
-        row.updated_by = actor
+        bank_service.next_version(row, actor=actor)
         db_session.add(row)
         _record_change(
             db_session, row=row, before=before, actor=actor, reason=reason, action="bank.import"

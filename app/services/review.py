@@ -247,9 +247,7 @@ def _learn_alternate(
         return False
     reason = f"alternate learned from questionnaire {questionnaire.id} row {row.row}"
     entry.alternates = [*entry.alternates, wording]
-    entry.version += 1
-    entry.updated_at = utcnow()
-    entry.updated_by = principal.ref
+    bank_service.next_version(entry, actor=principal.ref)
     db_session.add(entry)
     bank_service.save_version(db_session=db_session, row=entry, actor=principal.ref, reason=reason)
     audit.record(
@@ -375,9 +373,7 @@ def _edit(
         )
     else:
         draft.answer, draft.detail = answer, detail
-        draft.version += 1
-        draft.updated_at = utcnow()
-        draft.updated_by = principal.ref
+        bank_service.next_version(draft, actor=principal.ref)
     db_session.add(draft)
     bank_service.save_version(db_session=db_session, row=draft, actor=principal.ref, reason=reason)
     audit.record(
