@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,9 +39,10 @@ class TermVectors:
     vectors: np.ndarray  # len(terms) x dimensions, float32, unit rows
     idf: np.ndarray  # len(terms), float32
     baseline: float  # mean cosine of two unrelated corpus texts: what "no relation" scores
+    row_of: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_row", {t: i for i, t in enumerate(self.terms)})
+        object.__setattr__(self, "row_of", {t: i for i, t in enumerate(self.terms)})
 
     @property
     def dimensions(self) -> int:
@@ -49,12 +50,11 @@ class TermVectors:
 
     def embed(self, texts: Sequence[Sequence[str]]) -> np.ndarray:
         """Unit vectors for texts given as term sequences (a zero row when no term is known)."""
-        row: dict[str, int] = self.__dict__["_row"]
         owners: list[int] = []
         columns: list[int] = []
         for i, terms in enumerate(texts):
             for term in terms:
-                j = row.get(term)
+                j = self.row_of.get(term)
                 if j is not None:
                     owners.append(i)
                     columns.append(j)

@@ -139,7 +139,7 @@ def test_the_shipped_file_is_what_the_build_script_makes_from_the_public_texts(
     assert np.abs(gram - regram).max() < 0.02
 
 
-def test_a_term_vectors_object_refuses_nothing_it_does_not_know() -> None:
+def test_terms_the_vectors_do_not_know_carry_no_weight() -> None:
     vectors = TermVectors(
         terms=("a", "b"),
         vectors=np.eye(2, dtype=np.float32),
