@@ -110,7 +110,12 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError(f"line {number}: not valid JSON ({exc.msg})") from exc
         if not isinstance(item, dict) or not isinstance(item.get("question"), str):
             raise CliError(f'line {number}: expected an object like {{"question": "..."}}')
-        matches = matcher.match(item["question"], top=args.top, control_id=item.get("control_id"))
+        control_id, context = item.get("control_id"), item.get("context")
+        if not isinstance(control_id, str | None) or not isinstance(context, str | None):
+            raise CliError(f'line {number}: "control_id" and "context" must be strings')
+        matches = matcher.match(
+            item["question"], top=args.top, control_id=control_id, context=context
+        )
         out = {
             "question": item["question"],
             "matches": [

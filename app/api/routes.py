@@ -345,7 +345,7 @@ def match_questions(
     context = match_context(db_session=db_session, settings=settings)
     queries = [q if isinstance(q, MatchQuery) else MatchQuery(question=q) for q in body.questions]
     results = context.matcher.match_many(
-        [(q.question, q.control_id) for q in queries], top=body.top
+        [(q.question, q.control_id, q.context) for q in queries], top=body.top
     )
     return [
         {

@@ -83,6 +83,11 @@ class QuestionnaireList(BaseModel):
 class MatchQuery(BaseModel):
     question: str = Field(min_length=1, max_length=32_767)
     control_id: str | None = Field(default=None, max_length=64)
+    context: str | None = Field(
+        default=None,
+        max_length=1_000,
+        description="The row's section heading, domain or control title; a hint to its subject.",
+    )
 
 
 # A bare question obeys the same bounds as MatchQuery.question; an empty one was a 500.

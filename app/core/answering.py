@@ -47,7 +47,7 @@ def propose(
     top: int = 3,
 ) -> list[Proposal]:
     """Match every row and attach the answer and rendered detail of its best statement."""
-    results = matcher.match_many([(r.question, r.control_id) for r in rows], top=top)
+    results = matcher.match_many([(r.question, r.control_id, r.context) for r in rows], top=top)
     proposals = []
     for row, matches in zip(rows, results, strict=True):
         answer = detail = ""

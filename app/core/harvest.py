@@ -44,6 +44,7 @@ class AnsweredRow:
     control_id: str | None
     answer: str
     detail: str
+    context: str = ""  # the row's section heading or domain, a hint to its subject
 
     @property
     def where(self) -> str:
@@ -130,6 +131,7 @@ def read_answered_rows(
                     control_id=row.control_id,
                     answer=canonical_answer(row.existing_answer),
                     detail=_detail_text(cells, row),
+                    context=row.context,
                 )
             )
     return answered, unanswered
@@ -196,7 +198,7 @@ def harvest_rows(
         first_by_text[key] = row
         unique.append(row)
     matches = (
-        matcher.match_many([(r.question, r.control_id) for r in unique], top=1)
+        matcher.match_many([(r.question, r.control_id, r.context) for r in unique], top=1)
         if matcher is not None and bank
         else [[] for _ in unique]
     )

@@ -74,6 +74,12 @@ CLOSE_MEANING = 0.5
 # When the runner-up scores within this of the best and answers differently, a person picks.
 AMBIGUOUS_MARGIN = 0.02
 MAX_QUESTION_CHARS = 4_000
+# A section heading or control title, not a second question.
+MAX_CONTEXT_CHARS = 300
+
+# What match_many takes per question: (question, control ID or None), or with the row's context
+# (section heading, domain, control title) as a third item.
+Query = tuple[str, str | None] | tuple[str, str | None, str | None]
 CHAR_NGRAMS = (3, 4, 5)
 # Rows added since the last full build live in a small side matrix; past this size, rebuild.
 MAX_PENDING_ROWS = 512
@@ -383,6 +389,7 @@ class _Candidate:
     text_score: float
     wording: float  # the score from wording alone, before meaning is mixed in
     meaning: float
+    alone: float  # the score from the question alone, without the row's context
 
 
 class Matcher:
@@ -543,24 +550,39 @@ class Matcher:
                 entries=entries,
             )
 
-    def match(self, question: str, *, top: int = 3, control_id: str | None = None) -> list[Match]:
-        """Return the best entries for a question, best first ([] only for an empty question)."""
-        return self.match_many([(question, control_id)], top=top)[0]
+    def match(
+        self,
+        question: str,
+        *,
+        top: int = 3,
+        control_id: str | None = None,
+        context: str | None = None,
+    ) -> list[Match]:
+        """Return the best entries for a question, best first ([] only for an empty question).
 
-    def match_many(
-        self, queries: Sequence[tuple[str, str | None]], *, top: int = 3
-    ) -> list[list[Match]]:
-        """Match many questions at once; each item is (question, control ID or None)."""
+        `context` is what the row says about itself besides the question: its section heading,
+        domain or control title. It helps find entries on the same subject; the guards and the
+        explanation read the question alone.
+        """
+        return self.match_many([(question, control_id, context)], top=top)[0]
+
+    def match_many(self, queries: Sequence[Query], *, top: int = 3) -> list[list[Match]]:
+        """Match many questions at once; each item is (question, control ID or None[, context])."""
         index = self._index
         results: list[list[Match]] = [[] for _ in queries]
-        live = [i for i, (q, _) in enumerate(queries) if q and q.strip()]
+        live = [i for i, q in enumerate(queries) if q[0] and q[0].strip()]
         if not index.entries or top < 1:
             return results
         for start in range(0, len(live), QUERY_BATCH):
             chunk = live[start : start + QUERY_BATCH]
             texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
-            word_query = index.words.queries(texts)
-            char_query = index.chars.queries(texts)
+            asked = [
+                self._with_context(text, queries[i][2] if len(queries[i]) > 2 else None)
+                for text, i in zip(texts, chunk, strict=True)
+            ]
+            word_query = index.words.queries(asked)
+            char_query = index.chars.queries(asked)
+            with_context = [a is not t for a, t in zip(asked, texts, strict=True)]
             retrieval = index.words.retrieve(word_query)
             retrieval[:, ~index.alive] = -1.0
             # Words find candidates for nearly every question at a fraction of the cost of
@@ -580,7 +602,16 @@ class Matcher:
             flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
             word_scores = index.words.pair_dots(word_query, owners, flat)
             char_scores = index.chars.pair_dots(char_query, owners, flat)
-            meaning_scores = self._meaning_scores(index, texts, owners, flat)
+            meaning_scores = self._meaning_scores(index, asked, owners, flat)
+            alone = (word_scores, char_scores, meaning_scores)
+            if any(with_context):
+                # Context ranks; only the question's own words may make a match sure enough
+                # to fill, so it is scored a second time without the context.
+                alone = (
+                    index.words.pair_dots(index.words.queries(texts), owners, flat),
+                    index.chars.pair_dots(index.chars.queries(texts), owners, flat),
+                    self._meaning_scores(index, texts, owners, flat),
+                )
             bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
             for k, i in enumerate(chunk):
                 lo, hi = bounds[k], bounds[k + 1]
@@ -591,10 +622,22 @@ class Matcher:
                     word_scores[lo:hi],
                     char_scores[lo:hi],
                     meaning_scores[lo:hi],
+                    tuple(part[lo:hi] for part in alone),
                     wanted=wanted[k],
                     top=top,
                 )
         return results
+
+    def _with_context(self, text: NormalisedText, context: str | None) -> NormalisedText:
+        """Add a row's context terms to its question's, as an entry's tags are added to its own."""
+        if not context or not context.strip():
+            return text
+        extra = self._normaliser.normalise(context[:MAX_CONTEXT_CHARS]).terms
+        if not extra:
+            return text
+        return NormalisedText(
+            stems=text.stems, terms=text.terms + extra, key=text.key, surface=text.surface
+        )
 
     def _meaning_scores(
         self, index: _Index, texts: Sequence[NormalisedText], owners: np.ndarray, rows: np.ndarray
@@ -645,23 +688,28 @@ class Matcher:
         word_scores: np.ndarray,
         char_scores: np.ndarray,
         meaning_scores: np.ndarray,
+        alone: tuple[np.ndarray, np.ndarray, np.ndarray],
         *,
         wanted: frozenset[str] | None,
         top: int,
     ) -> list[Match]:
         id_entries = wanted or frozenset()
         best: dict[str, _Candidate] = {}
-        for r, word, char, meaning in zip(
-            ordered.tolist(), word_scores, char_scores, meaning_scores, strict=True
+        for r, word, char, meaning, word_alone, char_alone, meaning_alone in zip(
+            ordered.tolist(), word_scores, char_scores, meaning_scores, *alone, strict=True
         ):
             row = index.rows[r]
             wording = self._wording_score(text, row.text, float(word), float(char))
-            score = wording
-            if self._vectors is not None and wording < 1.0:
-                score = (1.0 - MEANING_WEIGHT) * wording + MEANING_WEIGHT * float(meaning)
+            score = self._mixed(wording, float(meaning))
+            score_alone = self._mixed(
+                self._wording_score(text, row.text, float(word_alone), float(char_alone)),
+                float(meaning_alone),
+            )
             current = best.get(row.entry_id)
             if current is None or score > current.text_score:
-                best[row.entry_id] = _Candidate(row.entry_id, r, score, wording, float(meaning))
+                best[row.entry_id] = _Candidate(
+                    row.entry_id, r, score, wording, float(meaning), score_alone
+                )
         scored: list[tuple[float, _Candidate, bool]] = []
         for cand in best.values():
             id_match = cand.entry_id in id_entries
@@ -708,6 +756,12 @@ class Matcher:
             )
         return matches
 
+    def _mixed(self, wording: float, meaning: float) -> float:
+        """Mix meaning into a wording score (an exact wording stays exact)."""
+        if self._vectors is None or wording >= 1.0:
+            return wording
+        return (1.0 - MEANING_WEIGHT) * wording + MEANING_WEIGHT * meaning
+
     @staticmethod
     def _wording_score(
         question: NormalisedText, row: NormalisedText, word: float, char: float
@@ -753,6 +807,16 @@ class Matcher:
             and (rival.answer, rival.detail) != (entry.answer, entry.detail)
         ):
             guard = f"entry {rival.id} matches as well and answers differently"
+        if (
+            guard is None
+            and band_for(score, self.thresholds) == "auto"
+            and not (id_match and cand.wording >= ID_TEXT_FLOOR)
+            and band_for(cand.alone, self.thresholds) != "auto"
+        ):
+            guard = (
+                f"the row's section or title makes it likely; the question alone scores "
+                f"{cand.alone:.2f}"
+            )
         note = self._why_not_autofill(entry)
         band = band_for(score, self.thresholds)
         # Only the best match may fill a cell on its own; the others are alternatives.

@@ -92,6 +92,28 @@ def test_match_returns_the_cli_shape_best_first(client: TestClient, make_key) ->
         )
 
 
+def test_match_takes_each_rows_context_as_a_hint_to_its_subject(
+    client: TestClient, make_key
+) -> None:  # type: ignore[no-untyped-def]
+    headers = bearer(make_key("responder"))
+    question = "Is it reviewed and updated at least annually?"
+    body = {
+        "questions": [
+            {"question": question, "context": "Business continuity plan"},
+            {"question": question, "context": "Incident response plan"},
+            {"question": question, "context": "Access control policy"},
+        ],
+        "top": 1,
+    }
+    response = client.post("/api/v1/match", json=body, headers=headers)
+    assert response.status_code == 200
+    tops = [r["matches"][0]["entry_id"] for r in response.json()]
+    assert [t.split("-")[0] for t in tops] == ["BCP", "INC", "IAM"]
+    too_long = {"questions": [{"question": question, "context": "x" * 1_001}]}
+    response = client.post("/api/v1/match", json=too_long, headers=headers)
+    assert response.status_code == 422
+
+
 def test_match_refuses_bad_bodies_with_422(client: TestClient, make_key) -> None:  # type: ignore[no-untyped-def]
     headers = bearer(make_key("responder"))
     for body in [

@@ -59,6 +59,22 @@ def test_match_reports_bad_input_without_a_traceback(approved_bank_dir: Path) ->
     assert "Traceback" not in result.stderr
     result = vouch("match", "--bank", str(approved_bank_dir), stdin='{"q": "wrong key"}\n')
     assert result.returncode == 2 and "expected an object" in result.stderr
+    result = vouch(
+        "match", "--bank", str(approved_bank_dir), stdin='{"question": "ok", "context": 7}\n'
+    )
+    assert result.returncode == 2 and '"context" must be' in result.stderr
+
+
+def test_match_reads_an_optional_context_per_line(approved_bank_dir: Path) -> None:
+    question = "Is it reviewed and updated at least annually?"
+    stdin = "".join(
+        json.dumps({"question": question, "context": c}) + "\n"
+        for c in ("Business continuity plan", "Access control policy")
+    )
+    result = vouch("match", "--bank", str(approved_bank_dir), "--top", "1", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    tops = [json.loads(line)["matches"][0]["entry_id"] for line in result.stdout.splitlines()]
+    assert [t.split("-")[0] for t in tops] == ["BCP", "IAM"]
 
 
 def test_bank_check_accepts_the_bundled_bank() -> None:

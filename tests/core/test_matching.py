@@ -301,3 +301,74 @@ def test_a_renumbered_id_cited_by_an_unrelated_entry_does_not_hold_back_the_righ
     )
     assert matches[0].entry_id == "ENC-01"
     assert matches[0].band == "auto", matches[0].explanation.text()
+
+
+@pytest.fixture
+def plans() -> list[Entry]:
+    return [
+        approved("ENC-REST", "Is customer data encrypted at rest?"),
+        approved(
+            "BCP-TEST",
+            "Are business continuity plans tested at least annually with the results documented?",
+        ),
+        approved(
+            "IR-TEST",
+            "Are incident response plans tested at least annually with the results documented?",
+        ),
+        approved("PEN-TEST", "Do you perform penetration tests of your production systems?"),
+    ]
+
+
+QUESTION = "Are the plans tested at least once a year, with documented results?"
+
+
+def test_the_rows_context_decides_between_entries_its_question_cannot_tell_apart(
+    plans: list[Entry],
+) -> None:
+    matcher = Matcher(plans, today=TODAY)
+    alone = matcher.match(QUESTION)
+    assert {m.entry_id for m in alone[:2]} == {"BCP-TEST", "IR-TEST"}
+    assert abs(alone[0].score - alone[1].score) < 0.05
+    for context, expected in (
+        ("Business Continuity Management", "BCP-TEST"),
+        ("Security Incident Management; Incident Response", "IR-TEST"),
+    ):
+        found = matcher.match(QUESTION, context=context)
+        assert found[0].entry_id == expected
+        assert found[0].score - found[1].score > 0.05
+
+
+def test_context_alone_never_makes_a_match_sure_enough_to_fill(plans: list[Entry]) -> None:
+    matches = Matcher(plans, today=TODAY).match(QUESTION)
+    alone = next(m.score for m in matches if m.entry_id == "BCP-TEST")
+    with_context = Matcher(plans, today=TODAY).match(QUESTION, context="Business continuity")[0]
+    assert alone < with_context.score
+    # An auto threshold between the two scores: the context would carry the match over it.
+    between = Thresholds(auto=(alone + with_context.score) / 2, suggest=0.2)
+    found = Matcher(plans, today=TODAY, thresholds=between).match(
+        QUESTION, context="Business continuity"
+    )[0]
+    assert found.entry_id == "BCP-TEST"
+    assert found.score >= between.auto
+    assert found.band == "suggest"
+    assert "the question alone scores" in (found.explanation.guard or "")
+    # With the threshold below the question's own score, the same match fills.
+    below = Thresholds(auto=alone - 0.001, suggest=0.2)
+    filled = Matcher(plans, today=TODAY, thresholds=below).match(
+        QUESTION, context="Business continuity"
+    )[0]
+    assert filled.band == "auto"
+
+
+def test_context_is_not_shown_as_matched_terms_and_match_many_agrees(plans: list[Entry]) -> None:
+    matcher = Matcher(plans, today=TODAY)
+    one = matcher.match(QUESTION, context="Business continuity", top=2)
+    many = matcher.match_many(
+        [(QUESTION, None, "Business continuity"), (QUESTION, None), ("", None, "x")], top=2
+    )
+    assert many[0] == one
+    assert many[1] == matcher.match(QUESTION, top=2)
+    assert many[2] == []
+    assert "business continuity" not in " ".join(one[0].explanation.matched_terms).lower()
+    # Blank context is no context.
+    assert matcher.match(QUESTION, context="   ") == matcher.match(QUESTION)

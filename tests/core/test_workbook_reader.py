@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from openpyxl import Workbook
+
 from app.core.workbook import SheetMapping, read_questionnaire
 from app.core.workbook.reader import classify_label, id_shape
 from tests.core.workbook_fixtures import (
@@ -12,6 +14,7 @@ from tests.core.workbook_fixtures import (
     list_sources,
     macro_workbook,
     questionnaire,
+    saved,
     special_cells,
     ten_thousand_rows,
     two_row_merged_header,
@@ -190,3 +193,41 @@ def test_a_hidden_answer_column_locks_its_rows() -> None:
     detection = read_questionnaire(special_cells(), mappings=[mapping])
 
     assert {row.locked_reason for row in detection.rows} == {"hidden column", "hidden row"}
+
+
+def test_each_row_carries_its_section_heading_as_context() -> None:
+    detection = read_questionnaire(two_row_merged_header())
+
+    assert [(row.row, row.context) for row in detection.rows] == [
+        (4, "Access control"),
+        (5, "Access control"),
+        (7, "Logging"),
+    ]
+
+
+def test_domain_and_title_columns_become_context_even_under_a_two_row_header() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Controls"
+    sheet.append(["Control Domain", "Control Title", "Question ID", "Question", "Answers"])
+    sheet.append([None, None, None, None, "Yes"])
+    for column in "ABCD":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.append(["Business Continuity", "Plan testing", "BC-1", "Are plans tested yearly?", None])
+    sheet.append([None, None, "BC-2", "Are plans approved by management?", None])
+    sheet.merge_cells("A3:A4")
+    sheet.merge_cells("B3:B4")
+    sheet.append(["Logging", "Retention\n of   logs", "LG-1", "Are logs kept for a year?", None])
+
+    detection = read_questionnaire(saved(workbook))
+
+    assert [(row.control_id, row.context) for row in detection.rows] == [
+        ("BC-1", "Business Continuity; Plan testing"),
+        ("BC-2", "Business Continuity; Plan testing"),
+        ("LG-1", "Logging; Retention of logs"),
+    ]
+
+
+def test_a_sheet_without_headings_or_context_columns_gives_empty_context() -> None:
+    assert {row.context for row in read_questionnaire(questionnaire()).rows} == {""}
+

@@ -18,6 +18,9 @@ class QuestionRow:
     choices: tuple[str, ...]
     existing_answer: str | None
     locked_reason: str | None
+    # What the sheet says about the row besides its question: the section heading above it
+    # and its domain or control-title cells. Matching reads it as a hint to the subject.
+    context: str = ""
 
 
 @dataclass(frozen=True)

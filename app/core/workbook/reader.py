@@ -67,6 +67,13 @@ CHOICE_SYNONYMS: dict[str, str] = {
 _OTHER_CHOICE_LABELS = frozenset(
     {"partial", "partially", "planned", "in progress", "unknown", "other", "not implemented"}
 )
+# Header labels of columns that say what a row is about: "Control Domain", "Category", "Section"…
+HEADER_BAND_ROWS = 3  # how far above the header row a column's label may sit
+MAX_CONTEXT_CELL = 200  # longer text in a "section" cell is prose, not a heading
+_CONTEXT = re.compile(
+    r"\b(domains?|categor(y|ies)|sections?|topics?|areas?|famil(y|ies)|themes?|titles?|"
+    r"control names?|subject)\b"
+)
 _PLACEHOLDER = re.compile(r"^<[^<>]{1,200}>$")
 _INSTRUCTION = re.compile(r"^(please|note:|instructions?\b|n\.b\.)", re.IGNORECASE)
 _SHEET_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(.+)$")
@@ -503,7 +510,18 @@ def _rows_for(
     common_shapes = {shape for shape, count in shapes.items() if count >= 2}
     labels = [grid.effective_text(mapping.header_row, column) for column in answer_columns]
     choices_by_layout = tuple(label for label in labels if label) if choice_layout else ()
+    context_columns = _context_columns(
+        grid,
+        mapping.header_row,
+        used={question_column, *answer_columns, detail_column, id_column},
+    )
+    banners = _banner_rows(grid, mapping.header_row, question_column)
+    next_banner = 0
+    heading = ""
     for row in candidate_rows:
+        while next_banner < len(banners) and banners[next_banner][0] < row:
+            heading = banners[next_banner][1]
+            next_banner += 1
         question = grid.text(row, question_column)
         if not question or _is_number(question):
             continue
@@ -520,15 +538,19 @@ def _rows_for(
         answered = [text for text in answers if text and not is_placeholder(text)]
         holds_something = any(answers)
         merged = grid.merge_at(row, question_column)
-        if merged is not None and merged.max_col >= min(answer_columns):
-            continue  # a banner across the answer column is a section heading
-        if id_dense and not identifier and not holds_something and not question.endswith("?"):
-            continue  # a section heading between numbered questions
         if (
-            not id_dense
-            and not holds_something
-            and _is_heading(cells, grid, row, question_column, question)
+            (merged is not None and merged.max_col >= min(answer_columns))
+            # a banner across the answer column is a section heading
+            or (id_dense and not identifier and not holds_something and not question.endswith("?"))
+            # so is an unnumbered line between numbered questions
+            or (
+                not id_dense
+                and not holds_something
+                and _is_heading(cells, grid, row, question_column, question)
+            )
         ):
+            if not _INSTRUCTION.match(question):
+                heading = question
             continue
         answer_cell = cell_ref(row, answer_columns[0])
         if choice_layout:
@@ -556,9 +578,72 @@ def _rows_for(
                 choices=choices,
                 existing_answer=existing,
                 locked_reason=refusal(cells, grid, row, answer_columns),
+                context=_row_context(grid, row, heading, context_columns),
             )
         )
     return result
+
+
+def _banner_rows(grid: SheetGrid, header_row: int, question_column: int) -> list[tuple[int, str]]:
+    """Find section headings written left of or across an empty question cell, in row order."""
+    banners = []
+    for row in grid.row_numbers():
+        if row < header_row or (row > header_row and grid.text(row, question_column)):
+            continue
+        text = next(
+            (t for column in range(1, question_column + 1) if (t := _own_text(grid, row, column))),
+            "",
+        )
+        text = " ".join(text.split())
+        if (
+            text
+            and len(text) <= MAX_CONTEXT_CELL
+            and not _looks_like_id(text)
+            and not _is_number(text)
+            and not _INSTRUCTION.match(text)
+            # the header row names the first section only where its label is not a column's
+            and (row > header_row or _names_a_section(text))
+        ):
+            banners.append((row, text))
+    return banners
+
+
+def _own_text(grid: SheetGrid, row: int, column: int) -> str:
+    """Return a cell's text, or a merged range's where the range starts on this row."""
+    merged = grid.merge_at(row, column)
+    if merged is None:
+        return grid.text(row, column)
+    return grid.text(*merged.anchor) if merged.min_row == row else ""
+
+
+def _names_a_section(text: str) -> bool:
+    """Tell a section title on the header row ("Company Information") from a column's label."""
+    return classify_label(text) is None and not _CONTEXT.search(normalize_label(text))
+
+
+def _context_columns(grid: SheetGrid, header_row: int, *, used: set[int | None]) -> tuple[int, ...]:
+    """Find the columns whose header says what a row is about (domain, category, title)."""
+    band = range(max(1, header_row - HEADER_BAND_ROWS + 1), header_row + 1)
+    columns = sorted({column for row, column in grid.cells if row in band} - used)
+    found = []
+    for column in columns:
+        # The nearest label above the data: a two-row header keeps it in its upper row.
+        label = next(
+            (text for row in reversed(band) if (text := grid.effective_text(row, column))), ""
+        )
+        if _CONTEXT.search(normalize_label(label)) and classify_label(label) is None:
+            found.append(column)
+    return tuple(found)
+
+
+def _row_context(grid: SheetGrid, row: int, heading: str, columns: tuple[int, ...]) -> str:
+    """Join the row's section heading and its context cells, each once, shortest form."""
+    parts: list[str] = []
+    for text in (heading, *(grid.effective_text(row, column) for column in columns)):
+        text = " ".join(text.split())
+        if text and len(text) <= MAX_CONTEXT_CELL and text not in parts:
+            parts.append(text)
+    return "; ".join(parts)
 
 
 def is_placeholder(text: str) -> bool:
