@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openpyxl import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.core.workbook import SheetMapping, read_questionnaire
 from app.core.workbook.reader import classify_label, id_shape
@@ -231,3 +232,25 @@ def test_domain_and_title_columns_become_context_even_under_a_two_row_header() -
 def test_a_sheet_without_headings_or_context_columns_gives_empty_context() -> None:
     assert {row.context for row in read_questionnaire(questionnaire()).rows} == {""}
 
+
+def test_a_cell_whose_prompt_says_leave_it_blank_is_never_written() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ID", "Question", "Answer", "Comments"])
+    sheet.append(["Q-1", "Do you encrypt backups?", None, None])
+    sheet.append(["Q-2", "Describe your backup schedule.", None, None])
+    sheet.append(["Q-3", "Do you test restores?", None, None])
+    blank = DataValidation(
+        type=None, prompt="This cell should be left blank. Input your answer in column C."
+    )
+    blank.add("D3")
+    blank.add("C4")
+    sheet.add_data_validation(blank)
+
+    rows = read_questionnaire(saved(workbook)).rows
+
+    assert [(row.detail_cell, row.locked_reason) for row in rows] == [
+        ("D2", None),
+        (None, None),
+        ("D4", "the sheet asks for this cell to be left blank"),
+    ]

@@ -190,6 +190,23 @@ def test_hecvat_fills_only_vendor_tabs_and_never_touches_formula_answers() -> No
     )
 
 
+def test_hecvat_cells_its_own_prompt_says_to_leave_blank_stay_blank() -> None:
+    data = raw(HECVAT).read_bytes()
+    detection = read_questionnaire(data)
+    start = {row.control_id: row for row in detection.rows if row.sheet == "START HERE"}
+    # "This cell should be left blank. Input your answer in column C." sits on D24 and D27.
+    assert start["COMP-02"].detail_cell is None and start["COMP-05"].detail_cell is None
+    assert start["COMP-01"].detail_cell == "D23"
+    result = fill_every_row(data, detection)
+    assert result.fidelity.ok
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sheet = openpyxl.load_workbook(io.BytesIO(result.data))["START HERE"]
+    assert sheet["D24"].value is None and sheet["D27"].value is None
+    # With no detail cell, the detail follows the short answer in the answer cell.
+    assert "Detail for COMP-02." in str(sheet["C24"].value)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_filled_shared_workbook_converts_in_libreoffice(name: str, tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ class Validation:
     kind: str
     formula: str | None
     extension: bool
+    message: str = ""  # the input prompt and error text shown to whoever fills the cell
 
 
 @dataclass
@@ -159,6 +160,20 @@ class SheetGrid:
         return found
 
 
+# "This cell should be left blank. Input your answer in column C." (HECVAT's own prompt)
+_LEAVE_BLANK = re.compile(
+    r"\b(left|leave|keep)\b[^.!?]{0,40}\bblank\b|"
+    r"\bdo not (fill|complete|enter|type|write|answer)\b",
+    re.IGNORECASE,
+)
+MAX_MESSAGE_CHARS = 512
+
+
+def asks_to_stay_blank(grid: SheetGrid, row: int, column: int) -> bool:
+    """Tell whether the sheet's own prompt on a cell says not to fill it in."""
+    return any(_LEAVE_BLANK.search(rule.message) for rule in grid.validations_at(row, column))
+
+
 def refusal(cells: WorkbookCells, grid: SheetGrid, row: int, columns: Sequence[int]) -> str | None:
     """Say why cells must never be written (hidden, merged non-anchor, formula, locked), or None."""
     if grid.row_hidden(row):
@@ -175,6 +190,8 @@ def refusal(cells: WorkbookCells, grid: SheetGrid, row: int, columns: Sequence[i
             return "formula cell"
         if grid.protected and cells.format_of(grid.style_at(row, column)).locked:
             return "locked cell on a protected sheet"
+        if asks_to_stay_blank(grid, row, column):
+            return "the sheet asks for this cell to be left blank"
     return None
 
 
@@ -370,6 +387,9 @@ def _validation(element: Element) -> Validation:
         kind=element.get("type", "none"),
         formula=formula,
         extension="2009/9/main" in element.tag,
+        message=" ".join(text for text in (element.get("prompt"), element.get("error")) if text)[
+            :MAX_MESSAGE_CHARS
+        ],
     )
 
 

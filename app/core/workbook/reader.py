@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.core.workbook.grid import SheetGrid, WorkbookCells, refusal
+from app.core.workbook.grid import SheetGrid, WorkbookCells, asks_to_stay_blank, refusal
 from app.core.workbook.model import Detection, QuestionRow, SheetMapping
 from app.core.workbook.package import (
     DEFAULT_LIMITS,
@@ -574,7 +574,9 @@ def _rows_for(
                 question=question,
                 control_id=identifier or None,
                 answer_cell=answer_cell,
-                detail_cell=cell_ref(row, detail_column) if detail_column else None,
+                detail_cell=cell_ref(row, detail_column)
+                if detail_column and not asks_to_stay_blank(grid, row, detail_column)
+                else None,
                 choices=choices,
                 existing_answer=existing,
                 locked_reason=refusal(cells, grid, row, answer_columns),
