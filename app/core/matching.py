@@ -700,11 +700,13 @@ class Matcher:
         ):
             row = index.rows[r]
             wording = self._wording_score(text, row.text, float(word), float(char))
-            score = self._mixed(wording, float(meaning))
             score_alone = self._mixed(
                 self._wording_score(text, row.text, float(word_alone), float(char_alone)),
                 float(meaning_alone),
             )
+            # Context lifts entries on the row's subject; it never lowers what the question
+            # earns on its own (a heading that shares nothing with the right entry).
+            score = max(self._mixed(wording, float(meaning)), score_alone)
             current = best.get(row.entry_id)
             if current is None or score > current.text_score:
                 best[row.entry_id] = _Candidate(

@@ -335,7 +335,16 @@ def test_the_rows_context_decides_between_entries_its_question_cannot_tell_apart
     ):
         found = matcher.match(QUESTION, context=context)
         assert found[0].entry_id == expected
-        assert found[0].score - found[1].score > 0.05
+        assert found[0].score - found[1].score > 0.02
+
+
+def test_a_context_that_shares_nothing_with_the_entry_never_lowers_its_score(
+    plans: list[Entry],
+) -> None:
+    matcher = Matcher(plans, today=TODAY)
+    alone = {m.entry_id: m.score for m in matcher.match(QUESTION, top=4)}
+    unrelated = matcher.match(QUESTION, context="Human resources; onboarding paperwork", top=4)
+    assert all(m.score >= alone[m.entry_id] for m in unrelated)
 
 
 def test_context_alone_never_makes_a_match_sure_enough_to_fill(plans: list[Entry]) -> None:
