@@ -34,6 +34,10 @@ PYPI_PROJECT = "https://pypi.org/pypi/{name}/json"
 OWN_DISTRIBUTION = "vouch"
 
 
+# A name no one has registered on PyPI (a locally built or private distribution).
+NOT_ON_PYPI = "vouch-internal-build-no-such-project-7c1e"
+
+
 def canonical(name: str) -> str:
     """PEP 503 normalised project name."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -100,8 +104,11 @@ def installed_distributions() -> dict[str, str]:
     return found
 
 
-def pypi_advisories(client: httpx.Client, name: str, installed: str) -> Advisories:
+def pypi_advisories(client: httpx.Client, name: str, installed: str) -> Advisories | None:
+    """PyPI's open advisories for a project's latest release; None when PyPI has no such project."""
     response = client.get(PYPI_PROJECT.format(name=name))
+    if response.status_code == 404:
+        return None
     response.raise_for_status()
     project = response.json()
     return Advisories(
@@ -118,17 +125,24 @@ def pypi_advisories(client: httpx.Client, name: str, installed: str) -> Advisori
 
 def findings_from_pypi(
     distributions: dict[str, str],
-) -> tuple[list[str], list[str]]:
-    """Known vulnerabilities per PyPI's advisories, and the distributions only partly audited."""
+) -> tuple[list[str], list[str], list[str]]:
+    """Known vulnerabilities per PyPI's advisories, the distributions only partly audited, and
+    those PyPI does not know (installed from elsewhere: nothing to audit them against)."""
     with httpx.Client(timeout=30, follow_redirects=True) as client:
         try:
             client.get(PYPI_PROJECT.format(name="pip")).raise_for_status()
         except httpx.HTTPError as exc:
             pytest.skip(f"neither pip-audit's service nor PyPI's JSON API is reachable: {exc}")
         with ThreadPoolExecutor(max_workers=8) as pool:
-            answers = list(
+            looked_up = list(
                 pool.map(lambda item: pypi_advisories(client, *item), sorted(distributions.items()))
             )
+    answers = [a for a in looked_up if a is not None]
+    unaudited = [
+        f"{name} {version}"
+        for (name, version), a in zip(sorted(distributions.items()), looked_up, strict=True)
+        if a is None
+    ]
     vulnerable = [
         f"{a.name} {a.installed} (latest {a.latest}): {', '.join(a.open_in_latest)}"
         for a in answers
@@ -137,7 +151,7 @@ def findings_from_pypi(
     held_back = [
         f"{a.name} {a.installed} (latest {a.latest})" for a in answers if a.installed != a.latest
     ]
-    return vulnerable, held_back
+    return vulnerable, held_back, unaudited
 
 
 def test_no_installed_dependency_has_a_known_vulnerability() -> None:
@@ -146,7 +160,12 @@ def test_no_installed_dependency_has_a_known_vulnerability() -> None:
     if report is not None and findings is None:
         why = f"pip-audit could audit nothing: {report['dependencies'][0].get('skip_reason')}"  # type: ignore[index]
     if findings is None:
-        findings, held_back = findings_from_pypi(installed_distributions())
+        findings, held_back, unaudited = findings_from_pypi(installed_distributions())
+        if unaudited:
+            warnings.warn(
+                f"not on PyPI, so not audited: {', '.join(unaudited)}",
+                stacklevel=1,
+            )
         if held_back:
             warnings.warn(
                 f"{why.strip()[-160:]}; PyPI's advisories audited every "
@@ -159,7 +178,11 @@ def test_no_installed_dependency_has_a_known_vulnerability() -> None:
 
 def test_the_pypi_fallback_fails_on_an_advisory_and_names_a_held_back_release() -> None:
     """pycrypto was abandoned at 2.6.1 with advisories that were never fixed."""
-    vulnerable, held_back = findings_from_pypi({"pycrypto": "2.6.1", "setuptools": "65.5.0"})
+    vulnerable, held_back, unaudited = findings_from_pypi(
+        {"pycrypto": "2.6.1", "setuptools": "65.5.0", NOT_ON_PYPI: "1.0"}
+    )
     assert len(vulnerable) == 1 and vulnerable[0].startswith("pycrypto 2.6.1 (latest 2.6.1): ")
     assert "PYSEC-2018-97" in vulnerable[0]
     assert [h.split(" (")[0] for h in held_back] == ["setuptools 65.5.0"]
+    # A distribution PyPI does not know is named as unaudited, not an error and not a pass.
+    assert unaudited == [f"{NOT_ON_PYPI} 1.0"]
