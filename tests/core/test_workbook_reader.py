@@ -254,3 +254,34 @@ def test_a_cell_whose_prompt_says_leave_it_blank_is_never_written() -> None:
         (None, None),
         ("D4", "the sheet asks for this cell to be left blank"),
     ]
+
+
+def two_tab_workbook(second: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Security"
+    sheet.append(["ID", "Question", "Answer"])
+    sheet.append(["S-1", "Do you encrypt backups?", None])
+    other = workbook.create_sheet(second)
+    other.append(["ID", "Question", "Answer"])
+    other.append(["X-1", "Do you run a bug bounty?", None])
+    other.append(["X-2", "Do you rotate keys yearly?", None])
+    return saved(workbook)
+
+
+def test_a_tab_named_like_a_summary_that_holds_questions_is_read_and_flagged() -> None:
+    detection = read_questionnaire(two_tab_workbook("Executive Summary"))
+
+    assert [row.control_id for row in detection.rows] == ["S-1", "X-1", "X-2"]
+    assert not detection.confident
+    assert any("'Executive Summary'" in w and "2 question rows" in w for w in detection.warnings)
+
+
+def test_a_tab_for_the_customers_assessors_is_skipped_whatever_it_holds() -> None:
+    detection = read_questionnaire(two_tab_workbook("Analyst Scoring"))
+
+    assert [row.control_id for row in detection.rows] == ["S-1"]
+    assert detection.confident
+    assert detection.skipped_sheets == (
+        "Analyst Scoring: not a questionnaire (its name says assessors fill or score it)",
+    )

@@ -44,8 +44,12 @@ _DETAIL = re.compile(
     r"\bdescription\b|\bjustification\b|\bremarks?\b|\bdocumentation\b|\bsupporting\b|"
     r"\belaborat|\bclarification\b|\bcontext\b"
 )
-_SKIP_SHEET = re.compile(
-    r"analyst|scoring|\bscore|dashboard|change ?log|instruction|read ?me|lookup|\blists?\b|"
+# Tabs the customer's own assessors fill in: never the vendor's to answer, whatever they hold.
+_ASSESSOR_SHEET = re.compile(r"analyst|scoring|\bscores?\b")
+# Names that usually mean no questions (instructions, lists, summaries). The content decides;
+# a tab so named that does hold question rows is read, and the user is asked to confirm it.
+_AUXILIARY_SHEET = re.compile(
+    r"dashboard|change ?log|instruction|read ?me|lookup|\blists?\b|"
     r"drop ?downs?|guidance|glossary|definitions|cover|summary"
 )
 YES, NO, NOT_APPLICABLE = "yes", "no", "na"
@@ -204,9 +208,9 @@ def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | No
         if given is not None:
             result.warnings.append(f"Sheet {sheet.name!r}: hidden sheets are never written")
         return result
-    if given is None and _SKIP_SHEET.search(sheet.name.casefold()):
+    if given is None and _ASSESSOR_SHEET.search(sheet.name.casefold()):
         return _SheetResult(
-            None, skip_reason="not a questionnaire (name suggests instructions, lists or scoring)"
+            None, skip_reason="not a questionnaire (its name says assessors fill or score it)"
         )
     grid = cells.grid(sheet.name)
     if given is not None:
@@ -229,6 +233,12 @@ def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | No
     if not fillable and all(row.locked_reason == "formula cell" for row in result.rows):
         return _SheetResult(
             None, skip_reason="every answer cell is a formula (a report or scoring tab)"
+        )
+    if _AUXILIARY_SHEET.search(sheet.name.casefold()):
+        result.confident = False
+        result.warnings.append(
+            f"Sheet {sheet.name!r}: its name suggests instructions, lists or a summary, but it "
+            f"holds {len(result.rows)} question rows; confirm it is part of the questionnaire"
         )
     return result
 
