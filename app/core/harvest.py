@@ -44,7 +44,6 @@ class AnsweredRow:
     control_id: str | None
     answer: str
     detail: str
-    context: str = ""  # the row's section heading or domain, a hint to its subject
 
     @property
     def where(self) -> str:
@@ -131,7 +130,6 @@ def read_answered_rows(
                     control_id=row.control_id,
                     answer=canonical_answer(row.existing_answer),
                     detail=_detail_text(cells, row),
-                    context=row.context,
                 )
             )
     return answered, unanswered
@@ -198,7 +196,8 @@ def harvest_rows(
         first_by_text[key] = row
         unique.append(row)
     matches = (
-        matcher.match_many([(r.question, r.control_id, r.context) for r in unique], top=1)
+        # No context here: a near-duplicate is the same question, not one on the same subject.
+        matcher.match_many([(r.question, r.control_id) for r in unique], top=1)
         if matcher is not None and bank
         else [[] for _ in unique]
     )
