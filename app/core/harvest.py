@@ -61,6 +61,8 @@ class AlternateProposal:
     existing_answer: str
     score: float
     source: str
+    detail: str = ""
+    control_id: str | None = None
 
     @property
     def answers_agree(self) -> bool:
@@ -215,6 +217,8 @@ def harvest_rows(
                     existing_answer=existing.answer,
                     score=best.score,
                     source=row.where,
+                    detail=_fits(row.detail),
+                    control_id=row.control_id,
                 )
             )
             continue

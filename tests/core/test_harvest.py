@@ -72,6 +72,29 @@ def test_a_question_close_to_a_bank_statement_becomes_an_alternate_not_a_second_
     assert proposal.entry_id == "HR-BG-01" and not proposal.answers_agree
 
 
+def test_a_proposed_alternate_keeps_the_rows_detail_and_control_id() -> None:
+    bank = {
+        "HR-BG-01": Entry(
+            id="HR-BG-01",
+            question="Do you perform background checks on new employees?",
+            answer="Yes",
+            status="approved",
+        )
+    }
+    content = completed_workbook(
+        [("X-1", "Do you perform background checks on new employees?", "Yes", "Every hire.")]
+    )
+    result = harvest_workbook(
+        content, source_name="c.xlsx", bank=bank, matcher=Matcher(list(bank.values()))
+    )
+    (proposal,) = result.alternates
+    assert (proposal.detail, proposal.control_id, proposal.source) == (
+        "Every hire.",
+        "X-1",
+        "Questions!2",
+    )
+
+
 def test_a_question_asked_twice_in_one_workbook_is_harvested_once() -> None:
     content = completed_workbook(
         [
