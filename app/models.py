@@ -1,4 +1,4 @@
-"""SQLModel tables: accounts and keys, the answer bank with its versions, questionnaires and the audit log."""
+"""SQLModel tables: accounts and keys, the answer bank with its versions and proposed alternates, questionnaires and the audit log."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -85,6 +85,39 @@ class BankEntryVersion(SQLModel, table=True):
     changed_by: str = Field(max_length=64)
     changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     reason: str = Field(default="", max_length=500)
+
+
+class ProposedAlternate(SQLModel, table=True):
+    """A harvested wording proposed as an alternate of an existing statement, awaiting a curator."""
+
+    __tablename__ = "alternate_proposal"
+    __table_args__ = (
+        # One pending proposal per statement and wording; decided ones stay as history.
+        Index(
+            "uq_alternate_proposal_pending",
+            "entry_id",
+            "question_key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(max_length=80, index=True)
+    question: str = Field(sa_type=Text)
+    # SHA-256 of the casefolded wording: wordings can be too long for an index entry.
+    question_key: str = Field(max_length=64)
+    answer: str = Field(sa_type=Text)
+    detail: str = Field(default="", sa_type=Text)
+    score: float
+    answers_agree: bool
+    source: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_by: str = Field(max_length=64)
+    # pending | accepted | dismissed
+    status: str = Field(default="pending", max_length=16, index=True)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class ProfileVariable(SQLModel, table=True):

@@ -8,6 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from app.db import Database
@@ -49,5 +50,30 @@ def test_migrations_upgrade_to_the_models_and_downgrade_to_nothing(empty_url: st
         with database.engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
         upgrade(empty_url)
+    finally:
+        database.dispose()
+
+
+def test_a_database_at_0001_gains_the_proposals_queue_with_one_pending_row_per_wording(
+    empty_url: str,
+) -> None:
+    upgrade(empty_url, "0001")
+    upgrade(empty_url)
+    database = Database(empty_url)
+    row = (
+        "INSERT INTO alternate_proposal (entry_id, question, question_key, answer, detail, score,"
+        " answers_agree, source, created_at, created_by, status)"
+        " VALUES ('IAM-01', 'Is MFA on?', 'k', 'Yes', '', 0.9, true, 'a.xlsx!S!2',"
+        " CURRENT_TIMESTAMP, 'test', :status)"
+    )
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(text(row), {"status": "dismissed"})
+            connection.execute(text(row), {"status": "pending"})
+        with pytest.raises(IntegrityError), database.engine.begin() as connection:
+            connection.execute(text(row), {"status": "pending"})
+        downgrade(empty_url, "0001")
+        with database.engine.connect() as connection:
+            assert "alternate_proposal" not in inspect(connection).get_table_names()
     finally:
         database.dispose()
