@@ -216,6 +216,7 @@ def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
         dump_entries(result.drafts, out)
         saved = len(result.drafts)
         where = f"written to {out}"
+        proposals = f"{result.counts()['alternates']} proposed as alternates of existing entries"
     else:
         from app.db import get_database
         from app.services import curation
@@ -224,18 +225,23 @@ def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
             result = curation.harvest(
                 db_session=db_session, content=content, source_name=source.name, owner=args.owner
             )
-            saved = len(
-                curation.save_harvest(
-                    db_session=db_session, result=result, source_name=source.name, actor="cli"
-                )
+            stored = curation.save_harvest(
+                db_session=db_session, result=result, source_name=source.name, actor="cli"
             )
+        saved = len(stored.drafts)
         where = "saved as drafts in the bank"
+        proposals = (
+            f"{len(stored.queued)} proposed as alternates, queued for review at /bank/proposals"
+        )
+        if stored.skipped:
+            proposals += f" ({stored.skipped} more already queued or already alternates)"
     counts = result.counts()
     print(
         f"{counts['answered_rows']} answered rows ({counts['unanswered_rows']} unanswered): "
-        f"{saved} drafts {where}, {counts['alternates']} proposed as alternates of existing "
-        f"entries, {counts['repeated']} repeated questions merged"
+        f"{saved} drafts {where}, {proposals}, {counts['repeated']} repeated questions merged"
     )
+    if not args.out:
+        return 0
     for proposal in result.alternates:
         agree = "same answer" if proposal.answers_agree else "DIFFERENT answer"
         print(

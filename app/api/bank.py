@@ -127,6 +127,7 @@ class HarvestOut(BaseModel):
     counts: dict[str, int]
     saved: list[str]
     alternates: list[AlternateOut]
+    queued_proposals: int = Field(description="Alternates newly queued for a curator's review")
 
 
 def _entry(row: BankEntry, db_session: SessionDep) -> dict[str, Any]:
@@ -483,7 +484,7 @@ async def harvest(
     file: Annotated[UploadFile, File(description="A questionnaire the company already answered")],
     owner: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
-    """Turn an answered questionnaire into draft statements; near-duplicates come back as alternates."""
+    """Turn an answered questionnaire into draft statements; near-duplicates are queued as alternates."""
     require(principal, "bank:write")
     from fastapi.concurrency import run_in_threadpool
 
@@ -505,7 +506,8 @@ async def harvest(
     )
     return {
         "counts": result.counts(),
-        "saved": saved,
+        "saved": list(saved.drafts),
+        "queued_proposals": len(saved.queued),
         "alternates": [
             {
                 "entry_id": a.entry_id,

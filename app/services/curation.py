@@ -1,14 +1,16 @@
-"""Curating the answer bank: versioned edits, approval, freshness, conflicts, variables, moving text in and out."""
+"""Curating the answer bank: versioned edits, approval, freshness, conflicts, variables, proposed alternates, moving text in and out."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.core.bank import (
@@ -24,10 +26,10 @@ from app.core.bank import (
 )
 from app.core.bank_io import EntryChange, diff_banks, dump_entries, export_csv, export_xlsx
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
-from app.core.harvest import Harvest, harvest_rows, read_answered_rows
+from app.core.harvest import AlternateProposal, Harvest, harvest_rows, read_answered_rows
 from app.core.matching import Match, Matcher, Thresholds
 from app.isolation import run_isolated
-from app.models import BankEntry, BankEntryVersion, ProfileVariable
+from app.models import BankEntry, BankEntryVersion, ProfileVariable, ProposedAlternate, utcnow
 from app.services import audit
 from app.services import bank as bank_service
 
@@ -38,6 +40,9 @@ CLOSE_PAIR_SCORE = 0.60
 CLOSE_PAIR_NEIGHBOURS = 4
 MAX_REASON = 500
 MAX_VARIABLE_NAME = 64
+MAX_SOURCE = 500
+PROPOSAL_STATUSES = ("pending", "accepted", "dismissed")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class EntryNotFound(VouchError):
@@ -46,6 +51,14 @@ class EntryNotFound(VouchError):
 
 class EntryExists(VouchError):
     """A statement with that id exists already."""
+
+
+class ProposalNotFound(VouchError):
+    """No alternate proposal has the id asked for."""
+
+
+class ProposalRefused(BankError):
+    """The proposal cannot be decided: it was decided already, or its statement is gone."""
 
 
 class StaleEdit(VouchError):
@@ -709,10 +722,20 @@ def harvest(
     return result
 
 
+@dataclass(frozen=True)
+class SavedHarvest:
+    """What saving a harvest stored: the new drafts and the alternate proposals queued for review."""
+
+    drafts: tuple[str, ...]
+    queued: tuple[int, ...]
+    # Proposals not queued: the same wording waits already, or the statement has it.
+    skipped: int
+
+
 def save_harvest(
     *, db_session: Session, result: Harvest, source_name: str, actor: str
-) -> list[str]:
-    """Store a harvest's drafts as new draft statements, each with its version 1."""
+) -> SavedHarvest:
+    """Store a harvest's drafts as new draft statements and queue its alternate proposals."""
     profile = bank_service.profile(db_session=db_session)
     saved = []
     actor = _actor(actor)
@@ -732,11 +755,218 @@ def save_harvest(
         saved.append(entry.id)
     if saved:
         bank_service.bump_revision(db_session=db_session)
+    queued = _queue_proposals(
+        db_session, proposals=result.alternates, source_name=source_name, actor=actor
+    )
+    skipped = len(result.alternates) - len(queued)
     audit.record(
         db_session=db_session,
         actor=actor,
         action="bank.harvest",
         target=source_name[:200],
-        details={**result.counts(), "saved": len(saved)},
+        details={
+            **result.counts(),
+            "saved": len(saved),
+            "proposals_queued": len(queued),
+            "proposals_skipped": skipped,
+        },
     )
-    return saved
+    return SavedHarvest(
+        drafts=tuple(saved), queued=tuple(p.id for p in queued if p.id is not None), skipped=skipped
+    )
+
+
+def wording_key(question: str) -> str:
+    """Key a wording by its casefolded words, as add_alternate compares wordings."""
+    return hashlib.sha256(_wording(question).casefold().encode()).hexdigest()
+
+
+def _wording(question: str) -> str:
+    return " ".join(question.split())
+
+
+def _one_line(text: str) -> str:
+    # A file name is whatever the uploader's browser sent; it ends up in a version's reason.
+    return " ".join(_CONTROL_CHARS.sub(" ", text).split())
+
+
+def proposal_source(source_name: str, proposal: AlternateProposal) -> str:
+    """Name where a proposal came from: the file, its sheet and row, and the control id if any."""
+    source = f"{source_name}!{proposal.source}"
+    if proposal.control_id:
+        source = f"{source} ({proposal.control_id})"
+    return _one_line(source)[:MAX_SOURCE]
+
+
+def _queue_proposals(
+    db_session: Session,
+    *,
+    proposals: Sequence[AlternateProposal],
+    source_name: str,
+    actor: str,
+) -> list[ProposedAlternate]:
+    waiting = {
+        (entry_id, key)
+        for entry_id, key in db_session.exec(
+            select(ProposedAlternate.entry_id, ProposedAlternate.question_key).where(
+                ProposedAlternate.status == "pending"
+            )
+        )
+    }
+    queued = []
+    for proposal in proposals:
+        row = db_session.get(BankEntry, proposal.entry_id)
+        wording = _wording(proposal.question)
+        if row is None or row.status == "retired" or not wording:
+            continue
+        key = wording_key(wording)
+        known = {wording_key(text) for text in (row.question, *row.alternates)}
+        if key in known or (row.id, key) in waiting:
+            continue
+        waiting.add((row.id, key))
+        stored = ProposedAlternate(
+            entry_id=row.id,
+            question=wording,
+            question_key=key,
+            answer=proposal.answer,
+            detail=proposal.detail,
+            score=round(proposal.score, 4),
+            answers_agree=proposal.answers_agree,
+            source=proposal_source(source_name, proposal),
+            created_by=actor,
+        )
+        db_session.add(stored)
+        queued.append(stored)
+    if queued:
+        db_session.flush()
+    return queued
+
+
+@dataclass(frozen=True)
+class ProposalWithEntry:
+    """A proposed alternate beside the statement it is for, as that statement is now."""
+
+    proposal: ProposedAlternate
+    entry: BankEntry | None
+
+    @property
+    def acceptable(self) -> bool:
+        """Tell whether the statement can still take the wording (it exists and is not retired)."""
+        return self.entry is not None and self.entry.status != "retired"
+
+    @property
+    def answers_differ(self) -> bool:
+        """Tell whether the harvested answer differs from the statement's current answer."""
+        if self.entry is None:
+            return not self.proposal.answers_agree
+        return self.proposal.answer.casefold() != self.entry.answer.casefold()
+
+
+def list_proposals(
+    *, db_session: Session, status: str | None = "pending"
+) -> list[ProposalWithEntry]:
+    """List alternate proposals in a status (all of them for None), oldest first, with their statements."""
+    statement = select(ProposedAlternate).order_by(col(ProposedAlternate.id))
+    if status is not None:
+        if status not in PROPOSAL_STATUSES:
+            raise BankError(f"no proposal status '{status}'; use {', '.join(PROPOSAL_STATUSES)}")
+        statement = statement.where(ProposedAlternate.status == status)
+    proposals = list(db_session.exec(statement))
+    ids = {p.entry_id for p in proposals}
+    entries = {
+        row.id: row for row in db_session.exec(select(BankEntry).where(col(BankEntry.id).in_(ids)))
+    }
+    return [ProposalWithEntry(proposal=p, entry=entries.get(p.entry_id)) for p in proposals]
+
+
+def _pending_proposal(db_session: Session, proposal_id: int) -> ProposedAlternate:
+    proposal = db_session.exec(
+        select(ProposedAlternate)
+        .where(ProposedAlternate.id == proposal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if proposal is None:
+        raise ProposalNotFound(f"no alternate proposal {proposal_id}")
+    if proposal.status != "pending":
+        raise ProposalRefused(
+            f"proposal {proposal_id} was {proposal.status} already by {proposal.decided_by}"
+        )
+    return proposal
+
+
+def _decide(proposal: ProposedAlternate, *, status: str, actor: str) -> None:
+    proposal.status = status
+    proposal.decided_by = actor
+    proposal.decided_at = utcnow()
+
+
+def accept_proposal(
+    *,
+    db_session: Session,
+    proposal_id: int,
+    actor: str,
+    expected_version: int | None = None,
+) -> ProposedAlternate:
+    """Add a pending proposal's wording to its statement as a new version, and mark it accepted."""
+    proposal = _pending_proposal(db_session, proposal_id)
+    row = db_session.get(BankEntry, proposal.entry_id)
+    if row is None:
+        raise ProposalRefused(
+            f"entry '{proposal.entry_id}' no longer exists; dismiss proposal {proposal_id}"
+        )
+    if row.status == "retired":
+        raise ProposalRefused(
+            f"entry '{proposal.entry_id}' is retired; dismiss proposal {proposal_id} "
+            "or bring the entry back first"
+        )
+    actor = _actor(actor)
+    before = row.version
+    updated = add_alternate(
+        db_session=db_session,
+        entry_id=proposal.entry_id,
+        expected_version=row.version if expected_version is None else expected_version,
+        question=proposal.question,
+        actor=actor,
+        reason=_reason(f"alternate harvested from {proposal.source}", "harvested alternate"),
+    )
+    _decide(proposal, status="accepted", actor=actor)
+    db_session.add(proposal)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="bank.proposal.accept",
+        target=proposal.entry_id,
+        details={
+            "proposal": proposal.id,
+            "question": proposal.question,
+            "source": proposal.source,
+            "version": updated.version,
+            # The statement may have taken the wording some other way since it was proposed.
+            "added": updated.version != before,
+        },
+    )
+    return proposal
+
+
+def dismiss_proposal(
+    *, db_session: Session, proposal_id: int, actor: str, reason: str | None = None
+) -> ProposedAlternate:
+    """Set a pending proposal aside without changing its statement."""
+    proposal = _pending_proposal(db_session, proposal_id)
+    actor = _actor(actor)
+    _decide(proposal, status="dismissed", actor=actor)
+    db_session.add(proposal)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action="bank.proposal.dismiss",
+        target=proposal.entry_id,
+        details={
+            "proposal": proposal.id,
+            "question": proposal.question,
+            "source": proposal.source,
+            "reason": _reason(reason, "dismissed"),
+        },
+    )
+    return proposal

@@ -683,7 +683,13 @@ async def harvest_upload(
     return render(
         request,
         "bank/harvest.html",
-        {"result": result, "saved": saved, "versions": versions, "error": None, "source": name},
+        {
+            "result": result,
+            "saved": saved.drafts,
+            "versions": versions,
+            "error": None,
+            "source": name,
+        },
         user=user,
     )
 

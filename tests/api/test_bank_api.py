@@ -1,4 +1,4 @@
-"""The curator API: versioned edits with 409 on stale versions, restore, approval, variables, export."""
+"""The curator API: versioned edits with 409 on stale versions, restore, approval, variables, export, harvest."""
 
 from __future__ import annotations
 
@@ -146,3 +146,21 @@ def test_freshness_and_conflicts_report_on_the_loaded_bank(client: TestClient, m
     pairs = client.get("/api/v1/bank/conflicts", headers=viewer).json()
     assert all(p["score"] >= 0.6 for p in pairs)
     assert all(p["conflicting"] == (p["first_answer"] != p["second_answer"]) for p in pairs)
+
+
+def test_a_harvest_through_the_api_queues_its_alternates_for_review(  # type: ignore[no-untyped-def]
+    client: TestClient, make_key
+) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["ID", "Question", "Answer"])
+    book.active.append(["S-1", "Do you require MFA for all administrator accounts?", "Yes"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    curator = bearer(make_key("curator"))
+    files = {"file": ("vendor.xlsx", buffer.getvalue())}
+    first = client.post("/api/v1/bank/harvest", files=files, headers=curator)
+    assert first.status_code == 201, first.text
+    assert first.json()["queued_proposals"] == 1
+    assert [a["entry_id"] for a in first.json()["alternates"]] == ["IAM-MFA-01"]
+    again = client.post("/api/v1/bank/harvest", files=files, headers=curator)
+    assert again.status_code == 201 and again.json()["queued_proposals"] == 0

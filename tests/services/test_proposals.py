@@ -1,0 +1,243 @@
+"""Harvest's alternate proposals on SQLite and PostgreSQL: queued once, then accepted or dismissed."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import select
+
+from app.db import Database
+from app.models import AuditEvent, BankEntry, BankState, ProposedAlternate
+from app.services import bank as bank_service
+from app.services import curation
+
+WORDING = "Is MFA enforced for all administrator accounts?"
+
+
+def completed_workbook(rows: list[tuple[str, str, str, str]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Questions"
+    sheet.append(["ID", "Question", "Answer", "Comments"])
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+VENDOR = completed_workbook(
+    [
+        ("Q-1", WORDING, "No", "Only for the production console."),
+        ("Q-2", "Do you keep a register of every sub-processor?", "Yes", ""),
+    ]
+)
+
+
+@pytest.fixture
+def db(database: Database) -> Database:
+    with database.session(write=True) as s:
+        s.add(BankState(id=1, revision=0))
+        curation.create_entry(
+            db_session=s,
+            fields={
+                "id": "IAM-MFA-01",
+                "question": "Is multi-factor authentication enforced for administrators?",
+                "answer": "Yes",
+                "status": "approved",
+            },
+            actor="test",
+        )
+    return database
+
+
+def harvest(
+    db: Database, content: bytes = VENDOR, name: str = "vendor.xlsx"
+) -> curation.SavedHarvest:
+    with db.session(write=True) as s:
+        result = curation.harvest(db_session=s, content=content, source_name=name)
+        return curation.save_harvest(db_session=s, result=result, source_name=name, actor="carol")
+
+
+def pending(db: Database) -> list[ProposedAlternate]:
+    with db.session() as s:
+        return [item.proposal for item in curation.list_proposals(db_session=s)]
+
+
+def events(db: Database, action: str) -> list[AuditEvent]:
+    with db.session() as s:
+        return list(s.exec(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_saving_a_harvest_queues_its_alternate_proposals_as_pending(db: Database) -> None:
+    saved = harvest(db)
+    assert len(saved.drafts) == 1 and len(saved.queued) == 1 and saved.skipped == 0
+    (proposal,) = pending(db)
+    assert proposal.id == saved.queued[0]
+    assert (proposal.entry_id, proposal.question, proposal.answer) == ("IAM-MFA-01", WORDING, "No")
+    assert proposal.detail == "Only for the production console."
+    assert not proposal.answers_agree and proposal.score >= 0.6
+    assert proposal.source == "vendor.xlsx!Questions!2 (Q-1)"
+    assert (proposal.status, proposal.created_by, proposal.decided_by) == ("pending", "carol", None)
+    (event,) = events(db, "bank.harvest")
+    assert event.details["proposals_queued"] == 1 and event.details["alternates"] == 1
+
+
+def test_a_second_harvest_does_not_queue_the_same_pending_wording_again(db: Database) -> None:
+    harvest(db)
+    again = completed_workbook(
+        [("Z-9", "IS MFA ENFORCED FOR ALL  ADMINISTRATOR ACCOUNTS?", "No", "")]
+    )
+    saved = harvest(db, again, name="other.xlsx")
+    assert saved.queued == () and saved.skipped == 1
+    assert [p.source for p in pending(db)] == ["vendor.xlsx!Questions!2 (Q-1)"]
+    # The first harvest's draft is in the bank now: its own wording is nothing to propose.
+    assert harvest(db).queued == ()
+    assert len(pending(db)) == 1
+
+
+def test_accepting_adds_the_wording_as_a_new_version_and_is_audited(db: Database) -> None:
+    (proposal_id,) = harvest(db).queued
+    with db.session(write=True) as s:
+        curation.accept_proposal(
+            db_session=s, proposal_id=proposal_id, actor="dave", expected_version=1
+        )
+    with db.session() as s:
+        entry = bank_service.get_entry(db_session=s, entry_id="IAM-MFA-01")
+        versions = bank_service.history(db_session=s, entry_id="IAM-MFA-01")
+        (accepted,) = [i.proposal for i in curation.list_proposals(db_session=s, status="accepted")]
+    assert entry is not None and entry.version == 2 and entry.alternates == [WORDING]
+    assert entry.answer == "Yes"
+    assert versions[0].changed_by == "dave"
+    assert versions[0].reason == "alternate harvested from vendor.xlsx!Questions!2 (Q-1)"
+    assert (accepted.status, accepted.decided_by) == ("accepted", "dave")
+    assert accepted.decided_at is not None and pending(db) == []
+    (event,) = events(db, "bank.proposal.accept")
+    assert event.target == "IAM-MFA-01" and event.actor == "dave"
+    assert event.details["proposal"] == proposal_id and event.details["version"] == 2
+    assert event.details["added"] is True
+
+
+def test_dismissing_leaves_the_entry_as_it_was_and_is_audited(db: Database) -> None:
+    (proposal_id,) = harvest(db).queued
+    with db.session(write=True) as s:
+        curation.dismiss_proposal(
+            db_session=s, proposal_id=proposal_id, actor="dave", reason="scope is consoles only"
+        )
+    with db.session() as s:
+        entry = bank_service.get_entry(db_session=s, entry_id="IAM-MFA-01")
+        (dismissed,) = curation.list_proposals(db_session=s, status="dismissed")
+    assert entry is not None and entry.version == 1 and entry.alternates == []
+    assert (dismissed.proposal.status, dismissed.proposal.decided_by) == ("dismissed", "dave")
+    (event,) = events(db, "bank.proposal.dismiss")
+    assert event.details["reason"] == "scope is consoles only"
+    # Once decided, the same wording may be proposed again by a later harvest.
+    assert len(harvest(db, name="later.xlsx").queued) == 1
+
+
+def test_a_decided_proposal_cannot_be_decided_again(db: Database) -> None:
+    (proposal_id,) = harvest(db).queued
+    with db.session(write=True) as s:
+        curation.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+    for decide in (curation.accept_proposal, curation.dismiss_proposal):
+        refused = pytest.raises(curation.ProposalRefused, match="accepted already by dave")
+        with refused, db.session(write=True) as s:
+            decide(db_session=s, proposal_id=proposal_id, actor="erin")
+    with db.session() as s:
+        entry = bank_service.get_entry(db_session=s, entry_id="IAM-MFA-01")
+    assert entry is not None and entry.version == 2
+    assert len(events(db, "bank.proposal.accept")) == 1
+
+
+def test_a_proposal_for_a_retired_entry_cannot_be_accepted_but_can_be_dismissed(
+    db: Database,
+) -> None:
+    (proposal_id,) = harvest(db).queued
+    with db.session(write=True) as s:
+        curation.retire_entry(db_session=s, entry_id="IAM-MFA-01", expected_version=1, actor="t")
+    refused = pytest.raises(curation.ProposalRefused, match="IAM-MFA-01' is retired")
+    with refused, db.session(write=True) as s:
+        curation.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+    with db.session() as s:
+        (item,) = curation.list_proposals(db_session=s)
+        assert not item.acceptable and item.entry is not None and item.entry.version == 2
+    with db.session(write=True) as s:
+        curation.dismiss_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+    assert pending(db) == []
+
+
+def test_a_proposal_whose_entry_was_deleted_cannot_be_accepted(db: Database) -> None:
+    (proposal_id,) = harvest(db).queued
+    with db.session(write=True) as s:
+        s.delete(s.get(BankEntry, "IAM-MFA-01"))
+    refused = pytest.raises(curation.ProposalRefused, match="no longer exists")
+    with refused, db.session(write=True) as s:
+        curation.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+    with db.session() as s:
+        (item,) = curation.list_proposals(db_session=s)
+    assert item.entry is None and not item.acceptable and item.answers_differ
+
+
+def test_accepting_against_an_older_version_or_an_unknown_id_is_refused(db: Database) -> None:
+    (proposal_id,) = harvest(db).queued
+    with db.session(write=True) as s:
+        curation.approve_entry(db_session=s, entry_id="IAM-MFA-01", expected_version=1, actor="t")
+    with pytest.raises(curation.StaleEdit), db.session(write=True) as s:
+        curation.accept_proposal(
+            db_session=s, proposal_id=proposal_id, actor="dave", expected_version=1
+        )
+    with pytest.raises(curation.ProposalNotFound), db.session(write=True) as s:
+        curation.accept_proposal(db_session=s, proposal_id=proposal_id + 1000, actor="dave")
+    assert [p.id for p in pending(db)] == [proposal_id]
+
+
+def test_the_queue_flags_answers_that_differ_from_the_entry_as_it_is_now(db: Database) -> None:
+    harvest(db)
+    with db.session() as s:
+        (item,) = curation.list_proposals(db_session=s)
+        assert item.acceptable and item.answers_differ
+        with pytest.raises(curation.BankError):
+            curation.list_proposals(db_session=s, status="maybe")
+    with db.session(write=True) as s:
+        curation.edit_entry(
+            db_session=s,
+            entry_id="IAM-MFA-01",
+            expected_version=1,
+            changes={"answer": "No"},
+            actor="t",
+        )
+    with db.session() as s:
+        (item,) = curation.list_proposals(db_session=s)
+        assert not item.answers_differ
+
+
+def test_the_cli_queues_proposals_when_harvesting_into_the_database(
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app import cli
+    from app.config import Settings
+    from app.db import set_database
+
+    settings = Settings(environment="test", data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    path = tmp_path / "vendor.xlsx"
+    path.write_bytes(VENDOR)
+    set_database(db)
+    try:
+        assert cli.main(["bank", "harvest", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "1 proposed as alternates, queued for review at /bank/proposals" in out
+        assert "alternate for" not in out
+        assert cli.main(["bank", "harvest", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "0 proposed as alternates, queued for review" in out
+        assert "(2 more already queued or already alternates)" in out
+    finally:
+        set_database(None)
+    assert len(pending(db)) == 1
