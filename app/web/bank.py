@@ -1,4 +1,4 @@
-"""The curator's pages: browse and search the bank, edit with versions, freshness, conflicts, variables, harvest."""
+"""The curator's pages: browse and search the bank, edit with versions, freshness, conflicts, variables, harvest, proposals."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ruamel.yaml.error import YAMLError
 from app.api.bank import download
 from app.core.bank import Entry
 from app.core.errors import BankError, VouchError
-from app.deps import SessionDep, SettingsDep
+from app.deps import RowId, SessionDep, SettingsDep
 from app.models import BankEntry
 from app.services import bank as bank_service
 from app.services import curation, review
@@ -677,21 +677,103 @@ async def harvest_upload(
             user=user,
             status_code=422,
         )
-    versions = {
-        r.id: r.version for r in bank_service.list_entries(db_session=db_session, status=None)
-    }
     return render(
         request,
         "bank/harvest.html",
-        {
-            "result": result,
-            "saved": saved.drafts,
-            "versions": versions,
-            "error": None,
-            "source": name,
-        },
+        {"result": result, "saved": saved, "error": None, "source": name},
         user=user,
     )
+
+
+def _proposals_page(
+    request: Request,
+    user: WebUser,
+    db_session: SessionDep,
+    *,
+    status: str = "pending",
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "bank/proposals.html",
+        {
+            "proposals": curation.list_proposals(db_session=db_session, status=status),
+            "status": status,
+            "statuses": curation.PROPOSAL_STATUSES,
+            "error": error,
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/bank/proposals", name="bank_proposals")
+def proposals_page(
+    request: Request, user: CurrentWebUser, db_session: SessionDep, status: str | None = None
+) -> HTMLResponse:
+    require_page(user, "bank:write")
+    chosen = status if status in curation.PROPOSAL_STATUSES else "pending"
+    return _proposals_page(request, user, db_session, status=chosen)
+
+
+def _proposal_refused(
+    request: Request, user: WebUser, db_session: SessionDep, exc: VouchError
+) -> HTMLResponse:
+    db_session.rollback()
+    if isinstance(exc, curation.ProposalNotFound):
+        status_code = 404
+    elif isinstance(exc, curation.ProposalRefused | curation.StaleEdit):
+        status_code = 409
+    else:
+        status_code = 422
+    return _proposals_page(request, user, db_session, error=str(exc), status_code=status_code)
+
+
+@router.post("/bank/proposals/{proposal_id}/accept", name="bank_proposal_accept")
+def accept_proposal(
+    request: Request,
+    proposal_id: RowId,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    version: Annotated[int, Form(ge=1)],
+    csrf_token: Token = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    require_page(user, "bank:write")
+    try:
+        curation.accept_proposal(
+            db_session=db_session,
+            proposal_id=proposal_id,
+            actor=user.principal.ref,
+            expected_version=version,
+        )
+    except VouchError as exc:
+        return _proposal_refused(request, user, db_session, exc)
+    return RedirectResponse(request.url_for("bank_proposals"), status_code=303)
+
+
+@router.post("/bank/proposals/{proposal_id}/dismiss", name="bank_proposal_dismiss")
+def dismiss_proposal(
+    request: Request,
+    proposal_id: RowId,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    reason: FormShort = "",
+    csrf_token: Token = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    require_page(user, "bank:write")
+    try:
+        curation.dismiss_proposal(
+            db_session=db_session,
+            proposal_id=proposal_id,
+            actor=user.principal.ref,
+            reason=reason,
+        )
+    except VouchError as exc:
+        return _proposal_refused(request, user, db_session, exc)
+    return RedirectResponse(request.url_for("bank_proposals"), status_code=303)
 
 
 @router.get("/bank/export.{kind}", name="bank_export")
