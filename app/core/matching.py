@@ -6,7 +6,7 @@ import math
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -76,6 +76,8 @@ AMBIGUOUS_MARGIN = 0.02
 MAX_QUESTION_CHARS = 4_000
 # A section heading or control title, not a second question.
 MAX_CONTEXT_CHARS = 300
+# How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
+CONTEXT_WEIGHT = 0.5
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
 # (section heading, domain, control title) as a third item.
@@ -112,6 +114,8 @@ class Explanation:
     id_match: bool
     note: str | None
     meaning: float = 0.0  # 0–1: how far the texts' term vectors agree beyond unrelated texts'
+    # Terms of the row's context (section, control title) the entry shares, when they lifted it.
+    context_terms: tuple[str, ...] = ()
 
     def text(self) -> str:
         """Say in one sentence why the match was chosen and what held it back."""
@@ -124,6 +128,9 @@ class Explanation:
             parts.append("no shared terms")
         if self.meaning >= CLOSE_MEANING:
             parts.append("close in meaning")
+        if self.context_terms:
+            shown = ", ".join(f"'{t}'" for t in self.context_terms[:4])
+            parts.append(f"the row's section or title agrees ({shown})")
         if self.id_match:
             parts.append("the control ID matches")
         if self.guard:
@@ -389,7 +396,30 @@ class _Candidate:
     text_score: float
     wording: float  # the score from wording alone, before meaning is mixed in
     meaning: float
-    alone: float  # the score from the question alone, without the row's context
+    rank: float  # the score lifted by the row's context, for ordering only
+
+
+@dataclass(frozen=True)
+class _Scored:
+    rank: float  # orders the candidates: the score lifted by the row's context
+    score: float  # calibrated on the question alone: bands, margins and what is reported
+    cand: _Candidate
+    id_match: bool
+
+
+def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
+    """Return the entry the question alone cannot tell from the best one, if any.
+
+    Judged on the question's own scores: a row's context ranks entries but is no evidence that
+    one of two near-equal statements is the right one to fill. A best entry citing the row's
+    control ID is settled against one that does not.
+    """
+    best = scored[0]
+    closest = max(scored[1:], key=lambda s: s.score)
+    settled_by_id = best.id_match and not closest.id_match
+    if best.score - closest.score < AMBIGUOUS_MARGIN and not settled_by_id:
+        return index.entries[closest.cand.entry_id]
+    return None
 
 
 class Matcher:
@@ -580,14 +610,14 @@ class Matcher:
                 self._with_context(text, queries[i][2] if len(queries[i]) > 2 else None)
                 for text, i in zip(texts, chunk, strict=True)
             ]
-            word_query = index.words.queries(asked)
-            char_query = index.chars.queries(asked)
-            with_context = [a is not t for a, t in zip(asked, texts, strict=True)]
-            retrieval = index.words.retrieve(word_query)
+            # The context helps find candidates; scores are the question's own plus a bonus for
+            # the context's agreement with each candidate.
+            retrieval = index.words.retrieve(index.words.queries(asked))
             retrieval[:, ~index.alive] = -1.0
             # Words find candidates for nearly every question at a fraction of the cost of
             # character n-grams; those are the fallback when no word is shared (typos, jargon).
             stuck = np.flatnonzero((retrieval > 0).sum(axis=1) < top)
+            char_query = index.chars.queries(texts)
             if len(stuck):
                 by_chars = index.chars.retrieve(sp.csr_matrix(char_query[stuck]))
                 by_chars[:, ~index.alive] = -1.0
@@ -600,18 +630,16 @@ class Matcher:
             # Exact scores for every (question, candidate) pair of the chunk in one product each.
             owners = np.repeat(np.arange(len(chunk)), [len(c) for c in candidates])
             flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
-            word_scores = index.words.pair_dots(word_query, owners, flat)
+            word_scores = index.words.pair_dots(index.words.queries(texts), owners, flat)
             char_scores = index.chars.pair_dots(char_query, owners, flat)
-            meaning_scores = self._meaning_scores(index, asked, owners, flat)
-            alone = (word_scores, char_scores, meaning_scores)
-            if any(with_context):
-                # Context ranks; only the question's own words may make a match sure enough
-                # to fill, so it is scored a second time without the context.
-                alone = (
-                    index.words.pair_dots(index.words.queries(texts), owners, flat),
-                    index.chars.pair_dots(index.chars.queries(texts), owners, flat),
-                    self._meaning_scores(index, texts, owners, flat),
-                )
+            meaning_scores = self._meaning_scores(index, texts, owners, flat)
+            context_scores = np.zeros(len(flat))
+            contexts = [
+                NormalisedText(stems=(), terms=a.terms[len(t.terms) :])
+                for a, t in zip(asked, texts, strict=True)
+            ]
+            if any(c.terms for c in contexts):
+                context_scores = self._context_scores(index, contexts, owners, flat)
             bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
             for k, i in enumerate(chunk):
                 lo, hi = bounds[k], bounds[k + 1]
@@ -622,7 +650,8 @@ class Matcher:
                     word_scores[lo:hi],
                     char_scores[lo:hi],
                     meaning_scores[lo:hi],
-                    tuple(part[lo:hi] for part in alone),
+                    context_scores[lo:hi],
+                    asked=asked[k],
                     wanted=wanted[k],
                     top=top,
                 )
@@ -638,6 +667,22 @@ class Matcher:
         return NormalisedText(
             stems=text.stems, terms=text.terms + extra, key=text.key, surface=text.surface
         )
+
+    def _context_scores(
+        self,
+        index: _Index,
+        contexts: Sequence[NormalisedText],
+        owners: np.ndarray,
+        rows: np.ndarray,
+    ) -> np.ndarray:
+        """How well each row agrees with its question's context alone (0 without context)."""
+        words = index.words.pair_dots(index.words.queries(contexts), owners, rows)
+        meaning = self._meaning_scores(index, contexts, owners, rows)
+        has_context = np.array([bool(contexts[o].terms) for o in owners.tolist()], dtype=bool)
+        agreement = np.array(
+            [self._mixed(float(w), float(m)) for w, m in zip(words, meaning, strict=True)]
+        )
+        return np.where(has_context, agreement, 0.0)
 
     def _meaning_scores(
         self, index: _Index, texts: Sequence[NormalisedText], owners: np.ndarray, rows: np.ndarray
@@ -688,64 +733,83 @@ class Matcher:
         word_scores: np.ndarray,
         char_scores: np.ndarray,
         meaning_scores: np.ndarray,
-        alone: tuple[np.ndarray, np.ndarray, np.ndarray],
+        context_scores: np.ndarray,
         *,
+        asked: NormalisedText,
         wanted: frozenset[str] | None,
         top: int,
     ) -> list[Match]:
         id_entries = wanted or frozenset()
         best: dict[str, _Candidate] = {}
-        for r, word, char, meaning, word_alone, char_alone, meaning_alone in zip(
-            ordered.tolist(), word_scores, char_scores, meaning_scores, *alone, strict=True
+        for r, word, char, meaning, context in zip(
+            ordered.tolist(), word_scores, char_scores, meaning_scores, context_scores, strict=True
         ):
             row = index.rows[r]
             wording = self._wording_score(text, row.text, float(word), float(char))
-            score_alone = self._mixed(
-                self._wording_score(text, row.text, float(word_alone), float(char_alone)),
-                float(meaning_alone),
-            )
-            # Context lifts entries on the row's subject; it never lowers what the question
-            # earns on its own (a heading that shares nothing with the right entry).
-            score = max(self._mixed(wording, float(meaning)), score_alone)
+            score = self._mixed(wording, float(meaning))
+            # The row's context ranks entries on its subject higher. It closes part of the gap
+            # to a perfect score (1 - (1 - s)(1 - w·c), a noisy-or), so it never lowers a match
+            # and a strong match stays ahead of a weak one on the same subject.
+            rank = score
+            if score < 1.0 and context > 0.0:
+                rank = 1.0 - (1.0 - score) * (1.0 - CONTEXT_WEIGHT * float(context))
+            # An entry is scored, guarded and explained by its row that best fits the question
+            # (its question or an alternate) and ranked by whichever row ranks best.
             current = best.get(row.entry_id)
             if current is None or score > current.text_score:
+                rank = max(rank, current.rank) if current else rank
                 best[row.entry_id] = _Candidate(
-                    row.entry_id, r, score, wording, float(meaning), score_alone
+                    row.entry_id, r, score, wording, float(meaning), rank
                 )
-        scored: list[tuple[float, _Candidate, bool]] = []
+            elif rank > current.rank:
+                best[row.entry_id] = replace(current, rank=rank)
+        scored: list[_Scored] = []
         for cand in best.values():
             id_match = cand.entry_id in id_entries
-            score = cand.text_score
-            if id_match and cand.wording >= ID_TEXT_FLOOR:
-                score = min(1.0, score + ID_BONUS)
-            scored.append((score, cand, id_match))
+            bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
+            scored.append(
+                _Scored(
+                    rank=min(1.0, cand.rank + bonus),
+                    score=min(1.0, cand.text_score + bonus),
+                    cand=cand,
+                    id_match=id_match,
+                )
+            )
         # Entries citing the row's ID whose wording also fits; an ID reused for another
         # question after renumbering cites an entry whose wording does not (on the same topic,
         # its meaning may well fit, so meaning does not count here).
         plausible_owners = frozenset(
             e for e in id_entries if e in best and best[e].wording >= OWNER_WORDING_FLOOR
         )
-        # A matching control ID breaks ties, including ties at the top score.
-        scored.sort(key=lambda s: (-s[0], not s[2], s[1].entry_id))
+        # The band the question alone earns comes first: the context only orders the entries
+        # within a band. A matching control ID breaks ties, including ties at the top score.
+        scored.sort(
+            key=lambda s: (
+                BANDS.index(band_for(s.score, self.thresholds)),
+                -s.rank,
+                not s.id_match,
+                s.cand.entry_id,
+            )
+        )
         question_facets = self._guards.read(text.stems)
         matches: list[Match] = []
-        for position, (score, cand, id_match) in enumerate(scored[:top]):
+        for position, item in enumerate(scored[:top]):
+            cand, id_match = item.cand, item.id_match
             runner_up: str | None = None
             margin: float | None = None
             rival: Entry | None = None
             if len(scored) > 1:
                 other = scored[1] if position == 0 else scored[0]
-                runner_up = other[1].entry_id
-                margin = round(score - other[0], 4)
-                settled_by_id = id_match and not other[2]
-                if position == 0 and margin < AMBIGUOUS_MARGIN and not settled_by_id:
-                    rival = index.entries[runner_up]
+                runner_up = other.cand.entry_id
+                margin = round(item.score - other.score, 4)
+                if position == 0:
+                    rival = _rival(index, scored)
             matches.append(
                 self._describe(
                     index,
                     text,
                     cand,
-                    score,
+                    item.score,
                     id_match=id_match,
                     id_given=wanted is not None,
                     id_owners=plausible_owners,
@@ -754,6 +818,9 @@ class Matcher:
                     margin=margin,
                     rival=rival,
                     best=position == 0,
+                    context_terms=_context_terms(text, asked, index.rows[cand.row].text)
+                    if cand.rank > cand.text_score
+                    else (),
                 )
             )
         return matches
@@ -790,6 +857,7 @@ class Matcher:
         margin: float | None,
         rival: Entry | None,
         best: bool,
+        context_terms: tuple[str, ...] = (),
     ) -> Match:
         row = index.rows[cand.row]
         entry = index.entries[cand.entry_id]
@@ -809,16 +877,6 @@ class Matcher:
             and (rival.answer, rival.detail) != (entry.answer, entry.detail)
         ):
             guard = f"entry {rival.id} matches as well and answers differently"
-        if (
-            guard is None
-            and band_for(score, self.thresholds) == "auto"
-            and not (id_match and cand.wording >= ID_TEXT_FLOOR)
-            and band_for(cand.alone, self.thresholds) != "auto"
-        ):
-            guard = (
-                f"the row's section or title makes it likely; the question alone scores "
-                f"{cand.alone:.2f}"
-            )
         note = self._why_not_autofill(entry)
         band = band_for(score, self.thresholds)
         # Only the best match may fill a cell on its own; the others are alternatives.
@@ -836,6 +894,7 @@ class Matcher:
                 id_match=id_match,
                 note=note,
                 meaning=round(cand.meaning, 4),
+                context_terms=context_terms,
             ),
         )
 
@@ -891,6 +950,20 @@ def _surface(text: NormalisedText, term: str) -> str:
         if stemmed == term:
             return written
     return term
+
+
+def _context_terms(
+    question: NormalisedText, asked: NormalisedText, row: NormalisedText
+) -> tuple[str, ...]:
+    """List the context's own terms (not the question's) that the entry shares."""
+    own = set(question.terms)
+    stated = set(row.terms)
+    out: list[str] = []
+    for term in asked.terms[len(question.terms) :]:
+        shown = term.replace("_", " ")
+        if term in stated and term not in own and shown not in out:
+            out.append(shown)
+    return tuple(out)
 
 
 def _shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ...]:

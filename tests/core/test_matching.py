@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -334,39 +335,41 @@ def test_the_rows_context_decides_between_entries_its_question_cannot_tell_apart
         ("Security Incident Management; Incident Response", "IR-TEST"),
     ):
         found = matcher.match(QUESTION, context=context)
-        assert found[0].entry_id == expected
-        assert found[0].score - found[1].score > 0.02
+        assert [m.entry_id for m in found[:2]] == [
+            expected,
+            ({"BCP-TEST", "IR-TEST"} - {expected}).pop(),
+        ]
+        assert "the row's section or title agrees" in found[0].explanation.text()
+    # The reviewer is told which of the context's words agreed, and only when they counted.
+    found = matcher.match(QUESTION, context="Business Continuity Management")
+    assert found[0].explanation.context_terms == ("business continuity",)
+    assert matcher.match(QUESTION, context="Human resources")[0].explanation.context_terms == ()
 
 
-def test_a_context_that_shares_nothing_with_the_entry_never_lowers_its_score(
-    plans: list[Entry],
-) -> None:
+def test_context_orders_the_entries_but_never_changes_a_score(plans: list[Entry]) -> None:
     matcher = Matcher(plans, today=TODAY)
-    alone = {m.entry_id: m.score for m in matcher.match(QUESTION, top=4)}
-    unrelated = matcher.match(QUESTION, context="Human resources; onboarding paperwork", top=4)
-    assert all(m.score >= alone[m.entry_id] for m in unrelated)
+    alone = matcher.match(QUESTION, top=4)
+    for context in ("Business continuity", "Human resources; onboarding paperwork"):
+        found = matcher.match(QUESTION, context=context, top=4)
+        assert {m.entry_id: m.score for m in found} == {m.entry_id: m.score for m in alone}
+        # Only the first may fill; with the same answer either way, the context picks which.
+        assert [m.band for m in found] == [m.band for m in alone]
 
 
 def test_context_alone_never_makes_a_match_sure_enough_to_fill(plans: list[Entry]) -> None:
-    matches = Matcher(plans, today=TODAY).match(QUESTION)
-    alone = next(m.score for m in matches if m.entry_id == "BCP-TEST")
-    with_context = Matcher(plans, today=TODAY).match(QUESTION, context="Business continuity")[0]
-    assert alone < with_context.score
-    # An auto threshold between the two scores: the context would carry the match over it.
-    between = Thresholds(auto=(alone + with_context.score) / 2, suggest=0.2)
-    found = Matcher(plans, today=TODAY, thresholds=between).match(
-        QUESTION, context="Business continuity"
-    )[0]
-    assert found.entry_id == "BCP-TEST"
-    assert found.score >= between.auto
-    assert found.band == "suggest"
-    assert "the question alone scores" in (found.explanation.guard or "")
-    # With the threshold below the question's own score, the same match fills.
-    below = Thresholds(auto=alone - 0.001, suggest=0.2)
-    filled = Matcher(plans, today=TODAY, thresholds=below).match(
-        QUESTION, context="Business continuity"
-    )[0]
-    assert filled.band == "auto"
+    # Two statements the question cannot tell apart, answering differently: neither fills,
+    # whatever the section heading says, because the question alone does not decide.
+    differing = [
+        plans[0],
+        replace(plans[1], answer="Yes", detail="Tested every year."),
+        replace(plans[2], answer="No", detail="Not tested yet."),
+    ]
+    matcher = Matcher(differing, today=TODAY, thresholds=Thresholds(auto=0.5, suggest=0.2))
+    for context in (None, "Business continuity"):
+        best = matcher.match(QUESTION, context=context)[0]
+        assert best.band == "suggest"
+        assert "answers differently" in (best.explanation.guard or "")
+    assert matcher.match(QUESTION, context="Business continuity")[0].entry_id == "BCP-TEST"
 
 
 def test_context_is_not_shown_as_matched_terms_and_match_many_agrees(plans: list[Entry]) -> None:
