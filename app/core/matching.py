@@ -610,9 +610,13 @@ class Matcher:
                 self._with_context(text, queries[i][2] if len(queries[i]) > 2 else None)
                 for text, i in zip(texts, chunk, strict=True)
             ]
-            # The context helps find candidates; scores are the question's own plus a bonus for
-            # the context's agreement with each candidate.
-            retrieval = index.words.retrieve(index.words.queries(asked))
+            # The context helps find candidates and orders them (see _rank); every score is the
+            # question's own.
+            word_query = index.words.queries(texts)
+            with_context = any(a is not t for a, t in zip(asked, texts, strict=True))
+            retrieval = index.words.retrieve(
+                index.words.queries(asked) if with_context else word_query
+            )
             retrieval[:, ~index.alive] = -1.0
             # Words find candidates for nearly every question at a fraction of the cost of
             # character n-grams; those are the fallback when no word is shared (typos, jargon).
@@ -630,15 +634,15 @@ class Matcher:
             # Exact scores for every (question, candidate) pair of the chunk in one product each.
             owners = np.repeat(np.arange(len(chunk)), [len(c) for c in candidates])
             flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
-            word_scores = index.words.pair_dots(index.words.queries(texts), owners, flat)
+            word_scores = index.words.pair_dots(word_query, owners, flat)
             char_scores = index.chars.pair_dots(char_query, owners, flat)
             meaning_scores = self._meaning_scores(index, texts, owners, flat)
             context_scores = np.zeros(len(flat))
-            contexts = [
-                NormalisedText(stems=(), terms=a.terms[len(t.terms) :])
-                for a, t in zip(asked, texts, strict=True)
-            ]
-            if any(c.terms for c in contexts):
+            if with_context:
+                contexts = [
+                    NormalisedText(stems=(), terms=a.terms[len(t.terms) :])
+                    for a, t in zip(asked, texts, strict=True)
+                ]
                 context_scores = self._context_scores(index, contexts, owners, flat)
             bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
             for k, i in enumerate(chunk):
