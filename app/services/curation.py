@@ -895,10 +895,31 @@ def _pending_proposal(db_session: Session, proposal_id: int) -> ProposedAlternat
     return proposal
 
 
-def _decide(proposal: ProposedAlternate, *, status: str, actor: str) -> None:
+def _decide(
+    db_session: Session,
+    proposal: ProposedAlternate,
+    *,
+    status: str,
+    action: str,
+    actor: str,
+    details: dict[str, Any],
+) -> None:
     proposal.status = status
     proposal.decided_by = actor
     proposal.decided_at = utcnow()
+    db_session.add(proposal)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=action,
+        target=proposal.entry_id,
+        details={
+            "proposal": proposal.id,
+            "question": proposal.question,
+            "source": proposal.source,
+            **details,
+        },
+    )
 
 
 def accept_proposal(
@@ -930,21 +951,14 @@ def accept_proposal(
         actor=actor,
         reason=_reason(f"alternate harvested from {proposal.source}", "harvested alternate"),
     )
-    _decide(proposal, status="accepted", actor=actor)
-    db_session.add(proposal)
-    audit.record(
-        db_session=db_session,
-        actor=actor,
+    _decide(
+        db_session,
+        proposal,
+        status="accepted",
         action="bank.proposal.accept",
-        target=proposal.entry_id,
-        details={
-            "proposal": proposal.id,
-            "question": proposal.question,
-            "source": proposal.source,
-            "version": updated.version,
-            # The statement may have taken the wording some other way since it was proposed.
-            "added": updated.version != before,
-        },
+        actor=actor,
+        # The statement may have taken the wording some other way since it was proposed.
+        details={"version": updated.version, "added": updated.version != before},
     )
     return proposal
 
@@ -955,18 +969,12 @@ def dismiss_proposal(
     """Set a pending proposal aside without changing its statement."""
     proposal = _pending_proposal(db_session, proposal_id)
     actor = _actor(actor)
-    _decide(proposal, status="dismissed", actor=actor)
-    db_session.add(proposal)
-    audit.record(
-        db_session=db_session,
-        actor=actor,
+    _decide(
+        db_session,
+        proposal,
+        status="dismissed",
         action="bank.proposal.dismiss",
-        target=proposal.entry_id,
-        details={
-            "proposal": proposal.id,
-            "question": proposal.question,
-            "source": proposal.source,
-            "reason": _reason(reason, "dismissed"),
-        },
+        actor=actor,
+        details={"reason": _reason(reason, "dismissed")},
     )
     return proposal

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlmodel import select
 
 from app.db import Database
 from app.models import AuditEvent, BankEntry, BankState, ProposedAlternate
 from app.services import bank as bank_service
 from app.services import curation
+from tests.core.test_harvest import completed_workbook
 
 WORDING = "Is MFA enforced for all administrator accounts?"
-
-
-def completed_workbook(rows: list[tuple[str, str, str, str]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Questions"
-    sheet.append(["ID", "Question", "Answer", "Comments"])
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 VENDOR = completed_workbook(
