@@ -407,6 +407,11 @@ class _Scored:
     id_match: bool
 
 
+def _context_of(query: Query) -> str | None:
+    """Return a query's context, the optional third item."""
+    return query[2] if len(query) == 3 else None
+
+
 def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
@@ -607,7 +612,7 @@ class Matcher:
             chunk = live[start : start + QUERY_BATCH]
             texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
             asked = [
-                self._with_context(text, queries[i][2] if len(queries[i]) > 2 else None)
+                self._with_context(text, _context_of(queries[i]))
                 for text, i in zip(texts, chunk, strict=True)
             ]
             # The context helps find candidates and orders them (see _rank); every score is the

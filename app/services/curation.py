@@ -805,11 +805,13 @@ def _queue_proposals(
     source_name: str,
     actor: str,
 ) -> list[ProposedAlternate]:
+    # Pending ones wait for a curator; a dismissed one was judged, and a curator should not be
+    # asked again each time another questionnaire words a question that way.
     waiting = {
         (entry_id, key)
         for entry_id, key in db_session.exec(
             select(ProposedAlternate.entry_id, ProposedAlternate.question_key).where(
-                ProposedAlternate.status == "pending"
+                ProposedAlternate.status.in_(("pending", "dismissed"))  # type: ignore[attr-defined]
             )
         )
     }

@@ -121,8 +121,11 @@ def test_dismissing_leaves_the_entry_as_it_was_and_is_audited(db: Database) -> N
     assert (dismissed.proposal.status, dismissed.proposal.decided_by) == ("dismissed", "dave")
     (event,) = events(db, "bank.proposal.dismiss")
     assert event.details["reason"] == "scope is consoles only"
-    # Once decided, the same wording may be proposed again by a later harvest.
-    assert len(harvest(db, name="later.xlsx").queued) == 1
+    # A dismissed wording is not proposed again for that entry by a later harvest.
+    later = harvest(db, name="later.xlsx")
+    # Skipped: the dismissed wording, and the first harvest's draft matching its own question.
+    assert later.queued == () and later.skipped == 2
+    assert pending(db) == []
 
 
 def test_a_decided_proposal_cannot_be_decided_again(db: Database) -> None:
