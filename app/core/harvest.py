@@ -32,6 +32,8 @@ _SPACES = re.compile(r"\s+")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._&-]+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PREFIX = 40
+MAX_TAG = 80
+MAX_CONTEXT_TAGS = 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class AnsweredRow:
     control_id: str | None
     answer: str
     detail: str
+    # The row's section heading or control title: kept as the draft's tags so the statement is
+    # found by subject later. Near-duplicates are still judged on the question alone.
+    context: str = ""
 
     @property
     def where(self) -> str:
@@ -132,6 +137,7 @@ def read_answered_rows(
                     control_id=row.control_id,
                     answer=canonical_answer(row.existing_answer),
                     detail=_detail_text(cells, row),
+                    context=row.context,
                 )
             )
     return answered, unanswered
@@ -230,7 +236,7 @@ def harvest_rows(
                 answer=_fits(row.answer),
                 # Customer text is not a template: escape braces so it renders as written.
                 detail=_fits(escape_template(row.detail)),
-                tags=("harvested",),
+                tags=("harvested", *_context_tags(row.context)),
                 refs=refs,
                 owner=owner,
                 status="draft",
@@ -243,6 +249,12 @@ def harvest_rows(
         alternates=tuple(alternates),
         repeated=tuple(repeated),
     )
+
+
+def _context_tags(context: str) -> tuple[str, ...]:
+    """Turn a row's context ("Key Generation; Cryptography, Encryption & Key Management") into tags."""
+    parts = [_clean(part) for part in context.split(";")]
+    return tuple(dict.fromkeys(p for p in parts if p and len(p) <= MAX_TAG))[:MAX_CONTEXT_TAGS]
 
 
 def escape_template(text: str) -> str:

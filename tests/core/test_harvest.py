@@ -133,3 +133,21 @@ def test_the_qands_caiq_v31_choice_columns_yield_309_harvested_questions() -> No
     assert len(result.drafts) + len(result.alternates) == 309
     assert len({d.id for d in result.drafts}) == len(result.drafts)
     assert sum(d.answer == "N/A" for d in result.drafts) > 100
+
+
+def test_a_drafts_tags_keep_its_rows_section_and_control_title() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ID", "Control Title", "Question", "Answer"])
+    sheet.append(["Human resources", None, None, None])
+    sheet.append(["HR-01", "Background Screening", "Do you screen new staff?", "Yes"])
+    sheet.append(["HR-02", None, "Do staff take awareness training?", "Yes"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = harvest_workbook(buffer.getvalue(), source_name="acme.xlsx", bank={}, matcher=None)
+
+    assert [d.tags for d in result.drafts] == [
+        ("harvested", "Human resources", "Background Screening"),
+        ("harvested", "Human resources"),
+    ]
