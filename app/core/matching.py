@@ -138,8 +138,14 @@ class Explanation:
         if self.note:
             parts.append(f"cannot auto-fill because {self.note}")
         if self.runner_up is not None and self.margin is not None:
-            if self.margin >= 0:
+            if self.margin >= 0.005:
                 parts.append(f"runner-up {self.runner_up} is {self.margin:.2f} behind")
+            elif self.margin > -0.005:
+                parts.append(f"runner-up {self.runner_up} scores the same")
+            elif self.context_terms:
+                parts.append(
+                    f"{self.runner_up} scores {-self.margin:.2f} higher on the question alone"
+                )
             else:
                 parts.append(f"{self.runner_up} scores {-self.margin:.2f} higher")
         sentence = "; ".join(parts)

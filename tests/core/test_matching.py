@@ -12,6 +12,7 @@ from app.core.matching import (
     BANDS,
     DEFAULT_AUTO,
     DEFAULT_SUGGEST,
+    Explanation,
     Matcher,
     Thresholds,
     band_for,
@@ -384,3 +385,21 @@ def test_context_is_not_shown_as_matched_terms_and_match_many_agrees(plans: list
     assert "business continuity" not in " ".join(one[0].explanation.matched_terms).lower()
     # Blank context is no context.
     assert matcher.match(QUESTION, context="   ") == matcher.match(QUESTION)
+
+
+def test_the_margin_sentence_reads_right_for_a_lead_a_tie_and_a_context_reorder() -> None:
+    def said(margin: float, context: tuple[str, ...] = ()) -> str:
+        return Explanation(
+            matched_terms=("plans",),
+            guard=None,
+            runner_up="IR-TEST",
+            margin=margin,
+            id_match=False,
+            note=None,
+            context_terms=context,
+        ).text()
+
+    assert "runner-up IR-TEST is 0.12 behind" in said(0.12)
+    assert "runner-up IR-TEST scores the same" in said(-0.002)
+    assert "IR-TEST scores 0.03 higher on the question alone" in said(-0.03, ("continuity",))
+    assert "IR-TEST scores 0.03 higher." in said(-0.03)
