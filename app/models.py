@@ -201,6 +201,8 @@ class QuestionRow(SQLModel, table=True):
     row: int
     question: str = Field(sa_type=Text)
     control_id: str | None = Field(default=None, max_length=64)
+    # The row's section heading or control title, as the reader found it (matching ranks by it).
+    context: str = Field(default="", sa_type=Text)
     answer_cell: str = Field(max_length=16)
     detail_cell: str | None = Field(default=None, max_length=16)
     choices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -48,6 +48,10 @@ class ReviewRowOut(BaseModel):
     row: int = Field(description="The row number in the sheet")
     question: str
     control_id: str | None
+    context: str | None = Field(
+        default=None,
+        description="The row's section heading or control title, if the sheet has one.",
+    )
     answer_cell: str
     choices: list[str]
     band: str
@@ -134,6 +138,7 @@ def row_out(row: QuestionRow) -> dict[str, Any]:
         "row": row.row,
         "question": row.question,
         "control_id": row.control_id,
+        "context": row.context or None,
         "answer_cell": row.answer_cell,
         "choices": row.choices,
         "band": row.band,

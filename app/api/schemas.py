@@ -29,6 +29,10 @@ class RowOut(BaseModel):
     row: int
     question: str
     control_id: str | None
+    context: str | None = Field(
+        default=None,
+        description="The row's section heading or control title, if the sheet has one.",
+    )
     entry_id: str | None
     entry_version: int | None = None
     score: float = Field(ge=0, le=1)

@@ -105,6 +105,7 @@ def report_rows(
                 "row": p.row.row,
                 "question": p.row.question,
                 "control_id": p.row.control_id,
+                "context": p.row.context or None,
                 "entry_id": best.entry_id if best and p.band != "none" else None,
                 "score": round(p.score, 4),
                 "band": p.band,

@@ -130,3 +130,24 @@ def test_a_questionnaire_of_another_key_is_not_found(client: TestClient, make_ke
     )
     listed = client.get("/api/v1/questionnaires", headers=bearer(stranger)).json()
     assert listed["items"] == []
+
+
+def test_each_row_reports_the_section_it_sits_in(client: TestClient, make_key) -> None:  # type: ignore[no-untyped-def]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Question", "Answer", "Comments"])
+    sheet.append(["Business continuity"])
+    sheet.append(["BC-1", "Are the plans tested every year?", None, None])
+    sheet.append(["Incident response"])
+    sheet.append(["IR-1", "Are the plans tested every year?", None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    key = make_key("responder")
+    created = upload(client, key, buffer.getvalue()).json()
+    body = client.get(f"/api/v1/questionnaires/{created['id']}", headers=bearer(key)).json()
+    assert [(r["control_id"], r["context"]) for r in body["rows"]] == [
+        ("BC-1", "Business continuity"),
+        ("IR-1", "Incident response"),
+    ]
+    rows = client.get(f"/api/v1/questionnaires/{created['id']}/rows", headers=bearer(key)).json()
+    assert [r["context"] for r in rows["items"]] == ["Business continuity", "Incident response"]

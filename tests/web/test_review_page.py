@@ -163,3 +163,24 @@ def test_a_row_id_beyond_64_bits_is_a_client_error_not_a_crash(client, settings)
         data={"csrf_token": token, "action": "accept"},
     )
     assert 400 <= response.status_code < 500
+
+
+def test_a_rows_section_is_shown_above_its_question(
+    client: TestClient, reviewing: str, database: Database
+) -> None:
+    from sqlmodel import select
+
+    from app.models import QuestionRow
+
+    with database.session(write=True) as db_session:
+        first = db_session.exec(
+            select(QuestionRow)
+            .where(QuestionRow.questionnaire_id == reviewing)
+            .order_by(QuestionRow.position)  # type: ignore[arg-type]
+        ).first()
+        assert first is not None
+        first.context = "Business Continuity <Management>"
+        db_session.add(first)
+    page = client.get(f"/questionnaires/{reviewing}")
+    assert '<small class="context">Business Continuity &lt;Management&gt;</small>' in page.text
+    assert page.text.count('class="context"') == 1
