@@ -413,11 +413,6 @@ class _Scored:
     id_match: bool
 
 
-def _context_of(query: Query) -> str | None:
-    """Return a query's context, the optional third item."""
-    return query[2] if len(query) == 3 else None
-
-
 def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
@@ -602,8 +597,9 @@ class Matcher:
         """Return the best entries for a question, best first ([] only for an empty question).
 
         `context` is what the row says about itself besides the question: its section heading,
-        domain or control title. It helps find entries on the same subject; the guards and the
-        explanation read the question alone.
+        domain or control title. It helps find entries on the same subject and orders them within
+        the band the question earns; scores, bands, guards and matched terms read the question
+        alone.
         """
         return self.match_many([(question, control_id, context)], top=top)[0]
 
@@ -617,16 +613,20 @@ class Matcher:
         for start in range(0, len(live), QUERY_BATCH):
             chunk = live[start : start + QUERY_BATCH]
             texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
-            asked = [
-                self._with_context(text, _context_of(queries[i]))
-                for text, i in zip(texts, chunk, strict=True)
-            ]
+            contexts = [self._context_text(queries[i]) for i in chunk]
             # The context helps find candidates and orders them (see _rank); every score is the
             # question's own.
             word_query = index.words.queries(texts)
-            with_context = any(a is not t for a, t in zip(asked, texts, strict=True))
+            with_context = any(c.terms for c in contexts)
             retrieval = index.words.retrieve(
-                index.words.queries(asked) if with_context else word_query
+                index.words.queries(
+                    [
+                        replace(text, terms=text.terms + context.terms)
+                        for text, context in zip(texts, contexts, strict=True)
+                    ]
+                )
+                if with_context
+                else word_query
             )
             retrieval[:, ~index.alive] = -1.0
             # Words find candidates for nearly every question at a fraction of the cost of
@@ -650,10 +650,6 @@ class Matcher:
             meaning_scores = self._meaning_scores(index, texts, owners, flat)
             context_scores = np.zeros(len(flat))
             if with_context:
-                contexts = [
-                    NormalisedText(stems=(), terms=a.terms[len(t.terms) :])
-                    for a, t in zip(asked, texts, strict=True)
-                ]
                 context_scores = self._context_scores(index, contexts, owners, flat)
             bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
             for k, i in enumerate(chunk):
@@ -666,22 +662,18 @@ class Matcher:
                     char_scores[lo:hi],
                     meaning_scores[lo:hi],
                     context_scores[lo:hi],
-                    asked=asked[k],
+                    context=contexts[k],
                     wanted=wanted[k],
                     top=top,
                 )
         return results
 
-    def _with_context(self, text: NormalisedText, context: str | None) -> NormalisedText:
-        """Add a row's context terms to its question's, as an entry's tags are added to its own."""
+    def _context_text(self, query: Query) -> NormalisedText:
+        """Normalise a query's context, if it has one (no terms when it has none)."""
+        context = query[2] if len(query) == 3 else None
         if not context or not context.strip():
-            return text
-        extra = self._normaliser.normalise(context[:MAX_CONTEXT_CHARS]).terms
-        if not extra:
-            return text
-        return NormalisedText(
-            stems=text.stems, terms=text.terms + extra, key=text.key, surface=text.surface
-        )
+            return NormalisedText(stems=(), terms=())
+        return self._normaliser.normalise(context[:MAX_CONTEXT_CHARS])
 
     def _context_scores(
         self,
@@ -750,13 +742,13 @@ class Matcher:
         meaning_scores: np.ndarray,
         context_scores: np.ndarray,
         *,
-        asked: NormalisedText,
+        context: NormalisedText,
         wanted: frozenset[str] | None,
         top: int,
     ) -> list[Match]:
         id_entries = wanted or frozenset()
         best: dict[str, _Candidate] = {}
-        for r, word, char, meaning, context in zip(
+        for r, word, char, meaning, agreement in zip(
             ordered.tolist(), word_scores, char_scores, meaning_scores, context_scores, strict=True
         ):
             row = index.rows[r]
@@ -766,8 +758,8 @@ class Matcher:
             # to a perfect score (1 - (1 - s)(1 - w·c), a noisy-or), so it never lowers a match
             # and a strong match stays ahead of a weak one on the same subject.
             rank = score
-            if score < 1.0 and context > 0.0:
-                rank = 1.0 - (1.0 - score) * (1.0 - CONTEXT_WEIGHT * float(context))
+            if score < 1.0 and agreement > 0.0:
+                rank = 1.0 - (1.0 - score) * (1.0 - CONTEXT_WEIGHT * float(agreement))
             # An entry is scored, guarded and explained by its row that best fits the question
             # (its question or an alternate) and ranked by whichever row ranks best.
             current = best.get(row.entry_id)
@@ -833,7 +825,7 @@ class Matcher:
                     margin=margin,
                     rival=rival,
                     best=position == 0,
-                    context_terms=_context_terms(text, asked, index.rows[cand.row].text)
+                    context_terms=_context_terms(text, context, index.rows[cand.row].text)
                     if cand.rank > cand.text_score
                     else (),
                 )
@@ -968,13 +960,13 @@ def _surface(text: NormalisedText, term: str) -> str:
 
 
 def _context_terms(
-    question: NormalisedText, asked: NormalisedText, row: NormalisedText
+    question: NormalisedText, context: NormalisedText, row: NormalisedText
 ) -> tuple[str, ...]:
     """List the context's own terms (not the question's) that the entry shares."""
     own = set(question.terms)
     stated = set(row.terms)
     out: list[str] = []
-    for term in asked.terms[len(question.terms) :]:
+    for term in context.terms:
         shown = term.replace("_", " ")
         if term in stated and term not in own and shown not in out:
             out.append(shown)
