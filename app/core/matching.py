@@ -413,6 +413,14 @@ class _Scored:
     id_match: bool
 
 
+def _dropping(index: _Index, entry_id: str) -> tuple[np.ndarray, dict[str, Entry]]:
+    """Return the live-row mask and the entries without one entry (its rows stay, dead)."""
+    alive = index.alive.copy()
+    for i in index.entry_rows.get(entry_id, ()):
+        alive[i] = False
+    return alive, {k: v for k, v in index.entries.items() if k != entry_id}
+
+
 def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
@@ -533,20 +541,9 @@ class Matcher:
         """Add or replace one entry in the index without rebuilding it."""
         with self._write_lock:
             index = self._index
-            entries = dict(index.entries)
-            alive = index.alive.copy()
-            for i in index.entry_rows.get(entry.id, ()):
-                alive[i] = False
-            entries.pop(entry.id, None)
+            alive, entries = _dropping(index, entry.id)
             if entry.status == "retired":
-                self._index = self._snapshot(
-                    rows=index.rows,
-                    words=index.words,
-                    chars=index.chars,
-                    meaning=index.meaning,
-                    alive=alive,
-                    entries=entries,
-                )
+                self._index = self._same_rows(index, alive, entries)
                 return
             entries[entry.id] = entry
             new_rows = self._rows_of(entry)
@@ -573,18 +570,19 @@ class Matcher:
             index = self._index
             if entry_id not in index.entries:
                 return
-            alive = index.alive.copy()
-            for i in index.entry_rows.get(entry_id, ()):
-                alive[i] = False
-            entries = {k: v for k, v in index.entries.items() if k != entry_id}
-            self._index = self._snapshot(
-                rows=index.rows,
-                words=index.words,
-                chars=index.chars,
-                meaning=index.meaning,
-                alive=alive,
-                entries=entries,
-            )
+            self._index = self._same_rows(index, *_dropping(index, entry_id))
+
+    @staticmethod
+    def _same_rows(index: _Index, alive: np.ndarray, entries: Mapping[str, Entry]) -> _Index:
+        """Return the index over the same rows and vectors with other rows alive."""
+        return Matcher._snapshot(
+            rows=index.rows,
+            words=index.words,
+            chars=index.chars,
+            meaning=index.meaning,
+            alive=alive,
+            entries=entries,
+        )
 
     def match(
         self,
