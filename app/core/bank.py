@@ -96,6 +96,11 @@ class Bank:
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
+def same_wording(text: str) -> str:
+    """Key a question's wording: two wordings are the same when case and spacing aside agree."""
+    return " ".join(text.casefold().split())
+
+
 def check_text(value: str, *, where: str) -> str:
     """Refuse text that cannot go into a spreadsheet cell: control characters or over 32,767."""
     if _CONTROL_CHARS.search(value):

@@ -23,6 +23,7 @@ from app.core.bank import (
     load_bank,
     parse_entry,
     render_detail,
+    same_wording,
 )
 from app.core.bank_io import EntryChange, diff_banks, dump_entries, export_csv, export_xlsx
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
@@ -303,9 +304,9 @@ def add_alternate(
     wording = " ".join(question.split())
     if not wording:
         raise BankError("the alternate question is empty")
-    known = {row.question.casefold(), *(a.casefold() for a in row.alternates)}
+    known = {same_wording(row.question), *(same_wording(a) for a in row.alternates)}
     alternates = list(row.alternates)
-    if wording.casefold() not in known:
+    if same_wording(wording) not in known:
         alternates.append(wording)
     return edit_entry(
         db_session=db_session,
@@ -777,8 +778,8 @@ def save_harvest(
 
 
 def wording_key(question: str) -> str:
-    """Key a wording by its casefolded words, as add_alternate compares wordings."""
-    return hashlib.sha256(_wording(question).casefold().encode()).hexdigest()
+    """Key a wording for the proposals index (a hash: a long question outgrows an index)."""
+    return hashlib.sha256(same_wording(question).encode()).hexdigest()
 
 
 def _wording(question: str) -> str:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.answering import fit_to_choices
-from app.core.bank import check_text, render_detail
+from app.core.bank import check_text, render_detail, same_wording
 from app.core.bank_io import neutralise_formula
 from app.core.errors import BankError, VouchError
 from app.core.workbook import AnswerWrite, Detection, FillResult, fill_workbook
@@ -226,10 +226,6 @@ def _require(principal: Principal, permission: str) -> None:
         raise ReviewForbidden(f"the role '{principal.role}' may not do this")
 
 
-def _same_wording(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 def _learn_alternate(
     *, db_session: Session, principal: Principal, questionnaire: Questionnaire, row: QuestionRow
 ) -> bool:
@@ -238,8 +234,8 @@ def _learn_alternate(
     if entry is None or entry.status == "retired":
         return False
     wording = row.question.strip()
-    known = {_same_wording(entry.question), *(_same_wording(a) for a in entry.alternates)}
-    if not wording or _same_wording(wording) in known:
+    known = {same_wording(entry.question), *(same_wording(a) for a in entry.alternates)}
+    if not wording or same_wording(wording) in known:
         return False
     try:
         check_text(wording, where="question")
