@@ -20,6 +20,36 @@ class CliError(Exception):
     """A problem to report on stderr with exit status 2, without a traceback."""
 
 
+def _bank_dir(given: str | None, settings: Settings) -> Path:
+    """Return the bank directory to read, or say where Vouch looked and how to name another."""
+    directory = Path(given) if given else settings.bank_dir
+    if not directory.is_dir():
+        source = "--bank" if given else "VOUCH_BANK_DIR (default ./answer_bank)"
+        raise CliError(
+            f"no answer bank at {directory.resolve()} (from {source}); "
+            "name one with --bank DIR or VOUCH_BANK_DIR=DIR"
+        )
+    return directory
+
+
+def _migrate(settings: Settings) -> None:
+    """Bring the database to the latest revision, creating the SQLite data directory if needed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.migrations import upgrade
+
+    try:
+        if settings.resolved_database_url.startswith("sqlite"):
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.resolved_database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CliError(
+            f"cannot bring the database up to date ({reason}); "
+            "check VOUCH_DATABASE_URL or VOUCH_DATA_DIR, then run `vouch db upgrade`"
+        ) from exc
+
+
 def _matcher_for(bank_dir: Path, settings: Settings) -> tuple[Any, Any]:
     from app.core.bank import load_bank
     from app.core.matching import Matcher, Thresholds, load_thesaurus
@@ -61,7 +91,7 @@ def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(
             "the output must be a different file from the input; Vouch never overwrites it"
         )
-    bank, matcher = _matcher_for(Path(args.bank or settings.bank_dir), settings)
+    bank, matcher = _matcher_for(_bank_dir(args.bank, settings), settings)
     content = source.read_bytes()
     from app.services.questionnaires import precheck
 
@@ -98,7 +128,7 @@ def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
-    _, matcher = _matcher_for(Path(args.bank or settings.bank_dir), settings)
+    _, matcher = _matcher_for(_bank_dir(args.bank, settings), settings)
     if args.top < 1 or args.top > 50:
         raise CliError("--top must be between 1 and 50")
     for number, line in enumerate(sys.stdin, start=1):
@@ -130,7 +160,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bank_check(args: argparse.Namespace, settings: Settings) -> int:
     from app.core.bank import load_bank
 
-    directory = Path(args.directory or settings.bank_dir)
+    directory = _bank_dir(args.directory, settings)
     bank = load_bank(directory)
     statuses: dict[str, int] = {}
     for entry in bank.entries:
@@ -204,7 +234,7 @@ def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
 
     precheck(filename=source.name, content=content, settings=settings)
     if args.out:
-        bank = load_bank(Path(args.bank or settings.bank_dir))
+        bank = load_bank(_bank_dir(args.bank, settings))
         result = harvest_workbook(
             content,
             source_name=source.name,
@@ -269,11 +299,7 @@ def cmd_bank_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from app.migrations import upgrade
-
-    if settings.resolved_database_url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
+    _migrate(settings)
     print("database is at the latest revision")
     return 0
 
@@ -412,6 +438,9 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    # A new data directory is migrated here, as `make run` does, so the first start needs no
+    # second command; on a current database this is a no-op.
+    _migrate(settings)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -431,6 +460,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from app.services.jobs import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _migrate(settings)
     threads = args.threads or settings.worker_threads or 1
     worker = Worker(database=get_database(), settings=settings, threads=threads)
     if args.until_idle:

@@ -54,10 +54,12 @@ class LiveServer:
         )
         return completed.stdout
 
-    def start(self) -> None:
+    def start(self, *, migrate_first: bool = True) -> None:
         """Start serving and wait until /healthz answers."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.cli("db", "upgrade")
+        if migrate_first:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.cli("db", "upgrade")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "app.cli", "serve"],
