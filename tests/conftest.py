@@ -7,11 +7,14 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers the tables
@@ -24,57 +27,157 @@ _PG_URL = os.environ.get("VOUCH_DATABASE_URL", "")
 PG_URL = _PG_URL if _PG_URL.startswith("postgresql") else ""
 BACKENDS = ["sqlite", "postgresql"]
 
-_pg_database: Database | None = None
+SECRET_KEY = "test-secret-key-not-for-production"
 
 
-def _postgres() -> Database:
-    """A database of this test run's own on the PostgreSQL server, so parallel runs never collide."""
-    global _pg_database
-    if _pg_database is None:
-        name = f"vouch_t{os.getpid()}_{secrets.token_hex(3)}"
-        admin = create_engine(
-            PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-            isolation_level="AUTOCOMMIT",
+def approve_every_entry(target: Path) -> None:
+    """Mark every entry of a bank directory approved, as a company would after reading it."""
+    for path in target.rglob("*.yaml"):
+        content = path.read_text(encoding="utf-8")
+        path.write_text(
+            re.sub(r"(?m)^(\s*)status: draft\s*$", r"\1status: approved", content), encoding="utf-8"
         )
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop() -> None:
-            if _pg_database is not None:
-                _pg_database.dispose()
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        atexit.register(drop)
-        _pg_database = Database(PG_URL.rsplit("/", 1)[0] + "/" + name)
-        SQLModel.metadata.create_all(_pg_database.engine)
-    return _pg_database
 
 
-def _truncate(database: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables))
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+def make_settings(*, data_dir: Path, bank_dir: Path) -> Settings:
+    """Settings for a test app over a data directory and a bank directory."""
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        bank_dir=bank_dir,
+        secret_key=SECRET_KEY,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@dataclass(frozen=True)
+class Template:
+    """A database built once per test run that each test starts from a copy of."""
+
+    url: str
+    # Files the first start wrote beside the database (the initial admin password).
+    data_dir: Path | None
+
+
+def _build(database: Database, *, seeded: bool, directory: Path) -> Path | None:
+    """Create every table, and for a seeded template run the real first start over it."""
+    SQLModel.metadata.create_all(database.engine)
+    if not seeded:
+        return None
+    from app.services.bootstrap import bootstrap
+
+    bank_dir = directory / "bank"
+    shutil.copytree(BUNDLED_BANK, bank_dir)
+    approve_every_entry(bank_dir)
+    data_dir = directory / "var"
+    bootstrap(database=database, settings=make_settings(data_dir=data_dir, bank_dir=bank_dir))
+    return data_dir
+
+
+class _Templates:
+    """The two starting points per backend, built on first use: no rows, and after a first start.
+
+    Building the first start (an Argon2 hash, the whole bundled bank imported) once and copying the
+    result is what keeps a fresh database per test affordable.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[str, bool], Template] = {}
+        self._directory: Path | None = None
+        self._pg_names: list[str] = []
+        self._pg_admin: Engine | None = None
+
+    def directory(self) -> Path:
+        if self._directory is None:
+            self._directory = Path(tempfile.mkdtemp(prefix="vouch-templates-"))
+            atexit.register(shutil.rmtree, self._directory, ignore_errors=True)
+        return self._directory
+
+    def pg_admin(self) -> Engine:
+        if self._pg_admin is None:
+            self._pg_admin = create_engine(
+                PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                isolation_level="AUTOCOMMIT",
+            )
+            atexit.register(self._drop_pg)
+        return self._pg_admin
+
+    def pg_url(self, name: str) -> str:
+        return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+    def create_pg(self, name: str, template: str | None = None) -> str:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with self.pg_admin().connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        self._pg_names.append(name)
+        return self.pg_url(name)
+
+    def drop_pg(self, name: str) -> None:
+        with self.pg_admin().connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if name in self._pg_names:
+            self._pg_names.remove(name)
+
+    def _drop_pg(self) -> None:
+        for name in reversed(list(self._pg_names)):
+            self.drop_pg(name)
+        if self._pg_admin is not None:
+            self._pg_admin.dispose()
+
+    def get(self, backend: str, *, seeded: bool) -> Template:
+        key = (backend, seeded)
+        if key not in self._built:
+            directory = self.directory() / f"{backend}-{'seeded' if seeded else 'empty'}"
+            directory.mkdir()
+            if backend == "sqlite":
+                url = f"sqlite:///{directory / 'vouch.db'}"
+            else:
+                # Named for this run, so parallel runs on one server never collide.
+                url = self.create_pg(f"vouch_tpl{os.getpid()}_{secrets.token_hex(3)}")
+            database = Database(url)
+            data_dir = _build(database, seeded=seeded, directory=directory)
+            # Closing the last connection folds SQLite's write-ahead log into the file, and
+            # PostgreSQL copies a template only while nobody is connected to it.
+            database.dispose()
+            self._built[key] = Template(url, data_dir)
+        return self._built[key]
+
+
+TEMPLATES = _Templates()
 
 
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database with every table and no rows, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'vouch.db'}")
-        SQLModel.metadata.create_all(db.engine)
-        yield db
-        db.dispose()
-        return
-    if not PG_URL:
+    """A fresh database per test, on SQLite and on PostgreSQL.
+
+    It starts with every table and no rows, or as after a first start (the admin, the approved
+    bank) when the test also asks for `bootstrapped`, as every test of the app does.
+    """
+    if request.param == "postgresql" and not PG_URL:
         pytest.skip(
             "PostgreSQL tests need VOUCH_DATABASE_URL=postgresql://... (.ci/run starts one)"
         )
-    db = _postgres()
-    _truncate(db)
+    template = TEMPLATES.get(request.param, seeded="bootstrapped" in request.fixturenames)
+    if template.data_dir is not None:
+        shutil.copytree(template.data_dir, tmp_path / "var", dirs_exist_ok=True)
+    if request.param == "sqlite":
+        path = tmp_path / "vouch.db"
+        shutil.copyfile(template.url.removeprefix("sqlite:///"), path)
+        db = Database(f"sqlite:///{path}")
+        yield db
+        db.dispose()
+        return
+    name = f"vouch_t{os.getpid()}_{secrets.token_hex(4)}"
+    db = Database(TEMPLATES.create_pg(name, template=template.url.rsplit("/", 1)[1]))
     yield db
-    _truncate(db)
+    db.dispose()
+    TEMPLATES.drop_pg(name)
+
+
+@pytest.fixture
+def bootstrapped(database: Database) -> Database:
+    """The test database as after the app's first start: the admin and the approved bank."""
+    return database
 
 
 @pytest.fixture
@@ -82,34 +185,24 @@ def approved_bank_dir(tmp_path: Path) -> Path:
     """A copy of the bundled bank with every entry approved, as a company would after reading it."""
     target = tmp_path / "bank"
     shutil.copytree(BUNDLED_BANK, target)
-    for path in target.rglob("*.yaml"):
-        content = path.read_text(encoding="utf-8")
-        path.write_text(
-            re.sub(r"(?m)^(\s*)status: draft\s*$", r"\1status: approved", content), encoding="utf-8"
-        )
+    approve_every_entry(target)
     return target
 
 
 @pytest.fixture
 def settings(tmp_path: Path, approved_bank_dir: Path) -> Settings:
     """Settings for a test app: its own data directory and an approved bank."""
-    return Settings(
-        environment="test",
-        data_dir=tmp_path / "var",
-        bank_dir=approved_bank_dir,
-        secret_key="test-secret-key-not-for-production",
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return make_settings(data_dir=tmp_path / "var", bank_dir=approved_bank_dir)
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database):  # type: ignore[no-untyped-def]
+def app(settings: Settings, bootstrapped: Database):  # type: ignore[no-untyped-def]
     """The Vouch application over the test database."""
     from app.main import create_app
     from app.services.bank import matchers
 
     matchers.clear()
-    return create_app(settings, database)
+    return create_app(settings, bootstrapped)
 
 
 @pytest.fixture

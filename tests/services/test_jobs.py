@@ -46,16 +46,12 @@ def small_workbook(questions: list[str] = QUESTIONS) -> bytes:
 
 
 @pytest.fixture
-def loaded(database: Database, settings: Settings) -> Database:
+def loaded(bootstrapped: Database) -> Database:
     """The test database with the approved bank loaded, as after a first start."""
     from app.services.bank import matchers
 
     matchers.clear()
-    with database.session(write=True) as db_session:
-        bank_service.import_directory(
-            db_session=db_session, directory=settings.bank_dir, actor="test"
-        )
-    return database
+    return bootstrapped
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import openpyxl
 import pytest
@@ -14,14 +15,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.core.answering import propose
-from app.core.workbook import read_questionnaire
 from app.db import Database
 from app.models import AuditEvent, BankEntry, BankEntryVersion, Questionnaire, QuestionRow
-from app.services import accounts, files, review
+from app.services import accounts, jobs, questionnaires, review
 from app.services import bank as bank_service
 from app.services.accounts import Principal
-from app.services.bank import MatchContext
 
 QUESTIONS = (
     "Do you enforce multi-factor authentication for remote access?",
@@ -105,90 +103,38 @@ def _principal(db_session: Session, name: str, role: str) -> Principal:
     return accounts.principal_for_user(user)
 
 
-def seed_questionnaire(
-    *, db_session: Session, owner: Principal, content: bytes, context: MatchContext, filename: str
-) -> Questionnaire:
-    """Store a matched and filled questionnaire ready for review, as processing leaves it."""
-    detection = read_questionnaire(content)
-    proposals = propose(
-        detection.rows, matcher=context.matcher, entries=context.entries, profile=context.profile
-    )
-    upload = files.store(db_session=db_session, content=content)
-    filled = files.store(db_session=db_session, content=content)
-    questionnaire = Questionnaire(
-        filename=filename,
-        owner=owner.ref,
-        status="needs_review",
-        upload_id=upload.id,
-        filled_id=filled.id,
-        fingerprint=detection.fingerprint,
-        detection={"mappings": [asdict(m) for m in detection.mappings], "warnings": []},
-        fidelity={"ok": True},
-        summary={"rows": len(proposals)},
-    )
-    db_session.add(questionnaire)
-    db_session.flush()
-    for position, proposal in enumerate(proposals):
-        row, best = proposal.row, proposal.best
-        entry = context.entries[best.entry_id] if best and proposal.band != "none" else None
-        db_session.add(
-            QuestionRow(
-                questionnaire_id=questionnaire.id,
-                position=position,
-                sheet=row.sheet,
-                row=row.row,
-                question=row.question,
-                control_id=row.control_id,
-                answer_cell=row.answer_cell,
-                detail_cell=row.detail_cell,
-                choices=list(row.choices),
-                existing_answer=row.existing_answer,
-                locked_reason=row.locked_reason,
-                entry_id=entry.id if entry else None,
-                entry_version=entry.version if entry else None,
-                score=proposal.score,
-                band=proposal.band,
-                explanation=best.explanation.text() if best else "no statement matched",
-                candidates=[
-                    {"entry_id": m.entry_id, "score": round(m.score, 4), "band": m.band}
-                    for m in proposal.matches
-                ],
-                answer=proposal.answer,
-                detail=proposal.detail,
-            )
-        )
-    db_session.flush()
-    return questionnaire
-
-
 def seed(
     database: Database, settings: Settings, owner: Principal, content: bytes | None = None
 ) -> str:
-    """Seed one questionnaire (the small one by default) and return its id."""
+    """Upload one questionnaire (the small one by default), process it as a worker does, return its id."""
     with database.session(write=True) as db_session:
-        context = bank_service.matchers.get(
+        questionnaire, _ = questionnaires.accept(
             db_session=db_session,
-            bank_dir=settings.bank_dir,
-            thresholds=None,
-            default_review_days=None,
-        )
-        questionnaire = seed_questionnaire(
-            db_session=db_session,
-            owner=owner,
-            content=content or small_questionnaire(),
-            context=context,
+            principal=owner,
             filename="acme.xlsx",
+            content=content or small_questionnaire(),
+            settings=settings,
         )
-        return questionnaire.id
+    # An app under test may run workers of its own: take the job if none has, else wait for it.
+    deadline = time.monotonic() + 60
+    while True:
+        claimed = jobs.claim(database=database, settings=settings, owner="test")
+        if claimed is not None:
+            jobs.run(database=database, claim=claimed, settings=settings)
+        with database.session() as db_session:
+            status = db_session.get(Questionnaire, questionnaire.id).status  # type: ignore[union-attr]
+        if status not in ("queued", "running"):
+            assert status == "needs_review", status
+            return questionnaire.id
+        assert time.monotonic() < deadline, "the questionnaire was not processed within a minute"
+        time.sleep(0.05)
 
 
 @pytest.fixture
-def desk(database: Database, settings: Settings) -> Iterator[Desk]:
+def desk(bootstrapped: Database, settings: Settings) -> Iterator[Desk]:
+    database = bootstrapped
     bank_service.matchers.clear()
     with database.session(write=True) as db_session:
-        bank_service.import_directory(
-            db_session=db_session, directory=settings.bank_dir, actor="test"
-        )
         uploader = _principal(db_session, "rita", "responder")
         reviewer = _principal(db_session, "vera", "reviewer")
     questionnaire_id = seed(database, settings, uploader)
