@@ -52,32 +52,20 @@ def _migrate(settings: Settings) -> None:
 
 def _matcher_for(bank_dir: Path, settings: Settings) -> tuple[Any, Any]:
     from app.core.bank import load_bank
-    from app.core.matching import Matcher, Thresholds, load_thesaurus
+    from app.core.matching import Matcher, load_thesaurus
+    from app.services.thresholds import thresholds_for
 
     bank = load_bank(bank_dir)
     thesaurus_path = bank_dir / "thesaurus.yaml"
     thesaurus = load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None
     matcher = Matcher(
         bank.entries,
-        thresholds=_thresholds(settings, Thresholds),
+        thresholds=thresholds_for(settings),
         thesaurus=thesaurus,
         today=date.today(),
         default_review_days=settings.default_review_days,
     )
     return bank, matcher
-
-
-def _thresholds(settings: Settings, cls: Any) -> Any:
-    from app.core.matching import DEFAULT_AUTO, DEFAULT_SUGGEST
-
-    if settings.auto_threshold is None and settings.suggest_threshold is None:
-        return None
-    return cls(
-        auto=settings.auto_threshold if settings.auto_threshold is not None else DEFAULT_AUTO,
-        suggest=settings.suggest_threshold
-        if settings.suggest_threshold is not None
-        else DEFAULT_SUGGEST,
-    )
 
 
 def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
@@ -457,12 +445,13 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
     from app.db import get_database
-    from app.services.jobs import Worker
+    from app.services import jobs, questionnaires
 
+    jobs.register(questionnaires.FILL_JOB)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     _migrate(settings)
     threads = args.threads or settings.worker_threads or 1
-    worker = Worker(database=get_database(), settings=settings, threads=threads)
+    worker = jobs.Worker(database=get_database(), settings=settings, threads=threads)
     if args.until_idle:
         done = worker.run_until_idle()
         print(f"worked through {done} jobs and deliveries; nothing is due")
@@ -613,14 +602,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `vouch` command and return its exit status."""
     args = build_parser().parse_args(argv)
+    from app.services.thresholds import thresholds_for
+
     try:
         settings = get_settings()
+        thresholds_for(settings)
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"])
             name = f"VOUCH_{field.upper()}: " if field else ""
             message = error["msg"].removeprefix("Value error, ")
             print(f"vouch: configuration: {name}{message}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"vouch: configuration: {exc}", file=sys.stderr)
         return 2
     try:
         return int(args.run(args, settings))

@@ -62,18 +62,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    @model_validator(mode="after")
-    def _thresholds_in_order(self) -> Settings:
-        from app.core.matching import DEFAULT_AUTO, DEFAULT_SUGGEST
-
-        auto = DEFAULT_AUTO if self.auto_threshold is None else self.auto_threshold
-        suggest = DEFAULT_SUGGEST if self.suggest_threshold is None else self.suggest_threshold
-        if suggest > auto:
-            raise ValueError(
-                f"VOUCH_SUGGEST_THRESHOLD ({suggest}) must not exceed VOUCH_AUTO_THRESHOLD ({auto})"
-            )
-        return self
-
     @property
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to SQLite in the data directory."""

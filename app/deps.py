@@ -10,14 +10,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.config import Settings
-from app.core.matching import Thresholds
 from app.db import Database
 from app.models import utcnow
 from app.ratelimit import RateLimiter
 from app.services import accounts, audit
-from app.services import bank as bank_service
 from app.services.accounts import Principal
-from app.services.bank import MatchContext
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A row id in a URL: bounded so an absurd number is a 422, not an overflow in the database driver.
@@ -61,30 +58,6 @@ def get_write_session(database: DatabaseDep) -> Iterator[Session]:
 
 
 WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
-
-
-def thresholds_for(settings: Settings) -> Thresholds | None:
-    """Build the matching thresholds from the settings, or None for the calibrated defaults."""
-    from app.core.matching import DEFAULT_AUTO, DEFAULT_SUGGEST
-
-    if settings.auto_threshold is None and settings.suggest_threshold is None:
-        return None
-    return Thresholds(
-        auto=settings.auto_threshold if settings.auto_threshold is not None else DEFAULT_AUTO,
-        suggest=settings.suggest_threshold
-        if settings.suggest_threshold is not None
-        else DEFAULT_SUGGEST,
-    )
-
-
-def match_context(*, db_session: Session, settings: Settings) -> MatchContext:
-    """Return the matcher over the bank's current revision."""
-    return bank_service.matchers.get(
-        db_session=db_session,
-        bank_dir=settings.bank_dir,
-        thresholds=thresholds_for(settings),
-        default_review_days=settings.default_review_days,
-    )
 
 
 class ApiError(HTTPException):

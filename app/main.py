@@ -22,13 +22,15 @@ from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
 from app.db import Database, get_database
-from app.deps import ApiError, match_context
+from app.deps import ApiError
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimiter
+from app.services import jobs, questionnaires
 from app.services.accounts import AccountError
+from app.services.bank import match_context
 from app.services.bootstrap import bootstrap
-from app.services.jobs import Worker
 from app.services.questionnaires import QuestionnaireNotFound
+from app.services.thresholds import thresholds_for
 from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.admin import router as admin_router
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
@@ -167,6 +169,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         raise RuntimeError(
             "defusedxml must be installed: openpyxl would parse untrusted XML unprotected"
         )
+    # Refuse thresholds out of order now, not at the first match.
+    thresholds_for(settings)
+    jobs.register(questionnaires.FILL_JOB)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -188,7 +193,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             match_context(db_session=db_session, settings=settings)
         worker = None
         if settings.worker_threads:
-            worker = Worker(
+            worker = jobs.Worker(
                 database=app.state.database, settings=settings, threads=settings.worker_threads
             )
             worker.start()

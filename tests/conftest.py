@@ -20,12 +20,17 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401 - registers the tables
 from app.config import Settings
 from app.db import Database
+from app.services import jobs, questionnaires
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_BANK = REPO / "answer_bank"
 _PG_URL = os.environ.get("VOUCH_DATABASE_URL", "")
 PG_URL = _PG_URL if _PG_URL.startswith("postgresql") else ""
 BACKENDS = ["sqlite", "postgresql"]
+
+# The app and `vouch worker` register the kinds of job where they start; tests that run jobs
+# without either start here.
+jobs.register(questionnaires.FILL_JOB)
 
 SECRET_KEY = "test-secret-key-not-for-production"
 

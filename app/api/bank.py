@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -17,6 +16,7 @@ from app.api.schemas import EntryOut, ErrorBody
 from app.core.bank import Entry
 from app.core.errors import BankError
 from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, require
+from app.downloads import MEDIA, download
 from app.models import BankEntry
 from app.services import bank as bank_service
 from app.services import curation
@@ -25,10 +25,6 @@ router = APIRouter(prefix="/api/v1/bank", tags=["bank"], responses=ERRORS)
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "The entry changed since the version sent"}
-}
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 Text = Annotated[str, Field(max_length=32_767)]
 
@@ -433,18 +429,6 @@ def delete_variable(name: str, principal: ApiPrincipal, db_session: SessionDep) 
     except curation.EntryNotFound as exc:
         raise _not_found(exc) from exc
     return Response(status_code=204)
-
-
-def download(content: bytes, kind: str) -> Response:
-    """Return an export as an attachment."""
-    name = f"answer-bank.{kind}"
-    return Response(
-        content,
-        media_type=MEDIA[kind],
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-        },
-    )
 
 
 @router.get(

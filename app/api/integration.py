@@ -23,12 +23,11 @@ from app.deps import (
     RowId,
     SessionDep,
     SettingsDep,
-    match_context,
     require,
 )
 from app.models import WebhookDelivery, WebhookSubscription
 from app.services import quotes, webhooks
-from app.services.bank import MatchContext
+from app.services.bank import MatchContext, match_context
 
 router = APIRouter(prefix="/api/v1", tags=["integration"], responses=ERRORS)
 

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.api.routes import XLSX, attachment
 from app.api.schemas import Candidate, ErrorBody
 from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, WriteSessionDep, require
-from app.models import Questionnaire, QuestionRow, SignOff
+from app.downloads import XLSX, attachment, log_download
+from app.models import QuestionRow, SignOff
 from app.services import questionnaires as questionnaire_service
 from app.services import review
 
@@ -27,7 +27,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request could not be used"},
     429: {"model": ErrorBody, "description": "Rate limit exceeded"},
 }
-CSV = "text/csv; charset=utf-8"
 
 router = APIRouter(prefix="/api/v1", tags=["review"], responses=ERRORS)
 
@@ -375,21 +374,6 @@ def review_log(
             media_type="application/json",
         )
     return log_download(questionnaire, entries, format)
-
-
-def log_download(questionnaire: Questionnaire, entries: list[dict[str, Any]], fmt: str) -> Response:
-    """Return the review log as a CSV or XLSX download."""
-    stem = questionnaire.filename.rsplit(".", 1)[0] or "questionnaire"
-    name = f"{stem}-review-log-r{questionnaire.revision}.{fmt}"
-    if fmt == "csv":
-        content, media = review.log_csv(entries), CSV
-    elif fmt == "xlsx":
-        content, media = review.log_xlsx(entries), XLSX
-    else:
-        raise ApiError(404, "not_found", "the review log comes as .csv or .xlsx")
-    response = attachment(content, name)
-    response.headers["Content-Type"] = media
-    return response
 
 
 class EntryUseOut(BaseModel):

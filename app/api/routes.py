@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import time
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -29,7 +26,6 @@ from app.api.schemas import (
 from app.core.bank import render_detail
 from app.core.errors import BankError
 from app.core.workbook import SheetMapping
-from app.db import Database
 from app.deps import (
     ApiError,
     ApiPrincipal,
@@ -37,13 +33,15 @@ from app.deps import (
     SessionDep,
     SettingsDep,
     WriteSessionDep,
-    match_context,
     require,
 )
+from app.downloads import XLSX, attachment
 from app.models import BankEntry, Job, Questionnaire
 from app.services import bank as bank_service
 from app.services import jobs
 from app.services import questionnaires as questionnaire_service
+from app.services.bank import match_context
+from app.services.jobs import wait_for_job
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or unknown API key"},
@@ -54,20 +52,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such object"}
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSM = "application/vnd.ms-excel.sheet.macroEnabled.12"
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
-
-
-def attachment(content: bytes, filename: str) -> Response:
-    """Return bytes as a download with a safe Content-Disposition."""
-    media = XLSM if filename.lower().endswith(".xlsm") else XLSX
-    ascii_name = "".join(
-        ch if ch.isascii() and ch.isalnum() or ch in "-_." else "_" for ch in filename
-    )
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
 
 
 def job_out(job: Job | None) -> dict[str, Any] | None:
@@ -245,24 +231,6 @@ async def upload_questionnaire(
         ],
         produce=produce,
     )
-
-
-async def wait_for_job(*, database: Database, job_id: str, seconds: float) -> bool:
-    """Wait up to some seconds for a job to finish in any worker; tell whether it did."""
-    deadline = time.monotonic() + seconds
-    while True:
-        status = await run_in_threadpool(_job_status, database, job_id)
-        if status in jobs.FINISHED:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-
-
-def _job_status(database: Database, job_id: str) -> str | None:
-    with database.session() as db_session:
-        job = jobs.get(db_session=db_session, job_id=job_id)
-        return job.status if job else None
 
 
 @router.get("/questionnaires", response_model=QuestionnaireList, operation_id="list_questionnaires")

@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app.config import Settings
 from app.core.bank import Bank, Entry, load_bank
 from app.core.matching import Matcher, Thresholds, load_thesaurus
 from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, utcnow
 from app.services import audit
+from app.services.thresholds import thresholds_for
 
 THESAURUS_FILE = "thesaurus.yaml"
 
@@ -266,6 +268,16 @@ class MatcherCache:
 
 
 matchers = MatcherCache()
+
+
+def match_context(*, db_session: Session, settings: Settings) -> MatchContext:
+    """Returns the matcher over the bank's current revision, with the settings' thresholds."""
+    return matchers.get(
+        db_session=db_session,
+        bank_dir=settings.bank_dir,
+        thresholds=thresholds_for(settings),
+        default_review_days=settings.default_review_days,
+    )
 
 
 def count_by_status(*, db_session: Session) -> dict[str, int]:

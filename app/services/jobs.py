@@ -5,6 +5,9 @@ A worker claims a job in a write transaction (`SELECT … FOR UPDATE SKIP LOCKED
 worker that dies stops renewing; once the lease lapses another worker takes the job again, up to
 `max_attempts` claims, after which the job fails with the reason. Results are written under the row
 lock and only while the claim's token still holds the job, so a late worker never writes twice.
+
+The queue knows no kind of work itself: each kind registers the function that does it (and the one
+that gives it up for good) under its `Job.kind`, where the app and the command line start.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from anyio import sleep, to_thread
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
@@ -41,21 +45,60 @@ class Claim:
     """A job as one worker holds it: the token proves the lease is still this worker's."""
 
     job_id: str
+    kind: str
     questionnaire_id: str
     token: str
     attempt: int
     payload: dict[str, Any]
 
 
+class RunJob(Protocol):
+    """Does a claimed job; returns how it ended ("done", "failed")."""
+
+    def __call__(self, *, database: Database, claim: Claim, settings: Settings) -> str: ...
+
+
+class GiveUpJob(Protocol):
+    """Fails a held job for good with a reason, and whatever the job was working on with it."""
+
+    def __call__(self, *, db_session: Session, job: Job, reason: str, base_url: str) -> object: ...
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of work the queue runs, found by its `Job.kind`."""
+
+    name: str
+    run: RunJob
+    give_up: GiveUpJob
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> None:
+    """Lets workers take jobs of this kind (a later registration of the same name replaces it)."""
+    _kinds[kind.name] = kind
+
+
+def _kind(name: str) -> JobKind:
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise LookupError(f"no handler is registered for jobs of kind {name!r}") from None
+
+
 def enqueue(
     *,
     db_session: Session,
+    kind: str,
     questionnaire: Questionnaire,
     payload: dict[str, Any],
     settings: Settings,
 ) -> Job:
-    """Queues the processing of a questionnaire (committed with the caller's transaction)."""
+    """Queues work on a questionnaire (committed with the caller's transaction)."""
     job = Job(
+        kind=kind,
         questionnaire_id=questionnaire.id,
         payload=payload,
         max_attempts=settings.job_max_attempts,
@@ -71,14 +114,20 @@ def worker_name() -> str:
 
 def _due() -> Any:
     now = utcnow()
-    return or_(
-        and_(col(Job.status) == "queued", col(Job.available_at) <= now),
-        and_(col(Job.status) == "running", col(Job.lease_expires_at) < now),
+    # A worker leaves alone the kinds it cannot run, for a worker that can.
+    return and_(
+        col(Job.kind).in_(list(_kinds)),
+        or_(
+            and_(col(Job.status) == "queued", col(Job.available_at) <= now),
+            and_(col(Job.status) == "running", col(Job.lease_expires_at) < now),
+        ),
     )
 
 
 def claim(*, database: Database, settings: Settings, owner: str | None = None) -> Claim | None:
-    """Takes the oldest due job, or one whose lease lapsed; None when nothing is waiting."""
+    """Takes the oldest due job of a registered kind, or one whose lease lapsed; None when none waits."""
+    if not _kinds:
+        raise LookupError("no kind of job is registered; register them where the process starts")
     owner = owner or worker_name()
     # Look before locking: an idle worker polls often, and on SQLite every write transaction
     # takes the database's single write lock, which readers upgrading to write then collide with.
@@ -99,14 +148,12 @@ def claim(*, database: Database, settings: Settings, owner: str | None = None) -
                 return None
             questionnaire = db_session.get(Questionnaire, job.questionnaire_id)
             if job.status == "running" and job.attempts >= job.max_attempts:
-                from app.services import questionnaires
-
                 reason = (
                     f"processing was interrupted {job.attempts} times (the worker stopped or "
                     "crashed before it finished); upload the workbook again"
                 )
                 log.warning("job %s: giving up after %d attempts", job.id, job.attempts)
-                questionnaires.fail(
+                _kind(job.kind).give_up(
                     db_session=db_session, job=job, reason=reason, base_url=settings.public_url
                 )
                 continue
@@ -129,6 +176,7 @@ def claim(*, database: Database, settings: Settings, owner: str | None = None) -
                 db_session.add(questionnaire)
             return Claim(
                 job_id=job.id,
+                kind=job.kind,
                 questionnaire_id=job.questionnaire_id,
                 token=job.lease_token,
                 attempt=job.attempts,
@@ -205,15 +253,13 @@ def fail(*, db_session: Session, job: Job, reason: str) -> None:
 
 def retry_later(*, database: Database, claim: Claim, reason: str, settings: Settings) -> None:
     """Puts a job back in the queue after an unexpected error, or fails it once out of attempts."""
-    from app.services import questionnaires
-
     with database.session(write=True) as db_session:
         try:
             job = hold(db_session=db_session, claim=claim)
         except LeaseLost:
             return
         if job.attempts >= job.max_attempts:
-            questionnaires.fail(
+            _kind(claim.kind).give_up(
                 db_session=db_session,
                 job=job,
                 reason=f"processing failed {job.attempts} times; last error: {reason}",
@@ -248,6 +294,24 @@ def latest_for(*, db_session: Session, questionnaire_ids: list[str]) -> dict[str
     return found
 
 
+async def wait_for_job(*, database: Database, job_id: str, seconds: float) -> bool:
+    """Waits up to some seconds for a job to finish in any worker; tells whether it did."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status = await to_thread.run_sync(_job_status, database, job_id)
+        if status in FINISHED:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+def _job_status(database: Database, job_id: str) -> str | None:
+    with database.session() as db_session:
+        job = get(db_session=db_session, job_id=job_id)
+        return job.status if job else None
+
+
 def fail_orphans(*, db_session: Session) -> int:
     """Fails questionnaires left queued or running with no job to finish them."""
     stuck = list(
@@ -271,8 +335,6 @@ def fail_orphans(*, db_session: Session) -> int:
 
 def run(*, database: Database, claim: Claim, settings: Settings) -> str:
     """Does a claimed job while a heartbeat keeps its lease; returns how it ended."""
-    from app.services import questionnaires
-
     stop = threading.Event()
 
     def heartbeat() -> None:
@@ -286,7 +348,7 @@ def run(*, database: Database, claim: Claim, settings: Settings) -> str:
     beat = threading.Thread(target=heartbeat, name=f"lease-{claim.job_id[:8]}", daemon=True)
     beat.start()
     try:
-        return questionnaires.process(database=database, claim=claim, settings=settings)
+        return _kind(claim.kind).run(database=database, claim=claim, settings=settings)
     except LeaseLost:
         log.warning(
             "job %s: lease lost; leaving the result to the worker that took over", claim.job_id

@@ -10,17 +10,18 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.config import Settings
-from app.core.answering import Proposal, auto_writes, propose, report_rows, summarize
+from app.core.answering import Proposal, propose, report_rows, summarize
 from app.core.errors import UnreadableWorkbook
-from app.core.workbook import Detection, FillResult, SheetMapping, fill_workbook, read_questionnaire
+from app.core.workbook import SheetMapping
 from app.db import Database
-from app.isolation import run_isolated
 from app.models import Job, Questionnaire, QuestionRow, utcnow
 from app.services import audit, files, jobs, templates, webhooks
 from app.services.accounts import Principal
-from app.services.bank import MatchContext
+from app.services.bank import MatchContext, match_context
+from app.services.workbooks import fill
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+FILL = "questionnaire.fill"
 
 
 class QuestionnaireNotFound(LookupError):
@@ -57,33 +58,6 @@ def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
         )
     if not content.startswith(b"PK\x03\x04"):
         raise UnreadableWorkbook("the file is not an Excel workbook (.xlsx or .xlsm)")
-
-
-def detect(
-    *, content: bytes, settings: Settings, mappings: Sequence[SheetMapping] | None = None
-) -> Detection:
-    """Finds the question rows, in a child process with a memory limit and a timeout."""
-    return run_isolated(
-        read_questionnaire,
-        content,
-        mappings=mappings,
-        timeout=settings.parse_timeout_seconds,
-        memory=settings.parse_memory_bytes,
-    )
-
-
-def fill(
-    *, content: bytes, detection: Detection, proposals: Sequence[Proposal], settings: Settings
-) -> FillResult:
-    """Writes the auto-band answers into a copy of the workbook, in a child process."""
-    return run_isolated(
-        fill_workbook,
-        content,
-        detection,
-        auto_writes(proposals),
-        timeout=settings.parse_timeout_seconds,
-        memory=settings.parse_memory_bytes,
-    )
 
 
 def _row_record(
@@ -161,6 +135,7 @@ def accept(
     db_session.flush()
     job = jobs.enqueue(
         db_session=db_session,
+        kind=FILL,
         questionnaire=questionnaire,
         payload={"mappings": [asdict(m) for m in mappings or ()]},
         settings=settings,
@@ -184,8 +159,6 @@ def _mappings_from(payload: dict[str, Any]) -> list[SheetMapping] | None:
 
 def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str:
     """Reads, matches and fills a queued upload; stores the filled copy and every row in one go."""
-    from app.deps import match_context
-
     with database.session() as db_session:
         questionnaire = db_session.get(Questionnaire, claim.questionnaire_id)
         if questionnaire is None:
@@ -290,6 +263,10 @@ def fail(*, db_session: Session, job: Job, reason: str, base_url: str = "") -> Q
         base_url=base_url,
     )
     return questionnaire
+
+
+# What a worker does with a queued upload; registered where the app and the command line start.
+FILL_JOB = jobs.JobKind(name=FILL, run=process, give_up=fail)
 
 
 def visible(*, db_session: Session, principal: Principal, questionnaire_id: str) -> Questionnaire:

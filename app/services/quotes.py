@@ -9,7 +9,8 @@ from typing import Any
 from app.config import Settings
 from app.core.answering import propose
 from app.services.bank import MatchContext
-from app.services.questionnaires import clean_filename, detect, precheck
+from app.services.questionnaires import clean_filename, precheck
+from app.services.workbooks import detect
 
 # Reviewer time assumed per row, by band: confirm a written answer; judge a proposed statement and
 # accept or swap it; find an owner and write an answer from scratch.

@@ -13,6 +13,7 @@ from app.core.workbook import Detection, SheetMapping
 from app.db import Database
 from app.models import TemplateMapping, utcnow
 from app.services import audit
+from app.services.workbooks import detect
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,6 @@ def detect_with_memory(
     actor: str,
 ) -> TemplateDetection:
     """Detects a workbook's rows, using a given mapping (and remembering it) or a remembered one."""
-    from app.services.questionnaires import detect
-
     automatic = detect(content=content, settings=settings)
     template = automatic.fingerprint
     if mappings:

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from app.api.bank import download
 from app.core.bank import Entry
 from app.core.errors import BankError, VouchError
 from app.deps import RowId, SessionDep, SettingsDep
+from app.downloads import download
 from app.models import BankEntry
 from app.services import bank as bank_service
 from app.services import curation, review

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.routes import wait_for_job
 from app.core.workbook import SheetMapping
 from app.deps import SessionDep, SettingsDep
 from app.services import files
 from app.services import questionnaires as questionnaire_service
+from app.services.jobs import wait_for_job
 from app.web.auth import CurrentWebUser, require_page, verify_csrf
 from app.web.routes import render
 

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from app.api.review import log_download
-from app.api.routes import attachment
 from app.deps import RowId, SessionDep, SettingsDep, WriteSessionDep
+from app.downloads import attachment, log_download
 from app.models import BankEntry, Questionnaire, QuestionRow, User
 from app.services import questionnaires as questionnaire_service
 from app.services import review

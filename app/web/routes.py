@@ -8,13 +8,14 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.routes import attachment, wait_for_job
 from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
+from app.downloads import attachment
 from app.services import accounts, audit
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
+from app.services.jobs import wait_for_job
 from app.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,

@@ -211,7 +211,7 @@ def test_the_file_type_comes_from_the_content_not_the_declared_type(
 
 
 def test_a_download_is_an_attachment_with_an_encoded_name_and_no_header_injection() -> None:
-    from app.api.routes import attachment
+    from app.downloads import attachment
 
     response = attachment(b"PK", 'Réponses "ACME"\r\nSet-Cookie: x=1.xlsx')
     disposition = response.headers["content-disposition"]

@@ -14,12 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
-from sqlmodel import SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.config import Settings
 from app.db import Database
 from app.models import AuditEvent, Job, Questionnaire, QuestionRow
-from app.services import accounts, jobs
+from app.services import accounts, jobs, templates
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.services.accounts import Principal
@@ -168,7 +168,7 @@ def test_a_long_job_keeps_its_lease_so_nobody_takes_it_over(
     claimed = jobs.claim(database=loaded, settings=settings, owner="slow")
     assert claimed is not None
     rival: list[jobs.Claim | None] = []
-    original = questionnaire_service.detect
+    original = templates.detect
 
     def slow_detect(**kwargs: object) -> object:
         # Outlast the lease several times over while the heartbeat renews it.
@@ -177,7 +177,7 @@ def test_a_long_job_keeps_its_lease_so_nobody_takes_it_over(
             rival.append(jobs.claim(database=loaded, settings=settings, owner="rival"))
         return original(**kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(questionnaire_service, "detect", slow_detect)
+    monkeypatch.setattr(templates, "detect", slow_detect)
     assert jobs.run(database=loaded, claim=claimed, settings=settings) == "done"
     assert rival == [None] * 10
     questionnaire, job, rows = state(loaded, questionnaire_id)
@@ -206,6 +206,50 @@ def test_idempotency_records_older_than_a_day_are_purged(loaded: Database) -> No
     assert idempotency.purge(database=loaded) == 1
     with loaded.session() as db_session:
         assert [r.key for r in db_session.exec(select(IdempotencyRecord))] == ["new"]
+
+
+def test_a_worker_runs_each_job_by_the_handler_registered_for_its_kind(
+    loaded: Database, settings: Settings, owner: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[tuple[str, str]] = []
+
+    def echo(*, database: Database, claim: jobs.Claim, settings: Settings) -> str:
+        ran.append((claim.kind, claim.questionnaire_id))
+        with database.session(write=True) as db_session:
+            jobs.finish(db_session=db_session, job=jobs.hold(db_session=db_session, claim=claim))
+        return "done"
+
+    def give_up(*, db_session: Session, job: Job, reason: str, base_url: str) -> None:
+        jobs.fail(db_session=db_session, job=job, reason=reason)
+
+    # Only the echo kind: the queue itself knows no kind of work.
+    monkeypatch.setattr(jobs, "_kinds", {})
+    jobs.register(jobs.JobKind(name="test.echo", run=echo, give_up=give_up))
+    questionnaire_id = submit(loaded, settings, owner, small_workbook())
+    with loaded.session(write=True) as db_session:
+        questionnaire = db_session.get(Questionnaire, questionnaire_id)
+        assert questionnaire is not None
+        jobs.enqueue(
+            db_session=db_session,
+            kind="test.echo",
+            questionnaire=questionnaire,
+            payload={},
+            settings=settings,
+        )
+    assert jobs.Worker(database=loaded, settings=settings, threads=1).run_until_idle() == 1
+    assert ran == [("test.echo", questionnaire_id)]
+    # The upload's own fill job is of a kind this worker cannot run: it waits for one that can.
+    with loaded.session() as db_session:
+        waiting = db_session.exec(select(Job).where(Job.kind == questionnaire_service.FILL)).one()
+        assert (waiting.status, waiting.attempts) == ("queued", 0)
+
+
+def test_a_worker_with_no_kind_of_job_registered_says_so(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "_kinds", {})
+    with pytest.raises(LookupError, match="no kind of job is registered"):
+        jobs.claim(database=database, settings=settings)
 
 
 def test_restarting_keeps_a_leased_job_and_fails_only_work_without_one(
