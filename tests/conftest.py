@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers the tables
+from app import security
 from app.config import Settings
 from app.db import Database
 from app.services import jobs, questionnaires
@@ -31,6 +33,13 @@ BACKENDS = ["sqlite", "postgresql"]
 # The app and `vouch worker` register the kinds of job where they start; tests that run jobs
 # without either start here.
 jobs.register(questionnaires.FILL_JOB)
+
+# Argon2id at its production cost (64 MiB, three passes) was a large share of every test that
+# makes an account or logs in; in-process tests hash with the same algorithm at its lowest cost.
+# Live servers run in their own processes at the production cost, which
+# tests/security/test_password_hashing.py holds.
+PRODUCTION_HASHER = security._hasher
+security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 SECRET_KEY = "test-secret-key-not-for-production"
 
