@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.bank import router as bank_api_router
 from app.api.integration import router as integration_router
 from app.api.openapi_errors import declare_error_responses
+from app.api.questionnaires import router as api_router
 from app.api.review import router as review_api_router
-from app.api.routes import router as api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
 from app.db import Database, get_database
@@ -35,10 +35,10 @@ from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.admin import router as admin_router
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
+from app.web.home import router as web_router
 from app.web.integration import router as integration_web_router
 from app.web.mapping import router as mapping_web_router
 from app.web.review import router as review_web_router
-from app.web.routes import router as web_router
 from app.web.templating import templates
 
 log = logging.getLogger("vouch")

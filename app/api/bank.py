@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.api.routes import ERRORS, NOT_FOUND, entry_out
+from app.api.questionnaires import ERRORS, NOT_FOUND, entry_out
 from app.api.schemas import EntryOut, ErrorBody
 from app.core.bank import Entry
 from app.core.errors import BankError

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from app.api.idempotent import respond_once
-from app.api.routes import ERRORS, NOT_FOUND
+from app.api.questionnaires import ERRORS, NOT_FOUND
 from app.api.schemas import ErrorBody
 from app.deps import (
     ApiError,

@@ -14,7 +14,7 @@ from app.security import ROLES, new_password
 from app.services import accounts, audit
 from app.services.accounts import AccountError
 from app.web.auth import SESSION_COOKIE, CurrentWebUser, WebUser, require_page, verify_csrf
-from app.web.routes import render
+from app.web.home import render
 
 router = APIRouter(include_in_schema=False)
 AUDIT_PAGE_LIMIT = 500

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.deps import SessionDep
 from app.services import webhooks
 from app.web.auth import CurrentWebUser, require_page, verify_csrf
-from app.web.routes import render
+from app.web.home import render
 
 router = APIRouter(include_in_schema=False)
 DELIVERY_PAGE_LIMIT = 200

@@ -15,7 +15,7 @@ from app.services import files
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
 from app.web.auth import CurrentWebUser, require_page, verify_csrf
-from app.web.routes import render
+from app.web.home import render
 
 router = APIRouter(include_in_schema=False)
 COLUMN = re.compile(r"^[A-Z]{1,3}$")
