@@ -160,10 +160,10 @@ def cmd_bank_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bank_import(args: argparse.Namespace, settings: Settings) -> int:
     from app.db import get_database
-    from app.services import curation
+    from app.services import bank_transfer
 
     with get_database().session(write=True) as db_session:
-        outcome = curation.import_directory(
+        outcome = bank_transfer.import_directory(
             db_session=db_session,
             directory=Path(args.directory),
             actor="cli",
@@ -188,15 +188,15 @@ def cmd_bank_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bank_export(args: argparse.Namespace, settings: Settings) -> int:
     from app.db import get_database
-    from app.services import curation
+    from app.services import bank_transfer
 
     directory = Path(args.directory)
     with get_database().session(write=True) as db_session:
         if args.format == "yaml":
-            written = curation.export_directory(db_session=db_session, directory=directory)
+            written = bank_transfer.export_directory(db_session=db_session, directory=directory)
             print(f"wrote {len(written)} files to {directory}")
             return 0
-        content = curation.export_table(
+        content = bank_transfer.export_table(
             db_session=db_session,
             kind=args.format,
             default_review_days=settings.default_review_days,
@@ -237,13 +237,13 @@ def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
         proposals = f"{result.counts()['alternates']} proposed as alternates of existing entries"
     else:
         from app.db import get_database
-        from app.services import curation
+        from app.services import bank_harvest
 
         with get_database().session(write=True) as db_session:
-            result = curation.harvest(
+            result = bank_harvest.harvest(
                 db_session=db_session, content=content, source_name=source.name, owner=args.owner
             )
-            stored = curation.save_harvest(
+            stored = bank_harvest.save_harvest(
                 db_session=db_session, result=result, source_name=source.name, actor="cli"
             )
         saved = len(stored.drafts)
@@ -271,12 +271,12 @@ def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bank_approve(args: argparse.Namespace, settings: Settings) -> int:
     from app.db import get_database
-    from app.services import curation
+    from app.services import bank_entries
 
     if not args.all and not args.ids:
         raise CliError("name the drafts to approve, or pass --all after reading them")
     with get_database().session(write=True) as db_session:
-        approved = curation.approve_drafts(
+        approved = bank_entries.approve_drafts(
             db_session=db_session,
             actor=args.actor,
             entry_ids=None if args.all else args.ids,

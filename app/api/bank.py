@@ -19,7 +19,14 @@ from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, require
 from app.downloads import MEDIA, download
 from app.models import BankEntry
 from app.services import bank as bank_service
-from app.services import curation
+from app.services import (
+    bank_conflicts,
+    bank_entries,
+    bank_freshness,
+    bank_harvest,
+    bank_transfer,
+    bank_variables,
+)
 
 router = APIRouter(prefix="/api/v1/bank", tags=["bank"], responses=ERRORS)
 
@@ -134,7 +141,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     return bank_service.snapshot(entry)
 
 
-def _conflict(exc: curation.StaleEdit) -> JSONResponse:
+def _conflict(exc: bank_entries.StaleEdit) -> JSONResponse:
     return JSONResponse(
         {
             "error": {"code": "stale_version", "message": str(exc)},
@@ -148,7 +155,7 @@ def _conflict(exc: curation.StaleEdit) -> JSONResponse:
     )
 
 
-def _not_found(exc: curation.EntryNotFound) -> ApiError:
+def _not_found(exc: bank_entries.EntryNotFound) -> ApiError:
     return ApiError(404, "not_found", str(exc))
 
 
@@ -156,9 +163,9 @@ def _versioned(db_session: Session, change: Callable[[], BankEntry]) -> Any:
     """Apply a versioned change: the entry, or 409 with the current version, or 404."""
     try:
         row = change()
-    except curation.StaleEdit as exc:
+    except bank_entries.StaleEdit as exc:
         return _conflict(exc)
-    except curation.EntryNotFound as exc:
+    except bank_entries.EntryNotFound as exc:
         raise _not_found(exc) from exc
     return _entry(row, db_session)
 
@@ -179,7 +186,7 @@ def search_entries(
 ) -> dict[str, Any]:
     """Search statements by text and filter by status, tag, owner, staleness or conflicts."""
     require(principal, "bank:read")
-    rows = curation.search(
+    rows = bank_entries.search(
         db_session=db_session,
         query=q,
         status=status,
@@ -210,10 +217,10 @@ def create_entry(body: EntryCreate, principal: ApiPrincipal, db_session: Session
     require(principal, "bank:write")
     fields = body.model_dump(exclude_none=True, exclude={"reason"})
     try:
-        row = curation.create_entry(
+        row = bank_entries.create_entry(
             db_session=db_session, fields=fields, actor=principal.ref, reason=body.reason
         )
-    except curation.EntryExists as exc:
+    except bank_entries.EntryExists as exc:
         raise ApiError(409, "exists", str(exc)) from exc
     return _entry(row, db_session)
 
@@ -232,7 +239,7 @@ def edit_entry(
     changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
     return _versioned(
         db_session,
-        lambda: curation.edit_entry(
+        lambda: bank_entries.edit_entry(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=body.version,
@@ -256,7 +263,7 @@ def approve_entry(
     require(principal, "bank:write")
     return _versioned(
         db_session,
-        lambda: curation.approve_entry(
+        lambda: bank_entries.approve_entry(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=body.version,
@@ -279,7 +286,7 @@ def retire_entry(
     require(principal, "bank:write")
     return _versioned(
         db_session,
-        lambda: curation.retire_entry(
+        lambda: bank_entries.retire_entry(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=body.version,
@@ -327,7 +334,7 @@ def restore_entry(
     require(principal, "bank:write")
     return _versioned(
         db_session,
-        lambda: curation.restore_version(
+        lambda: bank_entries.restore_version(
             db_session=db_session,
             entry_id=entry_id,
             version=body.restore,
@@ -346,7 +353,7 @@ def approve_drafts(
     require(principal, "bank:write")
     if not body.all and body.ids is None:
         raise ApiError(422, "invalid", "send ids, or all=true after reading the drafts")
-    approved = curation.approve_drafts(
+    approved = bank_entries.approve_drafts(
         db_session=db_session,
         actor=principal.ref,
         entry_ids=None if body.all else body.ids,
@@ -361,8 +368,8 @@ def freshness(
 ) -> list[dict[str, Any]]:
     """List statements that are stale or due for review within 30 days, by owner."""
     require(principal, "bank:read")
-    groups = curation.freshness(
-        curation.live_entries(db_session=db_session),
+    groups = bank_freshness.freshness(
+        bank_entries.live_entries(db_session=db_session),
         today=date.today(),
         default_review_days=settings.default_review_days,
     )
@@ -392,7 +399,7 @@ def conflicts(principal: ApiPrincipal, db_session: SessionDep) -> list[dict[str,
             "first_answer": p.first.answer,
             "second_answer": p.second.answer,
         }
-        for p in curation.close_pairs(curation.live_entries(db_session=db_session))
+        for p in bank_conflicts.close_pairs(bank_entries.live_entries(db_session=db_session))
     ]
 
 
@@ -412,7 +419,7 @@ def set_variable(
 ) -> dict[str, Any]:
     """Set a profile variable; refused (422, naming the entry) if some detail would not render."""
     require(principal, "bank:write")
-    variable = curation.set_variable(
+    variable = bank_variables.set_variable(
         db_session=db_session, name=name, value=body.value, actor=principal.ref
     )
     return {"name": variable.name, "value": variable.value}
@@ -425,8 +432,8 @@ def delete_variable(name: str, principal: ApiPrincipal, db_session: SessionDep) 
     """Remove a profile variable no statement uses."""
     require(principal, "bank:write")
     try:
-        curation.delete_variable(db_session=db_session, name=name, actor=principal.ref)
-    except curation.EntryNotFound as exc:
+        bank_variables.delete_variable(db_session=db_session, name=name, actor=principal.ref)
+    except bank_entries.EntryNotFound as exc:
         raise _not_found(exc) from exc
     return Response(status_code=204)
 
@@ -446,7 +453,7 @@ def export_bank(
     """Download the live bank as .xlsx or .csv, details rendered, for people outside Vouch."""
     require(principal, "bank:read")
     try:
-        content = curation.export_table(
+        content = bank_transfer.export_table(
             db_session=db_session,
             kind=format,
             default_review_days=settings.default_review_days,
@@ -478,14 +485,14 @@ async def harvest(
     name = file.filename or "questionnaire.xlsx"
     precheck(filename=name, content=content, settings=settings)
     result = await run_in_threadpool(
-        curation.harvest,
+        bank_harvest.harvest,
         db_session=db_session,
         content=content,
         source_name=name,
         owner=owner,
         settings=settings,
     )
-    saved = curation.save_harvest(
+    saved = bank_harvest.save_harvest(
         db_session=db_session, result=result, source_name=name, actor=principal.ref
     )
     return {

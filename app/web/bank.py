@@ -17,7 +17,16 @@ from app.deps import RowId, SessionDep, SettingsDep
 from app.downloads import download
 from app.models import BankEntry
 from app.services import bank as bank_service
-from app.services import curation, review
+from app.services import (
+    bank_conflicts,
+    bank_entries,
+    bank_freshness,
+    bank_harvest,
+    bank_proposals,
+    bank_transfer,
+    bank_variables,
+    review,
+)
 from app.services.questionnaires import precheck
 from app.web.auth import CurrentWebUser, WebUser, require_page, verify_csrf
 from app.web.templating import templates
@@ -132,7 +141,7 @@ def bank_page(
         "stale": _bool(stale),
         "conflicts": _bool(conflicts),
     }
-    rows = curation.search(
+    rows = bank_entries.search(
         db_session=db_session,
         query=filters["q"] or None,
         status=status,
@@ -222,7 +231,7 @@ def create_entry(
     }
     try:
         fields = {"id": entry_id.strip(), **form_fields(**raw)}
-        row = curation.create_entry(
+        row = bank_entries.create_entry(
             db_session=db_session, fields=fields, actor=user.principal.ref, reason=reason
         )
     except VouchError as exc:
@@ -232,7 +241,7 @@ def create_entry(
             "bank/new.html",
             {"form": {"id": entry_id, **raw}, "error": str(exc)},
             user=user,
-            status_code=409 if isinstance(exc, curation.EntryExists) else 422,
+            status_code=409 if isinstance(exc, bank_entries.EntryExists) else 422,
         )
     return RedirectResponse(request.url_for("entry", entry_id=row.id), status_code=303)
 
@@ -246,14 +255,14 @@ def _entry_page(
     form: dict[str, str] | None = None,
     preview_entry: Entry | None = None,
     error: str | None = None,
-    stale: curation.StaleEdit | None = None,
+    stale: bank_entries.StaleEdit | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     profile = bank_service.profile(db_session=db_session)
-    rendered, render_error = curation.preview(bank_service.to_entry(row), profile)
+    rendered, render_error = bank_variables.preview(bank_service.to_entry(row), profile)
     preview_text = preview_error = None
     if preview_entry is not None:
-        preview_text, preview_error = curation.preview(preview_entry, profile)
+        preview_text, preview_error = bank_variables.preview(preview_entry, profile)
     return render(
         request,
         "bank/detail.html",
@@ -351,7 +360,7 @@ def edit_entry(
                 detail=changes["detail"], answer=changes["answer"]
             )
             return _entry_page(request, user, db_session, row, form=raw, preview_entry=draft)
-        row = curation.edit_entry(
+        row = bank_entries.edit_entry(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=version,
@@ -359,7 +368,7 @@ def edit_entry(
             actor=user.principal.ref,
             reason=reason,
         )
-    except curation.StaleEdit as exc:
+    except bank_entries.StaleEdit as exc:
         db_session.rollback()
         current = _row_or_404(request, user, db_session, entry_id)
         if isinstance(current, HTMLResponse):
@@ -367,7 +376,7 @@ def edit_entry(
         return _entry_page(
             request, user, db_session, current, form=raw, stale=exc, error=str(exc), status_code=409
         )
-    except curation.EntryNotFound:
+    except bank_entries.EntryNotFound:
         return _row_or_404(request, user, db_session, entry_id)  # type: ignore[return-value]
     except VouchError as exc:
         db_session.rollback()
@@ -395,7 +404,7 @@ def change_status(
     require_page(user, "bank:write")
     try:
         if to == "approved":
-            curation.approve_entry(
+            bank_entries.approve_entry(
                 db_session=db_session,
                 entry_id=entry_id,
                 expected_version=version,
@@ -403,7 +412,7 @@ def change_status(
                 reason=reason,
             )
         else:
-            curation.edit_entry(
+            bank_entries.edit_entry(
                 db_session=db_session,
                 entry_id=entry_id,
                 expected_version=version,
@@ -411,7 +420,7 @@ def change_status(
                 actor=user.principal.ref,
                 reason=reason or ("retired" if to == "retired" else "back to draft"),
             )
-    except curation.EntryNotFound:
+    except bank_entries.EntryNotFound:
         return _row_or_404(request, user, db_session, entry_id)  # type: ignore[return-value]
     except VouchError as exc:
         return _refused(request, user, db_session, entry_id, exc)
@@ -425,7 +434,7 @@ def _refused(
     current = _row_or_404(request, user, db_session, entry_id)
     if isinstance(current, HTMLResponse):
         return current
-    stale = exc if isinstance(exc, curation.StaleEdit) else None
+    stale = exc if isinstance(exc, bank_entries.StaleEdit) else None
     return _entry_page(
         request,
         user,
@@ -451,7 +460,7 @@ def restore_version(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        curation.restore_version(
+        bank_entries.restore_version(
             db_session=db_session,
             entry_id=entry_id,
             version=restore,
@@ -478,7 +487,7 @@ def add_alternate(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        curation.add_alternate(
+        bank_entries.add_alternate(
             db_session=db_session,
             entry_id=entry_id,
             expected_version=version,
@@ -496,8 +505,8 @@ def freshness_page(
     request: Request, user: CurrentWebUser, db_session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     require_page(user, "bank:read")
-    entries = curation.live_entries(db_session=db_session)
-    groups = curation.freshness(
+    entries = bank_entries.live_entries(db_session=db_session)
+    groups = bank_freshness.freshness(
         entries, today=date.today(), default_review_days=settings.default_review_days
     )
     return render(
@@ -505,8 +514,8 @@ def freshness_page(
         "bank/freshness.html",
         {
             "groups": groups,
-            "horizon": curation.FRESHNESS_HORIZON_DAYS,
-            "never_reviewed": curation.never_reviewed(entries),
+            "horizon": bank_freshness.FRESHNESS_HORIZON_DAYS,
+            "never_reviewed": bank_freshness.never_reviewed(entries),
             "default_review_days": settings.default_review_days,
         },
         user=user,
@@ -516,9 +525,11 @@ def freshness_page(
 @router.get("/bank/conflicts", name="bank_conflicts")
 def conflicts_page(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTMLResponse:
     require_page(user, "bank:read")
-    pairs = curation.close_pairs(curation.live_entries(db_session=db_session))
+    pairs = bank_conflicts.close_pairs(bank_entries.live_entries(db_session=db_session))
     profile = bank_service.profile(db_session=db_session)
-    rendered = {e.id: curation.preview(e, profile)[0] for p in pairs for e in (p.first, p.second)}
+    rendered = {
+        e.id: bank_variables.preview(e, profile)[0] for p in pairs for e in (p.first, p.second)
+    }
     return render(
         request,
         "bank/conflicts.html",
@@ -591,9 +602,11 @@ def save_variable(
     require_page(user, "bank:write")
     try:
         if action == "delete":
-            curation.delete_variable(db_session=db_session, name=name, actor=user.principal.ref)
+            bank_variables.delete_variable(
+                db_session=db_session, name=name, actor=user.principal.ref
+            )
         else:
-            curation.set_variable(
+            bank_variables.set_variable(
                 db_session=db_session,
                 name=name.strip(),
                 value=parse_variable(value),
@@ -614,7 +627,7 @@ def drafts_page(
         db_session=db_session, status="draft", query=(q or "")[:200] or None
     )
     profile = bank_service.profile(db_session=db_session)
-    shown = [(r, curation.preview(bank_service.to_entry(r), profile)[0]) for r in rows]
+    shown = [(r, bank_variables.preview(bank_service.to_entry(r), profile)[0]) for r in rows]
     return render(request, "bank/drafts.html", {"drafts": shown, "q": q or ""}, user=user)
 
 
@@ -626,7 +639,7 @@ async def approve_drafts(
     verify_csrf(user.csrf_token, str(form.get("csrf_token", "")))
     require_page(user, "bank:write")
     ids = [str(v)[:80] for v in form.getlist("ids")]
-    curation.approve_drafts(
+    bank_entries.approve_drafts(
         db_session=db_session,
         actor=user.principal.ref,
         entry_ids=ids,
@@ -658,14 +671,14 @@ async def harvest_upload(
     try:
         precheck(filename=name, content=content, settings=settings)
         result = await run_in_threadpool(
-            curation.harvest,
+            bank_harvest.harvest,
             db_session=db_session,
             content=content,
             source_name=name,
             owner=owner.strip() or None,
             settings=settings,
         )
-        saved = curation.save_harvest(
+        saved = bank_harvest.save_harvest(
             db_session=db_session, result=result, source_name=name, actor=user.principal.ref
         )
     except VouchError as exc:
@@ -698,9 +711,9 @@ def _proposals_page(
         request,
         "bank/proposals.html",
         {
-            "proposals": curation.list_proposals(db_session=db_session, status=status),
+            "proposals": bank_proposals.list_proposals(db_session=db_session, status=status),
             "status": status,
-            "statuses": curation.PROPOSAL_STATUSES,
+            "statuses": bank_proposals.PROPOSAL_STATUSES,
             "error": error,
         },
         user=user,
@@ -713,7 +726,7 @@ def proposals_page(
     request: Request, user: CurrentWebUser, db_session: SessionDep, status: str | None = None
 ) -> HTMLResponse:
     require_page(user, "bank:write")
-    chosen = status if status in curation.PROPOSAL_STATUSES else "pending"
+    chosen = status if status in bank_proposals.PROPOSAL_STATUSES else "pending"
     return _proposals_page(request, user, db_session, status=chosen)
 
 
@@ -721,9 +734,9 @@ def _proposal_refused(
     request: Request, user: WebUser, db_session: SessionDep, exc: VouchError
 ) -> HTMLResponse:
     db_session.rollback()
-    if isinstance(exc, curation.ProposalNotFound):
+    if isinstance(exc, bank_proposals.ProposalNotFound):
         status_code = 404
-    elif isinstance(exc, curation.ProposalRefused | curation.StaleEdit):
+    elif isinstance(exc, bank_proposals.ProposalRefused | bank_entries.StaleEdit):
         status_code = 409
     else:
         status_code = 422
@@ -742,7 +755,7 @@ def accept_proposal(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        curation.accept_proposal(
+        bank_proposals.accept_proposal(
             db_session=db_session,
             proposal_id=proposal_id,
             actor=user.principal.ref,
@@ -765,7 +778,7 @@ def dismiss_proposal(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        curation.dismiss_proposal(
+        bank_proposals.dismiss_proposal(
             db_session=db_session,
             proposal_id=proposal_id,
             actor=user.principal.ref,
@@ -783,7 +796,7 @@ def export_bank(
     require_page(user, "bank:read")
     if kind not in ("csv", "xlsx"):
         raise BankError("export as .csv or .xlsx")
-    content = curation.export_table(
+    content = bank_transfer.export_table(
         db_session=db_session,
         kind=kind,
         default_review_days=settings.default_review_days,

@@ -13,7 +13,7 @@ from app.core.errors import BankError
 from app.db import Database
 from app.models import AuditEvent, BankState
 from app.services import bank as bank_service
-from app.services import curation
+from app.services import bank_conflicts, bank_entries, bank_freshness, bank_transfer, bank_variables
 from tests.conftest import BUNDLED_BANK
 
 TODAY = date(2026, 11, 26)
@@ -37,7 +37,7 @@ def fields(entry_id: str = "IAM-MFA-01", **changes: object) -> dict[str, object]
 def db(database: Database) -> Database:
     with database.session(write=True) as s:
         s.add(BankState(id=1, revision=0))
-        curation.set_variable(db_session=s, name="company", value="Acme", actor="test")
+        bank_variables.set_variable(db_session=s, name="company", value="Acme", actor="test")
     return database
 
 
@@ -48,7 +48,9 @@ def revision(db: Database) -> int:
 
 def test_creating_an_entry_records_version_one_with_who_and_why(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="user:1", reason="new control")
+        bank_entries.create_entry(
+            db_session=s, fields=fields(), actor="user:1", reason="new control"
+        )
     with db.session() as s:
         versions = bank_service.history(db_session=s, entry_id="IAM-MFA-01")
         row = bank_service.get_entry(db_session=s, entry_id="IAM-MFA-01")
@@ -58,10 +60,10 @@ def test_creating_an_entry_records_version_one_with_who_and_why(db: Database) ->
 
 def test_every_edit_is_a_new_version_bumps_the_revision_and_is_audited(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="user:1")
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="user:1")
     before = revision(db)
     with db.session(write=True) as s:
-        curation.edit_entry(
+        bank_entries.edit_entry(
             db_session=s,
             entry_id="IAM-MFA-01",
             expected_version=1,
@@ -83,16 +85,16 @@ def test_every_edit_is_a_new_version_bumps_the_revision_and_is_audited(db: Datab
 
 def test_an_edit_against_an_old_version_is_refused_and_saves_nothing(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="user:1")
-        curation.edit_entry(
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="user:1")
+        bank_entries.edit_entry(
             db_session=s,
             entry_id="IAM-MFA-01",
             expected_version=1,
             changes={"answer": "No"},
             actor="user:1",
         )
-    with pytest.raises(curation.StaleEdit) as caught, db.session(write=True) as s:
-        curation.edit_entry(
+    with pytest.raises(bank_entries.StaleEdit) as caught, db.session(write=True) as s:
+        bank_entries.edit_entry(
             db_session=s,
             entry_id="IAM-MFA-01",
             expected_version=1,
@@ -107,15 +109,15 @@ def test_an_edit_against_an_old_version_is_refused_and_saves_nothing(db: Databas
 
 def test_restoring_a_version_brings_its_text_back_as_a_new_version(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="user:1")
-        curation.edit_entry(
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="user:1")
+        bank_entries.edit_entry(
             db_session=s,
             entry_id="IAM-MFA-01",
             expected_version=1,
             changes={"answer": "No", "detail": "Not yet."},
             actor="user:1",
         )
-        row = curation.restore_version(
+        row = bank_entries.restore_version(
             db_session=s,
             entry_id="IAM-MFA-01",
             version=1,
@@ -132,37 +134,39 @@ def test_restoring_a_version_brings_its_text_back_as_a_new_version(db: Database)
 
 def test_approving_marks_the_entry_reviewed_today_and_retiring_hides_it(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="user:1")
-        row = curation.approve_entry(
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="user:1")
+        row = bank_entries.approve_entry(
             db_session=s, entry_id="IAM-MFA-01", expected_version=1, actor="user:1", today=TODAY
         )
         assert (row.status, row.reviewed) == ("approved", TODAY)
         assert bank_service.to_entry(row).can_autofill(today=TODAY)
-        curation.retire_entry(db_session=s, entry_id="IAM-MFA-01", expected_version=2, actor="u")
+        bank_entries.retire_entry(
+            db_session=s, entry_id="IAM-MFA-01", expected_version=2, actor="u"
+        )
     with db.session() as s:
-        assert curation.live_entries(db_session=s) == []
+        assert bank_entries.live_entries(db_session=s) == []
 
 
 def test_bank_text_with_control_characters_or_over_the_cell_limit_is_refused(db: Database) -> None:
     with pytest.raises(BankError, match="control characters"), db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(answer="Yes\x07"), actor="u")
+        bank_entries.create_entry(db_session=s, fields=fields(answer="Yes\x07"), actor="u")
     with pytest.raises(BankError, match="32767"), db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(detail="x" * 32_768), actor="u")
+        bank_entries.create_entry(db_session=s, fields=fields(detail="x" * 32_768), actor="u")
 
 
 def test_a_detail_with_an_unknown_variable_is_refused_naming_it(db: Database) -> None:
     with pytest.raises(BankError, match="unknown variable"), db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(detail="{{ nowhere }}"), actor="u")
+        bank_entries.create_entry(db_session=s, fields=fields(detail="{{ nowhere }}"), actor="u")
 
 
 def test_changing_a_variable_re_renders_details(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="u")
-        curation.set_variable(db_session=s, name="company", value="Globex", actor="u")
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="u")
+        bank_variables.set_variable(db_session=s, name="company", value="Globex", actor="u")
     with db.session() as s:
         row = bank_service.get_entry(db_session=s, entry_id="IAM-MFA-01")
         assert row is not None
-        text, error = curation.preview(
+        text, error = bank_variables.preview(
             bank_service.to_entry(row), bank_service.profile(db_session=s)
         )
     assert (text, error) == ("Globex enforces MFA for every administrator.", None)
@@ -170,11 +174,11 @@ def test_changing_a_variable_re_renders_details(db: Database) -> None:
 
 def test_removing_a_variable_a_detail_uses_is_refused_with_the_entry_named(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="u")
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="u")
     with pytest.raises(BankError, match="IAM-MFA-01"), db.session(write=True) as s:
-        curation.delete_variable(db_session=s, name="company", actor="u")
+        bank_variables.delete_variable(db_session=s, name="company", actor="u")
     with pytest.raises(BankError, match="must be text"), db.session(write=True) as s:
-        curation.set_variable(db_session=s, name="company", value={"a": 1}, actor="u")  # type: ignore[arg-type]
+        bank_variables.set_variable(db_session=s, name="company", value={"a": 1}, actor="u")  # type: ignore[arg-type]
 
 
 def test_freshness_lists_stale_and_soon_due_entries_by_owner() -> None:
@@ -190,7 +194,7 @@ def test_freshness_lists_stale_and_soon_due_entries_by_owner() -> None:
         Entry(id="GONE", question="q", answer="Yes", status="retired", owner="a@x",
               reviewed=TODAY - timedelta(days=999), review_every_days=1),
     ]  # fmt: skip
-    groups = curation.freshness(entries, today=TODAY, default_review_days=90)
+    groups = bank_freshness.freshness(entries, today=TODAY, default_review_days=90)
     found = {g.owner: [(i.entry.id, i.stale) for i in g.items] for g in groups}
     assert found == {"a@x": [("DEFAULT", True), ("SOON", False)], "b@x": [("OLD", True)]}
 
@@ -203,33 +207,33 @@ def test_the_detector_pairs_close_questions_and_flags_differing_answers() -> Non
               alternates=("Is data at rest encrypted?",)),
         Entry(id="D", question="Do you run background checks on new staff?", answer="Yes"),
     ]  # fmt: skip
-    pairs = {(p.first.id, p.second.id): p.conflicting for p in curation.close_pairs(entries)}
+    pairs = {(p.first.id, p.second.id): p.conflicting for p in bank_conflicts.close_pairs(entries)}
     assert pairs.get(("A", "C")) is False
     assert pairs.get(("A", "B")) is True
     assert not any("D" in pair for pair in pairs)
 
 
 def test_the_starter_bank_yields_conflicts_for_a_curator_to_review() -> None:
-    pairs = curation.close_pairs(load_bank(BUNDLED_BANK).entries)
-    assert all(p.score >= curation.CLOSE_PAIR_SCORE for p in pairs)
+    pairs = bank_conflicts.close_pairs(load_bank(BUNDLED_BANK).entries)
+    assert all(p.score >= bank_conflicts.CLOSE_PAIR_SCORE for p in pairs)
     assert all(p.first.id < p.second.id for p in pairs)
 
 
 def test_search_filters_by_tag_owner_stale_and_conflicts(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(
+        bank_entries.create_entry(
             db_session=s,
             fields=fields("A", question="Do you encrypt customer data at rest?",
                           reviewed="2020-01-01", review_every_days=30),
             actor="u",
         )  # fmt: skip
-        curation.create_entry(
+        bank_entries.create_entry(
             db_session=s,
             fields=fields("B", question="Is customer data encrypted at rest?", answer="No",
                           tags=["crypto"], owner="other@example.com"),
             actor="u",
         )  # fmt: skip
-        curation.create_entry(
+        bank_entries.create_entry(
             db_session=s,
             fields=fields("C", question="Do you run background checks on staff?"),
             actor="u",
@@ -237,7 +241,7 @@ def test_search_filters_by_tag_owner_stale_and_conflicts(db: Database) -> None:
     with db.session() as s:
 
         def ids(**kw: object) -> list[str]:
-            return [r.id for r in curation.search(db_session=s, today=TODAY, **kw)]  # type: ignore[arg-type]
+            return [r.id for r in bank_entries.search(db_session=s, today=TODAY, **kw)]  # type: ignore[arg-type]
 
         assert ids(tag="crypto") == ["B"]
         assert ids(owner="other@example.com") == ["B"]
@@ -250,8 +254,8 @@ def test_search_filters_by_tag_owner_stale_and_conflicts(db: Database) -> None:
 def test_bulk_approval_approves_every_draft_as_a_version(db: Database) -> None:
     with db.session(write=True) as s:
         for name in ("A", "B"):
-            curation.create_entry(db_session=s, fields=fields(name), actor="u")
-        approved = curation.approve_drafts(db_session=s, actor="admin", today=TODAY)
+            bank_entries.create_entry(db_session=s, fields=fields(name), actor="u")
+        approved = bank_entries.approve_drafts(db_session=s, actor="admin", today=TODAY)
     assert approved == ["A", "B"]
     with db.session() as s:
         assert {r.status for r in bank_service.list_entries(db_session=s)} == {"approved"}
@@ -263,7 +267,7 @@ def test_import_reports_added_changed_unchanged_and_holds_back_conflicting(db: D
     b = Entry(id="B", question="Do you log access?", answer="Yes", status="draft")
     c = Entry(id="C", question="Do you scan for vulnerabilities?", answer="Yes")
     with db.session(write=True) as s:
-        curation.import_bank(db_session=s, bank=Bank(entries=(a, b, c)), actor="u", reason="r")
+        bank_transfer.import_bank(db_session=s, bank=Bank(entries=(a, b, c)), actor="u", reason="r")
     incoming = (
         a.with_changes(answer="No"),
         b.with_changes(answer="No"),
@@ -271,7 +275,7 @@ def test_import_reports_added_changed_unchanged_and_holds_back_conflicting(db: D
         Entry(id="D", question="Do you train staff?", answer="Yes"),
     )
     with db.session(write=True) as s:
-        outcome = curation.import_bank(
+        outcome = bank_transfer.import_bank(
             db_session=s, bank=Bank(entries=incoming), actor="u", reason="r"
         )
     assert outcome.counts() == {"added": 1, "changed": 1, "unchanged": 1, "conflicting": 1}
@@ -286,11 +290,11 @@ def test_exporting_the_imported_starter_bank_reproduces_its_files(
 ) -> None:
     source = tmp_path / "source"
     with db.session(write=True) as s:
-        curation.import_directory(db_session=s, directory=BUNDLED_BANK, actor="u")
-        curation.export_directory(db_session=s, directory=source)
+        bank_transfer.import_directory(db_session=s, directory=BUNDLED_BANK, actor="u")
+        bank_transfer.export_directory(db_session=s, directory=source)
     with db.session(write=True) as s:
-        again = curation.import_directory(db_session=s, directory=source, actor="u")
-        curation.export_directory(db_session=s, directory=tmp_path / "again")
+        again = bank_transfer.import_directory(db_session=s, directory=source, actor="u")
+        bank_transfer.export_directory(db_session=s, directory=tmp_path / "again")
     assert again.counts()["changed"] == again.counts()["added"] == 0
     diff = subprocess.run(
         ["diff", "-r", str(source), str(tmp_path / "again")], capture_output=True, text=True
@@ -305,13 +309,17 @@ def test_exporting_the_imported_starter_bank_reproduces_its_files(
 
 def test_csv_and_xlsx_exports_hold_every_live_entry(db: Database) -> None:
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="u")
-        csv_bytes = curation.export_table(
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="u")
+        csv_bytes = bank_transfer.export_table(
             db_session=s, kind="csv", default_review_days=None, actor="u"
         )
-        xlsx = curation.export_table(db_session=s, kind="xlsx", default_review_days=None, actor="u")
+        xlsx = bank_transfer.export_table(
+            db_session=s, kind="xlsx", default_review_days=None, actor="u"
+        )
         with pytest.raises(BankError):
-            curation.export_table(db_session=s, kind="pdf", default_review_days=None, actor="u")
+            bank_transfer.export_table(
+                db_session=s, kind="pdf", default_review_days=None, actor="u"
+            )
     assert "Acme enforces MFA" in csv_bytes.decode("utf-8-sig")
     assert xlsx[:2] == b"PK"
 
@@ -320,7 +328,7 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_is_saved(db: Databas
     import threading
 
     with db.session(write=True) as s:
-        curation.create_entry(db_session=s, fields=fields(), actor="u")
+        bank_entries.create_entry(db_session=s, fields=fields(), actor="u")
     outcomes: list[str] = []
     start = threading.Barrier(2)
 
@@ -328,7 +336,7 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_is_saved(db: Databas
         start.wait()
         try:
             with db.session(write=True) as s:
-                curation.edit_entry(
+                bank_entries.edit_entry(
                     db_session=s,
                     entry_id="IAM-MFA-01",
                     expected_version=1,
@@ -336,7 +344,7 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_is_saved(db: Databas
                     actor=answer,
                 )
             outcomes.append("saved")
-        except curation.StaleEdit:
+        except bank_entries.StaleEdit:
             outcomes.append("stale")
 
     threads = [threading.Thread(target=edit, args=(a,)) for a in ("No", "Partly")]

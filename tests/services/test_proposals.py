@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from app.core.errors import BankError
 from app.db import Database
 from app.models import AuditEvent, BankEntry, BankState, ProposedAlternate
 from app.services import bank as bank_service
-from app.services import curation
+from app.services import bank_entries, bank_harvest, bank_proposals
 from tests.core.test_harvest import completed_workbook
 
 WORDING = "Is MFA enforced for all administrator accounts?"
@@ -28,7 +29,7 @@ VENDOR = completed_workbook(
 def db(database: Database) -> Database:
     with database.session(write=True) as s:
         s.add(BankState(id=1, revision=0))
-        curation.create_entry(
+        bank_entries.create_entry(
             db_session=s,
             fields={
                 "id": "IAM-MFA-01",
@@ -43,15 +44,17 @@ def db(database: Database) -> Database:
 
 def harvest(
     db: Database, content: bytes = VENDOR, name: str = "vendor.xlsx"
-) -> curation.SavedHarvest:
+) -> bank_harvest.SavedHarvest:
     with db.session(write=True) as s:
-        result = curation.harvest(db_session=s, content=content, source_name=name)
-        return curation.save_harvest(db_session=s, result=result, source_name=name, actor="carol")
+        result = bank_harvest.harvest(db_session=s, content=content, source_name=name)
+        return bank_harvest.save_harvest(
+            db_session=s, result=result, source_name=name, actor="carol"
+        )
 
 
 def pending(db: Database) -> list[ProposedAlternate]:
     with db.session() as s:
-        return [item.proposal for item in curation.list_proposals(db_session=s)]
+        return [item.proposal for item in bank_proposals.list_proposals(db_session=s)]
 
 
 def events(db: Database, action: str) -> list[AuditEvent]:
@@ -89,13 +92,15 @@ def test_a_second_harvest_does_not_queue_the_same_pending_wording_again(db: Data
 def test_accepting_adds_the_wording_as_a_new_version_and_is_audited(db: Database) -> None:
     (proposal_id,) = harvest(db).queued
     with db.session(write=True) as s:
-        curation.accept_proposal(
+        bank_proposals.accept_proposal(
             db_session=s, proposal_id=proposal_id, actor="dave", expected_version=1
         )
     with db.session() as s:
         entry = bank_service.get_entry(db_session=s, entry_id="IAM-MFA-01")
         versions = bank_service.history(db_session=s, entry_id="IAM-MFA-01")
-        (accepted,) = [i.proposal for i in curation.list_proposals(db_session=s, status="accepted")]
+        (accepted,) = [
+            i.proposal for i in bank_proposals.list_proposals(db_session=s, status="accepted")
+        ]
     assert entry is not None and entry.version == 2 and entry.alternates == [WORDING]
     assert entry.answer == "Yes"
     assert versions[0].changed_by == "dave"
@@ -111,12 +116,12 @@ def test_accepting_adds_the_wording_as_a_new_version_and_is_audited(db: Database
 def test_dismissing_leaves_the_entry_as_it_was_and_is_audited(db: Database) -> None:
     (proposal_id,) = harvest(db).queued
     with db.session(write=True) as s:
-        curation.dismiss_proposal(
+        bank_proposals.dismiss_proposal(
             db_session=s, proposal_id=proposal_id, actor="dave", reason="scope is consoles only"
         )
     with db.session() as s:
         entry = bank_service.get_entry(db_session=s, entry_id="IAM-MFA-01")
-        (dismissed,) = curation.list_proposals(db_session=s, status="dismissed")
+        (dismissed,) = bank_proposals.list_proposals(db_session=s, status="dismissed")
     assert entry is not None and entry.version == 1 and entry.alternates == []
     assert (dismissed.proposal.status, dismissed.proposal.decided_by) == ("dismissed", "dave")
     (event,) = events(db, "bank.proposal.dismiss")
@@ -131,9 +136,9 @@ def test_dismissing_leaves_the_entry_as_it_was_and_is_audited(db: Database) -> N
 def test_a_decided_proposal_cannot_be_decided_again(db: Database) -> None:
     (proposal_id,) = harvest(db).queued
     with db.session(write=True) as s:
-        curation.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
-    for decide in (curation.accept_proposal, curation.dismiss_proposal):
-        refused = pytest.raises(curation.ProposalRefused, match="accepted already by dave")
+        bank_proposals.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+    for decide in (bank_proposals.accept_proposal, bank_proposals.dismiss_proposal):
+        refused = pytest.raises(bank_proposals.ProposalRefused, match="accepted already by dave")
         with refused, db.session(write=True) as s:
             decide(db_session=s, proposal_id=proposal_id, actor="erin")
     with db.session() as s:
@@ -147,15 +152,17 @@ def test_a_proposal_for_a_retired_entry_cannot_be_accepted_but_can_be_dismissed(
 ) -> None:
     (proposal_id,) = harvest(db).queued
     with db.session(write=True) as s:
-        curation.retire_entry(db_session=s, entry_id="IAM-MFA-01", expected_version=1, actor="t")
-    refused = pytest.raises(curation.ProposalRefused, match="IAM-MFA-01' is retired")
+        bank_entries.retire_entry(
+            db_session=s, entry_id="IAM-MFA-01", expected_version=1, actor="t"
+        )
+    refused = pytest.raises(bank_proposals.ProposalRefused, match="IAM-MFA-01' is retired")
     with refused, db.session(write=True) as s:
-        curation.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+        bank_proposals.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
     with db.session() as s:
-        (item,) = curation.list_proposals(db_session=s)
+        (item,) = bank_proposals.list_proposals(db_session=s)
         assert not item.acceptable and item.entry is not None and item.entry.version == 2
     with db.session(write=True) as s:
-        curation.dismiss_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+        bank_proposals.dismiss_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
     assert pending(db) == []
 
 
@@ -163,36 +170,38 @@ def test_a_proposal_whose_entry_was_deleted_cannot_be_accepted(db: Database) -> 
     (proposal_id,) = harvest(db).queued
     with db.session(write=True) as s:
         s.delete(s.get(BankEntry, "IAM-MFA-01"))
-    refused = pytest.raises(curation.ProposalRefused, match="no longer exists")
+    refused = pytest.raises(bank_proposals.ProposalRefused, match="no longer exists")
     with refused, db.session(write=True) as s:
-        curation.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
+        bank_proposals.accept_proposal(db_session=s, proposal_id=proposal_id, actor="dave")
     with db.session() as s:
-        (item,) = curation.list_proposals(db_session=s)
+        (item,) = bank_proposals.list_proposals(db_session=s)
     assert item.entry is None and not item.acceptable and item.answers_differ
 
 
 def test_accepting_against_an_older_version_or_an_unknown_id_is_refused(db: Database) -> None:
     (proposal_id,) = harvest(db).queued
     with db.session(write=True) as s:
-        curation.approve_entry(db_session=s, entry_id="IAM-MFA-01", expected_version=1, actor="t")
-    with pytest.raises(curation.StaleEdit), db.session(write=True) as s:
-        curation.accept_proposal(
+        bank_entries.approve_entry(
+            db_session=s, entry_id="IAM-MFA-01", expected_version=1, actor="t"
+        )
+    with pytest.raises(bank_entries.StaleEdit), db.session(write=True) as s:
+        bank_proposals.accept_proposal(
             db_session=s, proposal_id=proposal_id, actor="dave", expected_version=1
         )
-    with pytest.raises(curation.ProposalNotFound), db.session(write=True) as s:
-        curation.accept_proposal(db_session=s, proposal_id=proposal_id + 1000, actor="dave")
+    with pytest.raises(bank_proposals.ProposalNotFound), db.session(write=True) as s:
+        bank_proposals.accept_proposal(db_session=s, proposal_id=proposal_id + 1000, actor="dave")
     assert [p.id for p in pending(db)] == [proposal_id]
 
 
 def test_the_queue_flags_answers_that_differ_from_the_entry_as_it_is_now(db: Database) -> None:
     harvest(db)
     with db.session() as s:
-        (item,) = curation.list_proposals(db_session=s)
+        (item,) = bank_proposals.list_proposals(db_session=s)
         assert item.acceptable and item.answers_differ
-        with pytest.raises(curation.BankError):
-            curation.list_proposals(db_session=s, status="maybe")
+        with pytest.raises(BankError):
+            bank_proposals.list_proposals(db_session=s, status="maybe")
     with db.session(write=True) as s:
-        curation.edit_entry(
+        bank_entries.edit_entry(
             db_session=s,
             entry_id="IAM-MFA-01",
             expected_version=1,
@@ -200,7 +209,7 @@ def test_the_queue_flags_answers_that_differ_from_the_entry_as_it_is_now(db: Dat
             actor="t",
         )
     with db.session() as s:
-        (item,) = curation.list_proposals(db_session=s)
+        (item,) = bank_proposals.list_proposals(db_session=s)
         assert not item.answers_differ
 
 

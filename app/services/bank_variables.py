@@ -1,0 +1,92 @@
+"""Edit the profile variables that statements' details render with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.bank import (
+    Entry,
+    check_text,
+    render_detail,
+)
+from app.core.errors import BankError
+from app.models import ProfileVariable
+from app.services import audit
+from app.services import bank as bank_service
+from app.services.bank_entries import EntryNotFound, actor_name, live_entries
+
+MAX_VARIABLE_NAME = 64
+
+
+VariableValue = str | int | float | bool | list[str | int | float | bool] | None
+
+
+def _check_variable(name: str, value: Any) -> None:
+    if not name or len(name) > MAX_VARIABLE_NAME or not name.isidentifier():
+        raise BankError(
+            f"variable name {name[:80]!r} must be letters, digits and '_', starting with a letter"
+        )
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if item is not None and not isinstance(item, str | int | float | bool):
+            raise BankError(f"variable {name}: each value must be text, a number or a list of them")
+        if isinstance(item, str):
+            check_text(item, where=f"variable {name}")
+
+
+def set_variable(
+    *, db_session: Session, name: str, value: VariableValue, actor: str
+) -> ProfileVariable:
+    """Change a profile variable, refusing a value that would break any statement's detail."""
+    _check_variable(name, value)
+    current = bank_service.profile(db_session=db_session)
+    _check_renders(db_session, {**current, name: value})
+    variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name, value=None)
+    before = variable.value if name in current else None
+    variable.value = value
+    db_session.add(variable)
+    bank_service.bump_revision(db_session=db_session)
+    audit.record(
+        db_session=db_session,
+        actor=actor_name(actor),
+        action="bank.variable",
+        target=name,
+        details={"before": before, "after": value},
+    )
+    return variable
+
+
+def delete_variable(*, db_session: Session, name: str, actor: str) -> None:
+    """Remove a profile variable, unless some statement's detail still uses it."""
+    variable = db_session.get(ProfileVariable, name)
+    if variable is None:
+        raise EntryNotFound(f"no variable '{name}'")
+    profile = bank_service.profile(db_session=db_session)
+    profile.pop(name, None)
+    _check_renders(db_session, profile)
+    before = variable.value
+    db_session.delete(variable)
+    bank_service.bump_revision(db_session=db_session)
+    audit.record(
+        db_session=db_session,
+        actor=actor_name(actor),
+        action="bank.variable",
+        target=name,
+        details={"before": before, "after": None},
+    )
+
+
+def _check_renders(db_session: Session, profile: Mapping[str, Any]) -> None:
+    for entry in live_entries(db_session=db_session):
+        render_detail(entry, profile)
+
+
+def preview(entry: Entry, profile: Mapping[str, Any]) -> tuple[str, str | None]:
+    """Render a detail for display: the text, or an empty text and the reason it cannot render."""
+    try:
+        return render_detail(entry, profile), None
+    except BankError as exc:
+        return "", str(exc)
