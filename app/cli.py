@@ -209,63 +209,51 @@ def cmd_bank_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
-    from app.core.bank import load_bank
-    from app.core.bank_io import dump_entries
-    from app.core.harvest import harvest_workbook
-    from app.core.matching import Matcher
-
-    source = Path(args.workbook)
-    if not source.is_file():
-        raise CliError(f"{source}: no such file")
-    content = source.read_bytes()
+    from app.core.harvest_files import summary_line, workbook_paths, write_harvest
     from app.services.questionnaires import precheck
 
-    precheck(filename=source.name, content=content, settings=settings)
+    paths = workbook_paths(args.workbook)
+    files = []
+    for path in paths:
+        content = path.read_bytes()
+        precheck(filename=path.name, content=content, settings=settings)
+        files.append((path.name, content))
     if args.out:
+        from app.core.bank import load_bank
+        from app.core.harvest import harvest_workbooks
+        from app.core.matching import Matcher
+
         bank = load_bank(_bank_dir(args.bank, settings))
-        result = harvest_workbook(
-            content,
-            source_name=source.name,
+        result = harvest_workbooks(
+            files,
             bank=bank.by_id(),
             matcher=Matcher(bank.entries),
             owner=args.owner,
+            profile=bank.profile,
         )
         out = Path(args.out)
-        dump_entries(result.drafts, out)
-        saved = len(result.drafts)
-        where = f"written to {out}"
-        proposals = f"{result.counts()['alternates']} proposed as alternates of existing entries"
+        write_harvest(result, out)
+        print(f"{summary_line(result)}; written to {out}/")
     else:
         from app.db import get_database
         from app.services import bank_harvest
 
+        label = ", ".join(name for name, _ in files)
         with get_database().session(write=True) as db_session:
-            result = bank_harvest.harvest(
-                db_session=db_session, content=content, source_name=source.name, owner=args.owner
+            result = bank_harvest.harvest_files(
+                db_session=db_session, files=files, owner=args.owner
             )
             stored = bank_harvest.save_harvest(
-                db_session=db_session, result=result, source_name=source.name, actor="cli"
+                db_session=db_session, result=result, source_name=label, actor="cli"
             )
-        saved = len(stored.drafts)
-        where = "saved as drafts in the bank"
-        proposals = (
-            f"{len(stored.queued)} proposed as alternates, queued for review at /bank/proposals"
-        )
-        if stored.skipped:
-            proposals += f" ({stored.skipped} more already queued or already alternates)"
-    counts = result.counts()
-    print(
-        f"{counts['answered_rows']} answered rows ({counts['unanswered_rows']} unanswered): "
-        f"{saved} drafts {where}, {proposals}, {counts['repeated']} repeated questions merged"
-    )
-    if not args.out:
-        return 0
-    for proposal in result.alternates:
-        agree = "same answer" if proposal.answers_agree else "DIFFERENT answer"
         print(
-            f"  alternate for {proposal.entry_id} ({proposal.score:.2f}, {agree}, "
-            f"{proposal.source}): {proposal.question}"
+            f"{summary_line(result)}; {len(stored.drafts)} drafts saved, "
+            f"{len(stored.queued)} other wordings and {len(stored.updates_queued)} updates "
+            f"queued for review at /bank/proposals"
+            + (f" ({stored.skipped} already queued or in the entry)" if stored.skipped else "")
         )
+    for conflict in result.conflicts:
+        print(f"  answered differently: {conflict.source} and {conflict.first}")
     return 0
 
 
@@ -530,9 +518,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("directory", metavar="DIR")
     exp.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     exp.set_defaults(run=cmd_bank_export)
-    harvest = bank.add_parser("harvest", help="turn an answered questionnaire into draft entries")
-    harvest.add_argument("workbook", metavar="COMPLETED.xlsx")
-    harvest.add_argument("--out", metavar="DIR", help="write bank files here, not the database")
+    harvest = bank.add_parser(
+        "harvest", help="turn answered questionnaires into drafts, other wordings and updates"
+    )
+    harvest.add_argument(
+        "workbook", nargs="+", metavar="COMPLETED.xlsx", help="workbooks, or folders of them"
+    )
+    harvest.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write drafts/, alternates.yaml and updates.yaml here, not to the database",
+    )
     harvest.add_argument("--bank", metavar="DIR", help="the bank to deduplicate against (--out)")
     harvest.add_argument("--owner", help="owner of the drafts")
     harvest.set_defaults(run=cmd_bank_harvest)

@@ -88,7 +88,12 @@ class BankEntryVersion(SQLModel, table=True):
 
 
 class ProposedAlternate(SQLModel, table=True):
-    """A harvested wording proposed as an alternate of an existing statement, awaiting a curator."""
+    """A harvested row asking a statement's question, awaiting a curator.
+
+    `kind` "alternate": the row answers as the statement does and its wording may join the
+    statement's alternates. `kind` "update": the row answers differently or says more; `draft`
+    holds the whole row as a draft statement, stored if the curator keeps the statement.
+    """
 
     __tablename__ = "alternate_proposal"
     __table_args__ = (
@@ -114,7 +119,10 @@ class ProposedAlternate(SQLModel, table=True):
     source: str = Field(max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     created_by: str = Field(max_length=64)
-    # pending | accepted | dismissed
+    kind: str = Field(default="alternate", max_length=16)
+    draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # pending | accepted (wording added, or the row's answer taken) | kept (the row saved as a
+    # draft of its own, the statement unchanged) | dismissed
     status: str = Field(default="pending", max_length=16, index=True)
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

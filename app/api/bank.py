@@ -130,7 +130,12 @@ class HarvestOut(BaseModel):
     counts: dict[str, int]
     saved: list[str]
     alternates: list[AlternateOut]
+    updates: list[AlternateOut] = Field(
+        default_factory=list,
+        description="Rows asking an entry's question with another answer or detail",
+    )
     queued_proposals: int = Field(description="Alternates newly queued for a curator's review")
+    queued_updates: int = Field(default=0, description="Updates newly queued for a curator")
 
 
 def _entry(row: BankEntry, db_session: SessionDep) -> dict[str, Any]:
@@ -511,4 +516,17 @@ async def harvest(
             }
             for a in result.alternates
         ],
+        "updates": [
+            {
+                "entry_id": a.entry_id,
+                "question": a.question,
+                "answer": a.answer,
+                "existing_answer": a.existing_answer,
+                "answers_agree": a.answers_agree,
+                "score": a.score,
+                "source": a.source,
+            }
+            for a in result.updates
+        ],
+        "queued_updates": len(saved.updates_queued),
     }

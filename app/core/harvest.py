@@ -1,24 +1,21 @@
-"""Turn a questionnaire the company already answered into draft bank entries, without duplicates."""
+"""Turn a questionnaire the company already answered into bank drafts and proposals, losing no row."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from app.core.bank import ENTRY_ID_PATTERN, MAX_TEXT, Entry
-from app.core.errors import UnreadableWorkbook
-from app.core.matching import Matcher
+from app.core.bank import ENTRY_ID_PATTERN, MAX_TEXT, Entry, render_detail, same_wording
+from app.core.errors import BankError, UnreadableWorkbook
+from app.core.matching import Match, Matcher
 from app.core.workbook.grid import WorkbookCells
 from app.core.workbook.model import QuestionRow
 from app.core.workbook.package import DEFAULT_LIMITS, Limits, open_package, translate_errors
 from app.core.workbook.reader import detect
 from app.core.workbook.refs import parse_cell
 
-# A harvested question this close to an existing statement is the same question asked in other
-# words: it becomes a proposed alternate of that statement, not a second statement. The figure
-# is the matcher's calibrated auto threshold, where its precision holds at 99% on bench/.
-NEAR_DUPLICATE_SCORE = 0.60
 HARVEST_ANSWERS = {
     "yes": "Yes",
     "y": "Yes",
@@ -49,16 +46,29 @@ class AnsweredRow:
     # The row's section heading or control title: kept as the draft's tags so the statement is
     # found by subject later. Near-duplicates are still judged on the question alone.
     context: str = ""
+    # The workbook the row came from, when several are harvested at once.
+    source_file: str = ""
 
     @property
     def where(self) -> str:
         """Name the row as a person finds it in the workbook."""
         return f"{self.sheet}!{self.row}"
 
+    @property
+    def located(self) -> str:
+        """Name the row with its workbook, when the harvest read several."""
+        return f"{self.source_file}!{self.where}" if self.source_file else self.where
+
 
 @dataclass(frozen=True)
 class AlternateProposal:
-    """A harvested question close to an existing statement, proposed as one of its alternates."""
+    """A harvested row asking a statement's question: another wording of it, or an update to it.
+
+    `kind` is "alternate" when the row answers as the statement does (its wording may join the
+    statement's alternates) and "update" when it answers differently or says more (a curator
+    takes the row's answer as the statement's new version, or keeps the statement and the row
+    becomes `draft`, or dismisses it).
+    """
 
     entry_id: str
     question: str
@@ -68,6 +78,10 @@ class AlternateProposal:
     source: str
     detail: str = ""
     control_id: str | None = None
+    kind: str = "alternate"
+    existing_detail: str = ""
+    draft: Entry | None = None
+    source_file: str = ""
 
     @property
     def answers_agree(self) -> bool:
@@ -77,7 +91,7 @@ class AlternateProposal:
 
 @dataclass(frozen=True)
 class RepeatedQuestion:
-    """A row asking a question already harvested from an earlier row of the same workbook."""
+    """A row asking a question already harvested from an earlier row (of this workbook or another)."""
 
     source: str
     first: str
@@ -86,22 +100,33 @@ class RepeatedQuestion:
 
 @dataclass(frozen=True)
 class Harvest:
-    """What one completed questionnaire yields: drafts, alternate proposals, and rows left out."""
+    """What one completed questionnaire yields: each answered row is a draft, a proposal or a repeat."""
 
     answered_rows: int
     unanswered_rows: int
     drafts: tuple[Entry, ...]
     alternates: tuple[AlternateProposal, ...]
     repeated: tuple[RepeatedQuestion, ...]
+    updates: tuple[AlternateProposal, ...] = ()
+
+    files: tuple[str, ...] = ()
+
+    @property
+    def conflicts(self) -> tuple[RepeatedQuestion, ...]:
+        """The repeated questions answered differently the second time: a person must choose."""
+        return tuple(r for r in self.repeated if not r.same_answer)
 
     def counts(self) -> dict[str, int]:
         """Summarise the harvest in numbers."""
         return {
+            "files": max(len(self.files), 1),
             "answered_rows": self.answered_rows,
             "unanswered_rows": self.unanswered_rows,
             "drafts": len(self.drafts),
             "alternates": len(self.alternates),
+            "updates": len(self.updates),
             "repeated": len(self.repeated),
+            "conflicts": len(self.conflicts),
         }
 
 
@@ -180,8 +205,9 @@ def harvest_rows(
     matcher: Matcher | None,
     owner: str | None = None,
     unanswered_rows: int = 0,
+    profile: Mapping[str, Any] | None = None,
 ) -> Harvest:
-    """Make a draft per answered question; a question close to a bank statement is an alternate."""
+    """Make a draft per answered question, or a proposal when the bank asks the same question."""
     prefix = id_prefix(source_name)
     taken = set(bank)
     first_by_text: dict[str, AnsweredRow] = {}
@@ -195,8 +221,8 @@ def harvest_rows(
         if first is not None:
             repeated.append(
                 RepeatedQuestion(
-                    source=row.where,
-                    first=first.where,
+                    source=row.located,
+                    first=first.located,
                     same_answer=first.answer.casefold() == row.answer.casefold(),
                 )
             )
@@ -211,43 +237,92 @@ def harvest_rows(
     )
     drafts: list[Entry] = []
     alternates: list[AlternateProposal] = []
+    updates: list[AlternateProposal] = []
     for row, found in zip(unique, matches, strict=True):
+        row_prefix = id_prefix(row.source_file) if row.source_file else prefix
+        draft = _draft(row, prefix=row_prefix, taken=taken, owner=owner)
         best = found[0] if found else None
-        if best is not None and best.score >= NEAR_DUPLICATE_SCORE and best.entry_id in bank:
-            existing = bank[best.entry_id]
-            alternates.append(
-                AlternateProposal(
-                    entry_id=existing.id,
-                    question=_fits(row.question),
-                    answer=row.answer,
-                    existing_answer=existing.answer,
-                    score=best.score,
-                    source=row.where,
-                    detail=_fits(row.detail),
-                    control_id=row.control_id,
-                )
-            )
+        if best is None or matcher is None or best.entry_id not in bank:
+            drafts.append(draft)
             continue
-        refs = {"control": row.control_id} if row.control_id else {}
-        drafts.append(
-            Entry(
-                id=_entry_id(prefix, row, taken),
-                question=_fits(row.question),
-                answer=_fits(row.answer),
-                # Customer text is not a template: escape braces so it renders as written.
-                detail=_fits(escape_template(row.detail)),
-                tags=("harvested", *_context_tags(row.context)),
-                refs=refs,
-                owner=owner,
-                status="draft",
-            )
+        if not asks_the_same(best, auto_threshold=matcher.thresholds.auto):
+            drafts.append(draft)
+            continue
+        existing = bank[best.entry_id]
+        existing_detail = _rendered(existing, profile)
+        same = row.answer.casefold() == existing.answer.casefold() and _detail_agrees(
+            row.detail, existing.detail, existing_detail
         )
+        proposal = AlternateProposal(
+            entry_id=existing.id,
+            question=_fits(row.question),
+            answer=row.answer,
+            existing_answer=existing.answer,
+            score=best.score,
+            source=row.where,
+            detail=_fits(row.detail),
+            control_id=row.control_id,
+            kind="alternate" if same else "update",
+            existing_detail=existing_detail,
+            # The row kept whole, for a curator who keeps the statement as it is.
+            draft=None if same else draft,
+            source_file=row.source_file,
+        )
+        if same:
+            taken.discard(draft.id)
+            alternates.append(proposal)
+        else:
+            updates.append(proposal)
     return Harvest(
         answered_rows=len(rows),
         unanswered_rows=unanswered_rows,
         drafts=tuple(drafts),
         alternates=tuple(alternates),
         repeated=tuple(repeated),
+        updates=tuple(updates),
+        files=tuple(dict.fromkeys(r.source_file for r in rows if r.source_file)),
+    )
+
+
+def asks_the_same(match: Match, *, auto_threshold: float) -> bool:
+    """Tell whether a match means the same question by the matcher's own standard for auto.
+
+    The score reaches the auto threshold and no guard holds it back. Whether the statement may
+    fill a cell (a draft, a stale one) does not matter here: that is about its answer, not about
+    whether the two wordings ask one thing.
+    """
+    return match.score >= auto_threshold and match.explanation.guard is None
+
+
+def _rendered(entry: Entry, profile: Mapping[str, Any] | None) -> str:
+    if profile is None:
+        return entry.detail
+    try:
+        return render_detail(entry, profile)
+    except BankError:
+        return entry.detail
+
+
+def _detail_agrees(harvested: str, template: str, rendered: str) -> bool:
+    """Tell whether a row's detail says nothing the statement does not say already."""
+    if not harvested.strip():
+        return True
+    said = same_wording(harvested)
+    return said in (same_wording(template), same_wording(rendered))
+
+
+def _draft(row: AnsweredRow, *, prefix: str, taken: set[str], owner: str | None) -> Entry:
+    refs = {"control": row.control_id} if row.control_id else {}
+    return Entry(
+        id=_entry_id(prefix, row, taken),
+        question=_fits(row.question),
+        answer=_fits(row.answer),
+        # Customer text is not a template: escape braces so it renders as written.
+        detail=_fits(escape_template(row.detail)),
+        tags=("harvested", *_context_tags(row.context)),
+        refs=refs,
+        owner=owner,
+        status="draft",
     )
 
 
@@ -272,16 +347,59 @@ def harvest_workbook(
     matcher: Matcher | None,
     owner: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    profile: Mapping[str, Any] | None = None,
 ) -> Harvest:
     """Read a completed questionnaire and harvest its answered rows against the bank."""
-    rows, unanswered = read_answered_rows(data, limits=limits)
-    if not rows:
-        raise UnreadableWorkbook(f"{source_name}: no answered questions found to harvest")
-    return harvest_rows(
-        rows,
-        source_name=source_name,
+    return harvest_workbooks(
+        [(source_name, data)],
         bank=bank,
         matcher=matcher,
         owner=owner,
-        unanswered_rows=unanswered,
+        limits=limits,
+        profile=profile,
+    )
+
+
+def harvest_workbooks(
+    workbooks: Sequence[tuple[str, bytes]],
+    *,
+    bank: Mapping[str, Entry],
+    matcher: Matcher | None,
+    owner: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    profile: Mapping[str, Any] | None = None,
+) -> Harvest:
+    """Harvest several completed questionnaires as one: a question they share is met once."""
+    read = [(name, *read_answered_rows(data, limits=limits)) for name, data in workbooks]
+    return harvest_read(read, bank=bank, matcher=matcher, owner=owner, profile=profile)
+
+
+def harvest_read(
+    read: Sequence[tuple[str, Sequence[AnsweredRow], int]],
+    *,
+    bank: Mapping[str, Entry],
+    matcher: Matcher | None,
+    owner: str | None = None,
+    profile: Mapping[str, Any] | None = None,
+) -> Harvest:
+    """Harvest rows already read from one or more workbooks (name, answered rows, unanswered)."""
+    if not read:
+        raise UnreadableWorkbook("no questionnaire given to harvest")
+    for name, rows, _ in read:
+        if not rows:
+            raise UnreadableWorkbook(f"{name}: no answered questions found to harvest")
+    several = len(read) > 1
+    rows = [
+        replace(row, source_file=name) if several else row
+        for name, found, _ in read
+        for row in found
+    ]
+    return harvest_rows(
+        rows,
+        source_name=read[0][0],
+        bank=bank,
+        matcher=matcher,
+        owner=owner,
+        unanswered_rows=sum(unanswered for _, _, unanswered in read),
+        profile=profile,
     )

@@ -648,6 +648,10 @@ async def approve_drafts(
     return RedirectResponse(request.url_for("bank_drafts"), status_code=303)
 
 
+# A folder of past questionnaires, not an archive: each one is parsed in its own child process.
+MAX_HARVEST_FILES = 20
+
+
 @router.get("/bank/harvest", name="bank_harvest")
 def harvest_page(request: Request, user: CurrentWebUser) -> HTMLResponse:
     require_page(user, "bank:write")
@@ -660,26 +664,31 @@ async def harvest_upload(
     user: CurrentWebUser,
     db_session: SessionDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[list[UploadFile], File()],
     owner: FormShort = "",
     csrf_token: Token = "",
 ) -> Response:
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
-    content = await file.read()
-    name = file.filename or "questionnaire.xlsx"
     try:
-        precheck(filename=name, content=content, settings=settings)
+        if len(file) > MAX_HARVEST_FILES:
+            raise VouchError(f"harvest at most {MAX_HARVEST_FILES} workbooks at once")
+        files = []
+        for upload in file:
+            content = await upload.read()
+            name = upload.filename or "questionnaire.xlsx"
+            precheck(filename=name, content=content, settings=settings)
+            files.append((name, content))
+        label = ", ".join(name for name, _ in files)
         result = await run_in_threadpool(
-            bank_harvest.harvest,
+            bank_harvest.harvest_files,
             db_session=db_session,
-            content=content,
-            source_name=name,
+            files=files,
             owner=owner.strip() or None,
             settings=settings,
         )
         saved = bank_harvest.save_harvest(
-            db_session=db_session, result=result, source_name=name, actor=user.principal.ref
+            db_session=db_session, result=result, source_name=label, actor=user.principal.ref
         )
     except VouchError as exc:
         db_session.rollback()
@@ -693,7 +702,7 @@ async def harvest_upload(
     return render(
         request,
         "bank/harvest.html",
-        {"result": result, "saved": saved, "error": None, "source": name},
+        {"result": result, "saved": saved, "error": None, "source": label},
         user=user,
     )
 
@@ -760,6 +769,25 @@ def accept_proposal(
             proposal_id=proposal_id,
             actor=user.principal.ref,
             expected_version=version,
+        )
+    except VouchError as exc:
+        return _proposal_refused(request, user, db_session, exc)
+    return RedirectResponse(request.url_for("bank_proposals"), status_code=303)
+
+
+@router.post("/bank/proposals/{proposal_id}/keep", name="bank_proposal_keep")
+def keep_proposal_entry(
+    request: Request,
+    proposal_id: RowId,
+    user: CurrentWebUser,
+    db_session: SessionDep,
+    csrf_token: Token = "",
+) -> Response:
+    verify_csrf(user.csrf_token, csrf_token)
+    require_page(user, "bank:write")
+    try:
+        bank_proposals.keep_entry(
+            db_session=db_session, proposal_id=proposal_id, actor=user.principal.ref
         )
     except VouchError as exc:
         return _proposal_refused(request, user, db_session, exc)

@@ -10,7 +10,14 @@ from openpyxl import Workbook
 
 from app.core.bank import Entry, load_bank, render_detail
 from app.core.errors import UnreadableWorkbook
-from app.core.harvest import canonical_answer, escape_template, harvest_workbook, id_prefix
+from app.core.harvest import (
+    asks_the_same,
+    canonical_answer,
+    escape_template,
+    harvest_workbook,
+    harvest_workbooks,
+    id_prefix,
+)
 from app.core.matching import Matcher
 from tests.sharedfiles import CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS, raw
 
@@ -39,11 +46,14 @@ def test_each_answered_row_becomes_a_draft_with_its_answer_and_detail() -> None:
     )
     result = harvest_workbook(content, source_name="acme.xlsx", bank={}, matcher=None)
     assert result.counts() == {
+        "files": 1,
         "answered_rows": 2,
         "unanswered_rows": 1,
         "drafts": 2,
         "alternates": 0,
+        "updates": 0,
         "repeated": 0,
+        "conflicts": 0,
     }
     first, second = result.drafts
     assert (first.id, first.answer, first.status) == ("acme-HR-01", "Yes", "draft")
@@ -52,7 +62,7 @@ def test_each_answered_row_becomes_a_draft_with_its_answer_and_detail() -> None:
     assert second.detail == ""
 
 
-def test_a_question_close_to_a_bank_statement_becomes_an_alternate_not_a_second_entry() -> None:
+def test_the_same_question_answered_differently_is_an_update_keeping_the_whole_row() -> None:
     bank = {
         "HR-BG-01": Entry(
             id="HR-BG-01",
@@ -67,9 +77,17 @@ def test_a_question_close_to_a_bank_statement_becomes_an_alternate_not_a_second_
     result = harvest_workbook(
         content, source_name="c.xlsx", bank=bank, matcher=Matcher(list(bank.values()))
     )
-    assert result.drafts == ()
-    (proposal,) = result.alternates
+    assert result.drafts == () and result.alternates == ()
+    (proposal,) = result.updates
     assert proposal.entry_id == "HR-BG-01" and not proposal.answers_agree
+    assert proposal.kind == "update"
+    # The row whole, as the draft it becomes if the curator keeps the entry as it is.
+    assert proposal.draft is not None
+    assert (proposal.draft.question, proposal.draft.answer, proposal.draft.detail) == (
+        "Do you perform background checks on new employees?",
+        "No",
+        "Not yet.",
+    )
     # What a curator deciding on the proposal later needs: the row's detail and where it is.
     assert (proposal.detail, proposal.control_id, proposal.source) == (
         "Not yet.",
@@ -107,32 +125,119 @@ def test_short_answers_are_spelled_the_bank_way_and_ids_are_safe() -> None:
     assert escape_template("plain") == "plain"
 
 
-def harvest_shared(relative: str):  # type: ignore[no-untyped-def]
+def harvest_shared(*relatives: str):  # type: ignore[no-untyped-def]
     bank = load_bank(BUNDLED_BANK)
-    path = raw(relative)
-    return harvest_workbook(
-        path.read_bytes(), source_name=path.name, bank=bank.by_id(), matcher=Matcher(bank.entries)
+    paths = [raw(relative) for relative in relatives]
+    return harvest_workbooks(
+        [(p.name, p.read_bytes()) for p in paths],
+        bank=bank.by_id(),
+        matcher=Matcher(bank.entries),
+        profile=bank.profile,
     )
 
 
-def test_the_whitepact_caiq_v4_yields_one_draft_or_alternate_per_distinct_question() -> None:
+def accounted(result) -> int:  # type: ignore[no-untyped-def]
+    return len(result.drafts) + len(result.alternates) + len(result.updates) + len(result.repeated)
+
+
+def test_the_whitepact_caiq_v4_accounts_for_every_answered_row() -> None:
     result = harvest_shared(CAIQ_V4_WHITEPACT)
     assert result.answered_rows == 261
-    # One question is asked three times, so 259 distinct questions remain.
-    assert len(result.repeated) == 2
-    assert len(result.drafts) + len(result.alternates) == 259
-    assert len(result.alternates) > 40
+    # One question is asked three times, each time answered the same.
+    assert len(result.repeated) == 2 and result.conflicts == ()
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (139, 0, 120)
+    assert accounted(result) == result.answered_rows
     assert all(d.status == "draft" and d.detail for d in result.drafts[:20])
     assert {d.answer for d in result.drafts} <= {"Yes", "No", "N/A"}
+    # The company's own "No" beside the starter's "Yes" is an update, never a folded wording.
+    by_row = {u.source: u for u in result.updates}
+    reviewed = by_row["CAIQv4.0.3!4"]
+    assert (reviewed.control_id, reviewed.answer, reviewed.existing_answer) == (
+        "A&A-01.2",
+        "No",
+        "Yes",
+    )
+    assert all(u.draft is not None and u.draft.answer == u.answer for u in result.updates)
 
 
-def test_the_qands_caiq_v31_choice_columns_yield_309_harvested_questions() -> None:
+def test_a_proposal_means_the_same_question_by_the_matchers_auto_standard() -> None:
+    bank = load_bank(BUNDLED_BANK)
+    matcher = Matcher(bank.entries)
+    result = harvest_shared(CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS)
+    proposals = (*result.alternates, *result.updates)
+    assert min(p.score for p in proposals) >= matcher.thresholds.auto
+    found = matcher.match_many([(p.question, p.control_id) for p in proposals], top=1)
+    assert all(m[0].entry_id == p.entry_id for m, p in zip(found, proposals, strict=True))
+    assert all(asks_the_same(m[0], auto_threshold=matcher.thresholds.auto) for m in found)
+    # The example: a tested plan is not the documented plan.
+    tested = "Have you tested your incident response plans in the last year?"
+    assert all(p.question != tested for p in proposals)
+
+
+def test_the_qands_caiq_v31_accounts_for_every_answered_row() -> None:
     result = harvest_shared(CAIQ_V31_QANDS)
-    assert result.answered_rows == 309
-    assert result.unanswered_rows == 1
-    assert len(result.drafts) + len(result.alternates) == 309
+    assert (result.answered_rows, result.unanswered_rows) == (309, 1)
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (303, 0, 6)
+    assert result.repeated == ()
+    assert accounted(result) == result.answered_rows
     assert len({d.id for d in result.drafts}) == len(result.drafts)
     assert sum(d.answer == "N/A" for d in result.drafts) > 100
+
+
+def test_two_completed_caiqs_harvest_as_one_report() -> None:
+    result = harvest_shared(CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS)
+    assert result.counts()["files"] == 2
+    assert result.answered_rows == 261 + 309
+    assert accounted(result) == result.answered_rows
+    # Each draft's id still names the workbook it came from.
+    assert {d.id.split("-")[0] for d in result.drafts} == {
+        "CAIQv4.0.3_WhitePact_completed",
+        "CAIQ_v3.1",
+    }
+
+
+def test_a_question_two_files_answer_differently_is_a_conflict_in_the_report() -> None:
+    first = completed_workbook([("A-1", "Is data encrypted at rest?", "Yes", "")])
+    second = completed_workbook(
+        [("B-7", "Is data encrypted at rest?", "No", ""), ("B-8", "Is MFA enforced?", "Yes", "")]
+    )
+    result = harvest_workbooks([("2023.xlsx", first), ("2024.xlsx", second)], bank={}, matcher=None)
+    assert accounted(result) == result.answered_rows == 3
+    assert [(c.source, c.first) for c in result.conflicts] == [
+        ("2024.xlsx!Questions!2", "2023.xlsx!Questions!2")
+    ]
+    assert [d.id for d in result.drafts] == ["2023-A-1", "2024-B-8"]
+
+
+def test_the_same_answer_with_no_more_detail_is_another_wording() -> None:
+    entry = Entry(
+        id="CRY-01",
+        question="Is customer data encrypted at rest?",
+        answer="Yes",
+        detail="{{ company }} encrypts data at rest.",
+        status="draft",
+    )
+    content = completed_workbook(
+        [
+            ("C-1", "Is customer data encrypted at rest?", "yes", "Acme encrypts data at rest."),
+            ("C-2", "Is customer data encrypted at rest ?", "Yes", "With AES-256 keys in a KMS."),
+        ]
+    )
+    result = harvest_workbook(
+        content,
+        source_name="c.xlsx",
+        bank={entry.id: entry},
+        matcher=Matcher([entry]),
+        profile={"company": "Acme"},
+    )
+    # A draft's "entry is a draft" note does not stop the match: only the wording counts.
+    (alternate,) = result.alternates
+    assert (alternate.source, alternate.draft) == ("Questions!2", None)
+    (update,) = result.updates
+    assert (
+        update.source == "Questions!3" and update.existing_detail == "Acme encrypts data at rest."
+    )
+    assert accounted(result) == 2
 
 
 def test_a_drafts_tags_keep_its_rows_section_and_control_title() -> None:

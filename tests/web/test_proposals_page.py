@@ -1,4 +1,4 @@
-"""The proposed-alternates queue: filled by a harvest upload, then accepted or dismissed by a curator."""
+"""The proposals queue: filled by a harvest upload, then taken, kept, accepted or dismissed by a curator."""
 
 from __future__ import annotations
 
@@ -47,10 +47,10 @@ def test_a_harvest_queues_proposals_that_a_curator_accepts_or_dismisses(  # type
 ) -> None:
     curator(client, make_user)
     result = harvest(client)
-    assert "2 proposed alternates queued for review" in result
+    assert "1 other wordings and 1 updates queued for review" in result
     assert 'href="http://testserver/bank/proposals"' in result
     assert (
-        'href="http://testserver/bank/proposals">Proposed alternates</a>'
+        'href="http://testserver/bank/proposals">Proposals from harvests</a>'
         in client.get("/bank").text
     )
 
@@ -59,10 +59,15 @@ def test_a_harvest_queues_proposals_that_a_curator_accepts_or_dismisses(  # type
     page = queue.text
     assert MFA in page and AT_REST in page
     assert "Is multi-factor authentication required for remote and privileged access?" in page
-    assert page.count('class="status status-differ"') == 1
+    assert page.count("answers differ") == 1
     assert "vendor.xlsx!Security!2 (S-1)" in page and "Only on the production console." in page
-    mfa_id, at_rest_id = proposal_ids(page, "accept")
-    assert proposal_ids(page, "dismiss") == [mfa_id, at_rest_id]
+    # Another wording is queued before an update; both can be accepted (an update: taken).
+    at_rest_id, mfa_id = proposal_ids(page, "accept")
+    assert proposal_ids(page, "dismiss") == [at_rest_id, mfa_id]
+    assert proposal_ids(page, "keep") == [mfa_id]
+    # The entry is approved: keeping it is the proposed choice (the services tests cover a
+    # never-approved starter draft, where taking the harvested answer is).
+    assert "Keep the entry; save the row as a draft (proposed)" in page
 
     token = page_token(client, "/bank/proposals")
     version = version_of(client, "IAM-MFA-01")
@@ -73,7 +78,8 @@ def test_a_harvest_queues_proposals_that_a_curator_accepts_or_dismisses(  # type
     )
     assert accepted.status_code == 303
     entry = client.get("/bank/entries/IAM-MFA-01").text
-    assert MFA in entry and "alternate harvested from vendor.xlsx!Security!2 (S-1)" in entry
+    assert MFA in entry and "answer harvested from vendor.xlsx!Security!2 (S-1)" in entry
+    assert "Only on the production console." in entry
     assert version_of(client, "IAM-MFA-01") == version + 1
 
     dismissed = client.post(
@@ -101,7 +107,7 @@ def test_accepting_for_a_retired_entry_or_an_older_version_is_a_409(  # type: ig
     curator(client, make_user)
     harvest(client)
     page = client.get("/bank/proposals").text
-    mfa_id, at_rest_id = proposal_ids(page, "accept")
+    at_rest_id, mfa_id = proposal_ids(page, "accept")
     token = page_token(client, "/bank/proposals")
     stale = client.post(
         f"/bank/proposals/{mfa_id}/accept", data={"csrf_token": token, "version": "99"}
@@ -141,3 +147,48 @@ def test_only_curators_see_the_queue_and_posts_need_the_csrf_token(  # type: ign
     token = page_token(client, "/bank")
     refused = client.post(f"/bank/proposals/{first}/dismiss", data={"csrf_token": token})
     assert refused.status_code == 403
+
+
+def test_keeping_the_entry_turns_the_harvested_row_into_its_own_draft(  # type: ignore[no-untyped-def]
+    client: TestClient, make_user
+) -> None:
+    curator(client, make_user)
+    harvest(client)
+    (mfa_id,) = proposal_ids(client.get("/bank/proposals").text, "keep")
+    token = page_token(client, "/bank/proposals")
+    kept = client.post(
+        f"/bank/proposals/{mfa_id}/keep", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert kept.status_code == 303
+    draft = client.get("/bank/entries/vendor-S-1")
+    assert draft.status_code == 200 and MFA in draft.text
+    assert "Only on the production console." in draft.text
+    assert "kept by user:" in client.get("/bank/proposals", params={"status": "kept"}).text
+    again = client.post(f"/bank/proposals/{mfa_id}/keep", data={"csrf_token": token})
+    assert again.status_code == 409
+
+
+def test_several_workbooks_harvest_into_one_report_showing_conflicts(  # type: ignore[no-untyped-def]
+    client: TestClient, make_user
+) -> None:
+    curator(client, make_user)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Security"
+    sheet.append(["ID", "Question", "Answer", "Notes"])
+    sheet.append(["S-9", AT_REST, "No", ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    token = page_token(client, "/bank/harvest")
+    result = client.post(
+        "/bank/harvest",
+        data={"csrf_token": token},
+        files=[
+            ("file", ("2023.xlsx", completed_workbook(), "application/octet-stream")),
+            ("file", ("2024.xlsx", buffer.getvalue(), "application/octet-stream")),
+        ],
+    )
+    assert result.status_code == 200, result.text
+    assert "3 answered rows" in result.text and "1 repeated questions merged" in result.text
+    assert "Asked twice, answered differently" in result.text
+    assert "2024.xlsx!Security!2 answers 2023.xlsx!Security!3" in result.text

@@ -1,0 +1,89 @@
+"""Write a harvest out as files and say what it found, for the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.core.bank_io import dump_entries
+from app.core.errors import UnreadableWorkbook
+from app.core.harvest import AlternateProposal, Harvest
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+DRAFTS_DIR = "drafts"
+ALTERNATES_FILE = "alternates.yaml"
+UPDATES_FILE = "updates.yaml"
+
+
+def workbook_paths(names: Sequence[str]) -> list[Path]:
+    """Expand files and folders into the completed workbooks to harvest, in a stable order."""
+    found: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            inside = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
+            )
+            if not inside:
+                raise UnreadableWorkbook(f"{path}: no .xlsx or .xlsm workbook in this folder")
+            found.extend(inside)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UnreadableWorkbook(f"{path}: no such file or folder")
+    return list(dict.fromkeys(found))
+
+
+def _proposal(proposal: AlternateProposal) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "entry": proposal.entry_id,
+        "source": f"{proposal.source_file}!{proposal.source}"
+        if proposal.source_file
+        else proposal.source,
+        "score": proposal.score,
+        "question": proposal.question,
+        "answer": proposal.answer,
+        "entry_answer": proposal.existing_answer,
+    }
+    if proposal.control_id:
+        data["control_id"] = proposal.control_id
+    if proposal.detail:
+        data["detail"] = proposal.detail
+    if proposal.kind == "update":
+        data["entry_detail"] = proposal.existing_detail
+        if proposal.draft is not None:
+            data["draft_id"] = proposal.draft.id
+    return data
+
+
+def write_harvest(result: Harvest, directory: Path) -> list[Path]:
+    """Write drafts as bank files and the alternates and updates as YAML lists beside them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = dump_entries(result.drafts, directory / DRAFTS_DIR) if result.drafts else []
+    # An update's row is written as a draft too, so a curator who keeps the entry loses nothing.
+    kept = [u.draft for u in result.updates if u.draft is not None]
+    if kept:
+        written += dump_entries(kept, directory / "update-drafts")
+    for name, proposals in ((ALTERNATES_FILE, result.alternates), (UPDATES_FILE, result.updates)):
+        path = directory / name
+        text = yaml.safe_dump(
+            [_proposal(p) for p in proposals], allow_unicode=True, sort_keys=False, width=100
+        )
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def summary_line(result: Harvest) -> str:
+    """Say in one line what a harvest found."""
+    counts = result.counts()
+    files = f"{counts['files']} files, " if counts["files"] > 1 else ""
+    return (
+        f"{files}{counts['answered_rows']} answered rows ({counts['unanswered_rows']} unanswered): "
+        f"{counts['drafts']} drafts, {counts['alternates']} other wordings of entries, "
+        f"{counts['updates']} updates of entries, {counts['repeated']} repeated questions "
+        f"({counts['conflicts']} answered differently)"
+    )
