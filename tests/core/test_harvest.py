@@ -188,6 +188,7 @@ def test_two_completed_caiqs_harvest_as_one_report() -> None:
     result = harvest_shared(CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS)
     assert result.counts()["files"] == 2
     assert result.answered_rows == 261 + 309
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (442, 0, 126)
     assert accounted(result) == result.answered_rows
     # Each draft's id still names the workbook it came from.
     assert {d.id.split("-")[0] for d in result.drafts} == {

@@ -234,6 +234,16 @@ def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | No
         return _SheetResult(
             None, skip_reason="every answer cell is a formula (a report or scoring tab)"
         )
+    linked = [row.row for row in result.rows if row.locked_reason == "formula cell"]
+    if linked:
+        # An answer computed from another cell (HECVAT's vendor tabs repeat START HERE's rows
+        # through VLOOKUP) is answered there: it is no question for anyone to decide.
+        result.rows = [row for row in result.rows if row.locked_reason != "formula cell"]
+        result.warnings.append(
+            f"Sheet {sheet.name!r}: {len(linked)} rows whose answer cell is a formula, computed "
+            f"from other cells, are not questions to answer and were left out "
+            f"(rows {_row_ranges(linked)})"
+        )
     if _AUXILIARY_SHEET.search(sheet.name.casefold()):
         result.confident = False
         result.warnings.append(
@@ -241,6 +251,17 @@ def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | No
             f"holds {len(result.rows)} question rows; confirm it is part of the questionnaire"
         )
     return result
+
+
+def _row_ranges(rows: Sequence[int]) -> str:
+    """Write row numbers as ranges: 13-21, 40."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
 
 
 def _labels_of(grid: SheetGrid, mapping: SheetMapping) -> tuple[str, ...]:
