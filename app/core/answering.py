@@ -9,6 +9,7 @@ from typing import Any
 
 from app.core.bank import Entry, render_detail
 from app.core.matching import Match, Matcher
+from app.core.profile_facts import ProfileFact, profile_fact
 from app.core.workbook import AnswerWrite, FillResult, QuestionRow, WriteOutcome
 from app.core.workbook.writer import match_choice
 
@@ -21,6 +22,9 @@ class Proposal:
     matches: tuple[Match, ...]
     answer: str
     detail: str
+    # A row asking for the vendor's own facts (name, contact, website…) is answered from the
+    # profile, which curators keep, not from a statement.
+    fact: ProfileFact | None = None
 
     @property
     def best(self) -> Match | None:
@@ -30,12 +34,24 @@ class Proposal:
     @property
     def band(self) -> str:
         """Return the band of the best match ('none' when nothing matched)."""
+        if self.fact is not None:
+            return "auto" if self.fact.value is not None else "none"
         return self.matches[0].band if self.matches else "none"
 
     @property
     def score(self) -> float:
         """Return the score of the best match (0 when nothing matched)."""
+        if self.fact is not None:
+            return 1.0 if self.fact.value is not None else 0.0
         return self.matches[0].score if self.matches else 0.0
+
+    @property
+    def explanation(self) -> str:
+        """Say why the row is answered as it is."""
+        if self.fact is not None:
+            return self.fact.reason
+        best = self.best
+        return best.explanation.text() if best else "no statement matched"
 
 
 def propose(
@@ -46,10 +62,23 @@ def propose(
     profile: Mapping[str, Any],
     top: int = 3,
 ) -> list[Proposal]:
-    """Match every row and attach the answer and rendered detail of its best statement."""
-    results = matcher.match_many([(r.question, r.control_id, r.context) for r in rows], top=top)
+    """Match every row and attach the answer and rendered detail of its best statement.
+
+    A row asking for one of the vendor's own facts is answered from the profile instead.
+    """
+    facts = [profile_fact(r.question, profile) for r in rows]
+    asked = [r for r, fact in zip(rows, facts, strict=True) if fact is None]
+    found = iter(
+        matcher.match_many([(r.question, r.control_id, r.context) for r in asked], top=top)
+    )
     proposals = []
-    for row, matches in zip(rows, results, strict=True):
+    for row, fact in zip(rows, facts, strict=True):
+        if fact is not None:
+            proposals.append(
+                Proposal(row=row, matches=(), answer=fact.value or "", detail="", fact=fact)
+            )
+            continue
+        matches = next(found)
         answer = detail = ""
         if matches and matches[0].band != "none":
             entry = entries[matches[0].entry_id]
@@ -107,13 +136,14 @@ def report_rows(
                 "control_id": p.row.control_id,
                 "context": p.row.context or None,
                 "entry_id": best.entry_id if best and p.band != "none" else None,
+                "profile_variable": p.fact.variable if p.fact else None,
                 "score": round(p.score, 4),
                 "band": p.band,
                 "answer": p.answer if p.band != "none" else None,
                 "answer_cell": p.row.answer_cell,
                 "written": bool(outcome and outcome.written),
                 "note": outcome.reason if outcome else p.row.locked_reason,
-                "explanation": best.explanation.text() if best else "no statement matched",
+                "explanation": p.explanation,
             }
         )
     return rows

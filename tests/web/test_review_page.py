@@ -184,3 +184,31 @@ def test_a_rows_section_is_shown_above_its_question(
     page = client.get(f"/questionnaires/{reviewing}")
     assert '<small class="context">Business Continuity &lt;Management&gt;</small>' in page.text
     assert page.text.count('class="context"') == 1
+
+
+def test_identity_rows_come_from_the_profile_and_a_missing_fact_links_to_it(
+    client: TestClient, settings: Settings
+) -> None:
+    import io
+
+    import openpyxl
+
+    from tests.web.test_login import admin_password
+    from tests.web.test_mapping import upload_page
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Vendor"
+    sheet.append(["ID", "Question", "Answer", "Notes"])
+    sheet.append(["V-1", "Solution Provider Name", None, None])
+    sheet.append(["V-2", "Solution Provider Contact Email", None, None])
+    sheet.append(["V-3", "Is customer data encrypted at rest?", None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    log_in(client, "admin", admin_password(settings))
+    page = client.get(f"/questionnaires/{upload_page(client, buffer.getvalue())}").text
+    name_row = page[page.index("Solution Provider Name") :]
+    assert "From the profile: company." in name_row and "Example Co" in name_row
+    email_row = page[page.index("Solution Provider Contact Email") :]
+    assert "Add it to the profile" in email_row
+    assert 'class="add-to-profile" href="http://testserver/bank/profile"' in email_row
