@@ -232,7 +232,7 @@ def cmd_bank_harvest(args: argparse.Namespace, settings: Settings) -> int:
             profile=bank.profile,
         )
         out = Path(args.out)
-        write_harvest(result, out)
+        write_harvest(result, directory=out)
         print(f"{summary_line(result)}; written to {out}/")
     else:
         from app.db import get_database

@@ -59,7 +59,7 @@ def _proposal(proposal: AlternateProposal) -> dict[str, Any]:
     return data
 
 
-def write_harvest(result: Harvest, directory: Path) -> list[Path]:
+def write_harvest(result: Harvest, *, directory: Path) -> list[Path]:
     """Write drafts as bank files and the alternates and updates as YAML lists beside them."""
     directory.mkdir(parents=True, exist_ok=True)
     written = dump_entries(result.drafts, directory / DRAFTS_DIR) if result.drafts else []
