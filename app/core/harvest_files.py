@@ -8,14 +8,16 @@ from typing import Any
 
 import yaml
 
+from app.core.bank import Entry
 from app.core.bank_io import dump_entries
 from app.core.errors import UnreadableWorkbook
 from app.core.harvest import AlternateProposal, Harvest
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-DRAFTS_DIR = "drafts"
-ALTERNATES_FILE = "alternates.yaml"
-UPDATES_FILE = "updates.yaml"
+# Not .yaml: the directory stays a bank of the new drafts that `vouch bank import` loads, and
+# proposals wait for a person instead of being imported with them.
+ALTERNATES_FILE = "alternates.yml"
+UPDATES_FILE = "updates.yml"
 
 
 def workbook_paths(names: Sequence[str]) -> list[Path]:
@@ -55,18 +57,15 @@ def _proposal(proposal: AlternateProposal) -> dict[str, Any]:
     if proposal.kind == "update":
         data["entry_detail"] = proposal.existing_detail
         if proposal.draft is not None:
-            data["draft_id"] = proposal.draft.id
+            # The row whole, as the draft a curator who keeps the entry adds to the bank.
+            data["draft"] = draft_fields(proposal.draft)
     return data
 
 
 def write_harvest(result: Harvest, *, directory: Path) -> list[Path]:
-    """Write drafts as bank files and the alternates and updates as YAML lists beside them."""
+    """Write the drafts as bank files and the alternates and updates as YAML lists beside them."""
     directory.mkdir(parents=True, exist_ok=True)
-    written = dump_entries(result.drafts, directory / DRAFTS_DIR) if result.drafts else []
-    # An update's row is written as a draft too, so a curator who keeps the entry loses nothing.
-    kept = [u.draft for u in result.updates if u.draft is not None]
-    if kept:
-        written += dump_entries(kept, directory / "update-drafts")
+    written = dump_entries(result.drafts, directory)
     for name, proposals in ((ALTERNATES_FILE, result.alternates), (UPDATES_FILE, result.updates)):
         path = directory / name
         text = yaml.safe_dump(
@@ -75,6 +74,21 @@ def write_harvest(result: Harvest, *, directory: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def draft_fields(entry: Entry) -> dict[str, Any]:
+    """Return a draft's fields as a bank file spells them, leaving out the empty ones."""
+    fields: dict[str, Any] = {
+        "id": entry.id,
+        "question": entry.question,
+        "answer": entry.answer,
+        "detail": entry.detail,
+        "tags": list(entry.tags),
+        "refs": dict(entry.refs),
+        "owner": entry.owner,
+        "status": entry.status,
+    }
+    return {name: value for name, value in fields.items() if value}
 
 
 def summary_line(result: Harvest) -> str:
