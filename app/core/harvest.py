@@ -108,7 +108,6 @@ class Harvest:
     alternates: tuple[AlternateProposal, ...]
     repeated: tuple[RepeatedQuestion, ...]
     updates: tuple[AlternateProposal, ...] = ()
-
     files: tuple[str, ...] = ()
 
     @property
