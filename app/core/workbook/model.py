@@ -21,6 +21,8 @@ class QuestionRow:
     # What the sheet says about the row besides its question: the section heading above it
     # and its domain or control-title cells. Matching reads it as a hint to the subject.
     context: str = ""
+    # The detail cell's text as read, for harvesting a completed questionnaire.
+    existing_detail: str = ""
 
 
 @dataclass(frozen=True)

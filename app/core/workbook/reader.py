@@ -264,6 +264,14 @@ def _row_ranges(rows: Sequence[int]) -> str:
     return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
 
 
+def detect_columns(grid: SheetGrid, sheet: str) -> tuple[SheetMapping | None, list[str], bool]:
+    """Find a grid's header row and its columns; return the mapping, warnings and confidence."""
+    header = _best_header(grid)
+    if header is None:
+        return None, [], False
+    return _mapping_from_header(grid, sheet, header)
+
+
 def _labels_of(grid: SheetGrid, mapping: SheetMapping) -> tuple[str, ...]:
     columns = [
         mapping.id_column,
