@@ -191,6 +191,10 @@ def _rows_for(
     heading = ""
     for row in row_numbers:
         question = " ".join(table.text(row, question_column).split())
+        merged = grid.merge_at(row, question_column)
+        spans_answers = merged is not None and merged.max_col >= min(answer_columns)
+        if not question and spans_answers and merged is not None and merged.min_row == row:
+            question = " ".join(grid.text(*merged.anchor).split())  # a banner across the row
         if not question or _is_number(question):
             continue
         if header_question and normalize_label(question) == header_question:
@@ -198,13 +202,11 @@ def _rows_for(
         answers = [table.text(row, column) for column in answer_columns]
         if all(answers) and [normalize_label(text) for text in answers] == header_answers:
             continue
-        merged = grid.merge_at(row, question_column)
         others = [
             table.text(row, column)
             for (line, column) in table.cells
             if line == row and column != question_column
         ]
-        spans_answers = merged is not None and merged.max_col >= min(answer_columns)
         plain_line = not any(others) and not question.endswith("?")
         if (
             spans_answers
