@@ -70,7 +70,7 @@ def _matcher_for(bank_dir: Path, settings: Settings) -> tuple[Any, Any]:
 
 def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
     from app.core.answering import auto_writes, propose, report_rows, summarize
-    from app.core.workbook import fill_workbook, read_questionnaire
+    from app.core.formats import fill_questionnaire_file, read_questionnaire_file
 
     source, target = Path(args.input), Path(args.output)
     if not source.is_file():
@@ -84,9 +84,11 @@ def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
     from app.services.questionnaires import precheck
 
     precheck(filename=source.name, content=content, settings=settings)
-    detection = read_questionnaire(content)
+    detection = read_questionnaire_file(content)
     proposals = propose(detection.rows, matcher=matcher, entries=bank.by_id(), profile=bank.profile)
-    result = fill_workbook(content, detection, auto_writes(proposals), overwrite=args.overwrite)
+    result = fill_questionnaire_file(
+        content, detection, auto_writes(proposals), overwrite=args.overwrite
+    )
     if result.extension != target.suffix.lower():
         target = target.with_suffix(result.extension)
     target.write_bytes(result.data)
@@ -484,8 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     fill = commands.add_parser(
         "fill", help="fill a questionnaire offline, with no server and no database"
     )
-    fill.add_argument("input", metavar="IN.xlsx")
-    fill.add_argument("-o", "--output", required=True, metavar="OUT.xlsx")
+    fill.add_argument("input", metavar="IN", help=".xlsx, .xlsm, .docx, .docm, .csv or .tsv")
+    fill.add_argument("-o", "--output", required=True, metavar="OUT")
     fill.add_argument("--bank", metavar="DIR")
     fill.add_argument("--report", metavar="REPORT.json")
     fill.add_argument(
@@ -522,7 +524,10 @@ def build_parser() -> argparse.ArgumentParser:
         "harvest", help="turn answered questionnaires into drafts, other wordings and updates"
     )
     harvest.add_argument(
-        "workbook", nargs="+", metavar="COMPLETED.xlsx", help="workbooks, or folders of them"
+        "workbook",
+        nargs="+",
+        metavar="COMPLETED",
+        help="questionnaires (.xlsx, .xlsm, .docx, .docm, .csv, .tsv), or folders of them",
     )
     harvest.add_argument(
         "--out",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import Response
 
+from app.core.formats import media_type
 from app.deps import ApiError
 from app.models import Questionnaire
 from app.services import review
@@ -20,7 +22,7 @@ MEDIA = {"csv": CSV, "xlsx": XLSX}
 
 def attachment(content: bytes, filename: str) -> Response:
     """Return bytes as a download with a safe Content-Disposition."""
-    media = XLSM if filename.lower().endswith(".xlsm") else XLSX
+    media = media_type(PurePath(filename).suffix)
     ascii_name = "".join(
         ch if ch.isascii() and ch.isalnum() or ch in "-_." else "_" for ch in filename
     )

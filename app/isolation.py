@@ -14,7 +14,7 @@ from app.core.errors import VouchError, WorkbookTooLarge
 T = TypeVar("T")
 
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["app.core.workbook", "app.core.answering"])
+_context.set_forkserver_preload(["app.core.formats", "app.core.answering"])
 
 
 def _child(

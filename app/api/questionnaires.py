@@ -25,6 +25,7 @@ from app.api.schemas import (
 )
 from app.core.bank import render_detail
 from app.core.errors import BankError
+from app.core.formats import SUPPORTED_FORMATS
 from app.core.workbook import SheetMapping
 from app.deps import (
     ApiError,
@@ -158,7 +159,9 @@ async def upload_questionnaire(
     db_session: SessionDep,
     database: DatabaseDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="The customer's workbook (.xlsx or .xlsm)")],
+    file: Annotated[
+        UploadFile, File(description=f"The customer's questionnaire; {SUPPORTED_FORMATS}")
+    ],
     mapping: Annotated[
         str | None, Form(description="Optional explicit sheet mapping as JSON")
     ] = None,

@@ -155,8 +155,13 @@ def tokenize(text: str, delimiter: str, *, strict: bool = True, limit: int = 0) 
 
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter that splits the first records into the most consistent columns."""
+    return _best_delimiter(text)[0]
+
+
+def _best_delimiter(text: str) -> tuple[str, int]:
+    """Return the best delimiter and how many sampled records it splits into its usual width."""
     sample = text[:SAMPLE_CHARS]
-    best, best_score = ",", (-1.0, 0)
+    best, best_score, best_seen = ",", (-1.0, 0), 0
     for delimiter in DELIMITERS:
         records = tokenize(sample, delimiter, strict=False)[:SAMPLE_RECORDS]
         counts = [len(record.fields) for record in records if any(f.value for f in record.fields)]
@@ -167,8 +172,8 @@ def sniff_delimiter(text: str) -> str:
             continue
         score = (seen / len(counts), width)
         if score > best_score:
-            best, best_score = delimiter, score
-    return best
+            best, best_score, best_seen = delimiter, score, seen
+    return best, best_seen
 
 
 def parse(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> DelimitedText:
@@ -374,18 +379,14 @@ def _raw(parsed: DelimitedText, record: Record, column: int) -> str | None:
     return parsed.text[item.start : item.end]
 
 
-def looks_like_text(data: bytes) -> bool:
-    """Tell whether an upload could be a CSV or TSV file: text without NUL bytes or controls."""
-    if data.startswith(UTF16_BOMS):
-        return True
-    sample = data[:SAMPLE_CHARS]
-    if b"\x00" in sample:
+def looks_delimited(data: bytes) -> bool:
+    """Tell whether an upload reads as delimited text: a header and a record, split alike."""
+    if not data.startswith(UTF16_BOMS) and b"\x00" in data[:SAMPLE_CHARS]:
         return False
     try:
-        text = sample.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start >= len(sample) - 4:
-            text = sample[: error.start].decode("utf-8")
-        else:
-            text = sample.decode("cp1252", errors="replace")
-    return not _CONTROL.search(text.replace("\x0c", ""))
+        text = decode(data[:SAMPLE_CHARS] if not data.startswith(UTF16_BOMS) else data)[0]
+    except UnreadableWorkbook:
+        return False
+    if _CONTROL.search(text[:SAMPLE_CHARS].replace("\x0c", "")):
+        return False
+    return _best_delimiter(text)[1] >= 2

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.core.bank import ENTRY_ID_PATTERN, MAX_TEXT, Entry, render_detail, same_wording
 from app.core.errors import BankError, UnreadableWorkbook
+from app.core.formats import questionnaire_kind, read_questionnaire_file
 from app.core.matching import Match, Matcher
 from app.core.workbook.grid import WorkbookCells
 from app.core.workbook.model import QuestionRow
@@ -143,10 +144,14 @@ def canonical_answer(text: str) -> str:
 def read_answered_rows(
     data: bytes, *, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[AnsweredRow], int]:
-    """Read a completed workbook's answered rows with their detail cells, and count the unanswered."""
+    """Read a completed questionnaire's answered rows with their details; count the unanswered."""
     with translate_errors():
-        cells = WorkbookCells(open_package(data, limits=limits))
-        detection = detect(cells)
+        cells: WorkbookCells | None = None
+        if questionnaire_kind(data) == "workbook":
+            cells = WorkbookCells(open_package(data, limits=limits))
+            detection = detect(cells)
+        else:
+            detection = read_questionnaire_file(data, limits=limits)
         answered: list[AnsweredRow] = []
         unanswered = 0
         for row in detection.rows:
@@ -160,7 +165,7 @@ def read_answered_rows(
                     question=_clean(row.question),
                     control_id=row.control_id,
                     answer=canonical_answer(row.existing_answer),
-                    detail=_detail_text(cells, row),
+                    detail=_detail_text(cells, row) if cells else row.existing_detail,
                     context=row.context,
                 )
             )

@@ -13,7 +13,7 @@ from app.core.bank_io import dump_entries
 from app.core.errors import UnreadableWorkbook
 from app.core.harvest import AlternateProposal, Harvest
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".docx", ".docm", ".csv", ".tsv")
 # Not .yaml: the directory stays a bank of the new drafts that `vouch bank import` loads, and
 # proposals wait for a person instead of being imported with them.
 ALTERNATES_FILE = "alternates.yml"
@@ -30,7 +30,9 @@ def workbook_paths(names: Sequence[str]) -> list[Path]:
                 p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
             )
             if not inside:
-                raise UnreadableWorkbook(f"{path}: no .xlsx or .xlsm workbook in this folder")
+                raise UnreadableWorkbook(
+                    f"{path}: no .xlsx, .xlsm, .docx, .docm, .csv or .tsv questionnaire in this folder"
+                )
             found.extend(inside)
         elif path.is_file():
             found.append(path)

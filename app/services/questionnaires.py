@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from app.config import Settings
 from app.core.answering import Proposal, propose, report_rows, summarize
 from app.core.errors import UnreadableWorkbook
+from app.core.formats import questionnaire_kind
 from app.core.workbook import SheetMapping
 from app.db import Database
 from app.models import Job, Questionnaire, QuestionRow, utcnow
@@ -36,7 +37,7 @@ def clean_filename(name: str | None) -> str:
 
 
 def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
-    """Refuses what is plainly not a workbook before any parser sees it."""
+    """Refuses what is plainly not a questionnaire file before any parser sees it."""
     if not content:
         raise UnreadableWorkbook("the file is empty")
     if len(content) > settings.max_upload_bytes:
@@ -45,6 +46,7 @@ def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
         )
     suffix = PurePath(filename).suffix.lower()
     if content.startswith(OLE_SIGNATURE):
+        questionnaire_kind(content)  # names a legacy Word file or a password-protected one
         if suffix == ".xls":
             raise UnreadableWorkbook(
                 "legacy .xls workbooks are not supported; save it as .xlsx and upload again"
@@ -56,8 +58,7 @@ def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
         raise UnreadableWorkbook(
             "binary .xlsb workbooks are not supported; save it as .xlsx and upload again"
         )
-    if not content.startswith(b"PK\x03\x04"):
-        raise UnreadableWorkbook("the file is not an Excel workbook (.xlsx or .xlsm)")
+    questionnaire_kind(content)  # refuses, naming the formats Vouch reads, what is none of them
 
 
 def _row_record(

@@ -21,7 +21,8 @@ from app.core.answering import fit_to_choices
 from app.core.bank import check_text, render_detail, same_wording
 from app.core.bank_io import neutralise_formula
 from app.core.errors import BankError, VouchError
-from app.core.workbook import AnswerWrite, Detection, FillResult, fill_workbook
+from app.core.formats import fill_questionnaire_file
+from app.core.workbook import AnswerWrite, Detection, FillResult
 from app.core.workbook import QuestionRow as DetectedRow
 from app.core.workbook.writer import match_choice
 from app.isolation import run_isolated
@@ -656,7 +657,7 @@ def signoff(
     ]
     original = files.load(db_session=db_session, file_id=questionnaire.upload_id)
     result: FillResult = run_isolated(
-        fill_workbook,
+        fill_questionnaire_file,
         original,
         _detection(questionnaire, question_rows),
         writes,

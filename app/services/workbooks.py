@@ -1,4 +1,4 @@
-"""Customers' workbooks read and filled in a child process, under a memory limit and a timeout."""
+"""Customers' questionnaire files read and filled in a child process, under limits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from app.config import Settings
 from app.core.answering import Proposal, auto_writes
-from app.core.workbook import Detection, FillResult, SheetMapping, fill_workbook, read_questionnaire
+from app.core.formats import fill_questionnaire_file, read_questionnaire_file
+from app.core.workbook import Detection, FillResult, SheetMapping
 from app.isolation import run_isolated
 
 
@@ -15,7 +16,7 @@ def detect(
 ) -> Detection:
     """Finds the question rows, in a child process with a memory limit and a timeout."""
     return run_isolated(
-        read_questionnaire,
+        read_questionnaire_file,
         content,
         mappings=mappings,
         timeout=settings.parse_timeout_seconds,
@@ -28,7 +29,7 @@ def fill(
 ) -> FillResult:
     """Writes the auto-band answers into a copy of the workbook, in a child process."""
     return run_isolated(
-        fill_workbook,
+        fill_questionnaire_file,
         content,
         detection,
         auto_writes(proposals),

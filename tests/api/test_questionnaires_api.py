@@ -98,7 +98,7 @@ def test_bad_uploads_get_a_plain_4xx(client: TestClient, make_key) -> None:  # t
     key = make_key("responder")
     cases = {
         "empty": (b"", "empty"),
-        "text": (b"hello, this is not a spreadsheet", "not an Excel workbook"),
+        "text": (b"hello, this is not a spreadsheet", "Word documents (.docx, .docm)"),
         "legacy": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "password"),
         "broken zip": (b"PK\x03\x04" + b"\0" * 100, ""),
     }

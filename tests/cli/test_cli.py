@@ -122,7 +122,7 @@ def test_fill_refuses_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
     source.write_text("just some text", encoding="utf-8")
     result = vouch("fill", str(source), "-o", str(tmp_path / "out.xlsx"))
     assert result.returncode == 2
-    assert "not an Excel workbook" in result.stderr
+    assert "Vouch reads" in result.stderr
     assert not (tmp_path / "out.xlsx").exists()
 
 

@@ -43,5 +43,5 @@ def test_harvest_out_writes_each_outcome_to_its_file(tmp_path: Path) -> None:
 def test_harvest_names_a_folder_without_workbooks(tmp_path: Path) -> None:
     done = vouch("bank", "harvest", str(tmp_path), "--out", str(tmp_path / "out"))
     assert done.returncode != 0
-    assert "no .xlsx or .xlsm workbook in this folder" in done.stderr
+    assert "no .xlsx, .xlsm, .docx, .docm, .csv or .tsv questionnaire in this folder" in done.stderr
     assert "Traceback" not in done.stderr

@@ -113,7 +113,9 @@ def test_merged_cells_lock_the_covered_positions_and_repeated_headers_are_skippe
         row(cell(run("A-1")), cell(run("Do you run backups daily?")), cell(), cell()),
         header_row(),  # repeated where the table breaks across pages
         row(cell(run("A-2")), cell(run("Do you test restores?")), cell(span=2)),
-        row(cell(run("A-3"), vmerge="restart"), cell(run("Are backups encrypted?")), cell(), cell()),
+        row(
+            cell(run("A-3"), vmerge="restart"), cell(run("Are backups encrypted?")), cell(), cell()
+        ),
         row(cell(vmerge="continue"), cell(run("Are backups kept offsite?")), cell(), cell()),
         columns=4,
     )
@@ -163,8 +165,18 @@ def test_answers_go_into_the_answer_cells_keeping_the_cells_formatting() -> None
         '<w:t xml:space="preserve">Yes</w:t></w:r>' in text
     )
     rows = rows_by_question(result.data)
-    assert rows["Do you maintain an information security policy approved by management?"].existing_answer == "Yes"  # type: ignore[attr-defined]
-    assert rows["Do you maintain an information security policy approved by management?"].existing_detail == "Reviewed yearly."  # type: ignore[attr-defined]
+    assert (
+        rows[
+            "Do you maintain an information security policy approved by management?"
+        ].existing_answer
+        == "Yes"
+    )  # type: ignore[attr-defined]
+    assert (
+        rows[
+            "Do you maintain an information security policy approved by management?"
+        ].existing_detail
+        == "Reviewed yearly."
+    )  # type: ignore[attr-defined]
 
 
 def test_check_boxes_are_ticked_and_drop_downs_pick_from_their_list() -> None:
@@ -230,7 +242,9 @@ def test_the_fidelity_check_catches_a_change_outside_the_answer_cells() -> None:
     original = questionnaire_docx()
     detection, result = answer_all(original)
     tampered_parts = parts(result.data)
-    tampered_parts[DOCUMENT] = tampered_parts[DOCUMENT].replace(b"Vendor Security", b"Vendor Safety")
+    tampered_parts[DOCUMENT] = tampered_parts[DOCUMENT].replace(
+        b"Vendor Security", b"Vendor Safety"
+    )
     tampered_parts["word/header1.xml"] += b" "
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
