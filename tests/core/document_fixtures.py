@@ -1,7 +1,7 @@
 """Build small Word questionnaires for tests, with the layouts procurement teams send.
 
-Question wording comes from Vouch's own answer bank (CC0) and from questions in the style of
-Google's VSAQ templates (Apache-2.0); nothing is copied from ../shared.
+The questions are written for these tests in the plain style of Vouch's own answer bank;
+tests/core/test_public_formats.py builds larger ones from public question text in ../shared.
 """
 
 from __future__ import annotations

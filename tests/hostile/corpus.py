@@ -318,7 +318,11 @@ CORPUS: tuple[Hostile, ...] = (
     Hostile("legacy .xls", "legacy.xls", legacy_xls, 422, ".xlsx"),
     Hostile("binary .xlsb", "binary.xlsb", binary_xlsb, 422, ".xlsx"),
     Hostile(
-        "executable renamed .xlsx", "setup.xlsx", renamed_executable, 422, "not an Excel workbook"
+        "executable renamed .xlsx",
+        "setup.xlsx",
+        renamed_executable,
+        422,
+        "not a questionnaire format",
     ),
     Hostile("truncated zip", "cut.xlsx", truncated_zip, 422, "workbook"),
     Hostile("zip with '..' names", "escape.xlsx", dot_dot_names, 422, "unsafe part name"),
