@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.core.workbook.grid import Cell, SheetGrid
@@ -280,6 +280,7 @@ def plan_write(
     *,
     current: Callable[[int, int], str],
     overwrite: bool,
+    locked: Mapping[tuple[int, int], str] | None = None,
     limit: int,
 ) -> WriteOutcome:
     """Plan the cell edits that put one answer into a table row, or say why it is not written."""
@@ -291,6 +292,7 @@ def plan_write(
         return outcome(False, question.locked_reason)
     if mapping is None:
         return outcome(False, "no mapping for this table")
+    locked = locked or {}
     answer = answer if answer.strip() else ""
     detail = detail if detail.strip() else ""
     if not answer and not detail:
@@ -333,7 +335,9 @@ def plan_write(
         if text:
             edits[(row, answer_columns[0])] = text
     if detail and detail_column:
-        if current(row, detail_column) and not overwrite:
+        if locked.get((row, detail_column)):
+            notes.append(f"detail not written: {locked[(row, detail_column)]}")
+        elif current(row, detail_column) and not overwrite:
             notes.append("kept existing detail")
         else:
             edits[(row, detail_column)] = detail

@@ -328,3 +328,35 @@ def test_a_truncated_document_is_a_plain_error() -> None:
     data = questionnaire_docx()
     with pytest.raises(UnreadableWorkbook):
         read_document(data[: len(data) // 2])
+
+
+def test_cells_with_tracked_changes_or_fields_are_never_written() -> None:
+    tracked = (
+        '<w:p><w:ins w:id="5" w:author="Legal" w:date="2026-01-05T10:00:00Z">'
+        "<w:r><w:t>Pending</w:t></w:r></w:ins></w:p>"
+    )
+    field = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+        ' DATE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    body = table(
+        header_row(),
+        row(cell(run("T-1")), cell(run("Do you run backups daily?")), cell(tracked), cell()),
+        row(cell(run("T-2")), cell(run("Do you test restores?")), cell(), cell(field)),
+        columns=4,
+    )
+    data = package(body)
+    detection = read_document(data)
+    first, second = detection.rows
+    assert first.locked_reason == "the cell has tracked changes"
+
+    result = fill_document(
+        data,
+        detection,
+        [AnswerWrite(r.sheet, r.row, "Yes", "Daily, tested monthly.") for r in detection.rows],
+    )
+
+    assert [o.written for o in result.outcomes] == [False, True]
+    assert result.outcomes[1].reason == "detail not written: the cell holds a field"
+    assert result.fidelity.ok
+    assert document_text(result.data).count("DATE") == 1

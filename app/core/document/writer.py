@@ -78,6 +78,7 @@ def fill_document(
                 attempt,
                 current=table.table.answer,
                 overwrite=overwrite,
+                locked=table.table.locked,
                 limit=MAX_CELL_CHARS,
             )
             missing = [key for key in attempt if key not in table.cells]
