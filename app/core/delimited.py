@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -24,7 +26,7 @@ from app.core.workbook.writer import needs_quote_prefix
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_CHARS = 65_536
 SAMPLE_RECORDS = 50
-MAX_FIELD_CHARS = 1_000_000
+MAX_FIELD_CHARS = 131_072  # the csv module's own field limit
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ADDED_LABELS = ("Answer", "Detail")
@@ -94,14 +96,16 @@ def decode(data: bytes) -> tuple[str, str, bytes]:
         return body.decode("latin-1"), "latin-1", b""
 
 
-def tokenize(text: str, delimiter: str, *, strict: bool = True, limit: int = 0) -> list[Record]:
+def tokenize(
+    text: str, delimiter: str, *, strict: bool = True, limit: int = 0, max_records: int = 0
+) -> list[Record]:
     """Split text into records and fields, keeping each field's span; quoted newlines stay in."""
     stop = re.compile(f"[{re.escape(delimiter)}\r\n]")
     records: list[Record] = []
     size = len(text)
     position = 0
     cells = 0
-    while position < size:
+    while position < size and not (max_records and len(records) >= max_records):
         fields: list[Field] = []
         while True:
             start = position
@@ -163,7 +167,7 @@ def _best_delimiter(text: str) -> tuple[str, int]:
     sample = text[:SAMPLE_CHARS]
     best, best_score, best_seen = ",", (-1.0, 0), 0
     for delimiter in DELIMITERS:
-        records = tokenize(sample, delimiter, strict=False)[:SAMPLE_RECORDS]
+        records = tokenize(sample, delimiter, strict=False, max_records=SAMPLE_RECORDS)
         counts = [len(record.fields) for record in records if any(f.value for f in record.fields)]
         if not counts:
             continue
@@ -185,8 +189,26 @@ def parse(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> DelimitedText:
         )
     text, encoding, bom = decode(data)
     delimiter = sniff_delimiter(text)
+    count_cells(text, delimiter, limit=limits.max_cells)
     records = tokenize(text, delimiter, limit=limits.max_cells)
     return DelimitedText(text, encoding, bom, delimiter, tuple(records))
+
+
+def count_cells(text: str, delimiter: str, *, limit: int) -> int:
+    """Count the cells with the C parser first, so an oversized file is refused in a moment."""
+    count = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            count += len(record)
+            if count > limit:
+                raise WorkbookTooLarge(f"the file has more than {limit:,} cells")
+    except csv.Error as error:
+        if "field limit" in str(error):
+            raise WorkbookTooLarge(
+                f"a field holds more than {MAX_FIELD_CHARS:,} characters"
+            ) from None
+        raise UnreadableWorkbook(f"the file is not valid CSV ({error})") from None
+    return count
 
 
 def as_table(parsed: DelimitedText) -> TextTable:
@@ -389,4 +411,5 @@ def looks_delimited(data: bytes) -> bool:
         return False
     if _CONTROL.search(text[:SAMPLE_CHARS].replace("\x0c", "")):
         return False
-    return _best_delimiter(text)[1] >= 2
+    # A sample cut short may hold the header and the start of one long record.
+    return _best_delimiter(text)[1] >= (2 if len(data) <= SAMPLE_CHARS else 1)

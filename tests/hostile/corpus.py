@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 
+from tests.core.document_fixtures import questionnaire_docx
+
 QUESTIONS = (
     "Do you encrypt customer data at rest?",
     "Do you enforce multi-factor authentication for administrators?",
@@ -23,6 +25,7 @@ SHARED_STRINGS = "xl/sharedStrings.xml"
 MIB = 1024 * 1024
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+WORD_DOCUMENT = "word/document.xml"
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,53 @@ def far_over_the_size_limit() -> bytes:
     return b"PK\x03\x04" + b"\0" * (48 * MIB - 4)
 
 
+def word_zip_bomb() -> bytes:
+    """A Word document whose document.xml inflates to 1 GiB of whitespace."""
+    source = zipfile.ZipFile(io.BytesIO(questionnaire_docx()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            if info.filename != WORD_DOCUMENT:
+                target.writestr(info, source.read(info.filename))
+        opening, closing = source.read(WORD_DOCUMENT).split(b"<w:body>")
+        with target.open(WORD_DOCUMENT, "w", force_zip64=False) as part:
+            part.write(opening + b"<w:body>")
+            block = b" " * MIB
+            for _ in range(1024):
+                part.write(block)
+            part.write(closing)
+    return buffer.getvalue()
+
+
+def word_xml_bomb() -> bytes:
+    """Billion laughs in a Word document's body."""
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    source = zipfile.ZipFile(io.BytesIO(questionnaire_docx()))
+    document = source.read(WORD_DOCUMENT).decode()
+    declaration, _, rest = document.partition("\n")
+    hostile = f"{declaration}\n<!DOCTYPE w:document [{entities}]>{rest}".replace(
+        "Governance", "&lol9;"
+    )
+    return replace_parts(questionnaire_docx(), {WORD_DOCUMENT: hostile.encode()})
+
+
+def legacy_doc() -> bytes:
+    """A Word 97-2003 .doc: an OLE file with a WordDocument stream."""
+    return OLE_SIGNATURE + b"\0" * 504 + "WordDocument".encode("utf-16-le") + b"\0" * 1024
+
+
+def million_cell_csv() -> bytes:
+    """A CSV of 1.2 million cells: small on the wire, too many to read."""
+    return b"ID,Question,Answer\n" + b"1,Q,\n" * 400_000
+
+
+def huge_csv_field() -> bytes:
+    """A CSV whose one quoted field holds 2 million characters."""
+    return b'ID,Question,Answer\n1,"' + b"x" * 2_000_000 + b'",\n'
+
+
 CORPUS: tuple[Hostile, ...] = (
     Hostile("zip bomb (1 MB -> 1 GiB)", "bomb.xlsx", zip_bomb, 422, "zip bomb|when unzipped"),
     Hostile("XML bomb (billion laughs)", "laughs.xlsx", xml_bomb, 422, "entity"),
@@ -333,4 +383,9 @@ CORPUS: tuple[Hostile, ...] = (
     Hostile("raw control characters in XML", "control.xlsx", control_characters, 422, "malformed"),
     Hostile("40 MB + 1 byte", "big.xlsx", over_the_size_limit, 422, "larger than 40 MB"),
     Hostile("48 MB body", "huge.xlsx", far_over_the_size_limit, 413, "larger than"),
+    Hostile("Word zip bomb (1 GiB)", "bomb.docx", word_zip_bomb, 422, "zip bomb|when unzipped"),
+    Hostile("Word billion laughs", "laughs.docx", word_xml_bomb, 422, "entity"),
+    Hostile("legacy .doc", "old.doc", legacy_doc, 422, r"\.docx.*\.csv"),
+    Hostile("1.2 million CSV cells", "many.csv", million_cell_csv, 422, "cells"),
+    Hostile("a 2-million-character CSV field", "long.csv", huge_csv_field, 422, "characters"),
 )

@@ -23,15 +23,15 @@ def peak_mb() -> float:
 def main() -> None:
     """Measure the parse of the file named on the command line."""
     from app.core.errors import UnreadableWorkbook
-    from app.core.workbook import fill_workbook, read_questionnaire
+    from app.core.formats import fill_questionnaire_file, read_questionnaire_file
 
     content = Path(sys.argv[1]).read_bytes()
     baseline = peak_mb()
     started = time.perf_counter()
     outcome: dict[str, object] = {"baseline_mb": round(baseline, 1)}
     try:
-        detection = read_questionnaire(content)
-        fill_workbook(content, detection, [])
+        detection = read_questionnaire_file(content)
+        fill_questionnaire_file(content, detection, [])
         outcome.update(result="read", rows=len(detection.rows))
     except UnreadableWorkbook as exc:
         outcome.update(result="refused", error=type(exc).__name__, message=str(exc))
