@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from app.core.workbook.grid import Cell, SheetGrid
 from app.core.workbook.model import Detection, QuestionRow, SheetMapping, WriteOutcome
 from app.core.workbook.reader import (
-    DEFAULT_MARK,
     classify_label,
     detect_columns,
     is_placeholder,
     normalize_label,
 )
 from app.core.workbook.refs import CellRange, cell_ref, column_index, column_letters, parse_cell
-from app.core.workbook.writer import join_answer, match_choice
+from app.core.workbook.writer import Edits, join_answer, plan_answer_cells
 
 MAX_HEADING_WORDS = 8
 MAX_CONTEXT = 200
@@ -268,9 +267,6 @@ def _is_number(text: str) -> bool:
     return True
 
 
-Edits = dict[tuple[int, int], str | None]  # (row, column) -> text, or None to clear the cell
-
-
 def plan_write(
     question: QuestionRow,
     mapping: SheetMapping | None,
@@ -306,34 +302,17 @@ def plan_write(
     detail_column = parse_cell(question.detail_cell)[1] if question.detail_cell else None
     edits: Edits = {}
     notes: list[str] = []
-    if len(answer_columns) > 1:
-        labels = list(question.choices)
-        chosen = match_choice(answer.strip(), labels) if answer else None
-        if chosen is None:
-            listed = ", ".join(labels)
-            return outcome(
-                False, f"answer {answer.strip()!r} matches none of the columns ({listed})"
-            )
-        index = labels.index(chosen)
-        marks = mapping.choice_marks or ()
-        for position, column in enumerate(answer_columns):
-            if position == index:
-                edits[(row, column)] = marks[position] if position < len(marks) else DEFAULT_MARK
-            elif current(row, column):
-                edits[(row, column)] = None
-    elif question.choices:
-        if answer:
-            chosen = match_choice(answer.strip(), question.choices)
-            if chosen is None:
-                listed = ", ".join(question.choices)
-                return outcome(
-                    False, f"answer {answer.strip()!r} not in the cell's list ({listed})"
-                )
-            edits[(row, answer_columns[0])] = chosen
-    else:
-        text = answer if detail_column else join_answer(answer, detail)
-        if text:
-            edits[(row, answer_columns[0])] = text
+    refused, answer_edits = plan_answer_cells(
+        question,
+        answer_columns,
+        mapping.choice_marks,
+        answer,
+        text=answer if detail_column else join_answer(answer, detail),
+        occupied=lambda line, column: bool(current(line, column)),
+    )
+    if refused:
+        return outcome(False, refused)
+    edits.update(answer_edits)
     if detail and detail_column:
         if locked.get((row, detail_column)):
             notes.append(f"detail not written: {locked[(row, detail_column)]}")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from app.core.document.package import DocumentPackage, open_document
 from app.core.document.reader import Box, DocCell, DocTable, WordNames, document_tables
 from app.core.document.xmltree import Node, escape, unescape
-from app.core.tables import TICKED, Edits, plan_write
+from app.core.tables import TICKED, plan_write
 from app.core.workbook.model import (
     AnswerWrite,
     Detection,
@@ -19,6 +19,7 @@ from app.core.workbook.model import (
 )
 from app.core.workbook.package import DEFAULT_LIMITS, Limits, rebuild_zip, translate_errors
 from app.core.workbook.refs import cell_ref, parse_cell
+from app.core.workbook.writer import Edits
 
 MAX_CELL_CHARS = 100_000
 TICK, UNTICK = "☒", "☐"

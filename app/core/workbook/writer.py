@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.core.workbook.fidelity import check_fidelity
 from app.core.workbook.grid import WorkbookCells, refusal
@@ -61,6 +61,42 @@ def join_answer(answer: str, detail: str) -> str:
 
 
 Edits = dict[tuple[int, int], str | None]  # (row, column) -> text, or None to empty the cell
+
+
+def plan_answer_cells(
+    question: QuestionRow,
+    answer_columns: Sequence[int],
+    marks: Sequence[str],
+    answer: str,
+    *,
+    text: str,
+    occupied: Callable[[int, int], bool],
+) -> tuple[str | None, Edits]:
+    """Plan the answer cells' edits: mark a choice column, pick from a list, or write the text."""
+    row = question.row
+    edits: Edits = {}
+    if len(answer_columns) > 1:
+        labels = list(question.choices)
+        chosen = match_choice(answer.strip(), labels) if answer else None
+        if chosen is None:
+            listed = ", ".join(labels)
+            return f"answer {answer.strip()!r} matches none of the columns ({listed})", {}
+        index = labels.index(chosen)
+        for position, column in enumerate(answer_columns):
+            if position == index:
+                edits[(row, column)] = marks[position] if position < len(marks) else DEFAULT_MARK
+            elif occupied(row, column):
+                edits[(row, column)] = None
+    elif question.choices:
+        if answer:
+            chosen = match_choice(answer.strip(), question.choices)
+            if chosen is None:
+                listed = ", ".join(question.choices)
+                return f"answer {answer.strip()!r} not in the cell's list ({listed})", {}
+            edits[(row, answer_columns[0])] = chosen
+    elif text:
+        edits[(row, answer_columns[0])] = text
+    return None, edits
 
 
 def fill_workbook(
@@ -138,34 +174,17 @@ def _plan_write(
     detail_column = parse_cell(question.detail_cell)[1] if question.detail_cell else None
     edits: Edits = {}
     notes: list[str] = []
-    if len(answer_columns) > 1:
-        labels = list(question.choices)
-        chosen = match_choice(answer.strip(), labels) if answer else None
-        if chosen is None:
-            return outcome(
-                False,
-                f"answer {answer.strip()!r} matches none of the columns ({', '.join(labels)})",
-            )
-        index = labels.index(chosen)
-        marks = mapping.choice_marks or ()
-        for position, column in enumerate(answer_columns):
-            if position == index:
-                edits[(row, column)] = marks[position] if position < len(marks) else DEFAULT_MARK
-            elif grid.text(row, column) or (row, column) in grid.cells:
-                edits[(row, column)] = None
-    elif question.choices:
-        if answer:
-            chosen = match_choice(answer.strip(), question.choices)
-            if chosen is None:
-                listed = ", ".join(question.choices)
-                return outcome(
-                    False, f"answer {answer.strip()!r} not in the cell's list ({listed})"
-                )
-            edits[(row, answer_columns[0])] = chosen
-    else:
-        text = answer if detail_column else join_answer(answer, detail)
-        if text:
-            edits[(row, answer_columns[0])] = text
+    refused, answer_edits = plan_answer_cells(
+        question,
+        answer_columns,
+        mapping.choice_marks,
+        answer,
+        text=answer if detail_column else join_answer(answer, detail),
+        occupied=lambda line, column: bool(grid.text(line, column)) or (line, column) in grid.cells,
+    )
+    if refused:
+        return outcome(False, refused)
+    edits.update(answer_edits)
     if detail and detail_column:
         detail_refusal = refusal(cells, grid, row, [detail_column])
         if detail_refusal:
