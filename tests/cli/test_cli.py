@@ -211,3 +211,61 @@ def test_bad_configuration_is_refused_in_plain_words(env: dict[str, str], fragme
     result = vouch("bank", "check", env=env)
     assert result.returncode == 2
     assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".csv"])
+def test_fill_takes_a_word_or_csv_questionnaire_and_keeps_its_format(
+    tmp_path: Path, approved_bank_dir: Path, suffix: str
+) -> None:
+    from app.core.formats import read_questionnaire_file
+    from tests.core.document_fixtures import questionnaire_docx
+
+    content = (
+        questionnaire_docx()
+        if suffix == ".docx"
+        else b"ID,Question,Answer\r\n1,Is customer data encrypted at rest?,\r\n"
+    )
+    source = tmp_path / f"in{suffix}"
+    source.write_bytes(content)
+    out, report_path = tmp_path / "out.xlsx", tmp_path / "report.json"
+
+    result = vouch(
+        "fill",
+        str(source),
+        "-o",
+        str(out),
+        "--bank",
+        str(approved_bank_dir),
+        "--report",
+        str(report_path),
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(report_path.read_text())
+    filled = tmp_path / f"out{suffix}"
+    assert report["output"] == str(filled) and filled.is_file() and not out.exists()
+    assert report["fidelity"]["ok"] is True
+    answered = [r for r in read_questionnaire_file(filled.read_bytes()).rows if r.existing_answer]
+    assert len(answered) == report["summary"]["written"] > 0
+
+
+def test_bank_harvest_reads_a_completed_csv(tmp_path: Path, approved_bank_dir: Path) -> None:
+    source = tmp_path / "done.csv"
+    source.write_bytes(
+        b"ID;Question;Answer;Comments\nP-1;Do you shred paper records on site?;Yes;Cross-cut.\n"
+    )
+
+    result = vouch(
+        "bank",
+        "harvest",
+        str(source),
+        "--out",
+        str(tmp_path / "drafts"),
+        "--bank",
+        str(approved_bank_dir),
+    )
+
+    assert result.returncode == 0, result.stderr
+    written = "".join(p.read_text() for p in (tmp_path / "drafts").rglob("*.yaml"))
+    proposed = "proposed as alternates" in result.stdout
+    assert "Do you shred paper records on site?" in written or proposed
