@@ -179,7 +179,10 @@ def _rows_for(
     header_question = normalize_label(table.text(mapping.header_row, question_column))
     header_answers = [normalize_label(table.text(mapping.header_row, c)) for c in answer_columns]
     labels = [table.text(mapping.header_row, column) for column in answer_columns]
-    row_numbers = sorted({row for row, _ in table.cells if row > mapping.header_row})
+    columns_of: dict[int, list[int]] = {}
+    for line, column in table.cells:
+        columns_of.setdefault(line, []).append(column)
+    row_numbers = sorted(line for line in columns_of if line > mapping.header_row)
 
     def control_id(row: int) -> str:
         return table.text(row, id_column) if id_column else ""
@@ -202,9 +205,7 @@ def _rows_for(
         if all(answers) and [normalize_label(text) for text in answers] == header_answers:
             continue
         others = [
-            table.text(row, column)
-            for (line, column) in table.cells
-            if line == row and column != question_column
+            table.text(row, column) for column in columns_of[row] if column != question_column
         ]
         plain_line = not any(others) and not question.endswith("?")
         if (

@@ -67,7 +67,7 @@ class WordNames:
 
     def is_w(self, node: Node, *locals_: str) -> bool:
         """Tell whether a node is a WordprocessingML element of one of these local names."""
-        return node.prefix == self.w and node.local in locals_
+        return node.local in locals_ and node.prefix == self.w
 
     def is_w14(self, node: Node, local: str) -> bool:
         """Tell whether a node is a Word 2010 element of that local name."""
@@ -290,6 +290,9 @@ class _TableReader:
                     self._control(child, cell, boxes, text_pieces, walk)
                 elif names.is_w(child, "t"):
                     value = unescape(child.inner(part_text))
+                    if BOX_MARKS.isdisjoint(value):
+                        add_text(value)
+                        continue
                     for index, char in enumerate(value):
                         if char in BOX_MARKS:
                             text_pieces.append(char)

@@ -115,19 +115,26 @@ def fill_document(
             for sheet, plan in plans.items()
             for (row, column), value in plan.items()
         }
-        fidelity = check_document_fidelity(data, filled, expected=expected, limits=limits)
+        fidelity = check_document_fidelity(
+            data, filled, expected=expected, limits=limits, opened=(package, tables)
+        )
         return FillResult(filled, tuple(outcomes), fidelity, package.extension)
 
 
 def apply_spans(text: str, spans: list[Span]) -> str:
-    """Apply non-overlapping replacements to a text, last first so offsets stay valid."""
+    """Apply non-overlapping replacements to a text in one pass."""
     ordered = sorted(spans, key=lambda span: (span[0], span[1]))
     for (_, end, _), (start, _, _) in zip(ordered, ordered[1:], strict=False):
         if start < end:
             raise ValueError("overlapping edits in one cell")
-    for start, end, replacement in reversed(ordered):
-        text = text[:start] + replacement + text[end:]
-    return text
+    pieces: list[str] = []
+    position = 0
+    for start, end, replacement in ordered:
+        pieces.append(text[position:start])
+        pieces.append(replacement)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def edit_cell(package: DocumentPackage, cell: DocCell, value: str | None) -> list[Span]:
@@ -313,10 +320,14 @@ def check_document_fidelity(
     *,
     expected: dict[tuple[str, int, int], str | None],
     limits: Limits = DEFAULT_LIMITS,
+    opened: tuple[DocumentPackage, dict[str, DocTable]] | None = None,
 ) -> FidelityReport:
-    """Compare two documents: every other part byte for byte, document.xml outside answer cells."""
+    """Compare two documents: every other part byte for byte, document.xml outside answer cells.
+
+    `opened` is the original already opened and read, when the caller has it at hand.
+    """
     with translate_errors():
-        before = open_document(original, limits=limits)
+        before, old_tables = opened or (open_document(original, limits=limits), {})
         after = open_document(filled, limits=limits)
         added = tuple(name for name in after.names if name not in set(before.names))
         removed = tuple(name for name in before.names if name not in set(after.names))
@@ -334,7 +345,7 @@ def check_document_fidelity(
             )
         if before.names != tuple(name for name in after.names if name not in added):
             notes.append("the order of the parts changed")
-        old_tables = {t.table.name: t for t in document_tables(before)}
+        old_tables = old_tables or {t.table.name: t for t in document_tables(before)}
         new_tables = {t.table.name: t for t in document_tables(after)}
         if list(old_tables) != list(new_tables):
             notes.append("the document's tables changed")

@@ -51,16 +51,11 @@ class Node:
     end: int = -1
     parent: Node | None = None
     children: list[Node] = field(default_factory=list)
+    prefix: str = ""  # the name's prefix, "" when it has none
+    local: str = ""  # the name without its prefix
 
-    @property
-    def local(self) -> str:
-        """Return the name without its prefix."""
-        return self.name.rpartition(":")[2]
-
-    @property
-    def prefix(self) -> str:
-        """Return the name's prefix, "" when it has none."""
-        return self.name.rpartition(":")[0]
+    def __post_init__(self) -> None:
+        self.prefix, _, self.local = self.name.rpartition(":")
 
     def attributes(self) -> dict[str, str]:
         """Return the attributes by qualified name."""
@@ -78,7 +73,10 @@ class Node:
 
     def child(self, name: str) -> Node | None:
         """Return the first child of that qualified name."""
-        return next((node for node in self.children if node.name == name), None)
+        for node in self.children:
+            if node.name == name:
+                return node
+        return None
 
     def iter(self) -> list[Node]:
         """Return this node and every descendant in document order."""
