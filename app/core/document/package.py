@@ -85,7 +85,7 @@ def open_document(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> DocumentPa
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UnsupportedWorkbook("the document part is not encoded as UTF-8") from None
-    document = parse_part(text.removeprefix("\ufeff"), max_elements=limits.max_cells * 4)
+    document = parse_part(text.removeprefix("\ufeff"), max_elements=limits.max_cells)
     return DocumentPackage(
         data=data,
         names=names,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
 
@@ -39,23 +39,34 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@dataclass(eq=False)
 class Node:
     """One element: its qualified name, attribute text and spans in the part's text."""
 
-    name: str
-    attrs: str
-    start: int
-    open_end: int
-    close_start: int = -1
-    end: int = -1
-    parent: Node | None = None
-    children: list[Node] = field(default_factory=list)
-    prefix: str = ""  # the name's prefix, "" when it has none
-    local: str = ""  # the name without its prefix
+    __slots__ = (
+        "attrs",
+        "children",
+        "close_start",
+        "end",
+        "local",
+        "name",
+        "open_end",
+        "parent",
+        "prefix",
+        "start",
+    )
 
-    def __post_init__(self) -> None:
-        self.prefix, _, self.local = self.name.rpartition(":")
+    def __init__(
+        self, name: str, attrs: str, start: int, open_end: int, parent: Node | None = None
+    ) -> None:
+        self.name = name
+        self.prefix, _, self.local = name.rpartition(":")  # prefix "" when it has none
+        self.attrs = attrs
+        self.start = start
+        self.open_end = open_end
+        self.close_start = -1  # where the end tag starts; -1 for an empty element
+        self.end = -1
+        self.parent = parent
+        self.children: list[Node] = []
 
     def attributes(self) -> dict[str, str]:
         """Return the attributes by qualified name."""
@@ -109,10 +120,10 @@ def parse_part(text: str, *, max_elements: int) -> XmlPart:
     root: Node | None = None
     count = 0
     for match in _TOKEN.finditer(text):
-        name = match.group(2)
+        closing, name, attrs, empty = match.group(1, 2, 3, 4)
         if name is None:
             continue  # a comment, processing instruction or CDATA section
-        if match.group(1):
+        if closing:
             if not stack or stack[-1].name != name:
                 raise UnreadableWorkbook("the document's XML is malformed (unbalanced tags)")
             node = stack.pop()
@@ -122,13 +133,13 @@ def parse_part(text: str, *, max_elements: int) -> XmlPart:
         if count > max_elements:
             raise WorkbookTooLarge(f"the document has more than {max_elements:,} XML elements")
         parent = stack[-1] if stack else None
-        node = Node(name, match.group(3), match.start(), match.end(), parent=parent)
+        node = Node(name, attrs, match.start(), match.end(), parent)
         if parent is not None:
             parent.children.append(node)
         elif root is None:
             root = node
-        if match.group(4):
-            node.end = match.end()
+        if empty:
+            node.end = node.open_end
         else:
             stack.append(node)
     if root is None or stack:
