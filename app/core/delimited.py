@@ -19,7 +19,7 @@ from app.core.workbook.model import (
     SheetMapping,
     WriteOutcome,
 )
-from app.core.workbook.package import DEFAULT_LIMITS, Limits
+from app.core.workbook.package import DEFAULT_LIMITS, Limits, translate_errors
 from app.core.workbook.refs import cell_ref, column_index
 from app.core.workbook.writer import Edits, needs_quote_prefix
 
@@ -226,8 +226,9 @@ def read_delimited(
     data: bytes, *, mappings: Sequence[SheetMapping] | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Detection:
     """Detect the question rows of a CSV or TSV file; a given mapping overrides detection."""
-    parsed = parse(data, limits=limits)
-    return detect_tables([as_table(parsed)], mappings=mappings, add_answer_columns=True)
+    with translate_errors(subject="file", formats=".csv/.tsv"):
+        parsed = parse(data, limits=limits)
+        return detect_tables([as_table(parsed)], mappings=mappings, add_answer_columns=True)
 
 
 def quote_field(value: str, delimiter: str) -> str:
@@ -252,6 +253,18 @@ def fill_delimited(
     limits: Limits = DEFAULT_LIMITS,
 ) -> FillResult:
     """Write answers into a copy of the file, changing only the answer and detail fields."""
+    with translate_errors(subject="file", formats=".csv/.tsv"):
+        return _fill(data, detection, writes, overwrite=overwrite, limits=limits)
+
+
+def _fill(
+    data: bytes,
+    detection: Detection,
+    writes: Sequence[AnswerWrite],
+    *,
+    overwrite: bool,
+    limits: Limits,
+) -> FillResult:
     parsed = parse(data, limits=limits)
     table = as_table(parsed)
     rows = {(row.sheet, row.row): row for row in detection.rows}

@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.core.document.reader import read_document
 from app.core.document.writer import check_document_fidelity, fill_document
@@ -360,3 +362,27 @@ def test_cells_with_tracked_changes_or_fields_are_never_written() -> None:
     assert result.outcomes[1].reason == "detail not written: the cell holds a field"
     assert result.fidelity.ok
     assert document_text(result.data).count("DATE") == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_mangled_document_is_read_and_filled_or_refused_plainly(data: st.DataObject) -> None:
+    original = parts(questionnaire_docx())
+    xml = original[DOCUMENT]
+    start = data.draw(st.integers(0, len(xml) - 1))
+    length = data.draw(st.integers(0, 40))
+    insert = data.draw(st.sampled_from([b"", b"<", b">", b"<w:p>", b"</w:tc>", b"&amp;", b'"']))
+    mangled = {**original, DOCUMENT: xml[:start] + insert + xml[start + length :]}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in mangled.items():
+            archive.writestr(name, content)
+    content = buffer.getvalue()
+
+    try:
+        detection = read_document(content)
+        writes = [AnswerWrite(r.sheet, r.row, "Yes", "Checked.") for r in detection.rows]
+        result = fill_document(content, detection, writes)
+    except UnreadableWorkbook:
+        return
+    assert result.fidelity.ok, result.fidelity

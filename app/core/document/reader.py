@@ -78,7 +78,7 @@ def read_document(
     data: bytes, *, mappings: Sequence[SheetMapping] | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Detection:
     """Detect the question rows of every table of a Word document."""
-    with translate_errors():
+    with translate_errors(subject="document", formats=".docx/.docm"):
         package = open_document(data, limits=limits)
         texts = [table.table for table in document_tables(package)]
         detection = detect_tables(texts, mappings=mappings)

@@ -55,7 +55,7 @@ def fill_document(
     limits: Limits = DEFAULT_LIMITS,
 ) -> FillResult:
     """Write answers into a copy of the document; report each outcome; prove nothing else moved."""
-    with translate_errors():
+    with translate_errors(subject="document", formats=".docx/.docm"):
         package = open_document(data, limits=limits)
         tables = {table.table.name: table for table in document_tables(package)}
         rows = {(row.sheet, row.row): row for row in detection.rows}
@@ -326,7 +326,7 @@ def check_document_fidelity(
 
     `opened` is the original already opened and read, when the caller has it at hand.
     """
-    with translate_errors():
+    with translate_errors(subject="document", formats=".docx/.docm"):
         before, old_tables = opened or (open_document(original, limits=limits), {})
         after = open_document(filled, limits=limits)
         added = tuple(name for name in after.names if name not in set(before.names))

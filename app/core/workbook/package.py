@@ -99,7 +99,7 @@ class Package:
 
 
 @contextmanager
-def translate_errors() -> Iterator[None]:
+def translate_errors(*, subject: str = "workbook", formats: str = ".xlsx/.xlsm") -> Iterator[None]:
     """Turn whatever a hostile or broken file makes the parsers raise into a domain error."""
     try:
         yield
@@ -107,12 +107,13 @@ def translate_errors() -> Iterator[None]:
         raise
     except DefusedXmlException:
         raise UnreadableWorkbook(
-            "the workbook contains XML entity declarations or external references; they are refused"
+            f"the {subject} contains XML entity declarations or external references; "
+            "they are refused"
         ) from None
     except ParseError as error:
-        raise UnreadableWorkbook(f"the workbook's XML is malformed ({error})") from None
+        raise UnreadableWorkbook(f"the {subject}'s XML is malformed ({error})") from None
     except MemoryError:
-        raise WorkbookTooLarge("the workbook needs more memory than allowed to read") from None
+        raise WorkbookTooLarge(f"the {subject} needs more memory than allowed to read") from None
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -130,7 +131,7 @@ def translate_errors() -> Iterator[None]:
         UnicodeError,
     ) as error:
         raise UnreadableWorkbook(
-            f"the workbook is damaged or not a valid .xlsx/.xlsm file ({type(error).__name__})"
+            f"the {subject} is damaged or not a valid {formats} file ({type(error).__name__})"
         ) from None
 
 
