@@ -386,3 +386,20 @@ def test_a_mangled_document_is_read_and_filled_or_refused_plainly(data: st.DataO
     except UnreadableWorkbook:
         return
     assert result.fidelity.ok, result.fidelity
+
+
+def test_labels_written_before_their_boxes_are_read_and_the_right_box_is_ticked() -> None:
+    body = table(
+        header_row(),
+        row(cell(run("B-1")), cell(run("Do you back up daily?")), cell(run("Yes ☐  No ☐")), cell()),
+        columns=4,
+    )
+    data = package(body)
+    (question,) = read_document(data).rows
+    assert question.choices == ("Yes", "No")
+
+    result = fill_document(data, read_document(data), [AnswerWrite("Table 1", 2, "no", "")])
+
+    assert result.fidelity.ok
+    assert "Yes ☐  No ☒" in document_text(result.data)
+    assert read_document(result.data).rows[0].existing_answer == "No"

@@ -28,7 +28,8 @@ class Box:
     node: Node  # the w:t holding the character, or the w:sdt of the control
     index: int  # the character's position in the w:t's text; -1 for a control
     checked: bool
-    label: str = ""
+    label: str = ""  # the text after the box, up to the next one
+    before: str = ""  # the text before the box, since the previous one
 
 
 @dataclass
@@ -276,10 +277,18 @@ class _TableReader:
         bold_runs: list[bool] = []
         part_text = self.part.text
 
+        pending: list[str] = []
+
         def add_text(value: str) -> None:
             text_pieces.append(value)
+            pending.append(value)
             if boxes:
                 boxes[-1].label += value
+
+        def add_box(box: Box) -> None:
+            box.before = "".join(pending)
+            pending.clear()
+            boxes.append(box)
 
         def walk(current: Node) -> None:
             for child in current.children:
@@ -287,7 +296,7 @@ class _TableReader:
                     nested.append(child)
                     cell.locked = cell.locked or "the cell holds a nested table"
                 elif names.is_w(child, "sdt"):
-                    self._control(child, cell, boxes, text_pieces, walk)
+                    self._control(child, cell, add_box, text_pieces, walk)
                 elif names.is_w(child, "t"):
                     value = unescape(child.inner(part_text))
                     if BOX_MARKS.isdisjoint(value):
@@ -296,7 +305,7 @@ class _TableReader:
                     for index, char in enumerate(value):
                         if char in BOX_MARKS:
                             text_pieces.append(char)
-                            boxes.append(Box(child, index, char in TICKED))
+                            add_box(Box(child, index, char in TICKED))
                         else:
                             add_text(char)
                 elif names.is_w(child, "tab"):
@@ -330,11 +339,18 @@ class _TableReader:
         walk(node)
         cell.text = "".join(text_pieces).strip()
         cell.bold = bool(bold_runs) and all(bold_runs)
-        labelled = [box for box in boxes if _label(box.label)]
-        if len(boxes) >= 2 and len(labelled) == len(boxes):
+        labels_before = (  # "Yes ☐ No ☐": each label stands before its box
+            len(boxes) >= 2
+            and not _label(boxes[-1].label)
+            and all(_label(box.before) for box in boxes)
+        )
+        if labels_before:
+            for box in boxes:
+                box.label = box.before
+        if len(boxes) >= 2 and all(_label(box.label) for box in boxes):
             cell.boxes = boxes
             cell.choices = tuple(_label(box.label) for box in boxes)
-        elif len(boxes) == 1 and not _label(boxes[0].label):
+        elif len(boxes) == 1 and not _label(boxes[0].label) and not _label(boxes[0].before):
             cell.boxes = boxes  # one box per choice column: ticked or not
         return cell
 
@@ -342,7 +358,7 @@ class _TableReader:
         self,
         sdt: Node,
         cell: DocCell,
-        boxes: list[Box],
+        add_box: Callable[[Box], None],
         text_pieces: list[str],
         walk: Callable[[Node], None],
     ) -> None:
@@ -359,8 +375,9 @@ class _TableReader:
         if checkbox is not None:
             checked = next((c for c in checkbox.children if names.is_w14(c, "checked")), None)
             state = checked.attribute("val") if checked is not None else "0"
-            boxes.append(Box(sdt, -1, state in ("1", "true")))
-            text_pieces.append("☒" if boxes[-1].checked else "☐")
+            checked_now = state in ("1", "true")
+            add_box(Box(sdt, -1, checked_now))
+            text_pieces.append("☒" if checked_now else "☐")
             return
         listing = None
         if properties is not None:
