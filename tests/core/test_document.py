@@ -403,3 +403,29 @@ def test_labels_written_before_their_boxes_are_read_and_the_right_box_is_ticked(
     assert result.fidelity.ok
     assert "Yes ☐  No ☒" in document_text(result.data)
     assert read_document(result.data).rows[0].existing_answer == "No"
+
+
+def test_a_text_content_control_gets_the_answer_and_loses_its_prompt() -> None:
+    control = (
+        '<w:p><w:sdt><w:sdtPr><w:id w:val="77"/><w:showingPlcHdr/><w:text/></w:sdtPr>'
+        '<w:sdtContent><w:r><w:rPr><w:rStyle w:val="PlaceholderText"/><w:i/></w:rPr>'
+        "<w:t>Click or tap here to enter text.</w:t></w:r></w:sdtContent></w:sdt></w:p>"
+    )
+    body = table(
+        header_row(),
+        row(cell(run("C-1")), cell(run("Describe your backup schedule.")), cell(control), cell()),
+        columns=4,
+    )
+    data = package(body)
+    detection = read_document(data)
+    assert detection.rows[0].existing_answer is None
+
+    result = fill_document(
+        data, detection, [AnswerWrite("Table 1", 2, "Nightly, kept 35 days.", "")]
+    )
+
+    text = document_text(result.data)
+    assert result.fidelity.ok, result.fidelity
+    assert "<w:showingPlcHdr/>" not in text and "PlaceholderText" not in text
+    assert '<w:rPr><w:i/></w:rPr><w:t xml:space="preserve">Nightly, kept 35 days.</w:t>' in text
+    assert '<w:sdtPr><w:id w:val="77"/><w:text/></w:sdtPr>' in text
