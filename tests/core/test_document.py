@@ -132,6 +132,20 @@ def test_merged_cells_lock_the_covered_positions_and_repeated_headers_are_skippe
     ]
     assert by_question["Do you test restores?"].locked_reason is None  # the answer cell spans C:D
     assert by_question["Are backups kept offsite?"].control_id is None
+    spanned = by_question["Do you test restores?"]
+
+    result = fill_document(
+        package(body),
+        detection,
+        [AnswerWrite(spanned.sheet, spanned.row, "Yes", "Quarterly restore tests.")],
+    )
+
+    (outcome,) = result.outcomes
+    assert (
+        outcome.written
+        and outcome.reason == "detail not written: merged cell that is not the first"
+    )
+    assert result.fidelity.ok
 
 
 def test_an_explicit_mapping_overrides_detection_per_table() -> None:
