@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, func, select
 from app.config import Settings
 from app.core.bank import Bank, Entry, load_bank
 from app.core.matching import Matcher, Thresholds, load_thesaurus
+from app.core.semantic import term_vectors_fingerprint
 from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, utcnow
 from app.services import audit
 from app.services.thresholds import thresholds_for
@@ -223,13 +225,25 @@ class MatchContext:
     profile: dict[str, Any]
 
 
+def _file_digest(path: Path) -> str:
+    """Return a digest of a file's bytes ('' when it does not exist)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
 class MatcherCache:
-    """Keeps one matcher per process and rebuilds it when the bank's revision moves on."""
+    """Keeps one matcher per process and rebuilds it when anything that changes an answer moves.
+
+    That is the bank (its epoch and revision), the day (staleness), the thesaurus file, the band
+    thresholds, the default review period and the term vectors.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._context: MatchContext | None = None
-        self._key: tuple[str, str, int, date] | None = None
+        self._key: tuple[object, ...] | None = None
 
     def get(
         self,
@@ -239,15 +253,24 @@ class MatcherCache:
         thresholds: Thresholds | None,
         default_review_days: int | None,
     ) -> MatchContext:
-        """Returns the matcher for the bank's current revision."""
+        """Returns the matcher for the bank's current revision and the given settings."""
         epoch, rev = _state_key(db_session)
         today = date.today()
-        key = (str(db_session.get_bind().engine.url), epoch, rev, today)
+        thesaurus_path = bank_dir / THESAURUS_FILE
+        key = (
+            str(db_session.get_bind().engine.url),
+            epoch,
+            rev,
+            today,
+            thresholds or Thresholds(),
+            default_review_days,
+            _file_digest(thesaurus_path),
+            term_vectors_fingerprint(),
+        )
         with self._lock:
             if self._context is not None and self._key == key:
                 return self._context
             bank = current_bank(db_session=db_session)
-            thesaurus_path = bank_dir / THESAURUS_FILE
             thesaurus = load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None
             matcher = Matcher(
                 bank.entries,
