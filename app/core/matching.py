@@ -8,6 +8,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -436,6 +437,23 @@ def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
     return None
 
 
+class StoredIndexes(Protocol):
+    """Where built indexes are kept between processes (see app/core/index_store.py)."""
+
+    def key(
+        self,
+        *,
+        source: str | Sequence[Entry],
+        thesaurus: Thesaurus,
+        term_vectors: TermVectors | None,
+        embedder: str,
+    ) -> str: ...
+
+    def load(self, key: str) -> _Index | None: ...
+
+    def save(self, key: str, index: _Index) -> bool: ...
+
+
 class Matcher:
     """Find the bank entries that answer a question, with a calibrated score and a reason."""
 
@@ -448,8 +466,55 @@ class Matcher:
         today: date | None = None,
         default_review_days: int | None = None,
         term_vectors: TermVectors | None | bool = True,
+        index_store: StoredIndexes | None = None,
+        index_source: str | None = None,
     ) -> None:
-        """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone."""
+        """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone.
+
+        With `index_store`, the index is read from it when one was stored for the same entries
+        (or the same `index_source`, a digest of the files the entries were read from), and
+        stored there after a build.
+        """
+        self._configure(thresholds, thesaurus, today, default_review_days, term_vectors)
+        live = [e for e in entries if e.status != "retired"]
+        if index_store is None:
+            self._index = self._build(live)
+            return
+        key = self._store_key(index_store, index_source or live)
+        stored = index_store.load(key)
+        self._index = stored if stored is not None else self._build(live)
+        if stored is None:
+            index_store.save(key, self._index)
+
+    @classmethod
+    def restore(
+        cls,
+        index_store: StoredIndexes,
+        *,
+        index_source: str,
+        thresholds: Thresholds | None = None,
+        thesaurus: Thesaurus | None = None,
+        today: date | None = None,
+        default_review_days: int | None = None,
+        term_vectors: TermVectors | None | bool = True,
+    ) -> Matcher | None:
+        """Return the matcher stored for entries read from `index_source`, or None."""
+        matcher = cls.__new__(cls)
+        matcher._configure(thresholds, thesaurus, today, default_review_days, term_vectors)
+        stored = index_store.load(matcher._store_key(index_store, index_source))
+        if stored is None:
+            return None
+        matcher._index = stored
+        return matcher
+
+    def _configure(
+        self,
+        thresholds: Thresholds | None,
+        thesaurus: Thesaurus | None,
+        today: date | None,
+        default_review_days: int | None,
+        term_vectors: TermVectors | None | bool,
+    ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.thesaurus = thesaurus if thesaurus is not None else shipped_thesaurus()
         self._vectors: TermVectors | None = None
@@ -462,7 +527,11 @@ class Matcher:
         self._normaliser = Normaliser(self.thesaurus)
         self._guards = Guards(self.thesaurus.guards)
         self._write_lock = threading.Lock()
-        self._index = self._build([e for e in entries if e.status != "retired"])
+
+    def _store_key(self, index_store: StoredIndexes, source: str | Sequence[Entry]) -> str:
+        return index_store.key(
+            source=source, thesaurus=self.thesaurus, term_vectors=self._vectors, embedder=""
+        )
 
     def _rows_of(self, entry: Entry) -> list[_Row]:
         texts = [entry.question, *entry.alternates]
