@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from app.core.bank import Entry
+from app.core.bank import PROFILE_FILE, Entry, entry_files
 from app.core.matching import Matcher, Thesaurus, _Index, _Row, _Space, _Vectors
 from app.core.semantic import TermVectors
 
@@ -106,6 +106,12 @@ def files_digest(paths: Iterable[Path], *, root: Path) -> str:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def bank_files_digest(directory: Path) -> str:
+    """Digest the files a bank directory's entries and profile are read from."""
+    paths = [*entry_files(directory), directory / PROFILE_FILE]
+    return files_digest((p for p in paths if p.is_file()), root=directory)
 
 
 def vectors_digest(vectors: TermVectors | None) -> str:
