@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.bank import Bank, Entry, load_bank
+from app.core.index_store import IndexStore
 from app.core.matching import Matcher, Thresholds, load_thesaurus
 from app.core.semantic import term_vectors_fingerprint
 from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, utcnow
@@ -252,8 +253,13 @@ class MatcherCache:
         bank_dir: Path,
         thresholds: Thresholds | None,
         default_review_days: int | None,
+        index_dir: Path | None = None,
     ) -> MatchContext:
-        """Returns the matcher for the bank's current revision and the given settings."""
+        """Returns the matcher for the bank's current revision and the given settings.
+
+        With `index_dir`, the built index is kept there for the next process (and read from
+        there when another process built it over the same entries).
+        """
         epoch, rev = _state_key(db_session)
         today = date.today()
         thesaurus_path = bank_dir / THESAURUS_FILE
@@ -278,6 +284,7 @@ class MatcherCache:
                 thesaurus=thesaurus,
                 today=today,
                 default_review_days=default_review_days,
+                index_store=IndexStore(index_dir) if index_dir else None,
             )
             self._context = MatchContext(rev, matcher, bank.by_id(), dict(bank.profile))
             self._key = key
@@ -300,6 +307,7 @@ def match_context(*, db_session: Session, settings: Settings) -> MatchContext:
         bank_dir=settings.bank_dir,
         thresholds=thresholds_for(settings),
         default_review_days=settings.default_review_days,
+        index_dir=settings.data_dir / "index",
     )
 
 

@@ -97,3 +97,42 @@ def test_an_edited_thesaurus_is_read_again(loaded: Database, settings: Settings)
     after = context(loaded, settings)
     assert after is not before
     assert ("quokka", "wombat") in after.matcher.thesaurus.synonyms
+
+
+def test_another_process_reads_the_index_the_first_one_built(
+    loaded: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.matching import Matcher
+    from app.services.bank import MatcherCache
+
+    index_dir = settings.data_dir / "index"
+
+    def fresh_process() -> MatchContext:
+        with loaded.session() as db_session:
+            return MatcherCache().get(
+                db_session=db_session,
+                bank_dir=settings.bank_dir,
+                thresholds=None,
+                default_review_days=None,
+                index_dir=index_dir,
+            )
+
+    first = fresh_process()
+    assert sorted(p.suffix for p in index_dir.iterdir()) == [".json", ".npz"]
+    builds: list[int] = []
+    original = Matcher._build
+    monkeypatch.setattr(
+        Matcher, "_build", lambda self, live: builds.append(1) or original(self, live)
+    )
+    second = fresh_process()
+    assert builds == []
+    assert second.matcher.match(QUESTION) == first.matcher.match(QUESTION)
+    with loaded.session(write=True) as db_session:
+        row = bank_service.get_entry(db_session=db_session, entry_id="IAM-MFA-01")
+        assert row is not None
+        row.alternates = [*row.alternates, "Are quokkas kept on site?"]
+        db_session.add(row)
+        bank_service.bump_revision(db_session=db_session)
+    third = fresh_process()
+    assert builds == [1]
+    assert third.matcher.match("Are quokkas kept on site?")[0].entry_id == "IAM-MFA-01"
