@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,10 +52,12 @@ def _migrate(settings: Settings) -> None:
         ) from exc
 
 
-def _matcher_for(bank_dir: Path, settings: Settings, *, need_bank: bool = True) -> tuple[Any, Any]:
-    """Return the bank (None when not needed and the index was stored) and its matcher.
+def _matcher_for(
+    bank_dir: Path, settings: Settings, *, need_bank: bool = True
+) -> tuple[Any, Any, Callable[[], object]]:
+    """Return the bank, its matcher, and a call that stores a freshly built index.
 
-    The index is kept in the data directory under a digest of the bank's files; a warm start
+    The bank is None when it was not needed and the index was read from the store. The index is kept in the data directory under a digest of the bank's files; a warm start
     reads it back without parsing the bank at all when only the matcher is needed.
     """
     from app.core.bank import load_bank
@@ -74,17 +77,14 @@ def _matcher_for(bank_dir: Path, settings: Settings, *, need_bank: bool = True) 
     if source and not need_bank:
         restored = Matcher.restore(store, index_source=source, **options)
         if restored is not None:
-            return None, restored
-    bank = load_bank(bank_dir)
+            return None, restored, lambda: None
+    # Matching never renders a detail: `vouch match` leaves that check to `bank check` and fill.
+    bank = load_bank(bank_dir, check_details=need_bank)
+    matcher = Matcher(bank.entries, **options)
     # Files edited while they were read must not be stored under the digest of either version.
-    unchanged = source is not None and source == bank_files_digest(bank_dir)
-    matcher = Matcher(
-        bank.entries,
-        **options,
-        index_store=store if unchanged else None,
-        index_source=source if unchanged else None,
-    )
-    return bank, matcher
+    if source is None or source != bank_files_digest(bank_dir):
+        return bank, matcher, lambda: None
+    return bank, matcher, functools.partial(matcher.keep_index, store, index_source=source)
 
 
 def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
@@ -98,7 +98,8 @@ def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(
             "the output must be a different file from the input; Vouch never overwrites it"
         )
-    bank, matcher = _matcher_for(_bank_dir(args.bank, settings), settings)
+    bank, matcher, keep_index = _matcher_for(_bank_dir(args.bank, settings), settings)
+    keep_index()
     content = source.read_bytes()
     from app.services.questionnaires import precheck
 
@@ -191,8 +192,8 @@ def _parse_match_line(raw: bytes, number: int) -> tuple[str, str | None, str | N
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     if args.top < 1 or args.top > 50:
         raise CliError("--top must be between 1 and 50")
-    _, matcher = _matcher_for(_bank_dir(args.bank, settings), settings, need_bank=False)
-    number = 0
+    _, matcher, keep_index = _matcher_for(_bank_dir(args.bank, settings), settings, need_bank=False)
+    number, index_kept = 0, False
     for batch in _input_batches(sys.stdin):
         queries: list[tuple[str, str | None, str | None]] = []
         problem: CliError | None = None
@@ -218,8 +219,14 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
             }
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         sys.stdout.flush()
+        if not index_kept:
+            # After the first answers are out: storing a fresh index costs about half a second.
+            keep_index()
+            index_kept = True
         if problem is not None:
             raise problem
+    if not index_kept:
+        keep_index()
     return 0
 
 

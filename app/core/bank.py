@@ -98,6 +98,9 @@ class Bank:
 
 
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# What makes Jinja's output differ from its input: a tag, an expression or a comment, and the
+# newline handling (CR and CRLF become LF; one trailing newline is dropped).
+_TEMPLATE_SYNTAX = re.compile(r"\{[{%#]|\r|\n\Z")
 
 
 def same_wording(text: str) -> str:
@@ -118,6 +121,10 @@ def render_detail(entry: Entry, profile: Mapping[str, Any]) -> str:
     """Render an entry's detail over the profile in a sandbox; unknown variables are errors."""
     if not entry.detail:
         return ""
+    if not _TEMPLATE_SYNTAX.search(entry.detail):
+        # Jinja would hand plain text back unchanged; compiling it costs about 0.4 ms a detail,
+        # seconds for a large bank on every start.
+        return entry.detail
     try:
         return _sandbox.from_string(entry.detail).render(**profile)
     except UndefinedError as exc:
@@ -332,8 +339,8 @@ def parse_entries(raw: Any, *, source: str) -> list[Entry]:
     return [parse_entry(item, where=f"{source}, item {i + 1}") for i, item in enumerate(raw)]
 
 
-def validate(entries: Iterable[tuple[str, Entry]], profile: Mapping[str, Any]) -> None:
-    """Check ids are unique and every detail renders over the profile."""
+def validate(entries: Iterable[tuple[str, Entry]], profile: Mapping[str, Any] | None) -> None:
+    """Check ids are unique and every detail renders over the profile (when one is given)."""
     seen: dict[str, str] = {}
     for source, entry in entries:
         if entry.id in seen:
@@ -341,14 +348,20 @@ def validate(entries: Iterable[tuple[str, Entry]], profile: Mapping[str, Any]) -
                 f"{source} (entry {entry.id}): duplicate id, already defined in {seen[entry.id]}"
             )
         seen[entry.id] = source
+        if profile is None:
+            continue
         try:
             render_detail(entry, profile)
         except BankError as exc:
             raise BankError(f"{source}: {exc}") from exc
 
 
-def load_bank(directory: Path) -> Bank:
-    """Load and validate every entry file and the profile of a bank directory."""
+def load_bank(directory: Path, *, check_details: bool = True) -> Bank:
+    """Load and validate every entry file and the profile of a bank directory.
+
+    Without `check_details`, ids are still checked but details are not rendered (matching
+    never renders them, and rendering costs about 0.4 ms for each one with a variable).
+    """
     if not directory.is_dir():
         raise BankError(f"{directory}: not a directory")
     profile = load_profile(directory)
@@ -356,5 +369,5 @@ def load_bank(directory: Path) -> Bank:
     for path in entry_files(directory):
         source = str(path.relative_to(directory))
         sourced.extend((source, e) for e in parse_entries(read_yaml(path), source=source))
-    validate(sourced, profile)
+    validate(sourced, profile if check_details else None)
     return Bank(entries=tuple(e for _, e in sourced), profile=profile)

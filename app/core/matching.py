@@ -480,11 +480,10 @@ class Matcher:
         if index_store is None:
             self._index = self._build(live)
             return
-        key = self._store_key(index_store, index_source or live)
-        stored = index_store.load(key)
+        stored = index_store.load(self._store_key(index_store, index_source or live))
         self._index = stored if stored is not None else self._build(live)
         if stored is None:
-            index_store.save(key, self._index)
+            self.keep_index(index_store, index_source=index_source)
 
     @classmethod
     def restore(
@@ -527,6 +526,14 @@ class Matcher:
         self._normaliser = Normaliser(self.thesaurus)
         self._guards = Guards(self.thesaurus.guards)
         self._write_lock = threading.Lock()
+
+    def keep_index(self, index_store: StoredIndexes, *, index_source: str | None = None) -> bool:
+        """Store the index as built (not after upserts); tell whether it was stored."""
+        index = self._index
+        if index.words.pending.shape[0] or not index.alive.all():
+            return False
+        source = index_source or list(index.entries.values())
+        return index_store.save(self._store_key(index_store, source), index)
 
     def _store_key(self, index_store: StoredIndexes, source: str | Sequence[Entry]) -> str:
         return index_store.key(
