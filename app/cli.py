@@ -61,6 +61,7 @@ def _matcher_for(
     reads it back without parsing the bank at all when only the matcher is needed.
     """
     from app.core.bank import load_bank
+    from app.core.embeddings import load_embedder
     from app.core.index_store import IndexStore, bank_files_digest
     from app.core.matching import Matcher, load_thesaurus
     from app.services.thresholds import thresholds_for
@@ -71,6 +72,7 @@ def _matcher_for(
         "thesaurus": load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None,
         "today": date.today(),
         "default_review_days": settings.default_review_days,
+        "embedder": load_embedder(settings.embedding_model) if settings.embedding_model else None,
     }
     store = IndexStore(settings.data_dir / "index")
     source = bank_files_digest(bank_dir) if bank_dir.is_dir() else None

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.bank import Bank, Entry, load_bank
+from app.core.embeddings import Embedder, load_embedder
 from app.core.index_store import IndexStore
 from app.core.matching import Matcher, Thresholds, load_thesaurus
 from app.core.semantic import term_vectors_fingerprint
@@ -238,13 +239,14 @@ class MatcherCache:
     """Keeps one matcher per process and rebuilds it when anything that changes an answer moves.
 
     That is the bank (its epoch and revision), the day (staleness), the thesaurus file, the band
-    thresholds, the default review period and the term vectors.
+    thresholds, the default review period, the term vectors and the sentence-embedding model.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._context: MatchContext | None = None
         self._key: tuple[object, ...] | None = None
+        self._model: tuple[Path, Embedder] | None = None
 
     def get(
         self,
@@ -254,6 +256,7 @@ class MatcherCache:
         thresholds: Thresholds | None,
         default_review_days: int | None,
         index_dir: Path | None = None,
+        embedding_model: Path | None = None,
     ) -> MatchContext:
         """Returns the matcher for the bank's current revision and the given settings.
 
@@ -272,6 +275,7 @@ class MatcherCache:
             default_review_days,
             _file_digest(thesaurus_path),
             term_vectors_fingerprint(),
+            str(embedding_model) if embedding_model else None,
         )
         with self._lock:
             if self._context is not None and self._key == key:
@@ -285,10 +289,19 @@ class MatcherCache:
                 today=today,
                 default_review_days=default_review_days,
                 index_store=IndexStore(index_dir) if index_dir else None,
+                embedder=self._embedder(embedding_model),
             )
             self._context = MatchContext(rev, matcher, bank.by_id(), dict(bank.profile))
             self._key = key
             return self._context
+
+    def _embedder(self, directory: Path | None) -> Embedder | None:
+        """Load the sentence model once per process (it is read again only if the path changes)."""
+        if directory is None:
+            return None
+        if self._model is None or self._model[0] != directory:
+            self._model = (directory, load_embedder(directory))
+        return self._model[1]
 
     def clear(self) -> None:
         """Forgets the cached matcher."""
@@ -308,6 +321,7 @@ def match_context(*, db_session: Session, settings: Settings) -> MatchContext:
         thresholds=thresholds_for(settings),
         default_review_days=settings.default_review_days,
         index_dir=settings.data_dir / "index",
+        embedding_model=settings.embedding_model,
     )
 
 
