@@ -175,7 +175,10 @@ def tiny_model(directory: Path) -> Path:
     BertModel(config).save_pretrained(raw)
     tokenizer.save_pretrained(raw)
     transformer = models.Transformer(str(raw), max_seq_length=64)
-    pooling = models.Pooling(transformer.get_word_embedding_dimension(), pooling_mode="mean")
+    dimension = getattr(transformer, "get_embedding_dimension", None) or (
+        transformer.get_word_embedding_dimension
+    )
+    pooling = models.Pooling(dimension(), pooling_mode="mean")
     target = directory / "tiny-model"
     SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(target))
     return target
