@@ -39,12 +39,15 @@ from app.services import audit, files, templates, webhooks
 from app.services import bank as bank_service
 from app.services.accounts import Principal
 
-ACTIONS = ("accept", "choose", "edit", "reject", "flag")
-# A row is complete when a person accepted, chose, edited or rejected (left blank) it.
-DECIDED = frozenset({"accepted", "chosen", "edited", "rejected"})
-# These decisions put an answer into the signed workbook; a rejected row stays blank.
+ACTIONS = ("accept", "choose", "edit", "reject", "keep", "flag")
+# A row is complete when a person accepted, chose, edited or rejected (left blank) it, or kept
+# the answer the customer's file already held.
+DECIDED = frozenset({"accepted", "chosen", "edited", "rejected", "kept"})
+# These decisions put an answer into the signed workbook (replacing one the file held); a
+# rejected row stays blank and a kept row keeps the customer's answer untouched.
 WRITES_ANSWER = frozenset({"accepted", "chosen", "edited"})
-STATUSES = ("pending", "accepted", "chosen", "edited", "rejected", "flagged")
+STATUSES = ("pending", "accepted", "chosen", "edited", "rejected", "kept", "flagged")
+KEPT_NOTE = "kept the customer's answer"
 MAX_COMMENT = 2000
 
 
@@ -295,6 +298,30 @@ def answer_fits(row: QuestionRow) -> bool:
     return match_choice(fitted, row.choices) is not None
 
 
+def prefilled(row: QuestionRow) -> str | None:
+    """Return the answer the customer's file already holds in the row, if any."""
+    held = (row.existing_answer or "").strip()
+    return held or None
+
+
+def _keep(*, row: QuestionRow, principal: Principal) -> None:
+    if prefilled(row) is None:
+        raise ReviewInvalid("the customer's file holds no answer in this row to keep")
+    _decide(row, "kept", principal)
+
+
+def _reject(*, row: QuestionRow, principal: Principal) -> None:
+    held = prefilled(row)
+    if held is not None:
+        # Rejecting means "leave blank", but the cell is not blank: the log would say one thing
+        # and the signed file another. The reviewer says which one they mean.
+        raise ReviewInvalid(
+            f"the customer's file already says {held!r} here: keep it, "
+            "or replace it by accepting, picking or editing an answer"
+        )
+    _decide(row, "rejected", principal)
+
+
 def _accept(*, row: QuestionRow, principal: Principal) -> None:
     if not row.answer.strip():
         raise ReviewInvalid(
@@ -447,7 +474,9 @@ def act(
         )
         learned = True
     elif action == "reject":
-        _decide(row, "rejected", principal)
+        _reject(row=row, principal=principal)
+    elif action == "keep":
+        _keep(row=row, principal=principal)
     elif action == "flag":
         _flag(
             db_session=db_session,
@@ -482,7 +511,7 @@ def act(
 
 
 def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Questionnaire) -> int:
-    """Accepts every undecided auto-band row whose answer fits its cell; returns how many."""
+    """Accepts every undecided auto-band row whose answer fits an empty cell; returns how many."""
     _require(principal, "questionnaire:write")
     _require_open(questionnaire)
     accepted = 0
@@ -490,6 +519,8 @@ def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Que
     for row in rows(db_session=db_session, questionnaire_id=questionnaire.id):
         if row.review_status != "pending" or row.band != "auto" or not answer_fits(row):
             continue
+        if prefilled(row) is not None:
+            continue  # replacing the customer's own answer is a decision made row by row
         row.answer, row.detail = _fits_choices(
             row, row.answer, row.detail, what="the proposed answer"
         )
@@ -581,11 +612,16 @@ def log_entries(
             "row": r.row,
             "control_id": r.control_id,
             "question": r.question,
+            "customer_answer": prefilled(r),
             "decision": r.review_status,
-            "answer": r.answer if r.review_status in WRITES_ANSWER else "",
+            "answer": r.answer
+            if r.review_status in WRITES_ANSWER
+            else (prefilled(r) or "" if r.review_status == "kept" else ""),
             "detail": r.detail if r.review_status in WRITES_ANSWER else "",
             "entry_id": r.entry_id if r.review_status in WRITES_ANSWER else None,
             "entry_version": r.entry_version if r.review_status in WRITES_ANSWER else None,
+            "written": r.written,
+            "write_note": r.write_note,
             "reviewed_by": names.get(r.reviewed_by or "", r.reviewed_by),
             "reviewed_at": r.reviewed_at.isoformat() if r.reviewed_at else None,
             "comment": r.review_comment,
@@ -629,60 +665,153 @@ def review_log(*, db_session: Session, questionnaire: Questionnaire) -> list[dic
     )
 
 
-def signoff(
-    *,
-    db_session: Session,
-    principal: Principal,
-    questionnaire: Questionnaire,
-    settings: Settings,
-) -> SignOff:
-    """Signs off a fully reviewed questionnaire: writes the signed workbook once and records its hash."""
+@dataclass(frozen=True)
+class SignoffPlan:
+    """What a sign-off will write, read in one short transaction before the long fill."""
+
+    questionnaire_id: str
+    revision: int
+    decisions: str  # a digest of every row's decision, to see that none changed meanwhile
+    original: bytes
+    detection: Detection
+    writes: tuple[AnswerWrite, ...]
+
+
+def _decisions_digest(question_rows: Sequence[QuestionRow]) -> str:
+    digest = hashlib.sha256()
+    for r in question_rows:
+        fields = (r.id, r.review_status, r.answer, r.detail, r.entry_id, r.entry_version)
+        digest.update(repr(fields).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _check_signer(
+    *, principal: Principal, questionnaire: Questionnaire, settings: Settings
+) -> None:
     _require(principal, "questionnaire:signoff")
     if settings.four_eyes and principal.ref == questionnaire.owner:
         raise ReviewForbidden(
             "four-eyes review is on: someone other than the uploader must sign off"
         )
     _require_open(questionnaire)
+
+
+def plan_signoff(
+    *,
+    db_session: Session,
+    principal: Principal,
+    questionnaire: Questionnaire,
+    settings: Settings,
+) -> SignoffPlan:
+    """Checks that the questionnaire may be signed and gathers the decisions to write."""
+    _check_signer(principal=principal, questionnaire=questionnaire, settings=settings)
     question_rows = rows(db_session=db_session, questionnaire_id=questionnaire.id)
     done = progress_of(question_rows)
     if not done.complete:
         raise ReviewConflict(
             f"{done.total - done.decided} of {done.total} rows still need a decision "
-            "(accept, pick, edit or reject each one)"
+            "(accept, pick, edit, keep or reject each one)"
         )
-    writes = [
-        AnswerWrite(sheet=r.sheet, row=r.row, answer=r.answer, detail=r.detail)
+    writes = tuple(
+        AnswerWrite(
+            sheet=r.sheet,
+            row=r.row,
+            answer=r.answer,
+            detail=r.detail,
+            replace=prefilled(r) is not None,
+        )
         for r in question_rows
         if r.review_status in WRITES_ANSWER
-    ]
-    original = files.load(db_session=db_session, file_id=questionnaire.upload_id)
-    result: FillResult = run_isolated(
+    )
+    return SignoffPlan(
+        questionnaire_id=questionnaire.id,
+        revision=questionnaire.revision,
+        decisions=_decisions_digest(question_rows),
+        original=files.load(db_session=db_session, file_id=questionnaire.upload_id),
+        detection=_detection(questionnaire, question_rows),
+        writes=writes,
+    )
+
+
+def fill_signoff(*, plan: SignoffPlan, settings: Settings) -> FillResult:
+    """Writes the decisions into a copy of the original upload, in a child process (no database)."""
+    return run_isolated(
         fill_questionnaire_file,
-        original,
-        _detection(questionnaire, question_rows),
-        writes,
+        plan.original,
+        plan.detection,
+        list(plan.writes),
         timeout=settings.parse_timeout_seconds,
         memory=settings.parse_memory_bytes,
     )
+
+
+def _seal_outcomes(question_rows: Sequence[QuestionRow], result: FillResult) -> None:
+    """Record on each row what the signed file holds for it, so the log says exactly that."""
+    outcomes = {(o.sheet, o.row): o for o in result.outcomes}
+    for r in question_rows:
+        outcome = outcomes.get((r.sheet, r.row))
+        if r.review_status in WRITES_ANSWER:
+            r.written = bool(outcome and outcome.written)
+            reason = (outcome.reason if outcome else None) or r.locked_reason
+            r.write_note = reason if r.written else f"not written: {reason or 'no outcome'}"
+        else:
+            r.written = False
+            r.write_note = KEPT_NOTE if r.review_status == "kept" else None
+
+
+def not_written(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """List the log's decisions that the signed file does not hold, with the reason each."""
+    return [
+        {
+            "position": e["position"],
+            "sheet": e["sheet"],
+            "row": e["row"],
+            "decision": e["decision"],
+            "reason": e.get("write_note") or "not written",
+        }
+        for e in entries
+        if e.get("decision") in WRITES_ANSWER and not e.get("written")
+    ]
+
+
+def complete_signoff(
+    *,
+    db_session: Session,
+    principal: Principal,
+    questionnaire: Questionnaire,
+    plan: SignoffPlan,
+    result: FillResult,
+    settings: Settings,
+) -> SignOff:
+    """Records a filled sign-off, unless a decision changed since the plan was read."""
+    _check_signer(principal=principal, questionnaire=questionnaire, settings=settings)
+    question_rows = rows(db_session=db_session, questionnaire_id=questionnaire.id)
+    if (
+        questionnaire.id != plan.questionnaire_id
+        or questionnaire.revision != plan.revision
+        or _decisions_digest(question_rows) != plan.decisions
+    ):
+        raise ReviewConflict(
+            "a decision changed while the workbook was being signed; nothing was signed, "
+            "check the rows and sign off again"
+        )
     if not result.fidelity.ok:
         raise ReviewConflict(
             "the signed workbook failed its fidelity check; nothing was signed "
             f"({'; '.join(result.fidelity.notes) or 'cells outside the answers changed'})"
         )
-    outcomes = {(o.sheet, o.row): o for o in result.outcomes}
+    _seal_outcomes(question_rows, result)
     for r in question_rows:
-        outcome = outcomes.get((r.sheet, r.row))
-        r.written = bool(outcome and outcome.written)
-        r.write_note = outcome.reason if outcome else r.locked_reason
         db_session.add(r)
     stored = files.store(db_session=db_session, content=result.data)
+    sealed_log = log_entries(db_session=db_session, questionnaire_rows=question_rows)
     record = SignOff(
         questionnaire_id=questionnaire.id,
         revision=questionnaire.revision,
         file_id=stored.id,
         sha256=stored.sha256,
         signed_by=principal.ref,
-        review_log=log_entries(db_session=db_session, questionnaire_rows=question_rows),
+        review_log=sealed_log,
     )
     db_session.add(record)
     questionnaire.status = "signed"
@@ -704,10 +833,33 @@ def signoff(
             "revision": questionnaire.revision,
             "sha256": stored.sha256,
             "written": sum(1 for o in result.outcomes if o.written),
+            "not_written": len(not_written(sealed_log)),
         },
     )
     db_session.flush()
     return record
+
+
+def signoff(
+    *,
+    db_session: Session,
+    principal: Principal,
+    questionnaire: Questionnaire,
+    settings: Settings,
+) -> SignOff:
+    """Signs off within one transaction (plan, fill, record); requests split it around the fill."""
+    plan = plan_signoff(
+        db_session=db_session, principal=principal, questionnaire=questionnaire, settings=settings
+    )
+    result = fill_signoff(plan=plan, settings=settings)
+    return complete_signoff(
+        db_session=db_session,
+        principal=principal,
+        questionnaire=questionnaire,
+        plan=plan,
+        result=result,
+        settings=settings,
+    )
 
 
 def signed_workbook(
@@ -780,14 +932,25 @@ LOG_COLUMNS = (
     ("reviewed_at", "Reviewed at (UTC)"),
     ("comment", "Comment"),
     ("assignee", "Assigned to"),
+    ("customer_answer", "Customer's answer"),
+    ("written", "Written"),
+    ("write_note", "Write note"),
 )
+
+
+def _log_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def log_table(entries: Sequence[dict[str, Any]]) -> list[list[str]]:
     """Lay out the review log as spreadsheet-safe text, header first."""
     table = [[title for _, title in LOG_COLUMNS]]
     for entry in entries:
-        values = ("" if entry.get(key) is None else str(entry[key]) for key, _ in LOG_COLUMNS)
+        values = (_log_text(entry.get(key)) for key, _ in LOG_COLUMNS)
         table.append([neutralise_formula(value) for value in values])
     return table
 

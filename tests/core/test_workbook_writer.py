@@ -348,3 +348,74 @@ def test_filled_generated_workbooks_open_in_libreoffice(build, tmp_path: Path) -
     )
 
     assert pdf.startswith(b"%PDF")
+
+
+def _blank_headed_choices() -> tuple[bytes, object]:
+    """A Yes | (blank header) | N/A choice layout, mapped by hand as a confirmed template would be."""
+    from app.core.workbook import SheetMapping
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Answers"
+    sheet.append(["Question", "Yes", None, "N/A"])
+    sheet.append(["Do you encrypt customer data at rest?", None, None, None])
+    sheet.append(["Is access reviewed at least quarterly?", None, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    mapping = SheetMapping(
+        sheet="Answers", header_row=1, question_column="A", answer_columns=("B", "C", "D")
+    )
+    return buffer.getvalue(), mapping
+
+
+def test_a_mark_goes_under_its_own_label_when_a_choice_header_is_blank() -> None:
+    data, mapping = _blank_headed_choices()
+    detection = read_questionnaire(data, mappings=[mapping])  # type: ignore[list-item]
+
+    result = fill_workbook(
+        data, detection, [AnswerWrite("Answers", 2, "N/A"), AnswerWrite("Answers", 3, "Yes")]
+    )
+
+    sheet = cells_of(result.data)
+    assert [sheet[f"{column}2"].value for column in "BCD"] == [None, None, "X"]
+    assert [sheet[f"{column}3"].value for column in "BCD"] == ["X", None, None]
+    assert [o.cell for o in result.outcomes] == ["D2", "B3"]
+    assert all(o.written for o in result.outcomes)
+    assert result.fidelity.ok
+
+
+def test_two_writes_to_one_cell_are_a_reported_conflict_not_a_silent_overwrite() -> None:
+    data = questionnaire()
+    detection = read_questionnaire(data)
+    sheet = detection.mappings[0].sheet
+    row = detection.rows[0].row
+
+    result = fill_workbook(
+        data, detection, [AnswerWrite(sheet, row, "Yes"), AnswerWrite(sheet, row, "No")]
+    )
+
+    first, second = result.outcomes
+    assert first.written and "conflict" in (first.reason or "")
+    assert not second.written and (second.reason or "").startswith("conflict:")
+    assert cells_of(result.data)[detection.rows[0].answer_cell].value == "Yes"
+
+
+def test_a_write_marked_replace_overwrites_only_its_own_row() -> None:
+    data = choice_columns_with_x()
+    detection = read_questionnaire(data)
+    sheet = detection.mappings[0].sheet
+
+    result = fill_workbook(
+        data,
+        detection,
+        [AnswerWrite(sheet, 3, "No", replace=True), AnswerWrite(sheet, 4, "Yes")],
+    )
+
+    cells = cells_of(result.data)
+    assert [cells[f"{column}3"].value for column in "CDE"] == [None, "x", None]
+    assert [cells[f"{column}4"].value for column in "CDE"] == [None, "x", None]
+    assert [(o.written, o.reason) for o in result.outcomes] == [
+        (True, None),
+        (False, "kept existing answer"),
+    ]

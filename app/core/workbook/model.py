@@ -58,6 +58,8 @@ class AnswerWrite:
     row: int
     answer: str
     detail: str = ""
+    # The reviewer chose to replace what the customer's file already holds in this row.
+    replace: bool = False
 
 
 @dataclass(frozen=True)

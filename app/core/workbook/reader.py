@@ -286,6 +286,14 @@ def _labels_of(grid: SheetGrid, mapping: SheetMapping) -> tuple[str, ...]:
     )
 
 
+def choice_labels(grid: SheetGrid, mapping: SheetMapping) -> tuple[str, ...]:
+    """Return the header label of each answer column, in column order ("" for a blank header)."""
+    return tuple(
+        grid.effective_text(mapping.header_row, column_index(letters))
+        for letters in mapping.answer_columns
+    )
+
+
 def _best_header(grid: SheetGrid) -> _Header | None:
     all_rows = grid.row_numbers()
     rows = all_rows[:HEADER_SEARCH_ROWS]
@@ -547,7 +555,7 @@ def _rows_for(
     id_dense = bool(below) and len(with_id) >= 0.6 * len(below)
     shapes = Counter(id_shape(control_id(row)) for row in with_id)
     common_shapes = {shape for shape, count in shapes.items() if count >= 2}
-    labels = [grid.effective_text(mapping.header_row, column) for column in answer_columns]
+    labels = list(choice_labels(grid, mapping))
     choices_by_layout = tuple(label for label in labels if label) if choice_layout else ()
     context_columns = _context_columns(
         grid,

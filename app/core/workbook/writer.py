@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from app.core.workbook.fidelity import check_fidelity
 from app.core.workbook.grid import WorkbookCells, refusal
@@ -22,7 +23,13 @@ from app.core.workbook.package import (
     rebuild_zip,
     translate_errors,
 )
-from app.core.workbook.reader import DEFAULT_MARK, choice_key, is_placeholder, normalize_label
+from app.core.workbook.reader import (
+    DEFAULT_MARK,
+    choice_key,
+    choice_labels,
+    is_placeholder,
+    normalize_label,
+)
 from app.core.workbook.refs import cell_ref, column_index, parse_cell
 from app.core.workbook.sheetxml import CellEdit, SheetXml
 from app.core.workbook.styles import add_quote_prefix_styles
@@ -71,17 +78,24 @@ def plan_answer_cells(
     *,
     text: str,
     occupied: Callable[[int, int], bool],
+    column_labels: Sequence[str] | None = None,
 ) -> tuple[str | None, Edits]:
     """Plan the answer cells' edits: mark a choice column, pick from a list, or write the text."""
     row = question.row
     edits: Edits = {}
     if len(answer_columns) > 1:
-        labels = list(question.choices)
-        chosen = match_choice(answer.strip(), labels) if answer else None
+        # Each choice is its column's own header, blank ones included (column_labels, one per
+        # column), so a mark can only land under the label it answers.
+        labels = list(column_labels) if column_labels is not None else list(question.choices)
+        named = [label for label in labels if label]
+        chosen = match_choice(answer.strip(), named) if answer else None
         if chosen is None:
-            listed = ", ".join(labels)
+            listed = ", ".join(named)
             return f"answer {answer.strip()!r} matches none of the columns ({listed})", {}
-        index = labels.index(chosen)
+        under = [position for position, label in enumerate(labels) if label == chosen]
+        if len(under) != 1:
+            return f"{len(under)} columns are headed {chosen!r}; mark one by hand", {}
+        index = under[0]
         for position, column in enumerate(answer_columns):
             if position == index:
                 edits[(row, column)] = marks[position] if position < len(marks) else DEFAULT_MARK
@@ -114,6 +128,8 @@ def fill_workbook(
         rows = {(row.sheet, row.row): row for row in detection.rows}
         mappings = {mapping.sheet: mapping for mapping in detection.mappings}
         plans: dict[str, Edits] = {}
+        # Which outcome claimed each cell, so a second write to it is a conflict, not an overwrite.
+        claimed: dict[tuple[str, int, int], int] = {}
         outcomes: list[WriteOutcome] = []
         for write in writes:
             question = rows.get((write.sheet, write.row))
@@ -122,12 +138,36 @@ def fill_workbook(
                     WriteOutcome(write.sheet, write.row, "", False, "not a detected question row")
                 )
                 continue
-            plan = plans.setdefault(write.sheet, {})
-            outcomes.append(
-                _plan_write(
-                    cells, question, mappings.get(write.sheet), write, plan, overwrite=overwrite
-                )
+            outcome, edits = _plan_write(
+                cells,
+                question,
+                mappings.get(write.sheet),
+                write,
+                overwrite=overwrite or write.replace,
             )
+            clash = next(
+                (
+                    (cell, claimed[(write.sheet, *cell)])
+                    for cell in edits
+                    if (write.sheet, *cell) in claimed
+                ),
+                None,
+            )
+            if clash is not None:
+                (row, column), first = clash
+                ref = cell_ref(row, column)
+                outcome = WriteOutcome(
+                    write.sheet,
+                    write.row,
+                    question.answer_cell,
+                    False,
+                    f"conflict: cell {ref} is also written for row {outcomes[first].row}",
+                )
+                outcomes[first] = _note_conflict(outcomes[first], write, ref)
+                edits = {}
+            plans.setdefault(write.sheet, {}).update(edits)
+            claimed.update({(write.sheet, *cell): len(outcomes) for cell in edits})
+            outcomes.append(outcome)
         replacements = _render(cells, plans)
         filled = rebuild_zip(data, replacements) if replacements else data
         expected = {
@@ -139,19 +179,26 @@ def fill_workbook(
         return FillResult(filled, tuple(outcomes), fidelity, package.extension)
 
 
+def _note_conflict(outcome: WriteOutcome, other: AnswerWrite, ref: str) -> WriteOutcome:
+    """Add to the first write of a cell that a later write to it was refused."""
+    note = f"conflict: row {other.row} also wanted cell {ref} and was not written"
+    if outcome.reason and note in outcome.reason:
+        return outcome
+    return replace(outcome, reason=f"{outcome.reason}; {note}" if outcome.reason else note)
+
+
 def _plan_write(
     cells: WorkbookCells,
     question: QuestionRow,
     mapping: SheetMapping | None,
     write: AnswerWrite,
-    plan: Edits,
     *,
     overwrite: bool,
-) -> WriteOutcome:
+) -> tuple[WriteOutcome, Edits]:
     def outcome(
         written: bool, reason: str | None, cell: str = question.answer_cell
-    ) -> WriteOutcome:
-        return WriteOutcome(question.sheet, question.row, cell, written, reason)
+    ) -> tuple[WriteOutcome, Edits]:
+        return WriteOutcome(question.sheet, question.row, cell, written, reason), {}
 
     if question.locked_reason:
         return outcome(False, question.locked_reason)
@@ -180,6 +227,7 @@ def _plan_write(
         mapping.choice_marks,
         answer,
         text=answer if detail_column else join_answer(answer, detail),
+        column_labels=choice_labels(grid, mapping),
         occupied=lambda line, column: bool(grid.text(line, column)) or (line, column) in grid.cells,
     )
     if refused:
@@ -199,11 +247,13 @@ def _plan_write(
         return outcome(False, f"text longer than Excel's {EXCEL_CELL_LIMIT:,} characters per cell")
     if not edits:
         return outcome(False, "; ".join(notes) or "nothing to write")
-    plan.update(edits)
     marked = next(
         (cell_ref(r, c) for (r, c), text in edits.items() if c in answer_columns and text), None
     )
-    return outcome(True, "; ".join(notes) or None, marked or question.answer_cell)
+    written = WriteOutcome(
+        question.sheet, question.row, marked or question.answer_cell, True, "; ".join(notes) or None
+    )
+    return written, edits
 
 
 def _render(cells: WorkbookCells, plans: dict[str, Edits]) -> dict[str, bytes]:
