@@ -53,6 +53,11 @@ class ReviewRowOut(BaseModel):
     )
     answer_cell: str
     choices: list[str]
+    existing_answer: str | None = Field(
+        default=None,
+        description="The answer the customer's file already holds in this row: keep it "
+        "(action keep) or replace it (accept, choose or edit); reject is refused here.",
+    )
     band: str
     score: float
     entry_id: str | None
@@ -61,7 +66,14 @@ class ReviewRowOut(BaseModel):
     detail: str | None
     explanation: str
     candidates: list[Candidate]
-    review_status: Literal["pending", "accepted", "chosen", "edited", "rejected", "flagged"]
+    written: bool = Field(
+        description="Whether the last fill wrote this row (the draft's fill; the signed fill "
+        "after sign-off)"
+    )
+    write_note: str | None = Field(
+        description="Why the row was not written, or what was left out ('not written: ...')"
+    )
+    review_status: Literal["pending", "accepted", "chosen", "edited", "rejected", "kept", "flagged"]
     reviewed_by: str | None
     reviewed_at: datetime | None
     comment: str | None
@@ -87,7 +99,7 @@ class ReviewRows(BaseModel):
 class RowAction(BaseModel):
     """One decision on one row."""
 
-    action: Literal["accept", "choose", "edit", "reject", "flag"]
+    action: Literal["accept", "choose", "edit", "reject", "keep", "flag"]
     entry_id: str | None = Field(default=None, max_length=80, description="choose: the entry")
     answer: str | None = Field(default=None, max_length=32_767, description="edit: short answer")
     detail: str | None = Field(default=None, max_length=32_767, description="edit: detail")
@@ -100,6 +112,14 @@ class RowActionResult(BaseModel):
     progress: ProgressOut
 
 
+class NotWrittenOut(BaseModel):
+    position: int
+    sheet: str
+    row: int
+    decision: str
+    reason: str
+
+
 class SignOffOut(BaseModel):
     questionnaire_id: str
     revision: int
@@ -107,6 +127,10 @@ class SignOffOut(BaseModel):
     signed_by: str
     signed_at: datetime
     signed_url: str
+    not_written: list[NotWrittenOut] = Field(
+        description="Decisions the signed file does not hold (a locked or formula cell, ...), "
+        "each sealed in the review log with its reason"
+    )
 
 
 class AcceptAutoOut(BaseModel):
@@ -140,6 +164,7 @@ def row_out(row: QuestionRow) -> dict[str, Any]:
         "context": row.context or None,
         "answer_cell": row.answer_cell,
         "choices": row.choices,
+        "existing_answer": review.prefilled(row),
         "band": row.band,
         "score": round(row.score, 4),
         "entry_id": row.entry_id,
@@ -148,6 +173,8 @@ def row_out(row: QuestionRow) -> dict[str, Any]:
         "detail": row.detail or None,
         "explanation": row.explanation,
         "candidates": row.candidates,
+        "written": row.written,
+        "write_note": row.write_note,
         "review_status": row.review_status,
         "reviewed_by": row.reviewed_by,
         "reviewed_at": row.reviewed_at,
@@ -164,6 +191,7 @@ def _signoff_out(record: SignOff, signed_url: str) -> dict[str, Any]:
         "signed_by": record.signed_by,
         "signed_at": record.signed_at,
         "signed_url": signed_url,
+        "not_written": review.not_written(record.review_log),
     }
 
 
@@ -178,7 +206,7 @@ def list_rows(
     db_session: SessionDep,
     band: Annotated[str | None, Query(pattern="^(auto|suggest|none)$")] = None,
     status: Annotated[
-        str | None, Query(pattern="^(pending|accepted|chosen|edited|rejected|flagged)$")
+        str | None, Query(pattern="^(pending|accepted|chosen|edited|rejected|kept|flagged)$")
     ] = None,
     sheet: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=64)] = None,
@@ -211,7 +239,7 @@ def act_on_row(
     principal: ApiPrincipal,
     db_session: SessionDep,
 ) -> dict[str, Any]:
-    """Decide one row: accept, choose an entry, edit the answer, reject (leave blank) or flag it."""
+    """Decide one row: accept, choose an entry, edit, reject (leave blank), keep the customer's answer or flag."""
     require(principal, "questionnaire:write")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id

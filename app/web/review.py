@@ -183,6 +183,7 @@ def review_page(
         "users": users,
         "progress": progress,
         "signed": signed,
+        "not_written": review.not_written(signed.review_log) if signed else [],
         "history": history,
         "names": names,
         "can_signoff": user.principal.can("questionnaire:signoff"),

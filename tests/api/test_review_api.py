@@ -313,3 +313,50 @@ def test_curators_see_which_questionnaires_used_an_entry_and_which_version(
         ).status_code
         == 403
     )
+
+
+def test_a_prefilled_row_is_shown_kept_or_replaced_and_the_signed_file_matches_the_log(
+    client: TestClient, database: Database, settings: Settings, caller
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.services.test_signoff import prefilled_questionnaire
+
+    reviewer = caller("reviewer")
+    questionnaire_id = seed(database, settings, reviewer.principal, prefilled_questionnaire())
+    items = rows_of(client, reviewer, questionnaire_id)["items"]
+    assert [item["existing_answer"] for item in items] == ["Yes", "No", None, None, None]
+    refused = act(client, reviewer, questionnaire_id, 0, action="reject")
+    assert refused.status_code == 422 and "already says 'Yes'" in refused.text
+    assert act(client, reviewer, questionnaire_id, 0, action="edit", answer="No").status_code == 200
+    kept = act(client, reviewer, questionnaire_id, 1, action="keep")
+    assert kept.status_code == 200 and kept.json()["row"]["review_status"] == "kept"
+    for position in (2, 3, 4):
+        assert (
+            act(client, reviewer, questionnaire_id, position, action="edit", answer="Yes")
+        ).status_code == 200
+
+    signed = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/signoff", headers=reviewer.headers
+    )
+
+    assert signed.status_code == 200, signed.text
+    assert [(n["row"], n["reason"][:13]) for n in signed.json()["not_written"]] == [
+        (6, "not written: ")
+    ]
+    log = client.get(
+        f"/api/v1/questionnaires/{questionnaire_id}/log", headers=reviewer.headers
+    ).json()["items"]
+    content = client.get(
+        f"/api/v1/questionnaires/{questionnaire_id}/signed", headers=reviewer.headers
+    ).content
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["Security"]
+    for entry in log:
+        cell = sheet[f"C{entry['row']}"].value
+        if entry["written"]:
+            assert cell == entry["answer"], entry
+        elif entry["decision"] == "kept":
+            assert cell == entry["customer_answer"] == entry["answer"], entry
+        else:
+            assert entry["write_note"].startswith("not written: ") and cell == "=1+1", entry
+    assert [e["written"] for e in log] == [True, False, True, True, False]
+    after = rows_of(client, reviewer, questionnaire_id)["items"]
+    assert after[4]["write_note"] == log[4]["write_note"]

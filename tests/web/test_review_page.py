@@ -212,3 +212,44 @@ def test_identity_rows_come_from_the_profile_and_a_missing_fact_links_to_it(
     email_row = page[page.index("Solution Provider Contact Email") :]
     assert "Add it to the profile" in email_row
     assert 'class="add-to-profile" href="http://testserver/bank/profile"' in email_row
+
+
+def test_a_prefilled_answer_is_shown_and_an_unwritten_decision_is_listed_after_sign_off(
+    client: TestClient, database: Database, settings: Settings, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from tests.services.test_signoff import prefilled_questionnaire
+
+    username, password = make_user("vera", "reviewer")
+    with database.session() as db_session:
+        user = db_session.exec(select(User).where(User.username == username)).one()
+        principal = accounts.principal_for_user(user)
+    questionnaire_id = seed(database, settings, principal, prefilled_questionnaire())
+    log_in(client, username, password)
+    page = client.get(f"/questionnaires/{questionnaire_id}").text
+    assert re.search(r"The customer's file already says <strong>Yes</strong>", page)
+    assert 'value="keep"' in page
+    token = page_token(client, f"/questionnaires/{questionnaire_id}")
+    ids = row_ids(page)
+    decisions = [
+        {"action": "edit", "answer": "No"},
+        {"action": "keep"},
+        *[{"action": "edit", "answer": "Yes"}] * 3,
+    ]
+    for row_id, decision in zip(ids, decisions, strict=True):
+        done = client.post(
+            f"/questionnaires/{questionnaire_id}/rows/{row_id}",
+            data={"csrf_token": token, **decision},
+            headers={"X-Vouch-Fragment": "1"},
+        )
+        assert done.status_code == 200, done.text
+    signed = client.post(
+        f"/questionnaires/{questionnaire_id}/signoff",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    page = client.get(f"/questionnaires/{questionnaire_id}").text
+    listed = re.search(r'<div id="not-written".*?</div>', page, re.S)
+    assert listed and "row 6 (edited): not written: " in listed.group(0)
