@@ -41,6 +41,8 @@ class Database:
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """Open a session; a write session commits on success and rolls back on error."""
         with Session(self.write_engine if write else self.engine, expire_on_commit=False) as s:
+            # Lets code below the entry point check what kind of transaction it was handed.
+            s.info["write"] = write
             try:
                 yield s
                 if write:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
@@ -10,13 +11,15 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.config import Settings
+from app.core.errors import UnreadableWorkbook
+from app.core.workbook import SheetMapping
 from app.db import Database
-from app.models import utcnow
+from app.models import Job, Questionnaire, SignOff, utcnow
 from app.ratelimit import RateLimiter
-from app.services import accounts, audit
+from app.services import accounts, audit, review
+from app.services import questionnaires as questionnaire_service
 from app.services.accounts import Principal
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A row id in a URL: bounded so an absurd number is a 422, not an overflow in the database driver.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -35,9 +38,65 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database_dep)]
 
 
+def writes() -> None:
+    """Declare that a route writes: its request runs in one write transaction."""
+
+
+def reads() -> None:
+    """Declare that a route with an unsafe method (a POST that computes) only reads."""
+
+
+def writes_in_steps() -> None:
+    """Declare that a route reads in the request's transaction and writes in later steps."""
+
+
+# A route says what it does with its transaction, whatever its HTTP method: `dependencies=[Writes]`
+# for one write transaction (committed when the handler returns, rolled back when it raises), or
+# `dependencies=[WritesInSteps]` for a read transaction plus `Steps` that commit one at a time
+# (long work such as sign-off's fill runs between them, holding no lock). Routes that declare
+# neither read; an unsafe method must declare one, `Reads` included (checked when the app is built).
+Writes = Depends(writes)
+WritesInSteps = Depends(writes_in_steps)
+Reads = Depends(reads)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def declared(route: object) -> Callable[[], None] | None:
+    """Return the route's declaration (writes, writes_in_steps or reads), or None."""
+    for dependency in getattr(route, "dependencies", ()):
+        if dependency.dependency in (writes, writes_in_steps, reads):
+            return dependency.dependency  # type: ignore[no-any-return]
+    return None
+
+
+def route_writes(request: Request) -> bool:
+    """Tell whether the request's route declared one write transaction."""
+    return declared(request.scope.get("route")) is writes
+
+
+def every_route(routes: Iterable[object]) -> Iterator[object]:
+    """Yield every route, looking inside included routers (FastAPI keeps them whole)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from every_route(included.routes)
+        else:
+            yield route
+
+
+def undeclared_routes(routes: Iterable[object]) -> list[str]:
+    """List the routes with an unsafe method that do not say whether they write."""
+    return [
+        f"{sorted(methods)} {getattr(route, 'path', '?')}"
+        for route in every_route(routes)
+        if (methods := set(getattr(route, "methods", None) or ()) & UNSAFE_METHODS)
+        and declared(route) is None
+    ]
+
+
 def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
-    """Open a session for the request: a write session (committed at the end) for unsafe methods."""
-    with database.session(write=request.method not in SAFE_METHODS) as session:
+    """Open the request's transaction: a write (committed at the end) if the route declares it."""
+    with database.session(write=route_writes(request)) as session:
         yield session
 
 
@@ -47,17 +106,105 @@ def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_write_session(database: DatabaseDep) -> Iterator[Session]:
-    """Open a write session whatever the method, for reads that also record (downloads are audited).
+class Steps:
+    """The later transactions of a route that declared WritesInSteps; each commits on success."""
 
-    On SQLite a read transaction cannot become a write once another connection has committed
-    since it began (it fails at once instead of waiting), so such a request writes from the start.
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def write(self) -> AbstractContextManager[Session]:
+        """Open one write transaction: committed when the block ends, rolled back if it raises."""
+        return self._database.session(write=True)
+
+    def read(self) -> AbstractContextManager[Session]:
+        """Open a fresh read transaction (it sees what earlier steps committed)."""
+        return self._database.session()
+
+
+def get_steps(request: Request, database: DatabaseDep) -> Steps:
+    """Return the step transactions, only to a route that declared WritesInSteps."""
+    if declared(request.scope.get("route")) is not writes_in_steps:
+        raise RuntimeError("a route that writes in steps must declare WritesInSteps")
+    return Steps(database)
+
+
+StepsDep = Annotated[Steps, Depends(get_steps)]
+
+
+def accept_upload(
+    *,
+    steps: Steps,
+    principal: Principal,
+    filename: str,
+    content: bytes,
+    settings: Settings,
+    mappings: Sequence[SheetMapping] | None = None,
+) -> tuple[Questionnaire, Job]:
+    """Store and queue an upload in a step of its own, or audit its refusal in one and re-raise."""
+    try:
+        with steps.write() as db_session:
+            return questionnaire_service.accept(
+                db_session=db_session,
+                principal=principal,
+                filename=filename,
+                content=content,
+                settings=settings,
+                mappings=mappings,
+            )
+    except UnreadableWorkbook as exc:
+        with steps.write() as db_session:
+            questionnaire_service.record_rejection(
+                db_session=db_session,
+                principal=principal,
+                filename=filename,
+                content=content,
+                reason=str(exc),
+            )
+        raise
+
+
+def sign_off_in_steps(
+    *,
+    db_session: Session,
+    steps: Steps,
+    principal: Principal,
+    questionnaire_id: str,
+    settings: Settings,
+) -> SignOff:
+    """Plan on the request's read, fill holding no lock, then record in a write that re-checks."""
+    questionnaire = db_session.get(Questionnaire, questionnaire_id)
+    if questionnaire is None:
+        raise review.ReviewConflict("the questionnaire is gone")
+    plan = review.plan_signoff(
+        db_session=db_session, principal=principal, questionnaire=questionnaire, settings=settings
+    )
+    result = review.fill_signoff(plan=plan, settings=settings)
+    with steps.write() as write_session:
+        current = write_session.get(Questionnaire, questionnaire_id)
+        if current is None:
+            raise review.ReviewConflict("the questionnaire is gone")
+        return review.complete_signoff(
+            db_session=write_session,
+            principal=principal,
+            questionnaire=current,
+            plan=plan,
+            result=result,
+            settings=settings,
+        )
+
+
+def commit_bookkeeping(db_session: Session) -> None:
+    """Commit what authentication touched (last use of a key or login session) on a read request.
+
+    On SQLite a read transaction cannot write once another connection has committed since it
+    began; the touch is then skipped rather than failing the request (the next one touches it).
     """
-    with database.session(write=True) as session:
-        yield session
-
-
-WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
+    if db_session.info.get("write"):
+        return  # committed with the request's own write
+    try:
+        db_session.commit()
+    except OperationalError:
+        db_session.rollback()
 
 
 class ApiError(HTTPException):
@@ -126,13 +273,7 @@ def api_principal(request: Request, db_session: SessionDep) -> Principal:
     ):
         key.last_used_at = now
         db_session.add(key)
-        if request.method in SAFE_METHODS:
-            try:
-                db_session.commit()
-            except OperationalError:
-                # Bookkeeping only: on SQLite a read that upgrades to a write fails at once when a
-                # background worker wrote meanwhile, and that must not fail the request itself.
-                db_session.rollback()
+        commit_bookkeeping(db_session)
     return accounts.principal_for_key(key)
 
 

@@ -22,7 +22,7 @@ from app.api.review import router as review_api_router
 from app.config import Settings, get_settings
 from app.core.errors import BankError, UnreadableWorkbook, VouchError
 from app.db import Database, get_database
-from app.deps import ApiError
+from app.deps import ApiError, undeclared_routes
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimiter
 from app.services import jobs, questionnaires
@@ -230,6 +230,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(web_router)
     app.include_router(admin_router)
     declare_error_responses(app)
+    undeclared = undeclared_routes(app.routes)
+    if undeclared:
+        # A POST that forgot to say it writes would run in a read transaction and lose its work.
+        raise RuntimeError(
+            f"routes that do not declare Writes, WritesInSteps or Reads: {undeclared}"
+        )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")

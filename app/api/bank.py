@@ -15,7 +15,7 @@ from app.api.questionnaires import ERRORS, NOT_FOUND, entry_out
 from app.api.schemas import EntryOut, ErrorBody
 from app.core.bank import Entry
 from app.core.errors import BankError
-from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, require
+from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, Writes, require
 from app.downloads import MEDIA, download
 from app.models import BankEntry
 from app.services import bank as bank_service
@@ -216,6 +216,7 @@ def search_entries(
     response_model=EntryOut,
     responses=CONFLICT,
     operation_id="create_entry",
+    dependencies=[Writes],
 )
 def create_entry(body: EntryCreate, principal: ApiPrincipal, db_session: SessionDep) -> Any:
     """Add a statement (a draft unless a status is given) as its version 1."""
@@ -235,6 +236,7 @@ def create_entry(body: EntryCreate, principal: ApiPrincipal, db_session: Session
     response_model=EntryOut,
     responses={**NOT_FOUND, **CONFLICT},
     operation_id="edit_entry",
+    dependencies=[Writes],
 )
 def edit_entry(
     entry_id: str, body: EntryEdit, principal: ApiPrincipal, db_session: SessionDep
@@ -260,6 +262,7 @@ def edit_entry(
     response_model=EntryOut,
     responses={**NOT_FOUND, **CONFLICT},
     operation_id="approve_entry",
+    dependencies=[Writes],
 )
 def approve_entry(
     entry_id: str, body: StatusChange, principal: ApiPrincipal, db_session: SessionDep
@@ -283,6 +286,7 @@ def approve_entry(
     response_model=EntryOut,
     responses={**NOT_FOUND, **CONFLICT},
     operation_id="retire_entry",
+    dependencies=[Writes],
 )
 def retire_entry(
     entry_id: str, body: StatusChange, principal: ApiPrincipal, db_session: SessionDep
@@ -331,6 +335,7 @@ def entry_versions(
     response_model=EntryOut,
     responses={**NOT_FOUND, **CONFLICT},
     operation_id="restore_entry",
+    dependencies=[Writes],
 )
 def restore_entry(
     entry_id: str, body: Restore, principal: ApiPrincipal, db_session: SessionDep
@@ -350,7 +355,7 @@ def restore_entry(
     )
 
 
-@router.post("/approve-drafts", operation_id="approve_drafts")
+@router.post("/approve-drafts", operation_id="approve_drafts", dependencies=[Writes])
 def approve_drafts(
     body: BulkApprove, principal: ApiPrincipal, db_session: SessionDep
 ) -> dict[str, list[str]]:
@@ -415,7 +420,7 @@ def get_profile(principal: ApiPrincipal, db_session: SessionDep) -> dict[str, An
     return bank_service.profile(db_session=db_session)
 
 
-@router.put("/profile/{name}", operation_id="set_profile_variable")
+@router.put("/profile/{name}", operation_id="set_profile_variable", dependencies=[Writes])
 def set_variable(
     name: Annotated[str, Field(max_length=64)],
     body: VariableIn,
@@ -431,7 +436,11 @@ def set_variable(
 
 
 @router.delete(
-    "/profile/{name}", status_code=204, responses=NOT_FOUND, operation_id="delete_variable"
+    "/profile/{name}",
+    status_code=204,
+    responses=NOT_FOUND,
+    operation_id="delete_variable",
+    dependencies=[Writes],
 )
 def delete_variable(name: str, principal: ApiPrincipal, db_session: SessionDep) -> Response:
     """Remove a profile variable no statement uses."""
@@ -448,6 +457,7 @@ def delete_variable(name: str, principal: ApiPrincipal, db_session: SessionDep) 
     response_class=Response,
     responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}},
     operation_id="export_bank",
+    dependencies=[Writes],
 )
 def export_bank(
     principal: ApiPrincipal,
@@ -466,12 +476,15 @@ def export_bank(
         )
     except BankError as exc:
         raise ApiError(422, "invalid_bank", str(exc)) from exc
-    db_session.commit()
     return download(content, format)
 
 
 @router.post(
-    "/harvest", status_code=201, response_model=HarvestOut, operation_id="harvest_questionnaire"
+    "/harvest",
+    status_code=201,
+    response_model=HarvestOut,
+    operation_id="harvest_questionnaire",
+    dependencies=[Writes],
 )
 async def harvest(
     principal: ApiPrincipal,

@@ -23,6 +23,9 @@ from app.deps import (
     RowId,
     SessionDep,
     SettingsDep,
+    StepsDep,
+    Writes,
+    WritesInSteps,
     require,
 )
 from app.models import WebhookDelivery, WebhookSubscription
@@ -117,6 +120,7 @@ QUOTE_BODY = {
     responses=CONFLICT,
     openapi_extra=QUOTE_BODY,
     operation_id="quote_coverage",
+    dependencies=[WritesInSteps],  # stores nothing but the idempotent replay
 )
 async def quote_coverage(
     request: Request,
@@ -151,13 +155,10 @@ async def quote_coverage(
         questions = parsed.questions
         parts = [b"questions", json.dumps(questions).encode("utf-8")]
 
-    def current_context() -> MatchContext:
-        found = match_context(db_session=db_session, settings=settings)
-        db_session.commit()
-        return found
-
     # Off the event loop: rebuilding the index after a bank change takes a while.
-    context = await run_in_threadpool(current_context)
+    context: MatchContext = await run_in_threadpool(
+        match_context, db_session=db_session, settings=settings
+    )
 
     async def produce() -> Response:
         if questions is None:
@@ -195,31 +196,33 @@ def subscription_out(subscription: WebhookSubscription) -> dict[str, Any]:
     response_model=SubscriptionCreated,
     responses=CONFLICT,
     operation_id="create_webhook",
+    dependencies=[WritesInSteps],
 )
 async def create_webhook(
     request: Request,
     body: SubscriptionIn,
     principal: ApiPrincipal,
-    db_session: SessionDep,
+    steps: StepsDep,
     database: DatabaseDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Register a URL for this key's questionnaire events; the signing secret is shown once."""
     require(principal, "questionnaire:read")
-    db_session.commit()
+
+    def create() -> dict[str, Any]:
+        with steps.write() as db_session:
+            subscription, secret = webhooks.create_subscription(
+                db_session=db_session,
+                principal=principal,
+                url=body.url,
+                events=body.events,
+                settings=settings,
+            )
+            return {**subscription_out(subscription), "secret": secret}
 
     async def produce() -> Response:
-        subscription, secret = await run_in_threadpool(
-            webhooks.create_subscription,
-            db_session=db_session,
-            principal=principal,
-            url=body.url,
-            events=body.events,
-            settings=settings,
-        )
-        out = {**subscription_out(subscription), "secret": secret}
-        db_session.commit()
+        out = await run_in_threadpool(create)
         return JSONResponse(jsonable_encoder(out), status_code=201)
 
     return await respond_once(
@@ -247,6 +250,7 @@ def list_webhooks(principal: ApiPrincipal, db_session: SessionDep) -> list[dict[
     responses=NOT_FOUND,
     response_class=Response,
     operation_id="delete_webhook",
+    dependencies=[Writes],
 )
 def delete_webhook(
     subscription_id: RowId, principal: ApiPrincipal, db_session: SessionDep
@@ -298,16 +302,18 @@ def list_webhook_deliveries(
     response_model=DeliveryOut,
     responses=NOT_FOUND,
     operation_id="retry_webhook_delivery",
+    dependencies=[WritesInSteps],
 )
 def retry_webhook_delivery(
-    delivery_id: str, request: Request, principal: ApiPrincipal, db_session: SessionDep
+    delivery_id: str, request: Request, principal: ApiPrincipal, steps: StepsDep
 ) -> dict[str, Any]:
     """Send a delivery again now, e.g. after the receiver was fixed."""
     require(principal, "questionnaire:read")
-    delivery = webhooks.redeliver(
-        db_session=db_session, principal=principal, delivery_id=delivery_id
-    )
-    db_session.commit()
+    # Committed before the worker is woken, so the worker finds it.
+    with steps.write() as db_session:
+        delivery = webhooks.redeliver(
+            db_session=db_session, principal=principal, delivery_id=delivery_id
+        )
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()

@@ -31,9 +31,13 @@ from app.deps import (
     ApiError,
     ApiPrincipal,
     DatabaseDep,
+    Reads,
     SessionDep,
     SettingsDep,
-    WriteSessionDep,
+    StepsDep,
+    Writes,
+    WritesInSteps,
+    accept_upload,
     require,
 )
 from app.downloads import XLSX, attachment
@@ -152,11 +156,12 @@ def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
         409: {"model": ErrorBody, "description": "The same Idempotency-Key is still in flight"},
     },
     operation_id="upload_questionnaire",
+    dependencies=[WritesInSteps],
 )
 async def upload_questionnaire(
     request: Request,
     principal: ApiPrincipal,
-    db_session: SessionDep,
+    steps: StepsDep,
     database: DatabaseDep,
     settings: SettingsDep,
     file: Annotated[
@@ -179,13 +184,11 @@ async def upload_questionnaire(
     content = await file.read()
     filename = file.filename or "questionnaire.xlsx"
     mappings = _parse_mappings(mapping)
-    # End the transaction the key lookup opened, so no lock is held while the upload waits.
-    db_session.commit()
 
     async def produce() -> Response:
         questionnaire, job = await run_in_threadpool(
-            questionnaire_service.accept,
-            db_session=db_session,
+            accept_upload,
+            steps=steps,
             principal=principal,
             filename=filename,
             content=content,
@@ -198,21 +201,20 @@ async def upload_questionnaire(
         finished = await wait_for_job(
             database=database, job_id=job.id, seconds=settings.sync_wait_seconds
         )
-        # The worker changed these rows in other sessions; read them afresh.
-        db_session.expire_all()
 
-        def detail_and_commit() -> dict[str, Any]:
-            found = questionnaire_detail(request, db_session, questionnaire)
-            db_session.commit()
-            return found
+        def fresh_detail() -> tuple[Questionnaire, dict[str, Any]]:
+            # The worker changed these rows in its own transactions; a new read sees them.
+            with steps.read() as db_session:
+                found = db_session.get(Questionnaire, questionnaire.id)
+                assert found is not None
+                return found, questionnaire_detail(request, db_session, found)
 
-        # Off the event loop: this write session waits for SQLite's write lock, and the request
-        # holding it may be one whose next step needs the event loop (measured: 30 s stalls, 500s).
-        body = await run_in_threadpool(detail_and_commit)
+        current, body = await run_in_threadpool(fresh_detail)
+        questionnaire_status = current.status
         location = str(request.url_for("get_questionnaire", questionnaire_id=questionnaire.id))
-        if finished and questionnaire.status == "failed" and body["job"]["stage"] == "rejected":
+        if finished and questionnaire_status == "failed" and body["job"]["stage"] == "rejected":
             return JSONResponse(
-                {"error": {"code": "unreadable_workbook", "message": questionnaire.error}},
+                {"error": {"code": "unreadable_workbook", "message": current.error}},
                 status_code=422,
             )
         return JSONResponse(
@@ -291,9 +293,10 @@ def get_questionnaire(
     responses={**NOT_FOUND, 200: {"content": {XLSX: {}}, "description": "The filled workbook"}},
     response_class=Response,
     operation_id="download_workbook",
+    dependencies=[Writes],  # the download is audited
 )
 def download_workbook(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: WriteSessionDep
+    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
 ) -> Response:
     """Download the filled workbook (a draft until it is signed off)."""
     require(principal, "questionnaire:read")
@@ -303,11 +306,15 @@ def download_workbook(
     content, name = questionnaire_service.filled_workbook(
         db_session=db_session, principal=principal, questionnaire=questionnaire
     )
-    db_session.commit()
     return attachment(content, name)
 
 
-@router.post("/match", response_model=list[MatchResult], operation_id="match_questions")
+@router.post(
+    "/match",
+    response_model=list[MatchResult],
+    operation_id="match_questions",
+    dependencies=[Reads],
+)
 def match_questions(
     body: MatchRequest, principal: ApiPrincipal, db_session: SessionDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:

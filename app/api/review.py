@@ -13,7 +13,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.api.schemas import Candidate, ErrorBody
-from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, WriteSessionDep, require
+from app.deps import (
+    ApiError,
+    ApiPrincipal,
+    SessionDep,
+    SettingsDep,
+    StepsDep,
+    Writes,
+    WritesInSteps,
+    require,
+    sign_off_in_steps,
+)
 from app.downloads import XLSX, attachment, log_download
 from app.models import QuestionRow, SignOff
 from app.services import questionnaires as questionnaire_service
@@ -231,6 +241,7 @@ def list_rows(
     "/questionnaires/{questionnaire_id}/rows/{position}",
     response_model=RowActionResult,
     operation_id="review_row",
+    dependencies=[Writes],
 )
 def act_on_row(
     questionnaire_id: str,
@@ -271,6 +282,7 @@ def act_on_row(
     "/questionnaires/{questionnaire_id}/accept-auto",
     response_model=AcceptAutoOut,
     operation_id="accept_auto_rows",
+    dependencies=[Writes],
 )
 def accept_auto(
     questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
@@ -297,11 +309,13 @@ def accept_auto(
     "/questionnaires/{questionnaire_id}/signoff",
     response_model=SignOffOut,
     operation_id="sign_off_questionnaire",
+    dependencies=[WritesInSteps],  # the fill runs between a read and the write that records it
 )
 def sign_off(
     questionnaire_id: str,
     principal: ApiPrincipal,
     db_session: SessionDep,
+    steps: StepsDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Sign off a fully reviewed questionnaire; the signed workbook is generated once and hashed."""
@@ -310,10 +324,11 @@ def sign_off(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
     with _refusals():
-        record = review.signoff(
+        record = sign_off_in_steps(
             db_session=db_session,
+            steps=steps,
             principal=principal,
-            questionnaire=questionnaire,
+            questionnaire_id=questionnaire.id,
             settings=settings,
         )
     return _signoff_out(record, f"/api/v1/questionnaires/{questionnaire.id}/signed")
@@ -323,6 +338,7 @@ def sign_off(
     "/questionnaires/{questionnaire_id}/reopen",
     response_model=ReviewRows,
     operation_id="reopen_questionnaire",
+    dependencies=[Writes],
 )
 def reopen(
     questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
@@ -354,9 +370,10 @@ def reopen(
     },
     response_class=Response,
     operation_id="download_signed_workbook",
+    dependencies=[Writes],  # the download is audited
 )
 def download_signed(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: WriteSessionDep
+    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
 ) -> Response:
     """Download the signed workbook: the same bytes every time, their SHA-256 in X-Content-SHA256."""
     require(principal, "questionnaire:read")
@@ -367,7 +384,6 @@ def download_signed(
         content, name, sha256 = review.signed_workbook(
             db_session=db_session, principal=principal, questionnaire=questionnaire
         )
-    db_session.commit()
     response = attachment(content, name)
     response.headers["X-Content-SHA256"] = sha256
     return response
@@ -387,7 +403,7 @@ def download_signed(
 def review_log(
     questionnaire_id: str,
     principal: ApiPrincipal,
-    db_session: WriteSessionDep,
+    db_session: SessionDep,
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Response:
     """Return the review log as JSON, CSV or XLSX (text cells that look like formulas are quoted)."""

@@ -10,7 +10,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.core.formulas import neutralise_formula
 from app.models import AuditEvent
+
+
+class ReadOnlyTransaction(RuntimeError):
+    """Something tried to record in a transaction that will not be committed."""
 
 
 def record(
@@ -22,6 +27,10 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Adds an event to the audit log (committed with the caller's transaction)."""
+    if db_session.info.get("write") is False:
+        # A read transaction never commits: the event would be lost, or on SQLite the late
+        # upgrade to a write fails with "database is locked". The route must declare it writes.
+        raise ReadOnlyTransaction(f"audit event '{action}' recorded in a read transaction")
     event = AuditEvent(actor=actor, action=action, target=target, details=details or {})
     db_session.add(event)
     return event
@@ -35,12 +44,8 @@ def recent(*, db_session: Session, limit: int = 200, action: str | None = None) 
     return list(db_session.exec(query))
 
 
-# A spreadsheet opening the CSV would run cells starting with these as formulas (CWE-1236).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
 def _csv_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_TRIGGERS) else value
+    return neutralise_formula(value)
 
 
 def as_csv(events: Iterable[AuditEvent]) -> str:

@@ -105,6 +105,19 @@ def _row_record(
     )
 
 
+def record_rejection(
+    *, db_session: Session, principal: Principal, filename: str, content: bytes, reason: str
+) -> None:
+    """Audits an upload refused by the quick checks (in a transaction of its own)."""
+    audit.record(
+        db_session=db_session,
+        actor=principal.ref,
+        action="upload.reject",
+        target=clean_filename(filename),
+        details={"reason": reason, "size": len(content)},
+    )
+
+
 def accept(
     *,
     db_session: Session,
@@ -114,20 +127,13 @@ def accept(
     settings: Settings,
     mappings: Sequence[SheetMapping] | None = None,
 ) -> tuple[Questionnaire, Job]:
-    """Stores an upload that passes the quick checks and queues it for processing."""
+    """Stores an upload that passes the quick checks and queues it for processing.
+
+    The caller commits at once, so the original is safe before any further work and a failure
+    later can never lose it; a refused upload raises UnreadableWorkbook (see record_rejection).
+    """
     filename = clean_filename(filename)
-    try:
-        precheck(filename=filename, content=content, settings=settings)
-    except UnreadableWorkbook as exc:
-        audit.record(
-            db_session=db_session,
-            actor=principal.ref,
-            action="upload.reject",
-            target=filename,
-            details={"reason": str(exc), "size": len(content)},
-        )
-        db_session.commit()
-        raise
+    precheck(filename=filename, content=content, settings=settings)
     upload = files.store(db_session=db_session, content=content)
     questionnaire = Questionnaire(
         filename=filename, owner=principal.ref, status="queued", upload_id=upload.id
@@ -148,8 +154,6 @@ def accept(
         target=f"questionnaire:{questionnaire.id}",
         details={"filename": filename, "sha256": upload.sha256, "size": upload.size},
     )
-    # The original is safe before any further work, so a failure later can never lose it.
-    db_session.commit()
     return questionnaire, job
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.deps import RowId, SessionDep
+from app.deps import RowId, SessionDep, Writes
 from app.security import ROLES, new_password
 from app.services import accounts, audit
 from app.services.accounts import AccountError
@@ -58,7 +58,7 @@ def users_page(request: Request, user: CurrentWebUser, db_session: SessionDep) -
     return _users_page(request, _admin(user), db_session)
 
 
-@router.post("/admin/users", name="admin_user_create")
+@router.post("/admin/users", name="admin_user_create", dependencies=[Writes])
 def user_create(
     request: Request,
     user: CurrentWebUser,
@@ -71,20 +71,20 @@ def user_create(
     _admin(user)
     password = new_password()
     try:
-        created = accounts.create_user(
-            db_session=db_session,
-            username=username,
-            password=password,
-            role=role,
-            actor=user.principal.ref,
-        )
+        with db_session.begin_nested():
+            created = accounts.create_user(
+                db_session=db_session,
+                username=username,
+                password=password,
+                role=role,
+                actor=user.principal.ref,
+            )
     except AccountError as exc:
-        db_session.rollback()
         return _users_page(request, user, db_session, error=str(exc), status_code=422)
     return _users_page(request, user, db_session, created=(created.username, password))
 
 
-@router.post("/admin/users/{user_id}/role", name="admin_user_role")
+@router.post("/admin/users/{user_id}/role", name="admin_user_role", dependencies=[Writes])
 def user_role(
     request: Request,
     user_id: RowId,
@@ -96,16 +96,16 @@ def user_role(
     verify_csrf(user.csrf_token, csrf_token)
     _admin(user)
     try:
-        accounts.set_user_role(
-            db_session=db_session, user_id=user_id, role=role, actor=user.principal.ref
-        )
+        with db_session.begin_nested():
+            accounts.set_user_role(
+                db_session=db_session, user_id=user_id, role=role, actor=user.principal.ref
+            )
     except AccountError as exc:
-        db_session.rollback()
         return _users_page(request, user, db_session, error=str(exc), status_code=422)
     return RedirectResponse(request.url_for("admin_users"), status_code=303)
 
 
-@router.post("/admin/users/{user_id}/active", name="admin_user_active")
+@router.post("/admin/users/{user_id}/active", name="admin_user_active", dependencies=[Writes])
 def user_active(
     request: Request,
     user_id: RowId,
@@ -117,11 +117,11 @@ def user_active(
     verify_csrf(user.csrf_token, csrf_token)
     _admin(user)
     try:
-        accounts.set_user_active(
-            db_session=db_session, user_id=user_id, active=active, actor=user.principal.ref
-        )
+        with db_session.begin_nested():
+            accounts.set_user_active(
+                db_session=db_session, user_id=user_id, active=active, actor=user.principal.ref
+            )
     except AccountError as exc:
-        db_session.rollback()
         return _users_page(request, user, db_session, error=str(exc), status_code=422)
     return RedirectResponse(request.url_for("admin_users"), status_code=303)
 
@@ -157,7 +157,7 @@ def keys_page(request: Request, user: CurrentWebUser, db_session: SessionDep) ->
     return _keys_page(request, _admin(user), db_session)
 
 
-@router.post("/admin/keys", name="admin_key_create")
+@router.post("/admin/keys", name="admin_key_create", dependencies=[Writes])
 def key_create(
     request: Request,
     user: CurrentWebUser,
@@ -169,16 +169,16 @@ def key_create(
     verify_csrf(user.csrf_token, csrf_token)
     _admin(user)
     try:
-        _, secret = accounts.create_api_key(
-            db_session=db_session, name=name, role=role, actor=user.principal.ref
-        )
+        with db_session.begin_nested():
+            _, secret = accounts.create_api_key(
+                db_session=db_session, name=name, role=role, actor=user.principal.ref
+            )
     except AccountError as exc:
-        db_session.rollback()
         return _keys_page(request, user, db_session, error=str(exc), status_code=422)
     return _keys_page(request, user, db_session, new_secret=secret)
 
 
-@router.post("/admin/keys/{key_id}/revoke", name="admin_key_revoke")
+@router.post("/admin/keys/{key_id}/revoke", name="admin_key_revoke", dependencies=[Writes])
 def key_revoke(
     request: Request,
     key_id: RowId,
@@ -189,9 +189,9 @@ def key_revoke(
     verify_csrf(user.csrf_token, csrf_token)
     _admin(user)
     try:
-        accounts.revoke_api_key(db_session=db_session, key_id=key_id, actor=user.principal.ref)
+        with db_session.begin_nested():
+            accounts.revoke_api_key(db_session=db_session, key_id=key_id, actor=user.principal.ref)
     except AccountError as exc:
-        db_session.rollback()
         return _keys_page(request, user, db_session, error=str(exc), status_code=404)
     return RedirectResponse(request.url_for("admin_keys"), status_code=303)
 
@@ -214,7 +214,7 @@ def audit_page(
     )
 
 
-@router.get("/admin/audit.csv", name="admin_audit_csv")
+@router.get("/admin/audit.csv", name="admin_audit_csv", dependencies=[Writes])
 def audit_csv(user: CurrentWebUser, db_session: SessionDep, action: str | None = None) -> Response:
     _admin(user)
     events = audit.all_events(db_session=db_session, action=(action or "")[:64] or None)
@@ -224,7 +224,6 @@ def audit_csv(user: CurrentWebUser, db_session: SessionDep, action: str | None =
         action="audit.export",
         details={"events": len(events)},
     )
-    db_session.commit()
     name = f"vouch-audit-{date.today().isoformat()}.csv"
     return Response(
         audit.as_csv(events),
@@ -238,7 +237,7 @@ def password_page(request: Request, user: CurrentWebUser) -> Response:
     return render(request, "admin/password.html", {"error": None, "done": False}, user=user)
 
 
-@router.post("/account/password", name="password_submit")
+@router.post("/account/password", name="password_submit", dependencies=[Writes])
 def password_submit(
     request: Request,
     user: CurrentWebUser,
@@ -260,17 +259,17 @@ def password_submit(
             status_code=429,
         )
     try:
-        if new != confirm:
-            raise AccountError("the new password and its confirmation differ")
-        accounts.change_password(
-            db_session=db_session,
-            user_id=user.user.id,
-            current=current,
-            new=new,
-            keep_session=request.cookies.get(SESSION_COOKIE),
-        )
+        with db_session.begin_nested():
+            if new != confirm:
+                raise AccountError("the new password and its confirmation differ")
+            accounts.change_password(
+                db_session=db_session,
+                user_id=user.user.id,
+                current=current,
+                new=new,
+                keep_session=request.cookies.get(SESSION_COOKIE),
+            )
     except AccountError as exc:
-        db_session.rollback()
         return render(
             request,
             "admin/password.html",

@@ -10,10 +10,8 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
-from app.deps import SAFE_METHODS, SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, commit_bookkeeping
 from app.models import User, WebSession
 from app.services import accounts
 from app.services.accounts import Principal
@@ -46,6 +44,10 @@ class WebUser:
     def csrf_token(self) -> str:
         """Return the token forms must send back."""
         return self.session.csrf_token
+
+
+# Methods a browser may send across sites without the user meaning to change anything.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def check_origin(request: Request) -> None:
@@ -85,23 +87,12 @@ def current_web_user(request: Request, db_session: SessionDep, settings: Setting
         absolute=timedelta(hours=settings.session_absolute_hours),
     )
     if found is None:
-        _commit_bookkeeping(db_session)
+        commit_bookkeeping(db_session)
         raise LoginRequired
     user, web_session = found
     check_origin(request)
-    if request.method in SAFE_METHODS:
-        _commit_bookkeeping(db_session)
+    commit_bookkeeping(db_session)
     return WebUser(user=user, session=web_session, principal=accounts.principal_for_user(user))
-
-
-def _commit_bookkeeping(db_session: Session) -> None:
-    # A page read also touches its session (last seen, expiry). On SQLite a read transaction
-    # cannot write once another connection has committed since it began; the touch is then
-    # skipped rather than failing the page (the next request touches it).
-    try:
-        db_session.commit()
-    except OperationalError:
-        db_session.rollback()
 
 
 CurrentWebUser = Annotated[WebUser, Depends(current_web_user)]

@@ -13,7 +13,7 @@ from ruamel.yaml.error import YAMLError
 
 from app.core.bank import Entry
 from app.core.errors import BankError, VouchError
-from app.deps import RowId, SessionDep, SettingsDep
+from app.deps import RowId, SessionDep, SettingsDep, Writes
 from app.downloads import download
 from app.models import BankEntry
 from app.services import bank as bank_service
@@ -198,7 +198,7 @@ def new_entry_page(request: Request, user: CurrentWebUser) -> HTMLResponse:
     return render(request, "bank/new.html", {"form": _empty_form(), "error": None}, user=user)
 
 
-@router.post("/bank/new", name="bank_create")
+@router.post("/bank/new", name="bank_create", dependencies=[Writes])
 def create_entry(
     request: Request,
     user: CurrentWebUser,
@@ -230,12 +230,12 @@ def create_entry(
         "review_every_days": review_every_days,
     }
     try:
-        fields = {"id": entry_id.strip(), **form_fields(**raw)}
-        row = bank_entries.create_entry(
-            db_session=db_session, fields=fields, actor=user.principal.ref, reason=reason
-        )
+        with db_session.begin_nested():
+            fields = {"id": entry_id.strip(), **form_fields(**raw)}
+            row = bank_entries.create_entry(
+                db_session=db_session, fields=fields, actor=user.principal.ref, reason=reason
+            )
     except VouchError as exc:
-        db_session.rollback()
         return render(
             request,
             "bank/new.html",
@@ -317,7 +317,7 @@ def entry_page(
     return _entry_page(request, user, db_session, row)
 
 
-@router.post("/bank/entries/{entry_id}/edit", name="entry_edit")
+@router.post("/bank/entries/{entry_id}/edit", name="entry_edit", dependencies=[Writes])
 def edit_entry(
     request: Request,
     entry_id: str,
@@ -351,25 +351,25 @@ def edit_entry(
         "review_every_days": review_every_days,
     }
     try:
-        changes = form_fields(**raw)
-        if action == "preview":
-            row = _row_or_404(request, user, db_session, entry_id)
-            if isinstance(row, HTMLResponse):
-                return row
-            draft = bank_service.to_entry(row).with_changes(
-                detail=changes["detail"], answer=changes["answer"]
+        with db_session.begin_nested():
+            changes = form_fields(**raw)
+            if action == "preview":
+                row = _row_or_404(request, user, db_session, entry_id)
+                if isinstance(row, HTMLResponse):
+                    return row
+                draft = bank_service.to_entry(row).with_changes(
+                    detail=changes["detail"], answer=changes["answer"]
+                )
+                return _entry_page(request, user, db_session, row, form=raw, preview_entry=draft)
+            row = bank_entries.edit_entry(
+                db_session=db_session,
+                entry_id=entry_id,
+                expected_version=version,
+                changes=changes,
+                actor=user.principal.ref,
+                reason=reason,
             )
-            return _entry_page(request, user, db_session, row, form=raw, preview_entry=draft)
-        row = bank_entries.edit_entry(
-            db_session=db_session,
-            entry_id=entry_id,
-            expected_version=version,
-            changes=changes,
-            actor=user.principal.ref,
-            reason=reason,
-        )
     except bank_entries.StaleEdit as exc:
-        db_session.rollback()
         current = _row_or_404(request, user, db_session, entry_id)
         if isinstance(current, HTMLResponse):
             return current
@@ -379,7 +379,6 @@ def edit_entry(
     except bank_entries.EntryNotFound:
         return _row_or_404(request, user, db_session, entry_id)  # type: ignore[return-value]
     except VouchError as exc:
-        db_session.rollback()
         current = _row_or_404(request, user, db_session, entry_id)
         if isinstance(current, HTMLResponse):
             return current
@@ -389,7 +388,7 @@ def edit_entry(
     return RedirectResponse(request.url_for("entry", entry_id=row.id), status_code=303)
 
 
-@router.post("/bank/entries/{entry_id}/status", name="entry_status")
+@router.post("/bank/entries/{entry_id}/status", name="entry_status", dependencies=[Writes])
 def change_status(
     request: Request,
     entry_id: str,
@@ -403,23 +402,24 @@ def change_status(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        if to == "approved":
-            bank_entries.approve_entry(
-                db_session=db_session,
-                entry_id=entry_id,
-                expected_version=version,
-                actor=user.principal.ref,
-                reason=reason,
-            )
-        else:
-            bank_entries.edit_entry(
-                db_session=db_session,
-                entry_id=entry_id,
-                expected_version=version,
-                changes={"status": to},
-                actor=user.principal.ref,
-                reason=reason or ("retired" if to == "retired" else "back to draft"),
-            )
+        with db_session.begin_nested():
+            if to == "approved":
+                bank_entries.approve_entry(
+                    db_session=db_session,
+                    entry_id=entry_id,
+                    expected_version=version,
+                    actor=user.principal.ref,
+                    reason=reason,
+                )
+            else:
+                bank_entries.edit_entry(
+                    db_session=db_session,
+                    entry_id=entry_id,
+                    expected_version=version,
+                    changes={"status": to},
+                    actor=user.principal.ref,
+                    reason=reason or ("retired" if to == "retired" else "back to draft"),
+                )
     except bank_entries.EntryNotFound:
         return _row_or_404(request, user, db_session, entry_id)  # type: ignore[return-value]
     except VouchError as exc:
@@ -430,7 +430,6 @@ def change_status(
 def _refused(
     request: Request, user: WebUser, db_session: SessionDep, entry_id: str, exc: VouchError
 ) -> Response:
-    db_session.rollback()
     current = _row_or_404(request, user, db_session, entry_id)
     if isinstance(current, HTMLResponse):
         return current
@@ -446,7 +445,7 @@ def _refused(
     )
 
 
-@router.post("/bank/entries/{entry_id}/restore", name="entry_restore")
+@router.post("/bank/entries/{entry_id}/restore", name="entry_restore", dependencies=[Writes])
 def restore_version(
     request: Request,
     entry_id: str,
@@ -460,20 +459,21 @@ def restore_version(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        bank_entries.restore_version(
-            db_session=db_session,
-            entry_id=entry_id,
-            version=restore,
-            expected_version=version,
-            actor=user.principal.ref,
-            reason=reason,
-        )
+        with db_session.begin_nested():
+            bank_entries.restore_version(
+                db_session=db_session,
+                entry_id=entry_id,
+                version=restore,
+                expected_version=version,
+                actor=user.principal.ref,
+                reason=reason,
+            )
     except VouchError as exc:
         return _refused(request, user, db_session, entry_id, exc)
     return RedirectResponse(request.url_for("entry", entry_id=entry_id), status_code=303)
 
 
-@router.post("/bank/entries/{entry_id}/alternate", name="entry_alternate")
+@router.post("/bank/entries/{entry_id}/alternate", name="entry_alternate", dependencies=[Writes])
 def add_alternate(
     request: Request,
     entry_id: str,
@@ -487,14 +487,15 @@ def add_alternate(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        bank_entries.add_alternate(
-            db_session=db_session,
-            entry_id=entry_id,
-            expected_version=version,
-            question=question,
-            actor=user.principal.ref,
-            reason=reason,
-        )
+        with db_session.begin_nested():
+            bank_entries.add_alternate(
+                db_session=db_session,
+                entry_id=entry_id,
+                expected_version=version,
+                question=question,
+                actor=user.principal.ref,
+                reason=reason,
+            )
     except VouchError as exc:
         return _refused(request, user, db_session, entry_id, exc)
     return RedirectResponse(request.url_for("entry", entry_id=entry_id), status_code=303)
@@ -588,7 +589,7 @@ def profile_page(request: Request, user: CurrentWebUser, db_session: SessionDep)
     return _profile_page(request, user, db_session)
 
 
-@router.post("/bank/profile", name="bank_profile_save")
+@router.post("/bank/profile", name="bank_profile_save", dependencies=[Writes])
 def save_variable(
     request: Request,
     user: CurrentWebUser,
@@ -601,19 +602,19 @@ def save_variable(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        if action == "delete":
-            bank_variables.delete_variable(
-                db_session=db_session, name=name, actor=user.principal.ref
-            )
-        else:
-            bank_variables.set_variable(
-                db_session=db_session,
-                name=name.strip(),
-                value=parse_variable(value),
-                actor=user.principal.ref,
-            )
+        with db_session.begin_nested():
+            if action == "delete":
+                bank_variables.delete_variable(
+                    db_session=db_session, name=name, actor=user.principal.ref
+                )
+            else:
+                bank_variables.set_variable(
+                    db_session=db_session,
+                    name=name.strip(),
+                    value=parse_variable(value),
+                    actor=user.principal.ref,
+                )
     except VouchError as exc:
-        db_session.rollback()
         return _profile_page(request, user, db_session, error=str(exc), status_code=422)
     return RedirectResponse(request.url_for("bank_profile"), status_code=303)
 
@@ -631,7 +632,7 @@ def drafts_page(
     return render(request, "bank/drafts.html", {"drafts": shown, "q": q or ""}, user=user)
 
 
-@router.post("/bank/drafts/approve", name="bank_drafts_approve")
+@router.post("/bank/drafts/approve", name="bank_drafts_approve", dependencies=[Writes])
 async def approve_drafts(
     request: Request, user: CurrentWebUser, db_session: SessionDep
 ) -> Response:
@@ -658,7 +659,7 @@ def harvest_page(request: Request, user: CurrentWebUser) -> HTMLResponse:
     return render(request, "bank/harvest.html", {"result": None, "error": None}, user=user)
 
 
-@router.post("/bank/harvest", name="bank_harvest_upload")
+@router.post("/bank/harvest", name="bank_harvest_upload", dependencies=[Writes])
 async def harvest_upload(
     request: Request,
     user: CurrentWebUser,
@@ -671,27 +672,27 @@ async def harvest_upload(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        if len(file) > MAX_HARVEST_FILES:
-            raise VouchError(f"harvest at most {MAX_HARVEST_FILES} workbooks at once")
-        files = []
-        for upload in file:
-            content = await upload.read()
-            name = upload.filename or "questionnaire.xlsx"
-            precheck(filename=name, content=content, settings=settings)
-            files.append((name, content))
-        label = ", ".join(name for name, _ in files)
-        result = await run_in_threadpool(
-            bank_harvest.harvest_files,
-            db_session=db_session,
-            files=files,
-            owner=owner.strip() or None,
-            settings=settings,
-        )
-        saved = bank_harvest.save_harvest(
-            db_session=db_session, result=result, source_name=label, actor=user.principal.ref
-        )
+        with db_session.begin_nested():
+            if len(file) > MAX_HARVEST_FILES:
+                raise VouchError(f"harvest at most {MAX_HARVEST_FILES} workbooks at once")
+            files = []
+            for upload in file:
+                content = await upload.read()
+                name = upload.filename or "questionnaire.xlsx"
+                precheck(filename=name, content=content, settings=settings)
+                files.append((name, content))
+            label = ", ".join(name for name, _ in files)
+            result = await run_in_threadpool(
+                bank_harvest.harvest_files,
+                db_session=db_session,
+                files=files,
+                owner=owner.strip() or None,
+                settings=settings,
+            )
+            saved = bank_harvest.save_harvest(
+                db_session=db_session, result=result, source_name=label, actor=user.principal.ref
+            )
     except VouchError as exc:
-        db_session.rollback()
         return render(
             request,
             "bank/harvest.html",
@@ -742,7 +743,6 @@ def proposals_page(
 def _proposal_refused(
     request: Request, user: WebUser, db_session: SessionDep, exc: VouchError
 ) -> HTMLResponse:
-    db_session.rollback()
     if isinstance(exc, bank_proposals.ProposalNotFound):
         status_code = 404
     elif isinstance(exc, bank_proposals.ProposalRefused | bank_entries.StaleEdit):
@@ -752,7 +752,9 @@ def _proposal_refused(
     return _proposals_page(request, user, db_session, error=str(exc), status_code=status_code)
 
 
-@router.post("/bank/proposals/{proposal_id}/accept", name="bank_proposal_accept")
+@router.post(
+    "/bank/proposals/{proposal_id}/accept", name="bank_proposal_accept", dependencies=[Writes]
+)
 def accept_proposal(
     request: Request,
     proposal_id: RowId,
@@ -764,18 +766,19 @@ def accept_proposal(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        bank_proposals.accept_proposal(
-            db_session=db_session,
-            proposal_id=proposal_id,
-            actor=user.principal.ref,
-            expected_version=version,
-        )
+        with db_session.begin_nested():
+            bank_proposals.accept_proposal(
+                db_session=db_session,
+                proposal_id=proposal_id,
+                actor=user.principal.ref,
+                expected_version=version,
+            )
     except VouchError as exc:
         return _proposal_refused(request, user, db_session, exc)
     return RedirectResponse(request.url_for("bank_proposals"), status_code=303)
 
 
-@router.post("/bank/proposals/{proposal_id}/keep", name="bank_proposal_keep")
+@router.post("/bank/proposals/{proposal_id}/keep", name="bank_proposal_keep", dependencies=[Writes])
 def keep_proposal_entry(
     request: Request,
     proposal_id: RowId,
@@ -786,15 +789,18 @@ def keep_proposal_entry(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        bank_proposals.keep_entry(
-            db_session=db_session, proposal_id=proposal_id, actor=user.principal.ref
-        )
+        with db_session.begin_nested():
+            bank_proposals.keep_entry(
+                db_session=db_session, proposal_id=proposal_id, actor=user.principal.ref
+            )
     except VouchError as exc:
         return _proposal_refused(request, user, db_session, exc)
     return RedirectResponse(request.url_for("bank_proposals"), status_code=303)
 
 
-@router.post("/bank/proposals/{proposal_id}/dismiss", name="bank_proposal_dismiss")
+@router.post(
+    "/bank/proposals/{proposal_id}/dismiss", name="bank_proposal_dismiss", dependencies=[Writes]
+)
 def dismiss_proposal(
     request: Request,
     proposal_id: RowId,
@@ -806,18 +812,19 @@ def dismiss_proposal(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "bank:write")
     try:
-        bank_proposals.dismiss_proposal(
-            db_session=db_session,
-            proposal_id=proposal_id,
-            actor=user.principal.ref,
-            reason=reason,
-        )
+        with db_session.begin_nested():
+            bank_proposals.dismiss_proposal(
+                db_session=db_session,
+                proposal_id=proposal_id,
+                actor=user.principal.ref,
+                reason=reason,
+            )
     except VouchError as exc:
         return _proposal_refused(request, user, db_session, exc)
     return RedirectResponse(request.url_for("bank_proposals"), status_code=303)
 
 
-@router.get("/bank/export.{kind}", name="bank_export")
+@router.get("/bank/export.{kind}", name="bank_export", dependencies=[Writes])
 def export_bank(
     kind: str, user: CurrentWebUser, db_session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -830,5 +837,4 @@ def export_bank(
         default_review_days=settings.default_review_days,
         actor=user.principal.ref,
     )
-    db_session.commit()
     return download(content, kind)

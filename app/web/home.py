@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.config import Settings
 from app.core.errors import UnreadableWorkbook
-from app.deps import SessionDep, SettingsDep, WriteSessionDep
+from app.deps import SessionDep, SettingsDep, StepsDep, Writes, WritesInSteps, accept_upload
 from app.downloads import attachment
 from app.services import accounts, audit
 from app.services import bank as bank_service
@@ -68,7 +68,7 @@ def login_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     return login_form(request, settings)
 
 
-@router.post("/login", name="login_submit")
+@router.post("/login", name="login_submit", dependencies=[Writes])
 def login_submit(
     request: Request,
     db_session: SessionDep,
@@ -122,7 +122,7 @@ def login_submit(
     return redirect
 
 
-@router.post("/logout", name="logout")
+@router.post("/logout", name="logout", dependencies=[Writes])
 def logout(
     request: Request,
     user: CurrentWebUser,
@@ -148,11 +148,12 @@ def home(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTML
     )
 
 
-@router.post("/questionnaires", name="upload")
+@router.post("/questionnaires", name="upload", dependencies=[WritesInSteps])
 async def upload(
     request: Request,
     user: CurrentWebUser,
     db_session: SessionDep,
+    steps: StepsDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -160,11 +161,10 @@ async def upload(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "questionnaire:write")
     content = await file.read()
-    db_session.commit()
     try:
         questionnaire, job = await run_in_threadpool(
-            questionnaire_service.accept,
-            db_session=db_session,
+            accept_upload,
+            steps=steps,
             principal=user.principal,
             filename=file.filename or "questionnaire.xlsx",
             content=content,
@@ -191,9 +191,13 @@ async def upload(
     )
 
 
-@router.get("/questionnaires/{questionnaire_id}/workbook", name="questionnaire_workbook")
+@router.get(
+    "/questionnaires/{questionnaire_id}/workbook",
+    name="questionnaire_workbook",
+    dependencies=[Writes],
+)
 def questionnaire_workbook(
-    questionnaire_id: str, user: CurrentWebUser, db_session: WriteSessionDep
+    questionnaire_id: str, user: CurrentWebUser, db_session: SessionDep
 ) -> Response:
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
@@ -201,5 +205,4 @@ def questionnaire_workbook(
     content, name = questionnaire_service.filled_workbook(
         db_session=db_session, principal=user.principal, questionnaire=questionnaire
     )
-    db_session.commit()
     return attachment(content, name)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.deps import SessionDep
+from app.deps import SessionDep, Writes
 from app.services import webhooks
 from app.web.auth import CurrentWebUser, require_page, verify_csrf
 from app.web.home import render
@@ -46,7 +46,11 @@ def webhooks_page(
     )
 
 
-@router.post("/admin/webhooks/deliveries/{delivery_id}/retry", name="admin_webhook_retry")
+@router.post(
+    "/admin/webhooks/deliveries/{delivery_id}/retry",
+    name="admin_webhook_retry",
+    dependencies=[Writes],
+)
 def retry_delivery(
     request: Request,
     delivery_id: str,

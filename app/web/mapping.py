@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.workbook import SheetMapping
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, StepsDep, WritesInSteps, accept_upload
 from app.services import files
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
@@ -107,12 +107,17 @@ def mapping_page(
     )
 
 
-@router.post("/questionnaires/{questionnaire_id}/mapping", name="questionnaire_mapping_submit")
+@router.post(
+    "/questionnaires/{questionnaire_id}/mapping",
+    name="questionnaire_mapping_submit",
+    dependencies=[WritesInSteps],
+)
 async def mapping_submit(
     request: Request,
     questionnaire_id: str,
     user: CurrentWebUser,
     db_session: SessionDep,
+    steps: StepsDep,
     settings: SettingsDep,
 ) -> Response:
     form = dict(await request.form())
@@ -139,10 +144,9 @@ async def mapping_submit(
             user=user,
         )
     content = files.load(db_session=db_session, file_id=questionnaire.upload_id)
-    db_session.commit()
     corrected, job = await run_in_threadpool(
-        questionnaire_service.accept,
-        db_session=db_session,
+        accept_upload,
+        steps=steps,
         principal=user.principal,
         filename=questionnaire.filename,
         content=content,

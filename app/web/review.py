@@ -13,7 +13,15 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from app.deps import RowId, SessionDep, SettingsDep, WriteSessionDep
+from app.deps import (
+    RowId,
+    SessionDep,
+    SettingsDep,
+    StepsDep,
+    Writes,
+    WritesInSteps,
+    sign_off_in_steps,
+)
 from app.downloads import attachment, log_download
 from app.models import BankEntry, Questionnaire, QuestionRow, User
 from app.services import questionnaires as questionnaire_service
@@ -194,7 +202,9 @@ def review_page(
     return response
 
 
-@router.post("/questionnaires/{questionnaire_id}/rows/{row_id}", name="review_row")
+@router.post(
+    "/questionnaires/{questionnaire_id}/rows/{row_id}", name="review_row", dependencies=[Writes]
+)
 def review_row(
     request: Request,
     questionnaire_id: str,
@@ -217,7 +227,8 @@ def review_row(
     if choose:
         action, entry_id = "choose", choose
     try:
-        with _refusals(request):
+        # A refused decision is undone to this savepoint; the request's transaction goes on.
+        with _refusals(request), db_session.begin_nested():
             row = review.row_by_id(
                 db_session=db_session, questionnaire=questionnaire, row_id=row_id
             )
@@ -234,9 +245,7 @@ def review_row(
                 assignee=assignee,
             )
     except _Refused as refused:
-        db_session.rollback()
         return _refusal_response(request, user, refused)
-    db_session.commit()
     if not _wants_fragment(request):
         return RedirectResponse(
             str(request.url_for("questionnaire", questionnaire_id=questionnaire.id))
@@ -271,17 +280,20 @@ def _questionnaire_action(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
     try:
-        with _refusals(request):
+        with _refusals(request), db_session.begin_nested():
             act(questionnaire)
     except _Refused as refused:
-        db_session.rollback()
         return _refusal_response(request, user, refused)
     return RedirectResponse(
         request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
 
 
-@router.post("/questionnaires/{questionnaire_id}/accept-auto", name="review_accept_auto")
+@router.post(
+    "/questionnaires/{questionnaire_id}/accept-auto",
+    name="review_accept_auto",
+    dependencies=[Writes],
+)
 def review_accept_auto(
     request: Request,
     questionnaire_id: str,
@@ -302,28 +314,43 @@ def review_accept_auto(
     )
 
 
-@router.post("/questionnaires/{questionnaire_id}/signoff", name="review_signoff")
+@router.post(
+    "/questionnaires/{questionnaire_id}/signoff",
+    name="review_signoff",
+    dependencies=[WritesInSteps],
+)
 def review_signoff(
     request: Request,
     questionnaire_id: str,
     user: CurrentWebUser,
     db_session: SessionDep,
+    steps: StepsDep,
     settings: SettingsDep,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    return _questionnaire_action(
-        request,
-        questionnaire_id,
-        user,
-        db_session,
-        csrf_token,
-        lambda q: review.signoff(
-            db_session=db_session, principal=user.principal, questionnaire=q, settings=settings
-        ),
+    verify_csrf(user.csrf_token, csrf_token)
+    questionnaire = questionnaire_service.visible(
+        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    )
+    try:
+        with _refusals(request):
+            sign_off_in_steps(
+                db_session=db_session,
+                steps=steps,
+                principal=user.principal,
+                questionnaire_id=questionnaire.id,
+                settings=settings,
+            )
+    except _Refused as refused:
+        return _refusal_response(request, user, refused)
+    return RedirectResponse(
+        request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
 
 
-@router.post("/questionnaires/{questionnaire_id}/reopen", name="review_reopen")
+@router.post(
+    "/questionnaires/{questionnaire_id}/reopen", name="review_reopen", dependencies=[Writes]
+)
 def review_reopen(
     request: Request,
     questionnaire_id: str,
@@ -341,9 +368,11 @@ def review_reopen(
     )
 
 
-@router.get("/questionnaires/{questionnaire_id}/signed", name="review_signed")
+@router.get(
+    "/questionnaires/{questionnaire_id}/signed", name="review_signed", dependencies=[Writes]
+)
 def review_signed(
-    request: Request, questionnaire_id: str, user: CurrentWebUser, db_session: WriteSessionDep
+    request: Request, questionnaire_id: str, user: CurrentWebUser, db_session: SessionDep
 ) -> Response:
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
@@ -355,7 +384,6 @@ def review_signed(
             )
     except _Refused as refused:
         return _refusal_response(request, user, refused)
-    db_session.commit()
     response = attachment(content, name)
     response.headers["X-Content-SHA256"] = sha256
     return response
@@ -367,7 +395,7 @@ def review_log(
     questionnaire_id: str,
     fmt: str,
     user: CurrentWebUser,
-    db_session: WriteSessionDep,
+    db_session: SessionDep,
 ) -> Response:
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
