@@ -27,12 +27,12 @@ from app.core.bank import (
     render_detail,
 )
 from app.core.errors import BankError
+from app.core.formulas import neutralise_formula
 
 GENERAL_FILE_STEM = "general"
 # One field per line keeps diffs of curated text readable and Jinja tags unbroken.
 _NO_WRAP = 1_000_000
 _FILE_STEM_UNSAFE = re.compile(r"[^a-z0-9]+")
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = (
     "id",
     "question",
@@ -262,11 +262,6 @@ def diff_banks(current: Mapping[str, Entry], incoming: Sequence[Entry]) -> Impor
         conflicting=tuple(conflicting),
         not_in_import=tuple(sorted(set(current) - seen)),
     )
-
-
-def neutralise_formula(text: str) -> str:
-    """Prefix text a spreadsheet would run as a formula with an apostrophe, so it stays text."""
-    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
 
 
 def _iso(day: date | None) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
+from app.core.formulas import needs_quote_prefix
 from app.core.tables import TextTable, detect_tables, plan_write
 from app.core.workbook.model import (
     AnswerWrite,
@@ -21,7 +22,7 @@ from app.core.workbook.model import (
 )
 from app.core.workbook.package import DEFAULT_LIMITS, Limits, translate_errors
 from app.core.workbook.refs import cell_ref, column_index
-from app.core.workbook.writer import Edits, needs_quote_prefix
+from app.core.workbook.writer import Edits
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_CHARS = 65_536

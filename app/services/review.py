@@ -19,9 +19,9 @@ from sqlmodel import Session, col, func, select
 from app.config import Settings
 from app.core.answering import fit_to_choices
 from app.core.bank import check_text, render_detail, same_wording
-from app.core.bank_io import neutralise_formula
 from app.core.errors import BankError, VouchError
 from app.core.formats import fill_questionnaire_file
+from app.core.formulas import neutralise_formula
 from app.core.workbook import AnswerWrite, Detection, FillResult
 from app.core.workbook import QuestionRow as DetectedRow
 from app.core.workbook.writer import match_choice

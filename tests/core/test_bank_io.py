@@ -266,6 +266,7 @@ def test_an_import_with_a_repeated_id_is_refused() -> None:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tindent", "'\tindent"),
         ("\rreturn", "'\rreturn"),
+        ("\0null", "'\0null"),
         ("Yes", "Yes"),
         ("a = b", "a = b"),
     ],

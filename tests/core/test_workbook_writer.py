@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
 
+from app.core.formulas import FORMULA_TRIGGERS
 from app.core.workbook import AnswerWrite, check_fidelity, fill_workbook, read_questionnaire
 from app.core.workbook.sheetxml import CellEdit, SheetXml
-from app.core.workbook.writer import FORMULA_TRIGGERS, join_answer, match_choice
+from app.core.workbook.writer import join_answer, match_choice
 from tests.core.workbook_fixtures import (
     FAKE_VBA,
     choice_columns_with_x,

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from app.core.formulas import needs_quote_prefix
 from app.core.workbook.fidelity import check_fidelity
 from app.core.workbook.grid import WorkbookCells, refusal
 from app.core.workbook.model import (
@@ -35,13 +36,7 @@ from app.core.workbook.sheetxml import CellEdit, SheetXml
 from app.core.workbook.styles import add_quote_prefix_styles
 
 EXCEL_CELL_LIMIT = 32_767
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _SENTENCE_END = re.compile(r"[.!?:;]$")
-
-
-def needs_quote_prefix(text: str) -> bool:
-    """Tell whether text would be taken for a formula (or smuggle one) if a person re-entered it."""
-    return text.startswith(FORMULA_TRIGGERS)
 
 
 def match_choice(answer: str, choices: Sequence[str]) -> str | None:
