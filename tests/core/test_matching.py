@@ -403,3 +403,17 @@ def test_the_margin_sentence_reads_right_for_a_lead_a_tie_and_a_context_reorder(
     assert "runner-up IR-TEST scores the same" in said(-0.002)
     assert "IR-TEST scores 0.03 higher on the question alone" in said(-0.03, ("continuity",))
     assert "IR-TEST scores 0.03 higher." in said(-0.03)
+
+
+def test_an_entry_with_many_alternates_still_leaves_room_for_runners_up(
+    bank: list[Entry],
+) -> None:
+    # Review adds a customer's wording to an entry's alternates, so a well-used entry has many.
+    wordings = [f"Is zorbly quaxing {word} enforced?" for word in "abcdefghijklmnop"]
+    learned = approved("ZORBLY", "Is zorbly quaxing enforced?", alternates=wordings)
+    matcher = Matcher([*bank, learned], today=TODAY)
+
+    matches = matcher.match("Is zorbly quaxing enforced?", top=3)
+
+    assert matches[0].entry_id == "ZORBLY"
+    assert len(matches) == 3, "two runners-up, counted in entries, not in the entry's rows"
