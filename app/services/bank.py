@@ -12,13 +12,12 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.config import Settings
-from app.core.bank import Bank, Entry, load_bank
+from app.core.bank import Bank, Entry
 from app.core.embeddings import Embedder, load_embedder
 from app.core.index_store import IndexStore
 from app.core.matching import Matcher, Thresholds, load_thesaurus
 from app.core.semantic import term_vectors_fingerprint
 from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, utcnow
-from app.services import audit
 from app.services.thresholds import thresholds_for
 
 THESAURUS_FILE = "thesaurus.yaml"
@@ -97,64 +96,6 @@ def save_version(*, db_session: Session, row: BankEntry, actor: str, reason: str
             changed_by=actor,
             reason=reason,
         )
-    )
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did, by entry id."""
-
-    added: tuple[str, ...]
-    changed: tuple[str, ...]
-    unchanged: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, list[str]]:
-        """Returns the report as lists of ids."""
-        return {k: list(v) for k, v in asdict(self).items()}
-
-
-def import_bank(*, db_session: Session, bank: Bank, actor: str, reason: str) -> ImportReport:
-    """Upserts entries by id (a changed entry gets a new version) and replaces the profile."""
-    existing = {row.id: row for row in db_session.exec(select(BankEntry))}
-    added, changed, unchanged = [], [], []
-    for entry in bank.entries:
-        row = existing.get(entry.id)
-        if row is None:
-            row = BankEntry(**_fields(entry), version=1, updated_by=actor)
-            db_session.add(row)
-            save_version(db_session=db_session, row=row, actor=actor, reason=reason)
-            added.append(entry.id)
-        elif _fields(to_entry(row)) != _fields(entry):
-            for name, value in _fields(entry).items():
-                setattr(row, name, value)
-            next_version(row, actor=actor)
-            db_session.add(row)
-            save_version(db_session=db_session, row=row, actor=actor, reason=reason)
-            changed.append(entry.id)
-        else:
-            unchanged.append(entry.id)
-    for name, value in bank.profile.items():
-        variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name, value=None)
-        variable.value = value
-        db_session.add(variable)
-    if added or changed:
-        bump_revision(db_session=db_session)
-    audit.record(
-        db_session=db_session,
-        actor=actor,
-        action="bank.import",
-        details={"added": len(added), "changed": len(changed), "unchanged": len(unchanged)},
-    )
-    return ImportReport(tuple(added), tuple(changed), tuple(unchanged))
-
-
-def import_directory(*, db_session: Session, directory: Path, actor: str) -> ImportReport:
-    """Loads a bank directory, validates it, and imports it."""
-    return import_bank(
-        db_session=db_session,
-        bank=load_bank(directory),
-        actor=actor,
-        reason=f"import from {directory.name}/",
     )
 
 

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from app.config import Settings
 from app.core.bank import Bank, Entry, load_bank
 from app.core.errors import BankError
 from app.db import Database
@@ -394,3 +396,21 @@ def test_the_cli_imports_approves_exports_and_harvests(
         assert len(load_bank(tmp_path / "drafts").entries) > 100
     finally:
         set_database(None)
+
+
+def test_start_up_loads_the_bank_with_the_one_curator_safe_import(
+    database: Database, settings: Settings
+) -> None:
+    from app.services import bank as bank_service
+    from app.services.bootstrap import bootstrap
+
+    assert not hasattr(bank_service, "import_bank"), "one import, the one that holds conflicts"
+    report = bootstrap(database=database, settings=settings)
+    with database.session() as db_session:
+        imported = {
+            e.target
+            for e in db_session.exec(select(AuditEvent).where(AuditEvent.action == "bank.import"))
+        }
+        entries = {e.id for e in bank_service.list_entries(db_session=db_session)}
+    assert report.bank_entries_loaded == len(entries) > 300
+    assert imported == entries, "each statement's import is audited with its before and after"

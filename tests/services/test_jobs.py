@@ -19,8 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.config import Settings
 from app.db import Database
 from app.models import AuditEvent, Job, Questionnaire, QuestionRow
-from app.services import accounts, jobs, templates
-from app.services import bank as bank_service
+from app.services import accounts, curation, jobs, templates
 from app.services import questionnaires as questionnaire_service
 from app.services.accounts import Principal
 from app.services.bootstrap import bootstrap
@@ -303,7 +302,7 @@ def private_postgres(settings: Settings) -> Iterator[Database]:
     try:
         SQLModel.metadata.create_all(database.engine)
         with database.session(write=True) as db_session:
-            bank_service.import_directory(
+            curation.import_directory(
                 db_session=db_session, directory=settings.bank_dir, actor="test"
             )
         yield database
