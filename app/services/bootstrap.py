@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.config import Settings
 from app.db import Database
 from app.security import new_password
-from app.services import accounts, curation, jobs
+from app.services import accounts, bank_transfer, jobs
 from app.services import bank as bank_service
 
 log = logging.getLogger("vouch")
@@ -47,7 +47,7 @@ def bootstrap(*, database: Database, settings: Settings) -> BootstrapReport:
             os.chmod(path, 0o600)
         if bank_service.is_empty(db_session=db_session) and settings.bank_dir.is_dir():
             # The curator-safe import, the one the CLI uses: an empty bank has nothing to hold back.
-            report = curation.import_directory(
+            report = bank_transfer.import_directory(
                 db_session=db_session, directory=settings.bank_dir, actor="system"
             )
             loaded = len(report.added)

@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.config import Settings
 from app.db import Database
 from app.models import AuditEvent, Job, Questionnaire, QuestionRow
-from app.services import accounts, curation, jobs, templates
+from app.services import accounts, bank_transfer, jobs, templates
 from app.services import questionnaires as questionnaire_service
 from app.services.accounts import Principal
 from app.services.bootstrap import bootstrap
@@ -302,7 +302,7 @@ def private_postgres(settings: Settings) -> Iterator[Database]:
     try:
         SQLModel.metadata.create_all(database.engine)
         with database.session(write=True) as db_session:
-            curation.import_directory(
+            bank_transfer.import_directory(
                 db_session=db_session, directory=settings.bank_dir, actor="test"
             )
         yield database

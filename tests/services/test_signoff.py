@@ -14,7 +14,7 @@ from app.config import Settings
 from app.db import Database
 from app.models import Questionnaire
 from app.services import bank as bank_service
-from app.services import curation, review
+from app.services import bank_transfer, review
 from tests.services.test_review import QUESTIONS, Desk, _principal, seed, signed_bytes, signoff
 
 
@@ -43,7 +43,9 @@ def prefilled_questionnaire() -> bytes:
 def prefilled(database: Database, settings: Settings) -> Iterator[Desk]:
     bank_service.matchers.clear()
     with database.session(write=True) as db_session:
-        curation.import_directory(db_session=db_session, directory=settings.bank_dir, actor="test")
+        bank_transfer.import_directory(
+            db_session=db_session, directory=settings.bank_dir, actor="test"
+        )
         uploader = _principal(db_session, "rita", "responder")
         reviewer = _principal(db_session, "vera", "reviewer")
     questionnaire_id = seed(database, settings, uploader, prefilled_questionnaire())
