@@ -8,6 +8,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.styles import Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.config import Settings
@@ -30,7 +31,11 @@ def prefilled_questionnaire() -> bytes:
     sheet["C2"] = "Yes"  # last year's answer; the reviewer will change it to No
     sheet["D2"] = "Last year's note."
     sheet["C3"] = "No"  # last year's answer; the reviewer will keep it
-    sheet["C6"] = "=1+1"  # a formula in an answer cell: nothing may be written there
+    # A protected sheet where the last answer cell stays locked: nothing may be written there.
+    sheet.protection.sheet = True
+    for row in range(2, len(QUESTIONS) + 1):
+        for column in "CD":
+            sheet[f"{column}{row}"].protection = Protection(locked=False)
     dropdown = DataValidation(type="list", formula1='"Yes,No,NA"')
     sheet.add_data_validation(dropdown)
     dropdown.add(f"C2:C{len(QUESTIONS) + 1}")
@@ -129,7 +134,7 @@ def test_the_signed_file_holds_every_decision_the_sealed_log_records(prefilled: 
     assert (by_row[3]["decision"], by_row[3]["answer"]) == ("kept", "No")
     assert by_row[6]["written"] is False
     assert (
-        by_row[6]["write_note"].startswith("not written: ") and "formula" in by_row[6]["write_note"]
+        by_row[6]["write_note"].startswith("not written: ") and "locked" in by_row[6]["write_note"]
     )
     assert [(n["row"], n["decision"]) for n in review.not_written(log)] == [(6, "edited")]
     assert {row.row: row.write_note for row in prefilled.rows()}[6] == by_row[6]["write_note"]
