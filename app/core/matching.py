@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from rapidfuzz import fuzz
 
 from app.core.bank import Entry
+from app.core.concepts import Bridge, shipped_concepts
 from app.core.guards import Facets, Guards
 from app.core.normalise import (
     NormalisedText,
@@ -23,6 +24,7 @@ from app.core.normalise import (
     shipped_thesaurus,
 )
 from app.core.semantic import TermVectors, shipped_term_vectors
+from app.core.subject import SubjectRule
 
 __all__ = [
     "BANDS",
@@ -78,6 +80,8 @@ MAX_QUESTION_CHARS = 4_000
 MAX_CONTEXT_CHARS = 300
 # How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
 CONTEXT_WEIGHT = 0.5
+# How many of a question's best concepts lead on to the entries citing their IDs.
+CONCEPTS_FOLLOWED = 3
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
 # (section heading, domain, control title) as a third item.
@@ -116,6 +120,9 @@ class Explanation:
     meaning: float = 0.0  # 0–1: how far the texts' term vectors agree beyond unrelated texts'
     # Terms of the row's context (section, control title) the entry shares, when they lifted it.
     context_terms: tuple[str, ...] = ()
+    # The concept the question matched and the framework ID it led through, when that path won.
+    concept: str | None = None
+    concept_ref: str | None = None
 
     def text(self) -> str:
         """Say in one sentence why the match was chosen and what held it back."""
@@ -126,6 +133,8 @@ class Explanation:
             parts.append(f"matched on {shown}{more}")
         else:
             parts.append("no shared terms")
+        if self.concept:
+            parts.append(f"reached through concept {self.concept}, which cites {self.concept_ref}")
         if self.meaning >= CLOSE_MEANING:
             parts.append("close in meaning")
         if self.context_terms:
@@ -393,6 +402,8 @@ class _Index:
     entries: Mapping[str, Entry]
     entry_rows: Mapping[str, tuple[int, ...]]
     by_control_id: Mapping[str, frozenset[str]]
+    # Every term an entry carries (question, alternates, tags): what it may be said to be about.
+    entry_terms: Mapping[str, frozenset[str]]
 
 
 @dataclass
@@ -403,6 +414,10 @@ class _Candidate:
     wording: float  # the score from wording alone, before meaning is mixed in
     meaning: float
     rank: float  # the score lifted by the row's context, for ordering only
+    on_subject: bool = False  # the row's context names something the entry is about
+    bridge: Bridge | None = None  # set when the path through a concept scored higher
+    direct: float = 0.0  # with a bridge: the score of the entry's own wording
+    agrees: bool = True  # no guard facet (negation, data state, intent…) differs
 
 
 @dataclass(frozen=True)
@@ -421,7 +436,7 @@ def _dropping(index: _Index, entry_id: str) -> tuple[np.ndarray, dict[str, Entry
     return alive, {k: v for k, v in index.entries.items() if k != entry_id}
 
 
-def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
+def _rival(index: _Index, scored: Sequence[_Scored], *, subjectless: bool) -> Entry | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
     Judged on the question's own scores: a row's context ranks entries but is no evidence that
@@ -431,7 +446,14 @@ def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
     best = scored[0]
     closest = max(scored[1:], key=lambda s: s.score)
     settled_by_id = best.id_match and not closest.id_match
-    if best.score - closest.score < AMBIGUOUS_MARGIN and not settled_by_id:
+    # For a question without a subject of its own, the row's context is what tells two
+    # identically worded statements apart (see SubjectRule).
+    settled_by_subject = subjectless and best.cand.on_subject and not closest.cand.on_subject
+    if (
+        best.score - closest.score < AMBIGUOUS_MARGIN
+        and not settled_by_id
+        and not settled_by_subject
+    ):
         return index.entries[closest.cand.entry_id]
     return None
 
@@ -448,8 +470,13 @@ class Matcher:
         today: date | None = None,
         default_review_days: int | None = None,
         term_vectors: TermVectors | None | bool = True,
+        concepts: Sequence[Entry] | bool = True,
     ) -> None:
-        """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone."""
+        """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone.
+
+        `concepts`: statements in customer words citing framework IDs (True for the starter
+        bank's, False for none); a question matching one reaches the entries citing its IDs.
+        """
         self.thresholds = thresholds or Thresholds()
         self.thesaurus = thesaurus if thesaurus is not None else shipped_thesaurus()
         self._vectors: TermVectors | None = None
@@ -461,8 +488,19 @@ class Matcher:
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
         self._guards = Guards(self.thesaurus.guards)
+        self._subjects = SubjectRule.of(self.thesaurus, self._normaliser)
         self._write_lock = threading.Lock()
         self._index = self._build([e for e in entries if e.status != "retired"])
+        concept_list = shipped_concepts() if concepts is True else concepts or ()
+        self._concepts: Matcher | None = None
+        if concept_list:
+            self._concepts = Matcher(
+                concept_list,
+                thresholds=self.thresholds,
+                thesaurus=self.thesaurus,
+                term_vectors=self._vectors or False,
+                concepts=False,
+            )
 
     def _rows_of(self, entry: Entry) -> list[_Row]:
         texts = [entry.question, *entry.alternates]
@@ -519,9 +557,11 @@ class Matcher:
         entries: Mapping[str, Entry],
     ) -> _Index:
         entry_rows: dict[str, list[int]] = {}
+        entry_terms: dict[str, set[str]] = {}
         for i, row in enumerate(rows):
             if alive[i]:
                 entry_rows.setdefault(row.entry_id, []).append(i)
+                entry_terms.setdefault(row.entry_id, set()).update(row.text.terms)
         by_id: dict[str, set[str]] = {}
         for entry in entries.values():
             for cid in control_ids(entry.refs):
@@ -535,6 +575,7 @@ class Matcher:
             entries=dict(entries),
             entry_rows={k: tuple(v) for k, v in entry_rows.items()},
             by_control_id={k: frozenset(v) for k, v in by_id.items()},
+            entry_terms={k: frozenset(v) for k, v in entry_terms.items()},
         )
 
     def upsert(self, entry: Entry) -> None:
@@ -636,8 +677,11 @@ class Matcher:
                 by_chars[:, ~index.alive] = -1.0
                 retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
             wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
+            bridges = self._bridges(index, [queries[i] for i in chunk])
             candidates = [
-                self._candidate_rows(index, retrieval[k], wanted[k], top=top)
+                self._with_bridged(
+                    index, self._candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k]
+                )
                 for k in range(len(chunk))
             ]
             # Exact scores for every (question, candidate) pair of the chunk in one product each.
@@ -662,9 +706,46 @@ class Matcher:
                     context_scores[lo:hi],
                     context=contexts[k],
                     wanted=wanted[k],
+                    bridges=bridges[k],
                     top=top,
                 )
         return results
+
+    def _bridges(self, index: _Index, queries: Sequence[Query]) -> list[dict[str, Bridge]]:
+        """Match questions to concepts and follow each concept's IDs to the entries citing them."""
+        out: list[dict[str, Bridge]] = [{} for _ in queries]
+        if self._concepts is None:
+            return out
+        found = self._concepts.match_many(
+            [(q[0], None, q[2] if len(q) == 3 else None) for q in queries], top=CONCEPTS_FOLLOWED
+        )
+        concepts = self._concepts._index.entries
+        for bridged, matches in zip(out, found, strict=True):
+            for position, match in enumerate(matches):
+                if match.score < self.thresholds.suggest:
+                    break
+                concept = concepts[match.entry_id]
+                guard = match.explanation.guard or match.explanation.note
+                if guard is None and position > 0:
+                    guard = f"concept {match.entry_id} is not the question's best concept"
+                for cid in control_ids(concept.refs):
+                    for entry_id in index.by_control_id.get(cid, ()):
+                        if entry_id not in bridged or bridged[entry_id].score < match.score:
+                            bridged[entry_id] = Bridge(
+                                concept_id=match.entry_id,
+                                control_id=", ".join(concept.refs.values()),
+                                score=match.score,
+                                guard=guard and f"through a concept, {guard}",
+                            )
+        return out
+
+    @staticmethod
+    def _with_bridged(index: _Index, rows: np.ndarray, bridged: Mapping[str, Bridge]) -> np.ndarray:
+        """Add the rows of the entries a concept led to (their question row is enough)."""
+        extra = [index.entry_rows[e][0] for e in bridged if e in index.entry_rows]
+        if not extra:
+            return rows
+        return np.union1d(rows, np.array(extra, dtype=np.int64))
 
     def _context_text(self, query: Query) -> NormalisedText:
         """Normalise a query's context, if it has one (no terms when it has none)."""
@@ -742,9 +823,12 @@ class Matcher:
         *,
         context: NormalisedText,
         wanted: frozenset[str] | None,
+        bridges: Mapping[str, Bridge],
         top: int,
     ) -> list[Match]:
         id_entries = wanted or frozenset()
+        asked_subject = self._subjects.subject(text.terms)
+        context_subject = self._subjects.subject(context.terms)
         best: dict[str, _Candidate] = {}
         for r, word, char, meaning, agreement in zip(
             ordered.tolist(), word_scores, char_scores, meaning_scores, context_scores, strict=True
@@ -768,8 +852,22 @@ class Matcher:
                 )
             elif rank > current.rank:
                 best[row.entry_id] = replace(current, rank=rank)
+        for entry_id, bridge in bridges.items():
+            cand = best.get(entry_id)
+            if cand is not None and bridge.score > cand.text_score:
+                cand.direct = cand.text_score
+                # The concept's wording fits the question better than the entry's own: score the
+                # entry by that path, and say so.
+                cand.text_score = bridge.score
+                cand.rank = max(cand.rank, bridge.score)
+                cand.bridge = bridge
+        question_facets = self._guards.read(text.stems)
         scored: list[_Scored] = []
         for cand in best.values():
+            cand.agrees = (
+                self._guards.conflict(question_facets, index.rows[cand.row].facets) is None
+            )
+            cand.on_subject = bool(context_subject & index.entry_terms.get(cand.entry_id, ()))
             id_match = cand.entry_id in id_entries
             bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
             scored.append(
@@ -788,15 +886,19 @@ class Matcher:
         )
         # The band the question alone earns comes first: the context only orders the entries
         # within a band. A matching control ID breaks ties, including ties at the top score.
+        # Within a band, a statement whose meaning agrees (negation, data state, frequency, intent)
+        # comes before one a guard would hold back: "do you have a plan?" prefers the plan to
+        # its test.
         scored.sort(
             key=lambda s: (
                 BANDS.index(band_for(s.score, self.thresholds)),
+                not s.cand.agrees,
                 -s.rank,
                 not s.id_match,
+                not s.cand.on_subject,
                 s.cand.entry_id,
             )
         )
-        question_facets = self._guards.read(text.stems)
         matches: list[Match] = []
         for position, item in enumerate(scored[:top]):
             cand, id_match = item.cand, item.id_match
@@ -808,7 +910,7 @@ class Matcher:
                 runner_up = other.cand.entry_id
                 margin = round(item.score - other.score, 4)
                 if position == 0:
-                    rival = _rival(index, scored)
+                    rival = _rival(index, scored, subjectless=not asked_subject)
             matches.append(
                 self._describe(
                     index,
@@ -823,6 +925,8 @@ class Matcher:
                     margin=margin,
                     rival=rival,
                     best=position == 0,
+                    subjects=(asked_subject, context_subject),
+                    direct_best=max(best.values(), key=_own_score) if best else None,
                     context_terms=_context_terms(text, context, index.rows[cand.row].text)
                     if cand.rank > cand.text_score
                     else (),
@@ -862,12 +966,24 @@ class Matcher:
         margin: float | None,
         rival: Entry | None,
         best: bool,
+        subjects: tuple[frozenset[str], frozenset[str]],
+        direct_best: _Candidate | None = None,
         context_terms: tuple[str, ...] = (),
     ) -> Match:
         row = index.rows[cand.row]
         entry = index.entries[cand.entry_id]
         guard = self._guards.conflict(question_facets, row.facets)
-        if guard is None and score >= self.thresholds.suggest:
+        if guard is None and cand.bridge is not None:
+            guard = cand.bridge.guard or self._wording_prefers_other(cand, direct_best)
+        if guard is None:
+            guard = self._subjects.conflict(
+                asked=subjects[0],
+                context=subjects[1],
+                stated=self._subjects.subject(row.text.key.split()),
+                evidence=index.entry_terms.get(cand.entry_id, frozenset()),
+                id_match=id_match,
+            )
+        if guard is None and score >= self.thresholds.suggest and cand.bridge is None:
             # Only a plausible match needs the reason it was not filled on its own.
             guard = _subject_conflict(index.words.space, text, row.text)
         if guard is None and id_given and id_match and cand.wording < ID_TEXT_FLOOR:
@@ -900,8 +1016,19 @@ class Matcher:
                 note=note,
                 meaning=round(cand.meaning, 4),
                 context_terms=context_terms,
+                concept=cand.bridge.concept_id if cand.bridge else None,
+                concept_ref=cand.bridge.control_id if cand.bridge else None,
             ),
         )
+
+    def _wording_prefers_other(self, cand: _Candidate, other: _Candidate | None) -> str | None:
+        """Hold back a concept's path when the question's own wording points to another entry."""
+        if other is None or other.entry_id == cand.entry_id:
+            return None
+        own = _own_score(other)
+        if own >= self.thresholds.suggest and own > _own_score(cand):
+            return f"the question's own wording fits entry {other.entry_id} better"
+        return None
 
     def _why_not_autofill(self, entry: Entry) -> str | None:
         today = self.today or date.today()
@@ -912,6 +1039,11 @@ class Matcher:
         if entry.is_stale(today=today, default_review_days=self.default_review_days):
             return "entry is stale (past its review date)"
         return None
+
+
+def _own_score(cand: _Candidate) -> float:
+    """Return a candidate's score by its own wording (not through a concept)."""
+    return cand.direct if cand.bridge is not None else cand.text_score
 
 
 def _subject_conflict(space: _Space, question: NormalisedText, entry: NormalisedText) -> str | None:

@@ -100,6 +100,8 @@ class Thesaurus:
     boilerplate: tuple[str, ...] = ()
     stopwords: frozenset[str] = frozenset()
     guards: tuple[GuardFacet, ...] = ()
+    # Words that frame a question ("are the policies reviewed annually?") but name no subject.
+    frame: tuple[str, ...] = ()
 
 
 EMPTY_THESAURUS = Thesaurus()
@@ -240,8 +242,6 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
         label: _scalar_list(path, phrases, f"guard value '{label}'")
         for label, phrases in _mapping(path, fields["values"], "guard 'values'")
     }
-    if len(values) < 2:
-        raise BankError(f"{_where(path, fields['values'])}: a guard needs at least two values")
     strict = False
     if "strict" in fields:
         flag = str(getattr(fields["strict"], "value", "")).lower()
@@ -250,6 +250,9 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
                 f"{_where(path, fields['strict'])}: guard 'strict' must be true or false"
             )
         strict = flag == "true"
+    # A strict guard may name one value: a text either says it ("tested") or does not.
+    if len(values) < (1 if strict else 2):
+        raise BankError(f"{_where(path, fields['values'])}: a guard needs at least two values")
     return GuardFacet(
         name=str(name_node.value).strip(), values=values, mode=mode, when=when, strict=strict
     )
@@ -266,7 +269,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
     if root is None:
         return EMPTY_THESAURUS
     sections = dict(_mapping(path, root, "the thesaurus"))
-    unknown = sorted(set(sections) - {"synonyms", "boilerplate", "stopwords", "guards"})
+    unknown = sorted(set(sections) - {"synonyms", "boilerplate", "stopwords", "guards", "frame"})
     if unknown:
         raise BankError(f"{_where(path, root)}: unknown section '{unknown[0]}'")
     synonyms: list[tuple[str, ...]] = []
@@ -287,6 +290,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
     stopwords = (
         _scalar_list(path, sections["stopwords"], "'stopwords'") if "stopwords" in sections else ()
     )
+    frame = _scalar_list(path, sections["frame"], "'frame'") if "frame" in sections else ()
     guards: tuple[GuardFacet, ...] = ()
     if "guards" in sections:
         node = sections["guards"]
@@ -298,6 +302,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         boilerplate=boilerplate,
         stopwords=frozenset(w.lower() for w in stopwords),
         guards=guards,
+        frame=frame,
     )
 
 
