@@ -82,6 +82,9 @@ MAX_CONTEXT_CHARS = 300
 CONTEXT_WEIGHT = 0.5
 # How many of a question's best concepts lead on to the entries citing their IDs.
 CONCEPTS_FOLLOWED = 3
+# A path through a concept is one step removed from the entry's own wording: it counts for a
+# little less, so a question worded like the entry itself keeps its direct match.
+BRIDGE_DISCOUNT = 0.85
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
 # (section heading, domain, control title) as a third item.
@@ -854,12 +857,12 @@ class Matcher:
                 best[row.entry_id] = replace(current, rank=rank)
         for entry_id, bridge in bridges.items():
             cand = best.get(entry_id)
-            if cand is not None and bridge.score > cand.text_score:
+            if cand is not None and bridge.score * BRIDGE_DISCOUNT > cand.text_score:
                 cand.direct = cand.text_score
-                # The concept's wording fits the question better than the entry's own: score the
-                # entry by that path, and say so.
-                cand.text_score = bridge.score
-                cand.rank = max(cand.rank, bridge.score)
+                # The concept's wording fits the question better than the entry's own: rank the
+                # entry by that path, one step removed, and say so.
+                cand.text_score = bridge.score * BRIDGE_DISCOUNT
+                cand.rank = max(cand.rank, cand.text_score)
                 cand.bridge = bridge
         question_facets = self._guards.read(text.stems)
         scored: list[_Scored] = []
@@ -999,6 +1002,9 @@ class Matcher:
         ):
             guard = f"entry {rival.id} matches as well and answers differently"
         note = self._why_not_autofill(entry)
+        if cand.bridge is not None:
+            # The band is the concept match's own, calibrated like any other match.
+            score = max(score, min(1.0, cand.bridge.score))
         band = band_for(score, self.thresholds)
         # Only the best match may fill a cell on its own; the others are alternatives.
         if band == "auto" and (guard or note or not best):
