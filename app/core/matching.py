@@ -85,6 +85,11 @@ CONCEPTS_FOLLOWED = 3
 # A path through a concept is one step removed from the entry's own wording: it counts for a
 # little less, so a question worded like the entry itself keeps its direct match.
 BRIDGE_DISCOUNT = 0.85
+# Concepts are everyday questions: a long question in framework wording is matched on its own
+# words (through concepts it lost 0.02-0.05 of cross-framework top-1).
+BRIDGE_MAX_TERMS = 8
+# Share of its score a candidate keeps when a guard facet differs from the question's.
+GUARDED_SHARE = 0.9
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
 # (section heading, domain, control title) as a third item.
@@ -420,7 +425,6 @@ class _Candidate:
     on_subject: bool = False  # the row's context names something the entry is about
     bridge: Bridge | None = None  # set when the path through a concept scored higher
     direct: float = 0.0  # with a bridge: the score of the entry's own wording
-    agrees: bool = True  # no guard facet (negation, data state, intent…) differs
 
 
 @dataclass(frozen=True)
@@ -680,7 +684,11 @@ class Matcher:
                 by_chars[:, ~index.alive] = -1.0
                 retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
             wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
-            bridges = self._bridges(index, [queries[i] for i in chunk])
+            bridges = self._bridges(
+                index,
+                [queries[i] for i, t in zip(chunk, texts, strict=True)],
+                short=[len(t.terms) <= BRIDGE_MAX_TERMS for t in texts],
+            )
             candidates = [
                 self._with_bridged(
                     index, self._candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k]
@@ -714,13 +722,19 @@ class Matcher:
                 )
         return results
 
-    def _bridges(self, index: _Index, queries: Sequence[Query]) -> list[dict[str, Bridge]]:
+    def _bridges(
+        self, index: _Index, queries: Sequence[Query], *, short: Sequence[bool]
+    ) -> list[dict[str, Bridge]]:
         """Match questions to concepts and follow each concept's IDs to the entries citing them."""
         out: list[dict[str, Bridge]] = [{} for _ in queries]
         if self._concepts is None:
             return out
         found = self._concepts.match_many(
-            [(q[0], None, q[2] if len(q) == 3 else None) for q in queries], top=CONCEPTS_FOLLOWED
+            [
+                (q[0] if s else "", None, q[2] if len(q) == 3 else None)
+                for q, s in zip(queries, short, strict=True)
+            ],
+            top=CONCEPTS_FOLLOWED,
         )
         concepts = self._concepts._index.entries
         for bridged, matches in zip(out, found, strict=True):
@@ -867,9 +881,12 @@ class Matcher:
         question_facets = self._guards.read(text.stems)
         scored: list[_Scored] = []
         for cand in best.values():
-            cand.agrees = (
-                self._guards.conflict(question_facets, index.rows[cand.row].facets) is None
-            )
+            if self._guards.conflict(question_facets, index.rows[cand.row].facets) is not None:
+                # A statement a guard holds back (negation, data state, frequency, intent) gives
+                # way to one whose meaning agrees: "do you have a plan?" prefers the plan to its
+                # test. It is never filled on its own either way.
+                cand.text_score *= GUARDED_SHARE
+                cand.rank *= GUARDED_SHARE
             cand.on_subject = bool(context_subject & index.entry_terms.get(cand.entry_id, ()))
             id_match = cand.entry_id in id_entries
             bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
@@ -889,13 +906,9 @@ class Matcher:
         )
         # The band the question alone earns comes first: the context only orders the entries
         # within a band. A matching control ID breaks ties, including ties at the top score.
-        # Within a band, a statement whose meaning agrees (negation, data state, frequency, intent)
-        # comes before one a guard would hold back: "do you have a plan?" prefers the plan to
-        # its test.
         scored.sort(
             key=lambda s: (
                 BANDS.index(band_for(s.score, self.thresholds)),
-                not s.cand.agrees,
                 -s.rank,
                 not s.id_match,
                 not s.cand.on_subject,
@@ -978,14 +991,6 @@ class Matcher:
         guard = self._guards.conflict(question_facets, row.facets)
         if guard is None and cand.bridge is not None:
             guard = cand.bridge.guard or self._wording_prefers_other(cand, direct_best)
-        if guard is None:
-            guard = self._subjects.conflict(
-                asked=subjects[0],
-                context=subjects[1],
-                stated=self._subjects.subject(row.text.key.split()),
-                evidence=index.entry_terms.get(cand.entry_id, frozenset()),
-                id_match=id_match,
-            )
         if guard is None and score >= self.thresholds.suggest and cand.bridge is None:
             # Only a plausible match needs the reason it was not filled on its own.
             guard = _subject_conflict(index.words.space, text, row.text)
@@ -1001,6 +1006,14 @@ class Matcher:
             and (rival.answer, rival.detail) != (entry.answer, entry.detail)
         ):
             guard = f"entry {rival.id} matches as well and answers differently"
+        if guard is None:
+            guard = self._subjects.conflict(
+                asked=subjects[0],
+                context=subjects[1],
+                stated=self._subjects.subject(row.text.key.split()),
+                evidence=index.entry_terms.get(cand.entry_id, frozenset()),
+                id_match=id_match,
+            )
         note = self._why_not_autofill(entry)
         if cand.bridge is not None:
             # The band is the concept match's own, calibrated like any other match.
