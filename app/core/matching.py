@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from app.core.bank import Entry
 from app.core.concepts import Bridge, shipped_concepts
 from app.core.guards import Facets, Guards
+from app.core.intent import intent_of, intents_differ
 from app.core.normalise import (
     NormalisedText,
     Normaliser,
@@ -88,8 +89,15 @@ BRIDGE_DISCOUNT = 0.85
 # Concepts are everyday questions: a long question in framework wording is matched on its own
 # words (through concepts it lost 0.02-0.05 of cross-framework top-1).
 BRIDGE_MAX_TERMS = 8
-# Share of its score a candidate keeps when a guard facet differs from the question's.
-GUARDED_SHARE = 0.9
+# A concept leads on only when the question matches it at least this well.
+BRIDGE_FLOOR = 0.40
+REORDER_MAX_TERMS = 8
+WEAK_BRIDGE = 0.60
+WEAK_BRIDGE_CEILING = 1.0
+WEAK_BRIDGE_DISCOUNT = 0.7
+# Share of its score a statement keeps when it answers another intent than a short question's
+# (exists vs reviewed vs tested).
+OTHER_INTENT_SHARE = 0.85
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
 # (section heading, domain, control title) as a third item.
@@ -739,7 +747,7 @@ class Matcher:
         concepts = self._concepts._index.entries
         for bridged, matches in zip(out, found, strict=True):
             for position, match in enumerate(matches):
-                if match.score < self.thresholds.suggest:
+                if match.score < max(BRIDGE_FLOOR, self.thresholds.suggest):
                     break
                 concept = concepts[match.entry_id]
                 guard = match.explanation.guard or match.explanation.note
@@ -869,27 +877,33 @@ class Matcher:
                 )
             elif rank > current.rank:
                 best[row.entry_id] = replace(current, rank=rank)
+        own_best = max((c.text_score for c in best.values()), default=0.0)
         for entry_id, bridge in bridges.items():
             cand = best.get(entry_id)
-            if cand is not None and bridge.score * BRIDGE_DISCOUNT > cand.text_score:
+            if bridge.score < WEAK_BRIDGE and own_best >= WEAK_BRIDGE_CEILING:
+                # A loose concept match says little when the bank's own wording already fits.
+                continue
+            share = BRIDGE_DISCOUNT if bridge.score >= WEAK_BRIDGE else WEAK_BRIDGE_DISCOUNT
+            if cand is not None and bridge.score * share > cand.text_score:
                 cand.direct = cand.text_score
                 # The concept's wording fits the question better than the entry's own: rank the
                 # entry by that path, one step removed, and say so.
-                cand.text_score = bridge.score * BRIDGE_DISCOUNT
+                cand.text_score = bridge.score * share
                 cand.rank = max(cand.rank, cand.text_score)
                 cand.bridge = bridge
         question_facets = self._guards.read(text.stems)
+        asked_intent = intent_of(text.stems, text.surface)
         # Only a short question lets a guard reorder: a long one carries its own evidence, and
         # reordering it cost 0.015-0.035 of cross-framework top-1.
-        short = len(text.terms) <= BRIDGE_MAX_TERMS
+        short = len(text.terms) <= REORDER_MAX_TERMS
         scored: list[_Scored] = []
         for cand in best.values():
-            if short and self._guards.conflict(question_facets, index.rows[cand.row].facets):
-                # A statement a guard holds back (negation, data state, frequency, intent) gives
-                # way to one whose meaning agrees: "do you have a plan?" prefers the plan to its
-                # test. It is never filled on its own either way.
-                cand.text_score *= GUARDED_SHARE
-                cand.rank *= GUARDED_SHARE
+            stated = index.rows[cand.row].text
+            if short and intents_differ(asked_intent, intent_of(stated.stems, stated.surface)):
+                # "Do you have a plan?" prefers the statement that the plan exists to the one
+                # about testing or reviewing it; "is it tested?" prefers the one about testing.
+                cand.text_score *= OTHER_INTENT_SHARE
+                cand.rank *= OTHER_INTENT_SHARE
             cand.on_subject = bool(context_subject & index.entry_terms.get(cand.entry_id, ()))
             id_match = cand.entry_id in id_entries
             bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0

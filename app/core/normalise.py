@@ -242,6 +242,8 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
         label: _scalar_list(path, phrases, f"guard value '{label}'")
         for label, phrases in _mapping(path, fields["values"], "guard 'values'")
     }
+    if len(values) < 2:
+        raise BankError(f"{_where(path, fields['values'])}: a guard needs at least two values")
     strict = False
     if "strict" in fields:
         flag = str(getattr(fields["strict"], "value", "")).lower()
@@ -250,9 +252,6 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
                 f"{_where(path, fields['strict'])}: guard 'strict' must be true or false"
             )
         strict = flag == "true"
-    # A strict guard may name one value: a text either says it ("tested") or does not.
-    if len(values) < (1 if strict else 2):
-        raise BankError(f"{_where(path, fields['values'])}: a guard needs at least two values")
     return GuardFacet(
         name=str(name_node.value).strip(), values=values, mode=mode, when=when, strict=strict
     )

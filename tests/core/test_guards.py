@@ -232,5 +232,4 @@ def test_short_question_does_not_autofill_an_entry_that_adds_a_condition() -> No
     match = Matcher(entries, today=TODAY).match("Do you have an incident response plan?")[0]
     assert match.entry_id == "IR-TEST"
     assert match.band != "auto"
-    # The question asks whether the plan exists; the entry whether it is tested.
-    assert match.explanation.guard == "intent differs: unspecified vs 'testing'"
+    assert match.explanation.guard == "the entry is narrower: it adds 'tested'"

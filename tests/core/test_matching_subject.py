@@ -95,3 +95,35 @@ def test_a_context_never_lowers_a_question_with_its_own_subject() -> None:
     (framed, *_) = matcher.match(question, context="Access Control")
     assert alone.entry_id == framed.entry_id == "LP"
     assert framed.score >= alone.score
+
+
+def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
+    from app.core.intent import EXISTS, REVIEWED, TESTED, intent_of, intents_differ
+    from app.core.normalise import Normaliser, shipped_thesaurus
+
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def intent(text: str) -> str | None:
+        norm = normaliser.normalise(text)
+        return intent_of(norm.stems, norm.surface)
+
+    assert intent("Is there a malware protection policy?") == EXISTS
+    assert intent("Do you have data flow diagrams?") == EXISTS
+    assert intent("Are the policies reviewed and updated annually?") == REVIEWED
+    assert intent("Is the disaster recovery plan exercised?") == TESTED
+    assert intent("Are backups performed regularly?") is None
+    assert intents_differ(EXISTS, REVIEWED) and intents_differ(TESTED, REVIEWED)
+    assert not intents_differ(EXISTS, None) and not intents_differ(None, TESTED)
+
+
+def test_an_existence_question_prefers_the_policy_to_its_review() -> None:
+    bank = [
+        entry(
+            "POL-REV",
+            "Are malware protection policies and procedures reviewed and updated annually?",
+        ),
+        entry("POL-EST", "Are policies and procedures to protect against malware established?"),
+        entry("BACKUP", "Are backups encrypted?"),
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match("Is there a malware protection policy?")
+    assert best.entry_id == "POL-EST"
