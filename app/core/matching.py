@@ -89,6 +89,8 @@ BRIDGE_DISCOUNT = 0.85
 # Concepts are everyday questions: a long question in framework wording is matched on its own
 # words (through concepts it lost 0.02-0.05 of cross-framework top-1).
 BRIDGE_MAX_TERMS = 8
+# A question whose words already find a row this close (retrieval cosine) needs no concept.
+BRIDGE_UNLESS_FOUND = 0.7
 # A concept leads on only when the question matches it at least this well.
 BRIDGE_FLOOR = 0.40
 REORDER_MAX_TERMS = 8
@@ -418,8 +420,13 @@ class _Index:
     entries: Mapping[str, Entry]
     entry_rows: Mapping[str, tuple[int, ...]]
     by_control_id: Mapping[str, frozenset[str]]
-    # Every term an entry carries (question, alternates, tags): what it may be said to be about.
-    entry_terms: Mapping[str, frozenset[str]]
+
+    def entry_terms(self, entry_id: str) -> frozenset[str]:
+        """Every term an entry carries (question, alternates, tags): what it is about."""
+        terms: set[str] = set()
+        for i in self.entry_rows.get(entry_id, ()):
+            terms.update(self.rows[i].text.terms)
+        return frozenset(terms)
 
 
 @dataclass
@@ -506,16 +513,29 @@ class Matcher:
         self._subjects = SubjectRule.of(self.thesaurus, self._normaliser)
         self._write_lock = threading.Lock()
         self._index = self._build([e for e in entries if e.status != "retired"])
-        concept_list = shipped_concepts() if concepts is True else concepts or ()
+        self._concept_source = concepts
         self._concepts: Matcher | None = None
-        if concept_list:
-            self._concepts = Matcher(
-                concept_list,
-                thresholds=self.thresholds,
-                thesaurus=self.thesaurus,
-                term_vectors=self._vectors or False,
-                concepts=False,
-            )
+        self._concepts_built = False
+        self._concepts_lock = threading.Lock()
+
+    def _concept_matcher(self) -> Matcher | None:
+        """Build the concepts' own matcher the first time a question may use it."""
+        if self._concepts_built:
+            return self._concepts
+        with self._concepts_lock:
+            if not self._concepts_built:
+                source = self._concept_source
+                listed = shipped_concepts() if source is True else source or ()
+                if listed:
+                    self._concepts = Matcher(
+                        listed,
+                        thresholds=self.thresholds,
+                        thesaurus=self.thesaurus,
+                        term_vectors=self._vectors or False,
+                        concepts=False,
+                    )
+                self._concepts_built = True
+        return self._concepts
 
     def _rows_of(self, entry: Entry) -> list[_Row]:
         texts = [entry.question, *entry.alternates]
@@ -572,11 +592,9 @@ class Matcher:
         entries: Mapping[str, Entry],
     ) -> _Index:
         entry_rows: dict[str, list[int]] = {}
-        entry_terms: dict[str, set[str]] = {}
         for i, row in enumerate(rows):
             if alive[i]:
                 entry_rows.setdefault(row.entry_id, []).append(i)
-                entry_terms.setdefault(row.entry_id, set()).update(row.text.terms)
         by_id: dict[str, set[str]] = {}
         for entry in entries.values():
             for cid in control_ids(entry.refs):
@@ -590,7 +608,6 @@ class Matcher:
             entries=dict(entries),
             entry_rows={k: tuple(v) for k, v in entry_rows.items()},
             by_control_id={k: frozenset(v) for k, v in by_id.items()},
-            entry_terms={k: frozenset(v) for k, v in entry_terms.items()},
         )
 
     def upsert(self, entry: Entry) -> None:
@@ -695,7 +712,10 @@ class Matcher:
             bridges = self._bridges(
                 index,
                 [queries[i] for i, t in zip(chunk, texts, strict=True)],
-                short=[len(t.terms) <= BRIDGE_MAX_TERMS for t in texts],
+                short=[
+                    len(t.terms) <= BRIDGE_MAX_TERMS and retrieval[k].max() < BRIDGE_UNLESS_FOUND
+                    for k, t in enumerate(texts)
+                ],
             )
             candidates = [
                 self._with_bridged(
@@ -735,16 +755,17 @@ class Matcher:
     ) -> list[dict[str, Bridge]]:
         """Match questions to concepts and follow each concept's IDs to the entries citing them."""
         out: list[dict[str, Bridge]] = [{} for _ in queries]
-        if self._concepts is None:
+        concept_matcher = self._concept_matcher() if any(short) else None
+        if concept_matcher is None:
             return out
-        found = self._concepts.match_many(
+        found = concept_matcher.match_many(
             [
                 (q[0] if s else "", None, q[2] if len(q) == 3 else None)
                 for q, s in zip(queries, short, strict=True)
             ],
             top=CONCEPTS_FOLLOWED,
         )
-        concepts = self._concepts._index.entries
+        concepts = concept_matcher._index.entries
         for bridged, matches in zip(out, found, strict=True):
             for position, match in enumerate(matches):
                 if match.score < max(BRIDGE_FLOOR, self.thresholds.suggest):
@@ -904,7 +925,9 @@ class Matcher:
                 # about testing or reviewing it; "is it tested?" prefers the one about testing.
                 cand.text_score *= OTHER_INTENT_SHARE
                 cand.rank *= OTHER_INTENT_SHARE
-            cand.on_subject = bool(context_subject & index.entry_terms.get(cand.entry_id, ()))
+            cand.on_subject = bool(context_subject) and bool(
+                context_subject & index.entry_terms(cand.entry_id)
+            )
             id_match = cand.entry_id in id_entries
             bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
             scored.append(
@@ -932,6 +955,7 @@ class Matcher:
                 s.cand.entry_id,
             )
         )
+        direct_best = max(best.values(), key=_own_score) if bridges and best else None
         matches: list[Match] = []
         for position, item in enumerate(scored[:top]):
             cand, id_match = item.cand, item.id_match
@@ -959,7 +983,7 @@ class Matcher:
                     rival=rival,
                     best=position == 0,
                     subjects=(asked_subject, context_subject),
-                    direct_best=max(best.values(), key=_own_score) if best else None,
+                    direct_best=direct_best,
                     context_terms=_context_terms(text, context, index.rows[cand.row].text)
                     if cand.rank > cand.text_score
                     else (),
@@ -1028,7 +1052,7 @@ class Matcher:
                 asked=subjects[0],
                 context=subjects[1],
                 stated=self._subjects.subject(row.text.key.split()),
-                evidence=index.entry_terms.get(cand.entry_id, frozenset()),
+                evidence=index.entry_terms(cand.entry_id),
                 id_match=id_match,
             )
         note = self._why_not_autofill(entry)
