@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -50,22 +52,41 @@ def _migrate(settings: Settings) -> None:
         ) from exc
 
 
-def _matcher_for(bank_dir: Path, settings: Settings) -> tuple[Any, Any]:
+def _matcher_for(
+    bank_dir: Path, settings: Settings, *, need_bank: bool = True
+) -> tuple[Any, Any, Callable[[], object]]:
+    """Return the bank, its matcher, and a call that stores a freshly built index.
+
+    The bank is None when it was not needed and the index was read from the store. The index is kept in the data directory under a digest of the bank's files; a warm start
+    reads it back without parsing the bank at all when only the matcher is needed.
+    """
     from app.core.bank import load_bank
+    from app.core.embeddings import load_embedder
+    from app.core.index_store import IndexStore, bank_files_digest
     from app.core.matching import Matcher, load_thesaurus
     from app.services.thresholds import thresholds_for
 
-    bank = load_bank(bank_dir)
     thesaurus_path = bank_dir / "thesaurus.yaml"
-    thesaurus = load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None
-    matcher = Matcher(
-        bank.entries,
-        thresholds=thresholds_for(settings),
-        thesaurus=thesaurus,
-        today=date.today(),
-        default_review_days=settings.default_review_days,
-    )
-    return bank, matcher
+    options: dict[str, Any] = {
+        "thresholds": thresholds_for(settings),
+        "thesaurus": load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None,
+        "today": date.today(),
+        "default_review_days": settings.default_review_days,
+        "embedder": load_embedder(settings.embedding_model) if settings.embedding_model else None,
+    }
+    store = IndexStore(settings.data_dir / "index")
+    source = bank_files_digest(bank_dir) if bank_dir.is_dir() else None
+    if source and not need_bank:
+        restored = Matcher.restore(store, index_source=source, **options)
+        if restored is not None:
+            return None, restored, lambda: None
+    # Matching never renders a detail: `vouch match` leaves that check to `bank check` and fill.
+    bank = load_bank(bank_dir, check_details=need_bank)
+    matcher = Matcher(bank.entries, **options)
+    # Files edited while they were read must not be stored under the digest of either version.
+    if source is None or source != bank_files_digest(bank_dir):
+        return bank, matcher, lambda: None
+    return bank, matcher, functools.partial(matcher.keep_index, store, index_source=source)
 
 
 def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
@@ -79,7 +100,8 @@ def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(
             "the output must be a different file from the input; Vouch never overwrites it"
         )
-    bank, matcher = _matcher_for(_bank_dir(args.bank, settings), settings)
+    bank, matcher, keep_index = _matcher_for(_bank_dir(args.bank, settings), settings)
+    keep_index()
     content = source.read_bytes()
     from app.services.questionnaires import precheck
 
@@ -117,33 +139,96 @@ def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.fidelity.ok else 1
 
 
+# At most this many questions are matched together; a pipe delivers up to 64 KiB at a time.
+MATCH_BATCH = 1_000
+
+
+def _input_batches(stream: Any) -> Iterator[list[bytes]]:
+    """Yield the complete lines of a stream in batches, as soon as they arrive.
+
+    Each batch holds the lines that were already waiting (up to MATCH_BATCH), so a file or a
+    busy pipe is matched in large batches while a person typing one line at a time gets each
+    answer at once. A last line without a newline counts at the end of the input.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        descriptor = None
+    if descriptor is None:
+        lines = [line.encode("utf-8") for line in stream]
+        for start in range(0, len(lines), MATCH_BATCH):
+            yield [line.rstrip(b"\r\n") for line in lines[start : start + MATCH_BATCH]]
+        return
+    pending = b""
+    while True:
+        data = os.read(descriptor, 1 << 16)
+        if not data:
+            if pending:
+                yield [pending]
+            return
+        *complete, pending = (pending + data).split(b"\n")
+        for start in range(0, len(complete), MATCH_BATCH):
+            yield [line.rstrip(b"\r") for line in complete[start : start + MATCH_BATCH]]
+
+
+def _parse_match_line(raw: bytes, number: int) -> tuple[str, str | None, str | None] | None:
+    """Read one input line into (question, control ID, context); None for a blank line."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"line {number}: not UTF-8 text") from exc
+    if not line.strip():
+        return None
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"line {number}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        raise CliError(f'line {number}: expected an object like {{"question": "..."}}')
+    control_id, context = item.get("control_id"), item.get("context")
+    if not isinstance(control_id, str | None) or not isinstance(context, str | None):
+        raise CliError(f'line {number}: "control_id" and "context" must be strings')
+    return item["question"], control_id, context
+
+
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
-    _, matcher = _matcher_for(_bank_dir(args.bank, settings), settings)
     if args.top < 1 or args.top > 50:
         raise CliError("--top must be between 1 and 50")
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CliError(f"line {number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-            raise CliError(f'line {number}: expected an object like {{"question": "..."}}')
-        control_id, context = item.get("control_id"), item.get("context")
-        if not isinstance(control_id, str | None) or not isinstance(context, str | None):
-            raise CliError(f'line {number}: "control_id" and "context" must be strings')
-        matches = matcher.match(
-            item["question"], top=args.top, control_id=control_id, context=context
-        )
-        out = {
-            "question": item["question"],
-            "matches": [
-                {"entry_id": m.entry_id, "score": round(m.score, 4), "band": m.band}
-                for m in matches
-            ],
-        }
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    _, matcher, keep_index = _matcher_for(_bank_dir(args.bank, settings), settings, need_bank=False)
+    number, index_kept = 0, False
+    for batch in _input_batches(sys.stdin):
+        queries: list[tuple[str, str | None, str | None]] = []
+        problem: CliError | None = None
+        for raw in batch:
+            number += 1
+            try:
+                query = _parse_match_line(raw, number)
+            except CliError as exc:
+                # Answer the lines before the bad one, in order, then stop on it.
+                problem = exc
+                break
+            if query is not None:
+                queries.append(query)
+        for (question, _, _), matches in zip(
+            queries, matcher.match_many(queries, top=args.top), strict=True
+        ):
+            out = {
+                "question": question,
+                "matches": [
+                    {"entry_id": m.entry_id, "score": round(m.score, 4), "band": m.band}
+                    for m in matches
+                ],
+            }
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        if not index_kept:
+            # After the first answers are out: storing a fresh index costs about half a second.
+            keep_index()
+            index_kept = True
+        if problem is not None:
+            raise problem
+    if not index_kept:
+        keep_index()
     return 0
 
 

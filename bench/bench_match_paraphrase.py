@@ -13,6 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from bench_match_common import (
     CAIQ_403,
@@ -33,9 +34,11 @@ from bench_match_common import (
     one_line,
     outcomes,
     require,
+    sentence_model,
     table,
 )
 
+from app.core.embeddings import Embedder
 from app.core.matching import DEFAULT_AUTO, Matcher, Thresholds
 from app.core.normalise import Thesaurus, shipped_thesaurus
 
@@ -171,6 +174,7 @@ def run_matcher(
     ids: bool,
     term_vectors: bool = True,
     context: dict[str, str] | None = None,
+    embedder: Embedder | None = None,
 ) -> tuple[list[Outcome], float, list[tuple[float, bool, bool]]]:
     """Build a matcher, match every incoming question, return outcomes, time and top scores.
 
@@ -179,7 +183,12 @@ def run_matcher(
     """
     start = time.perf_counter()
     tags = ccm_titles() if context is not None else None
-    matcher = Matcher(bank_from(bank, tags=tags), thesaurus=thesaurus, term_vectors=term_vectors)
+    matcher = Matcher(
+        bank_from(bank, tags=tags),
+        thesaurus=thesaurus,
+        term_vectors=term_vectors,
+        embedder=embedder,
+    )
     results = matcher.match_many(
         [(q.text, q.id if ids else None, (context or {}).get(q.id)) for q in new], top=5
     )
@@ -237,15 +246,35 @@ def main() -> None:
     guards_only = Thesaurus(guards=shipped.guards)
     calibration: dict[str, list[tuple[float, bool]]] = {}
     context = caiq_410_context()
-    for label, thesaurus, ids, vectors, rows_context in (
-        ("Matcher", shipped, False, True, None),
-        ("Matcher without thesaurus (guards kept)", guards_only, False, True, None),
-        ("Matcher without term vectors (wording only)", shipped, False, False, None),
-        ("Matcher + control IDs (renumbered)", shipped, True, True, None),
-        ("Matcher + each row's control title and domain as context", shipped, False, True, context),
-    ):
+    model = sentence_model()
+    configurations: list[tuple[str, Thesaurus, bool, bool, dict[str, str] | None, Any]] = [
+        ("Matcher", shipped, False, True, None, None),
+        ("Matcher without thesaurus (guards kept)", guards_only, False, True, None, None),
+        ("Matcher without term vectors (wording only)", shipped, False, False, None, None),
+        ("Matcher + control IDs (renumbered)", shipped, True, True, None, None),
+        (
+            "Matcher + each row's control title and domain as context",
+            shipped,
+            False,
+            True,
+            context,
+            None,
+        ),
+    ]
+    if model is not None:
+        configurations += [
+            ("Matcher + sentence model (MiniLM)", shipped, False, True, None, model),
+            ("Matcher + sentence model + context", shipped, False, True, context, model),
+        ]
+    for label, thesaurus, ids, vectors, rows_context, embedder in configurations:
         outs, seconds, eligible = run_matcher(
-            old, new, thesaurus=thesaurus, ids=ids, term_vectors=vectors, context=rows_context
+            old,
+            new,
+            thesaurus=thesaurus,
+            ids=ids,
+            term_vectors=vectors,
+            context=rows_context,
+            embedder=embedder,
         )
         rows.append(evaluate(label, outs, new, key, same, seconds))
         calibration[label] = [

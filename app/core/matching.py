@@ -8,6 +8,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,6 +16,7 @@ from rapidfuzz import fuzz
 
 from app.core.bank import Entry
 from app.core.concepts import Bridge, shipped_concepts
+from app.core.embeddings import Embedder
 from app.core.guards import Facets, Guards
 from app.core.intent import intent_of, intents_differ
 from app.core.normalise import (
@@ -57,6 +59,12 @@ FUZZ_WEIGHT = 0.3
 # most of the cross-framework gain of 0.5 without the paraphrase benchmark's auto-fills on
 # questions with no counterpart that 0.4 and 0.5 made (same-topic neighbours score too close).
 MEANING_WEIGHT = 0.3
+# With the optional sentence model (app/core/embeddings.py): its share of the meaning signal,
+# meaning's weight in the score, and the bands recalibrated for that score (bench/README.md).
+SENTENCE_SHARE = 0.5
+SENTENCE_MEANING_WEIGHT = 0.4
+SENTENCE_AUTO = 0.60
+SENTENCE_SUGGEST = 0.40
 CANDIDATE_ROWS = 20
 # Retrieval skips features found in more rows than this (exact scores still use them): they
 # cost the most to look up and tell the least about which entry is meant.
@@ -416,6 +424,7 @@ class _Index:
     words: _Vectors
     chars: _Vectors
     meaning: np.ndarray  # rows x dimensions: each row's unit term-vector mix (zero rows when off)
+    sentences: np.ndarray  # rows x dimensions: each row's sentence-model vector (none when off)
     alive: np.ndarray
     entries: Mapping[str, Entry]
     entry_rows: Mapping[str, tuple[int, ...]]
@@ -480,6 +489,23 @@ def _rival(index: _Index, scored: Sequence[_Scored], *, subjectless: bool) -> En
     return None
 
 
+class StoredIndexes(Protocol):
+    """Where built indexes are kept between processes (see app/core/index_store.py)."""
+
+    def key(
+        self,
+        *,
+        source: str | Sequence[Entry],
+        thesaurus: Thesaurus,
+        term_vectors: TermVectors | None,
+        embedder: str,
+    ) -> str: ...
+
+    def load(self, key: str) -> _Index | None: ...
+
+    def save(self, key: str, index: _Index) -> bool: ...
+
+
 class Matcher:
     """Find the bank entries that answer a question, with a calibrated score and a reason."""
 
@@ -492,14 +518,71 @@ class Matcher:
         today: date | None = None,
         default_review_days: int | None = None,
         term_vectors: TermVectors | None | bool = True,
+        index_store: StoredIndexes | None = None,
+        index_source: str | None = None,
+        embedder: Embedder | None = None,
         concepts: Sequence[Entry] | bool = True,
     ) -> None:
         """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone.
 
         `concepts`: statements in customer words citing framework IDs (True for the starter
         bank's, False for none); a question matching one reaches the entries citing its IDs.
+
+        With `index_store`, the index is read from it when one was stored for the same entries
+        (or the same `index_source`, a digest of the files the entries were read from), and
+        stored there after a build.
         """
-        self.thresholds = thresholds or Thresholds()
+        self._configure(
+            thresholds, thesaurus, today, default_review_days, term_vectors, embedder, concepts
+        )
+        live = [e for e in entries if e.status != "retired"]
+        if index_store is None:
+            self._index = self._build(live)
+            return
+        stored = index_store.load(self._store_key(index_store, index_source or live))
+        self._index = stored if stored is not None else self._build(live)
+        if stored is None:
+            self.keep_index(index_store, index_source=index_source)
+
+    @classmethod
+    def restore(
+        cls,
+        index_store: StoredIndexes,
+        *,
+        index_source: str,
+        thresholds: Thresholds | None = None,
+        thesaurus: Thesaurus | None = None,
+        today: date | None = None,
+        default_review_days: int | None = None,
+        term_vectors: TermVectors | None | bool = True,
+        embedder: Embedder | None = None,
+        concepts: Sequence[Entry] | bool = True,
+    ) -> Matcher | None:
+        """Return the matcher stored for entries read from `index_source`, or None."""
+        matcher = cls.__new__(cls)
+        matcher._configure(
+            thresholds, thesaurus, today, default_review_days, term_vectors, embedder, concepts
+        )
+        stored = index_store.load(matcher._store_key(index_store, index_source))
+        if stored is None:
+            return None
+        matcher._index = stored
+        return matcher
+
+    def _configure(
+        self,
+        thresholds: Thresholds | None,
+        thesaurus: Thesaurus | None,
+        today: date | None,
+        default_review_days: int | None,
+        term_vectors: TermVectors | None | bool,
+        embedder: Embedder | None = None,
+        concepts: Sequence[Entry] | bool = True,
+    ) -> None:
+        self._embedder = embedder
+        self.thresholds = thresholds or (
+            Thresholds() if embedder is None else Thresholds(SENTENCE_AUTO, SENTENCE_SUGGEST)
+        )
         self.thesaurus = thesaurus if thesaurus is not None else shipped_thesaurus()
         self._vectors: TermVectors | None = None
         if isinstance(term_vectors, TermVectors):
@@ -512,11 +595,26 @@ class Matcher:
         self._guards = Guards(self.thesaurus.guards)
         self._subjects = SubjectRule.of(self.thesaurus, self._normaliser)
         self._write_lock = threading.Lock()
-        self._index = self._build([e for e in entries if e.status != "retired"])
         self._concept_source = concepts
         self._concepts: Matcher | None = None
         self._concepts_built = False
         self._concepts_lock = threading.Lock()
+
+    def keep_index(self, index_store: StoredIndexes, *, index_source: str | None = None) -> bool:
+        """Store the index as built (not after upserts); tell whether it was stored."""
+        index = self._index
+        if index.words.pending.shape[0] or not index.alive.all():
+            return False
+        source = index_source or list(index.entries.values())
+        return index_store.save(self._store_key(index_store, source), index)
+
+    def _store_key(self, index_store: StoredIndexes, source: str | Sequence[Entry]) -> str:
+        return index_store.key(
+            source=source,
+            thesaurus=self.thesaurus,
+            term_vectors=self._vectors,
+            embedder=self._embedder.fingerprint if self._embedder else "",
+        )
 
     def _concept_matcher(self) -> Matcher | None:
         """Build the concepts' own matcher the first time a question may use it."""
@@ -571,6 +669,7 @@ class Matcher:
             words=vectors[0],
             chars=vectors[1],
             meaning=self._meaning(texts),
+            sentences=self._sentences(texts),
             alive=np.ones(len(rows), dtype=bool),
             entries=unique,
         )
@@ -588,6 +687,7 @@ class Matcher:
         words: _Vectors,
         chars: _Vectors,
         meaning: np.ndarray,
+        sentences: np.ndarray,
         alive: np.ndarray,
         entries: Mapping[str, Entry],
     ) -> _Index:
@@ -604,6 +704,7 @@ class Matcher:
             words=words,
             chars=chars,
             meaning=meaning,
+            sentences=sentences,
             alive=alive,
             entries=dict(entries),
             entry_rows={k: tuple(v) for k, v in entry_rows.items()},
@@ -633,6 +734,7 @@ class Matcher:
                 words=index.words.with_texts(texts),
                 chars=index.chars.with_texts(texts),
                 meaning=np.vstack([index.meaning, self._meaning(texts)]),
+                sentences=np.vstack([index.sentences, self._sentences(texts)]),
                 alive=np.concatenate([alive, np.ones(len(new_rows), dtype=bool)]),
                 entries=entries,
             )
@@ -653,6 +755,7 @@ class Matcher:
             words=index.words,
             chars=index.chars,
             meaning=index.meaning,
+            sentences=index.sentences,
             alive=alive,
             entries=entries,
         )
@@ -708,6 +811,8 @@ class Matcher:
                 by_chars = index.chars.retrieve(sp.csr_matrix(char_query[stuck]))
                 by_chars[:, ~index.alive] = -1.0
                 retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
+            asked = self._sentences(texts)
+            retrieval = self._sentence_candidates(index, asked, retrieval)
             wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
             bridges = self._bridges(
                 index,
@@ -728,7 +833,9 @@ class Matcher:
             flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
             word_scores = index.words.pair_dots(word_query, owners, flat)
             char_scores = index.chars.pair_dots(char_query, owners, flat)
-            meaning_scores = self._meaning_scores(index, texts, owners, flat)
+            meaning_scores = self._with_sentence_model(
+                index, asked, owners, flat, self._meaning_scores(index, texts, owners, flat)
+            )
             context_scores = np.zeros(len(flat))
             if with_context:
                 context_scores = self._context_scores(index, contexts, owners, flat)
@@ -815,6 +922,45 @@ class Matcher:
             [self._mixed(float(w), float(m)) for w, m in zip(words, meaning, strict=True)]
         )
         return np.where(has_context, agreement, 0.0)
+
+    def _sentences(self, texts: Sequence[NormalisedText]) -> np.ndarray:
+        """Sentence-model vectors for texts (no columns without a model)."""
+        if self._embedder is None or not texts:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        return self._embedder.embed([" ".join(t.surface) for t in texts])
+
+    def _sentence_candidates(
+        self, index: _Index, asked: np.ndarray, retrieval: np.ndarray
+    ) -> np.ndarray:
+        """Let the optional sentence model find candidates that share no word with a question."""
+        if asked.shape[1] == 0 or index.sentences.shape[1] == 0:
+            return retrieval
+        found: np.ndarray = np.maximum(retrieval, asked @ index.sentences.T)
+        found[:, ~index.alive] = -1.0
+        return found
+
+    def _with_sentence_model(
+        self,
+        index: _Index,
+        asked: np.ndarray,
+        owners: np.ndarray,
+        rows: np.ndarray,
+        meaning: np.ndarray,
+    ) -> np.ndarray:
+        """Blend the optional sentence model's similarity into meaning (unchanged without one).
+
+        The one place the model touches the score: its cosine, lifted above what unrelated
+        texts reach as the term vectors' is, takes SENTENCE_SHARE of the meaning signal, and
+        meaning weighs SENTENCE_MEANING_WEIGHT in the score (bands: SENTENCE_AUTO/SUGGEST).
+        """
+        if self._embedder is None or asked.shape[1] == 0 or index.sentences.shape[1] == 0:
+            return meaning
+        cosine = np.einsum("ij,ij->i", asked[owners], index.sentences[rows])
+        floor = self._embedder.baseline
+        lifted = np.clip((cosine - floor) / (1.0 - floor), 0.0, 1.0)
+        share = SENTENCE_SHARE if self._vectors is not None else 1.0
+        blended: np.ndarray = (1.0 - share) * meaning + share * lifted
+        return blended
 
     def _meaning_scores(
         self, index: _Index, texts: Sequence[NormalisedText], owners: np.ndarray, rows: np.ndarray
@@ -993,9 +1139,10 @@ class Matcher:
 
     def _mixed(self, wording: float, meaning: float) -> float:
         """Mix meaning into a wording score (an exact wording stays exact)."""
-        if self._vectors is None or wording >= 1.0:
+        if (self._vectors is None and self._embedder is None) or wording >= 1.0:
             return wording
-        return (1.0 - MEANING_WEIGHT) * wording + MEANING_WEIGHT * meaning
+        weight = MEANING_WEIGHT if self._embedder is None else SENTENCE_MEANING_WEIGHT
+        return (1.0 - weight) * wording + weight * meaning
 
     @staticmethod
     def _wording_score(

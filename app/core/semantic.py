@@ -13,6 +13,7 @@ is kept, only the vocabulary, the vectors and each term's inverse document frequ
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,12 @@ def load_term_vectors(path: Path) -> TermVectors:
             idf=data["idf"].astype(np.float32),
             baseline=float(data["baseline"][0]),
         )
+
+
+@lru_cache(maxsize=1)
+def term_vectors_fingerprint() -> str:
+    """Return a digest of the shipped vectors' file, which changes whenever they are rebuilt."""
+    return hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=1)

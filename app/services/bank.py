@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -12,7 +13,10 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.bank import Bank, Entry, load_bank
+from app.core.embeddings import Embedder, load_embedder
+from app.core.index_store import IndexStore
 from app.core.matching import Matcher, Thresholds, load_thesaurus
+from app.core.semantic import term_vectors_fingerprint
 from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, utcnow
 from app.services import audit
 from app.services.thresholds import thresholds_for
@@ -223,13 +227,26 @@ class MatchContext:
     profile: dict[str, Any]
 
 
+def _file_digest(path: Path) -> str:
+    """Return a digest of a file's bytes ('' when it does not exist)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
 class MatcherCache:
-    """Keeps one matcher per process and rebuilds it when the bank's revision moves on."""
+    """Keeps one matcher per process and rebuilds it when anything that changes an answer moves.
+
+    That is the bank (its epoch and revision), the day (staleness), the thesaurus file, the band
+    thresholds, the default review period, the term vectors and the sentence-embedding model.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._context: MatchContext | None = None
-        self._key: tuple[str, str, int, date] | None = None
+        self._key: tuple[object, ...] | None = None
+        self._model: tuple[Path, Embedder] | None = None
 
     def get(
         self,
@@ -238,16 +255,32 @@ class MatcherCache:
         bank_dir: Path,
         thresholds: Thresholds | None,
         default_review_days: int | None,
+        index_dir: Path | None = None,
+        embedding_model: Path | None = None,
     ) -> MatchContext:
-        """Returns the matcher for the bank's current revision."""
+        """Returns the matcher for the bank's current revision and the given settings.
+
+        With `index_dir`, the built index is kept there for the next process (and read from
+        there when another process built it over the same entries).
+        """
         epoch, rev = _state_key(db_session)
         today = date.today()
-        key = (str(db_session.get_bind().engine.url), epoch, rev, today)
+        thesaurus_path = bank_dir / THESAURUS_FILE
+        key = (
+            str(db_session.get_bind().engine.url),
+            epoch,
+            rev,
+            today,
+            thresholds or Thresholds(),
+            default_review_days,
+            _file_digest(thesaurus_path),
+            term_vectors_fingerprint(),
+            str(embedding_model) if embedding_model else None,
+        )
         with self._lock:
             if self._context is not None and self._key == key:
                 return self._context
             bank = current_bank(db_session=db_session)
-            thesaurus_path = bank_dir / THESAURUS_FILE
             thesaurus = load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None
             matcher = Matcher(
                 bank.entries,
@@ -255,10 +288,20 @@ class MatcherCache:
                 thesaurus=thesaurus,
                 today=today,
                 default_review_days=default_review_days,
+                index_store=IndexStore(index_dir) if index_dir else None,
+                embedder=self._embedder(embedding_model),
             )
             self._context = MatchContext(rev, matcher, bank.by_id(), dict(bank.profile))
             self._key = key
             return self._context
+
+    def _embedder(self, directory: Path | None) -> Embedder | None:
+        """Load the sentence model once per process (it is read again only if the path changes)."""
+        if directory is None:
+            return None
+        if self._model is None or self._model[0] != directory:
+            self._model = (directory, load_embedder(directory))
+        return self._model[1]
 
     def clear(self) -> None:
         """Forgets the cached matcher."""
@@ -277,6 +320,8 @@ def match_context(*, db_session: Session, settings: Settings) -> MatchContext:
         bank_dir=settings.bank_dir,
         thresholds=thresholds_for(settings),
         default_review_days=settings.default_review_days,
+        index_dir=settings.data_dir / "index",
+        embedding_model=settings.embedding_model,
     )
 
 

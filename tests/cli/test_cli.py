@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import select
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -269,3 +273,96 @@ def test_bank_harvest_reads_a_completed_csv(tmp_path: Path, approved_bank_dir: P
     written = "".join(p.read_text() for p in (tmp_path / "drafts").rglob("*.yaml"))
     proposed = "proposed as alternates" in result.stdout
     assert "Do you shred paper records on site?" in written or proposed
+
+
+def test_match_keeps_its_index_in_the_data_dir_and_rereads_the_bank_when_it_changes(
+    approved_bank_dir: Path, tmp_path: Path
+) -> None:
+    env = {"VOUCH_DATA_DIR": str(tmp_path / "var")}
+    stdin = json.dumps({"question": "Do you require MFA for administrators?"}) + "\n"
+    args = ("match", "--bank", str(approved_bank_dir), "--top", "1")
+    cold = vouch(*args, stdin=stdin, env=env)
+    assert cold.returncode == 0, cold.stderr
+    stored = sorted(p.suffix for p in (tmp_path / "var" / "index").iterdir())
+    assert stored == [".json", ".npz"]
+    warm = vouch(*args, stdin=stdin, env=env)
+    assert warm.stdout == cold.stdout
+    best = json.loads(cold.stdout)["matches"][0]
+    assert best["band"] == "auto"
+    # The statement goes back to draft: the stored index is for other files, so it is not used.
+    for path in approved_bank_dir.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if f"id: {best['entry_id']}\n" in text:
+            head, _, tail = text.partition(f"id: {best['entry_id']}\n")
+            path.write_text(
+                head
+                + f"id: {best['entry_id']}\n"
+                + tail.replace("status: approved", "status: draft", 1),
+                encoding="utf-8",
+            )
+    changed = vouch(*args, stdin=stdin, env=env)
+    assert json.loads(changed.stdout)["matches"][0] == {**best, "band": "suggest"}
+
+
+def test_match_answers_each_line_of_a_pipe_that_stays_open(
+    approved_bank_dir: Path, tmp_path: Path
+) -> None:
+    environment = {**os.environ, "VOUCH_ENVIRONMENT": "development"}
+    environment["VOUCH_DATA_DIR"] = str(tmp_path / "var")
+    environment.pop("VOUCH_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "match", "--bank", str(approved_bank_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=environment,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        for question in ("Is customer data encrypted at rest?", "Do you run a bug bounty?"):
+            process.stdin.write((json.dumps({"question": question}) + "\n").encode())
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, "no answer while the pipe stays open"
+            assert json.loads(process.stdout.readline())["question"] == question
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+
+
+def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
+    approved_bank_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import cli
+    from app.core.matching import Matcher
+
+    batches: list[int] = []
+    original = Matcher.match_many
+
+    def recording(self: Matcher, queries: Any, *, top: int = 3) -> Any:
+        batches.append(len(queries))
+        return original(self, queries, top=top)
+
+    monkeypatch.setattr(Matcher, "match_many", recording)
+    questions = [f"Do you encrypt backups number {n}?" for n in range(2_500)]
+    read_end, write_end = os.pipe()
+    payload = "".join(json.dumps({"question": q}) + "\n" for q in questions).encode()
+    writer = threading.Thread(target=lambda: (os.write(write_end, payload), os.close(write_end)))
+    writer.start()
+    out = io.StringIO()
+    with open(read_end, encoding="utf-8") as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setenv("VOUCH_DATA_DIR", str(tmp_path / "var"))
+        cli.get_settings.cache_clear()
+        try:
+            assert cli.main(["match", "--bank", str(approved_bank_dir), "--top", "1"]) == 0
+        finally:
+            cli.get_settings.cache_clear()
+    writer.join()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["question"] for line in lines] == questions
+    assert sum(batches) == len(questions)
+    assert max(batches) >= 100 and len(batches) <= len(questions) // 100

@@ -137,3 +137,42 @@ def test_only_approved_current_entries_may_autofill() -> None:
     assert approved.with_changes(review_every_days=None).is_stale(
         today=today, default_review_days=30
     )
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "Plain text.",
+        "Braces { alone } and 100% of {data}.",
+        "Two\nlines",
+        "Windows\r\nlines",
+        "Ends with a newline\n",
+        "A {# comment #} here",
+        "{% if true %}kept{% endif %}",
+        "{{ company }} does it.",
+        "Trailing spaces   ",
+    ],
+)
+def test_a_detail_renders_as_jinja_renders_it(detail: str) -> None:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    jinja = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    entry = Entry(id="A-1", question="Q?", answer="Yes", detail=detail)
+    assert render_detail(entry, {"company": "Acme"}) == jinja.from_string(detail).render(
+        company="Acme"
+    )
+
+
+def test_loading_for_matching_alone_skips_rendering_details_but_not_the_id_checks(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path, "a.yaml", "- {id: X-1, question: Q one?, answer: 'Yes', detail: '{{ nope }}'}\n"
+    )
+    with pytest.raises(BankError, match="unknown variable"):
+        load_bank(tmp_path)
+    assert [e.id for e in load_bank(tmp_path, check_details=False).entries] == ["X-1"]
+    write(tmp_path, "b.yaml", "- {id: X-1, question: Q two?, answer: 'No'}\n")
+    with pytest.raises(BankError, match="duplicate id"):
+        load_bank(tmp_path, check_details=False)
