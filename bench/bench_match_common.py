@@ -28,6 +28,8 @@ CAIQ_403 = RAW / "csa-ccm-caiq-v4" / "json" / "CAIQ" / "primary-dataset.json"
 CAIQ_410 = RAW / "csa-caiq-v4.1-ai-caiq" / "ccm-caiq-4.1.0.json"
 CCM_4012 = RAW / "csa-ccm-caiq-v4" / "json" / "CCM" / "primary-dataset.json"
 SCF_2022 = RAW / "scf" / "Secure Controls Framework (SCF) - 2022.3.xlsx"
+AI_CAIQ = RAW / "csa-caiq-v4.1-ai-caiq" / "aicm-caiq-1.1.0-questions.csv"
+WHITEPACT = RAW / "caiq-completed-whitepact" / "CAIQv4.0.3_WhitePact_completed.xlsx"
 
 
 def require(*paths: Path) -> None:
@@ -92,6 +94,34 @@ def bank_from(
         )
         for q in questions
     ]
+
+
+def whitepact_bank() -> list[Entry]:
+    """Harvest the completed WhitePact CAIQ v4.0.3 as `vouch bank harvest` does, all approved."""
+    from dataclasses import replace
+
+    from app.core.harvest import harvest_workbook
+
+    result = harvest_workbook(
+        WHITEPACT.read_bytes(), source_name=WHITEPACT.name, bank={}, matcher=None
+    )
+    return [replace(d, status="approved") for d in result.drafts]
+
+
+def cited_id(entry: Entry) -> str:
+    """Return the control ID a harvested entry cites (its question ID in the source sheet)."""
+    return next(iter(entry.refs.values()), entry.id)
+
+
+def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """Return the Wilson score interval (95% by default) of a proportion."""
+    if total == 0:
+        return (0.0, 1.0)
+    p = successes / total
+    centre = p + z * z / (2 * total)
+    spread = z * ((p * (1 - p) + z * z / (4 * total)) / total) ** 0.5
+    denominator = 1 + z * z / total
+    return ((centre - spread) / denominator, (centre + spread) / denominator)
 
 
 def sentence_model() -> Embedder | None:
@@ -214,6 +244,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 __all__ = [
+    "AI_CAIQ",
     "CAIQ_403",
     "CAIQ_410",
     "CCM_4012",
@@ -221,7 +252,9 @@ __all__ = [
     "SCF_2022",
     "Outcome",
     "Question",
+    "WHITEPACT",
     "bank_from",
+    "cited_id",
     "caiq_403",
     "caiq_410",
     "ccm_titles",
@@ -236,4 +269,6 @@ __all__ = [
     "require",
     "sentence_model",
     "table",
+    "whitepact_bank",
+    "wilson",
 ]

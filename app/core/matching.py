@@ -15,8 +15,10 @@ import scipy.sparse as sp
 from rapidfuzz import fuzz
 
 from app.core.bank import Entry
+from app.core.concepts import Bridge, shipped_concepts
 from app.core.embeddings import Embedder
 from app.core.guards import Facets, Guards
+from app.core.intent import intent_of, intents_differ
 from app.core.normalise import (
     NormalisedText,
     Normaliser,
@@ -25,6 +27,7 @@ from app.core.normalise import (
     shipped_thesaurus,
 )
 from app.core.semantic import TermVectors, shipped_term_vectors
+from app.core.subject import SubjectRule
 
 __all__ = [
     "BANDS",
@@ -86,6 +89,25 @@ MAX_QUESTION_CHARS = 4_000
 MAX_CONTEXT_CHARS = 300
 # How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
 CONTEXT_WEIGHT = 0.5
+# How many of a question's best concepts lead on to the entries citing their IDs.
+CONCEPTS_FOLLOWED = 3
+# A path through a concept is one step removed from the entry's own wording: it counts for a
+# little less, so a question worded like the entry itself keeps its direct match.
+BRIDGE_DISCOUNT = 0.85
+# Concepts are everyday questions: a long question in framework wording is matched on its own
+# words (through concepts it lost 0.02-0.05 of cross-framework top-1).
+BRIDGE_MAX_TERMS = 8
+# A question whose words already find a row this close (retrieval cosine) needs no concept.
+BRIDGE_UNLESS_FOUND = 0.7
+# A concept leads on only when the question matches it at least this well.
+BRIDGE_FLOOR = 0.40
+REORDER_MAX_TERMS = 8
+WEAK_BRIDGE = 0.60
+WEAK_BRIDGE_CEILING = 1.0
+WEAK_BRIDGE_DISCOUNT = 0.7
+# Share of its score a statement keeps when it answers another intent than a short question's
+# (exists vs reviewed vs tested).
+OTHER_INTENT_SHARE = 0.85
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
 # (section heading, domain, control title) as a third item.
@@ -124,6 +146,9 @@ class Explanation:
     meaning: float = 0.0  # 0–1: how far the texts' term vectors agree beyond unrelated texts'
     # Terms of the row's context (section, control title) the entry shares, when they lifted it.
     context_terms: tuple[str, ...] = ()
+    # The concept the question matched and the framework ID it led through, when that path won.
+    concept: str | None = None
+    concept_ref: str | None = None
 
     def text(self) -> str:
         """Say in one sentence why the match was chosen and what held it back."""
@@ -134,6 +159,8 @@ class Explanation:
             parts.append(f"matched on {shown}{more}")
         else:
             parts.append("no shared terms")
+        if self.concept:
+            parts.append(f"reached through concept {self.concept}, which cites {self.concept_ref}")
         if self.meaning >= CLOSE_MEANING:
             parts.append("close in meaning")
         if self.context_terms:
@@ -403,6 +430,13 @@ class _Index:
     entry_rows: Mapping[str, tuple[int, ...]]
     by_control_id: Mapping[str, frozenset[str]]
 
+    def entry_terms(self, entry_id: str) -> frozenset[str]:
+        """Every term an entry carries (question, alternates, tags): what it is about."""
+        terms: set[str] = set()
+        for i in self.entry_rows.get(entry_id, ()):
+            terms.update(self.rows[i].text.terms)
+        return frozenset(terms)
+
 
 @dataclass
 class _Candidate:
@@ -412,6 +446,9 @@ class _Candidate:
     wording: float  # the score from wording alone, before meaning is mixed in
     meaning: float
     rank: float  # the score lifted by the row's context, for ordering only
+    on_subject: bool = False  # the row's context names something the entry is about
+    bridge: Bridge | None = None  # set when the path through a concept scored higher
+    direct: float = 0.0  # with a bridge: the score of the entry's own wording
 
 
 @dataclass(frozen=True)
@@ -430,7 +467,7 @@ def _dropping(index: _Index, entry_id: str) -> tuple[np.ndarray, dict[str, Entry
     return alive, {k: v for k, v in index.entries.items() if k != entry_id}
 
 
-def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
+def _rival(index: _Index, scored: Sequence[_Scored], *, subjectless: bool) -> Entry | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
     Judged on the question's own scores: a row's context ranks entries but is no evidence that
@@ -440,7 +477,14 @@ def _rival(index: _Index, scored: Sequence[_Scored]) -> Entry | None:
     best = scored[0]
     closest = max(scored[1:], key=lambda s: s.score)
     settled_by_id = best.id_match and not closest.id_match
-    if best.score - closest.score < AMBIGUOUS_MARGIN and not settled_by_id:
+    # For a question without a subject of its own, the row's context is what tells two
+    # identically worded statements apart (see SubjectRule).
+    settled_by_subject = subjectless and best.cand.on_subject and not closest.cand.on_subject
+    if (
+        best.score - closest.score < AMBIGUOUS_MARGIN
+        and not settled_by_id
+        and not settled_by_subject
+    ):
         return index.entries[closest.cand.entry_id]
     return None
 
@@ -477,14 +521,20 @@ class Matcher:
         index_store: StoredIndexes | None = None,
         index_source: str | None = None,
         embedder: Embedder | None = None,
+        concepts: Sequence[Entry] | bool = True,
     ) -> None:
         """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone.
+
+        `concepts`: statements in customer words citing framework IDs (True for the starter
+        bank's, False for none); a question matching one reaches the entries citing its IDs.
 
         With `index_store`, the index is read from it when one was stored for the same entries
         (or the same `index_source`, a digest of the files the entries were read from), and
         stored there after a build.
         """
-        self._configure(thresholds, thesaurus, today, default_review_days, term_vectors, embedder)
+        self._configure(
+            thresholds, thesaurus, today, default_review_days, term_vectors, embedder, concepts
+        )
         live = [e for e in entries if e.status != "retired"]
         if index_store is None:
             self._index = self._build(live)
@@ -506,11 +556,12 @@ class Matcher:
         default_review_days: int | None = None,
         term_vectors: TermVectors | None | bool = True,
         embedder: Embedder | None = None,
+        concepts: Sequence[Entry] | bool = True,
     ) -> Matcher | None:
         """Return the matcher stored for entries read from `index_source`, or None."""
         matcher = cls.__new__(cls)
         matcher._configure(
-            thresholds, thesaurus, today, default_review_days, term_vectors, embedder
+            thresholds, thesaurus, today, default_review_days, term_vectors, embedder, concepts
         )
         stored = index_store.load(matcher._store_key(index_store, index_source))
         if stored is None:
@@ -526,6 +577,7 @@ class Matcher:
         default_review_days: int | None,
         term_vectors: TermVectors | None | bool,
         embedder: Embedder | None = None,
+        concepts: Sequence[Entry] | bool = True,
     ) -> None:
         self._embedder = embedder
         self.thresholds = thresholds or (
@@ -541,7 +593,12 @@ class Matcher:
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
         self._guards = Guards(self.thesaurus.guards)
+        self._subjects = SubjectRule.of(self.thesaurus, self._normaliser)
         self._write_lock = threading.Lock()
+        self._concept_source = concepts
+        self._concepts: Matcher | None = None
+        self._concepts_built = False
+        self._concepts_lock = threading.Lock()
 
     def keep_index(self, index_store: StoredIndexes, *, index_source: str | None = None) -> bool:
         """Store the index as built (not after upserts); tell whether it was stored."""
@@ -558,6 +615,25 @@ class Matcher:
             term_vectors=self._vectors,
             embedder=self._embedder.fingerprint if self._embedder else "",
         )
+
+    def _concept_matcher(self) -> Matcher | None:
+        """Build the concepts' own matcher the first time a question may use it."""
+        if self._concepts_built:
+            return self._concepts
+        with self._concepts_lock:
+            if not self._concepts_built:
+                source = self._concept_source
+                listed = shipped_concepts() if source is True else source or ()
+                if listed:
+                    self._concepts = Matcher(
+                        listed,
+                        thresholds=self.thresholds,
+                        thesaurus=self.thesaurus,
+                        term_vectors=self._vectors or False,
+                        concepts=False,
+                    )
+                self._concepts_built = True
+        return self._concepts
 
     def _rows_of(self, entry: Entry) -> list[_Row]:
         texts = [entry.question, *entry.alternates]
@@ -738,8 +814,18 @@ class Matcher:
             asked = self._sentences(texts)
             retrieval = self._sentence_candidates(index, asked, retrieval)
             wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
+            bridges = self._bridges(
+                index,
+                [queries[i] for i, t in zip(chunk, texts, strict=True)],
+                short=[
+                    len(t.terms) <= BRIDGE_MAX_TERMS and retrieval[k].max() < BRIDGE_UNLESS_FOUND
+                    for k, t in enumerate(texts)
+                ],
+            )
             candidates = [
-                self._candidate_rows(index, retrieval[k], wanted[k], top=top)
+                self._with_bridged(
+                    index, self._candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k]
+                )
                 for k in range(len(chunk))
             ]
             # Exact scores for every (question, candidate) pair of the chunk in one product each.
@@ -766,9 +852,53 @@ class Matcher:
                     context_scores[lo:hi],
                     context=contexts[k],
                     wanted=wanted[k],
+                    bridges=bridges[k],
                     top=top,
                 )
         return results
+
+    def _bridges(
+        self, index: _Index, queries: Sequence[Query], *, short: Sequence[bool]
+    ) -> list[dict[str, Bridge]]:
+        """Match questions to concepts and follow each concept's IDs to the entries citing them."""
+        out: list[dict[str, Bridge]] = [{} for _ in queries]
+        concept_matcher = self._concept_matcher() if any(short) else None
+        if concept_matcher is None:
+            return out
+        found = concept_matcher.match_many(
+            [
+                (q[0] if s else "", None, q[2] if len(q) == 3 else None)
+                for q, s in zip(queries, short, strict=True)
+            ],
+            top=CONCEPTS_FOLLOWED,
+        )
+        concepts = concept_matcher._index.entries
+        for bridged, matches in zip(out, found, strict=True):
+            for position, match in enumerate(matches):
+                if match.score < max(BRIDGE_FLOOR, self.thresholds.suggest):
+                    break
+                concept = concepts[match.entry_id]
+                guard = match.explanation.guard or match.explanation.note
+                if guard is None and position > 0:
+                    guard = f"concept {match.entry_id} is not the question's best concept"
+                for cid in control_ids(concept.refs):
+                    for entry_id in index.by_control_id.get(cid, ()):
+                        if entry_id not in bridged or bridged[entry_id].score < match.score:
+                            bridged[entry_id] = Bridge(
+                                concept_id=match.entry_id,
+                                control_id=", ".join(concept.refs.values()),
+                                score=match.score,
+                                guard=guard and f"through a concept, {guard}",
+                            )
+        return out
+
+    @staticmethod
+    def _with_bridged(index: _Index, rows: np.ndarray, bridged: Mapping[str, Bridge]) -> np.ndarray:
+        """Add the rows of the entries a concept led to (their question row is enough)."""
+        extra = [index.entry_rows[e][0] for e in bridged if e in index.entry_rows]
+        if not extra:
+            return rows
+        return np.union1d(rows, np.array(extra, dtype=np.int64))
 
     def _context_text(self, query: Query) -> NormalisedText:
         """Normalise a query's context, if it has one (no terms when it has none)."""
@@ -886,9 +1016,12 @@ class Matcher:
         *,
         context: NormalisedText,
         wanted: frozenset[str] | None,
+        bridges: Mapping[str, Bridge],
         top: int,
     ) -> list[Match]:
         id_entries = wanted or frozenset()
+        asked_subject = self._subjects.subject(text.terms)
+        context_subject = self._subjects.subject(context.terms)
         best: dict[str, _Candidate] = {}
         for r, word, char, meaning, agreement in zip(
             ordered.tolist(), word_scores, char_scores, meaning_scores, context_scores, strict=True
@@ -912,8 +1045,36 @@ class Matcher:
                 )
             elif rank > current.rank:
                 best[row.entry_id] = replace(current, rank=rank)
+        own_best = max((c.text_score for c in best.values()), default=0.0)
+        for entry_id, bridge in bridges.items():
+            cand = best.get(entry_id)
+            if bridge.score < WEAK_BRIDGE and own_best >= WEAK_BRIDGE_CEILING:
+                # A loose concept match says little when the bank's own wording already fits.
+                continue
+            share = BRIDGE_DISCOUNT if bridge.score >= WEAK_BRIDGE else WEAK_BRIDGE_DISCOUNT
+            if cand is not None and bridge.score * share > cand.text_score:
+                cand.direct = cand.text_score
+                # The concept's wording fits the question better than the entry's own: rank the
+                # entry by that path, one step removed, and say so.
+                cand.text_score = bridge.score * share
+                cand.rank = max(cand.rank, cand.text_score)
+                cand.bridge = bridge
+        question_facets = self._guards.read(text.stems)
+        asked_intent = intent_of(text.stems, text.surface)
+        # Only a short question lets a guard reorder: a long one carries its own evidence, and
+        # reordering it cost 0.015-0.035 of cross-framework top-1.
+        short = len(text.terms) <= REORDER_MAX_TERMS
         scored: list[_Scored] = []
         for cand in best.values():
+            stated = index.rows[cand.row].text
+            if short and intents_differ(asked_intent, intent_of(stated.stems, stated.surface)):
+                # "Do you have a plan?" prefers the statement that the plan exists to the one
+                # about testing or reviewing it; "is it tested?" prefers the one about testing.
+                cand.text_score *= OTHER_INTENT_SHARE
+                cand.rank *= OTHER_INTENT_SHARE
+            cand.on_subject = bool(context_subject) and bool(
+                context_subject & index.entry_terms(cand.entry_id)
+            )
             id_match = cand.entry_id in id_entries
             bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
             scored.append(
@@ -937,10 +1098,11 @@ class Matcher:
                 BANDS.index(band_for(s.score, self.thresholds)),
                 -s.rank,
                 not s.id_match,
+                not s.cand.on_subject,
                 s.cand.entry_id,
             )
         )
-        question_facets = self._guards.read(text.stems)
+        direct_best = max(best.values(), key=_own_score) if bridges and best else None
         matches: list[Match] = []
         for position, item in enumerate(scored[:top]):
             cand, id_match = item.cand, item.id_match
@@ -952,7 +1114,7 @@ class Matcher:
                 runner_up = other.cand.entry_id
                 margin = round(item.score - other.score, 4)
                 if position == 0:
-                    rival = _rival(index, scored)
+                    rival = _rival(index, scored, subjectless=not asked_subject)
             matches.append(
                 self._describe(
                     index,
@@ -967,6 +1129,8 @@ class Matcher:
                     margin=margin,
                     rival=rival,
                     best=position == 0,
+                    subjects=(asked_subject, context_subject),
+                    direct_best=direct_best,
                     context_terms=_context_terms(text, context, index.rows[cand.row].text)
                     if cand.rank > cand.text_score
                     else (),
@@ -1007,12 +1171,16 @@ class Matcher:
         margin: float | None,
         rival: Entry | None,
         best: bool,
+        subjects: tuple[frozenset[str], frozenset[str]],
+        direct_best: _Candidate | None = None,
         context_terms: tuple[str, ...] = (),
     ) -> Match:
         row = index.rows[cand.row]
         entry = index.entries[cand.entry_id]
         guard = self._guards.conflict(question_facets, row.facets)
-        if guard is None and score >= self.thresholds.suggest:
+        if guard is None and cand.bridge is not None:
+            guard = cand.bridge.guard or self._wording_prefers_other(cand, direct_best)
+        if guard is None and score >= self.thresholds.suggest and cand.bridge is None:
             # Only a plausible match needs the reason it was not filled on its own.
             guard = _subject_conflict(index.words.space, text, row.text)
         if guard is None and id_given and id_match and cand.wording < ID_TEXT_FLOOR:
@@ -1027,7 +1195,18 @@ class Matcher:
             and (rival.answer, rival.detail) != (entry.answer, entry.detail)
         ):
             guard = f"entry {rival.id} matches as well and answers differently"
+        if guard is None:
+            guard = self._subjects.conflict(
+                asked=subjects[0],
+                context=subjects[1],
+                stated=self._subjects.subject(row.text.key.split()),
+                evidence=index.entry_terms(cand.entry_id),
+                id_match=id_match,
+            )
         note = self._why_not_autofill(entry)
+        if cand.bridge is not None:
+            # The band is the concept match's own, calibrated like any other match.
+            score = max(score, min(1.0, cand.bridge.score))
         band = band_for(score, self.thresholds)
         # Only the best match may fill a cell on its own; the others are alternatives.
         if band == "auto" and (guard or note or not best):
@@ -1045,8 +1224,19 @@ class Matcher:
                 note=note,
                 meaning=round(cand.meaning, 4),
                 context_terms=context_terms,
+                concept=cand.bridge.concept_id if cand.bridge else None,
+                concept_ref=cand.bridge.control_id if cand.bridge else None,
             ),
         )
+
+    def _wording_prefers_other(self, cand: _Candidate, other: _Candidate | None) -> str | None:
+        """Hold back a concept's path when the question's own wording points to another entry."""
+        if other is None or other.entry_id == cand.entry_id:
+            return None
+        own = _own_score(other)
+        if own >= self.thresholds.suggest and own > _own_score(cand):
+            return f"the question's own wording fits entry {other.entry_id} better"
+        return None
 
     def _why_not_autofill(self, entry: Entry) -> str | None:
         today = self.today or date.today()
@@ -1057,6 +1247,11 @@ class Matcher:
         if entry.is_stale(today=today, default_review_days=self.default_review_days):
             return "entry is stale (past its review date)"
         return None
+
+
+def _own_score(cand: _Candidate) -> float:
+    """Return a candidate's score by its own wording (not through a concept)."""
+    return cand.direct if cand.bridge is not None else cand.text_score
 
 
 def _subject_conflict(space: _Space, question: NormalisedText, entry: NormalisedText) -> str | None:

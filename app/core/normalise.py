@@ -100,6 +100,8 @@ class Thesaurus:
     boilerplate: tuple[str, ...] = ()
     stopwords: frozenset[str] = frozenset()
     guards: tuple[GuardFacet, ...] = ()
+    # Words that frame a question ("are the policies reviewed annually?") but name no subject.
+    frame: tuple[str, ...] = ()
 
 
 EMPTY_THESAURUS = Thesaurus()
@@ -266,7 +268,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
     if root is None:
         return EMPTY_THESAURUS
     sections = dict(_mapping(path, root, "the thesaurus"))
-    unknown = sorted(set(sections) - {"synonyms", "boilerplate", "stopwords", "guards"})
+    unknown = sorted(set(sections) - {"synonyms", "boilerplate", "stopwords", "guards", "frame"})
     if unknown:
         raise BankError(f"{_where(path, root)}: unknown section '{unknown[0]}'")
     synonyms: list[tuple[str, ...]] = []
@@ -287,6 +289,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
     stopwords = (
         _scalar_list(path, sections["stopwords"], "'stopwords'") if "stopwords" in sections else ()
     )
+    frame = _scalar_list(path, sections["frame"], "'frame'") if "frame" in sections else ()
     guards: tuple[GuardFacet, ...] = ()
     if "guards" in sections:
         node = sections["guards"]
@@ -298,6 +301,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         boilerplate=boilerplate,
         stopwords=frozenset(w.lower() for w in stopwords),
         guards=guards,
+        frame=frame,
     )
 
 

@@ -342,7 +342,8 @@ def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
     original = Matcher.match_many
 
     def recording(self: Matcher, queries: Any, *, top: int = 3) -> Any:
-        batches.append(len(queries))
+        if self._concept_source is not False:  # the concepts' own matcher answers inside
+            batches.append(len(queries))
         return original(self, queries, top=top)
 
     monkeypatch.setattr(Matcher, "match_many", recording)

@@ -86,7 +86,7 @@ def test_meaning_ranks_the_right_entry_first_where_wording_alone_does_not() -> N
         ),
         Entry(
             id="ACCESS",
-            question="Is the access control plan reviewed each year?",
+            question="Is the access control plan checked each year?",
             answer="Yes",
             status="approved",
         ),

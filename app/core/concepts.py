@@ -1,0 +1,56 @@
+"""A concept catalogue: statements in customer words that point into framework questionnaires.
+
+Vouch's starter statements are written the way customers ask ("Is MFA supported?") and most
+cite the framework questions they answer (`refs: {caiq: IAM-14.1}`). A bank harvested from a
+completed framework questionnaire is worded the framework's way and cites the same IDs. A
+question that matches a concept's wording reaches the bank entries citing the concept's IDs:
+the bridge between everyday questions and framework wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from app.core.bank import Entry, load_bank
+from app.core.errors import BankError
+
+SHIPPED_CONCEPTS = Path(__file__).resolve().parents[2] / "answer_bank"
+# Which references a concept follows into the bank: framework question IDs, which a bank
+# harvested from that framework cites. ISO or SOC 2 clause numbers name a whole clause, too
+# broad to stand for one question.
+BRIDGED_REFS = ("caiq", "hecvat", "sig", "sig_lite")
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """How a question reached a bank entry through a concept."""
+
+    concept_id: str
+    control_id: str
+    score: float
+    guard: str | None
+
+
+def concept_entries(entries: Sequence[Entry]) -> tuple[Entry, ...]:
+    """Keep the statements that cite a framework question, as concepts a matcher can index."""
+    concepts: list[Entry] = []
+    for entry in entries:
+        refs = {k: v for k, v in entry.refs.items() if k in BRIDGED_REFS}
+        if refs and entry.status != "retired":
+            # A concept never fills a cell itself: it only leads to the entries it cites.
+            concepts.append(replace(entry, refs=refs, status="approved"))
+    return tuple(concepts)
+
+
+@lru_cache(maxsize=1)
+def shipped_concepts() -> tuple[Entry, ...]:
+    """Return the concepts of the starter bank shipped with Vouch (none if it is absent)."""
+    if not SHIPPED_CONCEPTS.is_dir():
+        return ()
+    try:
+        return concept_entries(load_bank(SHIPPED_CONCEPTS).entries)
+    except BankError:
+        return ()

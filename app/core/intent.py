@@ -1,0 +1,54 @@
+"""Intent: whether a question asks that something exists, or how it is reviewed or tested."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.core.normalise import stem
+
+EXISTS = "exists"
+REVIEWED = "reviewed"
+TESTED = "tested"
+
+# How an existence question opens, in its words as written ("do you have an incident
+# response plan?", "is there a clean desk policy?").
+_EXISTENCE_OPENINGS: tuple[tuple[str, ...], ...] = (
+    ("do", "you", "have"),
+    ("do", "you", "maintain"),
+    ("do", "you", "keep"),
+    ("does", "the", "company", "have"),
+    ("does", "your", "company", "have"),
+    ("does", "the", "vendor", "have"),
+    ("is", "there"),
+    ("are", "there"),
+    ("have", "you", "got"),
+)
+# Stems that make a text about reviewing or testing its subject rather than having it.
+_REVIEW_STEMS = frozenset(
+    stem(w) for w in ("review", "reviewed", "update", "updated", "revise", "revised", "revalidate")
+)
+_TEST_STEMS = frozenset(
+    stem(w) for w in ("test", "tested", "testing", "exercise", "exercised", "tabletop")
+)
+
+
+def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
+    """Say what a text asks about its subject: tested, reviewed, exists, or None (unclear)."""
+    present = set(stems)
+    if present & _TEST_STEMS:
+        return TESTED
+    if present & _REVIEW_STEMS:
+        return REVIEWED
+    words = tuple(surface)
+    if any(words[: len(opening)] == opening for opening in _EXISTENCE_OPENINGS):
+        return EXISTS
+    return None
+
+
+def intents_differ(asked: str | None, stated: str | None) -> bool:
+    """Tell whether an entry answers another intent than the question's (unclear never differs)."""
+    if asked is None:
+        return False
+    if asked == EXISTS:
+        return stated in (REVIEWED, TESTED)
+    return stated is not None and stated != asked

@@ -1,0 +1,129 @@
+"""Subject before score, the concept bridge, intent, and context that only helps."""
+
+from __future__ import annotations
+
+from app.core.bank import Entry
+from app.core.matching import Matcher
+
+
+def entry(entry_id: str, question: str, *, tags: tuple[str, ...] = (), **refs: str) -> Entry:
+    return Entry(
+        id=entry_id,
+        question=question,
+        answer="Yes",
+        detail=f"Statement {entry_id}.",
+        tags=tags,
+        refs=refs,
+        status="approved",
+    )
+
+
+POLICY_BANK = [
+    entry(
+        "BCR-REV",
+        "Are the policies and procedures reviewed and updated at least annually?",
+        tags=("Business Continuity Management Policy and Procedures",),
+    ),
+    entry("LOG-EST", "Are logging and monitoring policies established and maintained?"),
+]
+
+
+def test_a_question_without_a_subject_does_not_autofill_on_its_wording_alone() -> None:
+    matcher = Matcher(POLICY_BANK, concepts=False)
+    (best, *_) = matcher.match("Are the policies and procedures reviewed and updated annually?")
+    assert best.entry_id == "BCR-REV" and best.score == 1.0
+    assert best.band == "suggest"
+    assert best.explanation.guard == "the question names no subject and its row gives none"
+
+
+def test_a_context_naming_the_entrys_subject_lets_a_subjectless_question_autofill() -> None:
+    matcher = Matcher(POLICY_BANK, concepts=False)
+    question = "Are the policies and procedures reviewed and updated annually?"
+    (agreeing, *_) = matcher.match(question, context="Business Continuity")
+    (other, *_) = matcher.match(question, context="Change Control Policy and Procedures")
+    assert agreeing.band == "auto"
+    assert other.band == "suggest"
+    assert other.explanation.guard is not None and "change" in other.explanation.guard
+
+
+def test_a_question_with_its_own_subject_does_not_take_a_generic_entry_on_another() -> None:
+    matcher = Matcher(POLICY_BANK, concepts=False)
+    (best, *_) = matcher.match("Are the baselines reviewed and updated at least annually?")
+    assert best.band != "auto"
+    assert "the entry names no subject of its own" in (best.explanation.guard or "")
+
+
+def test_an_existence_question_prefers_the_plan_to_its_test() -> None:
+    bank = [
+        entry("IR-TEST", "Is the incident response plan tested?"),
+        entry("IR-PLAN", "Is an incident response plan documented?"),
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match("Do you have an incident response plan?")
+    assert best.entry_id == "IR-PLAN"
+
+
+def test_a_concept_in_customer_words_leads_to_the_entry_citing_its_id() -> None:
+    bank = [
+        entry(
+            "BANK-IAM-14.1",
+            "Are processes, procedures, and technical measures for authenticating access to "
+            "systems, including multifactor authentication, defined and implemented?",
+            caiq="IAM-14.1",
+        ),
+        entry("BANK-IAM-02.1", "Are strong password policies established?", caiq="IAM-02.1"),
+    ]
+    concepts = [
+        entry("MFA", "Is multi-factor authentication enforced?", caiq="IAM-14.1"),
+        entry("PWD", "Do you have a password policy?", caiq="IAM-02.1"),
+    ]
+    without = Matcher(bank, concepts=False).match("Is 2FA enforced for everyone?")
+    (best, *_) = Matcher(bank, concepts=concepts).match("Is 2FA enforced for everyone?")
+    assert best.entry_id == "BANK-IAM-14.1"
+    assert best.explanation.concept == "MFA"
+    assert "reached through concept MFA, which cites IAM-14.1" in best.explanation.text()
+    assert best.score > without[0].score
+
+
+def test_a_context_never_lowers_a_question_with_its_own_subject() -> None:
+    bank = [
+        entry("LP", "Is the least privilege principle employed for system access?"),
+        entry("MFA", "Is multi-factor authentication required for system access?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    question = "Does the vendor enforce least privilege access for all users?"
+    (alone, *_) = matcher.match(question)
+    (framed, *_) = matcher.match(question, context="Access Control")
+    assert alone.entry_id == framed.entry_id == "LP"
+    assert framed.score >= alone.score
+
+
+def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
+    from app.core.intent import EXISTS, REVIEWED, TESTED, intent_of, intents_differ
+    from app.core.normalise import Normaliser, shipped_thesaurus
+
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def intent(text: str) -> str | None:
+        norm = normaliser.normalise(text)
+        return intent_of(norm.stems, norm.surface)
+
+    assert intent("Is there a malware protection policy?") == EXISTS
+    assert intent("Do you have data flow diagrams?") == EXISTS
+    assert intent("Are the policies reviewed and updated annually?") == REVIEWED
+    assert intent("Is the disaster recovery plan exercised?") == TESTED
+    assert intent("Are backups performed regularly?") is None
+    assert intents_differ(EXISTS, REVIEWED) and intents_differ(TESTED, REVIEWED)
+    assert not intents_differ(EXISTS, None) and not intents_differ(None, TESTED)
+
+
+def test_an_existence_question_prefers_the_policy_to_its_review() -> None:
+    bank = [
+        entry(
+            "POL-REV",
+            "Are malware protection policies and procedures reviewed and updated annually?",
+        ),
+        entry("POL-EST", "Are policies and procedures to protect against malware established?"),
+        entry("BACKUP", "Are backups encrypted?"),
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match("Is there a malware protection policy?")
+    assert best.entry_id == "POL-EST"
