@@ -20,6 +20,7 @@ from app.config import Settings
 from app.core.answering import fit_to_choices
 from app.core.bank import check_text, render_detail, same_wording
 from app.core.bank_io import neutralise_formula
+from app.core.detail_template import escape_template, render_template
 from app.core.errors import BankError, VouchError
 from app.core.formats import fill_questionnaire_file
 from app.core.workbook import AnswerWrite, Detection, FillResult
@@ -329,6 +330,17 @@ def _draft_id(questionnaire: Questionnaire, row: QuestionRow) -> str:
     return f"DRAFT-{questionnaire.id[:8]}-{row.position + 1}"
 
 
+def _literal_detail(detail: str) -> str:
+    """Return a template that renders exactly the given text, checked like every detail."""
+    template = escape_template(detail)
+    try:
+        if render_template(template, {}) != detail:
+            raise ReviewInvalid("this detail cannot be kept word for word; shorten it")
+    except BankError as exc:
+        raise ReviewInvalid(f"detail {exc}") from exc
+    return template
+
+
 def _edit(
     *,
     db_session: Session,
@@ -347,6 +359,9 @@ def _edit(
     except BankError as exc:
         raise ReviewInvalid(str(exc)) from exc
     answer, detail = _fits_choices(row, answer, detail, what="the answer")
+    # The reviewer's detail is what the cell says, word for word: the draft keeps it literal,
+    # so it renders the same text and never runs as a template.
+    draft_detail = _literal_detail(detail)
     draft_id = _draft_id(questionnaire, row)
     base = None
     if row.entry_id and row.entry_id != draft_id:
@@ -360,7 +375,7 @@ def _edit(
             id=draft_id,
             question=row.question,
             answer=answer,
-            detail=detail,
+            detail=draft_detail,
             tags=list(base.tags) if base else [],
             refs=dict(base.refs) if base else {},
             owner=base.owner if base else None,
@@ -369,7 +384,7 @@ def _edit(
             updated_by=principal.ref,
         )
     else:
-        draft.answer, draft.detail = answer, detail
+        draft.answer, draft.detail = answer, draft_detail
         bank_service.next_version(draft, actor=principal.ref)
     db_session.add(draft)
     bank_service.save_version(db_session=db_session, row=draft, actor=principal.ref, reason=reason)
