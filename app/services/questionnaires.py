@@ -29,11 +29,22 @@ class QuestionnaireNotFound(LookupError):
     """No questionnaire with that id is visible to the caller."""
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def clean_filename(name: str | None) -> str:
     """Keeps only the base name of an uploaded file, without path or control characters."""
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
     return base[:200] or "questionnaire.xlsx"
+
+
+def workbook_name(name: str, *, extension: str | None = None) -> str:
+    """Name an upload for what its content is: `evil.exe` holding a workbook becomes `evil.xlsx`."""
+    path = PurePath(name)
+    if extension is None:
+        extension = path.suffix.lower() if path.suffix.lower() in WORKBOOK_SUFFIXES else ".xlsx"
+    return f"{(path.stem if path.suffix else name) or 'questionnaire'}{extension}"
 
 
 def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
@@ -128,6 +139,7 @@ def accept(
         )
         db_session.commit()
         raise
+    filename = workbook_name(filename)
     upload = files.store(db_session=db_session, content=content)
     questionnaire = Questionnaire(
         filename=filename, owner=principal.ref, status="queued", upload_id=upload.id
@@ -225,6 +237,7 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
         }
         questionnaire.filled_id = filled.id
         questionnaire.extension = result.extension
+        questionnaire.filename = workbook_name(questionnaire.filename, extension=result.extension)
         questionnaire.fidelity = result.fidelity.to_dict()
         questionnaire.summary = summarize(reports, result)
         questionnaire.status = "needs_review"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ruamel.yaml import YAML
@@ -15,6 +15,7 @@ from app.core.bank import Entry
 from app.core.errors import BankError, VouchError
 from app.deps import RowId, SessionDep, SettingsDep
 from app.downloads import download
+from app.form_parts import refuse_repeated_parts
 from app.models import BankEntry
 from app.services import bank as bank_service
 from app.services import (
@@ -639,7 +640,8 @@ async def approve_drafts(
     verify_csrf(user.csrf_token, str(form.get("csrf_token", "")))
     require_page(user, "bank:write")
     ids = [str(v)[:80] for v in form.getlist("ids")]
-    bank_entries.approve_drafts(
+    await run_in_threadpool(
+        bank_entries.approve_drafts,
         db_session=db_session,
         actor=user.principal.ref,
         entry_ids=ids,
@@ -658,7 +660,9 @@ def harvest_page(request: Request, user: CurrentWebUser) -> HTMLResponse:
     return render(request, "bank/harvest.html", {"result": None, "error": None}, user=user)
 
 
-@router.post("/bank/harvest", name="bank_harvest_upload")
+@router.post(
+    "/bank/harvest", name="bank_harvest_upload", dependencies=[Depends(refuse_repeated_parts)]
+)
 async def harvest_upload(
     request: Request,
     user: CurrentWebUser,
@@ -687,8 +691,12 @@ async def harvest_upload(
             owner=owner.strip() or None,
             settings=settings,
         )
-        saved = bank_harvest.save_harvest(
-            db_session=db_session, result=result, source_name=label, actor=user.principal.ref
+        saved = await run_in_threadpool(
+            bank_harvest.save_harvest,
+            db_session=db_session,
+            result=result,
+            source_name=label,
+            actor=user.principal.ref,
         )
     except VouchError as exc:
         db_session.rollback()
