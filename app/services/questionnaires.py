@@ -11,9 +11,9 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.answering import Proposal, propose, report_rows, summarize
-from app.core.errors import UnreadableWorkbook
+from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
 from app.core.formats import questionnaire_kind
-from app.core.workbook import SheetMapping
+from app.core.workbook import Detection, SheetMapping
 from app.db import Database
 from app.models import Job, Questionnaire, QuestionRow, utcnow
 from app.services import audit, files, jobs, templates, webhooks
@@ -29,7 +29,12 @@ class QuestionnaireNotFound(LookupError):
     """No questionnaire with that id is visible to the caller."""
 
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# The names a kind of upload may keep; the first is given to one named otherwise.
+SUFFIXES = {
+    "workbook": (".xlsx", ".xlsm"),
+    "document": (".docx",),
+    "delimited": (".csv", ".tsv", ".txt"),
+}
 
 
 def clean_filename(name: str | None) -> str:
@@ -39,12 +44,23 @@ def clean_filename(name: str | None) -> str:
     return base[:200] or "questionnaire.xlsx"
 
 
-def workbook_name(name: str, *, extension: str | None = None) -> str:
+def workbook_name(name: str, *, content: bytes = b"", extension: str | None = None) -> str:
     """Name an upload for what its content is: `evil.exe` holding a workbook becomes `evil.xlsx`."""
     path = PurePath(name)
     if extension is None:
-        extension = path.suffix.lower() if path.suffix.lower() in WORKBOOK_SUFFIXES else ".xlsx"
+        suffixes = SUFFIXES[questionnaire_kind(content)]
+        extension = path.suffix.lower() if path.suffix.lower() in suffixes else suffixes[0]
     return f"{(path.stem if path.suffix else name) or 'questionnaire'}{extension}"
+
+
+def refuse_too_many_rows(*, detection: Detection, settings: Settings) -> None:
+    """Refuse a workbook with more question rows than a questionnaire may have, before matching."""
+    if len(detection.rows) > settings.max_rows_per_questionnaire:
+        raise WorkbookTooLarge(
+            f"the workbook has {len(detection.rows)} question rows; Vouch takes at most "
+            f"{settings.max_rows_per_questionnaire} per questionnaire (VOUCH_MAX_ROWS_PER_QUESTIONNAIRE): "
+            "split it and upload the parts"
+        )
 
 
 def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
@@ -139,7 +155,7 @@ def accept(
         )
         db_session.commit()
         raise
-    filename = workbook_name(filename)
+    filename = workbook_name(filename, content=content)
     upload = files.store(db_session=db_session, content=content)
     questionnaire = Questionnaire(
         filename=filename, owner=principal.ref, status="queued", upload_id=upload.id
@@ -191,6 +207,7 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
             actor=owner,
         )
         detection = found.detection
+        refuse_too_many_rows(detection=detection, settings=settings)
         jobs.report(
             database=database, claim=claim, stage="matching", progress=40, settings=settings
         )

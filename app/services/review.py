@@ -178,6 +178,27 @@ def rows(*, db_session: Session, questionnaire_id: str) -> list[QuestionRow]:
     )
 
 
+def rows_page(
+    *,
+    db_session: Session,
+    questionnaire_id: str,
+    keep: RowFilter,
+    after: int | None,
+    limit: int,
+) -> list[QuestionRow]:
+    """List at most `limit` rows passing the filter, in workbook order, after a position."""
+    statement = select(QuestionRow).where(QuestionRow.questionnaire_id == questionnaire_id)
+    if after is not None:
+        statement = statement.where(col(QuestionRow.position) > after)
+    for name in ("band", "sheet", "assignee"):
+        wanted = getattr(keep, name)
+        if wanted is not None:
+            statement = statement.where(getattr(QuestionRow, name) == wanted)
+    if keep.status is not None:
+        statement = statement.where(QuestionRow.review_status == keep.status)
+    return list(db_session.exec(statement.order_by(col(QuestionRow.position)).limit(limit)))
+
+
 def progress(*, db_session: Session, questionnaire_id: str) -> Progress:
     """Count a questionnaire's decided and flagged rows in the database."""
     counts = dict(
