@@ -83,18 +83,9 @@ class BulkApprove(BaseModel):
     reason: Annotated[str, Field(max_length=500)] | None = None
 
 
-VariableText = Annotated[str, Field(max_length=32_767)]
-
-
 class VariableIn(BaseModel):
-    value: (
-        VariableText
-        | int
-        | float
-        | bool
-        | Annotated[list[VariableText | int | float | bool], Field(max_length=200)]
-        | None
-    )
+    # The type is checked here; the sizes by the profile's own check, which names the variable.
+    value: str | int | float | bool | list[str | int | float | bool] | None
 
 
 class VersionOut(BaseModel):
