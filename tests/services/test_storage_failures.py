@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,6 @@ def test_a_job_stopped_by_a_full_disk_says_so_in_words(
     database: Database,
     settings: Settings,
     make_key,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # type: ignore[no-untyped-def]
     full = OperationalError(
         "INSERT INTO stored_blob ...", {}, sqlite3.OperationalError("database or disk is full")
@@ -125,7 +125,6 @@ def test_a_job_stopped_by_a_full_disk_says_so_in_words(
     def process(**_: Any) -> str:
         raise full
 
-    monkeypatch.setattr(questionnaire_service, "process", process)
     if client.app.state.worker is not None:
         client.app.state.worker.stop()
     response = client.post(
@@ -136,7 +135,12 @@ def test_a_job_stopped_by_a_full_disk_says_so_in_words(
     assert response.status_code == 202, response.text[:300]
     claim = jobs.claim(database=database, settings=settings)
     assert claim is not None
-    assert jobs.run(database=database, claim=claim, settings=settings) == "retry"
+    jobs.register(replace(questionnaire_service.FILL_JOB, run=process))
+    try:
+        outcome = jobs.run(database=database, claim=claim, settings=settings)
+    finally:
+        jobs.register(questionnaire_service.FILL_JOB)
+    assert outcome == "retry"
     with database.session() as db_session:
         job = db_session.exec(select(Job)).one()
     assert job.error == FULL.message
