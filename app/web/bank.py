@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ruamel.yaml import YAML
@@ -15,7 +15,6 @@ from app.core.bank import Entry
 from app.core.errors import BankError, VouchError
 from app.deps import RowId, SessionDep, SettingsDep
 from app.downloads import download
-from app.form_parts import refuse_repeated_parts
 from app.models import BankEntry
 from app.services import bank as bank_service
 from app.services import (
@@ -660,9 +659,7 @@ def harvest_page(request: Request, user: CurrentWebUser) -> HTMLResponse:
     return render(request, "bank/harvest.html", {"result": None, "error": None}, user=user)
 
 
-@router.post(
-    "/bank/harvest", name="bank_harvest_upload", dependencies=[Depends(refuse_repeated_parts)]
-)
+@router.post("/bank/harvest", name="bank_harvest_upload")
 async def harvest_upload(
     request: Request,
     user: CurrentWebUser,
