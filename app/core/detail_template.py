@@ -201,10 +201,7 @@ def _children(node: nodes.Node) -> Iterator[nodes.Node]:
         raise _refuse(node)
 
 
-# A detail is cell text: a final line break in it is the curator's, not template layout.
-_environment = SandboxedEnvironment(
-    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-)
+_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 # Nothing but the profile and the filters above is in reach of a detail.
 _environment.globals.clear()
 _environment.filters = dict(FILTERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.core.bank import Entry, load_bank, render_detail
@@ -105,4 +105,6 @@ def test_every_shipped_detail_passes_the_checks() -> None:
 
 @given(st.text(alphabet=st.sampled_from("{}%#-+ raweendx'\"\n"), max_size=60))
 def test_escaped_text_renders_exactly_as_written(text: str) -> None:
+    # Jinja drops one final line break of any template, escaped or not (tested in test_bank.py).
+    assume(not text.endswith("\n"))
     assert render_template(escape_template(text), {}) == text
