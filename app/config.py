@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     embedding_model: Path | None = None
 
     max_upload_bytes: int = 40 * 1024 * 1024
+    # Rows of one questionnaire Vouch takes: review, storage and memory grow with them.
+    max_rows_per_questionnaire: int = Field(default=50_000, ge=1)
     parse_timeout_seconds: float = 60.0
     parse_memory_bytes: int = 2 * 1024**3
     session_idle_minutes: int = 60

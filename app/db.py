@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, event
@@ -26,6 +29,8 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if parsed.database and parsed.database != ":memory:":
+                private_sqlite_file(Path(parsed.database))
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(url, **kwargs)
@@ -54,6 +59,22 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create a SQLite file readable by its owner only, or narrow an existing one to that."""
+    # It holds password and key hashes and sealed secrets. SQLite gives the -wal and -shm files
+    # the main file's mode, so setting that before the first connection covers all three.
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # an unwritable directory: SQLite says so on first use, and the checks report it
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if part.exists() and part.stat().st_mode & 0o077:
+                part.chmod(0o600)
 
 
 def _configure_sqlite(engine: Engine) -> None:

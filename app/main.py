@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.bank import router as bank_api_router
@@ -30,6 +32,7 @@ from app.services.accounts import AccountError
 from app.services.bank import match_context
 from app.services.bootstrap import bootstrap
 from app.services.questionnaires import QuestionnaireNotFound
+from app.services.storage import storage_failure, unwritable
 from app.services.thresholds import thresholds_for
 from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.admin import router as admin_router
@@ -154,6 +157,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _forbidden(request: Request, exc: PageForbidden) -> Response:
         return error_response(request, 403, "forbidden", "your role may not do this")
 
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def _storage(request: Request, exc: Exception) -> Response:
+        failure = storage_failure(exc)
+        if failure is None:
+            return await _unexpected(request, exc)
+        log.error("%s %s: %s (%s)", request.method, request.url.path, failure.message, exc)
+        # 507 Insufficient Storage: the request was fine, the server could not keep it.
+        return error_response(request, 507, failure.code, failure.message)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -191,6 +204,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Build the index now, so the first request does not pay for it.
         with app.state.database.session() as db_session:
             match_context(db_session=db_session, settings=settings)
+        # What start-up built lives as long as the process: keeping it out of the collector's
+        # full passes stops them pausing every thread, the event loop's too, for 0.2-0.6 s
+        # while a large quote allocates (measured: 5,000 questions of 4,000 characters).
+        gc.freeze()
         worker = None
         if settings.worker_threads:
             worker = jobs.Worker(
@@ -238,10 +255,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/healthz", tags=["health"], operation_id="healthz")
-    def healthz() -> dict[str, str]:
-        """Tell a load balancer the process is serving."""
-        return {"status": "ok"}
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        operation_id="healthz",
+        responses={503: {"description": "The store cannot take a write: full or read-only"}},
+    )
+    def healthz() -> Response:
+        """Tell a load balancer the process is serving and its store can take a write."""
+        failure = unwritable(database=app.state.database)
+        if failure is not None:
+            return JSONResponse(
+                {"status": "unavailable", "store": failure.code, "message": failure.message},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok"})
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(SecurityHeaders)

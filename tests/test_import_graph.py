@@ -25,6 +25,7 @@ FLOORS: dict[str, int] = {
     "app.services": 2,
     "app.deps": 3,
     "app.downloads": 3,
+    "app.form_parts": 3,
     "app.middleware": 3,
     "app.ratelimit": 3,
     "app.api": 4,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
@@ -17,6 +17,7 @@ from app.core.bank import Entry
 from app.core.errors import BankError
 from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, Writes, require
 from app.downloads import MEDIA, download
+from app.form_parts import refuse_repeated_parts
 from app.models import BankEntry
 from app.services import bank as bank_service
 from app.services import (
@@ -44,7 +45,9 @@ class EntryFields(BaseModel):
     answer: Text | None = None
     detail: Text | None = None
     tags: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
-    refs: dict[str, Annotated[str, Field(max_length=200)]] | None = None
+    refs: (
+        dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)]] | None
+    ) = Field(default=None, max_length=50)
     owner: Annotated[str, Field(max_length=200)] | None = None
     status: Annotated[str, Field(pattern="^(draft|approved|retired)$")] | None = None
     reviewed: date | None = None
@@ -81,6 +84,7 @@ class BulkApprove(BaseModel):
 
 
 class VariableIn(BaseModel):
+    # The type is checked here; the sizes by the profile's own check, which names the variable.
     value: str | int | float | bool | list[str | int | float | bool] | None
 
 
@@ -484,7 +488,7 @@ def export_bank(
     status_code=201,
     response_model=HarvestOut,
     operation_id="harvest_questionnaire",
-    dependencies=[Writes],
+    dependencies=[Writes, Depends(refuse_repeated_parts)],
 )
 async def harvest(
     principal: ApiPrincipal,
@@ -510,8 +514,12 @@ async def harvest(
         owner=owner,
         settings=settings,
     )
-    saved = bank_harvest.save_harvest(
-        db_session=db_session, result=result, source_name=name, actor=principal.ref
+    saved = await run_in_threadpool(
+        bank_harvest.save_harvest,
+        db_session=db_session,
+        result=result,
+        source_name=name,
+        actor=principal.ref,
     )
     return {
         "counts": result.counts(),

@@ -35,8 +35,9 @@ async def respond_once(
     except ValueError as exc:
         raise ApiError(422, "invalid_idempotency_key", str(exc)) from exc
     scope = principal.ref
-    request_hash = idempotency.fingerprint(
-        method=request.method, path=request.url.path, parts=body_parts
+    # Off the event loop: the parts may hold megabytes of questions.
+    request_hash = await run_in_threadpool(
+        idempotency.fingerprint, method=request.method, path=request.url.path, parts=body_parts
     )
     try:
         stored = await run_in_threadpool(

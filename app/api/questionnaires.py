@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
+import pydantic_core
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from app.api.idempotent import respond_once
 from app.api.schemas import (
+    MAX_MAPPED_SHEETS,
+    MAX_MAPPING_CHARS,
     EntryList,
     EntryOut,
     ErrorBody,
@@ -22,6 +25,7 @@ from app.api.schemas import (
     MatchResult,
     QuestionnaireDetail,
     QuestionnaireList,
+    SheetMappingIn,
 )
 from app.core.bank import render_detail
 from app.core.errors import BankError
@@ -41,6 +45,7 @@ from app.deps import (
     require,
 )
 from app.downloads import XLSX, attachment
+from app.form_parts import refuse_repeated_parts
 from app.models import BankEntry, Job, Questionnaire
 from app.services import bank as bank_service
 from app.services import jobs
@@ -114,32 +119,53 @@ def questionnaire_detail(
     }
 
 
+_MAPPINGS = TypeAdapter(list[SheetMappingIn])
+_MAPPING_SHAPE = (
+    "[{sheet, header_row, question_column, answer_columns, detail_column?, id_column?}]"
+)
+
+
+def _where(location: tuple[int | str, ...]) -> str:
+    return "mapping" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location)
+
+
 def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
+    """Read the optional mapping field: bounded JSON of the stated shape, or a 422 naming the field."""
     if not raw:
         return None
     try:
-        items = json.loads(raw)
-        if isinstance(items, dict):
-            items = [items]
-        return [
-            SheetMapping(
-                sheet=str(item["sheet"]),
-                header_row=int(item["header_row"]),
-                question_column=str(item["question_column"]).upper(),
-                answer_columns=tuple(str(c).upper() for c in item["answer_columns"]),
-                detail_column=str(item["detail_column"]).upper()
-                if item.get("detail_column")
-                else None,
-                id_column=str(item["id_column"]).upper() if item.get("id_column") else None,
-            )
-            for item in items
-        ]
-    except (ValueError, KeyError, TypeError) as exc:
+        # pydantic's parser stops at 200 levels of nesting (json.loads recursed until it crashed).
+        items = pydantic_core.from_json(raw)
+    except ValueError as exc:
         raise ApiError(
-            422,
-            "invalid_mapping",
-            "mapping must be JSON: [{sheet, header_row, question_column, answer_columns, detail_column?, id_column?}]",
+            422, "invalid_mapping", f"mapping: not JSON ({exc}); send {_MAPPING_SHAPE}"
         ) from exc
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list):
+        raise ApiError(422, "invalid_mapping", f"mapping: send {_MAPPING_SHAPE}")
+    if len(items) > MAX_MAPPED_SHEETS:
+        raise ApiError(
+            422, "invalid_mapping", f"mapping: at most {MAX_MAPPED_SHEETS} sheets, not {len(items)}"
+        )
+    try:
+        parsed = _MAPPINGS.validate_python(items)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ApiError(
+            422, "invalid_mapping", f"{_where(tuple(first['loc']))}: {first['msg']}"
+        ) from exc
+    return [
+        SheetMapping(
+            sheet=item.sheet,
+            header_row=item.header_row,
+            question_column=item.question_column.upper(),
+            answer_columns=tuple(c.upper() for c in item.answer_columns),
+            detail_column=item.detail_column.upper() if item.detail_column else None,
+            id_column=item.id_column.upper() if item.id_column else None,
+        )
+        for item in parsed
+    ]
 
 
 @router.post(
@@ -156,7 +182,7 @@ def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
         409: {"model": ErrorBody, "description": "The same Idempotency-Key is still in flight"},
     },
     operation_id="upload_questionnaire",
-    dependencies=[WritesInSteps],
+    dependencies=[WritesInSteps, Depends(refuse_repeated_parts)],
 )
 async def upload_questionnaire(
     request: Request,
@@ -168,7 +194,11 @@ async def upload_questionnaire(
         UploadFile, File(description=f"The customer's questionnaire; {SUPPORTED_FORMATS}")
     ],
     mapping: Annotated[
-        str | None, Form(description="Optional explicit sheet mapping as JSON")
+        str | None,
+        Form(
+            max_length=MAX_MAPPING_CHARS,
+            description=f"Optional explicit sheet mapping as JSON: {_MAPPING_SHAPE}",
+        ),
     ] = None,
     idempotency_key: Annotated[
         str | None,
@@ -183,6 +213,7 @@ async def upload_questionnaire(
     require(principal, "questionnaire:write")
     content = await file.read()
     filename = file.filename or "questionnaire.xlsx"
+    digest = await run_in_threadpool(lambda: hashlib.sha256(content).digest())
     mappings = _parse_mappings(mapping)
 
     async def produce() -> Response:
@@ -230,7 +261,7 @@ async def upload_questionnaire(
         body_parts=[
             b"file",
             filename.encode("utf-8"),
-            hashlib.sha256(content).digest(),
+            digest,
             b"mapping",
             (mapping or "").encode("utf-8"),
         ],

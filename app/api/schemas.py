@@ -98,6 +98,23 @@ class MatchQuery(BaseModel):
 QuestionText = Annotated[str, StringConstraints(min_length=1, max_length=32_767)]
 
 
+# A column is one to three letters (A to XFD); a sheet name is at most 31 characters in Excel.
+ColumnLetters = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,3}$")]
+MAX_MAPPING_CHARS = 65_536
+MAX_MAPPED_SHEETS = 100
+
+
+class SheetMappingIn(BaseModel):
+    """Where one sheet's questions are, as a person states it when detection guessed wrong."""
+
+    sheet: str = Field(min_length=1, max_length=31)
+    header_row: int = Field(ge=1, le=1_048_576)
+    question_column: ColumnLetters
+    answer_columns: list[ColumnLetters] = Field(min_length=1, max_length=16)
+    detail_column: ColumnLetters | None = None
+    id_column: ColumnLetters | None = None
+
+
 class MatchRequest(BaseModel):
     questions: list[QuestionText | MatchQuery] = Field(min_length=1, max_length=2_000)
     top: int = Field(default=3, ge=1, le=50)

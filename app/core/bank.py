@@ -13,16 +13,16 @@ import yaml
 import yaml.constructor
 import yaml.cyaml
 import yaml.resolver
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError, UndefinedError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from app.core.detail_template import CELL_LIMIT, TemplateRefused, check_profile, render_template
 from app.core.errors import BankError
 
 STATUSES = ("draft", "approved", "retired")
 ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._&-]{0,79}$")
-MAX_TEXT = 32_767  # Excel's limit for one cell
+MAX_TEXT = CELL_LIMIT
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CANONICAL_ANSWERS = {"yes": "Yes", "no": "No", "n/a": "N/A", "na": "N/A"}
 PROFILE_FILE = "profile.yaml"
@@ -97,7 +97,6 @@ class Bank:
         return {entry.id: entry for entry in self.entries}
 
 
-_sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 # What makes Jinja's output differ from its input: a tag, an expression or a comment, and the
 # newline handling (CR and CRLF become LF; one trailing newline is dropped).
 _TEMPLATE_SYNTAX = re.compile(r"\{[{%#]|\r|\n\Z")
@@ -118,7 +117,7 @@ def check_text(value: str, *, where: str) -> str:
 
 
 def render_detail(entry: Entry, profile: Mapping[str, Any]) -> str:
-    """Render an entry's detail over the profile in a sandbox; unknown variables are errors."""
+    """Render an entry's checked detail over the profile; unknown variables are errors."""
     if not entry.detail:
         return ""
     if not _TEMPLATE_SYNTAX.search(entry.detail):
@@ -126,7 +125,9 @@ def render_detail(entry: Entry, profile: Mapping[str, Any]) -> str:
         # seconds for a large bank on every start.
         return entry.detail
     try:
-        return _sandbox.from_string(entry.detail).render(**profile)
+        return render_template(entry.detail, profile)
+    except TemplateRefused as exc:
+        raise BankError(f"entry {entry.id}: detail {exc}") from exc
     except UndefinedError as exc:
         raise BankError(
             f"entry {entry.id}: detail uses an unknown variable ({exc.message})"
@@ -320,7 +321,12 @@ def load_profile(directory: Path) -> dict[str, Any]:
         return {}
     if not isinstance(raw, Mapping):
         raise BankError(f"{PROFILE_FILE}: must be a mapping of variable names to values")
-    return {str(k): v for k, v in raw.items()}
+    profile = {str(k): v for k, v in raw.items()}
+    try:
+        check_profile(profile)
+    except BankError as exc:
+        raise BankError(f"{PROFILE_FILE}: {exc}") from exc
+    return profile
 
 
 def entry_files(directory: Path) -> list[Path]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.bank import ENTRY_ID_PATTERN, MAX_TEXT, Entry, render_detail, same_wording
+from app.core.detail_template import escape_template
 from app.core.errors import BankError, UnreadableWorkbook
 from app.core.formats import questionnaire_kind, read_questionnaire_file
 from app.core.matching import Match, Matcher
@@ -201,6 +202,14 @@ def _fits(text: str) -> str:
     return text[:MAX_TEXT]
 
 
+def _literal(text: str) -> str:
+    # Cutting the escaped form could break its raw blocks; cut the text by what overflows instead
+    # (escaping a shorter text never grows it).
+    escaped = escape_template(text)
+    excess = len(escaped) - MAX_TEXT
+    return escaped if excess <= 0 else escape_template(text[: len(text) - excess])
+
+
 def harvest_rows(
     rows: Sequence[AnsweredRow],
     *,
@@ -322,7 +331,7 @@ def _draft(row: AnsweredRow, *, prefix: str, taken: set[str], owner: str | None)
         question=_fits(row.question),
         answer=_fits(row.answer),
         # Customer text is not a template: escape braces so it renders as written.
-        detail=_fits(escape_template(row.detail)),
+        detail=_literal(row.detail),
         tags=("harvested", *_context_tags(row.context)),
         refs=refs,
         owner=owner,
@@ -334,13 +343,6 @@ def _context_tags(context: str) -> tuple[str, ...]:
     """Turn a row's context ("Key Generation; Cryptography, Encryption & Key Management") into tags."""
     parts = [_clean(part) for part in context.split(";")]
     return tuple(dict.fromkeys(p for p in parts if p and len(p) <= MAX_TAG))[:MAX_CONTEXT_TAGS]
-
-
-def escape_template(text: str) -> str:
-    """Make text render literally through the detail template engine."""
-    if not any(mark in text for mark in ("{{", "{%", "{#")):
-        return text
-    return "{% raw %}" + text.replace("{% endraw %}", "") + "{% endraw %}"
 
 
 def harvest_workbook(

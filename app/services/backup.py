@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from app.db import Database
+from app.db import Database, private_sqlite_file
 
 POSTGRESQL_HELP = (
     "PostgreSQL is backed up with its own tools: "
@@ -81,6 +81,7 @@ def backup(*, database: Database, target: Path) -> BackupReport:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    private_sqlite_file(partial)
     with (
         contextlib.closing(sqlite3.connect(source_path)) as source,
         contextlib.closing(sqlite3.connect(partial)) as copy,
@@ -105,6 +106,7 @@ def restore(*, database: Database, source: Path) -> BackupReport:
     if target_path.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         previous = target_path.with_name(f"{target_path.name}.before-restore-{stamp}")
+        private_sqlite_file(previous)
         with (
             contextlib.closing(sqlite3.connect(target_path)) as live,
             contextlib.closing(sqlite3.connect(previous)) as kept,

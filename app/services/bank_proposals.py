@@ -11,8 +11,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.bank import same_wording
+from app.core.detail_template import escape_template
 from app.core.errors import BankError, VouchError
-from app.core.harvest import AlternateProposal, escape_template
+from app.core.harvest import AlternateProposal
 from app.models import BankEntry, BankEntryVersion, ProposedAlternate, utcnow
 from app.services import audit
 from app.services import bank as bank_service

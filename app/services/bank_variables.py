@@ -9,39 +9,23 @@ from sqlmodel import Session
 
 from app.core.bank import (
     Entry,
-    check_text,
     render_detail,
 )
+from app.core.detail_template import check_variable
 from app.core.errors import BankError
 from app.models import ProfileVariable
 from app.services import audit
 from app.services import bank as bank_service
 from app.services.bank_entries import EntryNotFound, actor_name, live_entries
 
-MAX_VARIABLE_NAME = 64
-
-
 VariableValue = str | int | float | bool | list[str | int | float | bool] | None
-
-
-def _check_variable(name: str, value: Any) -> None:
-    if not name or len(name) > MAX_VARIABLE_NAME or not name.isidentifier():
-        raise BankError(
-            f"variable name {name[:80]!r} must be letters, digits and '_', starting with a letter"
-        )
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if item is not None and not isinstance(item, str | int | float | bool):
-            raise BankError(f"variable {name}: each value must be text, a number or a list of them")
-        if isinstance(item, str):
-            check_text(item, where=f"variable {name}")
 
 
 def set_variable(
     *, db_session: Session, name: str, value: VariableValue, actor: str
 ) -> ProfileVariable:
     """Change a profile variable, refusing a value that would break any statement's detail."""
-    _check_variable(name, value)
+    check_variable(name, value)
     current = bank_service.profile(db_session=db_session)
     _check_renders(db_session, {**current, name: value})
     variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name, value=None)

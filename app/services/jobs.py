@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import Database
 from app.models import Job, Questionnaire, new_id, utcnow
+from app.services.storage import describe_failure
 
 log = logging.getLogger("vouch.jobs")
 
@@ -359,7 +360,7 @@ def run(*, database: Database, claim: Claim, settings: Settings) -> str:
         retry_later(
             database=database,
             claim=claim,
-            reason=f"{type(exc).__name__}: {exc}"[:500],
+            reason=describe_failure(exc),
             settings=settings,
         )
         return "retry"

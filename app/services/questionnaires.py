@@ -11,9 +11,9 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.answering import Proposal, propose, report_rows, summarize
-from app.core.errors import UnreadableWorkbook
+from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
 from app.core.formats import questionnaire_kind
-from app.core.workbook import SheetMapping
+from app.core.workbook import Detection, SheetMapping
 from app.db import Database
 from app.models import Job, Questionnaire, QuestionRow, utcnow
 from app.services import audit, files, jobs, templates, webhooks
@@ -29,11 +29,38 @@ class QuestionnaireNotFound(LookupError):
     """No questionnaire with that id is visible to the caller."""
 
 
+# The names a kind of upload may keep; the first is given to one named otherwise.
+SUFFIXES = {
+    "workbook": (".xlsx", ".xlsm"),
+    "document": (".docx",),
+    "delimited": (".csv", ".tsv", ".txt"),
+}
+
+
 def clean_filename(name: str | None) -> str:
     """Keeps only the base name of an uploaded file, without path or control characters."""
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
     return base[:200] or "questionnaire.xlsx"
+
+
+def workbook_name(name: str, *, content: bytes = b"", extension: str | None = None) -> str:
+    """Name an upload for what its content is: `evil.exe` holding a workbook becomes `evil.xlsx`."""
+    path = PurePath(name)
+    if extension is None:
+        suffixes = SUFFIXES[questionnaire_kind(content)]
+        extension = path.suffix.lower() if path.suffix.lower() in suffixes else suffixes[0]
+    return f"{(path.stem if path.suffix else name) or 'questionnaire'}{extension}"
+
+
+def refuse_too_many_rows(*, detection: Detection, settings: Settings) -> None:
+    """Refuse a workbook with more question rows than a questionnaire may have, before matching."""
+    if len(detection.rows) > settings.max_rows_per_questionnaire:
+        raise WorkbookTooLarge(
+            f"the workbook has {len(detection.rows)} question rows; Vouch takes at most "
+            f"{settings.max_rows_per_questionnaire} per questionnaire (VOUCH_MAX_ROWS_PER_QUESTIONNAIRE): "
+            "split it and upload the parts"
+        )
 
 
 def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
@@ -134,6 +161,7 @@ def accept(
     """
     filename = clean_filename(filename)
     precheck(filename=filename, content=content, settings=settings)
+    filename = workbook_name(filename, content=content)
     upload = files.store(db_session=db_session, content=content)
     questionnaire = Questionnaire(
         filename=filename, owner=principal.ref, status="queued", upload_id=upload.id
@@ -183,6 +211,7 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
             actor=owner,
         )
         detection = found.detection
+        refuse_too_many_rows(detection=detection, settings=settings)
         jobs.report(
             database=database, claim=claim, stage="matching", progress=40, settings=settings
         )
@@ -229,6 +258,7 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
         }
         questionnaire.filled_id = filled.id
         questionnaire.extension = result.extension
+        questionnaire.filename = workbook_name(questionnaire.filename, extension=result.extension)
         questionnaire.fidelity = result.fidelity.to_dict()
         questionnaire.summary = summarize(reports, result)
         questionnaire.status = "needs_review"

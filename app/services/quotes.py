@@ -9,7 +9,7 @@ from typing import Any
 from app.config import Settings
 from app.core.answering import propose
 from app.services.bank import MatchContext
-from app.services.questionnaires import clean_filename, precheck
+from app.services.questionnaires import clean_filename, precheck, refuse_too_many_rows
 from app.services.workbooks import detect
 
 # Reviewer time assumed per row, by band: confirm a written answer; judge a proposed statement and
@@ -68,6 +68,7 @@ def for_workbook(
     """Quotes a workbook the way a fill would band it: same detection, same matcher, nothing kept."""
     precheck(filename=clean_filename(filename), content=content, settings=settings)
     detection = detect(content=content, settings=settings)
+    refuse_too_many_rows(detection=detection, settings=settings)
     proposals = propose(
         detection.rows, matcher=context.matcher, entries=context.entries, profile=context.profile
     )

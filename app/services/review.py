@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 from app.config import Settings
 from app.core.answering import fit_to_choices
 from app.core.bank import check_text, render_detail, same_wording
+from app.core.detail_template import escape_template, render_template
 from app.core.errors import BankError, VouchError
 from app.core.formats import fill_questionnaire_file
 from app.core.formulas import neutralise_formula
@@ -178,6 +179,27 @@ def rows(*, db_session: Session, questionnaire_id: str) -> list[QuestionRow]:
             .order_by(col(QuestionRow.position))
         )
     )
+
+
+def rows_page(
+    *,
+    db_session: Session,
+    questionnaire_id: str,
+    keep: RowFilter,
+    after: int | None,
+    limit: int,
+) -> list[QuestionRow]:
+    """List at most `limit` rows passing the filter, in workbook order, after a position."""
+    statement = select(QuestionRow).where(QuestionRow.questionnaire_id == questionnaire_id)
+    if after is not None:
+        statement = statement.where(col(QuestionRow.position) > after)
+    for name in ("band", "sheet", "assignee"):
+        wanted = getattr(keep, name)
+        if wanted is not None:
+            statement = statement.where(getattr(QuestionRow, name) == wanted)
+    if keep.status is not None:
+        statement = statement.where(QuestionRow.review_status == keep.status)
+    return list(db_session.exec(statement.order_by(col(QuestionRow.position)).limit(limit)))
 
 
 def progress(*, db_session: Session, questionnaire_id: str) -> Progress:
@@ -356,6 +378,17 @@ def _draft_id(questionnaire: Questionnaire, row: QuestionRow) -> str:
     return f"DRAFT-{questionnaire.id[:8]}-{row.position + 1}"
 
 
+def _literal_detail(detail: str) -> str:
+    """Return a template that renders exactly the given text, checked like every detail."""
+    template = escape_template(detail)
+    try:
+        if render_template(template, {}) != detail:
+            raise ReviewInvalid("this detail cannot be kept word for word; shorten it")
+    except BankError as exc:
+        raise ReviewInvalid(f"detail {exc}") from exc
+    return template
+
+
 def _edit(
     *,
     db_session: Session,
@@ -374,6 +407,9 @@ def _edit(
     except BankError as exc:
         raise ReviewInvalid(str(exc)) from exc
     answer, detail = _fits_choices(row, answer, detail, what="the answer")
+    # The reviewer's detail is what the cell says, word for word: the draft keeps it literal,
+    # so it renders the same text and never runs as a template.
+    draft_detail = _literal_detail(detail)
     draft_id = _draft_id(questionnaire, row)
     base = None
     if row.entry_id and row.entry_id != draft_id:
@@ -387,7 +423,7 @@ def _edit(
             id=draft_id,
             question=row.question,
             answer=answer,
-            detail=detail,
+            detail=draft_detail,
             tags=list(base.tags) if base else [],
             refs=dict(base.refs) if base else {},
             owner=base.owner if base else None,
@@ -396,7 +432,7 @@ def _edit(
             updated_by=principal.ref,
         )
     else:
-        draft.answer, draft.detail = answer, detail
+        draft.answer, draft.detail = answer, draft_detail
         bank_service.next_version(draft, actor=principal.ref)
     db_session.add(draft)
     bank_service.save_version(db_session=db_session, row=draft, actor=principal.ref, reason=reason)

@@ -640,7 +640,8 @@ async def approve_drafts(
     verify_csrf(user.csrf_token, str(form.get("csrf_token", "")))
     require_page(user, "bank:write")
     ids = [str(v)[:80] for v in form.getlist("ids")]
-    bank_entries.approve_drafts(
+    await run_in_threadpool(
+        bank_entries.approve_drafts,
         db_session=db_session,
         actor=user.principal.ref,
         entry_ids=ids,
@@ -689,8 +690,12 @@ async def harvest_upload(
                 owner=owner.strip() or None,
                 settings=settings,
             )
-            saved = bank_harvest.save_harvest(
-                db_session=db_session, result=result, source_name=label, actor=user.principal.ref
+            saved = await run_in_threadpool(
+                bank_harvest.save_harvest,
+                db_session=db_session,
+                result=result,
+                source_name=label,
+                actor=user.principal.ref,
             )
     except VouchError as exc:
         return render(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -12,6 +12,7 @@ from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep, StepsDep, Writes, WritesInSteps, accept_upload
 from app.downloads import attachment
+from app.form_parts import refuse_repeated_parts
 from app.services import accounts, audit
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
@@ -148,7 +149,11 @@ def home(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTML
     )
 
 
-@router.post("/questionnaires", name="upload", dependencies=[WritesInSteps])
+@router.post(
+    "/questionnaires",
+    name="upload",
+    dependencies=[WritesInSteps, Depends(refuse_repeated_parts)],
+)
 async def upload(
     request: Request,
     user: CurrentWebUser,
@@ -171,7 +176,9 @@ async def upload(
             settings=settings,
         )
     except UnreadableWorkbook as exc:
-        items = questionnaire_service.list_visible(db_session=db_session, principal=user.principal)
+        items = await run_in_threadpool(
+            questionnaire_service.list_visible, db_session=db_session, principal=user.principal
+        )
         return render(
             request,
             "questionnaires/list.html",

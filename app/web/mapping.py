@@ -120,11 +120,15 @@ async def mapping_submit(
     steps: StepsDep,
     settings: SettingsDep,
 ) -> Response:
-    form = dict(await request.form())
+    # A sheet takes six fields; a workbook with more sheets than this is mapped in parts.
+    form = dict(await request.form(max_files=0, max_fields=600))
     verify_csrf(user.csrf_token, str(form.get("csrf_token", "")))
     require_page(user, "questionnaire:write")
-    questionnaire = questionnaire_service.visible(
-        db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
+    questionnaire = await run_in_threadpool(
+        questionnaire_service.visible,
+        db_session=db_session,
+        principal=user.principal,
+        questionnaire_id=questionnaire_id,
     )
     sheets, detected = _sheets(questionnaire)
     try:
@@ -143,7 +147,9 @@ async def mapping_submit(
             status_code=422,
             user=user,
         )
-    content = files.load(db_session=db_session, file_id=questionnaire.upload_id)
+    content = await run_in_threadpool(
+        files.load, db_session=db_session, file_id=questionnaire.upload_id
+    )
     corrected, job = await run_in_threadpool(
         accept_upload,
         steps=steps,

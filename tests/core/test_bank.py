@@ -148,7 +148,7 @@ def test_only_approved_current_entries_may_autofill() -> None:
         "Windows\r\nlines",
         "Ends with a newline\n",
         "A {# comment #} here",
-        "{% if true %}kept{% endif %}",
+        "{% raw %}{{ kept }}{% endraw %}",
         "{{ company }} does it.",
         "Trailing spaces   ",
     ],
