@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=180.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1, le=20)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # An Idempotency-Key held by a request in a process Vouch cannot check (another host) is
+    # taken over after this long; on this host a dead process releases it at once.
+    idempotency_lease_seconds: float = Field(default=150.0, gt=0)
     # Webhooks: loopback and private networks are refused unless an admin allows them.
     webhook_allow_private: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)

@@ -28,6 +28,7 @@ from app.deps import (
 from app.models import WebhookDelivery, WebhookSubscription
 from app.services import quotes, webhooks
 from app.services.bank import MatchContext, match_context
+from app.services.idempotency import Reservation
 
 router = APIRouter(prefix="/api/v1", tags=["integration"], responses=ERRORS)
 
@@ -159,7 +160,8 @@ async def quote_coverage(
     # Off the event loop: rebuilding the index after a bank change takes a while.
     context = await run_in_threadpool(current_context)
 
-    async def produce() -> Response:
+    async def produce(_reservation: Reservation | None) -> Response:
+        # A quote stores nothing, so a retry after a crash simply quotes again.
         if questions is None:
             quote = await run_in_threadpool(
                 quotes.for_workbook,
@@ -173,7 +175,12 @@ async def quote_coverage(
         return JSONResponse(jsonable_encoder(quote.as_dict()))
 
     return await respond_once(
-        request, principal=principal, database=database, body_parts=parts, produce=produce
+        request,
+        principal=principal,
+        database=database,
+        settings=settings,
+        body_parts=parts,
+        produce=produce,
     )
 
 
@@ -209,7 +216,7 @@ async def create_webhook(
     require(principal, "questionnaire:read")
     db_session.commit()
 
-    async def produce() -> Response:
+    async def produce(reservation: Reservation | None) -> Response:
         subscription, secret = await run_in_threadpool(
             webhooks.create_subscription,
             db_session=db_session,
@@ -217,17 +224,29 @@ async def create_webhook(
             url=body.url,
             events=body.events,
             settings=settings,
+            reservation=reservation,
         )
         out = {**subscription_out(subscription), "secret": secret}
         db_session.commit()
         return JSONResponse(jsonable_encoder(out), status_code=201)
 
+    async def resume(subscription_id: str) -> Response:
+        # The secret is shown once and that response died with its server: it cannot be replayed.
+        raise ApiError(
+            409,
+            "idempotency_response_lost",
+            f"webhook {subscription_id} was created under this Idempotency-Key but the server "
+            "stopped before answering, so its secret was never shown; delete it and register again",
+        )
+
     return await respond_once(
         request,
         principal=principal,
         database=database,
+        settings=settings,
         body_parts=[body.model_dump_json().encode("utf-8")],
         produce=produce,
+        resume=resume,
     )
 
 

@@ -42,6 +42,7 @@ from app.services import bank as bank_service
 from app.services import jobs
 from app.services import questionnaires as questionnaire_service
 from app.services.bank import match_context
+from app.services.idempotency import Reservation
 from app.services.jobs import wait_for_job
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -182,34 +183,25 @@ async def upload_questionnaire(
     # End the transaction the key lookup opened, so no lock is held while the upload waits.
     db_session.commit()
 
-    async def produce() -> Response:
-        questionnaire, job = await run_in_threadpool(
-            questionnaire_service.accept,
-            db_session=db_session,
-            principal=principal,
-            filename=filename,
-            content=content,
-            settings=settings,
-            mappings=mappings,
-        )
-        worker = getattr(request.app.state, "worker", None)
-        if worker is not None:
-            worker.wake()
+    async def respond_for(questionnaire_id: str, job_id: str) -> Response:
         finished = await wait_for_job(
-            database=database, job_id=job.id, seconds=settings.sync_wait_seconds
+            database=database, job_id=job_id, seconds=settings.sync_wait_seconds
         )
         # The worker changed these rows in other sessions; read them afresh.
         db_session.expire_all()
 
-        def detail_and_commit() -> dict[str, Any]:
+        def detail_and_commit() -> tuple[Questionnaire, dict[str, Any]]:
+            questionnaire = questionnaire_service.visible(
+                db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+            )
             found = questionnaire_detail(request, db_session, questionnaire)
             db_session.commit()
-            return found
+            return questionnaire, found
 
         # Off the event loop: this write session waits for SQLite's write lock, and the request
         # holding it may be one whose next step needs the event loop (measured: 30 s stalls, 500s).
-        body = await run_in_threadpool(detail_and_commit)
-        location = str(request.url_for("get_questionnaire", questionnaire_id=questionnaire.id))
+        questionnaire, body = await run_in_threadpool(detail_and_commit)
+        location = str(request.url_for("get_questionnaire", questionnaire_id=questionnaire_id))
         if finished and questionnaire.status == "failed" and body["job"]["stage"] == "rejected":
             return JSONResponse(
                 {"error": {"code": "unreadable_workbook", "message": questionnaire.error}},
@@ -221,10 +213,40 @@ async def upload_questionnaire(
             headers={"Location": location},
         )
 
+    async def produce(reservation: Reservation | None) -> Response:
+        questionnaire, job = await run_in_threadpool(
+            questionnaire_service.accept,
+            db_session=db_session,
+            principal=principal,
+            filename=filename,
+            content=content,
+            settings=settings,
+            mappings=mappings,
+            reservation=reservation,
+        )
+        worker = getattr(request.app.state, "worker", None)
+        if worker is not None:
+            worker.wake()
+        return await respond_for(questionnaire.id, job.id)
+
+    async def resume(questionnaire_id: str) -> Response:
+        # The first request with this key committed the upload, then died: answer for it.
+        def committed_job() -> str:
+            with database.session() as read_session:
+                latest = jobs.latest_for(
+                    db_session=read_session, questionnaire_ids=[questionnaire_id]
+                )
+            if questionnaire_id not in latest:
+                raise questionnaire_service.QuestionnaireNotFound(questionnaire_id)
+            return latest[questionnaire_id].id
+
+        return await respond_for(questionnaire_id, await run_in_threadpool(committed_job))
+
     return await respond_once(
         request,
         principal=principal,
         database=database,
+        settings=settings,
         body_parts=[
             b"file",
             filename.encode("utf-8"),
@@ -233,6 +255,7 @@ async def upload_questionnaire(
             (mapping or "").encode("utf-8"),
         ],
         produce=produce,
+        resume=resume,
     )
 
 
