@@ -8,12 +8,15 @@ elsewhere the answer is "unknown", and leases decide.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 Liveness = Literal["alive", "dead", "unknown"]
+# What start_token writes; anything else (a name from before tokens, a test's label) is unknown.
+TOKEN = re.compile(r"^(?:[0-9a-z]+-\d+|pid)$")
 
 
 def host() -> str:
@@ -67,7 +70,7 @@ def state_of(name: str | None) -> Liveness:
     if len(parts) < 3 or not parts[1].isdigit():
         return "unknown"
     name_host, pid, token = parts[0], int(parts[1]), parts[2]
-    if name_host != host():
+    if name_host != host() or not TOKEN.match(token):
         return "unknown"
     current = start_token(pid)
     if current is None:

@@ -49,7 +49,7 @@ def test_a_process_name_tells_a_live_process_from_a_dead_one_and_from_a_reused_p
     assert liveness.state_of(liveness.process_name()) == "alive"
     assert liveness.state_of(dead_process_name()) == "dead"
     pid = os.getpid()
-    assert liveness.state_of(f"{liveness.host()}:{pid}:someone-before-us") == "dead"
+    assert liveness.state_of(f"{liveness.host()}:{pid}:0badc0de-1") == "dead"
     assert liveness.state_of(f"elsewhere.example:{pid}:x") == "unknown"
     assert liveness.state_of("host-thread-name-of-old") == "unknown"
 
