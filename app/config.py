@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: float = Field(default=150.0, gt=0)
     # Webhooks: loopback and private networks are refused unless an admin allows them.
     webhook_allow_private: bool = False
+    # Threads that only send deliveries, so events go out while the job queue is busy.
+    webhook_threads: int = Field(default=2, ge=1, le=16)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_attempts: int = Field(default=8, ge=1, le=30)
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
