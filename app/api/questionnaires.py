@@ -151,6 +151,11 @@ def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
             "leaves queued/running",
         },
         409: {"model": ErrorBody, "description": "The same Idempotency-Key is still in flight"},
+        429: {
+            "model": ErrorBody,
+            "description": "Rate limit exceeded, or too many uploads are waiting to be processed "
+            "(this key's or everyone's): retry after `Retry-After` seconds",
+        },
     },
     operation_id="upload_questionnaire",
 )
@@ -214,6 +219,9 @@ async def upload_questionnaire(
         )
 
     async def produce(reservation: Reservation | None) -> Response:
+        await run_in_threadpool(
+            jobs.check_room, database=database, owner=principal.ref, settings=settings
+        )
         questionnaire, job = await run_in_threadpool(
             questionnaire_service.accept,
             db_session=db_session,

@@ -13,6 +13,7 @@ that gives it up for good) under its `Job.kind`, where the app and the command l
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 
 from anyio import sleep, to_thread
 from sqlalchemy import and_, or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.db import Database
@@ -34,6 +35,7 @@ FINISHED = frozenset({"done", "failed"})
 RETRY_DELAY_SECONDS = 10.0
 PURGE_EVERY_SECONDS = 3600.0
 RECLAIM_EVERY_SECONDS = 15.0
+DEFAULT_JOB_SECONDS = 5.0
 
 
 class LeaseLost(RuntimeError):
@@ -105,6 +107,60 @@ def enqueue(
     )
     db_session.add(job)
     return job
+
+
+class QueueFull(RuntimeError):
+    """Too many jobs are waiting already, for this caller or for everyone."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def check_room(*, database: Database, owner: str, settings: Settings) -> None:
+    """Refuses a new job when the queue is at its limit, globally or for this owner.
+
+    Call it before the upload's write transaction opens: it reads in a session of its own, so the
+    refusal holds no lock. Uploads racing past it at once may overshoot the limit by their number.
+    """
+    waiting = col(Job.status).in_(("queued", "running"))
+    with database.session() as db_session:
+        if settings.queue_limit:
+            total = db_session.exec(select(func.count()).select_from(Job).where(waiting)).one()
+            if total >= settings.queue_limit:
+                raise QueueFull(
+                    f"{total} questionnaires are waiting to be processed, the most Vouch queues; "
+                    "try again later",
+                    retry_after=_retry_after(db_session, ahead=total - settings.queue_limit + 1),
+                )
+        if settings.queue_limit_per_key:
+            mine = db_session.exec(
+                select(func.count())
+                .select_from(Job)
+                .join(Questionnaire, col(Questionnaire.id) == col(Job.questionnaire_id))
+                .where(waiting, col(Questionnaire.owner) == owner)
+            ).one()
+            if mine >= settings.queue_limit_per_key:
+                raise QueueFull(
+                    f"{mine} of your questionnaires are waiting to be processed, the most Vouch "
+                    "queues for one caller; try again when one has finished",
+                    retry_after=_retry_after(
+                        db_session, ahead=mine - settings.queue_limit_per_key + 1
+                    ),
+                )
+
+
+def _retry_after(db_session: Session, *, ahead: int) -> int:
+    # How long the jobs that must finish first take, judged by the last ones that did.
+    recent = db_session.exec(
+        select(Job.started_at, Job.finished_at)
+        .where(col(Job.status) == "done", col(Job.started_at).is_not(None))
+        .order_by(col(Job.finished_at).desc())
+        .limit(20)
+    ).all()
+    spans = [(end - start).total_seconds() for start, end in recent if start and end]
+    typical = sum(spans) / len(spans) if spans else DEFAULT_JOB_SECONDS
+    return max(1, min(300, math.ceil(typical * ahead)))
 
 
 def worker_name() -> str:

@@ -12,7 +12,7 @@ from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.downloads import attachment
-from app.services import accounts, audit
+from app.services import accounts, audit, jobs
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
@@ -161,6 +161,12 @@ async def upload(
     require_page(user, "questionnaire:write")
     content = await file.read()
     db_session.commit()
+    await run_in_threadpool(
+        jobs.check_room,
+        database=request.app.state.database,
+        owner=user.principal.ref,
+        settings=settings,
+    )
     try:
         questionnaire, job = await run_in_threadpool(
             questionnaire_service.accept,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.workbook import SheetMapping
 from app.deps import SessionDep, SettingsDep
-from app.services import files
+from app.services import files, jobs
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
 from app.web.auth import CurrentWebUser, require_page, verify_csrf
@@ -140,6 +140,12 @@ async def mapping_submit(
         )
     content = files.load(db_session=db_session, file_id=questionnaire.upload_id)
     db_session.commit()
+    await run_in_threadpool(
+        jobs.check_room,
+        database=request.app.state.database,
+        owner=user.principal.ref,
+        settings=settings,
+    )
     corrected, job = await run_in_threadpool(
         questionnaire_service.accept,
         db_session=db_session,
