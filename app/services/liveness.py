@@ -19,9 +19,19 @@ Liveness = Literal["alive", "dead", "unknown"]
 TOKEN = re.compile(r"^(?:[0-9a-z]+-\d+|pid)$")
 
 
+@lru_cache(maxsize=1)
 def host() -> str:
-    """Return this host's name as written into process names."""
-    return socket.gethostname().replace(":", "_")[:100]
+    """Return this host's name as written into process names, with its pid namespace.
+
+    Containers that share a host name (replicas given one `hostname:`) still see different
+    processes under the same pid; the namespace tells them apart.
+    """
+    name = socket.gethostname().replace(":", "_")[:100]
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return name
+    return f"{name}/{''.join(ch for ch in namespace if ch.isdigit())}"
 
 
 def start_token(pid: int) -> str | None:
