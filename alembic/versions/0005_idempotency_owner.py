@@ -1,7 +1,7 @@
 """idempotency records name the process serving them and what they created
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0008
 Create Date: 2026-12-04 06:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
