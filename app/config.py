@@ -50,8 +50,17 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=180.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1, le=20)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # Backpressure: uploads beyond this many waiting jobs get 429 (0: no limit), in all and per
+    # API key or user, so a burst waits at the client instead of in an ever longer queue.
+    queue_limit: int = Field(default=60, ge=0)
+    queue_limit_per_key: int = Field(default=10, ge=0)
+    # An Idempotency-Key held by a request in a process Vouch cannot check (another host) is
+    # taken over after this long; on this host a dead process releases it at once.
+    idempotency_lease_seconds: float = Field(default=150.0, gt=0)
     # Webhooks: loopback and private networks are refused unless an admin allows them.
     webhook_allow_private: bool = False
+    # Threads that only send deliveries, so events go out while the job queue is busy.
+    webhook_threads: int = Field(default=2, ge=1, le=16)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_attempts: int = Field(default=8, ge=1, le=30)
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0)

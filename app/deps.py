@@ -19,6 +19,7 @@ from app.ratelimit import RateLimiter
 from app.services import accounts, audit, review
 from app.services import questionnaires as questionnaire_service
 from app.services.accounts import Principal
+from app.services.idempotency import Reservation
 
 # A row id in a URL: bounded so an absurd number is a 422, not an overflow in the database driver.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -139,6 +140,7 @@ def accept_upload(
     content: bytes,
     settings: Settings,
     mappings: Sequence[SheetMapping] | None = None,
+    reservation: Reservation | None = None,
 ) -> tuple[Questionnaire, Job]:
     """Store and queue an upload in a step of its own, or audit its refusal in one and re-raise."""
     try:
@@ -150,6 +152,7 @@ def accept_upload(
                 content=content,
                 settings=settings,
                 mappings=mappings,
+                reservation=reservation,
             )
     except UnreadableWorkbook as exc:
         with steps.write() as db_session:

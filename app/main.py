@@ -31,6 +31,7 @@ from app.services import jobs, questionnaires
 from app.services.accounts import AccountError
 from app.services.bank import match_context
 from app.services.bootstrap import bootstrap
+from app.services.jobs import QueueFull
 from app.services.questionnaires import QuestionnaireNotFound
 from app.services.storage import storage_failure, unwritable
 from app.services.thresholds import thresholds_for
@@ -138,6 +139,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VouchError)
     async def _vouch(request: Request, exc: VouchError) -> Response:
         return error_response(request, 422, "invalid", str(exc))
+
+    @app.exception_handler(QueueFull)
+    async def _queue_full(request: Request, exc: QueueFull) -> Response:
+        return error_response(
+            request, 429, "queue_full", str(exc), {"Retry-After": str(exc.retry_after)}
+        )
 
     @app.exception_handler(QuestionnaireNotFound)
     async def _not_found(request: Request, exc: QuestionnaireNotFound) -> Response:

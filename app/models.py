@@ -346,6 +346,13 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int | None = None
     body: str = Field(default="", sa_type=Text)
     headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # While in progress: the process serving the request (host:pid:start), so a retry can tell a
+    # request that died from one still running, and the token of that one reservation.
+    owner: str | None = Field(default=None, max_length=200)
+    token: str | None = Field(default=None, max_length=32)
+    reserved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # What the request created, written in the same transaction that created it.
+    resource_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(
         default_factory=utcnow, sa_type=DateTime(timezone=True), index=True
     )

@@ -6,14 +6,18 @@
 
 Without --url it starts `vouch serve` on a throwaway SQLite database with the bundled bank, gives
 each user its own responder key, and raises the per-key rate limit so the figures measure Vouch,
-not the limiter. It prints latency percentiles per call and fails (exit 1) on any 5xx, any lost or
-duplicated questionnaire, or any questionnaire whose rows are missing or repeated.
+not the limiter. Every key subscribes a webhook receiver on loopback to its questionnaires' events,
+and the run measures the delay from each job's finish to its delivery. Uploads refused with 429
+(the queue is full) wait for `Retry-After` and carry on. It prints latency percentiles per call and
+fails (exit 1) on any 5xx, any lost or duplicated questionnaire or event, any questionnaire whose
+rows are missing or repeated, or a webhook delay p95 above --max-webhook-p95.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -23,8 +27,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -69,6 +76,7 @@ class Server:
             "VOUCH_BANK_DIR": str(REPO / "answer_bank"),
             "VOUCH_PORT": str(self.port),
             "VOUCH_API_REQUESTS_PER_MINUTE": "1000000",
+            "VOUCH_WEBHOOK_ALLOW_PRIVATE": "true",
             "VOUCH_ENVIRONMENT": "development",
         }
         self.env.pop("VOUCH_DATABASE_URL", None)
@@ -135,6 +143,48 @@ class Tally:
         self.statuses[call][status] += 1
 
 
+class Receiver:
+    """A webhook receiver on loopback that notes when each questionnaire's event arrived."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, list[datetime]] = defaultdict(list)
+        arrivals = self.arrivals
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                at = datetime.now(UTC)
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                arrivals[body["data"]["questionnaire"]["id"]].append(at)
+                self.send_response(204)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def subscribe(self, url: str, keys: list[str]) -> bool:
+        """Subscribe each key to its questionnaires' events; tell whether the server allowed it."""
+        for key in sorted(set(keys)):
+            response = httpx.post(
+                f"{url}/api/v1/webhooks",
+                headers={"Authorization": f"Bearer {key}"},
+                json={"url": self.url, "events": ["questionnaire.filled", "questionnaire.failed"]},
+                timeout=30,
+            )
+            if response.status_code != 201:
+                print(f"no webhook measurement: {response.text}", file=sys.stderr)
+                return False
+        return True
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 async def user(
     number: int, url: str, key: str, workbook: bytes, until: float, tally: Tally
 ) -> None:
@@ -153,6 +203,10 @@ async def user(
                     tally.record("upload", response.status_code, time.perf_counter() - started)
                     if response.status_code in (201, 202):
                         tally.uploaded[key].append(response.json()["id"])
+                    elif response.status_code == 429:
+                        # The queue is full: back off as told, as a well-behaved client does.
+                        wait = float(response.headers.get("retry-after", "1"))
+                        await asyncio.sleep(min(wait, max(0.0, until - time.monotonic())))
                 else:
                     questions = rng.sample(QUESTIONS, k=rng.randint(1, 5))
                     response = await client.post(
@@ -212,11 +266,13 @@ def main() -> int:
     parser.add_argument("--workbook", type=Path, default=CAIQ)
     parser.add_argument("--url", help="a running Vouch; default: start one")
     parser.add_argument("--key", action="append", help="responder key(s) for --url")
+    parser.add_argument("--max-webhook-p95", type=float, default=5.0, help="seconds; fail above it")
     args = parser.parse_args()
     if not args.workbook.is_file():
         raise SystemExit(f"{args.workbook}: not found (the CAIQ template lives in ../shared)")
     workbook = args.workbook.read_bytes()
     server = None
+    receiver = Receiver()
     if args.url:
         if not args.key:
             raise SystemExit("--url needs at least one --key")
@@ -226,6 +282,7 @@ def main() -> int:
         server.start()
         url, keys = server.url, [server.key(f"load user {n}") for n in range(args.users)]
     tally = Tally()
+    hooked = receiver.subscribe(url, keys)
     try:
         started = time.monotonic()
         until = started + args.duration
@@ -233,10 +290,45 @@ def main() -> int:
         asyncio.run(_run(args.users, url, keys, workbook, until, tally))
         elapsed = time.monotonic() - started
         final = asyncio.run(settle(url, tally, timeout=600))
+        if hooked:
+            wait_for_events(receiver, final, timeout=60)
     finally:
+        receiver.stop()
         if server is not None:
             server.stop()
-    return report(tally, final, elapsed)
+    return report(
+        tally,
+        final,
+        elapsed,
+        arrivals=receiver.arrivals if hooked else None,
+        max_webhook_p95=args.max_webhook_p95,
+    )
+
+
+def wait_for_events(
+    receiver: Receiver, final: dict[str, dict[str, object]], *, timeout: float
+) -> None:
+    """Give the last deliveries a moment after the last job finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(q not in receiver.arrivals for q in final):
+        time.sleep(0.2)
+
+
+def webhook_delays(
+    final: dict[str, dict[str, object]], arrivals: dict[str, list[datetime]]
+) -> tuple[list[float], int, int]:
+    """Return each event's delay after its job finished, and how many were missing or repeated."""
+    delays, missing, repeated = [], 0, 0
+    for questionnaire_id, body in final.items():
+        times = arrivals.get(questionnaire_id, [])
+        job = body.get("job") or {}
+        finished = job.get("finished_at") if isinstance(job, dict) else None
+        if not times or not finished:
+            missing += 1
+            continue
+        repeated += len(times) > 1
+        delays.append((min(times) - datetime.fromisoformat(str(finished))).total_seconds())
+    return delays, missing, repeated
 
 
 async def _run(
@@ -245,7 +337,14 @@ async def _run(
     await asyncio.gather(*(user(n, url, keys[n], workbook, until, tally) for n in range(users)))
 
 
-def report(tally: Tally, final: dict[str, dict[str, object]], elapsed: float) -> int:
+def report(
+    tally: Tally,
+    final: dict[str, dict[str, object]],
+    elapsed: float,
+    *,
+    arrivals: dict[str, list[datetime]] | None,
+    max_webhook_p95: float,
+) -> int:
     """Print the figures; return 1 if anything was lost, duplicated or answered with a 5xx."""
     total = sum(len(v) for v in tally.latency.values())
     print(f"\n{total} requests in {elapsed:.0f} s ({total / elapsed:.1f}/s); baseline: {BASELINE}")
@@ -272,8 +371,22 @@ def report(tally: Tally, final: dict[str, dict[str, object]], elapsed: float) ->
         f"  rows per questionnaire: {dict(row_counts)}; questionnaires with repeated rows: {repeated}"
     )
     print(f"  5xx: {server_errors}; transport errors: {dict(tally.errors) or 0}")
+    slow_events = lost_events = repeated_events = 0
+    if arrivals is not None:
+        delays, lost_events, repeated_events = webhook_delays(final, arrivals)
+        if delays:
+            p95 = percentile(delays, 0.95)
+            slow_events = p95 > max_webhook_p95
+            print(
+                f"  webhook delay after the job finished: n={len(delays)}"
+                f"  p50 {statistics.median(delays):.2f} s  p95 {p95:.2f} s"
+                f"  max {max(delays):.2f} s; events missing {lost_events}, repeated {repeated_events}"
+            )
     broken = (
-        server_errors
+        slow_events
+        or lost_events
+        or repeated_events
+        or server_errors
         or tally.errors
         or repeated
         or len(final) != uploaded

@@ -30,6 +30,7 @@ from app.deps import (
 from app.models import WebhookDelivery, WebhookSubscription
 from app.services import quotes, webhooks
 from app.services.bank import MatchContext, match_context
+from app.services.idempotency import Reservation
 
 router = APIRouter(prefix="/api/v1", tags=["integration"], responses=ERRORS)
 
@@ -169,7 +170,8 @@ async def quote_coverage(
         match_context, db_session=db_session, settings=settings
     )
 
-    async def produce() -> Response:
+    async def produce(_reservation: Reservation | None) -> Response:
+        # A quote stores nothing, so a retry after a crash simply quotes again.
         if questions is None:
             quote = await run_in_threadpool(
                 quotes.for_workbook,
@@ -183,7 +185,12 @@ async def quote_coverage(
         return JSONResponse(jsonable_encoder(quote.as_dict()))
 
     return await respond_once(
-        request, principal=principal, database=database, body_parts=parts, produce=produce
+        request,
+        principal=principal,
+        database=database,
+        settings=settings,
+        body_parts=parts,
+        produce=produce,
     )
 
 
@@ -219,7 +226,7 @@ async def create_webhook(
     """Register a URL for this key's questionnaire events; the signing secret is shown once."""
     require(principal, "questionnaire:read")
 
-    def create() -> dict[str, Any]:
+    def create(reservation: Reservation | None) -> dict[str, Any]:
         with steps.write() as db_session:
             subscription, secret = webhooks.create_subscription(
                 db_session=db_session,
@@ -227,19 +234,31 @@ async def create_webhook(
                 url=body.url,
                 events=body.events,
                 settings=settings,
+                reservation=reservation,
             )
             return {**subscription_out(subscription), "secret": secret}
 
-    async def produce() -> Response:
-        out = await run_in_threadpool(create)
+    async def produce(reservation: Reservation | None) -> Response:
+        out = await run_in_threadpool(create, reservation)
         return JSONResponse(jsonable_encoder(out), status_code=201)
+
+    async def resume(subscription_id: str) -> Response:
+        # The secret is shown once and that response died with its server: it cannot be replayed.
+        raise ApiError(
+            409,
+            "idempotency_response_lost",
+            f"webhook {subscription_id} was created under this Idempotency-Key but the server "
+            "stopped before answering, so its secret was never shown; delete it and register again",
+        )
 
     return await respond_once(
         request,
         principal=principal,
         database=database,
+        settings=settings,
         body_parts=[body.model_dump_json().encode("utf-8")],
         produce=produce,
+        resume=resume,
     )
 
 

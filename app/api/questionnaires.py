@@ -51,6 +51,7 @@ from app.services import bank as bank_service
 from app.services import jobs
 from app.services import questionnaires as questionnaire_service
 from app.services.bank import match_context
+from app.services.idempotency import Reservation
 from app.services.jobs import wait_for_job
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -180,6 +181,11 @@ def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
             "leaves queued/running",
         },
         409: {"model": ErrorBody, "description": "The same Idempotency-Key is still in flight"},
+        429: {
+            "model": ErrorBody,
+            "description": "Rate limit exceeded, or too many uploads are waiting to be processed "
+            "(this key's or everyone's): retry after `Retry-After` seconds",
+        },
     },
     operation_id="upload_questionnaire",
     dependencies=[WritesInSteps, Depends(refuse_repeated_parts)],
@@ -216,34 +222,22 @@ async def upload_questionnaire(
     digest = await run_in_threadpool(lambda: hashlib.sha256(content).digest())
     mappings = _parse_mappings(mapping)
 
-    async def produce() -> Response:
-        questionnaire, job = await run_in_threadpool(
-            accept_upload,
-            steps=steps,
-            principal=principal,
-            filename=filename,
-            content=content,
-            settings=settings,
-            mappings=mappings,
-        )
-        worker = getattr(request.app.state, "worker", None)
-        if worker is not None:
-            worker.wake()
+    async def respond_for(questionnaire_id: str, job_id: str) -> Response:
         finished = await wait_for_job(
-            database=database, job_id=job.id, seconds=settings.sync_wait_seconds
+            database=database, job_id=job_id, seconds=settings.sync_wait_seconds
         )
 
         def fresh_detail() -> tuple[Questionnaire, dict[str, Any]]:
             # The worker changed these rows in its own transactions; a new read sees them.
             with steps.read() as db_session:
-                found = db_session.get(Questionnaire, questionnaire.id)
-                assert found is not None
+                found = questionnaire_service.visible(
+                    db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
+                )
                 return found, questionnaire_detail(request, db_session, found)
 
         current, body = await run_in_threadpool(fresh_detail)
-        questionnaire_status = current.status
-        location = str(request.url_for("get_questionnaire", questionnaire_id=questionnaire.id))
-        if finished and questionnaire_status == "failed" and body["job"]["stage"] == "rejected":
+        location = str(request.url_for("get_questionnaire", questionnaire_id=questionnaire_id))
+        if finished and current.status == "failed" and body["job"]["stage"] == "rejected":
             return JSONResponse(
                 {"error": {"code": "unreadable_workbook", "message": current.error}},
                 status_code=422,
@@ -254,10 +248,43 @@ async def upload_questionnaire(
             headers={"Location": location},
         )
 
+    async def produce(reservation: Reservation | None) -> Response:
+        await run_in_threadpool(
+            jobs.check_room, database=database, owner=principal.ref, settings=settings
+        )
+        questionnaire, job = await run_in_threadpool(
+            accept_upload,
+            steps=steps,
+            principal=principal,
+            filename=filename,
+            content=content,
+            settings=settings,
+            mappings=mappings,
+            reservation=reservation,
+        )
+        worker = getattr(request.app.state, "worker", None)
+        if worker is not None:
+            worker.wake()
+        return await respond_for(questionnaire.id, job.id)
+
+    async def resume(questionnaire_id: str) -> Response:
+        # The first request with this key committed the upload, then died: answer for it.
+        def committed_job() -> str:
+            with steps.read() as read_session:
+                latest = jobs.latest_for(
+                    db_session=read_session, questionnaire_ids=[questionnaire_id]
+                )
+            if questionnaire_id not in latest:
+                raise questionnaire_service.QuestionnaireNotFound(questionnaire_id)
+            return latest[questionnaire_id].id
+
+        return await respond_for(questionnaire_id, await run_in_threadpool(committed_job))
+
     return await respond_once(
         request,
         principal=principal,
         database=database,
+        settings=settings,
         body_parts=[
             b"file",
             filename.encode("utf-8"),
@@ -266,6 +293,7 @@ async def upload_questionnaire(
             (mapping or "").encode("utf-8"),
         ],
         produce=produce,
+        resume=resume,
     )
 
 

@@ -13,8 +13,7 @@ that gives it up for good) under its `Job.kind`, where the app and the command l
 from __future__ import annotations
 
 import logging
-import os
-import socket
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -23,11 +22,12 @@ from typing import Any, Protocol
 
 from anyio import sleep, to_thread
 from sqlalchemy import and_, or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.db import Database
 from app.models import Job, Questionnaire, new_id, utcnow
+from app.services import liveness
 from app.services.storage import describe_failure
 
 log = logging.getLogger("vouch.jobs")
@@ -35,6 +35,8 @@ log = logging.getLogger("vouch.jobs")
 FINISHED = frozenset({"done", "failed"})
 RETRY_DELAY_SECONDS = 10.0
 PURGE_EVERY_SECONDS = 3600.0
+RECLAIM_EVERY_SECONDS = 15.0
+DEFAULT_JOB_SECONDS = 5.0
 
 
 class LeaseLost(RuntimeError):
@@ -108,9 +110,95 @@ def enqueue(
     return job
 
 
+class QueueFull(RuntimeError):
+    """Too many jobs are waiting already, for this caller or for everyone."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def check_room(*, database: Database, owner: str, settings: Settings) -> None:
+    """Refuses a new job when the queue is at its limit, globally or for this owner.
+
+    Call it before the upload's write transaction opens: it reads in a session of its own, so the
+    refusal holds no lock. Uploads racing past it at once may overshoot the limit by their number.
+    """
+    waiting = col(Job.status).in_(("queued", "running"))
+    with database.session() as db_session:
+        if settings.queue_limit:
+            total = db_session.exec(select(func.count()).select_from(Job).where(waiting)).one()
+            if total >= settings.queue_limit:
+                raise QueueFull(
+                    f"{total} questionnaires are waiting to be processed, the most Vouch queues; "
+                    "try again later",
+                    retry_after=_retry_after(db_session, ahead=total - settings.queue_limit + 1),
+                )
+        if settings.queue_limit_per_key:
+            mine = db_session.exec(
+                select(func.count())
+                .select_from(Job)
+                .join(Questionnaire, col(Questionnaire.id) == col(Job.questionnaire_id))
+                .where(waiting, col(Questionnaire.owner) == owner)
+            ).one()
+            if mine >= settings.queue_limit_per_key:
+                raise QueueFull(
+                    f"{mine} of your questionnaires are waiting to be processed, the most Vouch "
+                    "queues for one caller; try again when one has finished",
+                    retry_after=_retry_after(
+                        db_session, ahead=mine - settings.queue_limit_per_key + 1
+                    ),
+                )
+
+
+def _retry_after(db_session: Session, *, ahead: int) -> int:
+    # How long the jobs that must finish first take, judged by the last ones that did.
+    recent = db_session.exec(
+        select(Job.started_at, Job.finished_at)
+        .where(col(Job.status) == "done", col(Job.started_at).is_not(None))
+        .order_by(col(Job.finished_at).desc())
+        .limit(20)
+    ).all()
+    spans = [(end - start).total_seconds() for start, end in recent if start and end]
+    typical = sum(spans) / len(spans) if spans else DEFAULT_JOB_SECONDS
+    return max(1, min(300, math.ceil(typical * ahead)))
+
+
 def worker_name() -> str:
-    """Name this worker thread in leases and logs: host, process and thread."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"[:200]
+    """Name this worker thread in leases and logs: host, process (with its start) and thread."""
+    return f"{liveness.process_name()}:{threading.current_thread().name}"[:200]
+
+
+def reclaim_dead(*, database: Database) -> int:
+    """Lets running jobs whose worker process on this host is gone be taken over at once.
+
+    A lease covers a worker Vouch cannot see; a process of this host that no longer runs holds
+    nothing, so waiting out its lease only delays the work (by 180 s after a restart, by default).
+    """
+    with database.session() as db_session:
+        running = db_session.exec(
+            select(Job.id, Job.lease_owner).where(col(Job.status) == "running")
+        ).all()
+    dead = [(job_id, owner) for job_id, owner in running if liveness.state_of(owner) == "dead"]
+    if not dead:
+        return 0
+    reclaimed = 0
+    with database.session(write=True) as db_session:
+        for job_id, owner in dead:
+            # Only while the dead process still holds it: a live worker may have taken it since.
+            result = db_session.exec(
+                update(Job)
+                .where(
+                    col(Job.id) == job_id,
+                    col(Job.status) == "running",
+                    col(Job.lease_owner) == owner,
+                )
+                .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+            )
+            reclaimed += int(result.rowcount or 0)
+    for job_id, owner in dead:
+        log.warning("job %s: its worker %s is gone; taking it over now", job_id, owner)
+    return reclaimed
 
 
 def _due() -> Any:
@@ -370,22 +458,41 @@ def run(*, database: Database, claim: Claim, settings: Settings) -> str:
 
 
 class Worker:
-    """Threads that take jobs and webhook deliveries from the database until stopped."""
+    """Threads that take jobs, and threads of their own that send webhook deliveries, until stopped.
 
-    def __init__(self, *, database: Database, settings: Settings, threads: int) -> None:
+    Deliveries do not wait behind jobs: a busy queue would hold every event back until it drained.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        threads: int,
+        delivery_threads: int | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.threads = threads
+        self.delivery_threads = (
+            settings.webhook_threads if delivery_threads is None else delivery_threads
+        )
         self._stopping = threading.Event()
         self._wake = threading.Event()
+        self._deliveries_due = threading.Event()
         self._pool: list[threading.Thread] = []
         self._housekeeping = threading.Lock()
         self._next_purge = 0.0
+        self._next_reclaim = 0.0
 
     def start(self) -> None:
-        """Start the worker threads."""
-        for number in range(self.threads):
-            thread = threading.Thread(target=self._loop, name=f"vouch-worker-{number}", daemon=True)
+        """Start the worker threads (the first thing each job thread does is keep house)."""
+        loops = [(self._job_loop, f"vouch-worker-{n}") for n in range(self.threads)]
+        loops += [
+            (self._delivery_loop, f"vouch-webhooks-{n}") for n in range(self.delivery_threads)
+        ]
+        for target, name in loops:
+            thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._pool.append(thread)
 
@@ -393,6 +500,7 @@ class Worker:
         """Ask every thread to stop after its current unit of work, and wait for them."""
         self._stopping.set()
         self._wake.set()
+        self._deliveries_due.set()
         for thread in self._pool:
             thread.join(timeout)
         self._pool.clear()
@@ -400,20 +508,30 @@ class Worker:
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
         self._wake.set()
+        self._deliveries_due.set()
+
+    def run_job(self) -> bool:
+        """Do one job; tell whether there was one."""
+        claimed = claim(database=self.database, settings=self.settings)
+        if claimed is None:
+            return False
+        outcome = run(database=self.database, claim=claimed, settings=self.settings)
+        log.info("job %s (attempt %d): %s", claimed.job_id, claimed.attempt, outcome)
+        # A finished job has queued its events: send them now, not at the next poll.
+        self._deliveries_due.set()
+        return True
 
     def run_once(self) -> bool:
         """Do one job or one webhook delivery; tell whether there was anything to do."""
         from app.services import webhooks
 
-        claimed = claim(database=self.database, settings=self.settings)
-        if claimed is not None:
-            outcome = run(database=self.database, claim=claimed, settings=self.settings)
-            log.info("job %s (attempt %d): %s", claimed.job_id, claimed.attempt, outcome)
+        if self.run_job():
             return True
         return webhooks.deliver_next(database=self.database, settings=self.settings)
 
     def run_until_idle(self) -> int:
         """Work until nothing is due; return how many units were done."""
+        self._keep_house()
         done = 0
         while not self._stopping.is_set() and self.run_once():
             done += 1
@@ -423,21 +541,40 @@ class Worker:
         from app.services import idempotency
 
         with self._housekeeping:
-            if time.monotonic() < self._next_purge:
-                return
-            self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
-        purged = idempotency.purge(database=self.database)
-        if purged:
-            log.info("purged %d idempotency records older than a day", purged)
+            now = time.monotonic()
+            purge, reclaim = now >= self._next_purge, now >= self._next_reclaim
+            if purge:
+                self._next_purge = now + PURGE_EVERY_SECONDS
+            if reclaim:
+                self._next_reclaim = now + RECLAIM_EVERY_SECONDS
+        if reclaim:
+            reclaim_dead(database=self.database)
+        if purge:
+            purged = idempotency.purge(database=self.database)
+            if purged:
+                log.info("purged %d idempotency records older than a day", purged)
 
-    def _loop(self) -> None:
+    def _job_loop(self) -> None:
         while not self._stopping.is_set():
             try:
                 self._keep_house()
-                busy = self.run_once()
+                busy = self.run_job()
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
                 log.exception("worker loop error; retrying after a pause")
                 busy = False
             if not busy:
                 self._wake.wait(self.settings.worker_poll_seconds)
                 self._wake.clear()
+
+    def _delivery_loop(self) -> None:
+        from app.services import webhooks
+
+        while not self._stopping.is_set():
+            try:
+                busy = webhooks.deliver_next(database=self.database, settings=self.settings)
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the sender
+                log.exception("webhook loop error; retrying after a pause")
+                busy = False
+            if not busy:
+                self._deliveries_due.wait(self.settings.worker_poll_seconds)
+                self._deliveries_due.clear()

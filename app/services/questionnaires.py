@@ -16,7 +16,7 @@ from app.core.formats import questionnaire_kind
 from app.core.workbook import Detection, SheetMapping
 from app.db import Database
 from app.models import Job, Questionnaire, QuestionRow, utcnow
-from app.services import audit, files, jobs, templates, webhooks
+from app.services import audit, files, idempotency, jobs, templates, webhooks
 from app.services.accounts import Principal
 from app.services.bank import MatchContext, match_context
 from app.services.workbooks import fill
@@ -153,6 +153,7 @@ def accept(
     content: bytes,
     settings: Settings,
     mappings: Sequence[SheetMapping] | None = None,
+    reservation: idempotency.Reservation | None = None,
 ) -> tuple[Questionnaire, Job]:
     """Stores an upload that passes the quick checks and queues it for processing.
 
@@ -182,6 +183,11 @@ def accept(
         target=f"questionnaire:{questionnaire.id}",
         details={"filename": filename, "sha256": upload.sha256, "size": upload.size},
     )
+    if reservation is not None:
+        # In this transaction, so a retry after a crash knows for certain whether it committed.
+        idempotency.attach(
+            db_session=db_session, reservation=reservation, resource_id=questionnaire.id
+        )
     return questionnaire, job
 
 

@@ -37,7 +37,7 @@ from app.security import (
     open_webhook_secret,
     seal_webhook_secret,
 )
-from app.services import audit
+from app.services import audit, idempotency
 from app.services.accounts import Principal
 
 log = logging.getLogger("vouch.webhooks")
@@ -169,6 +169,7 @@ def create_subscription(
     url: str,
     events: Sequence[str],
     settings: Settings,
+    reservation: idempotency.Reservation | None = None,
 ) -> tuple[WebhookSubscription, str]:
     """Registers a URL for the caller's key; returns it and its signing secret (shown once)."""
     key_id = _key_id(principal)
@@ -197,6 +198,10 @@ def create_subscription(
         target=f"webhook:{subscription.id}",
         details={"url": url, "events": subscription.events},
     )
+    if reservation is not None:
+        idempotency.attach(
+            db_session=db_session, reservation=reservation, resource_id=str(subscription.id)
+        )
     return subscription, secret
 
 

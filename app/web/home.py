@@ -13,7 +13,7 @@ from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep, StepsDep, Writes, WritesInSteps, accept_upload
 from app.downloads import attachment
 from app.form_parts import refuse_repeated_parts
-from app.services import accounts, audit
+from app.services import accounts, audit, jobs
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
@@ -166,6 +166,12 @@ async def upload(
     verify_csrf(user.csrf_token, csrf_token)
     require_page(user, "questionnaire:write")
     content = await file.read()
+    await run_in_threadpool(
+        jobs.check_room,
+        database=request.app.state.database,
+        owner=user.principal.ref,
+        settings=settings,
+    )
     try:
         questionnaire, job = await run_in_threadpool(
             accept_upload,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.workbook import SheetMapping
 from app.deps import SessionDep, SettingsDep, StepsDep, WritesInSteps, accept_upload
-from app.services import files
+from app.services import files, jobs
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
 from app.web.auth import CurrentWebUser, require_page, verify_csrf
@@ -149,6 +149,12 @@ async def mapping_submit(
         )
     content = await run_in_threadpool(
         files.load, db_session=db_session, file_id=questionnaire.upload_id
+    )
+    await run_in_threadpool(
+        jobs.check_room,
+        database=request.app.state.database,
+        owner=user.principal.ref,
+        settings=settings,
     )
     corrected, job = await run_in_threadpool(
         accept_upload,

@@ -11,14 +11,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import func, select
+from sqlalchemy import delete, update
+from sqlmodel import col, func, select
 
 from app.config import Settings
 from app.db import Database
-from app.models import StoredFile
-from app.services import webhooks
+from app.models import IdempotencyRecord, Job, Questionnaire, QuestionRow, StoredFile
+from app.services import liveness, webhooks
 from app.services.jobs import Worker
 from tests.conftest import bearer
+from tests.services.test_idempotency import dead_process_name
 from tests.services.test_jobs import small_workbook
 from tests.sharedfiles import CAIQ_V4_TEMPLATE, HECVAT, raw
 
@@ -243,6 +245,60 @@ def test_a_repeated_upload_with_the_same_idempotency_key_replays_the_first_respo
     elsewhere = upload(client, other, workbook, **{"Idempotency-Key": "deal-4711"})
     assert elsewhere.status_code == 201 and elsewhere.json()["id"] != first.json()["id"]
     assert "idempotent-replayed" not in elsewhere.headers
+
+
+def hold_key(database: Database, key: str, *, owner: str, resource_id: str | None) -> None:
+    """Leave a key as a request serving it would: in progress, held by `owner`."""
+    with database.session(write=True) as db_session:
+        db_session.exec(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.key) == key)
+            .values(status_code=None, body="", owner=owner, token="t", resource_id=resource_id)
+        )
+
+
+def test_a_key_whose_request_died_after_committing_answers_with_what_it_created(
+    client: TestClient, make_key, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    key, workbook = make_key("responder"), small_workbook()
+    first = upload(client, key, workbook, **{"Idempotency-Key": "k1"})
+    assert first.status_code == 201
+    hold_key(database, "k1", owner=dead_process_name(), resource_id=first.json()["id"])
+    retried = upload(client, key, workbook, **{"Idempotency-Key": "k1"})
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["id"] == first.json()["id"]
+    assert retried.headers["location"] == first.headers["location"]
+    assert client.get("/api/v1/questionnaires", headers=bearer(key)).json()["total"] == 1
+    again = upload(client, key, workbook, **{"Idempotency-Key": "k1"})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_a_key_whose_request_died_before_committing_runs_the_retry(
+    client: TestClient, make_key, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    key, workbook = make_key("responder"), small_workbook()
+    first = upload(client, key, workbook, **{"Idempotency-Key": "k1"})
+    with database.session(write=True) as db_session:
+        db_session.exec(delete(Job))
+        db_session.exec(delete(QuestionRow))
+        db_session.exec(delete(Questionnaire))
+    hold_key(database, "k1", owner=dead_process_name(), resource_id=None)
+    retried = upload(client, key, workbook, **{"Idempotency-Key": "k1"})
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["id"] != first.json()["id"]
+    assert client.get("/api/v1/questionnaires", headers=bearer(key)).json()["total"] == 1
+
+
+def test_a_key_whose_request_is_alive_is_still_in_progress(
+    client: TestClient, make_key, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    key, workbook = make_key("responder"), small_workbook()
+    first = upload(client, key, workbook, **{"Idempotency-Key": "k1"})
+    hold_key(database, "k1", owner=liveness.process_name(), resource_id=first.json()["id"])
+    busy = upload(client, key, workbook, **{"Idempotency-Key": "k1"})
+    assert busy.status_code == 409 and busy.headers["retry-after"] == "1"
+    assert busy.json()["error"]["code"] == "idempotency_in_progress"
 
 
 def stored_files(database: Database) -> int:

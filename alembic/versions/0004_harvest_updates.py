@@ -1,6 +1,6 @@
 """harvest proposals may be updates: a row answering a statement's question differently
 
-Revision ID: 0008
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-04 06:10:00
 """
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 
 from alembic import op
 
-revision: str = "0008"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
