@@ -19,9 +19,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers the tables
+from alembic import command
 from app import security
 from app.config import Settings
 from app.db import Database
+from app.migrations import alembic_config
 from app.services import jobs, questionnaires
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,6 +78,9 @@ class Template:
 def _build(database: Database, *, seeded: bool, directory: Path) -> Path | None:
     """Create every table, and for a seeded template run the real first start over it."""
     SQLModel.metadata.create_all(database.engine)
+    # Recorded as migrated, as a real database is, so a server or worker a test starts on a copy
+    # (they migrate on start) finds nothing to do.
+    command.stamp(alembic_config(database.url), "head")
     if not seeded:
         return None
     from app.services.bootstrap import bootstrap

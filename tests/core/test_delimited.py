@@ -18,9 +18,9 @@ from app.core.delimited import (
 )
 from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
 from app.core.formats import questionnaire_kind, read_questionnaire_file
+from app.core.formulas import FORMULA_TRIGGERS
 from app.core.workbook import AnswerWrite
 from app.core.workbook.package import Limits
-from app.core.workbook.writer import FORMULA_TRIGGERS
 from tests.core.document_fixtures import QUESTIONS
 
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.db import Database
+from app.migrations import upgrade
 from app.models import AuditEvent, Job, Questionnaire, QuestionRow
 from app.services import accounts, bank_transfer, jobs, templates
 from app.services import questionnaires as questionnaire_service
@@ -300,7 +301,9 @@ def private_postgres(settings: Settings) -> Iterator[Database]:
         connection.execute(text(f"CREATE DATABASE {name}"))
     database = Database(PG_URL.rsplit("/", 1)[0] + f"/{name}")
     try:
-        SQLModel.metadata.create_all(database.engine)
+        # Migrated, not created from the models: the worker processes migrate on start and
+        # take a database without Alembic's record for an empty one.
+        upgrade(database.url)
         with database.session(write=True) as db_session:
             bank_transfer.import_directory(
                 db_session=db_session, directory=settings.bank_dir, actor="test"

@@ -13,6 +13,7 @@ from app.config import Settings
 from app.core.matching import Thresholds
 from app.db import Database
 from app.services import bank as bank_service
+from app.services import bank_transfer
 from app.services.bank import MatchContext, matchers
 
 QUESTION = "Are administrators required to use multi-factor authentication?"
@@ -26,7 +27,7 @@ def loaded(database: Database, settings: Settings) -> Iterator[Database]:
         path.write_text(re.sub(r"(?m)^\s*review_every_days: \d+\n", "", content), encoding="utf-8")
     matchers.clear()
     with database.session(write=True) as db_session:
-        bank_service.import_directory(
+        bank_transfer.import_directory(
             db_session=db_session, directory=settings.bank_dir, actor="test"
         )
     yield database
