@@ -283,7 +283,34 @@ def api_principal(request: Request, db_session: SessionDep) -> Principal:
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
 
 
-def require(principal: Principal, permission: str) -> None:
-    """Refuse with 403 unless the principal holds the permission."""
-    if not principal.can(permission):
-        raise ApiError(403, "forbidden", f"the role '{principal.role}' may not do this")
+class Permission:
+    """A route's permission, declared as a dependency so the route cannot run without its check."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.permission!r})"
+
+
+class Require(Permission):
+    """Let an API call through only if its key's role holds the permission; return the principal."""
+
+    def __call__(self, principal: ApiPrincipal) -> Principal:
+        if not principal.can(self.permission):
+            raise ApiError(403, "forbidden", f"the role '{principal.role}' may not do this")
+        return principal
+
+
+def require(permission: str) -> Require:
+    """Return the dependency that refuses with 403 a key whose role lacks the permission."""
+    return Require(permission)
+
+
+# The API's callers, each checked for one permission before the handler runs.
+CanReadQuestionnaires = Annotated[Principal, Depends(require("questionnaire:read"))]
+CanWriteQuestionnaires = Annotated[Principal, Depends(require("questionnaire:write"))]
+CanSignOff = Annotated[Principal, Depends(require("questionnaire:signoff"))]
+CanReadBank = Annotated[Principal, Depends(require("bank:read"))]
+CanWriteBank = Annotated[Principal, Depends(require("bank:write"))]
+CanMatch = Annotated[Principal, Depends(require("match"))]

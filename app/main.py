@@ -41,6 +41,7 @@ from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
 from app.web.home import router as web_router
 from app.web.integration import router as integration_web_router
+from app.web.login import router as login_router
 from app.web.mapping import router as mapping_web_router
 from app.web.review import router as review_web_router
 from app.web.templating import templates
@@ -251,6 +252,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(review_web_router)
     app.include_router(mapping_web_router)
     app.include_router(integration_web_router)
+    app.include_router(login_router)
     app.include_router(web_router)
     app.include_router(admin_router)
     declare_error_responses(app)

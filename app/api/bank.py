@@ -15,7 +15,7 @@ from app.api.questionnaires import ERRORS, NOT_FOUND, entry_out
 from app.api.schemas import EntryOut, ErrorBody
 from app.core.bank import Entry
 from app.core.errors import BankError
-from app.deps import ApiError, ApiPrincipal, SessionDep, SettingsDep, Writes, require
+from app.deps import ApiError, CanReadBank, CanWriteBank, SessionDep, SettingsDep, Writes
 from app.downloads import MEDIA, download
 from app.form_parts import refuse_repeated_parts
 from app.models import BankEntry
@@ -181,7 +181,7 @@ def _versioned(db_session: Session, change: Callable[[], BankEntry]) -> Any:
 
 @router.get("/entries", response_model=SearchOut, operation_id="search_bank")
 def search_entries(
-    principal: ApiPrincipal,
+    principal: CanReadBank,
     db_session: SessionDep,
     settings: SettingsDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -194,7 +194,6 @@ def search_entries(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Search statements by text and filter by status, tag, owner, staleness or conflicts."""
-    require(principal, "bank:read")
     rows = bank_entries.search(
         db_session=db_session,
         query=q,
@@ -222,9 +221,8 @@ def search_entries(
     operation_id="create_entry",
     dependencies=[Writes],
 )
-def create_entry(body: EntryCreate, principal: ApiPrincipal, db_session: SessionDep) -> Any:
+def create_entry(body: EntryCreate, principal: CanWriteBank, db_session: SessionDep) -> Any:
     """Add a statement (a draft unless a status is given) as its version 1."""
-    require(principal, "bank:write")
     fields = body.model_dump(exclude_none=True, exclude={"reason"})
     try:
         row = bank_entries.create_entry(
@@ -243,10 +241,9 @@ def create_entry(body: EntryCreate, principal: ApiPrincipal, db_session: Session
     dependencies=[Writes],
 )
 def edit_entry(
-    entry_id: str, body: EntryEdit, principal: ApiPrincipal, db_session: SessionDep
+    entry_id: str, body: EntryEdit, principal: CanWriteBank, db_session: SessionDep
 ) -> Any:
     """Save changes as a new version; 409 with the current version if the entry moved on."""
-    require(principal, "bank:write")
     changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
     return _versioned(
         db_session,
@@ -269,10 +266,9 @@ def edit_entry(
     dependencies=[Writes],
 )
 def approve_entry(
-    entry_id: str, body: StatusChange, principal: ApiPrincipal, db_session: SessionDep
+    entry_id: str, body: StatusChange, principal: CanWriteBank, db_session: SessionDep
 ) -> Any:
     """Approve a statement as reviewed today."""
-    require(principal, "bank:write")
     return _versioned(
         db_session,
         lambda: bank_entries.approve_entry(
@@ -293,10 +289,9 @@ def approve_entry(
     dependencies=[Writes],
 )
 def retire_entry(
-    entry_id: str, body: StatusChange, principal: ApiPrincipal, db_session: SessionDep
+    entry_id: str, body: StatusChange, principal: CanWriteBank, db_session: SessionDep
 ) -> Any:
     """Retire a statement; it is never matched again but keeps its history."""
-    require(principal, "bank:write")
     return _versioned(
         db_session,
         lambda: bank_entries.retire_entry(
@@ -316,10 +311,9 @@ def retire_entry(
     operation_id="entry_versions",
 )
 def entry_versions(
-    entry_id: str, principal: ApiPrincipal, db_session: SessionDep
+    entry_id: str, principal: CanReadBank, db_session: SessionDep
 ) -> list[dict[str, Any]]:
     """List a statement's versions, newest first, with who changed it, when and why."""
-    require(principal, "bank:read")
     if bank_service.get_entry(db_session=db_session, entry_id=entry_id) is None:
         raise ApiError(404, "not_found", f"no entry '{entry_id}'")
     return [
@@ -342,10 +336,9 @@ def entry_versions(
     dependencies=[Writes],
 )
 def restore_entry(
-    entry_id: str, body: Restore, principal: ApiPrincipal, db_session: SessionDep
+    entry_id: str, body: Restore, principal: CanWriteBank, db_session: SessionDep
 ) -> Any:
     """Bring back an earlier version's content as a new version."""
-    require(principal, "bank:write")
     return _versioned(
         db_session,
         lambda: bank_entries.restore_version(
@@ -361,10 +354,9 @@ def restore_entry(
 
 @router.post("/approve-drafts", operation_id="approve_drafts", dependencies=[Writes])
 def approve_drafts(
-    body: BulkApprove, principal: ApiPrincipal, db_session: SessionDep
+    body: BulkApprove, principal: CanWriteBank, db_session: SessionDep
 ) -> dict[str, list[str]]:
     """Approve every draft (all=true) or the drafts named, each recorded as a version."""
-    require(principal, "bank:write")
     if not body.all and body.ids is None:
         raise ApiError(422, "invalid", "send ids, or all=true after reading the drafts")
     approved = bank_entries.approve_drafts(
@@ -378,10 +370,9 @@ def approve_drafts(
 
 @router.get("/freshness", response_model=list[FreshnessOut], operation_id="bank_freshness")
 def freshness(
-    principal: ApiPrincipal, db_session: SessionDep, settings: SettingsDep
+    principal: CanReadBank, db_session: SessionDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     """List statements that are stale or due for review within 30 days, by owner."""
-    require(principal, "bank:read")
     groups = bank_freshness.freshness(
         bank_entries.live_entries(db_session=db_session),
         today=date.today(),
@@ -401,9 +392,8 @@ def freshness(
 
 
 @router.get("/conflicts", response_model=list[PairOut], operation_id="bank_conflicts")
-def conflicts(principal: ApiPrincipal, db_session: SessionDep) -> list[dict[str, Any]]:
+def conflicts(principal: CanReadBank, db_session: SessionDep) -> list[dict[str, Any]]:
     """List statements whose questions match closely: conflicting answers first, then duplicates."""
-    require(principal, "bank:read")
     return [
         {
             "first": p.first.id,
@@ -418,9 +408,8 @@ def conflicts(principal: ApiPrincipal, db_session: SessionDep) -> list[dict[str,
 
 
 @router.get("/profile", operation_id="bank_profile")
-def get_profile(principal: ApiPrincipal, db_session: SessionDep) -> dict[str, Any]:
+def get_profile(principal: CanReadBank, db_session: SessionDep) -> dict[str, Any]:
     """Return the profile variables statements render with."""
-    require(principal, "bank:read")
     return bank_service.profile(db_session=db_session)
 
 
@@ -428,11 +417,10 @@ def get_profile(principal: ApiPrincipal, db_session: SessionDep) -> dict[str, An
 def set_variable(
     name: Annotated[str, Field(max_length=64)],
     body: VariableIn,
-    principal: ApiPrincipal,
+    principal: CanWriteBank,
     db_session: SessionDep,
 ) -> dict[str, Any]:
     """Set a profile variable; refused (422, naming the entry) if some detail would not render."""
-    require(principal, "bank:write")
     variable = bank_variables.set_variable(
         db_session=db_session, name=name, value=body.value, actor=principal.ref
     )
@@ -446,9 +434,8 @@ def set_variable(
     operation_id="delete_variable",
     dependencies=[Writes],
 )
-def delete_variable(name: str, principal: ApiPrincipal, db_session: SessionDep) -> Response:
+def delete_variable(name: str, principal: CanWriteBank, db_session: SessionDep) -> Response:
     """Remove a profile variable no statement uses."""
-    require(principal, "bank:write")
     try:
         bank_variables.delete_variable(db_session=db_session, name=name, actor=principal.ref)
     except bank_entries.EntryNotFound as exc:
@@ -464,13 +451,12 @@ def delete_variable(name: str, principal: ApiPrincipal, db_session: SessionDep) 
     dependencies=[Writes],
 )
 def export_bank(
-    principal: ApiPrincipal,
+    principal: CanReadBank,
     db_session: SessionDep,
     settings: SettingsDep,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx",
 ) -> Response:
     """Download the live bank as .xlsx or .csv, details rendered, for people outside Vouch."""
-    require(principal, "bank:read")
     try:
         content = bank_transfer.export_table(
             db_session=db_session,
@@ -491,14 +477,13 @@ def export_bank(
     dependencies=[Writes, Depends(refuse_repeated_parts)],
 )
 async def harvest(
-    principal: ApiPrincipal,
+    principal: CanWriteBank,
     db_session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="A questionnaire the company already answered")],
     owner: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     """Turn an answered questionnaire into draft statements; near-duplicates are queued as alternates."""
-    require(principal, "bank:write")
     from fastapi.concurrency import run_in_threadpool
 
     from app.services.questionnaires import precheck

@@ -17,7 +17,8 @@ from app.api.questionnaires import ERRORS, NOT_FOUND
 from app.api.schemas import ErrorBody, QuestionText
 from app.deps import (
     ApiError,
-    ApiPrincipal,
+    CanMatch,
+    CanReadQuestionnaires,
     DatabaseDep,
     RowId,
     SessionDep,
@@ -25,7 +26,6 @@ from app.deps import (
     StepsDep,
     Writes,
     WritesInSteps,
-    require,
 )
 from app.models import WebhookDelivery, WebhookSubscription
 from app.services import quotes, webhooks
@@ -139,7 +139,7 @@ def _questions_of(body: bytes) -> tuple[list[str], list[bytes]]:
 )
 async def quote_coverage(
     request: Request,
-    principal: ApiPrincipal,
+    principal: CanMatch,
     db_session: SessionDep,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -149,7 +149,6 @@ async def quote_coverage(
 
     Send a workbook as multipart `file`, or JSON `{"questions": [...]}`.
     """
-    require(principal, "match")
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=10)
@@ -217,14 +216,13 @@ def subscription_out(subscription: WebhookSubscription) -> dict[str, Any]:
 async def create_webhook(
     request: Request,
     body: SubscriptionIn,
-    principal: ApiPrincipal,
+    principal: CanReadQuestionnaires,
     steps: StepsDep,
     database: DatabaseDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Register a URL for this key's questionnaire events; the signing secret is shown once."""
-    require(principal, "questionnaire:read")
 
     def create(reservation: Reservation | None) -> dict[str, Any]:
         with steps.write() as db_session:
@@ -263,9 +261,8 @@ async def create_webhook(
 
 
 @router.get("/webhooks", response_model=list[SubscriptionOut], operation_id="list_webhooks")
-def list_webhooks(principal: ApiPrincipal, db_session: SessionDep) -> list[dict[str, Any]]:
+def list_webhooks(principal: CanReadQuestionnaires, db_session: SessionDep) -> list[dict[str, Any]]:
     """List this key's webhook subscriptions (every one, for an admin key)."""
-    require(principal, "questionnaire:read")
     return [
         subscription_out(s)
         for s in webhooks.list_subscriptions(db_session=db_session, principal=principal)
@@ -281,10 +278,9 @@ def list_webhooks(principal: ApiPrincipal, db_session: SessionDep) -> list[dict[
     dependencies=[Writes],
 )
 def delete_webhook(
-    subscription_id: RowId, principal: ApiPrincipal, db_session: SessionDep
+    subscription_id: RowId, principal: CanReadQuestionnaires, db_session: SessionDep
 ) -> Response:
     """Remove a subscription; its pending deliveries are dropped."""
-    require(principal, "questionnaire:read")
     webhooks.delete_subscription(
         db_session=db_session, principal=principal, subscription_id=subscription_id
     )
@@ -300,7 +296,7 @@ def delivery_out(delivery: WebhookDelivery) -> dict[str, Any]:
     "/webhook-deliveries", response_model=DeliveryList, operation_id="list_webhook_deliveries"
 )
 def list_webhook_deliveries(
-    principal: ApiPrincipal,
+    principal: CanReadQuestionnaires,
     db_session: SessionDep,
     subscription_id: int | None = None,
     status: Annotated[str | None, Query(pattern="^(pending|sending|delivered|failed)$")] = None,
@@ -308,7 +304,6 @@ def list_webhook_deliveries(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """The delivery log, newest first: this key's deliveries, or every one for an admin key."""
-    require(principal, "questionnaire:read")
     items, total = webhooks.list_deliveries(
         db_session=db_session,
         principal=principal,
@@ -333,10 +328,9 @@ def list_webhook_deliveries(
     dependencies=[WritesInSteps],
 )
 def retry_webhook_delivery(
-    delivery_id: str, request: Request, principal: ApiPrincipal, steps: StepsDep
+    delivery_id: str, request: Request, principal: CanReadQuestionnaires, steps: StepsDep
 ) -> dict[str, Any]:
     """Send a delivery again now, e.g. after the receiver was fixed."""
-    require(principal, "questionnaire:read")
     # Committed before the worker is woken, so the worker finds it.
     with steps.write() as db_session:
         delivery = webhooks.redeliver(

@@ -33,7 +33,10 @@ from app.core.formats import SUPPORTED_FORMATS
 from app.core.workbook import SheetMapping
 from app.deps import (
     ApiError,
-    ApiPrincipal,
+    CanMatch,
+    CanReadBank,
+    CanReadQuestionnaires,
+    CanWriteQuestionnaires,
     DatabaseDep,
     Reads,
     SessionDep,
@@ -42,7 +45,6 @@ from app.deps import (
     Writes,
     WritesInSteps,
     accept_upload,
-    require,
 )
 from app.downloads import XLSX, attachment
 from app.form_parts import refuse_repeated_parts
@@ -192,7 +194,7 @@ def _parse_mappings(raw: str | None) -> list[SheetMapping] | None:
 )
 async def upload_questionnaire(
     request: Request,
-    principal: ApiPrincipal,
+    principal: CanWriteQuestionnaires,
     steps: StepsDep,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -216,7 +218,6 @@ async def upload_questionnaire(
     Returns 201 with every row when done within `VOUCH_SYNC_WAIT_SECONDS`, else 202 with a
     `Location` to poll; a workbook found unreadable within the wait is a 422.
     """
-    require(principal, "questionnaire:write")
     content = await file.read()
     filename = file.filename or "questionnaire.xlsx"
     digest = await run_in_threadpool(lambda: hashlib.sha256(content).digest())
@@ -300,7 +301,7 @@ async def upload_questionnaire(
 @router.get("/questionnaires", response_model=QuestionnaireList, operation_id="list_questionnaires")
 def list_questionnaires(
     request: Request,
-    principal: ApiPrincipal,
+    principal: CanReadQuestionnaires,
     db_session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -312,7 +313,6 @@ def list_questionnaires(
     ] = None,
 ) -> dict[str, Any]:
     """List the questionnaires this key may see, newest first, with their total."""
-    require(principal, "questionnaire:read")
     items = questionnaire_service.list_visible(
         db_session=db_session, principal=principal, limit=limit, offset=offset, status=status
     )
@@ -336,10 +336,12 @@ def list_questionnaires(
     operation_id="get_questionnaire",
 )
 def get_questionnaire(
-    request: Request, questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+    request: Request,
+    questionnaire_id: str,
+    principal: CanReadQuestionnaires,
+    db_session: SessionDep,
 ) -> dict[str, Any]:
     """Return a questionnaire's status, summary, fidelity check and every row."""
-    require(principal, "questionnaire:read")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -355,10 +357,9 @@ def get_questionnaire(
     dependencies=[Writes],  # the download is audited
 )
 def download_workbook(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+    questionnaire_id: str, principal: CanReadQuestionnaires, db_session: SessionDep
 ) -> Response:
     """Download the filled workbook (a draft until it is signed off)."""
-    require(principal, "questionnaire:read")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -375,10 +376,9 @@ def download_workbook(
     dependencies=[Reads],
 )
 def match_questions(
-    body: MatchRequest, principal: ApiPrincipal, db_session: SessionDep, settings: SettingsDep
+    body: MatchRequest, principal: CanMatch, db_session: SessionDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     """Match questions against the bank; each gets its best statements, best first."""
-    require(principal, "match")
     context = match_context(db_session=db_session, settings=settings)
     queries = [q if isinstance(q, MatchQuery) else MatchQuery(question=q) for q in body.questions]
     results = context.matcher.match_many(
@@ -412,7 +412,7 @@ def entry_out(row: BankEntry, profile: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/entries", response_model=EntryList, operation_id="list_entries")
 def list_entries(
-    principal: ApiPrincipal,
+    principal: CanReadBank,
     db_session: SessionDep,
     q: Annotated[str | None, Query(max_length=200, description="Text to search for")] = None,
     status: Annotated[str | None, Query(pattern="^(draft|approved|retired)$")] = None,
@@ -420,7 +420,6 @@ def list_entries(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """List bank entries, optionally searched and filtered by status."""
-    require(principal, "bank:read")
     rows = bank_service.list_entries(db_session=db_session, query=q, status=status)
     profile = bank_service.profile(db_session=db_session)
     return {
@@ -434,9 +433,8 @@ def list_entries(
 @router.get(
     "/entries/{entry_id}", response_model=EntryOut, responses=NOT_FOUND, operation_id="get_entry"
 )
-def get_entry(entry_id: str, principal: ApiPrincipal, db_session: SessionDep) -> dict[str, Any]:
+def get_entry(entry_id: str, principal: CanReadBank, db_session: SessionDep) -> dict[str, Any]:
     """Return one bank entry."""
-    require(principal, "bank:read")
     row = bank_service.get_entry(db_session=db_session, entry_id=entry_id)
     if row is None:
         raise ApiError(404, "not_found", f"no entry '{entry_id}'")

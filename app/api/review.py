@@ -16,12 +16,14 @@ from app.api.schemas import Candidate, ErrorBody
 from app.deps import (
     ApiError,
     ApiPrincipal,
+    CanReadQuestionnaires,
+    CanSignOff,
+    CanWriteQuestionnaires,
     SessionDep,
     SettingsDep,
     StepsDep,
     Writes,
     WritesInSteps,
-    require,
     sign_off_in_steps,
 )
 from app.downloads import XLSX, attachment, log_download
@@ -220,7 +222,7 @@ def _signoff_out(record: SignOff, signed_url: str) -> dict[str, Any]:
 )
 def list_rows(
     questionnaire_id: str,
-    principal: ApiPrincipal,
+    principal: CanReadQuestionnaires,
     db_session: SessionDep,
     band: Annotated[str | None, Query(pattern="^(auto|suggest|none)$")] = None,
     status: Annotated[
@@ -240,7 +242,6 @@ def list_rows(
 
     Rows come in workbook order; when more match, `next_cursor` is set: send it as `cursor`.
     """
-    require(principal, "questionnaire:read")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -277,11 +278,10 @@ def act_on_row(
     questionnaire_id: str,
     position: RowPosition,
     body: RowAction,
-    principal: ApiPrincipal,
+    principal: CanWriteQuestionnaires,
     db_session: SessionDep,
 ) -> dict[str, Any]:
     """Decide one row: accept, choose an entry, edit, reject (leave blank), keep the customer's answer or flag."""
-    require(principal, "questionnaire:write")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -315,10 +315,9 @@ def act_on_row(
     dependencies=[Writes],
 )
 def accept_auto(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+    questionnaire_id: str, principal: CanWriteQuestionnaires, db_session: SessionDep
 ) -> dict[str, Any]:
     """Accept every undecided row matched in the auto band."""
-    require(principal, "questionnaire:write")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -343,13 +342,12 @@ def accept_auto(
 )
 def sign_off(
     questionnaire_id: str,
-    principal: ApiPrincipal,
+    principal: CanSignOff,
     db_session: SessionDep,
     steps: StepsDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Sign off a fully reviewed questionnaire; the signed workbook is generated once and hashed."""
-    require(principal, "questionnaire:signoff")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -370,11 +368,8 @@ def sign_off(
     operation_id="reopen_questionnaire",
     dependencies=[Writes],
 )
-def reopen(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
-) -> dict[str, Any]:
+def reopen(questionnaire_id: str, principal: CanSignOff, db_session: SessionDep) -> dict[str, Any]:
     """Reopen a signed questionnaire as a new revision; the signed revision stays downloadable in history."""
-    require(principal, "questionnaire:signoff")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -403,10 +398,9 @@ def reopen(
     dependencies=[Writes],  # the download is audited
 )
 def download_signed(
-    questionnaire_id: str, principal: ApiPrincipal, db_session: SessionDep
+    questionnaire_id: str, principal: CanReadQuestionnaires, db_session: SessionDep
 ) -> Response:
     """Download the signed workbook: the same bytes every time, their SHA-256 in X-Content-SHA256."""
-    require(principal, "questionnaire:read")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
@@ -432,12 +426,11 @@ def download_signed(
 )
 def review_log(
     questionnaire_id: str,
-    principal: ApiPrincipal,
+    principal: CanReadQuestionnaires,
     db_session: SessionDep,
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Response:
     """Return the review log as JSON, CSV or XLSX (text cells that look like formulas are quoted)."""
-    require(principal, "questionnaire:read")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )

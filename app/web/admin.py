@@ -13,18 +13,13 @@ from app.deps import RowId, SessionDep, Writes
 from app.security import ROLES, new_password
 from app.services import accounts, audit
 from app.services.accounts import AccountError
-from app.web.auth import SESSION_COOKIE, CurrentWebUser, WebUser, require_page, verify_csrf
+from app.web.auth import SESSION_COOKIE, CsrfProtected, CurrentWebUser, UserIsAdmin, WebUser
 from app.web.home import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 AUDIT_PAGE_LIMIT = 500
 # Pages that show a secret once must not be kept by the browser or any proxy.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-def _admin(user: WebUser) -> WebUser:
-    require_page(user, "admin")
-    return user
 
 
 def _users_page(
@@ -54,21 +49,18 @@ def _users_page(
 
 
 @router.get("/admin/users", name="admin_users")
-def users_page(request: Request, user: CurrentWebUser, db_session: SessionDep) -> Response:
-    return _users_page(request, _admin(user), db_session)
+def users_page(request: Request, user: UserIsAdmin, db_session: SessionDep) -> Response:
+    return _users_page(request, user, db_session)
 
 
 @router.post("/admin/users", name="admin_user_create", dependencies=[Writes])
 def user_create(
     request: Request,
-    user: CurrentWebUser,
+    user: UserIsAdmin,
     db_session: SessionDep,
     username: Annotated[str, Form(max_length=200)],
     role: Annotated[str, Form(max_length=32)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    _admin(user)
     password = new_password()
     try:
         with db_session.begin_nested():
@@ -88,13 +80,10 @@ def user_create(
 def user_role(
     request: Request,
     user_id: RowId,
-    user: CurrentWebUser,
+    user: UserIsAdmin,
     db_session: SessionDep,
     role: Annotated[str, Form(max_length=32)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    _admin(user)
     try:
         with db_session.begin_nested():
             accounts.set_user_role(
@@ -109,13 +98,10 @@ def user_role(
 def user_active(
     request: Request,
     user_id: RowId,
-    user: CurrentWebUser,
+    user: UserIsAdmin,
     db_session: SessionDep,
     active: Annotated[bool, Form()],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    _admin(user)
     try:
         with db_session.begin_nested():
             accounts.set_user_active(
@@ -153,21 +139,18 @@ def _keys_page(
 
 
 @router.get("/admin/keys", name="admin_keys")
-def keys_page(request: Request, user: CurrentWebUser, db_session: SessionDep) -> Response:
-    return _keys_page(request, _admin(user), db_session)
+def keys_page(request: Request, user: UserIsAdmin, db_session: SessionDep) -> Response:
+    return _keys_page(request, user, db_session)
 
 
 @router.post("/admin/keys", name="admin_key_create", dependencies=[Writes])
 def key_create(
     request: Request,
-    user: CurrentWebUser,
+    user: UserIsAdmin,
     db_session: SessionDep,
     name: Annotated[str, Form(max_length=200)],
     role: Annotated[str, Form(max_length=32)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    _admin(user)
     try:
         with db_session.begin_nested():
             _, secret = accounts.create_api_key(
@@ -182,12 +165,9 @@ def key_create(
 def key_revoke(
     request: Request,
     key_id: RowId,
-    user: CurrentWebUser,
+    user: UserIsAdmin,
     db_session: SessionDep,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    _admin(user)
     try:
         with db_session.begin_nested():
             accounts.revoke_api_key(db_session=db_session, key_id=key_id, actor=user.principal.ref)
@@ -199,11 +179,10 @@ def key_revoke(
 @router.get("/admin/audit", name="admin_audit")
 def audit_page(
     request: Request,
-    user: CurrentWebUser,
+    user: UserIsAdmin,
     db_session: SessionDep,
     action: str | None = None,
 ) -> Response:
-    _admin(user)
     action = (action or "")[:64] or None
     events = audit.recent(db_session=db_session, limit=AUDIT_PAGE_LIMIT, action=action)
     return render(
@@ -215,8 +194,7 @@ def audit_page(
 
 
 @router.get("/admin/audit.csv", name="admin_audit_csv", dependencies=[Writes])
-def audit_csv(user: CurrentWebUser, db_session: SessionDep, action: str | None = None) -> Response:
-    _admin(user)
+def audit_csv(user: UserIsAdmin, db_session: SessionDep, action: str | None = None) -> Response:
     events = audit.all_events(db_session=db_session, action=(action or "")[:64] or None)
     audit.record(
         db_session=db_session,
@@ -245,9 +223,7 @@ def password_submit(
     current: Annotated[str, Form(max_length=1000)],
     new: Annotated[str, Form(max_length=1000)],
     confirm: Annotated[str, Form(max_length=1000)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
     assert user.user.id is not None
     # The current password is a second factor for this form; guessing it is throttled like a login.
     if not request.app.state.login_limiter.allow(f"user:{user.user.username}"):

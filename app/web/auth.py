@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from app.deps import SessionDep, SettingsDep, commit_bookkeeping
+from app.deps import Permission, SessionDep, SettingsDep, commit_bookkeeping
 from app.models import User, WebSession
 from app.services import accounts
 from app.services.accounts import Principal
@@ -103,7 +103,50 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(32)
 
 
-def require_page(user: WebUser, permission: str) -> None:
-    """Refuse a page the user's role may not open."""
-    if not user.principal.can(permission):
-        raise PageForbidden(permission)
+class RequirePage(Permission):
+    """Let a page request through only if the user's role holds the permission; return the user."""
+
+    def __call__(self, user: CurrentWebUser) -> WebUser:
+        if not user.principal.can(self.permission):
+            raise PageForbidden(self.permission)
+        return user
+
+
+def require_page(permission: str) -> RequirePage:
+    """Return the dependency that refuses with 403 a user whose role lacks the permission."""
+    return RequirePage(permission)
+
+
+# The pages' users, each checked for one permission before the handler runs.
+UserCanWriteQuestionnaires = Annotated[WebUser, Depends(require_page("questionnaire:write"))]
+UserCanSignOff = Annotated[WebUser, Depends(require_page("questionnaire:signoff"))]
+UserCanReadBank = Annotated[WebUser, Depends(require_page("bank:read"))]
+UserCanWriteBank = Annotated[WebUser, Depends(require_page("bank:write"))]
+UserIsAdmin = Annotated[WebUser, Depends(require_page("admin"))]
+
+
+async def csrf_protected(request: Request, user: CurrentWebUser) -> None:
+    """Refuse an unsafe page request whose form does not carry the login session's CSRF token.
+
+    The form is parsed once per request: under the route's own `form_limits` when it declares
+    them (a route that takes files declares them as parameters, which FastAPI parses first).
+    """
+    if request.method in SAFE_METHODS:
+        return
+    limits = {"max_files": 0, **(getattr(request.scope.get("route"), "form_limits", None) or {})}
+    token = (await request.form(**limits)).get("csrf_token")
+    verify_csrf(user.csrf_token, token if isinstance(token, str) else None)
+
+
+async def login_csrf_protected(request: Request) -> None:
+    """Refuse a login form not sent from Vouch's own login page (double-submit cookie)."""
+    check_origin(request)
+    token = (await request.form()).get("csrf_token")
+    verify_csrf(
+        request.cookies.get(LOGIN_CSRF_COOKIE, ""), token if isinstance(token, str) else None
+    )
+
+
+# On every page router but the login form's: unsafe requests need the session's token.
+CsrfProtected = Depends(csrf_protected)
+LoginCsrfProtected = Depends(login_csrf_protected)

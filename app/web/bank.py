@@ -28,13 +28,12 @@ from app.services import (
     review,
 )
 from app.services.questionnaires import precheck
-from app.web.auth import CurrentWebUser, WebUser, require_page, verify_csrf
+from app.web.auth import CsrfProtected, UserCanReadBank, UserCanWriteBank, WebUser
 from app.web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 FormText = Annotated[str, Form(max_length=40_000)]
 FormShort = Annotated[str, Form(max_length=500)]
-Token = Annotated[str, Form(max_length=200)]
 
 
 def render(
@@ -121,7 +120,7 @@ def _bool(value: str | None) -> bool:
 @router.get("/bank", name="bank")
 def bank_page(
     request: Request,
-    user: CurrentWebUser,
+    user: UserCanReadBank,
     db_session: SessionDep,
     settings: SettingsDep,
     q: str | None = None,
@@ -131,7 +130,6 @@ def bank_page(
     stale: str | None = None,
     conflicts: str | None = None,
 ) -> HTMLResponse:
-    require_page(user, "bank:read")
     status = status if status in ("draft", "approved", "retired") else None
     filters: dict[str, Any] = {
         "q": (q or "")[:200],
@@ -193,15 +191,14 @@ def _empty_form() -> dict[str, str]:
 
 
 @router.get("/bank/new", name="bank_new")
-def new_entry_page(request: Request, user: CurrentWebUser) -> HTMLResponse:
-    require_page(user, "bank:write")
+def new_entry_page(request: Request, user: UserCanWriteBank) -> HTMLResponse:
     return render(request, "bank/new.html", {"form": _empty_form(), "error": None}, user=user)
 
 
 @router.post("/bank/new", name="bank_create", dependencies=[Writes])
 def create_entry(
     request: Request,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     entry_id: Annotated[str, Form(max_length=80)],
     question: FormText,
@@ -214,10 +211,7 @@ def create_entry(
     reviewed: FormShort = "",
     review_every_days: FormShort = "",
     reason: FormShort = "",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     raw = {
         "question": question,
         "answer": answer,
@@ -308,9 +302,8 @@ def _row_or_404(
 
 @router.get("/bank/entries/{entry_id}", name="entry")
 def entry_page(
-    request: Request, entry_id: str, user: CurrentWebUser, db_session: SessionDep
+    request: Request, entry_id: str, user: UserCanReadBank, db_session: SessionDep
 ) -> HTMLResponse:
-    require_page(user, "bank:read")
     row = _row_or_404(request, user, db_session, entry_id)
     if isinstance(row, HTMLResponse):
         return row
@@ -321,7 +314,7 @@ def entry_page(
 def edit_entry(
     request: Request,
     entry_id: str,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     version: Annotated[int, Form(ge=1)],
     question: FormText,
@@ -335,10 +328,7 @@ def edit_entry(
     review_every_days: FormShort = "",
     reason: FormShort = "",
     action: Annotated[str, Form(max_length=20)] = "save",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     raw = {
         "question": question,
         "answer": answer,
@@ -392,15 +382,12 @@ def edit_entry(
 def change_status(
     request: Request,
     entry_id: str,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     version: Annotated[int, Form(ge=1)],
     to: Annotated[str, Form(pattern="^(approved|retired|draft)$")],
     reason: FormShort = "",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             if to == "approved":
@@ -449,15 +436,12 @@ def _refused(
 def restore_version(
     request: Request,
     entry_id: str,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     version: Annotated[int, Form(ge=1)],
     restore: Annotated[int, Form(ge=1)],
     reason: FormShort = "",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             bank_entries.restore_version(
@@ -477,15 +461,12 @@ def restore_version(
 def add_alternate(
     request: Request,
     entry_id: str,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     question: FormText,
     version: Annotated[int, Form(ge=1)],
     reason: FormShort = "",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             bank_entries.add_alternate(
@@ -503,9 +484,8 @@ def add_alternate(
 
 @router.get("/bank/freshness", name="bank_freshness")
 def freshness_page(
-    request: Request, user: CurrentWebUser, db_session: SessionDep, settings: SettingsDep
+    request: Request, user: UserCanReadBank, db_session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
-    require_page(user, "bank:read")
     entries = bank_entries.live_entries(db_session=db_session)
     groups = bank_freshness.freshness(
         entries, today=date.today(), default_review_days=settings.default_review_days
@@ -524,8 +504,7 @@ def freshness_page(
 
 
 @router.get("/bank/conflicts", name="bank_conflicts")
-def conflicts_page(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTMLResponse:
-    require_page(user, "bank:read")
+def conflicts_page(request: Request, user: UserCanReadBank, db_session: SessionDep) -> HTMLResponse:
     pairs = bank_conflicts.close_pairs(bank_entries.live_entries(db_session=db_session))
     profile = bank_service.profile(db_session=db_session)
     rendered = {
@@ -584,23 +563,19 @@ def parse_variable(text: str) -> Any:
 
 
 @router.get("/bank/profile", name="bank_profile")
-def profile_page(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTMLResponse:
-    require_page(user, "bank:read")
+def profile_page(request: Request, user: UserCanReadBank, db_session: SessionDep) -> HTMLResponse:
     return _profile_page(request, user, db_session)
 
 
 @router.post("/bank/profile", name="bank_profile_save", dependencies=[Writes])
 def save_variable(
     request: Request,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     name: Annotated[str, Form(max_length=64)],
     value: FormText = "",
     action: Annotated[str, Form(max_length=20)] = "save",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             if action == "delete":
@@ -621,9 +596,8 @@ def save_variable(
 
 @router.get("/bank/drafts", name="bank_drafts")
 def drafts_page(
-    request: Request, user: CurrentWebUser, db_session: SessionDep, q: str | None = None
+    request: Request, user: UserCanReadBank, db_session: SessionDep, q: str | None = None
 ) -> HTMLResponse:
-    require_page(user, "bank:read")
     rows = bank_service.list_entries(
         db_session=db_session, status="draft", query=(q or "")[:200] or None
     )
@@ -632,13 +606,17 @@ def drafts_page(
     return render(request, "bank/drafts.html", {"drafts": shown, "q": q or ""}, user=user)
 
 
-@router.post("/bank/drafts/approve", name="bank_drafts_approve", dependencies=[Writes])
+@router.post(
+    "/bank/drafts/approve",
+    name="bank_drafts_approve",
+    dependencies=[Writes],
+    # One field per draft ticked: a curator may approve thousands after reading them.
+    form_limits={"max_files": 0, "max_fields": 20_000},
+)
 async def approve_drafts(
-    request: Request, user: CurrentWebUser, db_session: SessionDep
+    request: Request, user: UserCanWriteBank, db_session: SessionDep
 ) -> Response:
     form = await request.form(max_files=0, max_fields=20_000)
-    verify_csrf(user.csrf_token, str(form.get("csrf_token", "")))
-    require_page(user, "bank:write")
     ids = [str(v)[:80] for v in form.getlist("ids")]
     await run_in_threadpool(
         bank_entries.approve_drafts,
@@ -655,23 +633,19 @@ MAX_HARVEST_FILES = 20
 
 
 @router.get("/bank/harvest", name="bank_harvest")
-def harvest_page(request: Request, user: CurrentWebUser) -> HTMLResponse:
-    require_page(user, "bank:write")
+def harvest_page(request: Request, user: UserCanWriteBank) -> HTMLResponse:
     return render(request, "bank/harvest.html", {"result": None, "error": None}, user=user)
 
 
 @router.post("/bank/harvest", name="bank_harvest_upload", dependencies=[Writes])
 async def harvest_upload(
     request: Request,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     settings: SettingsDep,
     file: Annotated[list[UploadFile], File()],
     owner: FormShort = "",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             if len(file) > MAX_HARVEST_FILES:
@@ -738,9 +712,8 @@ def _proposals_page(
 
 @router.get("/bank/proposals", name="bank_proposals")
 def proposals_page(
-    request: Request, user: CurrentWebUser, db_session: SessionDep, status: str | None = None
+    request: Request, user: UserCanWriteBank, db_session: SessionDep, status: str | None = None
 ) -> HTMLResponse:
-    require_page(user, "bank:write")
     chosen = status if status in bank_proposals.PROPOSAL_STATUSES else "pending"
     return _proposals_page(request, user, db_session, status=chosen)
 
@@ -763,13 +736,10 @@ def _proposal_refused(
 def accept_proposal(
     request: Request,
     proposal_id: RowId,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     version: Annotated[int, Form(ge=1)],
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             bank_proposals.accept_proposal(
@@ -787,12 +757,9 @@ def accept_proposal(
 def keep_proposal_entry(
     request: Request,
     proposal_id: RowId,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             bank_proposals.keep_entry(
@@ -809,13 +776,10 @@ def keep_proposal_entry(
 def dismiss_proposal(
     request: Request,
     proposal_id: RowId,
-    user: CurrentWebUser,
+    user: UserCanWriteBank,
     db_session: SessionDep,
     reason: FormShort = "",
-    csrf_token: Token = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "bank:write")
     try:
         with db_session.begin_nested():
             bank_proposals.dismiss_proposal(
@@ -831,9 +795,8 @@ def dismiss_proposal(
 
 @router.get("/bank/export.{kind}", name="bank_export", dependencies=[Writes])
 def export_bank(
-    kind: str, user: CurrentWebUser, db_session: SessionDep, settings: SettingsDep
+    kind: str, user: UserCanReadBank, db_session: SessionDep, settings: SettingsDep
 ) -> Response:
-    require_page(user, "bank:read")
     if kind not in ("csv", "xlsx"):
         raise BankError("export as .csv or .xlsx")
     content = bank_transfer.export_table(

@@ -1,35 +1,31 @@
-"""The pages: log in, upload a questionnaire, see its rows, download the filled workbook, browse the bank."""
+"""The pages: log out, upload a questionnaire, see its rows, download the filled workbook."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.deps import SessionDep, SettingsDep, StepsDep, Writes, WritesInSteps, accept_upload
 from app.downloads import attachment
 from app.form_parts import refuse_repeated_parts
-from app.services import accounts, audit, jobs
+from app.services import accounts, jobs
 from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
 from app.web.auth import (
-    LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    CsrfProtected,
     CurrentWebUser,
+    UserCanWriteQuestionnaires,
     WebUser,
-    check_origin,
-    new_login_csrf,
-    require_page,
-    verify_csrf,
 )
 from app.web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
 
 def render(
@@ -45,92 +41,12 @@ def render(
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
 
-def login_form(
-    request: Request, settings: Settings, *, error: str | None = None, status_code: int = 200
-) -> HTMLResponse:
-    """Render the login form with a fresh double-submit CSRF cookie."""
-    token = new_login_csrf()
-    response = render(
-        request, "login.html", {"login_csrf": token, "error": error}, status_code=status_code
-    )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=settings.cookies_secure,
-        max_age=3600,
-    )
-    return response
-
-
-@router.get("/login", name="login")
-def login_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    return login_form(request, settings)
-
-
-@router.post("/login", name="login_submit", dependencies=[Writes])
-def login_submit(
-    request: Request,
-    db_session: SessionDep,
-    settings: SettingsDep,
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1000)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    check_origin(request)
-    verify_csrf(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token)
-    client = request.client.host if request.client else "unknown"
-    limiter = request.app.state.login_limiter
-    throttled = not (
-        limiter.allow(f"ip:{client}") and limiter.allow(f"user:{username.strip().lower()}")
-    )
-    user = (
-        None
-        if throttled
-        else accounts.authenticate(db_session=db_session, username=username, password=password)
-    )
-    if user is None:
-        audit.record(
-            db_session=db_session,
-            actor="anonymous",
-            action="login.throttled" if throttled else "login.fail",
-            target=username[:64],
-            details={"client": client},
-        )
-        if throttled:
-            return login_form(
-                request,
-                settings,
-                error="Too many attempts. Wait a minute and try again.",
-                status_code=429,
-            )
-        return login_form(request, settings, error="Wrong username or password.", status_code=401)
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        accounts.end_session(db_session=db_session, cookie=old)
-    login = accounts.start_session(db_session=db_session, user=user)
-    redirect = RedirectResponse(request.url_for("home"), status_code=303)
-    redirect.set_cookie(
-        SESSION_COOKIE,
-        login.cookie,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookies_secure,
-        max_age=settings.session_absolute_hours * 3600,
-    )
-    redirect.delete_cookie(LOGIN_CSRF_COOKIE)
-    return redirect
-
-
 @router.post("/logout", name="logout", dependencies=[Writes])
 def logout(
     request: Request,
     user: CurrentWebUser,
     db_session: SessionDep,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
     accounts.end_session(db_session=db_session, cookie=request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse(request.url_for("login"), status_code=303)
     response.delete_cookie(SESSION_COOKIE)
@@ -156,15 +72,12 @@ def home(request: Request, user: CurrentWebUser, db_session: SessionDep) -> HTML
 )
 async def upload(
     request: Request,
-    user: CurrentWebUser,
+    user: UserCanWriteQuestionnaires,
     db_session: SessionDep,
     steps: StepsDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "questionnaire:write")
     content = await file.read()
     await run_in_threadpool(
         jobs.check_room,

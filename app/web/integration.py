@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.deps import SessionDep, Writes
 from app.services import webhooks
-from app.web.auth import CurrentWebUser, require_page, verify_csrf
+from app.web.auth import CsrfProtected, UserIsAdmin
 from app.web.home import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 DELIVERY_PAGE_LIMIT = 200
 STATUSES = ("pending", "sending", "delivered", "failed")
 
 
 @router.get("/admin/webhooks", name="admin_webhooks")
 def webhooks_page(
-    request: Request, user: CurrentWebUser, db_session: SessionDep, status: str | None = None
+    request: Request, user: UserIsAdmin, db_session: SessionDep, status: str | None = None
 ) -> HTMLResponse:
-    require_page(user, "admin")
     status = status if status in STATUSES else None
     deliveries, total = webhooks.list_deliveries(
         db_session=db_session,
@@ -54,12 +51,9 @@ def webhooks_page(
 def retry_delivery(
     request: Request,
     delivery_id: str,
-    user: CurrentWebUser,
+    user: UserIsAdmin,
     db_session: SessionDep,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
-    require_page(user, "admin")
     webhooks.redeliver(db_session=db_session, principal=user.principal, delivery_id=delivery_id)
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:

@@ -14,10 +14,10 @@ from app.deps import SessionDep, SettingsDep, StepsDep, WritesInSteps, accept_up
 from app.services import files, jobs
 from app.services import questionnaires as questionnaire_service
 from app.services.jobs import wait_for_job
-from app.web.auth import CurrentWebUser, require_page, verify_csrf
+from app.web.auth import CsrfProtected, UserCanWriteQuestionnaires
 from app.web.home import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 COLUMN = re.compile(r"^[A-Z]{1,3}$")
 
 
@@ -86,9 +86,11 @@ def _sheets(questionnaire: Any) -> tuple[list[str], dict[str, dict[str, Any]]]:
 
 @router.get("/questionnaires/{questionnaire_id}/mapping", name="questionnaire_mapping")
 def mapping_page(
-    request: Request, questionnaire_id: str, user: CurrentWebUser, db_session: SessionDep
+    request: Request,
+    questionnaire_id: str,
+    user: UserCanWriteQuestionnaires,
+    db_session: SessionDep,
 ) -> HTMLResponse:
-    require_page(user, "questionnaire:write")
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
@@ -111,19 +113,18 @@ def mapping_page(
     "/questionnaires/{questionnaire_id}/mapping",
     name="questionnaire_mapping_submit",
     dependencies=[WritesInSteps],
+    # A sheet takes six fields; a workbook with more sheets than this is mapped in parts.
+    form_limits={"max_files": 0, "max_fields": 600},
 )
 async def mapping_submit(
     request: Request,
     questionnaire_id: str,
-    user: CurrentWebUser,
+    user: UserCanWriteQuestionnaires,
     db_session: SessionDep,
     steps: StepsDep,
     settings: SettingsDep,
 ) -> Response:
-    # A sheet takes six fields; a workbook with more sheets than this is mapped in parts.
     form = dict(await request.form(max_files=0, max_fields=600))
-    verify_csrf(user.csrf_token, str(form.get("csrf_token", "")))
-    require_page(user, "questionnaire:write")
     questionnaire = await run_in_threadpool(
         questionnaire_service.visible,
         db_session=db_session,

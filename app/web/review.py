@@ -26,10 +26,16 @@ from app.downloads import attachment, log_download
 from app.models import BankEntry, Questionnaire, QuestionRow, User
 from app.services import questionnaires as questionnaire_service
 from app.services import review
-from app.web.auth import CurrentWebUser, WebUser, require_page, verify_csrf
+from app.web.auth import (
+    CsrfProtected,
+    CurrentWebUser,
+    UserCanSignOff,
+    UserCanWriteQuestionnaires,
+    WebUser,
+)
 from app.web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
 PAGE_SIZE = 300
 FRAGMENT_HEADER = "x-vouch-fragment"
@@ -209,9 +215,8 @@ def review_row(
     request: Request,
     questionnaire_id: str,
     row_id: RowId,
-    user: CurrentWebUser,
+    user: UserCanWriteQuestionnaires,
     db_session: SessionDep,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
     action: Annotated[str, Form(max_length=16)] = "",
     choose: Annotated[str, Form(max_length=80)] = "",
     entry_id: Annotated[str, Form(max_length=80)] = "",
@@ -220,7 +225,6 @@ def review_row(
     comment: Annotated[str, Form(max_length=4000)] = "",
     assignee: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
@@ -267,15 +271,9 @@ def _questionnaire_action(
     questionnaire_id: str,
     user: WebUser,
     db_session: Session,
-    csrf_token: str,
     act: Callable[[Questionnaire], object],
-    *,
-    permission: str | None = None,
 ) -> Response:
     """Run one action on a whole questionnaire, then show it again (or say why it was refused)."""
-    verify_csrf(user.csrf_token, csrf_token)
-    if permission:
-        require_page(user, permission)
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
@@ -297,20 +295,17 @@ def _questionnaire_action(
 def review_accept_auto(
     request: Request,
     questionnaire_id: str,
-    user: CurrentWebUser,
+    user: UserCanWriteQuestionnaires,
     db_session: SessionDep,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     return _questionnaire_action(
         request,
         questionnaire_id,
         user,
         db_session,
-        csrf_token,
         lambda q: review.accept_auto(
             db_session=db_session, principal=user.principal, questionnaire=q
         ),
-        permission="questionnaire:write",
     )
 
 
@@ -322,13 +317,11 @@ def review_accept_auto(
 def review_signoff(
     request: Request,
     questionnaire_id: str,
-    user: CurrentWebUser,
+    user: UserCanSignOff,
     db_session: SessionDep,
     steps: StepsDep,
     settings: SettingsDep,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    verify_csrf(user.csrf_token, csrf_token)
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
@@ -354,16 +347,14 @@ def review_signoff(
 def review_reopen(
     request: Request,
     questionnaire_id: str,
-    user: CurrentWebUser,
+    user: UserCanSignOff,
     db_session: SessionDep,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     return _questionnaire_action(
         request,
         questionnaire_id,
         user,
         db_session,
-        csrf_token,
         lambda q: review.reopen(db_session=db_session, principal=user.principal, questionnaire=q),
     )
 
