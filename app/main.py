@@ -22,20 +22,17 @@ from app.api.openapi_errors import declare_error_responses
 from app.api.questionnaires import router as api_router
 from app.api.review import router as review_api_router
 from app.config import Settings, get_settings
-from app.core.errors import BankError, UnreadableWorkbook, VouchError
 from app.db import Database, get_database
 from app.deps import ApiError, undeclared_routes
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimiter
+from app.refusals import REFUSALS, refusal_for, refusal_message
 from app.services import jobs, questionnaires
-from app.services.accounts import AccountError
 from app.services.bank import match_context
 from app.services.bootstrap import bootstrap
 from app.services.jobs import QueueFull
-from app.services.questionnaires import QuestionnaireNotFound
 from app.services.storage import storage_failure, unwritable
 from app.services.thresholds import thresholds_for
-from app.services.webhooks import SubscriptionNotFound, WebhookRefused
 from app.web.admin import router as admin_router
 from app.web.auth import CsrfFailure, LoginRequired, PageForbidden
 from app.web.bank import router as bank_web_router
@@ -43,6 +40,7 @@ from app.web.home import router as web_router
 from app.web.integration import router as integration_web_router
 from app.web.login import router as login_router
 from app.web.mapping import router as mapping_web_router
+from app.web.review import FRAGMENT_HEADER
 from app.web.review import router as review_web_router
 from app.web.templating import templates
 
@@ -57,7 +55,10 @@ def _is_api(request: Request) -> bool:
 def error_response(
     request: Request, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """Answer an error as JSON for the API and as a page for the browser."""
+    """Answer an error as JSON for the API, as text to a page's script, and as a page otherwise."""
+    if not _is_api(request) and request.headers.get(FRAGMENT_HEADER) == "1":
+        # The review page's script asked for a fragment: it shows the words where the row was.
+        return Response(message, status_code=status, headers=headers, media_type="text/plain")
     if _is_api(request) or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse(
             {"error": {"code": code, "message": message}}, status_code=status, headers=headers
@@ -117,39 +118,18 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return error_response(request, 422, "invalid", message)
 
-    @app.exception_handler(UnreadableWorkbook)
-    async def _unreadable(request: Request, exc: UnreadableWorkbook) -> Response:
-        return error_response(request, 422, "unreadable_workbook", str(exc))
+    async def _refused(request: Request, exc: Exception) -> Response:
+        refusal = refusal_for(exc)
+        return error_response(request, refusal.status, refusal.code, refusal_message(exc))
 
-    @app.exception_handler(BankError)
-    async def _bank(request: Request, exc: BankError) -> Response:
-        return error_response(request, 422, "invalid_bank", str(exc))
-
-    @app.exception_handler(AccountError)
-    async def _account(request: Request, exc: AccountError) -> Response:
-        return error_response(request, 422, "invalid", str(exc))
-
-    @app.exception_handler(WebhookRefused)
-    async def _webhook_refused(request: Request, exc: WebhookRefused) -> Response:
-        return error_response(request, 422, "webhook_refused", str(exc))
-
-    @app.exception_handler(SubscriptionNotFound)
-    async def _no_subscription(request: Request, exc: SubscriptionNotFound) -> Response:
-        return error_response(request, 404, "not_found", "no such webhook subscription or delivery")
-
-    @app.exception_handler(VouchError)
-    async def _vouch(request: Request, exc: VouchError) -> Response:
-        return error_response(request, 422, "invalid", str(exc))
+    for refused in REFUSALS:
+        app.add_exception_handler(refused, _refused)
 
     @app.exception_handler(QueueFull)
     async def _queue_full(request: Request, exc: QueueFull) -> Response:
         return error_response(
             request, 429, "queue_full", str(exc), {"Retry-After": str(exc.retry_after)}
         )
-
-    @app.exception_handler(QuestionnaireNotFound)
-    async def _not_found(request: Request, exc: QuestionnaireNotFound) -> Response:
-        return error_response(request, 404, "not_found", "no such questionnaire")
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -28,6 +28,7 @@ FLOORS: dict[str, int] = {
     "app.form_parts": 3,
     "app.middleware": 3,
     "app.ratelimit": 3,
+    "app.refusals": 3,
     "app.api": 4,
     "app.web": 4,
     "app.main": 5,

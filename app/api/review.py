@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -158,21 +156,6 @@ class AcceptAutoOut(BaseModel):
     progress: ProgressOut
 
 
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """Map review refusals to API errors with stable codes."""
-    try:
-        yield
-    except review.ReviewConflict as exc:
-        raise ApiError(409, "conflict", str(exc)) from exc
-    except review.ReviewForbidden as exc:
-        raise ApiError(403, "forbidden", str(exc)) from exc
-    except review.ReviewInvalid as exc:
-        raise ApiError(422, "invalid", str(exc)) from exc
-    except review.RowNotFound as exc:
-        raise ApiError(404, "not_found", "no such row") from exc
-
-
 def row_out(row: QuestionRow) -> dict[str, Any]:
     """Describe a row with its review state."""
     return {
@@ -285,20 +268,19 @@ def act_on_row(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
-    with _refusals():
-        row = review.row_at(db_session=db_session, questionnaire=questionnaire, position=position)
-        review.act(
-            db_session=db_session,
-            principal=principal,
-            questionnaire=questionnaire,
-            row=row,
-            action=body.action,
-            entry_id=body.entry_id,
-            answer=body.answer,
-            detail=body.detail,
-            comment=body.comment,
-            assignee=body.assignee,
-        )
+    row = review.row_at(db_session=db_session, questionnaire=questionnaire, position=position)
+    review.act(
+        db_session=db_session,
+        principal=principal,
+        questionnaire=questionnaire,
+        row=row,
+        action=body.action,
+        entry_id=body.entry_id,
+        answer=body.answer,
+        detail=body.detail,
+        comment=body.comment,
+        assignee=body.assignee,
+    )
     db_session.flush()
     return {
         "row": row_out(row),
@@ -321,10 +303,9 @@ def accept_auto(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
-    with _refusals():
-        accepted = review.accept_auto(
-            db_session=db_session, principal=principal, questionnaire=questionnaire
-        )
+    accepted = review.accept_auto(
+        db_session=db_session, principal=principal, questionnaire=questionnaire
+    )
     db_session.flush()
     return {
         "accepted": accepted,
@@ -351,14 +332,13 @@ def sign_off(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
-    with _refusals():
-        record = sign_off_in_steps(
-            db_session=db_session,
-            steps=steps,
-            principal=principal,
-            questionnaire_id=questionnaire.id,
-            settings=settings,
-        )
+    record = sign_off_in_steps(
+        db_session=db_session,
+        steps=steps,
+        principal=principal,
+        questionnaire_id=questionnaire.id,
+        settings=settings,
+    )
     return _signoff_out(record, f"/api/v1/questionnaires/{questionnaire.id}/signed")
 
 
@@ -373,8 +353,7 @@ def reopen(questionnaire_id: str, principal: CanSignOff, db_session: SessionDep)
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
-    with _refusals():
-        review.reopen(db_session=db_session, principal=principal, questionnaire=questionnaire)
+    review.reopen(db_session=db_session, principal=principal, questionnaire=questionnaire)
     rows = review.rows(db_session=db_session, questionnaire_id=questionnaire.id)
     return {
         "questionnaire_id": questionnaire.id,
@@ -404,10 +383,9 @@ def download_signed(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
-    with _refusals():
-        content, name, sha256 = review.signed_workbook(
-            db_session=db_session, principal=principal, questionnaire=questionnaire
-        )
+    content, name, sha256 = review.signed_workbook(
+        db_session=db_session, principal=principal, questionnaire=questionnaire
+    )
     response = attachment(content, name)
     response.headers["X-Content-SHA256"] = sha256
     return response

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -43,47 +42,6 @@ FRAGMENT_HEADER = "x-vouch-fragment"
 
 def _wants_fragment(request: Request) -> bool:
     return request.headers.get(FRAGMENT_HEADER) == "1"
-
-
-@contextmanager
-def _refusals(request: Request) -> Iterator[None]:
-    """Turn review refusals into a short text answer for the page's script, or an error page."""
-    try:
-        yield
-    except (review.ReviewInvalid, review.ReviewConflict, review.ReviewForbidden) as exc:
-        status = (
-            409
-            if isinstance(exc, review.ReviewConflict)
-            else 403
-            if isinstance(exc, review.ReviewForbidden)
-            else 422
-        )
-        raise _Refused(status, str(exc)) from exc
-    except review.RowNotFound as exc:
-        raise _Refused(404, "no such row") from exc
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _refusal_response(request: Request, user: WebUser, refused: _Refused) -> Response:
-    if _wants_fragment(request):
-        return Response(refused.message, status_code=refused.status, media_type="text/plain")
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {
-            "title": "That did not work",
-            "message": refused.message,
-            "user": user,
-            "csrf_token": user.csrf_token,
-        },
-        status_code=refused.status,
-    )
 
 
 def _latest_job(db_session: Session, questionnaire: Questionnaire) -> Any:
@@ -230,26 +188,19 @@ def review_row(
     )
     if choose:
         action, entry_id = "choose", choose
-    try:
-        # A refused decision is undone to this savepoint; the request's transaction goes on.
-        with _refusals(request), db_session.begin_nested():
-            row = review.row_by_id(
-                db_session=db_session, questionnaire=questionnaire, row_id=row_id
-            )
-            review.act(
-                db_session=db_session,
-                principal=user.principal,
-                questionnaire=questionnaire,
-                row=row,
-                action=action,
-                entry_id=entry_id or None,
-                answer=answer,
-                detail=detail,
-                comment=comment,
-                assignee=assignee,
-            )
-    except _Refused as refused:
-        return _refusal_response(request, user, refused)
+    row = review.row_by_id(db_session=db_session, questionnaire=questionnaire, row_id=row_id)
+    review.act(
+        db_session=db_session,
+        principal=user.principal,
+        questionnaire=questionnaire,
+        row=row,
+        action=action,
+        entry_id=entry_id or None,
+        answer=answer,
+        detail=detail,
+        comment=comment,
+        assignee=assignee,
+    )
     if not _wants_fragment(request):
         return RedirectResponse(
             str(request.url_for("questionnaire", questionnaire_id=questionnaire.id))
@@ -277,11 +228,7 @@ def _questionnaire_action(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
-    try:
-        with _refusals(request), db_session.begin_nested():
-            act(questionnaire)
-    except _Refused as refused:
-        return _refusal_response(request, user, refused)
+    act(questionnaire)
     return RedirectResponse(
         request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
@@ -325,17 +272,13 @@ def review_signoff(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
-    try:
-        with _refusals(request):
-            sign_off_in_steps(
-                db_session=db_session,
-                steps=steps,
-                principal=user.principal,
-                questionnaire_id=questionnaire.id,
-                settings=settings,
-            )
-    except _Refused as refused:
-        return _refusal_response(request, user, refused)
+    sign_off_in_steps(
+        db_session=db_session,
+        steps=steps,
+        principal=user.principal,
+        questionnaire_id=questionnaire.id,
+        settings=settings,
+    )
     return RedirectResponse(
         request.url_for("questionnaire", questionnaire_id=questionnaire.id), status_code=303
     )
@@ -368,13 +311,9 @@ def review_signed(
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
-    try:
-        with _refusals(request):
-            content, name, sha256 = review.signed_workbook(
-                db_session=db_session, principal=user.principal, questionnaire=questionnaire
-            )
-    except _Refused as refused:
-        return _refusal_response(request, user, refused)
+    content, name, sha256 = review.signed_workbook(
+        db_session=db_session, principal=user.principal, questionnaire=questionnaire
+    )
     response = attachment(content, name)
     response.headers["X-Content-SHA256"] = sha256
     return response
