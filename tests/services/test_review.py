@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.db import Database
-from app.models import AuditEvent, BankEntry, BankEntryVersion, Questionnaire, QuestionRow
+from app.models import AuditEvent, BankEntry, BankEntryVersion, Questionnaire, QuestionRow, SignOff
 from app.services import accounts, jobs, questionnaires, review
 from app.services import bank as bank_service
 from app.services.accounts import Principal
@@ -389,7 +389,7 @@ def test_signing_off_writes_decided_answers_once_and_every_download_is_identical
     for row in rows[2:]:
         desk.act(row.position, "accept" if row.answer else "reject")
     record = signoff(desk)
-    assert isinstance(record, review.SignOff)
+    assert isinstance(record, SignOff)
     first, name, sha = signed_bytes(desk)
     second, _, _ = signed_bytes(desk)
     assert first == second
@@ -435,7 +435,7 @@ def test_the_signed_download_refuses_bytes_that_no_longer_match_the_hash(desk: D
 
     decide_everything(desk)
     record = signoff(desk)
-    assert isinstance(record, review.SignOff)
+    assert isinstance(record, SignOff)
     with desk.database.session(write=True) as db_session:
         blob = db_session.get(StoredBlob, record.file_id)
         assert blob is not None

@@ -13,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.config import Settings
 from app.db import Database
-from app.models import Questionnaire
+from app.models import Questionnaire, SignOff
 from app.services import bank as bank_service
 from app.services import bank_transfer, review
 from tests.services.test_review import QUESTIONS, Desk, _principal, seed, signed_bytes, signoff
@@ -122,7 +122,7 @@ def test_the_signed_file_holds_every_decision_the_sealed_log_records(prefilled: 
 
     record = signoff(prefilled)
 
-    assert isinstance(record, review.SignOff)
+    assert isinstance(record, SignOff)
     log = record.review_log
     assert_signed_file_agrees_with_log(prefilled, log)
     by_row = {e["row"]: e for e in log}
