@@ -34,11 +34,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from app.core.bank import PROFILE_FILE, Entry, entry_files
-from app.core.matching import Matcher, Thesaurus, _Index, _Row, _Space, _Vectors
+from app.core.normalise import Thesaurus
 from app.core.semantic import TermVectors
+from app.core.sparse_index import Index, Row, Space, Vectors, index_of
 
 # Bump when the layout of the stored files changes (the code digest covers everything else).
-FORMAT = 1
+FORMAT = 2
 # Stored indexes kept per directory: the current bank's and a few before it, for processes
 # still on an older revision.
 KEEP = 4
@@ -52,6 +53,7 @@ CODE_FILES = (
     "matching.py",
     "normalise.py",
     "semantic.py",
+    "sparse_index.py",
 )
 _NAME = re.compile(r"^index-([0-9a-f]{64})\.(json|npz)$")
 _SPACES = ("words", "chars")
@@ -340,8 +342,8 @@ def _instances(
 
 
 def _array_fields() -> tuple[str, ...]:
-    hints = typing.get_type_hints(_Index)
-    return tuple(f.name for f in dataclasses.fields(_Index) if hints[f.name] is np.ndarray)
+    hints = typing.get_type_hints(Index)
+    return tuple(f.name for f in dataclasses.fields(Index) if hints[f.name] is np.ndarray)
 
 
 class IndexStore:
@@ -374,7 +376,7 @@ class IndexStore:
             raise ValueError("an index key is a SHA-256 hex digest")
         return self.directory / f"index-{key}.json", self.directory / f"index-{key}.npz"
 
-    def load(self, key: str) -> _Index | None:
+    def load(self, key: str) -> Index | None:
         """Return the index stored under the key, or None when it is absent or does not fit."""
         manifest_path, arrays_path = self._paths(key)
         try:
@@ -387,7 +389,7 @@ class IndexStore:
         except Exception:  # noqa: BLE001 - whatever is wrong with a stored index, build again
             return None
 
-    def save(self, key: str, index: _Index) -> bool:
+    def save(self, key: str, index: Index) -> bool:
         """Store an index under its key; tell whether it was stored (a store may be read-only)."""
         manifest_path, arrays_path = self._paths(key)
         try:
@@ -439,14 +441,12 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def _pack(index: _Index) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _pack(index: Index) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Split an index into JSON-ready data and named arrays."""
     arrays: dict[str, np.ndarray] = {}
     manifest: dict[str, Any] = {}
     for name in _SPACES:
-        vectors: _Vectors = getattr(index, name)
-        if vectors.pending.shape[0]:
-            raise StoreError("only a fully built index is stored")
+        vectors: Vectors = getattr(index, name)
         manifest[f"{name}_vocab"] = list(vectors.space.vocab)
         manifest[f"{name}_unseen_idf"] = vectors.space.unseen_idf
         arrays[f"{name}_idf"] = vectors.space.idf
@@ -459,7 +459,7 @@ def _pack(index: _Index) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     for name in _array_fields():
         arrays[name] = getattr(index, name)
     strings = _Strings()
-    arrays.update(_encode(index.rows, _Row, "rows", strings))
+    arrays.update(_encode(index.rows, Row, "rows", strings))
     arrays.update(_encode(list(index.entries.values()), Entry, "entries", strings))
     manifest["rows"] = len(index.rows)
     manifest["entries"] = len(index.entries)
@@ -486,7 +486,7 @@ def _sparse(arrays: Mapping[str, np.ndarray], prefix: str, dtype: type) -> sp.cs
     return matrix
 
 
-def _restore(manifest: Any, blob: bytes, *, key: str) -> _Index:
+def _restore(manifest: Any, blob: bytes, *, key: str) -> Index:
     """Rebuild an index from its stored parts, checking each against the rest."""
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise StoreError("another format")
@@ -497,14 +497,14 @@ def _restore(manifest: Any, blob: bytes, *, key: str) -> _Index:
     with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     table = _strings(manifest["strings"])
-    rows = tuple(_decode(arrays, _Row, "rows", table, _checked(int, manifest["rows"])))
+    rows = tuple(_decode(arrays, Row, "rows", table, _checked(int, manifest["rows"])))
     stored = _decode(arrays, Entry, "entries", table, _checked(int, manifest["entries"]))
     entries = {entry.id: entry for entry in stored}
     if len(entries) != len(stored) or any(row.entry_id not in entries for row in rows):
         raise StoreError("a row names an entry the index does not hold")
-    spaces: dict[str, _Vectors] = {}
+    spaces: dict[str, Vectors] = {}
     for name in _SPACES:
-        space = _Space(chars=name == "chars")
+        space = Space(chars=name == "chars")
         vocab = _strings(manifest[f"{name}_vocab"])
         space.vocab = {feature: column for column, feature in enumerate(vocab)}
         if len(space.vocab) != len(vocab):
@@ -518,15 +518,13 @@ def _restore(manifest: Any, blob: bytes, *, key: str) -> _Index:
             raise StoreError(f"{name}: idf does not fit the vocabulary")
         if built.shape != (len(rows), width) or built_t.shape != (width, len(rows)):
             raise StoreError(f"{name}: vectors do not fit the rows")
-        spaces[name] = _Vectors(
-            space=space, built=built, built_t=built_t, pending=sp.csr_matrix((0, width))
-        )
+        spaces[name] = Vectors(space=space, built=built, built_t=built_t)
     extra: dict[str, np.ndarray] = {}
     for name in _array_fields():
         value = arrays[name]
         if value.ndim < 1 or value.shape[0] != len(rows) or value.dtype.kind not in "fb":
             raise StoreError(f"{name}: does not fit the rows")
         extra[name] = value
-    return Matcher._snapshot(
+    return index_of(
         rows=rows, words=spaces["words"], chars=spaces["chars"], **extra, entries=entries
     )

@@ -122,47 +122,16 @@ def test_retired_entries_are_never_returned(bank: list[Entry]) -> None:
     )
 
 
-def test_upsert_of_a_confirmed_wording_then_matches_at_top_score(bank: list[Entry]) -> None:
-    matcher = Matcher(bank, today=TODAY)
+def test_a_confirmed_wording_matches_at_top_score_once_it_is_an_alternate(
+    bank: list[Entry],
+) -> None:
     wording = "Do your engineers commission outside firms to attack the platform?"
-    assert matcher.match(wording)[0].score < 1.0
-    learned = bank[5].with_changes(alternates=(wording,))
-    matcher.upsert(learned)
-    best = matcher.match(wording)[0]
+    assert Matcher(bank, today=TODAY).match(wording)[0].score < 1.0
+    learned = [*bank[:5], bank[5].with_changes(alternates=(wording,)), *bank[6:]]
+    best = Matcher(learned, today=TODAY).match(wording)[0]
     assert best.entry_id == "PEN-TEST"
     assert best.score == 1.0
     assert best.band == "auto"
-
-
-def test_upsert_adds_a_new_entry_and_replaces_an_old_text(bank: list[Entry]) -> None:
-    matcher = Matcher(bank, today=TODAY)
-    matcher.upsert(approved("WIFI", "Is guest wireless segregated from the corporate network?"))
-    assert (
-        matcher.match("Is guest wireless segregated from the corporate network?")[0].entry_id
-        == "WIFI"
-    )
-    matcher.upsert(approved("WIFI", "Are printers patched monthly?"))
-    hits = matcher.match("Is guest wireless segregated from the corporate network?", top=10)
-    assert all(not (m.entry_id == "WIFI" and m.score == 1.0) for m in hits)
-    assert matcher.match("Are printers patched monthly?")[0].entry_id == "WIFI"
-
-
-def test_upsert_of_a_retired_entry_and_remove_drop_it_from_results(bank: list[Entry]) -> None:
-    matcher = Matcher(bank, today=TODAY)
-    matcher.upsert(bank[0].with_changes(status="retired"))
-    matcher.remove("ENC-TRANSIT")
-    matcher.remove("NO-SUCH-ENTRY")
-    ids = {m.entry_id for m in matcher.match("Is customer data encrypted at rest?", top=10)}
-    assert "ENC-REST" not in ids
-    assert "ENC-TRANSIT" not in ids
-
-
-def test_many_upserts_keep_every_entry_findable() -> None:
-    matcher = Matcher([], today=TODAY)
-    for i in range(700):
-        matcher.upsert(approved(f"E{i}", f"Is control number {i} zebra{i} implemented?"))
-    assert matcher.match("Is control number 650 zebra650 implemented?")[0].entry_id == "E650"
-    assert matcher.match("Is control number 3 zebra3 implemented?")[0].entry_id == "E3"
 
 
 def test_empty_bank_returns_no_matches() -> None:
@@ -228,32 +197,6 @@ def test_a_question_with_every_word_misspelt_still_finds_its_entry(bank: list[En
     best = Matcher(bank, today=TODAY).match("Is custmer dta encrpyted at rset?")[0]
     assert best.entry_id == "ENC-REST"
     assert best.band != "auto"
-
-
-def test_matching_while_another_thread_upserts_sees_a_consistent_index(bank: list[Entry]) -> None:
-    import threading
-
-    matcher = Matcher(bank, today=TODAY)
-    errors: list[BaseException] = []
-    stop = threading.Event()
-
-    def keep_matching() -> None:
-        try:
-            while not stop.is_set():
-                best = matcher.match("Is customer data encrypted at rest?")[0]
-                assert best.entry_id == "ENC-REST"
-                assert best.score == 1.0
-        except BaseException as exc:  # reported to the main thread below
-            errors.append(exc)
-
-    reader = threading.Thread(target=keep_matching)
-    reader.start()
-    for i in range(600):
-        matcher.upsert(approved(f"NEW{i}", f"Brand new wording number {i} quokka{i} appears?"))
-    stop.set()
-    reader.join()
-    assert errors == []
-    assert matcher.match("Brand new wording number 599 quokka599 appears?")[0].entry_id == "NEW599"
 
 
 def test_a_generic_question_does_not_autofill_from_an_entry_when_another_cites_its_control_id() -> (

@@ -103,18 +103,6 @@ def test_meaning_ranks_the_right_entry_first_where_wording_alone_does_not() -> N
     assert wording_only[0].explanation.meaning == 0.0
 
 
-def test_an_upserted_entry_is_scored_with_meaning_like_a_built_one() -> None:
-    first = Entry(id="A", question="Are visitors escorted in secure areas?", answer="Yes")
-    second = Entry(id="B", question="Are cryptographic keys rotated on a schedule?", answer="Yes")
-    built = Matcher([first, second])
-    grown = Matcher([first])
-    grown.upsert(second)
-    question = "How often are encryption keys changed?"
-    assert [(m.entry_id, m.score) for m in built.match(question, top=2)] == [
-        (m.entry_id, m.score) for m in grown.match(question, top=2)
-    ]
-
-
 @pytest.mark.shared
 @pytest.mark.slow
 def test_the_shipped_file_is_what_the_build_script_makes_from_the_public_texts(

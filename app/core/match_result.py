@@ -1,0 +1,102 @@
+"""What a match is: its score, the band that score earns, and the reason a reviewer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BANDS = ("auto", "suggest", "none")
+# Calibrated on bench/: precision stays at 99% down to 0.49 on the paraphrase benchmark and
+# down to 0.55 on the cross-framework one; 0.60 keeps a margin above both. A cross-framework
+# top pick at 0.40 or more is right about 43% of the time, below it about 27% (bench/README.md).
+DEFAULT_AUTO = 0.60
+DEFAULT_SUGGEST = 0.40
+# The bands with the optional sentence model, recalibrated for its score (bench/README.md).
+SENTENCE_AUTO = 0.60
+SENTENCE_SUGGEST = 0.40
+# An explanation says "close in meaning" from here (meaning as in the score, 0–1).
+CLOSE_MEANING = 0.5
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score cut-offs: at or above `auto` fills without a person; at or above `suggest` proposes."""
+
+    auto: float = DEFAULT_AUTO
+    suggest: float = DEFAULT_SUGGEST
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.suggest <= self.auto <= 1.0:
+            raise ValueError("thresholds must satisfy 0 <= suggest <= auto <= 1")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a match scored as it did, in terms a reviewer can check."""
+
+    matched_terms: tuple[str, ...]
+    guard: str | None
+    runner_up: str | None
+    margin: float | None
+    id_match: bool
+    note: str | None
+    meaning: float = 0.0  # 0–1: how far the texts' term vectors agree beyond unrelated texts'
+    # Terms of the row's context (section, control title) the entry shares, when they lifted it.
+    context_terms: tuple[str, ...] = ()
+    # The concept the question matched and the framework ID it led through, when that path won.
+    concept: str | None = None
+    concept_ref: str | None = None
+
+    def text(self) -> str:
+        """Say in one sentence why the match was chosen and what held it back."""
+        parts: list[str] = []
+        if self.matched_terms:
+            shown = ", ".join(f"'{t}'" for t in self.matched_terms[:6])
+            more = " and more" if len(self.matched_terms) > 6 else ""
+            parts.append(f"matched on {shown}{more}")
+        else:
+            parts.append("no shared terms")
+        if self.concept:
+            parts.append(f"reached through concept {self.concept}, which cites {self.concept_ref}")
+        if self.meaning >= CLOSE_MEANING:
+            parts.append("close in meaning")
+        if self.context_terms:
+            shown = ", ".join(f"'{t}'" for t in self.context_terms[:4])
+            parts.append(f"the row's section or title agrees ({shown})")
+        if self.id_match:
+            parts.append("the control ID matches")
+        if self.guard:
+            parts.append(f"held back because {self.guard}")
+        if self.note:
+            parts.append(f"cannot auto-fill because {self.note}")
+        if self.runner_up is not None and self.margin is not None:
+            if self.margin >= 0.005:
+                parts.append(f"runner-up {self.runner_up} is {self.margin:.2f} behind")
+            elif self.margin > -0.005:
+                parts.append(f"runner-up {self.runner_up} scores the same")
+            elif self.context_terms:
+                parts.append(
+                    f"{self.runner_up} scores {-self.margin:.2f} higher on the question alone"
+                )
+            else:
+                parts.append(f"{self.runner_up} scores {-self.margin:.2f} higher")
+        sentence = "; ".join(parts)
+        return sentence[0].upper() + sentence[1:] + "."
+
+
+@dataclass(frozen=True)
+class Match:
+    """One bank entry proposed for a question, with its score, band and explanation."""
+
+    entry_id: str
+    score: float
+    band: str
+    explanation: Explanation
+
+
+def band_for(score: float, thresholds: Thresholds) -> str:
+    """Place a score in its band: auto, suggest or none."""
+    if score >= thresholds.auto:
+        return "auto"
+    if score >= thresholds.suggest:
+        return "suggest"
+    return "none"

@@ -1,0 +1,223 @@
+"""Rank one question's candidates: best row per entry, concepts, intent, context, control IDs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from app.core.bank import Entry
+from app.core.concepts import Bridge
+from app.core.intent import intent_of, intents_differ
+from app.core.match_result import BANDS, Match, band_for
+from app.core.normalise import NormalisedText
+from app.core.scoring import Candidate, Scored, Scoring, wording_score
+from app.core.sparse_index import Index
+from app.core.verdict import ID_TEXT_FLOOR, Asked, Standing, context_terms, describe
+
+# A matching control ID lifts a score, but only when the wording is already plausible: versions
+# renumber IDs, so an ID never outweighs contradicting text. With CAIQ 4.1.0 IDs (many of them
+# renumbered) against a 4.0.3 bank, a floor of 0.40 auto-filled 95% of linked questions and
+# none wrongly (bench/bench_match_paraphrase.py).
+# Both compare the score from wording alone, which is what a renumbered ID contradicts.
+ID_BONUS = 0.15
+# An entry citing the row's ID holds back an entry that does not only when its own wording fits
+# this well (the wording-only suggest level before meaning was mixed into the score).
+OWNER_WORDING_FLOOR = 0.30
+# When the runner-up scores within this of the best and answers differently, a person picks.
+AMBIGUOUS_MARGIN = 0.02
+# How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
+CONTEXT_WEIGHT = 0.5
+# A path through a concept is one step removed from the entry's own wording: it counts for a
+# little less, so a question worded like the entry itself keeps its direct match.
+BRIDGE_DISCOUNT = 0.85
+# A concept matched below WEAK_BRIDGE counts for less still, and not at all once the bank's own
+# wording fits at WEAK_BRIDGE_CEILING.
+WEAK_BRIDGE = 0.60
+WEAK_BRIDGE_CEILING = 1.0
+WEAK_BRIDGE_DISCOUNT = 0.7
+# Only a question of this many terms or fewer lets its intent reorder the candidates.
+REORDER_MAX_TERMS = 8
+# Share of its score a statement keeps when it answers another intent than a short question's
+# (exists vs reviewed vs tested).
+OTHER_INTENT_SHARE = 0.85
+
+
+@dataclass(frozen=True)
+class QueryScores:
+    """One question with its candidate rows and each row's signals, as the batch scored them."""
+
+    text: NormalisedText
+    context: NormalisedText
+    rows: np.ndarray  # candidate row numbers, ascending
+    word: np.ndarray  # word TF-IDF cosine per candidate row
+    char: np.ndarray  # character n-gram cosine per candidate row
+    meaning: np.ndarray  # meaning above unrelated texts', 0–1, per candidate row
+    agreement: np.ndarray  # how well each row agrees with the context alone (0 without one)
+    wanted: frozenset[str] | None  # entries citing the row's control ID (None: no ID given)
+    bridges: Mapping[str, Bridge]  # entries a concept led to
+
+
+def rank(scoring: Scoring, index: Index, query: QueryScores, *, top: int) -> list[Match]:
+    """Return the question's `top` best entries, banded and explained, best first."""
+    text, context = query.text, query.context
+    id_entries = query.wanted or frozenset()
+    context_subject = scoring.subjects.subject(context.terms)
+    best = _best_rows(scoring, index, query)
+    _follow_bridges(best, query.bridges)
+    scored = _scored(scoring, index, query, best, context_subject)
+    # The band the question alone earns comes first: the context only orders the entries
+    # within a band. A matching control ID breaks ties, including ties at the top score.
+    scored.sort(
+        key=lambda s: (
+            BANDS.index(band_for(s.score, scoring.thresholds)),
+            -s.rank,
+            not s.id_match,
+            not s.cand.on_subject,
+            s.cand.entry_id,
+        )
+    )
+    asked = Asked(
+        text=text,
+        facets=scoring.guards.read(text.stems),
+        subject=scoring.subjects.subject(text.terms),
+        context_subject=context_subject,
+        id_given=query.wanted is not None,
+        # Entries citing the row's ID whose wording also fits; an ID reused for another
+        # question after renumbering cites an entry whose wording does not (on the same topic,
+        # its meaning may well fit, so meaning does not count here).
+        id_owners=frozenset(
+            e for e in id_entries if e in best and best[e].wording >= OWNER_WORDING_FLOOR
+        ),
+        direct_best=(
+            max(best.values(), key=Candidate.own_score) if query.bridges and best else None
+        ),
+    )
+    matches: list[Match] = []
+    for position, item in enumerate(scored[:top]):
+        cand = item.cand
+        standing = Standing(best=position == 0)
+        if len(scored) > 1:
+            other = scored[1] if position == 0 else scored[0]
+            standing = Standing(
+                best=position == 0,
+                runner_up=other.cand.entry_id,
+                margin=round(item.score - other.score, 4),
+                rival=_rival(index, scored, subjectless=not asked.subject)
+                if position == 0
+                else None,
+            )
+        shown = (
+            context_terms(text, context, index.rows[cand.row].text)
+            if cand.rank > cand.text_score
+            else ()
+        )
+        matches.append(describe(scoring, index, asked, item, standing, shown))
+    return matches
+
+
+def _best_rows(scoring: Scoring, index: Index, query: QueryScores) -> dict[str, Candidate]:
+    """Score every candidate row and keep each entry's best."""
+    best: dict[str, Candidate] = {}
+    for r, word, char, meaning, agreement in zip(
+        query.rows.tolist(), query.word, query.char, query.meaning, query.agreement, strict=True
+    ):
+        row = index.rows[r]
+        wording = wording_score(query.text, row.text, float(word), float(char))
+        score = scoring.mixed(wording, float(meaning))
+        # The row's context ranks entries on its subject higher. It closes part of the gap
+        # to a perfect score (1 - (1 - s)(1 - w·c), a noisy-or), so it never lowers a match
+        # and a strong match stays ahead of a weak one on the same subject.
+        rank_score = score
+        if score < 1.0 and agreement > 0.0:
+            rank_score = 1.0 - (1.0 - score) * (1.0 - CONTEXT_WEIGHT * float(agreement))
+        # An entry is scored, guarded and explained by its row that best fits the question
+        # (its question or an alternate) and ranked by whichever row ranks best.
+        current = best.get(row.entry_id)
+        if current is None or score > current.text_score:
+            rank_score = max(rank_score, current.rank) if current else rank_score
+            best[row.entry_id] = Candidate(
+                row.entry_id, r, score, wording, float(meaning), rank_score
+            )
+        elif rank_score > current.rank:
+            best[row.entry_id] = replace(current, rank=rank_score)
+    return best
+
+
+def _follow_bridges(best: dict[str, Candidate], bridges: Mapping[str, Bridge]) -> None:
+    """Rank an entry by a concept's path when the concept fits the question better."""
+    own_best = max((c.text_score for c in best.values()), default=0.0)
+    for entry_id, bridge in bridges.items():
+        cand = best.get(entry_id)
+        if bridge.score < WEAK_BRIDGE and own_best >= WEAK_BRIDGE_CEILING:
+            # A loose concept match says little when the bank's own wording already fits.
+            continue
+        share = BRIDGE_DISCOUNT if bridge.score >= WEAK_BRIDGE else WEAK_BRIDGE_DISCOUNT
+        if cand is not None and bridge.score * share > cand.text_score:
+            cand.direct = cand.text_score
+            # The concept's wording fits the question better than the entry's own: rank the
+            # entry by that path, one step removed, and say so.
+            cand.text_score = bridge.score * share
+            cand.rank = max(cand.rank, cand.text_score)
+            cand.bridge = bridge
+
+
+def _scored(
+    scoring: Scoring,
+    index: Index,
+    query: QueryScores,
+    best: Mapping[str, Candidate],
+    context_subject: frozenset[str],
+) -> list[Scored]:
+    """Weigh intent, the row's context and its control ID into each entry's final score."""
+    text = query.text
+    id_entries = query.wanted or frozenset()
+    asked_intent = intent_of(text.stems, text.surface)
+    # Only a short question lets its intent reorder: a long one carries its own evidence, and
+    # reordering it cost 0.015-0.035 of cross-framework top-1.
+    short = len(text.terms) <= REORDER_MAX_TERMS
+    scored: list[Scored] = []
+    for cand in best.values():
+        stated = index.rows[cand.row].text
+        if short and intents_differ(asked_intent, intent_of(stated.stems, stated.surface)):
+            # "Do you have a plan?" prefers the statement that the plan exists to the one
+            # about testing or reviewing it; "is it tested?" prefers the one about testing.
+            cand.text_score *= OTHER_INTENT_SHARE
+            cand.rank *= OTHER_INTENT_SHARE
+        cand.on_subject = bool(context_subject) and bool(
+            context_subject & index.entry_terms(cand.entry_id)
+        )
+        id_match = cand.entry_id in id_entries
+        bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
+        scored.append(
+            Scored(
+                rank=min(1.0, cand.rank + bonus),
+                score=min(1.0, cand.text_score + bonus),
+                cand=cand,
+                id_match=id_match,
+            )
+        )
+    return scored
+
+
+def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Entry | None:
+    """Return the entry the question alone cannot tell from the best one, if any.
+
+    Judged on the question's own scores: a row's context ranks entries but is no evidence that
+    one of two near-equal statements is the right one to fill. A best entry citing the row's
+    control ID is settled against one that does not.
+    """
+    best = scored[0]
+    closest = max(scored[1:], key=lambda s: s.score)
+    settled_by_id = best.id_match and not closest.id_match
+    # For a question without a subject of its own, the row's context is what tells two
+    # identically worded statements apart (see SubjectRule).
+    settled_by_subject = subjectless and best.cand.on_subject and not closest.cand.on_subject
+    if (
+        best.score - closest.score < AMBIGUOUS_MARGIN
+        and not settled_by_id
+        and not settled_by_subject
+    ):
+        return index.entries[closest.cand.entry_id]
+    return None

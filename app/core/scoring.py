@@ -1,0 +1,85 @@
+"""Score one question against one indexed text: wording, meaning, and what a candidate carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from app.core.concepts import Bridge
+from app.core.guards import Guards
+from app.core.match_result import Thresholds
+from app.core.normalise import NormalisedText
+from app.core.subject import SubjectRule
+
+# Share of each signal in the score. Word TF-IDF carries meaning, character n-grams absorb
+# typos and word-form noise, the edit ratio rewards the same wording in the same order.
+WORD_WEIGHT = 0.5
+CHAR_WEIGHT = 0.2
+FUZZ_WEIGHT = 0.3
+# Share of the score given to meaning (app/core/semantic.py) over wording; the rest is the
+# weighted sum above. Meaning counts only above the cosine that unrelated texts reach. 0.3 gave
+# most of the cross-framework gain of 0.5 without the paraphrase benchmark's auto-fills on
+# questions with no counterpart that 0.4 and 0.5 made (same-topic neighbours score too close).
+MEANING_WEIGHT = 0.3
+# With the optional sentence model (app/core/embeddings.py): meaning's weight in the score.
+SENTENCE_MEANING_WEIGHT = 0.4
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The matcher's settings that scoring, ranking and banding read."""
+
+    thresholds: Thresholds
+    guards: Guards
+    subjects: SubjectRule
+    # Meaning's share of the score; None when the matcher has neither term vectors nor a model.
+    meaning_weight: float | None
+    today: date | None
+    default_review_days: int | None
+
+    def mixed(self, wording: float, meaning: float) -> float:
+        """Mix meaning into a wording score (an exact wording stays exact)."""
+        if self.meaning_weight is None or wording >= 1.0:
+            return wording
+        return (1.0 - self.meaning_weight) * wording + self.meaning_weight * meaning
+
+
+def wording_score(question: NormalisedText, row: NormalisedText, word: float, char: float) -> float:
+    """Score the wording of a question against a row's from its word and character cosines."""
+    if question.key and question.key == row.key:
+        return 1.0
+    edit = fuzz.ratio(question.key, row.key) / 100.0 if question.key and row.key else 0.0
+    score = WORD_WEIGHT * word + CHAR_WEIGHT * char + FUZZ_WEIGHT * edit
+    # Anything short of the same normalised wording stays below a perfect score.
+    return float(min(max(score, 0.0), 0.999))
+
+
+@dataclass
+class Candidate:
+    """One entry considered for a question, scored by its row that fits the question best."""
+
+    entry_id: str
+    row: int
+    text_score: float
+    wording: float  # the score from wording alone, before meaning is mixed in
+    meaning: float
+    rank: float  # the score lifted by the row's context, for ordering only
+    on_subject: bool = False  # the row's context names something the entry is about
+    bridge: Bridge | None = None  # set when the path through a concept scored higher
+    direct: float = 0.0  # with a bridge: the score of the entry's own wording
+
+    def own_score(self) -> float:
+        """Return the score by the entry's own wording (not through a concept)."""
+        return self.direct if self.bridge is not None else self.text_score
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate with its final score and the key it is ordered by."""
+
+    rank: float  # orders the candidates: the score lifted by the row's context
+    score: float  # calibrated on the question alone: bands, margins and what is reported
+    cand: Candidate
+    id_match: bool

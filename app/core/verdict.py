@@ -1,0 +1,212 @@
+"""Decide one candidate's band and say why: guards, what holds it back, the explanation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.core.bank import Entry
+from app.core.guards import Facets
+from app.core.match_result import Explanation, Match, band_for
+from app.core.normalise import NormalisedText
+from app.core.scoring import Candidate, Scored, Scoring
+from app.core.sparse_index import Index, Space
+
+# A control ID lifts a score only when the wording alone already scores this (see ranking.py).
+ID_TEXT_FLOOR = 0.40
+SHORT_QUESTION_TERMS = 4
+NARROWER_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What judging any candidate of one question needs to know about the question."""
+
+    text: NormalisedText
+    facets: Facets
+    subject: frozenset[str]  # the question's own subject terms (none for a generic question)
+    context_subject: frozenset[str]  # the subject terms of the row's context
+    id_given: bool  # the row carries a control ID
+    id_owners: frozenset[str]  # entries citing that ID whose wording fits too
+    direct_best: Candidate | None  # the best entry by the question's own wording, with concepts
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a candidate stands among the question's others."""
+
+    best: bool
+    runner_up: str | None = None
+    margin: float | None = None
+    rival: Entry | None = None  # an entry the question cannot tell from the best one
+
+
+def describe(
+    scoring: Scoring,
+    index: Index,
+    asked: Asked,
+    item: Scored,
+    standing: Standing,
+    context_terms: tuple[str, ...] = (),
+) -> Match:
+    """Band one scored candidate, hold it back when a guard fires, and explain it."""
+    cand, score, id_match = item.cand, item.score, item.id_match
+    row = index.rows[cand.row]
+    entry = index.entries[cand.entry_id]
+    guard = _guard(scoring, index, asked, item, standing)
+    note = why_not_autofill(scoring, entry)
+    if cand.bridge is not None:
+        # The band is the concept match's own, calibrated like any other match.
+        score = max(score, min(1.0, cand.bridge.score))
+    band = band_for(score, scoring.thresholds)
+    # Only the best match may fill a cell on its own; the others are alternatives.
+    if band == "auto" and (guard or note or not standing.best):
+        band = "suggest"
+    return Match(
+        entry_id=cand.entry_id,
+        score=round(score, 4),
+        band=band,
+        explanation=Explanation(
+            matched_terms=shared_terms(asked.text, row.text),
+            guard=guard,
+            runner_up=standing.runner_up,
+            margin=standing.margin,
+            id_match=id_match,
+            note=note,
+            meaning=round(cand.meaning, 4),
+            context_terms=context_terms,
+            concept=cand.bridge.concept_id if cand.bridge else None,
+            concept_ref=cand.bridge.control_id if cand.bridge else None,
+        ),
+    )
+
+
+def _guard(
+    scoring: Scoring, index: Index, asked: Asked, item: Scored, standing: Standing
+) -> str | None:
+    """Return the first reason the candidate must not fill a cell on its own, or None."""
+    cand, id_match = item.cand, item.id_match
+    row = index.rows[cand.row]
+    entry = index.entries[cand.entry_id]
+    guard = scoring.guards.conflict(asked.facets, row.facets)
+    if guard is None and cand.bridge is not None:
+        guard = cand.bridge.guard or _wording_prefers_other(scoring, cand, asked.direct_best)
+    if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
+        # Only a plausible match needs the reason it was not filled on its own.
+        guard = subject_conflict(index.words.space, asked.text, row.text)
+    if guard is None and asked.id_given and id_match and cand.wording < ID_TEXT_FLOOR:
+        guard = "the control ID matches but the wording differs"
+    if guard is None and asked.id_owners and not id_match:
+        # Generic wording ("are the policies reviewed annually?") recurs under many controls;
+        # when the bank holds a statement for this very ID, another one must not fill alone.
+        guard = f"the row's control ID is cited by entry {min(asked.id_owners)}, not by this one"
+    rival = standing.rival
+    if (
+        guard is None
+        and rival is not None
+        and (rival.answer, rival.detail) != (entry.answer, entry.detail)
+    ):
+        guard = f"entry {rival.id} matches as well and answers differently"
+    if guard is None:
+        guard = scoring.subjects.conflict(
+            asked=asked.subject,
+            context=asked.context_subject,
+            stated=scoring.subjects.subject(row.text.key.split()),
+            evidence=index.entry_terms(cand.entry_id),
+            id_match=id_match,
+        )
+    return guard
+
+
+def _wording_prefers_other(
+    scoring: Scoring, cand: Candidate, other: Candidate | None
+) -> str | None:
+    """Hold back a concept's path when the question's own wording points to another entry."""
+    if other is None or other.entry_id == cand.entry_id:
+        return None
+    own = other.own_score()
+    if own >= scoring.thresholds.suggest and own > cand.own_score():
+        return f"the question's own wording fits entry {other.entry_id} better"
+    return None
+
+
+def why_not_autofill(scoring: Scoring, entry: Entry) -> str | None:
+    """Say why an entry cannot fill a cell whatever its score (draft, retired, stale), or None."""
+    today = scoring.today or date.today()
+    if entry.status == "draft":
+        return "entry is a draft"
+    if entry.status != "approved":
+        return f"entry is {entry.status}"
+    if entry.is_stale(today=today, default_review_days=scoring.default_review_days):
+        return "entry is stale (past its review date)"
+    return None
+
+
+def subject_conflict(space: Space, question: NormalisedText, entry: NormalisedText) -> str | None:
+    """Say so when the entry is about something else, or about something narrower.
+
+    Shared template words ("is the confidentiality, integrity and availability of … ensured")
+    can score high while the subjects (backups vs endpoints) differ: each side's rarest word is
+    missing from the other and rarer than anything they share.
+    """
+    # The entry's own wording only: its tags help find it but say nothing it asserts.
+    asked, stated = set(question.terms), set(entry.key.split())
+    shared = asked & stated
+    if not shared or not (stated - shared):
+        return None
+
+    def rarest(terms: set[str]) -> tuple[float, str]:
+        return max((space.idf_of(t), t) for t in terms)
+
+    top_shared = rarest(shared)[0]
+    e_weight, e_term = rarest(stated - shared)
+    if e_weight <= top_shared:
+        return None
+    if asked - shared:
+        q_weight, q_term = rarest(asked - shared)
+        if q_weight > top_shared:
+            return f"subject differs: '{_surface(question, q_term)}' vs '{_surface(entry, e_term)}'"
+    # A short question gives little evidence; an entry that adds a weighty condition to it
+    # ("is the incident response plan *tested*?" for "do you have one?") answers something
+    # narrower, and its "No" would be a wrong answer to the question.
+    if len(asked) <= SHORT_QUESTION_TERMS:
+        extra = sum(space.idf_of(t) for t in stated - shared)
+        if extra >= NARROWER_SHARE * sum(space.idf_of(t) for t in shared):
+            return f"the entry is narrower: it adds '{_surface(entry, e_term)}'"
+    return None
+
+
+def _surface(text: NormalisedText, term: str) -> str:
+    if "_" in term:
+        return term.replace("_", " ")
+    for stemmed, written in zip(text.stems, text.surface, strict=True):
+        if stemmed == term:
+            return written
+    return term
+
+
+def context_terms(
+    question: NormalisedText, context: NormalisedText, row: NormalisedText
+) -> tuple[str, ...]:
+    """List the context's own terms (not the question's) that the entry shares."""
+    own = set(question.terms)
+    stated = set(row.terms)
+    out: list[str] = []
+    for term in context.terms:
+        shown = term.replace("_", " ")
+        if term in stated and term not in own and shown not in out:
+            out.append(shown)
+    return tuple(out)
+
+
+def shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ...]:
+    """List the question's terms the entry shares, in the question's own words where possible."""
+    shared = set(question.terms) & set(row.terms)
+    written = dict(zip(question.stems, question.surface, strict=True))
+    out: list[str] = []
+    for term in question.terms:
+        if term in shared:
+            shown = term.replace("_", " ") if "_" in term else written.get(term, term)
+            if shown not in out:
+                out.append(shown)
+    return tuple(out)
