@@ -7,13 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.core.workbook.grid import Cell, SheetGrid
+from app.core.workbook.header import detect_columns
+from app.core.workbook.labels import classify_label, is_placeholder, normalize_label
 from app.core.workbook.model import Detection, QuestionRow, SheetMapping, WriteOutcome
-from app.core.workbook.reader import (
-    classify_label,
-    detect_columns,
-    is_placeholder,
-    normalize_label,
-)
 from app.core.workbook.refs import CellRange, cell_ref, column_index, column_letters, parse_cell
 from app.core.workbook.writer import Edits, join_answer, plan_answer_cells
 

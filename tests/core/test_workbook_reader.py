@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.core.workbook import SheetMapping, read_questionnaire
-from app.core.workbook.reader import classify_label, id_shape
+from app.core.workbook.labels import classify_label, id_shape
 from tests.core.workbook_fixtures import (
     choice_columns_with_x,
     edit_part,

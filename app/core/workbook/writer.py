@@ -9,6 +9,8 @@ from dataclasses import replace
 from app.core.formulas import needs_quote_prefix
 from app.core.workbook.fidelity import check_fidelity
 from app.core.workbook.grid import WorkbookCells, refusal
+from app.core.workbook.header import DEFAULT_MARK, choice_labels
+from app.core.workbook.labels import choice_key, is_placeholder, normalize_label
 from app.core.workbook.model import (
     AnswerWrite,
     Detection,
@@ -23,13 +25,6 @@ from app.core.workbook.package import (
     open_package,
     rebuild_zip,
     translate_errors,
-)
-from app.core.workbook.reader import (
-    DEFAULT_MARK,
-    choice_key,
-    choice_labels,
-    is_placeholder,
-    normalize_label,
 )
 from app.core.workbook.refs import cell_ref, column_index, parse_cell
 from app.core.workbook.sheetxml import CellEdit, SheetXml

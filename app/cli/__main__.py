@@ -1,0 +1,5 @@
+"""Run the `vouch` command as `python -m app.cli`."""
+
+from app.cli import main
+
+raise SystemExit(main())
