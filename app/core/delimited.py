@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
 from app.core.formulas import needs_quote_prefix
 from app.core.tables import TextTable, detect_tables, plan_write
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import (
     AnswerWrite,
     Detection,
@@ -20,7 +21,7 @@ from app.core.workbook.model import (
     SheetMapping,
     WriteOutcome,
 )
-from app.core.workbook.package import DEFAULT_LIMITS, Limits, translate_errors
+from app.core.workbook.package import translate_errors
 from app.core.workbook.refs import cell_ref, column_index
 from app.core.workbook.writer import Edits
 

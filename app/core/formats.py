@@ -11,10 +11,11 @@ from app.core.delimited import fill_delimited, looks_delimited, read_delimited
 from app.core.document.reader import read_document
 from app.core.document.writer import fill_document
 from app.core.errors import UnreadableWorkbook, UnsupportedWorkbook
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import AnswerWrite, Detection, FillResult, SheetMapping
-from app.core.workbook.package import DEFAULT_LIMITS, OLE_SIGNATURE, ZIP_SIGNATURE, Limits
 from app.core.workbook.reader import read_questionnaire as read_workbook
 from app.core.workbook.writer import fill_workbook
+from app.core.workbook.zipguard import ENCRYPTED_STREAM, OLE_SIGNATURE, ZIP_SIGNATURE
 
 Kind = Literal["workbook", "document", "delimited"]
 SUPPORTED_FORMATS = (
@@ -32,7 +33,6 @@ MEDIA_TYPES = {
     ".csv": "text/csv",
     ".tsv": "text/tab-separated-values",
 }
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
 
 
@@ -41,7 +41,7 @@ def questionnaire_kind(data: bytes) -> Kind:
     if not data:
         raise UnreadableWorkbook("the file is empty")
     if data.startswith(OLE_SIGNATURE):
-        if _ENCRYPTED_STREAM in data:
+        if ENCRYPTED_STREAM in data:
             raise UnsupportedWorkbook(
                 "the file is password-protected; remove the password and upload again"
             )

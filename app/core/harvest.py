@@ -13,8 +13,9 @@ from app.core.errors import BankError, UnreadableWorkbook
 from app.core.formats import questionnaire_kind, read_questionnaire_file
 from app.core.matching import Match, Matcher
 from app.core.workbook.grid import WorkbookCells
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import QuestionRow
-from app.core.workbook.package import DEFAULT_LIMITS, Limits, open_package, translate_errors
+from app.core.workbook.package import open_package, translate_errors
 from app.core.workbook.reader import detect
 from app.core.workbook.refs import parse_cell
 

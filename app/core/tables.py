@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from app.core.workbook.detection import SheetResult, gather_detection
 from app.core.workbook.grid import Cell, SheetGrid
 from app.core.workbook.header import detect_columns
-from app.core.workbook.labels import classify_label, is_placeholder, normalize_label
+from app.core.workbook.labels import classify_label, is_number, is_placeholder, normalize_label
 from app.core.workbook.model import Detection, QuestionRow, SheetMapping, WriteOutcome
-from app.core.workbook.refs import CellRange, cell_ref, column_index, column_letters, parse_cell
-from app.core.workbook.writer import Edits, join_answer, plan_answer_cells
+from app.core.workbook.refs import CellRange, cell_ref, column_index, column_letters
+from app.core.workbook.writer import Edits, plan_row_edits
 
 MAX_HEADING_WORDS = 8
 MAX_CONTEXT = 200
@@ -52,17 +52,6 @@ class TextTable:
         return grid
 
 
-@dataclass
-class TableResult:
-    """What one table yielded: its mapping and rows, or why it was skipped."""
-
-    mapping: SheetMapping | None
-    rows: list[QuestionRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    confident: bool = True
-    skip_reason: str | None = None
-
-
 def detect_tables(
     tables: Sequence[TextTable],
     *,
@@ -75,41 +64,22 @@ def detect_tables(
     warnings = [
         f"Table {name!r}: no such table; mapping ignored" for name in given if name not in known
     ]
-    rows: list[QuestionRow] = []
-    found: list[SheetMapping] = []
-    skipped: list[str] = []
-    confident = True
-    fingerprint_parts: list[str] = []
-    for table in tables:
-        result = read_table(table, given.get(table.name), add_answer_columns=add_answer_columns)
-        warnings.extend(result.warnings)
-        if result.mapping is None:
-            skipped.append(f"{table.name}: {result.skip_reason}")
-            continue
-        found.append(result.mapping)
-        rows.extend(result.rows)
-        confident = confident and result.confident
-        labels = [
-            normalize_label(table.text(result.mapping.header_row, column_index(letters)))
-            for letters in (result.mapping.question_column, *result.mapping.answer_columns)
-        ]
-        fingerprint_parts.append(f"{table.name}|{result.mapping.header_row}|" + "|".join(labels))
-    if not rows:
-        confident = False
-        warnings.append("No question rows found; choose the header row and columns by hand")
-    return Detection(
-        rows=tuple(rows),
-        mappings=tuple(found),
-        warnings=tuple(warnings),
-        skipped_sheets=tuple(skipped),
-        fingerprint=hashlib.sha256("\n".join(fingerprint_parts).encode("utf-8")).hexdigest(),
-        confident=confident,
+    return gather_detection(
+        (
+            (
+                table.name,
+                read_table(table, given.get(table.name), add_answer_columns=add_answer_columns),
+            )
+            for table in tables
+        ),
+        warnings=warnings,
+        fingerprint_parts=[],
     )
 
 
 def read_table(
     table: TextTable, given: SheetMapping | None, *, add_answer_columns: bool = False
-) -> TableResult:
+) -> SheetResult:
     """Find one table's header and columns (or take the given ones) and read its question rows."""
     grid = table.grid()
     if given is not None:
@@ -118,13 +88,13 @@ def read_table(
     if mapping is None and add_answer_columns:
         mapping, warnings, confident = _mapping_with_added_columns(table)
     if mapping is None:
-        return TableResult(
+        return SheetResult(
             None, warnings=warnings, skip_reason="no header row with question and answer columns"
         )
     result = _rows_for(table, grid, mapping, confident=confident)
     result.warnings[:0] = [warning.replace("Sheet ", "Table ", 1) for warning in warnings]
     if not result.rows:
-        return TableResult(None, skip_reason="header found but no question rows under it")
+        return SheetResult(None, skip_reason="header found but no question rows under it")
     return result
 
 
@@ -165,8 +135,17 @@ def _mapping_with_added_columns(
 
 def _rows_for(
     table: TextTable, grid: SheetGrid, mapping: SheetMapping, *, confident: bool
-) -> TableResult:
-    result = TableResult(mapping, confident=confident)
+) -> SheetResult:
+    # The question's and the answers' labels name the template, as a sheet's do.
+    labels_seen = (mapping.question_column, *mapping.answer_columns)
+    result = SheetResult(
+        mapping,
+        confident=confident,
+        header_labels=tuple(
+            normalize_label(table.text(mapping.header_row, column_index(letters)))
+            for letters in labels_seen
+        ),
+    )
     question_column = column_index(mapping.question_column)
     answer_columns = tuple(column_index(letters) for letters in mapping.answer_columns)
     detail_column = column_index(mapping.detail_column) if mapping.detail_column else None
@@ -193,7 +172,7 @@ def _rows_for(
         spans_answers = merged is not None and merged.max_col >= min(answer_columns)
         if not question and spans_answers and merged is not None and merged.min_row == row:
             question = " ".join(grid.text(*merged.anchor).split())  # a banner across the row
-        if not question or _is_number(question):
+        if not question or is_number(question):
             continue
         if header_question and normalize_label(question) == header_question:
             continue  # a header row repeated on every page, or between sections
@@ -256,14 +235,6 @@ TICKED = ("☒", "☑", "✓", "✔", "✗", "✘", "■", "[x]", "[X]")
 UNTICKED = ("☐", "□", "[ ]")
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def plan_write(
     question: QuestionRow,
     mapping: SheetMapping | None,
@@ -278,50 +249,35 @@ def plan_write(
 ) -> WriteOutcome:
     """Plan the cell edits that put one answer into a table row, or say why it is not written."""
 
-    def outcome(written: bool, reason: str | None) -> WriteOutcome:
-        return WriteOutcome(question.sheet, question.row, question.answer_cell, written, reason)
+    def outcome(written: bool, reason: str | None, cell: str | None = None) -> WriteOutcome:
+        return WriteOutcome(
+            question.sheet, question.row, cell or question.answer_cell, written, reason
+        )
 
     if question.locked_reason:
         return outcome(False, question.locked_reason)
     if mapping is None:
         return outcome(False, "no mapping for this table")
-    locked = locked or {}
-    answer = answer if answer.strip() else ""
-    detail = detail if detail.strip() else ""
-    if not answer and not detail:
-        return outcome(False, "empty answer")
-    row = question.row
-    answer_columns = [column_index(letters) for letters in mapping.answer_columns]
-    held = [current(row, column) for column in answer_columns]
-    held = [text for text in held if text and not is_placeholder(text)]
-    if not overwrite and held:
-        return outcome(False, "kept existing answer")
-    detail_column = parse_cell(question.detail_cell)[1] if question.detail_cell else None
-    edits: Edits = {}
-    notes: list[str] = []
-    refused, answer_edits = plan_answer_cells(
+    held_back = locked or {}
+
+    def refusal_at(row: int, columns: list[int]) -> str | None:
+        return next((held_back[(row, c)] for c in columns if (row, c) in held_back), None)
+
+    planned = plan_row_edits(
         question,
-        answer_columns,
-        mapping.choice_marks,
+        mapping,
         answer,
-        text=answer if detail_column else join_answer(answer, detail),
+        detail,
+        overwrite=overwrite,
+        text_at=current,
         occupied=lambda line, column: bool(current(line, column)),
+        refusal_at=refusal_at,
+        # Each choice column is named by its own header, blank ones included, as in a workbook.
+        column_labels=[
+            current(mapping.header_row, column_index(letters)) for letters in mapping.answer_columns
+        ],
+        limit=limit,
+        container="table",
     )
-    if refused:
-        return outcome(False, refused)
-    edits.update(answer_edits)
-    if detail and detail_column:
-        if locked.get((row, detail_column)):
-            notes.append(f"detail not written: {locked[(row, detail_column)]}")
-        elif current(row, detail_column) and not overwrite:
-            notes.append("kept existing detail")
-        else:
-            edits[(row, detail_column)] = detail
-    elif detail and (question.choices or len(answer_columns) > 1):
-        notes.append("detail not written: the table has no detail column")
-    if any(text and len(text) > limit for text in edits.values()):
-        return outcome(False, f"text longer than {limit:,} characters per cell")
-    if not edits:
-        return outcome(False, "; ".join(notes) or "nothing to write")
-    plan.update(edits)
-    return outcome(True, "; ".join(notes) or None)
+    plan.update(planned.edits)
+    return outcome(planned.written, planned.reason, planned.marked)

@@ -32,14 +32,7 @@ def set_variable(
     before = variable.value if name in current else None
     variable.value = value
     db_session.add(variable)
-    bank_service.bump_revision(db_session=db_session)
-    audit.record(
-        db_session=db_session,
-        actor=actor_name(actor),
-        action="bank.variable",
-        target=name,
-        details={"before": before, "after": value},
-    )
+    _record_change(db_session, name=name, before=before, after=value, actor=actor)
     return variable
 
 
@@ -53,13 +46,20 @@ def delete_variable(*, db_session: Session, name: str, actor: str) -> None:
     _check_renders(db_session, profile)
     before = variable.value
     db_session.delete(variable)
+    _record_change(db_session, name=name, before=before, after=None, actor=actor)
+
+
+def _record_change(
+    db_session: Session, *, name: str, before: object, after: object, actor: str
+) -> None:
+    """Move the bank to a new revision (its matcher and details change) and audit the change."""
     bank_service.bump_revision(db_session=db_session)
     audit.record(
         db_session=db_session,
         actor=actor_name(actor),
         action="bank.variable",
         target=name,
-        details={"before": before, "after": None},
+        details={"before": before, "after": after},
     )
 
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from anyio import sleep, to_thread
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import Session, col, func, select
 
 from app.config import Settings
@@ -273,6 +273,15 @@ def claim(*, database: Database, settings: Settings, owner: str | None = None) -
             )
 
 
+def _still_held(claim: Claim) -> tuple[ColumnElement[bool], ...]:
+    """Match the job only while this claim holds it: same lease token, still running."""
+    return (
+        col(Job.id) == claim.job_id,
+        col(Job.lease_token) == claim.token,
+        col(Job.status) == "running",
+    )
+
+
 def report(
     *, database: Database, claim: Claim, stage: str, progress: int, settings: Settings
 ) -> None:
@@ -280,11 +289,7 @@ def report(
     with database.session(write=True) as db_session:
         result = db_session.exec(
             update(Job)
-            .where(
-                col(Job.id) == claim.job_id,
-                col(Job.lease_token) == claim.token,
-                col(Job.status) == "running",
-            )
+            .where(*_still_held(claim))
             .values(
                 stage=stage,
                 progress=progress,
@@ -300,11 +305,7 @@ def renew(*, database: Database, claim: Claim, settings: Settings) -> bool:
     with database.session(write=True) as db_session:
         result = db_session.exec(
             update(Job)
-            .where(
-                col(Job.id) == claim.job_id,
-                col(Job.lease_token) == claim.token,
-                col(Job.status) == "running",
-            )
+            .where(*_still_held(claim))
             .values(lease_expires_at=utcnow() + timedelta(seconds=settings.job_lease_seconds))
         )
         return bool(result.rowcount)

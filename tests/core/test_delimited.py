@@ -20,7 +20,7 @@ from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
 from app.core.formats import questionnaire_kind, read_questionnaire_file
 from app.core.formulas import FORMULA_TRIGGERS
 from app.core.workbook import AnswerWrite
-from app.core.workbook.package import Limits
+from app.core.workbook.limits import Limits
 from tests.core.document_fixtures import QUESTIONS
 
 
@@ -129,6 +129,26 @@ def test_a_file_without_answer_columns_gets_them_added_on_the_right() -> None:
         b'Ref;Question;Answer;Detail\n1;Is customer data encrypted at rest?;Yes;"AES-256; keys in a KMS"\n'
         b"2;Do you use TLS?\n"
     )
+
+
+def test_a_mark_goes_under_its_own_label_when_a_choice_header_is_blank() -> None:
+    from app.core.workbook import SheetMapping
+
+    data = b"Question,Yes,,N/A\r\nDo you encrypt data at rest?,,,\r\nIs access reviewed?,,,\r\n"
+    sheet = "CSV"  # the name a comma-separated file's one table goes by
+    detection = read_delimited(data, mappings=[SheetMapping(sheet, 1, "A", ("B", "C", "D"))])
+
+    result = fill_delimited(
+        data, detection, [AnswerWrite(sheet, 2, "N/A"), AnswerWrite(sheet, 3, "Yes")]
+    )
+
+    assert records(result.data, encoding="utf-8")[1:] == [
+        ["Do you encrypt data at rest?", "", "", "X"],
+        ["Is access reviewed?", "X", "", ""],
+    ]
+    assert [o.cell for o in result.outcomes] == ["D2", "B3"]
+    assert all(o.written for o in result.outcomes)
+    assert result.fidelity.ok
 
 
 def test_windows_1252_is_read_and_written_back_in_windows_1252() -> None:

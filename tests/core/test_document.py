@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from app.core.document.writer import check_document_fidelity, fill_document
 from app.core.errors import UnreadableWorkbook, UnsupportedWorkbook, WorkbookTooLarge
 from app.core.formats import questionnaire_kind, read_questionnaire_file
 from app.core.workbook import AnswerWrite
-from app.core.workbook.package import Limits
+from app.core.workbook.limits import Limits
 from tests.core.document_fixtures import (
     FAKE_VBA,
     cell,
@@ -167,6 +168,29 @@ def test_an_explicit_mapping_overrides_detection_per_table() -> None:
     assert result.fidelity.ok
     (filled,) = read_document(result.data, mappings=[mapping]).rows
     assert filled.existing_answer == "Yes"
+
+
+def test_a_mark_goes_under_its_own_label_when_a_choice_header_is_blank() -> None:
+    from app.core.workbook import SheetMapping
+
+    body = table(
+        row(cell(run("Question")), cell(run("Yes")), cell(), cell(run("N/A"))),
+        row(cell(run("Do you encrypt data at rest?")), cell(), cell(), cell()),
+        row(cell(run("Is access reviewed?")), cell(), cell(), cell()),
+        columns=4,
+    )
+    data = package(body)
+    mapping = SheetMapping("Table 1", 1, "A", ("B", "C", "D"))
+    detection = read_document(data, mappings=[mapping])
+
+    result = fill_document(
+        data, detection, [AnswerWrite("Table 1", 2, "N/A"), AnswerWrite("Table 1", 3, "Yes")]
+    )
+
+    assert all(o.written for o in result.outcomes), result.outcomes
+    assert result.fidelity.ok
+    filled = {r.row: r.existing_answer for r in read_document(result.data, mappings=[mapping]).rows}
+    assert filled == {2: "N/A", 3: "Yes"}
 
 
 def test_answers_go_into_the_answer_cells_keeping_the_cells_formatting() -> None:
@@ -332,6 +356,38 @@ def test_a_zip_bomb_and_an_unsafe_part_name_are_refused() -> None:
         archive.writestr("../word/document.xml", "<x/>")
     with pytest.raises(UnreadableWorkbook, match="unsafe part name"):
         read_document(buffer.getvalue())
+
+
+def test_the_zip_refusals_of_a_word_file_name_a_word_document_not_a_workbook() -> None:
+    def zipped(*entries: tuple[str, bytes], encrypt_flag: bool = False) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in entries:
+                archive.writestr(name, content)
+        data = bytearray(buffer.getvalue())
+        if encrypt_flag:  # set the "encrypted" bit of each entry, local and central headers
+            for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+                at = data.find(signature)
+                while at != -1:
+                    data[at + offset] |= 0x1
+                    at = data.find(signature, at + 4)
+        return bytes(data)
+
+    cases = [
+        (zipped(("[Content_Types].xml", b"<Types/>"), ("../word/document.xml", b"<x/>")), "unsafe"),
+        (zipped(("[Content_Types].xml", b"<Types/>"), ("a", b""), ("A", b"")), "twice"),
+        (zipped(("[Content_Types].xml", b"<Types/>"), encrypt_flag=True), "password-protected"),
+        (zipped(*((f"p{n}.xml", b"") for n in range(12))), "12 parts"),
+        (zipped(("word/document.xml", os.urandom(3 * 1024 * 1024))), "expands to more than"),
+    ]
+    for data, words in cases:
+        with pytest.raises(UnreadableWorkbook) as refused:
+            read_document(
+                data, limits=Limits(max_entries=10, max_uncompressed_bytes=2 * 1024 * 1024)
+            )
+        message = str(refused.value)
+        assert words in message and "Word document" in message, message
+        assert "workbook" not in message, message
 
 
 def test_a_document_with_too_many_elements_is_refused() -> None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import posixpath
 import zipfile
 from dataclasses import dataclass
 
 from app.core.document.xmltree import XmlPart, parse_part
 from app.core.errors import UnreadableWorkbook, UnsupportedWorkbook
-from app.core.workbook.package import (
-    DEFAULT_LIMITS,
-    Limits,
-    check_zip_entries,
-    local_name,
-    parse_xml,
-    read_relationships,
-)
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
+from app.core.workbook.package import local_name, parse_xml, read_relationships
+from app.core.workbook.zipguard import WORD_DOCUMENT, open_office_zip
 
 _OFFICE_DOCUMENT = "/officeDocument"
 DOCUMENT_TYPES = {
@@ -46,16 +40,8 @@ class DocumentPackage:
 
 def open_document(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> DocumentPackage:
     """Check a Word upload and parse its main document part, or raise a domain error."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        raise UnreadableWorkbook(f"the file is not a readable Word document ({error})") from None
-    names = check_zip_entries(archive, limits=limits)
+    archive, names = open_office_zip(data, limits=limits, kind=WORD_DOCUMENT)
     name_set = set(names)
-    if "[Content_Types].xml" not in name_set:
-        raise UnreadableWorkbook(
-            "the file is a zip but not a Word document (no [Content_Types].xml)"
-        )
 
     def read(name: str) -> bytes:
         return archive.read(name)

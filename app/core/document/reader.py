@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 from app.core.document.package import DocumentPackage, open_document
 from app.core.document.xmltree import Node, XmlPart, unescape
 from app.core.tables import TICKED, UNTICKED, TextTable, detect_tables
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import Detection, SheetMapping
-from app.core.workbook.package import DEFAULT_LIMITS, Limits, translate_errors
+from app.core.workbook.package import translate_errors
 from app.core.workbook.refs import CellRange
 
 MAX_HEADING = 200

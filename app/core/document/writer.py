@@ -10,6 +10,8 @@ from app.core.document.package import DocumentPackage, open_document
 from app.core.document.reader import Box, DocCell, DocTable, WordNames, document_tables
 from app.core.document.xmltree import Node, escape, unescape
 from app.core.tables import TICKED, plan_write
+from app.core.workbook.fidelity import PARTS_REORDERED, compare_parts
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import (
     AnswerWrite,
     Detection,
@@ -17,7 +19,7 @@ from app.core.workbook.model import (
     FillResult,
     WriteOutcome,
 )
-from app.core.workbook.package import DEFAULT_LIMITS, Limits, rebuild_zip, translate_errors
+from app.core.workbook.package import rebuild_zip, translate_errors
 from app.core.workbook.refs import cell_ref, parse_cell
 from app.core.workbook.writer import Edits
 
@@ -329,13 +331,7 @@ def check_document_fidelity(
     with translate_errors(subject="document", formats=".docx/.docm"):
         before, old_tables = opened or (open_document(original, limits=limits), {})
         after = open_document(filled, limits=limits)
-        added = tuple(name for name in after.names if name not in set(before.names))
-        removed = tuple(name for name in before.names if name not in set(after.names))
-        changed = tuple(
-            name
-            for name in before.names
-            if name in set(after.names) and before.read(name) != after.read(name)
-        )
+        added, removed, changed = compare_parts(before, after)
         notes: list[str] = []
         unintended: list[str] = []
         unexplained = [name for name in changed if name != before.document_part]
@@ -344,7 +340,7 @@ def check_document_fidelity(
                 "changed parts that only answers should not touch: " + ", ".join(unexplained)
             )
         if before.names != tuple(name for name in after.names if name not in added):
-            notes.append("the order of the parts changed")
+            notes.append(PARTS_REORDERED)
         old_tables = old_tables or {t.table.name: t for t in document_tables(before)}
         new_tables = {t.table.name: t for t in document_tables(after)}
         if list(old_tables) != list(new_tables):

@@ -1,6 +1,7 @@
 """Read any questionnaire layout, write only the answer cells, and prove nothing else changed."""
 
 from app.core.workbook.fidelity import check_fidelity
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import (
     AnswerWrite,
     Detection,
@@ -10,7 +11,6 @@ from app.core.workbook.model import (
     SheetMapping,
     WriteOutcome,
 )
-from app.core.workbook.package import DEFAULT_LIMITS, Limits
 from app.core.workbook.reader import read_questionnaire
 from app.core.workbook.writer import fill_workbook
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import FidelityReport
-from app.core.workbook.package import (
-    DEFAULT_LIMITS,
-    Limits,
-    Package,
-    open_package,
-    translate_errors,
-)
+from app.core.workbook.package import Package, open_package, translate_errors
 from app.core.workbook.refs import cell_ref
 from app.core.workbook.sheetxml import (
     RowSpan,
@@ -26,6 +22,34 @@ OUTSIDE_CELLS = "(sheet settings outside the cells)"
 _DIMENSION = re.compile(r"""(<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*)(["'])[^"']*\2""")
 _COUNT = re.compile(r"""\s+count\s*=\s*["']\d*["']""")
 _QUOTE_PREFIX = re.compile(r"""\bquotePrefix\s*=\s*["'](1|true)["']""")
+
+
+PARTS_REORDERED = "the order of the parts changed"
+
+
+class ZipParts(Protocol):
+    """An opened package: its part names in archive order, and each part's bytes."""
+
+    names: tuple[str, ...]
+
+    def read(self, name: str) -> bytes:
+        """Return a part's uncompressed bytes."""
+        ...
+
+
+def compare_parts(
+    before: ZipParts, after: ZipParts
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Return the parts added, removed and changed (byte for byte) from one package to the other."""
+    before_names, after_names = set(before.names), set(after.names)
+    added = tuple(name for name in after.names if name not in before_names)
+    removed = tuple(name for name in before.names if name not in after_names)
+    changed = tuple(
+        name
+        for name in before.names
+        if name in after_names and before.read(name) != after.read(name)
+    )
+    return added, removed, changed
 
 
 def check_fidelity(
@@ -49,13 +73,7 @@ def check_fidelity(
             (sheet, ref.replace("$", "").upper()): text
             for (sheet, ref), text in (expected or {}).items()
         }
-        added = tuple(name for name in after.names if name not in set(before.names))
-        removed = tuple(name for name in before.names if name not in set(after.names))
-        changed = tuple(
-            name
-            for name in before.names
-            if name in set(after.names) and before.read(name) != after.read(name)
-        )
+        added, removed, changed = compare_parts(before, after)
         sheet_names = {sheet.part: sheet.name for sheet in before.sheets}
         unintended: list[str] = []
         notes: list[str] = []
@@ -81,7 +99,7 @@ def check_fidelity(
             f"{sheet}!{ref} does not read back as written" for sheet, ref in sorted(unread)
         )
         if before.names != tuple(name for name in after.names if name not in added):
-            notes.append("the order of the parts changed")
+            notes.append(PARTS_REORDERED)
         ok = not (added or removed or unexplained or unintended or unread)
         return FidelityReport(
             ok=ok,

@@ -18,14 +18,12 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from app.core.errors import UnreadableWorkbook, UnsupportedWorkbook, VouchError, WorkbookTooLarge
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
+from app.core.workbook.zipguard import SUPPORTED, WORKBOOK, open_office_zip
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a hard dependency
     raise ImportError("defusedxml must be installed: openpyxl would parse untrusted XML unguarded")
 
-OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_SIGNATURE = b"PK\x03\x04"
-SUPPORTED = "Vouch reads Excel workbooks saved as .xlsx or .xlsm"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _OFFICE_DOCUMENT = "/officeDocument"
 _WORKSHEET = "/worksheet"
 _SHARED_STRINGS = "/sharedStrings"
@@ -33,22 +31,6 @@ _STYLES = "/styles"
 _MACRO_WORKBOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _PLAIN_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _BINARY_WORKBOOK = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Ceilings applied to every upload; the service layer may pass its own."""
-
-    max_upload_bytes: int = 40 * 1024 * 1024
-    max_uncompressed_bytes: int = 500 * 1024 * 1024
-    max_compression_ratio: int = 200
-    ratio_floor_bytes: int = 1024 * 1024  # smaller parts cannot be bombs worth refusing
-    max_entries: int = 10_000
-    max_cells: int = 1_000_000
-    max_shared_strings: int = 1_000_000
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -192,84 +174,10 @@ def read_relationships(
     return relationships
 
 
-def refuse_non_zip(data: bytes, *, limits: Limits) -> None:
-    """Refuse uploads that are too large, encrypted, legacy or not a zip at all."""
-    if len(data) > limits.max_upload_bytes:
-        raise WorkbookTooLarge(
-            f"the file is {len(data) / 1_048_576:.1f} MB; the limit is "
-            f"{limits.max_upload_bytes / 1_048_576:.0f} MB"
-        )
-    if data.startswith(OLE_SIGNATURE):
-        if _ENCRYPTED_STREAM in data:
-            raise UnsupportedWorkbook(
-                "the workbook is password-protected; remove the password and upload again"
-            )
-        raise UnsupportedWorkbook(
-            f"this is a legacy .xls workbook; {SUPPORTED}. Save it as .xlsx and upload again"
-        )
-    if not data.startswith(ZIP_SIGNATURE):
-        raise UnreadableWorkbook(f"the file is not an Excel workbook; {SUPPORTED}")
-
-
-def check_zip_entries(archive: zipfile.ZipFile, *, limits: Limits) -> tuple[str, ...]:
-    """Refuse zip bombs and hostile names; return the entry names in archive order."""
-    infos = archive.infolist()
-    if len(infos) > limits.max_entries:
-        raise WorkbookTooLarge(
-            f"the workbook has {len(infos)} parts; the limit is {limits.max_entries}"
-        )
-    seen: set[str] = set()
-    total = 0
-    for info in infos:
-        name = info.filename
-        normalized = name.replace("\\", "/")
-        if (
-            normalized.startswith("/")
-            or (len(normalized) > 1 and normalized[1] == ":")
-            or ".." in normalized.split("/")
-            or "\x00" in normalized
-        ):
-            raise UnreadableWorkbook(f"the workbook contains an unsafe part name: {name!r}")
-        folded = normalized.casefold()
-        if folded in seen:
-            raise UnreadableWorkbook(f"the workbook contains the part {name!r} twice")
-        seen.add(folded)
-        if info.flag_bits & 0x1:
-            raise UnsupportedWorkbook(
-                "the workbook is password-protected; remove the password and upload again"
-            )
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise UnreadableWorkbook(f"the part {name!r} uses an unsupported compression method")
-        if (
-            info.file_size > limits.ratio_floor_bytes
-            and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
-        ):
-            raise WorkbookTooLarge(
-                f"the part {name!r} is compressed more than {limits.max_compression_ratio}:1 "
-                "(a zip bomb?)"
-            )
-        total += info.file_size
-        if total > limits.max_uncompressed_bytes:
-            raise WorkbookTooLarge(
-                "the workbook expands to more than "
-                f"{limits.max_uncompressed_bytes / 1_048_576:.0f} MB when unzipped"
-            )
-    return tuple(info.filename for info in infos)
-
-
 def open_package(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Package:
     """Check an upload and map its workbook, sheets and shared parts, or raise a domain error."""
-    refuse_non_zip(data, limits=limits)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        raise UnreadableWorkbook(f"the file is not a readable workbook ({error})") from None
-    names = check_zip_entries(archive, limits=limits)
+    archive, names = open_office_zip(data, limits=limits, kind=WORKBOOK)
     name_set = set(names)
-    if "[Content_Types].xml" not in name_set:
-        raise UnreadableWorkbook(
-            "the file is a zip but not an Excel workbook (no [Content_Types].xml)"
-        )
 
     def read(name: str) -> bytes:
         return archive.read(name)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
+from app.core.workbook.detection import SheetResult, gather_detection
 from app.core.workbook.grid import SheetGrid, WorkbookCells, asks_to_stay_blank, refusal
 from app.core.workbook.header import (
     best_header,
@@ -22,15 +21,10 @@ from app.core.workbook.labels import (
     is_placeholder,
     normalize_label,
 )
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.lists import dropdown_choices
 from app.core.workbook.model import Detection, QuestionRow, SheetMapping
-from app.core.workbook.package import (
-    DEFAULT_LIMITS,
-    Limits,
-    SheetInfo,
-    open_package,
-    translate_errors,
-)
+from app.core.workbook.package import SheetInfo, open_package, translate_errors
 from app.core.workbook.refs import cell_ref, column_index, column_letters
 from app.core.workbook.sections import banner_rows, context_columns, row_context
 
@@ -42,16 +36,6 @@ _AUXILIARY_SHEET = re.compile(
     r"dashboard|change ?log|instruction|read ?me|lookup|\blists?\b|"
     r"drop ?downs?|guidance|glossary|definitions|cover|summary"
 )
-
-
-@dataclass
-class _SheetResult:
-    mapping: SheetMapping | None
-    rows: list[QuestionRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skip_reason: str | None = None
-    confident: bool = True
-    header_labels: tuple[str, ...] = ()
 
 
 def read_questionnaire(
@@ -74,45 +58,25 @@ def detect(cells: WorkbookCells, *, mappings: Sequence[SheetMapping] | None = No
     warnings = [
         f"Sheet {name!r}: no such sheet; mapping ignored" for name in given if name not in known
     ]
-    rows: list[QuestionRow] = []
-    found: list[SheetMapping] = []
-    skipped: list[str] = []
-    confident = True
     fingerprint_parts = [sheet.name for sheet in cells.package.sheets]
-    for sheet in cells.package.sheets:
-        result = _read_sheet(cells, sheet, given.get(sheet.name))
-        warnings.extend(result.warnings)
-        if result.mapping is None:
-            skipped.append(f"{sheet.name}: {result.skip_reason}")
-            continue
-        found.append(result.mapping)
-        rows.extend(result.rows)
-        confident = confident and result.confident
-        fingerprint_parts.append(
-            f"{sheet.name}|{result.mapping.header_row}|" + "|".join(result.header_labels)
-        )
-    if not rows:
-        confident = False
-        warnings.append("No question rows found; choose the header row and columns by hand")
-    fingerprint = hashlib.sha256("\n".join(fingerprint_parts).encode("utf-8")).hexdigest()
-    return Detection(
-        rows=tuple(rows),
-        mappings=tuple(found),
-        warnings=tuple(warnings),
-        skipped_sheets=tuple(skipped),
-        fingerprint=fingerprint,
-        confident=confident,
+    return gather_detection(
+        (
+            (sheet.name, _read_sheet(cells, sheet, given.get(sheet.name)))
+            for sheet in cells.package.sheets
+        ),
+        warnings=warnings,
+        fingerprint_parts=fingerprint_parts,
     )
 
 
-def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | None) -> _SheetResult:
+def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | None) -> SheetResult:
     if sheet.state != "visible":
-        result = _SheetResult(None, skip_reason="hidden sheet")
+        result = SheetResult(None, skip_reason="hidden sheet")
         if given is not None:
             result.warnings.append(f"Sheet {sheet.name!r}: hidden sheets are never written")
         return result
     if given is None and _ASSESSOR_SHEET.search(sheet.name.casefold()):
-        return _SheetResult(
+        return SheetResult(
             None, skip_reason="not a questionnaire (its name says assessors fill or score it)"
         )
     grid = cells.grid(sheet.name)
@@ -122,10 +86,10 @@ def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | No
         )
     header = best_header(grid)
     if header is None:
-        return _SheetResult(None, skip_reason="no header row with question and answer columns")
+        return SheetResult(None, skip_reason="no header row with question and answer columns")
     mapping, warnings, confident = mapping_from_header(grid, sheet.name, header)
     if mapping is None:
-        return _SheetResult(None, warnings=warnings, skip_reason="no question column found")
+        return SheetResult(None, warnings=warnings, skip_reason="no question column found")
     result = _rows_for(
         cells,
         sheet,
@@ -136,10 +100,10 @@ def _read_sheet(cells: WorkbookCells, sheet: SheetInfo, given: SheetMapping | No
     )
     result.warnings[:0] = warnings
     if not result.rows:
-        return _SheetResult(None, skip_reason="header found but no question rows under it")
+        return SheetResult(None, skip_reason="header found but no question rows under it")
     fillable = [row for row in result.rows if row.locked_reason is None]
     if not fillable and all(row.locked_reason == "formula cell" for row in result.rows):
-        return _SheetResult(
+        return SheetResult(
             None, skip_reason="every answer cell is a formula (a report or scoring tab)"
         )
     linked = [row.row for row in result.rows if row.locked_reason == "formula cell"]
@@ -180,8 +144,8 @@ def _rows_for(
     *,
     confident: bool,
     header_labels: tuple[str, ...],
-) -> _SheetResult:
-    result = _SheetResult(mapping, confident=confident, header_labels=header_labels)
+) -> SheetResult:
+    result = SheetResult(mapping, confident=confident, header_labels=header_labels)
     question_column = column_index(mapping.question_column)
     answer_columns = tuple(column_index(letters) for letters in mapping.answer_columns)
     detail_column = column_index(mapping.detail_column) if mapping.detail_column else None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from app.core.formulas import needs_quote_prefix
 from app.core.workbook.fidelity import check_fidelity
 from app.core.workbook.grid import WorkbookCells, refusal
 from app.core.workbook.header import DEFAULT_MARK, choice_labels
 from app.core.workbook.labels import choice_key, is_placeholder, normalize_label
+from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import (
     AnswerWrite,
     Detection,
@@ -19,13 +20,7 @@ from app.core.workbook.model import (
     SheetMapping,
     WriteOutcome,
 )
-from app.core.workbook.package import (
-    DEFAULT_LIMITS,
-    Limits,
-    open_package,
-    rebuild_zip,
-    translate_errors,
-)
+from app.core.workbook.package import open_package, rebuild_zip, translate_errors
 from app.core.workbook.refs import cell_ref, column_index, parse_cell
 from app.core.workbook.sheetxml import CellEdit, SheetXml
 from app.core.workbook.styles import add_quote_prefix_styles
@@ -101,6 +96,78 @@ def plan_answer_cells(
     elif text:
         edits[(row, answer_columns[0])] = text
     return None, edits
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """The edits that put one answer into a row, or why none are made (written is False)."""
+
+    written: bool
+    reason: str | None
+    edits: Edits
+    marked: str | None = None  # the answer cell written, where the choice put it
+
+
+def plan_row_edits(
+    question: QuestionRow,
+    mapping: SheetMapping,
+    answer: str,
+    detail: str,
+    *,
+    overwrite: bool,
+    text_at: Callable[[int, int], str],
+    occupied: Callable[[int, int], bool],
+    refusal_at: Callable[[int, list[int]], str | None],
+    column_labels: Sequence[str],
+    limit: int,
+    limit_name: str = "",
+    container: str,
+) -> RowPlan:
+    """Plan the answer and detail cells of one row, for sheets and plain tables alike."""
+    # keep the text as written (a leading tab is content); strip only to match and to test emptiness
+    answer = answer if answer.strip() else ""
+    detail = detail if detail.strip() else ""
+    if not answer and not detail:
+        return RowPlan(False, "empty answer", {})
+    row = question.row
+    answer_columns = [column_index(letters) for letters in mapping.answer_columns]
+    refused = refusal_at(row, answer_columns)
+    if refused:
+        return RowPlan(False, refused, {})
+    held = [text_at(row, column) for column in answer_columns]
+    if not overwrite and any(text and not is_placeholder(text) for text in held):
+        return RowPlan(False, "kept existing answer", {})
+    detail_column = parse_cell(question.detail_cell)[1] if question.detail_cell else None
+    notes: list[str] = []
+    refused, edits = plan_answer_cells(
+        question,
+        answer_columns,
+        mapping.choice_marks,
+        answer,
+        text=answer if detail_column else join_answer(answer, detail),
+        column_labels=column_labels,
+        occupied=occupied,
+    )
+    if refused:
+        return RowPlan(False, refused, {})
+    if detail and detail_column:
+        detail_refusal = refusal_at(row, [detail_column])
+        if detail_refusal:
+            notes.append(f"detail not written: {detail_refusal}")
+        elif text_at(row, detail_column) and not overwrite:
+            notes.append("kept existing detail")
+        else:
+            edits[(row, detail_column)] = detail
+    elif detail and (question.choices or len(answer_columns) > 1):
+        notes.append(f"detail not written: the {container} has no detail column")
+    if any(text and len(text) > limit for text in edits.values()):
+        return RowPlan(False, f"text longer than {limit_name}{limit:,} characters per cell", {})
+    if not edits:
+        return RowPlan(False, "; ".join(notes) or "nothing to write", {})
+    marked = next(
+        (cell_ref(r, c) for (r, c), text in edits.items() if c in answer_columns and text), None
+    )
+    return RowPlan(True, "; ".join(notes) or None, edits, marked)
 
 
 def fill_workbook(
@@ -194,56 +261,24 @@ def _plan_write(
         return outcome(False, question.locked_reason)
     if mapping is None:
         return outcome(False, "no mapping for this sheet")
-    # keep the text as written (a leading tab is content); strip only to match and to test emptiness
-    answer = write.answer if write.answer.strip() else ""
-    detail = write.detail if write.detail.strip() else ""
-    if not answer and not detail:
-        return outcome(False, "empty answer")
     grid = cells.grid(question.sheet)
-    row = question.row
-    answer_columns = [column_index(letters) for letters in mapping.answer_columns]
-    refused = refusal(cells, grid, row, answer_columns)
-    if refused:
-        return outcome(False, refused)
-    held = [grid.text(row, column) for column in answer_columns]
-    if not overwrite and any(text and not is_placeholder(text) for text in held):
-        return outcome(False, "kept existing answer")
-    detail_column = parse_cell(question.detail_cell)[1] if question.detail_cell else None
-    edits: Edits = {}
-    notes: list[str] = []
-    refused, answer_edits = plan_answer_cells(
+    planned = plan_row_edits(
         question,
-        answer_columns,
-        mapping.choice_marks,
-        answer,
-        text=answer if detail_column else join_answer(answer, detail),
-        column_labels=choice_labels(grid, mapping),
+        mapping,
+        write.answer,
+        write.detail,
+        overwrite=overwrite,
+        text_at=grid.text,
         occupied=lambda line, column: bool(grid.text(line, column)) or (line, column) in grid.cells,
+        refusal_at=lambda row, columns: refusal(cells, grid, row, columns),
+        column_labels=choice_labels(grid, mapping),
+        limit=EXCEL_CELL_LIMIT,
+        limit_name="Excel's ",
+        container="sheet",
     )
-    if refused:
-        return outcome(False, refused)
-    edits.update(answer_edits)
-    if detail and detail_column:
-        detail_refusal = refusal(cells, grid, row, [detail_column])
-        if detail_refusal:
-            notes.append(f"detail not written: {detail_refusal}")
-        elif grid.text(row, detail_column) and not overwrite:
-            notes.append("kept existing detail")
-        else:
-            edits[(row, detail_column)] = detail
-    elif detail and (question.choices or len(answer_columns) > 1):
-        notes.append("detail not written: the sheet has no detail column")
-    if any(text and len(text) > EXCEL_CELL_LIMIT for text in edits.values()):
-        return outcome(False, f"text longer than Excel's {EXCEL_CELL_LIMIT:,} characters per cell")
-    if not edits:
-        return outcome(False, "; ".join(notes) or "nothing to write")
-    marked = next(
-        (cell_ref(r, c) for (r, c), text in edits.items() if c in answer_columns and text), None
-    )
-    written = WriteOutcome(
-        question.sheet, question.row, marked or question.answer_cell, True, "; ".join(notes) or None
-    )
-    return written, edits
+    if not planned.written:
+        return outcome(False, planned.reason)
+    return outcome(True, planned.reason, planned.marked or question.answer_cell)[0], planned.edits
 
 
 def _render(cells: WorkbookCells, plans: dict[str, Edits]) -> dict[str, bytes]:
