@@ -32,12 +32,27 @@ def migrate(settings: Settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.migrations import upgrade
+    from app.services.storage import READ_ONLY, directory_unwritable, sqlite_directory
 
+    url = settings.resolved_database_url
     try:
-        if settings.resolved_database_url.startswith("sqlite"):
+        if url.startswith("sqlite"):
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.resolved_database_url)
+        upgrade(url)
     except (SQLAlchemyError, OSError) as exc:
+        directory = sqlite_directory(url)
+        failure = directory_unwritable(directory) if directory and directory.is_dir() else None
+        if failure is not None:
+            # SQLite only says "unable to open database file"; the probe tells why.
+            state, remedy = (
+                ("read-only", "make it writable")
+                if failure is READ_ONLY
+                else ("full", "free space")
+            )
+            raise CliError(
+                f"the data directory {directory} is {state}: Vouch cannot keep anything there; "
+                f"{remedy}, or set VOUCH_DATA_DIR to another directory"
+            ) from exc
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise CliError(
             f"cannot bring the database up to date ({reason}); "

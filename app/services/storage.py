@@ -89,16 +89,31 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def _sqlite_directory(database: Database) -> Path | None:
-    name = make_url(database.url).database
-    if not database.is_sqlite or not name or name == ":memory:":
+def sqlite_directory(url: str) -> Path | None:
+    """Return the directory a SQLite database URL keeps its files in; None for any other store."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(name).resolve().parent
+    return Path(parsed.database).resolve().parent
+
+
+def directory_unwritable(directory: Path) -> StorageFailure | None:
+    """Check that an existing directory has room and takes a new file, whoever runs this."""
+    try:
+        if shutil.disk_usage(directory).free < MIN_FREE_BYTES:
+            return FULL
+        # Permission bits do not stop root, and a read-only mount says so only on a write.
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".vouch-probe-") as probe:
+            probe.write(b"\0")
+            probe.flush()
+    except OSError as exc:
+        return storage_failure(exc) or READ_ONLY
+    return None
 
 
 def unwritable(*, database: Database) -> StorageFailure | None:
     """Check that the store can take a write now: free space and a writable data directory."""
-    directory = _sqlite_directory(database)
+    directory = sqlite_directory(database.url)
     if directory is None:
         if database.is_sqlite:
             return None
@@ -110,15 +125,9 @@ def unwritable(*, database: Database) -> StorageFailure | None:
                 "storage_unavailable", "the database cannot be reached"
             )
         return READ_ONLY if read_only == "on" else None
-    try:
-        if shutil.disk_usage(directory).free < MIN_FREE_BYTES:
-            return FULL
-        # Permission bits do not stop root, and a read-only mount says so only on a write.
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".vouch-probe-") as probe:
-            probe.write(b"\0")
-            probe.flush()
-    except OSError as exc:
-        return storage_failure(exc) or READ_ONLY
+    failure = directory_unwritable(directory)
+    if failure is not None:
+        return failure
     # os.access, not an open: closing any descriptor of a SQLite file drops this process's locks.
     name = Path(make_url(database.url).database or "").name
     for part in (directory / name, directory / f"{name}-wal", directory / f"{name}-shm"):
