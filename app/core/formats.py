@@ -10,7 +10,7 @@ from typing import Literal
 from app.core.delimited import fill_delimited, looks_delimited, read_delimited
 from app.core.document.reader import read_document
 from app.core.document.writer import fill_document
-from app.core.errors import UnreadableWorkbook, UnsupportedWorkbook
+from app.core.errors import TooManyRows, UnreadableWorkbook, UnsupportedWorkbook
 from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import AnswerWrite, Detection, FillResult, SheetMapping
 from app.core.workbook.reader import read_questionnaire as read_workbook
@@ -78,6 +78,20 @@ def read_questionnaire_file(
     if kind == "delimited":
         return read_delimited(data, mappings=mappings, limits=limits)
     return read_workbook(data, mappings=mappings, limits=limits)
+
+
+def read_at_most(
+    data: bytes,
+    *,
+    max_rows: int,
+    mappings: Sequence[SheetMapping] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Detection:
+    """Detect the question rows of a file, refusing more than max_rows rather than returning them."""
+    detection = read_questionnaire_file(data, mappings=mappings, limits=limits)
+    if len(detection.rows) > max_rows:
+        raise TooManyRows(len(detection.rows), max_rows)
+    return detection
 
 
 def fill_questionnaire_file(

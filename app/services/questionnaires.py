@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.answering import Proposal, propose, report_rows, summarize
-from app.core.errors import UnreadableWorkbook, WorkbookTooLarge
+from app.core.errors import UnreadableWorkbook
 from app.core.formats import questionnaire_kind
 from app.core.workbook import Detection, SheetMapping
 from app.db import Database
@@ -19,7 +19,7 @@ from app.models import Job, Questionnaire, QuestionRow, utcnow
 from app.services import audit, files, idempotency, jobs, templates, webhooks
 from app.services.accounts import Principal
 from app.services.bank import MatchContext, match_context
-from app.services.workbooks import fill
+from app.services.workbooks import fill, too_many_rows
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 FILL = "questionnaire.fill"
@@ -56,11 +56,7 @@ def workbook_name(name: str, *, content: bytes = b"", extension: str | None = No
 def refuse_too_many_rows(*, detection: Detection, settings: Settings) -> None:
     """Refuse a workbook with more question rows than a questionnaire may have, before matching."""
     if len(detection.rows) > settings.max_rows_per_questionnaire:
-        raise WorkbookTooLarge(
-            f"the workbook has {len(detection.rows)} question rows; Vouch takes at most "
-            f"{settings.max_rows_per_questionnaire} per questionnaire (VOUCH_MAX_ROWS_PER_QUESTIONNAIRE): "
-            "split it and upload the parts"
-        )
+        raise too_many_rows(found=len(detection.rows), settings=settings)
 
 
 def precheck(*, filename: str, content: bytes, settings: Settings) -> None:
