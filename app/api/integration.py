@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
@@ -27,6 +27,7 @@ from app.deps import (
     Writes,
     WritesInSteps,
 )
+from app.form_parts import refuse_repeated_parts
 from app.models import WebhookDelivery, WebhookSubscription
 from app.services import quotes, webhooks
 from app.services.bank import MatchContext, match_context
@@ -135,7 +136,8 @@ def _questions_of(body: bytes) -> tuple[list[str], list[bytes]]:
     responses=CONFLICT,
     openapi_extra=QUOTE_BODY,
     operation_id="quote_coverage",
-    dependencies=[WritesInSteps],  # stores nothing but the idempotent replay
+    # Stores nothing but the idempotent replay; a second file part is refused, naming the field.
+    dependencies=[WritesInSteps, Depends(refuse_repeated_parts)],
 )
 async def quote_coverage(
     request: Request,

@@ -129,6 +129,8 @@ def test_two_file_parts_in_one_upload_are_refused(client: TestClient, make_key, 
     assert client.get("/api/v1/questionnaires", headers=bearer(key)).json()["items"] == []
     harvest = client.post("/api/v1/bank/harvest", headers=bearer(make_key("curator")), files=two)
     assert harvest.status_code == 422 and "file: sent more than once" in harvest.text
+    quote = client.post("/api/v1/quote", headers=bearer(key), files=two)
+    assert quote.status_code == 422 and "file: sent more than once" in quote.text, quote.text
     curator(client, make_user)
     token = page_token(client)
     page = client.post("/questionnaires", data={"csrf_token": token}, files=two)
