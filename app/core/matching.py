@@ -52,6 +52,7 @@ from app.core.sparse_index import (
     normalise_control_id,
 )
 from app.core.subject import SubjectRule
+from app.core.verdict import uncovered
 
 __all__ = [
     "BANDS",
@@ -404,7 +405,8 @@ class Matcher:
             top=CONCEPTS_FOLLOWED,
         )
         concepts = concept_matcher._index.entries
-        for bridged, matches in zip(out, found, strict=True):
+        asked = [self._normaliser.normalise(q[0][:MAX_QUESTION_CHARS]) for q in queries]
+        for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
             for position, match in enumerate(matches):
                 if match.score < max(BRIDGE_FLOOR, self.thresholds.suggest):
                     break
@@ -412,6 +414,12 @@ class Matcher:
                 guard = match.explanation.guard or match.explanation.note
                 if guard is None and position > 0:
                     guard = f"concept {match.entry_id} is not the question's best concept"
+                if guard is None:
+                    guard = uncovered(
+                        concept_matcher._index.words.space,
+                        asked[k],
+                        concept_matcher._index.entry_terms(match.entry_id),
+                    )
                 for cid in control_ids(concept.refs):
                     for entry_id in index.by_control_id.get(cid, ()):
                         if entry_id not in bridged or bridged[entry_id].score < match.score:

@@ -93,6 +93,9 @@ def rank(scoring: Scoring, index: Index, query: QueryScores, *, top: int) -> lis
         direct_best=(
             max(best.values(), key=Candidate.own_score) if query.bridges and best else None
         ),
+        intent=intent_of(text.stems, text.surface)
+        if len(text.terms) <= REORDER_MAX_TERMS
+        else None,
     )
     matches: list[Match] = []
     for position, item in enumerate(scored[:top]):

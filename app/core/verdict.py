@@ -7,6 +7,7 @@ from datetime import date
 
 from app.core.bank import Entry
 from app.core.guards import Facets
+from app.core.intent import intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for
 from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring
@@ -29,6 +30,7 @@ class Asked:
     id_given: bool  # the row carries a control ID
     id_owners: frozenset[str]  # entries citing that ID whose wording fits too
     direct_best: Candidate | None  # the best entry by the question's own wording, with concepts
+    intent: str | None = None  # what a short question asks of its subject (see intent.py)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def _guard(
     entry = index.entries[cand.entry_id]
     guard = scoring.guards.conflict(asked.facets, row.facets)
     if guard is None and cand.bridge is not None:
-        guard = cand.bridge.guard or _wording_prefers_other(scoring, cand, asked.direct_best)
+        guard = cand.bridge.guard or _wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
         # Only a plausible match needs the reason it was not filled on its own.
         guard = subject_conflict(index.words.space, asked.text, row.text)
@@ -119,15 +121,34 @@ def _guard(
 
 
 def _wording_prefers_other(
-    scoring: Scoring, cand: Candidate, other: Candidate | None
+    scoring: Scoring, index: Index, asked: Asked, cand: Candidate
 ) -> str | None:
-    """Hold back a concept's path when the question's own wording points to another entry."""
+    """Hold back a concept's path when the question's own wording points to another entry.
+
+    Unless that entry answers another intent than the question's and this one does not: "is
+    there a vulnerability management policy?" shares more words with "are the vulnerability
+    management policies reviewed?" than with the statement that they exist.
+    """
+    other = asked.direct_best
     if other is None or other.entry_id == cand.entry_id:
         return None
     own = other.own_score()
-    if own >= scoring.thresholds.suggest and own > cand.own_score():
-        return f"the question's own wording fits entry {other.entry_id} better"
-    return None
+    if own < scoring.thresholds.suggest or own <= cand.own_score():
+        return None
+    theirs_row = index.rows[other.row]
+    if scoring.guards.conflict(asked.facets, theirs_row.facets) or subject_conflict(
+        index.words.space, asked.text, theirs_row.text
+    ):
+        # The entry the wording prefers is itself held back: it is no evidence against this one.
+        return None
+    if asked.intent is not None:
+        theirs = theirs_row.text
+        ours = index.rows[cand.row].text
+        if intents_differ(asked.intent, intent_of(theirs.stems, theirs.surface)) and not (
+            intents_differ(asked.intent, intent_of(ours.stems, ours.surface))
+        ):
+            return None
+    return f"the question's own wording fits entry {other.entry_id} better"
 
 
 def why_not_autofill(scoring: Scoring, entry: Entry) -> str | None:
@@ -210,3 +231,22 @@ def shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ..
             if shown not in out:
                 out.append(shown)
     return tuple(out)
+
+
+def uncovered(space: Space, question: NormalisedText, concept: frozenset[str]) -> str | None:
+    """Say so when a concept leaves out the question's most telling word.
+
+    A concept is a customer's own wording of one question, so it should cover what the question
+    is most specifically about: "do you *disclose* which sub-processors handle our data?" is not
+    "how do you manage sub-processors that handle personal data?", though most words are shared.
+    """
+    asked = set(question.terms)
+    shared = asked & concept
+    missing = asked - concept
+    if not shared or not missing:
+        return None
+    # A word no concept uses at all is rarer than any a concept uses (idf ties them at one use).
+    weight, term = max((space.idf_of(t) + (t not in space.vocab), t) for t in missing)
+    if weight <= max(space.idf_of(t) for t in shared):
+        return None
+    return f"the concept does not cover '{_surface(question, term)}'"

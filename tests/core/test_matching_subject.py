@@ -127,3 +127,90 @@ def test_an_existence_question_prefers_the_policy_to_its_review() -> None:
     ]
     (best, *_) = Matcher(bank, concepts=False).match("Is there a malware protection policy?")
     assert best.entry_id == "POL-EST"
+
+
+# Concepts in customer words beside those a test follows, so that a word's rarity means something.
+FILLER_CONCEPTS = [
+    entry("F-MFA", "Is multi-factor authentication enforced?", caiq="IAM-14.1"),
+    entry("F-PEN", "Do you run annual penetration tests?", caiq="TVM-06.1"),
+    entry("F-BAK", "Are backups taken daily?", caiq="BCR-08.1"),
+    entry("F-TRAIN", "Do staff take security awareness training?", caiq="HRS-11.1"),
+    entry("F-ENC", "Is customer data encrypted at rest?", caiq="CEK-03.1"),
+]
+
+
+def test_a_concept_that_leaves_out_the_questions_most_telling_word_does_not_autofill() -> None:
+    bank = [
+        entry(
+            "BANK-DSP-13.1",
+            "Are processes and technical measures defined for the transfer and sub-processing "
+            "of personal data within the service supply chain?",
+            caiq="DSP-13.1",
+        ),
+        entry("BANK-HRS", "Are employees trained in security awareness?", caiq="HRS-11.1"),
+    ]
+    concepts = [
+        *FILLER_CONCEPTS,
+        entry(
+            "SUBPROC", "How do you manage subprocessors that handle personal data?", caiq="DSP-13.1"
+        ),
+    ]
+    matcher = Matcher(bank, concepts=concepts)
+    (best, *_) = matcher.match("Do you disclose which sub-processors handle our personal data?")
+    assert best.entry_id == "BANK-DSP-13.1"
+    assert best.band != "auto"
+    assert "the concept does not cover 'disclose'" in best.explanation.text()
+    # A question the concept does cover still goes through it and fills.
+    (covered, *_) = matcher.match("How do you manage subprocessors that handle personal data?")
+    assert (covered.entry_id, covered.band) == ("BANK-DSP-13.1", "auto")
+
+
+def test_a_concept_path_is_not_held_back_by_an_entry_answering_another_intent() -> None:
+    bank = [
+        entry(
+            "BANK-TVM-01.1",
+            "Are policies and procedures established, documented, approved, communicated, "
+            "applied, evaluated, and maintained to identify, report, and prioritize the "
+            "remediation of vulnerabilities?",
+            caiq="TVM-01.1",
+        ),
+        entry(
+            "BANK-TVM-01.2",
+            "Are threat and vulnerability management policies and procedures reviewed and "
+            "updated at least annually?",
+            caiq="TVM-01.2",
+        ),
+    ]
+    concepts = [
+        *FILLER_CONCEPTS,
+        entry("VUL-POL", "Do you have a vulnerability management policy?", caiq="TVM-01.1"),
+    ]
+    (best, *_) = Matcher(bank, concepts=concepts).match(
+        "Is there a vulnerability management policy?"
+    )
+    assert best.entry_id == "BANK-TVM-01.1"
+    assert best.explanation.concept == "VUL-POL"
+    assert best.band == "auto", best.explanation.text()
+
+
+def test_a_concept_path_is_not_held_back_by_an_entry_on_another_subject() -> None:
+    bank = [
+        entry(
+            "BANK-LOG-04.1",
+            "Is access to audit logs restricted to authorized personnel, and are records "
+            "maintained to provide unique access accountability?",
+            caiq="LOG-04.1",
+        ),
+        entry(
+            "BANK-LOG-12.1",
+            "Is physical access logged and monitored using an auditable access control system?",
+            caiq="LOG-12.1",
+        ),
+    ]
+    concepts = [
+        *FILLER_CONCEPTS,
+        entry("LOG-ACCESS", "Who can access audit logs?", caiq="LOG-04.1"),
+    ]
+    (best, *_) = Matcher(bank, concepts=concepts).match("Who can access audit logs?")
+    assert best.entry_id == "BANK-LOG-04.1"
+    assert best.band == "auto", best.explanation.text()
