@@ -39,6 +39,7 @@ from app.core.normalise import (
     load_thesaurus,
     shipped_thesaurus,
 )
+from app.core.objects import ObjectRule
 from app.core.ranking import QueryScores, rank
 from app.core.scoring import MEANING_WEIGHT, SENTENCE_MEANING_WEIGHT, Scoring
 from app.core.semantic import TermVectors, shipped_term_vectors
@@ -205,6 +206,7 @@ class Matcher:
             thresholds=self.thresholds,
             guards=self._guards,
             subjects=SubjectRule.of(self.thesaurus, self._normaliser),
+            objects=ObjectRule.of(self.thesaurus, self._normaliser),
             meaning_weight=meaning_weight,
             today=today,
             default_review_days=default_review_days,

@@ -102,6 +102,9 @@ class Thesaurus:
     guards: tuple[GuardFacet, ...] = ()
     # Words that frame a question ("are the policies reviewed annually?") but name no subject.
     frame: tuple[str, ...] = ()
+    # Pairs of objects a question's frame may take that a statement about one never answers
+    # for the other ("privacy" vs "security" by design; "baselines" vs "policies" reviewed).
+    objects: tuple[tuple[str, str], ...] = ()
 
 
 EMPTY_THESAURUS = Thesaurus()
@@ -268,7 +271,8 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
     if root is None:
         return EMPTY_THESAURUS
     sections = dict(_mapping(path, root, "the thesaurus"))
-    unknown = sorted(set(sections) - {"synonyms", "boilerplate", "stopwords", "guards", "frame"})
+    known = {"synonyms", "boilerplate", "stopwords", "guards", "frame", "objects"}
+    unknown = sorted(set(sections) - known)
     if unknown:
         raise BankError(f"{_where(path, root)}: unknown section '{unknown[0]}'")
     synonyms: list[tuple[str, ...]] = []
@@ -290,6 +294,16 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         _scalar_list(path, sections["stopwords"], "'stopwords'") if "stopwords" in sections else ()
     )
     frame = _scalar_list(path, sections["frame"], "'frame'") if "frame" in sections else ()
+    objects: list[tuple[str, str]] = []
+    if "objects" in sections:
+        node = sections["objects"]
+        if not isinstance(node, yaml.SequenceNode):
+            raise BankError(f"{_where(path, node)}: 'objects' must be a list of pairs")
+        for pair in node.value:
+            terms = _scalar_list(path, pair, "an object pair")
+            if len(terms) != 2 or terms[0] == terms[1]:
+                raise BankError(f"{_where(path, pair)}: an object pair names two different objects")
+            objects.append((terms[0], terms[1]))
     guards: tuple[GuardFacet, ...] = ()
     if "guards" in sections:
         node = sections["guards"]
@@ -302,6 +316,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         stopwords=frozenset(w.lower() for w in stopwords),
         guards=guards,
         frame=frame,
+        objects=tuple(objects),
     )
 
 

@@ -11,6 +11,7 @@ from app.core.concepts import Bridge
 from app.core.guards import Guards
 from app.core.match_result import Thresholds
 from app.core.normalise import NormalisedText
+from app.core.objects import ObjectRule
 from app.core.subject import SubjectRule
 
 # Share of each signal in the score. Word TF-IDF carries meaning, character n-grams absorb
@@ -34,6 +35,7 @@ class Scoring:
     thresholds: Thresholds
     guards: Guards
     subjects: SubjectRule
+    objects: ObjectRule
     # Meaning's share of the score; None when the matcher has neither term vectors nor a model.
     meaning_weight: float | None
     today: date | None

@@ -91,6 +91,9 @@ def _guard(
     row = index.rows[cand.row]
     entry = index.entries[cand.entry_id]
     guard = scoring.guards.conflict(asked.facets, row.facets)
+    if guard is None:
+        # The entry's own wording: its tags say what it is filed under, not what it asserts.
+        guard = scoring.objects.conflict(asked.text.terms, row.text.key.split())
     if guard is None and cand.bridge is not None:
         guard = cand.bridge.guard or _wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:

@@ -48,7 +48,7 @@ def test_a_context_naming_the_entrys_subject_lets_a_subjectless_question_autofil
 
 def test_a_question_with_its_own_subject_does_not_take_a_generic_entry_on_another() -> None:
     matcher = Matcher(POLICY_BANK, concepts=False)
-    (best, *_) = matcher.match("Are the baselines reviewed and updated at least annually?")
+    (best, *_) = matcher.match("Are the risk registers reviewed and updated at least annually?")
     assert best.band != "auto"
     assert "the entry names no subject of its own" in (best.explanation.guard or "")
 

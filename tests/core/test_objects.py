@@ -1,0 +1,99 @@
+"""Object guards: a statement about one object never fills for a question about another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.core.bank import Entry
+from app.core.errors import BankError
+from app.core.matching import Matcher
+from app.core.normalise import Normaliser, parse_thesaurus, shipped_thesaurus
+from app.core.objects import ObjectRule
+
+
+def approved(entry_id: str, question: str) -> Entry:
+    return Entry(
+        id=entry_id,
+        question=question,
+        answer="Yes",
+        detail=f"Statement {entry_id}.",
+        status="approved",
+    )
+
+
+# Each case: the bank's statement, a question in the same frame about the other object, and the
+# two objects the reason names.
+CASES = [
+    (
+        "Is a security by design principle applied to the development of systems?",
+        "Is a privacy by design principle applied to the development of systems?",
+        ("privacy", "security"),
+    ),
+    (
+        "Are the asset management policies reviewed and updated at least annually?",
+        "Are the asset management baselines reviewed and updated at least annually?",
+        ("baseline", "policies"),
+    ),
+    (
+        "Are the asset management policies reviewed and updated at least annually?",
+        "Are the asset management inventories reviewed and updated at least annually?",
+        ("inventory", "policies"),
+    ),
+    (
+        "Is customer data classified according to its sensitivity?",
+        "Is employee data classified according to its sensitivity?",
+        ("employee data", "customer data"),
+    ),
+    (
+        "Is the incident plan reviewed and approved by management?",
+        "Is the test plan reviewed and approved by management?",
+        ("test plan", "incident plan"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("stated", "asked", "objects"), CASES)
+def test_the_same_frame_about_another_object_is_held_back_with_the_reason(
+    stated: str, asked: str, objects: tuple[str, str]
+) -> None:
+    bank = [approved("STATED", stated), approved("OTHER", "Are visitors escorted on site?")]
+    (best, *_) = Matcher(bank, concepts=False).match(asked)
+    assert best.entry_id == "STATED"
+    assert best.band != "auto"
+    assert f"object differs: '{objects[0]}' vs '{objects[1]}'" in best.explanation.text()
+
+
+@pytest.mark.parametrize(("stated", "asked", "objects"), CASES)
+def test_the_same_object_still_fills(stated: str, asked: str, objects: tuple[str, str]) -> None:
+    bank = [approved("STATED", stated), approved("OTHER", "Are visitors escorted on site?")]
+    (best, *_) = Matcher(bank, concepts=False).match(stated)
+    assert (best.entry_id, best.band, best.explanation.guard) == ("STATED", "auto", None)
+
+
+def test_a_question_naming_both_objects_is_not_held_back_by_the_pair() -> None:
+    thesaurus = shipped_thesaurus()
+    rule = ObjectRule.of(thesaurus, Normaliser(thesaurus))
+    terms = Normaliser(thesaurus).normalise
+    both = terms("Are privacy and security requirements reviewed?").terms
+    assert rule.conflict(both, terms("Are security requirements reviewed?").terms) is None
+    assert (
+        rule.conflict(
+            terms("Are privacy requirements reviewed?").terms,
+            terms("Are security requirements reviewed?").terms,
+        )
+        == "object differs: 'privacy' vs 'security'"
+    )
+
+
+def test_the_shipped_pairs_include_those_learned_from_framework_questionnaires() -> None:
+    pairs = set(shipped_thesaurus().objects)
+    assert {("privacy", "security"), ("baseline", "policies"), ("inventory", "policies")} <= pairs
+
+
+def test_an_object_pair_must_name_two_different_objects() -> None:
+    with pytest.raises(BankError, match="line 2: an object pair names two different objects"):
+        parse_thesaurus("objects:\n  - [privacy]\n", path=Path("thesaurus.yaml"))
+    with pytest.raises(BankError, match="'objects' must be a list of pairs"):
+        parse_thesaurus("objects: privacy\n", path=Path("thesaurus.yaml"))
