@@ -41,7 +41,7 @@ from app.core.normalise import (
 )
 from app.core.objects import ObjectRule
 from app.core.ranking import QueryScores, rank
-from app.core.scoring import MEANING_WEIGHT, SENTENCE_MEANING_WEIGHT, Scoring
+from app.core.scoring import MEANING_WEIGHT, SENTENCE_MEANING_WEIGHT, DetailTerms, Scoring
 from app.core.semantic import TermVectors, shipped_term_vectors
 from app.core.sparse_index import (
     Index,
@@ -210,6 +210,7 @@ class Matcher:
             meaning_weight=meaning_weight,
             today=today,
             default_review_days=default_review_days,
+            details=DetailTerms(self._normaliser),
         )
         self._concept_source = concepts
         self._concepts: Matcher | None = None

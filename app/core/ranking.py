@@ -37,6 +37,8 @@ BRIDGE_DISCOUNT = 0.85
 WEAK_BRIDGE = 0.60
 WEAK_BRIDGE_CEILING = 1.0
 WEAK_BRIDGE_DISCOUNT = 0.7
+# How much of the gap to a perfect score a detail holding all the question's words closes.
+DETAIL_WEIGHT = 0.25
 # Only a question of this many terms or fewer lets its intent reorder the candidates.
 REORDER_MAX_TERMS = 8
 # Share of its score a statement keeps when it answers another intent than a short question's
@@ -66,6 +68,7 @@ def rank(scoring: Scoring, index: Index, query: QueryScores, *, top: int) -> lis
     context_subject = scoring.subjects.subject(context.terms)
     best = _best_rows(scoring, index, query)
     _follow_bridges(best, query.bridges)
+    _weigh_details(scoring, index, text, best)
     scored = _scored(scoring, index, query, best, context_subject)
     # The band the question alone earns comes first: the context only orders the entries
     # within a band. A matching control ID breaks ties, including ties at the top score.
@@ -146,6 +149,29 @@ def _best_rows(scoring: Scoring, index: Index, query: QueryScores) -> dict[str, 
         elif rank_score > current.rank:
             best[row.entry_id] = replace(current, rank=rank_score)
     return best
+
+
+def _weigh_details(
+    scoring: Scoring, index: Index, text: NormalisedText, best: Mapping[str, Candidate]
+) -> None:
+    """Rank higher an entry whose detail or answer holds the question's other words.
+
+    Evidence below the question and alternates: it orders entries within the band their
+    wording earns, like a row's context, and never changes a score, a band or a guard.
+    """
+    asked = set(text.terms)
+    # A long question carries its own evidence (as for intent), and skipping it keeps a large
+    # batch of framework questions from normalising every candidate's detail.
+    if not asked or len(text.terms) > REORDER_MAX_TERMS:
+        return
+    space = index.words.space
+    total = sum(space.idf_of(t) for t in asked)
+    for cand in best.values():
+        own = index.entry_terms(cand.entry_id)
+        extra = (asked - own) & scoring.details.of(index.entries[cand.entry_id])
+        if extra and cand.rank < 1.0:
+            share = sum(space.idf_of(t) for t in extra) / total
+            cand.rank = 1.0 - (1.0 - cand.rank) * (1.0 - DETAIL_WEIGHT * share)
 
 
 def _follow_bridges(best: dict[str, Candidate], bridges: Mapping[str, Bridge]) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
 
+from app.core.bank import Entry
 from app.core.concepts import Bridge
 from app.core.guards import Guards
 from app.core.match_result import Thresholds
-from app.core.normalise import NormalisedText
+from app.core.normalise import NormalisedText, Normaliser
 from app.core.objects import ObjectRule
 from app.core.subject import SubjectRule
 
@@ -28,6 +30,26 @@ MEANING_WEIGHT = 0.3
 SENTENCE_MEANING_WEIGHT = 0.4
 
 
+@dataclass
+class DetailTerms:
+    """Each entry's detail and answer as terms, normalised once and kept."""
+
+    normaliser: Normaliser
+    _known: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def of(self, entry: Entry) -> frozenset[str]:
+        """Return the terms of an entry's detail and answer."""
+        key = (entry.id, entry.answer, entry.detail)
+        found = self._known.get(key)
+        if found is None:
+            found = frozenset(self.normaliser.normalise(f"{entry.answer} {entry.detail}").terms)
+            with self._lock:
+                if len(self._known) < 200_000:
+                    self._known[key] = found
+        return found
+
+
 @dataclass(frozen=True)
 class Scoring:
     """The matcher's settings that scoring, ranking and banding read."""
@@ -40,6 +62,7 @@ class Scoring:
     meaning_weight: float | None
     today: date | None
     default_review_days: int | None
+    details: DetailTerms
 
     def mixed(self, wording: float, meaning: float) -> float:
         """Mix meaning into a wording score (an exact wording stays exact)."""

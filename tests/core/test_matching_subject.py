@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.core.bank import Entry
 from app.core.matching import Matcher
 
@@ -214,3 +216,32 @@ def test_a_concept_path_is_not_held_back_by_an_entry_on_another_subject() -> Non
     (best, *_) = Matcher(bank, concepts=concepts).match("Who can access audit logs?")
     assert best.entry_id == "BANK-LOG-04.1"
     assert best.band == "auto", best.explanation.text()
+
+
+def test_an_entrys_detail_counts_as_evidence_below_its_question() -> None:
+    bank = [
+        Entry(
+            id="SEF-07",
+            question="Are breach notification obligations met?",
+            answer="Yes",
+            detail="No breach of customer data has occurred in the last three years.",
+            status="approved",
+        ),
+        Entry(
+            id="SEF-05",
+            question="Is a record kept of every breach that occurred?",
+            answer="Yes",
+            detail="Incident metrics are reviewed monthly.",
+            status="approved",
+        ),
+    ]
+    question = "Has a breach of customer data occurred?"
+    plain = [replace(e, detail="") for e in bank]
+    (without, *_) = Matcher(plain, concepts=False).match(question)
+    (best, *_) = Matcher(bank, concepts=False).match(question)
+    assert without.entry_id == "SEF-05"
+    assert best.entry_id == "SEF-07"
+    # Evidence orders; it never raises the score the question's wording earns.
+    assert best.score == next(
+        m.score for m in Matcher(plain, concepts=False).match(question) if m.entry_id == "SEF-07"
+    )
