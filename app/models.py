@@ -234,6 +234,8 @@ class QuestionRow(SQLModel, table=True):
     reviewed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     review_comment: str | None = Field(default=None, sa_type=Text)
     assignee: str | None = Field(default=None, max_length=64)
+    # Bumped by every decision: a decision sent with an older version is refused as stale.
+    version: int = 1
 
 
 class AuditEvent(SQLModel, table=True):

@@ -31,6 +31,7 @@ REFUSALS: dict[type[Exception], Refusal] = {
     QuestionnaireNotFound: Refusal(404, "not_found", "no such questionnaire"),
     review.ReviewInvalid: Refusal(422, "invalid"),
     review.ReviewConflict: Refusal(409, "conflict"),
+    review.StaleDecision: Refusal(409, "stale"),
     review.ReviewForbidden: Refusal(403, "forbidden"),
     review.RowNotFound: Refusal(404, "not_found", "no such row"),
     bank_entries.EntryNotFound: Refusal(404, "not_found"),

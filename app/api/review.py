@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.api.schemas import Candidate, ErrorBody
@@ -88,6 +88,10 @@ class ReviewRowOut(BaseModel):
     reviewed_at: datetime | None
     comment: str | None
     assignee: str | None
+    version: int = Field(
+        description="Bumped by every decision; send it back with a decision to have it refused "
+        "(409 stale) if someone decided the row since"
+    )
 
 
 class ProgressOut(BaseModel):
@@ -123,6 +127,23 @@ class RowAction(BaseModel):
     detail: str | None = Field(default=None, max_length=32_767, description="edit: detail")
     comment: str | None = Field(default=None, max_length=2_000, description="flag: for the expert")
     assignee: str | None = Field(default=None, max_length=64, description="flag: a username")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31,
+        description="The row's version this decision was made on; when sent, a row decided "
+        "since is refused with 409 stale and its current state",
+    )
+
+
+class StaleDetail(BaseModel):
+    code: Literal["stale"]
+    message: str
+    row: ReviewRowOut = Field(description="The row as it is now, as GET .../rows lists it")
+
+
+class StaleBody(BaseModel):
+    error: StaleDetail
 
 
 class RowActionResult(BaseModel):
@@ -183,6 +204,7 @@ def row_out(row: QuestionRow) -> dict[str, Any]:
         "reviewed_at": row.reviewed_at,
         "comment": row.review_comment,
         "assignee": row.assignee,
+        "version": row.version,
     }
 
 
@@ -256,6 +278,13 @@ def list_rows(
     response_model=RowActionResult,
     operation_id="review_row",
     dependencies=[Writes],
+    responses={
+        409: {
+            "model": StaleBody | ErrorBody,
+            "description": "The row was decided since the version sent (stale, with the row as "
+            "it is now), or the questionnaire's state forbids this",
+        }
+    },
 )
 def act_on_row(
     questionnaire_id: str,
@@ -263,24 +292,32 @@ def act_on_row(
     body: RowAction,
     principal: CanWriteQuestionnaires,
     db_session: SessionDep,
-) -> dict[str, Any]:
+) -> Any:
     """Decide one row: accept, choose an entry, edit, reject (leave blank), keep the customer's answer or flag."""
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
     row = review.row_at(db_session=db_session, questionnaire=questionnaire, position=position)
-    review.act(
-        db_session=db_session,
-        principal=principal,
-        questionnaire=questionnaire,
-        row=row,
-        action=body.action,
-        entry_id=body.entry_id,
-        answer=body.answer,
-        detail=body.detail,
-        comment=body.comment,
-        assignee=body.assignee,
-    )
+    try:
+        review.act(
+            db_session=db_session,
+            principal=principal,
+            questionnaire=questionnaire,
+            row=row,
+            action=body.action,
+            entry_id=body.entry_id,
+            answer=body.answer,
+            detail=body.detail,
+            comment=body.comment,
+            assignee=body.assignee,
+            version=body.version,
+        )
+    except review.StaleDecision as stale:
+        # Nothing was changed; the reviewer gets the row as it is now to decide again on it.
+        refusal = StaleDetail(
+            code="stale", message=str(stale), row=ReviewRowOut.model_validate(row_out(stale.row))
+        )
+        return JSONResponse(StaleBody(error=refusal).model_dump(mode="json"), status_code=409)
     db_session.flush()
     return {
         "row": row_out(row),

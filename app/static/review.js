@@ -151,6 +151,8 @@
     focusRow(row, false);
     var form = dialog.querySelector("form");
     form.setAttribute("action", row.getAttribute("data-action"));
+    // The decision names the version of the row the reviewer saw, so a stale one is refused.
+    form.querySelector(".row-version").value = row.getAttribute("data-version");
     dialog.querySelector(".dialog-question").textContent = row.getAttribute("data-question");
     if (kind === "edit") {
       var choices = JSON.parse(row.getAttribute("data-choices") || "[]");

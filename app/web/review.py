@@ -182,6 +182,7 @@ def review_row(
     detail: Annotated[str, Form(max_length=32_767)] = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
     assignee: Annotated[str, Form(max_length=64)] = "",
+    version: Annotated[int | None, Form(ge=1, le=2**31)] = None,
 ) -> Response:
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
@@ -200,6 +201,7 @@ def review_row(
         detail=detail,
         comment=comment,
         assignee=assignee,
+        version=version,
     )
     if not _wants_fragment(request):
         return RedirectResponse(

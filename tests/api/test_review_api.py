@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import openpyxl
 import pytest
@@ -360,3 +362,71 @@ def test_a_prefilled_row_is_shown_kept_or_replaced_and_the_signed_file_matches_t
     assert [e["written"] for e in log] == [True, False, True, True, False]
     after = rows_of(client, reviewer, questionnaire_id)["items"]
     assert after[4]["write_note"] == log[4]["write_note"]
+
+
+PARALLEL = 10
+
+
+def test_ten_parallel_decisions_on_one_version_give_one_200_and_nine_409s(
+    client: TestClient, setup: tuple[Caller, str]
+) -> None:
+    reviewer, questionnaire_id = setup
+    seen = rows_of(client, reviewer, questionnaire_id)["items"][0]
+    assert seen["version"] == 1
+
+    def decide(_: int) -> Any:
+        return act(client, reviewer, questionnaire_id, 0, action="reject", version=seen["version"])
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        responses = list(pool.map(decide, range(PARALLEL)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [409] * (PARALLEL - 1), [r.text for r in responses]
+    winner = next(r for r in responses if r.status_code == 200).json()["row"]
+    assert winner["version"] == seen["version"] + 1
+    for refused in (r for r in responses if r.status_code == 409):
+        error = refused.json()["error"]
+        assert error["code"] == "stale"
+        assert error["row"] == winner, "the refusal carries the row as GET lists it now"
+    assert rows_of(client, reviewer, questionnaire_id)["items"][0]["version"] == winner["version"]
+
+
+def test_a_stale_decision_changes_nothing_and_names_the_current_decision(
+    client: TestClient, setup: tuple[Caller, str]
+) -> None:
+    reviewer, questionnaire_id = setup
+    first = act(client, reviewer, questionnaire_id, 0, action="accept", version=1)
+    assert first.status_code == 200, first.text
+    late = act(client, reviewer, questionnaire_id, 0, action="reject", version=1)
+    assert late.status_code == 409
+    error = late.json()["error"]
+    assert "it is now accepted" in error["message"]
+    assert error["row"]["review_status"] == "accepted"
+    assert rows_of(client, reviewer, questionnaire_id)["items"][0]["review_status"] == "accepted"
+    again = act(client, reviewer, questionnaire_id, 0, action="reject", version=2)
+    assert again.status_code == 200 and again.json()["row"]["version"] == 3
+
+
+def test_a_decision_without_a_version_still_works_for_older_clients(
+    client: TestClient, setup: tuple[Caller, str]
+) -> None:
+    reviewer, questionnaire_id = setup
+    assert act(client, reviewer, questionnaire_id, 0, action="accept").status_code == 200
+    response = act(client, reviewer, questionnaire_id, 0, action="reject")
+    assert response.status_code == 200 and response.json()["row"]["version"] == 3
+
+
+def test_accepting_in_bulk_makes_new_versions_too(
+    client: TestClient, setup: tuple[Caller, str]
+) -> None:
+    reviewer, questionnaire_id = setup
+    before = {i["position"]: i for i in rows_of(client, reviewer, questionnaire_id)["items"]}
+    accepted = client.post(
+        f"/api/v1/questionnaires/{questionnaire_id}/accept-auto", headers=reviewer.headers
+    )
+    assert accepted.status_code == 200 and accepted.json()["accepted"] > 0
+    after = rows_of(client, reviewer, questionnaire_id)["items"]
+    changed = [i for i in after if i["review_status"] == "accepted"]
+    assert changed and all(i["version"] == 2 for i in changed)
+    position = changed[0]["position"]
+    stale = act(client, reviewer, questionnaire_id, position, action="reject", version=1)
+    assert before[position]["version"] == 1 and stale.status_code == 409

@@ -253,3 +253,27 @@ def test_a_prefilled_answer_is_shown_and_an_unwritten_decision_is_listed_after_s
     page = client.get(f"/questionnaires/{questionnaire_id}").text
     listed = re.search(r'<div id="not-written".*?</div>', page, re.S)
     assert listed and "row 6 (edited): not written: " in listed.group(0)
+
+
+def test_a_decision_on_a_row_someone_decided_meanwhile_shows_what_it_is_now(
+    client: TestClient, reviewing: str
+) -> None:
+    page = client.get(f"/questionnaires/{reviewing}").text
+    token = page_token(client, f"/questionnaires/{reviewing}")
+    first = row_ids(page)[0]
+    seen = re.search(rf'id="act-{first}".*?name="version" value="(\d+)"', page, re.S)
+    assert seen, "the row's form sends the version the reviewer saw"
+    assert page.count('class="row-version"') == 3, "and so do the edit, flag and search dialogs"
+    url = f"/questionnaires/{reviewing}/rows/{first}"
+    decided = client.post(
+        url, data={"csrf_token": token, "action": "accept", "version": seen.group(1)}
+    )
+    assert decided.status_code == 200
+    late = {"csrf_token": token, "action": "reject", "version": seen.group(1)}
+    fragment = client.post(url, data=late, headers={"X-Vouch-Fragment": "1"})
+    assert fragment.status_code == 409
+    assert "it is now accepted" in fragment.text and "by vera" in fragment.text
+    plain = client.post(url, data=late, follow_redirects=False)
+    assert plain.status_code == 409 and "it is now accepted" in plain.text
+    rejected = client.get(f"/questionnaires/{reviewing}", params={"status": "rejected"}).text
+    assert row_ids(rejected) == [], "the stale decision changed nothing"

@@ -37,6 +37,7 @@ from app.services.review.refusals import (
     ReviewForbidden,
     ReviewInvalid,
     RowNotFound,
+    StaleDecision,
 )
 from app.services.review.signoff import (
     SignoffPlan,
@@ -62,6 +63,7 @@ __all__ = [
     "RowNotFound",
     "RowSummary",
     "SignoffPlan",
+    "StaleDecision",
     "accept_auto",
     "act",
     "actor_names",

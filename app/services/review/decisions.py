@@ -14,8 +14,14 @@ from app.services import audit
 from app.services import bank as bank_service
 from app.services.accounts import Principal
 from app.services.review.learning import learn_alternate
+from app.services.review.log import actor_names
 from app.services.review.queries import WRITES_ANSWER, answer_fits, prefilled, rows
-from app.services.review.refusals import ReviewInvalid, require_open, require_permission
+from app.services.review.refusals import (
+    ReviewInvalid,
+    StaleDecision,
+    require_open,
+    require_permission,
+)
 
 ACTIONS = ("accept", "choose", "edit", "reject", "keep", "flag")
 
@@ -25,6 +31,8 @@ MAX_COMMENT = 2000
 
 def _decide(row: QuestionRow, status: str, principal: Principal) -> None:
     row.review_status = status
+    # Every decision makes a new version, so a decision made on an older one is refused.
+    row.version += 1
     row.reviewed_by = principal.ref
     row.reviewed_at = utcnow()
     if status != "flagged":
@@ -189,6 +197,22 @@ def _flag(
     row.assignee = assignee or None
 
 
+def _stale_message(*, db_session: Session, row: QuestionRow) -> str:
+    """Say what the row holds now, for a reviewer whose decision came too late."""
+    now = row.review_status
+    if row.review_status in WRITES_ANSWER and row.answer:
+        now += f" with the answer {row.answer!r}"
+    elif row.review_status == "flagged" and row.assignee:
+        now += f" for {row.assignee}"
+    if row.reviewed_by:
+        who = actor_names(db_session=db_session, refs=[row.reviewed_by])[row.reviewed_by]
+        now += f" by {who}"
+    return (
+        f"someone decided this row while you were looking at it: it is now {now}. "
+        "Your decision was not saved; check the row and decide again if needed"
+    )
+
+
 def act(
     *,
     db_session: Session,
@@ -201,10 +225,16 @@ def act(
     detail: str | None = None,
     comment: str | None = None,
     assignee: str | None = None,
+    version: int | None = None,
 ) -> QuestionRow:
-    """Applies one reviewer decision to one row, learning from it where it confirms a match."""
+    """Applies one reviewer decision to one row, learning from it where it confirms a match.
+
+    With `version`, the decision is refused unless the row is still at the version it was made on.
+    """
     require_permission(principal, "questionnaire:write")
     require_open(questionnaire)
+    if version is not None and version != row.version:
+        raise StaleDecision(_stale_message(db_session=db_session, row=row), row=row)
     learned = False
     if action == "accept":
         _accept(row=row, principal=principal)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.errors import VouchError
-from app.models import Questionnaire
+from app.models import Questionnaire, QuestionRow
 from app.services.accounts import Principal
 
 
@@ -17,6 +17,14 @@ class ReviewConflict(VouchError):
 
 class ReviewForbidden(VouchError):
     """The principal may not do this (role, or four-eyes)."""
+
+
+class StaleDecision(ReviewConflict):
+    """The row was decided since the version the reviewer saw; `row` holds its current state."""
+
+    def __init__(self, message: str, *, row: QuestionRow) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 class RowNotFound(LookupError):
