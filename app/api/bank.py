@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.api.questionnaires import ERRORS, NOT_FOUND, entry_out
 from app.api.schemas import EntryOut, ErrorBody
-from app.core.bank import Entry
+from app.core.bank import MAX_ALTERNATES, Entry
 from app.core.errors import BankError
 from app.deps import ApiError, CanReadBank, CanWriteBank, SessionDep, SettingsDep, Writes
 from app.downloads import MEDIA, download
@@ -41,7 +41,7 @@ class EntryFields(BaseModel):
     """The curated fields of a statement; on an edit, only those sent change."""
 
     question: Text | None = None
-    alternates: list[Text] | None = Field(default=None, max_length=200)
+    alternates: list[Text] | None = Field(default=None, max_length=MAX_ALTERNATES)
     answer: Text | None = None
     detail: Text | None = None
     tags: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)

@@ -23,6 +23,8 @@ from app.core.errors import BankError
 STATUSES = ("draft", "approved", "retired")
 ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._&-]{0,79}$")
 MAX_TEXT = CELL_LIMIT
+# The most other wordings one statement keeps, whether a curator typed them or review learned them.
+MAX_ALTERNATES = 200
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CANONICAL_ANSWERS = {"yes": "Yes", "no": "No", "n/a": "N/A", "na": "N/A"}
 PROFILE_FILE = "profile.yaml"

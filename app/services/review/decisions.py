@@ -13,7 +13,7 @@ from app.models import BankEntry, Questionnaire, QuestionRow, User, utcnow
 from app.services import audit
 from app.services import bank as bank_service
 from app.services.accounts import Principal
-from app.services.review.learning import learn_alternate
+from app.services.review.learning import MAX_LEARNED_PER_BULK, learn_alternate
 from app.services.review.log import actor_names
 from app.services.review.queries import WRITES_ANSWER, answer_fits, prefilled, rows
 from app.services.review.refusals import (
@@ -300,7 +300,7 @@ def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Que
     require_permission(principal, "questionnaire:write")
     require_open(questionnaire)
     accepted = 0
-    learned = False
+    learned = 0
     for row in rows(db_session=db_session, questionnaire_id=questionnaire.id):
         if row.review_status != "pending" or row.band != "auto" or not answer_fits(row):
             continue
@@ -311,9 +311,10 @@ def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Que
         )
         _decide(row, "accepted", principal)
         db_session.add(row)
-        learned |= learn_alternate(
-            db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
-        )
+        if learned < MAX_LEARNED_PER_BULK:
+            learned += learn_alternate(
+                db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
+            )
         accepted += 1
     if learned:
         bank_service.bump_revision(db_session=db_session)
@@ -324,6 +325,6 @@ def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Que
         actor=principal.ref,
         action="review.accept_auto",
         target=f"questionnaire:{questionnaire.id}",
-        details={"accepted": accepted},
+        details={"accepted": accepted, "alternates_learned": learned},
     )
     return accepted
