@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -36,7 +35,8 @@ from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtected])
 
-PAGE_SIZE = 300
+# Rows a review page shows at once: enough to work through, few enough to render at once.
+PAGE_SIZE = 200
 FRAGMENT_HEADER = "x-vouch-fragment"
 
 
@@ -106,22 +106,44 @@ def review_page(
     status: Annotated[str | None, Query(max_length=16)] = None,
     sheet: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=64)] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    after: Annotated[int | None, Query(ge=-1, le=2**31)] = None,
+    before: Annotated[int | None, Query(ge=0, le=2**31)] = None,
 ) -> HTMLResponse:
     started = time.perf_counter()
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=user.principal, questionnaire_id=questionnaire_id
     )
-    all_rows = review.row_summaries(db_session=db_session, questionnaire_id=questionnaire.id)
     chosen = review.RowFilter(
         band=band or None, status=status or None, sheet=sheet or None, assignee=assignee or None
     )
-    shown = [r for r in all_rows if chosen.keeps(r)]
-    pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
-    page = min(page, pages)
-    on_page = review.rows_by_ids(
+    # One page is read and counted in the database, as the API's listing does: a 50,000-row
+    # questionnaire never loads more than a page of rows into the request.
+    on_page = review.rows_page(
         db_session=db_session,
-        row_ids=[r.id for r in shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]],
+        questionnaire_id=questionnaire.id,
+        keep=chosen,
+        after=after if before is None else None,
+        before=before,
+        limit=PAGE_SIZE,
+    )
+    if not on_page and (after is not None or before is not None):
+        on_page = review.rows_page(
+            db_session=db_session,
+            questionnaire_id=questionnaire.id,
+            keep=chosen,
+            after=None,
+            limit=PAGE_SIZE,
+        )
+    shown = review.count_rows(db_session=db_session, questionnaire_id=questionnaire.id, keep=chosen)
+    start = (
+        review.count_rows(
+            db_session=db_session,
+            questionnaire_id=questionnaire.id,
+            keep=chosen,
+            before=on_page[0].position,
+        )
+        if on_page
+        else 0
     )
     entries = _entries_for(db_session, on_page)
     users = [
@@ -134,24 +156,28 @@ def review_page(
     history = review.signoffs(db_session=db_session, questionnaire_id=questionnaire.id)
     signers = {h.signed_by for h in history} | {h.reopened_by for h in history if h.reopened_by}
     names = review.actor_names(db_session=db_session, refs=signers)
-    progress = review.progress_of(all_rows)
+    progress = review.progress(db_session=db_session, questionnaire_id=questionnaire.id)
+    sheets, assignees = review.row_facets(db_session=db_session, questionnaire_id=questionnaire.id)
     four_eyes_blocked = settings.four_eyes and questionnaire.owner == user.principal.ref
     filters = {"band": band, "status": status, "sheet": sheet, "assignee": assignee}
     context = {
         **_row_context(request, user, questionnaire, entries),
         "job": _latest_job(db_session, questionnaire),
         "rows": on_page,
-        "all_rows": len(all_rows),
-        "shown_rows": len(shown),
-        "page": page,
-        "pages": pages,
+        "all_rows": progress.total,
+        "shown_rows": shown,
+        "page_size": PAGE_SIZE,
+        "first_shown": start + 1 if on_page else 0,
+        "last_shown": start + len(on_page),
+        "previous_page": on_page[0].position if on_page and start > 0 else None,
+        "next_page": on_page[-1].position if start + len(on_page) < shown else None,
         "filters": filters,
         "query": {k: v for k, v in filters.items() if v},
         "band": band,
         "bands": ("auto", "suggest", "none"),
         "statuses": review.STATUSES,
-        "sheets": sorted({r.sheet for r in all_rows}),
-        "assignees": sorted({r.assignee for r in all_rows if r.assignee}),
+        "sheets": sheets,
+        "assignees": assignees,
         "users": users,
         "progress": progress,
         "signed": signed,
@@ -206,7 +232,7 @@ def review_row(
     if not _wants_fragment(request):
         return RedirectResponse(
             str(request.url_for("questionnaire", questionnaire_id=questionnaire.id))
-            + f"#row-{row.id}",
+            + f"?after={row.position - 1}#row-{row.id}",
             status_code=303,
         )
     entries = _entries_for(db_session, [row])

@@ -277,3 +277,105 @@ def test_a_decision_on_a_row_someone_decided_meanwhile_shows_what_it_is_now(
     assert plain.status_code == 409 and "it is now accepted" in plain.text
     rejected = client.get(f"/questionnaires/{reviewing}", params={"status": "rejected"}).text
     assert row_ids(rejected) == [], "the stale decision changed nothing"
+
+
+def page_links(html: str) -> dict[str, str]:
+    """Return the pager's previous and next links, unescaped."""
+    found = re.findall(r'id="(previous-page|next-page)" href="([^"]+)"', html)
+    return {name: href.replace("&amp;", "&") for name, href in found}
+
+
+@pytest.fixture
+def reviewing_many(client: TestClient, database: Database, settings: Settings, make_user):  # type: ignore[no-untyped-def]
+    """A logged-in reviewer with a 450-row questionnaire of their own: three pages."""
+    from sqlmodel import select
+
+    from tests.services.test_review import QUESTIONS, small_questionnaire
+
+    username, password = make_user("vera", "reviewer")
+    with database.session() as db_session:
+        user = db_session.exec(select(User).where(User.username == username)).one()
+        principal = accounts.principal_for_user(user)
+    questions = tuple(f"{QUESTIONS[i % len(QUESTIONS)]} ({i})" for i in range(450))
+    questionnaire_id = seed(database, settings, principal, small_questionnaire(questions))
+    log_in(client, username, password)
+    return questionnaire_id
+
+
+def test_a_large_questionnaire_is_shown_a_page_at_a_time_and_signed_whole(
+    client: TestClient, database: Database, reviewing_many: str
+) -> None:
+    from sqlmodel import select
+
+    from app.models import QuestionRow
+    from app.web.review import PAGE_SIZE
+
+    url = f"/questionnaires/{reviewing_many}"
+    first = client.get(url).text
+    assert PAGE_SIZE == 200 and len(row_ids(first)) == PAGE_SIZE
+    assert "450 of 450 rows · showing 1–200" in first and "0 of 450 reviewed" in first
+    assert set(page_links(first)) == {"next-page"}
+    second = client.get(page_links(first)["next-page"]).text
+    assert len(row_ids(second)) == PAGE_SIZE and not set(row_ids(second)) & set(row_ids(first))
+    assert "showing 201–400" in second and set(page_links(second)) == {"previous-page", "next-page"}
+    third = client.get(page_links(second)["next-page"]).text
+    assert len(row_ids(third)) == 50 and set(page_links(third)) == {"previous-page"}
+    back = client.get(page_links(third)["previous-page"]).text
+    assert row_ids(back) == row_ids(second)
+    seen = row_ids(first) + row_ids(second) + row_ids(third)
+    assert len(set(seen)) == 450, "the pages cover every row once"
+
+    narrowed = client.get(url, params={"status": "pending", "sheet": "Security"}).text
+    onward = page_links(narrowed)["next-page"]
+    assert "status=pending" in onward and "sheet=Security" in onward, "filters are kept"
+    assert "showing 201–400" in client.get(onward).text
+
+    # Decide every row, most of them off the pages on screen, then sign off from the first page.
+    token = page_token(client, url)
+    client.post(f"{url}/accept-auto", data={"csrf_token": token})
+    with database.session(write=True) as db_session:
+        for row in db_session.exec(
+            select(QuestionRow).where(
+                QuestionRow.questionnaire_id == reviewing_many,
+                QuestionRow.review_status == "pending",
+            )
+        ):
+            row.review_status = "rejected"
+            db_session.add(row)
+    page = client.get(url).text
+    assert "450 of 450 reviewed" in page
+    signed = client.post(f"{url}/signoff", data={"csrf_token": token}, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    log = client.get(f"{url}/log.csv").content.decode("utf-8-sig").splitlines()
+    assert len(log) == 1 + 450, "the signed log covers every row, not only a page"
+
+
+def test_a_50000_row_questionnaire_page_holds_one_page_of_rows(
+    client: TestClient, database: Database, reviewing: str
+) -> None:
+    from sqlalchemy import insert
+    from sqlmodel import select
+
+    from app.models import QuestionRow
+
+    with database.session(write=True) as db_session:
+        model = db_session.exec(
+            select(QuestionRow).where(QuestionRow.questionnaire_id == reviewing)
+        ).first()
+        assert model is not None
+        template = model.model_dump(exclude={"id"})
+        db_session.execute(
+            insert(QuestionRow),
+            [
+                {**template, "position": 5 + n, "row": 1_000 + n, "question": f"Question {n}?"}
+                for n in range(50_000 - 5)
+            ],
+        )
+    page = client.get(f"/questionnaires/{reviewing}")
+    assert page.status_code == 200
+    assert len(row_ids(page.text)) == 200
+    assert "50000 of 50000 rows · showing 1–200" in page.text
+    assert len(page.content) < 1_000_000, "a page of rows, not the questionnaire"
+    last = client.get(f"/questionnaires/{reviewing}", params={"after": 49_799}).text
+    assert len(row_ids(last)) == 200 and "showing 49801–50000" in last
+    assert set(page_links(last)) == {"previous-page"}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from app.core.answering import fit_to_choices
@@ -66,59 +65,8 @@ class RowFilter:
     sheet: str | None = None
     assignee: str | None = None
 
-    def keeps(self, row: QuestionRow | RowSummary) -> bool:
-        """Tell whether the row passes every filter that is set."""
-        return (
-            (self.band is None or row.band == self.band)
-            and (self.status is None or row.review_status == self.status)
-            and (self.sheet is None or row.sheet == self.sheet)
-            and (self.assignee is None or row.assignee == self.assignee)
-        )
 
-
-@dataclass(frozen=True)
-class RowSummary:
-    """What filtering and counting need of a row, without loading its text."""
-
-    id: int
-    position: int
-    band: str
-    review_status: str
-    sheet: str
-    assignee: str | None
-
-
-def row_summaries(*, db_session: Session, questionnaire_id: str) -> list[RowSummary]:
-    """Lists every row's filterable fields in workbook order (cheap even at thousands of rows)."""
-    found = db_session.execute(
-        select_columns(
-            col(QuestionRow.id),
-            col(QuestionRow.position),
-            col(QuestionRow.band),
-            col(QuestionRow.review_status),
-            col(QuestionRow.sheet),
-            col(QuestionRow.assignee),
-        )
-        .where(col(QuestionRow.questionnaire_id) == questionnaire_id)
-        .order_by(col(QuestionRow.position))
-    )
-    return [RowSummary(*values) for values in found]
-
-
-def rows_by_ids(*, db_session: Session, row_ids: Sequence[int]) -> list[QuestionRow]:
-    """Loads whole rows by id, in workbook order."""
-    if not row_ids:
-        return []
-    return list(
-        db_session.exec(
-            select(QuestionRow)
-            .where(col(QuestionRow.id).in_(list(row_ids)))
-            .order_by(col(QuestionRow.position))
-        )
-    )
-
-
-def progress_of(rows: Iterable[QuestionRow | RowSummary]) -> Progress:
+def progress_of(rows: Iterable[QuestionRow]) -> Progress:
     """Count the decided and flagged rows."""
     total = decided = flagged = 0
     for row in rows:
@@ -141,6 +89,18 @@ def rows(*, db_session: Session, questionnaire_id: str) -> list[QuestionRow]:
     )
 
 
+def _filtered(statement: Any, *, questionnaire_id: str, keep: RowFilter) -> Any:
+    """Narrow a statement over question rows to one questionnaire's rows passing the filter."""
+    statement = statement.where(QuestionRow.questionnaire_id == questionnaire_id)
+    for name in ("band", "sheet", "assignee"):
+        wanted = getattr(keep, name)
+        if wanted is not None:
+            statement = statement.where(getattr(QuestionRow, name) == wanted)
+    if keep.status is not None:
+        statement = statement.where(QuestionRow.review_status == keep.status)
+    return statement
+
+
 def rows_page(
     *,
     db_session: Session,
@@ -148,18 +108,40 @@ def rows_page(
     keep: RowFilter,
     after: int | None,
     limit: int,
+    before: int | None = None,
 ) -> list[QuestionRow]:
-    """List at most `limit` rows passing the filter, in workbook order, after a position."""
-    statement = select(QuestionRow).where(QuestionRow.questionnaire_id == questionnaire_id)
+    """List at most `limit` rows passing the filter, in workbook order, after (or before) a position."""
+    statement = _filtered(select(QuestionRow), questionnaire_id=questionnaire_id, keep=keep)
     if after is not None:
         statement = statement.where(col(QuestionRow.position) > after)
-    for name in ("band", "sheet", "assignee"):
-        wanted = getattr(keep, name)
-        if wanted is not None:
-            statement = statement.where(getattr(QuestionRow, name) == wanted)
-    if keep.status is not None:
-        statement = statement.where(QuestionRow.review_status == keep.status)
+    if before is not None:
+        # The page that ends just before a position: the nearest rows first, then put in order.
+        statement = statement.where(col(QuestionRow.position) < before)
+        found = db_session.exec(statement.order_by(col(QuestionRow.position).desc()).limit(limit))
+        return list(reversed(list(found)))
     return list(db_session.exec(statement.order_by(col(QuestionRow.position)).limit(limit)))
+
+
+def count_rows(
+    *, db_session: Session, questionnaire_id: str, keep: RowFilter, before: int | None = None
+) -> int:
+    """Count the rows passing the filter, or only those before a position."""
+    statement = _filtered(
+        select(func.count()).select_from(QuestionRow), questionnaire_id=questionnaire_id, keep=keep
+    )
+    if before is not None:
+        statement = statement.where(col(QuestionRow.position) < before)
+    return int(db_session.exec(statement).one())
+
+
+def row_facets(*, db_session: Session, questionnaire_id: str) -> tuple[list[str], list[str]]:
+    """List the sheets and the assignees a questionnaire's rows name, for the page's filters."""
+    mine = QuestionRow.questionnaire_id == questionnaire_id
+    sheets = db_session.exec(select(QuestionRow.sheet).where(mine).distinct())
+    assignees = db_session.exec(
+        select(QuestionRow.assignee).where(mine, col(QuestionRow.assignee).is_not(None)).distinct()
+    )
+    return sorted(sheets), sorted(a for a in assignees if a)
 
 
 def progress(*, db_session: Session, questionnaire_id: str) -> Progress:
