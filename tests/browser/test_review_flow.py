@@ -193,3 +193,33 @@ def test_review_the_caiq_template_from_upload_to_the_signed_workbook(
     edited = next(line for line in log if line[4] == "edited")
     assert (edited[5], edited[6]) == ("No", "Reviewed by hand: not offered for this product.")
     assert edited[7].startswith("DRAFT-") and edited[9] == "admin"
+
+
+def test_a_decision_on_a_row_decided_in_another_tab_says_what_it_is_now(
+    server: Server, browser_page, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.services.test_review import small_questionnaire
+
+    workbook = tmp_path / "acme.xlsx"
+    workbook.write_bytes(small_questionnaire())
+    page = browser_page
+    log_in(page, server)
+    page.set_input_files("input[type=file]", str(workbook))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/questionnaires/*", timeout=120_000)
+    page.wait_for_selector(ROWS, timeout=120_000)
+    row = page.locator(f"{ROWS} button.reject").first.locator("xpath=ancestor::tr")
+    row_id = row.get_attribute("id")
+
+    # The same reviewer, in another tab, accepts the row first.
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.locator(f"#{row_id} button.accept").click()
+    other.wait_for_selector(f"#{row_id}.review-accepted")
+
+    page.locator(f"#{row_id} button.reject").click()
+    message = page.locator("#review-message")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("it is now accepted")
+    page.reload()
+    expect(page.locator(f"#{row_id}")).to_have_class(re.compile("review-accepted"))
