@@ -1,17 +1,15 @@
 """Review and sign-off: a person decides every row, signs once, and the bank learns from it."""
 
-from app.services.review.decisions import ACTIONS, accept_auto, act
+from app.services.review.decisions import accept_auto, act
 from app.services.review.log import (
     KEPT_NOTE,
     actor_names,
     log_csv,
-    log_entries,
     log_xlsx,
     not_written,
     review_log,
 )
 from app.services.review.queries import (
-    DECIDED,
     STATUSES,
     WRITES_ANSWER,
     Progress,
@@ -49,8 +47,6 @@ from app.services.review.signoff import (
 )
 
 __all__ = [
-    "ACTIONS",
-    "DECIDED",
     "KEPT_NOTE",
     "STATUSES",
     "WRITES_ANSWER",
@@ -72,7 +68,6 @@ __all__ = [
     "entry_usage",
     "fill_signoff",
     "log_csv",
-    "log_entries",
     "log_xlsx",
     "not_written",
     "plan_signoff",
