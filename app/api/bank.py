@@ -14,7 +14,6 @@ from sqlmodel import Session
 from app.api.questionnaires import ERRORS, NOT_FOUND, entry_out
 from app.api.schemas import EntryOut, ErrorBody
 from app.core.bank import MAX_ALTERNATES, Entry
-from app.core.errors import BankError
 from app.deps import ApiError, CanReadBank, CanWriteBank, SessionDep, SettingsDep, Writes
 from app.downloads import MEDIA, download
 from app.form_parts import refuse_repeated_parts
@@ -164,18 +163,13 @@ def _conflict(exc: bank_entries.StaleEdit) -> JSONResponse:
     )
 
 
-def _not_found(exc: bank_entries.EntryNotFound) -> ApiError:
-    return ApiError(404, "not_found", str(exc))
-
-
 def _versioned(db_session: Session, change: Callable[[], BankEntry]) -> Any:
-    """Apply a versioned change: the entry, or 409 with the current version, or 404."""
+    """Apply a versioned change: the entry, or 409 with the current version to merge with."""
     try:
         row = change()
     except bank_entries.StaleEdit as exc:
+        # Richer than the refusal table's 409: the client gets the version it must merge with.
         return _conflict(exc)
-    except bank_entries.EntryNotFound as exc:
-        raise _not_found(exc) from exc
     return _entry(row, db_session)
 
 
@@ -224,12 +218,9 @@ def search_entries(
 def create_entry(body: EntryCreate, principal: CanWriteBank, db_session: SessionDep) -> Any:
     """Add a statement (a draft unless a status is given) as its version 1."""
     fields = body.model_dump(exclude_none=True, exclude={"reason"})
-    try:
-        row = bank_entries.create_entry(
-            db_session=db_session, fields=fields, actor=principal.ref, reason=body.reason
-        )
-    except bank_entries.EntryExists as exc:
-        raise ApiError(409, "exists", str(exc)) from exc
+    row = bank_entries.create_entry(
+        db_session=db_session, fields=fields, actor=principal.ref, reason=body.reason
+    )
     return _entry(row, db_session)
 
 
@@ -436,10 +427,7 @@ def set_variable(
 )
 def delete_variable(name: str, principal: CanWriteBank, db_session: SessionDep) -> Response:
     """Remove a profile variable no statement uses."""
-    try:
-        bank_variables.delete_variable(db_session=db_session, name=name, actor=principal.ref)
-    except bank_entries.EntryNotFound as exc:
-        raise _not_found(exc) from exc
+    bank_variables.delete_variable(db_session=db_session, name=name, actor=principal.ref)
     return Response(status_code=204)
 
 
@@ -457,15 +445,12 @@ def export_bank(
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx",
 ) -> Response:
     """Download the live bank as .xlsx or .csv, details rendered, for people outside Vouch."""
-    try:
-        content = bank_transfer.export_table(
-            db_session=db_session,
-            kind=format,
-            default_review_days=settings.default_review_days,
-            actor=principal.ref,
-        )
-    except BankError as exc:
-        raise ApiError(422, "invalid_bank", str(exc)) from exc
+    content = bank_transfer.export_table(
+        db_session=db_session,
+        kind=format,
+        default_review_days=settings.default_review_days,
+        actor=principal.ref,
+    )
     return download(content, format)
 
 

@@ -1,4 +1,4 @@
-"""Login sessions and CSRF protection for the pages."""
+"""Login sessions, the permissions pages declare, and CSRF protection for the pages."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.errors import VouchError
 from app.deps import SessionDep, Writes
-from app.refusals import refusal_for
 from app.services import bank as bank_service
 from app.services import bank_variables
 from app.web.auth import CsrfProtected, UserCanReadBank, UserCanWriteBank, WebUser
@@ -69,7 +68,5 @@ def save_variable(
                 )
     except VouchError as exc:
         # Refused on the profile page itself, beside the variables it would have changed.
-        return _profile_page(
-            request, user, db_session, error=str(exc), status_code=refusal_for(exc).status
-        )
+        return _profile_page(request, user, db_session, error=str(exc), status_code=422)
     return RedirectResponse(request.url_for("bank_profile"), status_code=303)
