@@ -43,7 +43,9 @@ def test_upload_the_caiq_template_review_rows_and_download_the_filled_workbook(
     page.wait_for_url("**/questionnaires/*", timeout=120_000)
     # A large workbook may still be processing; the page refreshes until its rows are there.
     page.wait_for_selector("table.rows tbody tr", timeout=120_000)
-    assert page.locator("table.rows tbody tr").count() == 261
+    # The review page shows a page of 200 rows at a time; the CAIQ holds 261.
+    assert page.locator("table.rows tbody tr").count() == 200
+    assert "of 261 rows" in page.locator("#rows-shown").inner_text()
     assert page.locator("#fidelity.ok").count() == 1
     auto_rows = page.locator("table.rows tbody tr.row-auto").count()
     assert auto_rows > 0
@@ -56,6 +58,11 @@ def test_upload_the_caiq_template_review_rows_and_download_the_filled_workbook(
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     written = page.locator("table.rows tbody tr td.answer small.ok").count()
+    page.click("#next-page")
+    page.wait_for_selector("#previous-page")
+    assert page.locator("table.rows tbody tr").count() == 61
+    auto_rows += page.locator("table.rows tbody tr.row-auto").count()
+    written += page.locator("table.rows tbody tr td.answer small.ok").count()
     assert 0 < written <= auto_rows
     filled = openpyxl.load_workbook(saved)
     original = openpyxl.load_workbook(template)
