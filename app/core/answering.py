@@ -10,7 +10,7 @@ from typing import Any
 from app.core.bank import Entry, render_detail
 from app.core.matching import Match, Matcher
 from app.core.profile_facts import ProfileFact, profile_fact
-from app.core.workbook import AnswerWrite, FillResult, QuestionRow, WriteOutcome
+from app.core.workbook import AnswerWrite, DetectedRow, FillResult, WriteOutcome
 from app.core.workbook.writer import match_choice
 
 
@@ -18,7 +18,7 @@ from app.core.workbook.writer import match_choice
 class Proposal:
     """What Vouch proposes for one question row: the best match, its answer, and the runners-up."""
 
-    row: QuestionRow
+    row: DetectedRow
     matches: tuple[Match, ...]
     answer: str
     detail: str
@@ -55,7 +55,7 @@ class Proposal:
 
 
 def propose(
-    rows: Sequence[QuestionRow],
+    rows: Sequence[DetectedRow],
     *,
     matcher: Matcher,
     entries: Mapping[str, Entry],

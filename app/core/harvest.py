@@ -14,7 +14,7 @@ from app.core.formats import questionnaire_kind, read_questionnaire_file
 from app.core.matching import Match, Matcher
 from app.core.workbook.grid import WorkbookCells
 from app.core.workbook.limits import DEFAULT_LIMITS, Limits
-from app.core.workbook.model import QuestionRow
+from app.core.workbook.model import DetectedRow
 from app.core.workbook.package import open_package, translate_errors
 from app.core.workbook.reader import detect
 from app.core.workbook.refs import parse_cell
@@ -174,7 +174,7 @@ def read_answered_rows(
     return answered, unanswered
 
 
-def _detail_text(cells: WorkbookCells, row: QuestionRow) -> str:
+def _detail_text(cells: WorkbookCells, row: DetectedRow) -> str:
     if not row.detail_cell:
         return ""
     line, column = parse_cell(row.detail_cell)

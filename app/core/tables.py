@@ -9,7 +9,7 @@ from app.core.workbook.detection import SheetResult, gather_detection
 from app.core.workbook.grid import Cell, SheetGrid
 from app.core.workbook.header import detect_columns
 from app.core.workbook.labels import classify_label, is_number, is_placeholder, normalize_label
-from app.core.workbook.model import Detection, QuestionRow, SheetMapping, WriteOutcome
+from app.core.workbook.model import DetectedRow, Detection, SheetMapping, WriteOutcome
 from app.core.workbook.refs import CellRange, cell_ref, column_index, column_letters
 from app.core.workbook.writer import Edits, plan_row_edits
 
@@ -210,7 +210,7 @@ def _rows_for(
             existing = given if given and not is_placeholder(given) else None
         context_parts = [part for part in (table.heading, heading) if part]
         result.rows.append(
-            QuestionRow(
+            DetectedRow(
                 sheet=table.name,
                 row=row,
                 question=question,
@@ -236,7 +236,7 @@ UNTICKED = ("☐", "□", "[ ]")
 
 
 def plan_write(
-    question: QuestionRow,
+    question: DetectedRow,
     mapping: SheetMapping | None,
     answer: str,
     detail: str,

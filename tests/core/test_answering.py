@@ -7,15 +7,15 @@ import pytest
 from app.core.answering import auto_writes, fit_to_choices, propose, report_rows, summarize
 from app.core.bank import Entry
 from app.core.matching import Matcher
-from app.core.workbook import QuestionRow
+from app.core.workbook import DetectedRow
 
 CHOICES = ("Yes", "No", "NA")
 
 
 def row(
     number: int, question: str, *, choices: tuple[str, ...] = CHOICES, locked: str | None = None
-) -> QuestionRow:
-    return QuestionRow(
+) -> DetectedRow:
+    return DetectedRow(
         sheet="Q",
         row=number,
         question=question,

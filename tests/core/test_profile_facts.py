@@ -10,7 +10,7 @@ from app.core.answering import auto_writes, propose, report_rows
 from app.core.bank import load_bank
 from app.core.matching import Matcher
 from app.core.profile_facts import asked_fact, profile_fact
-from app.core.workbook import QuestionRow
+from app.core.workbook import DetectedRow
 from app.core.workbook.reader import read_questionnaire
 from tests.sharedfiles import HECVAT, raw
 
@@ -53,7 +53,7 @@ def test_a_question_about_a_practice_is_not_a_vendor_fact(question: str) -> None
     assert asked_fact(question) is None
 
 
-def hecvat_start_rows() -> list[QuestionRow]:
+def hecvat_start_rows() -> list[DetectedRow]:
     detection = read_questionnaire(raw(HECVAT).read_bytes())
     return [row for row in detection.rows if row.sheet == "START HERE"]
 

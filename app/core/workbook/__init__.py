@@ -4,10 +4,10 @@ from app.core.workbook.fidelity import check_fidelity
 from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import (
     AnswerWrite,
+    DetectedRow,
     Detection,
     FidelityReport,
     FillResult,
-    QuestionRow,
     SheetMapping,
     WriteOutcome,
 )
@@ -21,7 +21,7 @@ __all__ = [
     "FidelityReport",
     "FillResult",
     "Limits",
-    "QuestionRow",
+    "DetectedRow",
     "SheetMapping",
     "WriteOutcome",
     "check_fidelity",

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.core.workbook.model import Detection, QuestionRow, SheetMapping
+from app.core.workbook.model import DetectedRow, Detection, SheetMapping
 
 
 @dataclass
@@ -14,7 +14,7 @@ class SheetResult:
     """What one sheet or table yielded: its mapping and rows, or why it was skipped."""
 
     mapping: SheetMapping | None
-    rows: list[QuestionRow] = field(default_factory=list)
+    rows: list[DetectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skip_reason: str | None = None
     confident: bool = True
@@ -28,7 +28,7 @@ def gather_detection(
     fingerprint_parts: list[str],
 ) -> Detection:
     """Join each named result's rows and mapping; skipped ones are listed with their reason."""
-    rows: list[QuestionRow] = []
+    rows: list[DetectedRow] = []
     found: list[SheetMapping] = []
     skipped: list[str] = []
     confident = True

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
-class QuestionRow:
+class DetectedRow:
     """One question found in a sheet, with the cells an answer goes into."""
 
     sheet: str
@@ -42,7 +42,7 @@ class SheetMapping:
 class Detection:
     """Everything read from a questionnaire: its question rows and how they were found."""
 
-    rows: tuple[QuestionRow, ...]
+    rows: tuple[DetectedRow, ...]
     mappings: tuple[SheetMapping, ...]
     warnings: tuple[str, ...]
     skipped_sheets: tuple[str, ...]

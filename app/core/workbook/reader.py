@@ -23,7 +23,7 @@ from app.core.workbook.labels import (
 )
 from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.lists import dropdown_choices
-from app.core.workbook.model import Detection, QuestionRow, SheetMapping
+from app.core.workbook.model import DetectedRow, Detection, SheetMapping
 from app.core.workbook.package import SheetInfo, open_package, translate_errors
 from app.core.workbook.refs import cell_ref, column_index, column_letters
 from app.core.workbook.sections import banner_rows, context_columns, row_context
@@ -230,7 +230,7 @@ def _rows_for(
             if unresolved and warning not in result.warnings:
                 result.warnings.append(warning)
         result.rows.append(
-            QuestionRow(
+            DetectedRow(
                 sheet=sheet.name,
                 row=row,
                 question=question,

@@ -14,9 +14,9 @@ from app.core.workbook.labels import choice_key, is_placeholder, normalize_label
 from app.core.workbook.limits import DEFAULT_LIMITS, Limits
 from app.core.workbook.model import (
     AnswerWrite,
+    DetectedRow,
     Detection,
     FillResult,
-    QuestionRow,
     SheetMapping,
     WriteOutcome,
 )
@@ -56,7 +56,7 @@ Edits = dict[tuple[int, int], str | None]  # (row, column) -> text, or None to e
 
 
 def plan_answer_cells(
-    question: QuestionRow,
+    question: DetectedRow,
     answer_columns: Sequence[int],
     marks: Sequence[str],
     answer: str,
@@ -109,7 +109,7 @@ class RowPlan:
 
 
 def plan_row_edits(
-    question: QuestionRow,
+    question: DetectedRow,
     mapping: SheetMapping,
     answer: str,
     detail: str,
@@ -246,7 +246,7 @@ def _note_conflict(outcome: WriteOutcome, other: AnswerWrite, ref: str) -> Write
 
 def _plan_write(
     cells: WorkbookCells,
-    question: QuestionRow,
+    question: DetectedRow,
     mapping: SheetMapping | None,
     write: AnswerWrite,
     *,

@@ -11,8 +11,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.core.formats import fill_questionnaire_file
-from app.core.workbook import AnswerWrite, Detection, FillResult
-from app.core.workbook import QuestionRow as DetectedRow
+from app.core.workbook import AnswerWrite, DetectedRow, Detection, FillResult
 from app.isolation import run_isolated
 from app.models import Questionnaire, QuestionRow, SignOff, utcnow
 from app.services import audit, files, templates, webhooks
