@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import pydantic_core
@@ -17,8 +18,8 @@ from app.api.idempotent import respond_once
 from app.api.schemas import (
     MAX_MAPPED_SHEETS,
     MAX_MAPPING_CHARS,
+    EntryDetailOut,
     EntryList,
-    EntryOut,
     ErrorBody,
     MatchQuery,
     MatchRequest,
@@ -50,7 +51,7 @@ from app.downloads import XLSX, attachment
 from app.form_parts import refuse_repeated_parts
 from app.models import BankEntry, Job, Questionnaire
 from app.services import bank as bank_service
-from app.services import jobs
+from app.services import bank_concepts, jobs
 from app.services import questionnaires as questionnaire_service
 from app.services.bank import match_context
 from app.services.idempotency import Reservation
@@ -431,11 +432,18 @@ def list_entries(
 
 
 @router.get(
-    "/entries/{entry_id}", response_model=EntryOut, responses=NOT_FOUND, operation_id="get_entry"
+    "/entries/{entry_id}",
+    response_model=EntryDetailOut,
+    responses=NOT_FOUND,
+    operation_id="get_entry",
 )
 def get_entry(entry_id: str, principal: CanReadBank, db_session: SessionDep) -> dict[str, Any]:
-    """Return one bank entry."""
+    """Return one bank entry, with the concepts it is linked to and how."""
     row = bank_service.get_entry(db_session=db_session, entry_id=entry_id)
     if row is None:
         raise ApiError(404, "not_found", f"no entry '{entry_id}'")
-    return entry_out(row, bank_service.profile(db_session=db_session))
+    links = bank_concepts.links(bank_service.to_entry(row))
+    return {
+        **entry_out(row, bank_service.profile(db_session=db_session)),
+        "concepts": [{**asdict(link), "how": link.how} for link in links],
+    }

@@ -150,6 +150,21 @@ class EntryOut(BaseModel):
     updated_by: str
 
 
+class ConceptLinkOut(BaseModel):
+    concept_id: str
+    question: str = Field(description="The concept's question, in customer words")
+    by: str = Field(description="'ref' (a framework ID in common) or 'wording' (a confident match)")
+    how: str = Field(description="How it is linked, e.g. 'by ref caiq: IAM-14.1'")
+    refs: list[str] = Field(description="The shared refs, or the concept's refs for a wording link")
+    score: float | None = Field(default=None, description="The wording match's score")
+
+
+class EntryDetailOut(EntryOut):
+    concepts: list[ConceptLinkOut] = Field(
+        default_factory=list, description="The concepts the entry is linked to, and how"
+    )
+
+
 class EntryList(BaseModel):
     items: list[EntryOut]
     total: int

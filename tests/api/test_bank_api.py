@@ -164,3 +164,24 @@ def test_a_harvest_through_the_api_queues_its_alternates_for_review(  # type: ig
     assert [a["entry_id"] for a in first.json()["alternates"]] == ["IAM-MFA-01"]
     again = client.post("/api/v1/bank/harvest", files=files, headers=curator)
     assert again.status_code == 201 and again.json()["queued_proposals"] == 0
+
+
+def test_an_entry_shows_the_concepts_it_is_linked_to_and_how(client: TestClient, make_key) -> None:  # type: ignore[no-untyped-def]
+    curator = bearer(make_key("curator"))
+    cited = client.get("/api/v1/entries/AST-AUP-01", headers=curator).json()
+    assert {
+        "concept_id": "AST-AUP-01",
+        "question": "Do you have an acceptable use policy for company devices and systems?",
+        "by": "ref",
+        "how": "by ref caiq: HRS-02.1",
+        "refs": ["caiq: HRS-02.1"],
+        "score": None,
+    } in cited["concepts"]
+    # Without any ref, a question worded like a concept is linked to it by wording.
+    worded = {**NEW, "id": "BCP-OWN-01", "question": "Do you have a disaster recovery plan?"}
+    assert client.post("/api/v1/bank/entries", json=worded, headers=curator).status_code == 201
+    linked = client.get("/api/v1/entries/BCP-OWN-01", headers=curator).json()["concepts"]
+    assert [(c["concept_id"], c["by"], c["refs"]) for c in linked] == [
+        ("BCP-DR-01", "wording", ["caiq: BCR-09.1"])
+    ]
+    assert linked[0]["how"] == f"by wording, score {linked[0]['score']:.2f}"

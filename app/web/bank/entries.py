@@ -14,7 +14,7 @@ from app.deps import SessionDep, SettingsDep, Writes
 from app.models import BankEntry
 from app.refusals import refusal_for
 from app.services import bank as bank_service
-from app.services import bank_entries, bank_variables, review
+from app.services import bank_concepts, bank_entries, bank_variables, review
 from app.web.auth import CsrfProtected, UserCanReadBank, UserCanWriteBank, WebUser
 from app.web.bank.forms import (
     EntryText,
@@ -147,6 +147,7 @@ def _entry_page(
     profile = bank_service.profile(db_session=db_session)
     rendered, render_error = bank_variables.preview(bank_service.to_entry(row), profile)
     preview_text = preview_error = None
+    can_edit = user.principal.can("bank:write")
     if preview_entry is not None:
         preview_text, preview_error = bank_variables.preview(preview_entry, profile)
     return render(
@@ -171,6 +172,11 @@ def _entry_page(
             "error": error,
             "stale": stale,
             "stale_form": form_values(stale.current) if stale else None,
+            "concepts": bank_concepts.links(bank_service.to_entry(row)),
+            # The catalogue, for the picker; only a curator who may link sees it.
+            "catalogue": sorted(bank_concepts.catalogue(), key=lambda c: c.question)
+            if can_edit
+            else [],
         },
         user=user,
         status_code=status_code,
@@ -300,4 +306,40 @@ def add_alternate(
         actor=user.principal.ref,
         reason=reason,
     )
+    return _to_entry(request, entry_id)
+
+
+@router.post("/bank/entries/{entry_id}/concepts", name="entry_concept", dependencies=[Writes])
+def link_concept(
+    request: Request,
+    entry_id: str,
+    user: UserCanWriteBank,
+    db_session: SessionDep,
+    version: Version,
+    concept: Annotated[str, Form(min_length=1, max_length=80)],
+    action: Annotated[str, Form(pattern="^(link|unlink)$")] = "link",
+) -> Response:
+    try:
+        with db_session.begin_nested():
+            bank_concepts.link(
+                db_session=db_session,
+                entry_id=entry_id,
+                concept_id=concept,
+                expected_version=version,
+                actor=user.principal.ref,
+                unlink=action == "unlink",
+            )
+    except bank_entries.EntryNotFound:
+        raise
+    except VouchError as exc:
+        # As with an edit: a stale page shows the current version beside the refusal.
+        return _entry_page(
+            request,
+            user,
+            db_session,
+            _entry_row(db_session, entry_id),
+            stale=exc if isinstance(exc, bank_entries.StaleEdit) else None,
+            error=str(exc),
+            status_code=refusal_for(exc).status,
+        )
     return _to_entry(request, entry_id)
