@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,10 +38,8 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        else:
-            _configure_postgresql(self.engine)
-        # Shares the pool; on SQLite its transactions start with BEGIN IMMEDIATE, on PostgreSQL
-        # they take the write lock first.
+        # Shares the pool; on SQLite its transactions start with BEGIN IMMEDIATE. On PostgreSQL
+        # it is an ordinary transaction: see WRITES ON POSTGRESQL below for what guards each write.
         self.write_engine: Engine = self.engine.execution_options(vouch_write=True)
 
     @contextmanager
@@ -99,20 +99,72 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-# Any fixed number: the key of the advisory lock every write transaction takes on PostgreSQL.
-WRITE_LOCK_KEY = 0x766F756368  # "vouch"
+# WRITES ON POSTGRESQL. Write transactions run at READ COMMITTED, side by side, with no lock of
+# their own: each one locks what it reads in order to change it, so concurrent writers queue only
+# when they touch the same rows (this replaced one advisory lock that every write transaction of
+# every instance took, which made them run one at a time). What protects each write path (the rest are inserts, or updates guarded by
+# their own WHERE, which PostgreSQL re-checks on the row it waited for):
+# - job claim, lease renewal and results: `FOR UPDATE SKIP LOCKED` on the job; renewals and
+#   progress are `UPDATE … WHERE lease_token = …`; results are written under the job's row
+#   lock (jobs.hold), then the questionnaire's.
+# - webhook deliveries: claimed `FOR UPDATE SKIP LOCKED`; an attempt's record and a redelivery
+#   lock the delivery row.
+# - idempotency keys: the key's row is read `FOR UPDATE` (a take-over happens once); a new key
+#   is an insert that the unique (scope, key) refuses to a racing twin.
+# - the answer bank (entries, versions, variables, imports, harvest, proposals, alternates
+#   learned in review, the revision counter): every change first locks the bank's state row
+#   (bank.lock_bank), then the entry rows it changes; bank changes run one at a time, in that
+#   order, which also keeps cross-entry checks (a variable still used by a detail) true at
+#   commit. A curator's edit also carries the version it was made against (StaleEdit).
+# - review decisions, accept-all, sign-off, reopen: the questionnaire's row is read `FOR
+#   UPDATE` in any write transaction (questionnaires.visible), so they run one at a time per
+#   questionnaire and a decision cannot land between a sign-off's check of the decisions and
+#   its commit; other questionnaires go on in parallel.
+# - remembered template mappings: the mapping row is locked before it is counted or replaced.
+# - accounts: a role or activation change locks the active admins first (never zero admins).
+# - API key last use and login-session touches: blind timestamp writes, where the later wins;
+#   the per-key request throttle is kept in each process's memory, not in the database.
+# - first start (admin account, bundled bank): a lock named for it (named_lock), since instances
+#   started together would each find the database empty.
+# - audit events, stored files, uploads and question rows: inserts only.
+# - queue admission (jobs.check_room) is a read before the upload's transaction; racing
+#   uploads may overshoot the limit by their number, as on SQLite.
 
 
-def _configure_postgresql(engine: Engine) -> None:
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # READ COMMITTED lets two read-then-write transactions both read the same row and the
-        # second silently overwrite the first (measured: 362 of 400 increments lost). Serialising
-        # writers on a transaction-scoped advisory lock gives the guarantee SQLite's BEGIN
-        # IMMEDIATE gives: each write transaction reads what every earlier one committed.
-        # Readers never take it, and it is released at commit or rollback.
-        if connection.get_execution_options().get("vouch_write"):
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+T = TypeVar("T")
+
+
+def locked(db_session: Session, model: type[T], key: Any) -> T | None:
+    """Read a row by primary key for update: locked until commit on PostgreSQL, and fresh.
+
+    SQLite ignores the lock: its write transactions hold the database's write lock already.
+    """
+    # populate_existing: an object this session loaded before the lock may be stale.
+    return db_session.get(model, key, with_for_update=True, populate_existing=True)
+
+
+def named_lock(db_session: Session, name: str) -> None:
+    """Hold a lock named for one rare whole-database step until the transaction ends.
+
+    For a check-then-create that has no row to lock yet (the first start of an empty database,
+    which several instances may run at once). PostgreSQL only: SQLite's write transactions hold
+    the database's lock already.
+    """
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name}
+        )
+
+
+def insert_missing(db_session: Session, model: type[Any], **values: Any) -> None:
+    """Insert a row unless one with its key exists; a racing twin waits for it, then skips.
+
+    Follow it with `locked` to change the row: a plain insert would fail one of two requests
+    creating the same row at once with a unique violation.
+    """
+    dialect = db_session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db_session.exec(insert(model).values(**values).on_conflict_do_nothing())
 
 
 def _datetime_attributes(mapper: Any) -> list[str]:

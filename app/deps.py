@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.core.errors import UnreadableWorkbook
 from app.core.workbook import SheetMapping
-from app.db import Database
+from app.db import Database, locked
 from app.models import Job, Questionnaire, SignOff, utcnow
 from app.ratelimit import RateLimiter
 from app.services import accounts, audit, review
@@ -183,7 +183,8 @@ def sign_off_in_steps(
     )
     result = review.fill_signoff(plan=plan, settings=settings)
     with steps.write() as write_session:
-        current = write_session.get(Questionnaire, questionnaire_id)
+        # Locked: a decision cannot commit between the check of the decisions and the sign-off.
+        current = locked(write_session, Questionnaire, questionnaire_id)
         if current is None:
             raise review.ReviewConflict("the questionnaire is gone")
         return review.complete_signoff(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from app.db import locked
 from app.models import ApiKey, User, WebSession, utcnow
 from app.security import (
     ROLES,
@@ -90,7 +91,8 @@ def list_users(*, db_session: Session) -> list[User]:
 
 def set_user_active(*, db_session: Session, user_id: int, active: bool, actor: str) -> User:
     """Enables or disables an account; disabling ends its sessions at once."""
-    user = db_session.get(User, user_id)
+    _lock_admins(db_session)
+    user = locked(db_session, User, user_id)
     if user is None:
         raise AccountError("no such user")
     if not active:
@@ -109,6 +111,18 @@ def set_user_active(*, db_session: Session, user_id: int, active: bool, actor: s
     return user
 
 
+def _lock_admins(db_session: Session) -> None:
+    # Two admins demoting each other at once would each see the other still admin; locking the
+    # active admins (in one order, before the account itself) makes the second see the first's
+    # change. Taken before the account's row, so two changes never wait on each other in a circle.
+    db_session.exec(
+        select(User.id)
+        .where(User.role == "admin", User.is_active)
+        .order_by(col(User.id))
+        .with_for_update()
+    ).all()
+
+
 def _refuse_removing_last_admin(db_session: Session, user: User) -> None:
     # An instance with no active admin can only be repaired from the command line.
     others = db_session.exec(
@@ -120,7 +134,8 @@ def _refuse_removing_last_admin(db_session: Session, user: User) -> None:
 
 def set_user_role(*, db_session: Session, user_id: int, role: str, actor: str) -> User:
     """Changes an account's role; it applies from the account's next request."""
-    user = db_session.get(User, user_id)
+    _lock_admins(db_session)
+    user = locked(db_session, User, user_id)
     if user is None:
         raise AccountError("no such user")
     _check_role(role)

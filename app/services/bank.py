@@ -17,7 +17,8 @@ from app.core.embeddings import Embedder, load_embedder
 from app.core.index_store import IndexStore
 from app.core.matching import Matcher, Thresholds, load_thesaurus
 from app.core.semantic import term_vectors_fingerprint
-from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, utcnow
+from app.db import insert_missing, locked
+from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, new_id, utcnow
 from app.services.thresholds import thresholds_for
 
 THESAURUS_FILE = "thesaurus.yaml"
@@ -58,11 +59,26 @@ def _fields(entry: Entry) -> dict[str, Any]:
     return data
 
 
+def lock_bank(*, db_session: Session) -> BankState:
+    """Lock the bank for a change until the transaction ends; take it before any entry's row.
+
+    Every transaction that changes the bank (entries, versions, variables, imports, proposals,
+    alternates learned in review) takes this lock first, so on PostgreSQL bank changes run one at
+    a time in one lock order (no deadlock) and checks across entries hold at commit. SQLite write
+    transactions hold the database's lock already.
+    """
+    state = locked(db_session, BankState, 1)
+    if state is None:
+        # The first change of a new database: make the row without racing another first change.
+        insert_missing(db_session, BankState, id=1, revision=0, epoch=new_id())
+        state = locked(db_session, BankState, 1)
+        assert state is not None
+    return state
+
+
 def bump_revision(*, db_session: Session) -> int:
     """Marks the bank as changed so every process rebuilds its index."""
-    state = db_session.get(BankState, 1)
-    if state is None:
-        state = BankState(id=1, revision=0)
+    state = lock_bank(db_session=db_session)
     state.revision += 1
     db_session.add(state)
     return state.revision
@@ -136,9 +152,12 @@ def list_entries(
     return rows
 
 
-def get_entry(*, db_session: Session, entry_id: str) -> BankEntry | None:
-    """Gets an entry by its id."""
-    return db_session.get(BankEntry, entry_id)
+def get_entry(*, db_session: Session, entry_id: str, for_update: bool = False) -> BankEntry | None:
+    """Gets an entry by its id; for_update takes the bank's lock and then the entry's row."""
+    if not for_update:
+        return db_session.get(BankEntry, entry_id)
+    lock_bank(db_session=db_session)
+    return locked(db_session, BankEntry, entry_id)
 
 
 def history(*, db_session: Session, entry_id: str) -> list[BankEntryVersion]:

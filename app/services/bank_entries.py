@@ -91,9 +91,10 @@ def apply_content(row: BankEntry, entry: Entry) -> None:
 
 
 def locked_row(db_session: Session, entry_id: str) -> BankEntry:
-    """Read a statement's row for update, or raise EntryNotFound."""
-    # Locks the row on PostgreSQL; SQLite write transactions already hold the database lock
+    """Lock the bank, then read a statement's row for update, or raise EntryNotFound."""
+    # Locks the rows on PostgreSQL; SQLite write transactions already hold the database lock
     # (BEGIN IMMEDIATE), so the version read here cannot move before the commit.
+    bank_service.lock_bank(db_session=db_session)
     row = db_session.exec(
         select(BankEntry)
         .where(BankEntry.id == entry_id)
@@ -146,6 +147,8 @@ def create_entry(
         raise BankError(
             f"field 'id' must be letters, digits, '.', '_', '&' or '-' (got {entry_id!r})"
         )
+    # Under the bank's lock, so a twin creation waits and then finds this one.
+    bank_service.lock_bank(db_session=db_session)
     if db_session.get(BankEntry, entry_id) is not None:
         raise EntryExists(f"an entry with id '{entry_id}' exists already")
     entry = _validated(raw, profile=bank_service.profile(db_session=db_session))

@@ -93,6 +93,9 @@ def save_harvest(
     *, db_session: Session, result: Harvest, source_name: str, actor: str
 ) -> SavedHarvest:
     """Store a harvest's drafts as new draft statements and queue its proposals for curators."""
+    # Before reading what exists: two harvests saved at once neither add a statement twice nor
+    # queue the same proposal twice.
+    bank_service.lock_bank(db_session=db_session)
     profile = bank_service.profile(db_session=db_session)
     saved = []
     actor = actor_name(actor)

@@ -189,6 +189,8 @@ def _approved_once(db_session: Session, drafts: Sequence[BankEntry]) -> set[str]
 
 
 def _pending_proposal(db_session: Session, proposal_id: int) -> ProposedAlternate:
+    # The bank's lock first, as every bank change takes it, then the proposal's row.
+    bank_service.lock_bank(db_session=db_session)
     proposal = db_session.exec(
         select(ProposedAlternate)
         .where(ProposedAlternate.id == proposal_id)

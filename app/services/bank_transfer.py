@@ -55,6 +55,8 @@ def import_bank(
     accept_conflicting: bool = False,
 ) -> ImportOutcome:
     """Upsert statements by id; an approved answer the import would change waits for a curator."""
+    # Before the diff is read: what it compares against cannot change until this commits.
+    bank_service.lock_bank(db_session=db_session)
     current = {
         r.id: bank_service.to_entry(r)
         for r in bank_service.list_entries(db_session=db_session, include_retired=True)

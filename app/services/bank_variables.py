@@ -26,6 +26,8 @@ def set_variable(
 ) -> ProfileVariable:
     """Change a profile variable, refusing a value that would break any statement's detail."""
     check_variable(name, value)
+    # Before the check: no detail may start using the old value's shape while this one commits.
+    bank_service.lock_bank(db_session=db_session)
     current = bank_service.profile(db_session=db_session)
     _check_renders(db_session, {**current, name: value})
     variable = db_session.get(ProfileVariable, name) or ProfileVariable(name=name, value=None)
@@ -38,6 +40,8 @@ def set_variable(
 
 def delete_variable(*, db_session: Session, name: str, actor: str) -> None:
     """Remove a profile variable, unless some statement's detail still uses it."""
+    # Before the check: no detail may start using the variable while it is removed.
+    bank_service.lock_bank(db_session=db_session)
     variable = db_session.get(ProfileVariable, name)
     if variable is None:
         raise EntryNotFound(f"no variable '{name}'")

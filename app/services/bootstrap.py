@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from app.config import Settings
-from app.db import Database
+from app.db import Database, named_lock
 from app.security import new_password
 from app.services import accounts, bank_transfer, jobs
 from app.services import bank as bank_service
@@ -30,6 +30,9 @@ def bootstrap(*, database: Database, settings: Settings) -> BootstrapReport:
     password = None
     loaded = 0
     with database.session(write=True) as db_session:
+        # Instances started together each find the database empty; the first fills it and the
+        # others, waiting here, find it filled.
+        named_lock(db_session, "vouch.first-start")
         if accounts.count_users(db_session=db_session) == 0:
             password = new_password()
             accounts.create_user(

@@ -93,10 +93,13 @@ def begin(
     """
     try:
         with database.session(write=True) as db_session:
+            # Locked: of two retries finding the key abandoned, one takes it over, and the other
+            # then reads the new owner and waits its turn.
             record = db_session.exec(
-                select(IdempotencyRecord).where(
-                    col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key
-                )
+                select(IdempotencyRecord)
+                .where(col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             ).first()
             if record is not None and _expired(record):
                 db_session.delete(record)

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import Session, col, func, select
 
 from app.config import Settings
-from app.db import Database
+from app.db import Database, locked
 from app.models import Job, Questionnaire, new_id, utcnow
 from app.services import liveness
 from app.services.storage import describe_failure
@@ -235,7 +235,7 @@ def claim(*, database: Database, settings: Settings, owner: str | None = None) -
             ).first()
             if job is None:
                 return None
-            questionnaire = db_session.get(Questionnaire, job.questionnaire_id)
+            questionnaire = locked(db_session, Questionnaire, job.questionnaire_id)
             if job.status == "running" and job.attempts >= job.max_attempts:
                 reason = (
                     f"processing was interrupted {job.attempts} times (the worker stopped or "

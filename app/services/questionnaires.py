@@ -14,7 +14,7 @@ from app.core.answering import Proposal, propose, report_rows, summarize
 from app.core.errors import UnreadableWorkbook
 from app.core.formats import questionnaire_kind
 from app.core.workbook import Detection, SheetMapping
-from app.db import Database
+from app.db import Database, locked
 from app.models import Job, Questionnaire, QuestionRow, utcnow
 from app.services import audit, files, idempotency, jobs, templates, webhooks
 from app.services.accounts import Principal
@@ -245,7 +245,7 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
     with database.session(write=True) as db_session:
         # Checked under the row lock: a worker whose lease lapsed must not write a second set of rows.
         job = jobs.hold(db_session=db_session, claim=claim)
-        questionnaire = db_session.get(Questionnaire, claim.questionnaire_id)
+        questionnaire = locked(db_session, Questionnaire, claim.questionnaire_id)
         assert questionnaire is not None
         filled = files.store(db_session=db_session, content=result.data)
         for position, (proposal, report) in enumerate(zip(proposals, reports, strict=True)):
@@ -287,7 +287,7 @@ def process(*, database: Database, claim: jobs.Claim, settings: Settings) -> str
 def fail(*, db_session: Session, job: Job, reason: str, base_url: str = "") -> Questionnaire:
     """Marks a job and its questionnaire failed with a reason and tells the subscribers."""
     jobs.fail(db_session=db_session, job=job, reason=reason)
-    questionnaire = db_session.get(Questionnaire, job.questionnaire_id)
+    questionnaire = locked(db_session, Questionnaire, job.questionnaire_id)
     assert questionnaire is not None
     questionnaire.status = "failed"
     questionnaire.error = reason
@@ -307,8 +307,15 @@ FILL_JOB = jobs.JobKind(name=FILL, run=process, give_up=fail)
 
 
 def visible(*, db_session: Session, principal: Principal, questionnaire_id: str) -> Questionnaire:
-    """Gets a questionnaire the principal may see; anyone else's is not found."""
-    questionnaire = db_session.get(Questionnaire, questionnaire_id)
+    """Gets a questionnaire the principal may see; anyone else's is not found.
+
+    In a write transaction the row is locked until commit: what a request does to one
+    questionnaire (decide a row, accept all, sign off, reopen) runs after the others' on it.
+    """
+    if db_session.info.get("write"):
+        questionnaire = locked(db_session, Questionnaire, questionnaire_id)
+    else:
+        questionnaire = db_session.get(Questionnaire, questionnaire_id)
     if questionnaire is None or not (
         principal.can("questionnaire:read-all") or questionnaire.owner == principal.ref
     ):

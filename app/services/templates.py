@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.core.workbook import Detection, SheetMapping
-from app.db import Database
+from app.db import Database, insert_missing, locked
 from app.models import TemplateMapping, utcnow
 from app.services import audit
 from app.services.workbooks import detect
@@ -50,9 +50,17 @@ def remember(
     *, db_session: Session, template: str, mappings: Sequence[SheetMapping], actor: str
 ) -> TemplateMapping:
     """Records a confirmed mapping for a template (replacing an earlier one)."""
-    record = db_session.get(TemplateMapping, template) or TemplateMapping(
-        fingerprint=template, mappings=[], confirmed_by=actor
+    insert_missing(
+        db_session,
+        TemplateMapping,
+        fingerprint=template,
+        mappings=[],
+        confirmed_by=actor,
+        confirmed_at=utcnow(),
+        uses=0,
     )
+    record = locked(db_session, TemplateMapping, template)
+    assert record is not None
     before = record.mappings
     record.mappings = [asdict(m) for m in mappings]
     record.confirmed_by = actor
@@ -90,7 +98,7 @@ def detect_with_memory(
     if not known:
         return TemplateDetection(automatic, template, "detected")
     with database.session(write=True) as db_session:
-        record = db_session.get(TemplateMapping, template)
+        record = locked(db_session, TemplateMapping, template)
         if record is not None:
             record.uses += 1
             db_session.add(record)

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.core.errors import VouchError
-from app.db import Database
+from app.db import Database, locked
 from app.models import ApiKey, Questionnaire, WebhookDelivery, WebhookSubscription, new_id, utcnow
 from app.security import (
     SecretUnreadable,
@@ -473,7 +473,7 @@ def record(
 ) -> None:
     """Logs an attempt and schedules the next one, or closes the delivery."""
     with database.session(write=True) as db_session:
-        delivery = db_session.get(WebhookDelivery, outgoing.delivery_id)
+        delivery = locked(db_session, WebhookDelivery, outgoing.delivery_id)
         if delivery is None:
             return
         now = utcnow()
@@ -552,7 +552,7 @@ def list_deliveries(
 
 def redeliver(*, db_session: Session, principal: Principal, delivery_id: str) -> WebhookDelivery:
     """Queues a delivery to be sent again now (an admin's retry after fixing the receiver)."""
-    delivery = db_session.get(WebhookDelivery, delivery_id)
+    delivery = locked(db_session, WebhookDelivery, delivery_id)
     if delivery is None:
         raise SubscriptionNotFound(delivery_id)
     get_subscription(

@@ -12,18 +12,23 @@ from sqlmodel import select
 
 from app.db import Database
 from app.models import AuditEvent, BankState
+from app.services import bank
 
 THREADS = 16
 TRANSACTIONS_PER_THREAD = 25
 
 
 def read_then_write(database: Database, worker: int, failures: list[BaseException]) -> None:
-    """Increment the counter the way a lost update happens: read, pause, write what was read + 1."""
+    """Increment the counter the way a lost update happens: read, pause, write what was read + 1.
+
+    With no lock around the whole transaction (PostgreSQL takes none), only the row lock taken
+    where the counter is read keeps two of these from writing on top of the same read.
+    """
     for _ in range(TRANSACTIONS_PER_THREAD):
         try:
             with database.session(write=True) as db_session:
-                state = db_session.get(BankState, 1)
-                assert state is not None
+                # What every bank change reads the counter through: it locks the row.
+                state = bank.lock_bank(db_session=db_session)
                 seen = state.revision
                 time.sleep(
                     0.001

@@ -140,8 +140,8 @@ def _edit(
     draft_id = _draft_id(questionnaire, row)
     base = None
     if row.entry_id and row.entry_id != draft_id:
-        base = bank_service.get_entry(db_session=db_session, entry_id=row.entry_id)
-    draft = bank_service.get_entry(db_session=db_session, entry_id=draft_id)
+        base = bank_service.get_entry(db_session=db_session, entry_id=row.entry_id, for_update=True)
+    draft = bank_service.get_entry(db_session=db_session, entry_id=draft_id, for_update=True)
     reason = f"draft from the edit of questionnaire {questionnaire.id} row {row.row}" + (
         f", revising {base.id} v{base.version}" if base else ""
     )

@@ -53,7 +53,9 @@ def learn_alternate(
     *, db_session: Session, principal: Principal, questionnaire: Questionnaire, row: QuestionRow
 ) -> bool:
     """Adds a confirmed row's wording to its entry's alternates, if it is new and worth keeping."""
-    entry = bank_service.get_entry(db_session=db_session, entry_id=row.entry_id or "")
+    entry = bank_service.get_entry(
+        db_session=db_session, entry_id=row.entry_id or "", for_update=True
+    )
     if entry is None or entry.status == "retired":
         return False
     if len(entry.alternates) >= MAX_ALTERNATES:
