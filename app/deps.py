@@ -230,7 +230,7 @@ def _audit_throttled(request: Request, db_session: Session, *, key_id: int | Non
         return
     database: Database = request.app.state.database
     # Its own write transaction, since the request's rolls back with the 429; end the request's
-    # first, or a write request would wait on the write lock it holds itself.
+    # first, or a write request would wait on a lock it holds itself (SQLite's write lock).
     db_session.rollback()
     with database.session(write=True) as audit_session:
         audit.record(

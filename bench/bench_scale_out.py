@@ -1,7 +1,7 @@
 """Scale-out on PostgreSQL: 1, 2 and 4 `vouch serve` processes on one database, under 20 users.
 
     .venv/bin/python bench/bench_scale_out.py                         # 30 s per step
-    .venv/bin/python bench/bench_scale_out.py --duration 20 --baseline main
+    .venv/bin/python bench/bench_scale_out.py --duration 20 --baseline main   # before and after
 
 It starts a throwaway PostgreSQL 15 cluster (initdb as the `postgres` user when run as root, a
 free loopback port, a temporary directory), and for each step a fresh database with the bundled
@@ -10,10 +10,10 @@ bank approved, then N `vouch serve` processes on it (each runs its own worker th
 next process in turn (client-side round robin) for --duration seconds: upload the CAIQ v4.0.3
 template, decide rows (accept an auto row, reject the others) of the questionnaires already
 filled, and call /api/v1/match. Afterwards it waits for the uploads to finish and checks every
-questionnaire and every decision. `--baseline REF` runs the same steps first on the code of a git
-revision (exported with `git archive`, nothing is checked out), so before and after come from
-one run on the same machine. Exit 1 on any 5xx, lost or duplicated questionnaire, row or
-decision.
+questionnaire and every decision. `--baseline REF` also runs every step on the code of a git
+revision (exported with `git archive`, nothing is checked out), taking turns with the working
+tree step by step, so before and after come from one run on the same machine. Exit 1 on any
+5xx, lost or duplicated questionnaire, row or decision.
 """
 
 from __future__ import annotations
@@ -478,38 +478,33 @@ def check(
     }
 
 
-def run_code(
+def run_step_on(
     label: str,
     code: Path,
     pg: Postgres,
-    steps: list[int],
+    processes: int,
     users: int,
     duration: float,
     workbook: bytes,
-) -> list[dict[str, Any]]:
-    """Run every step on one code tree, each on a fresh database."""
-    results = []
-    for processes in steps:
-        directory = Path(tempfile.mkdtemp(prefix=f"vouch-scale-{processes}-"))
-        url = pg.create(f"bench_{label}_{processes}")
-        fleet = Fleet(code=code, url=url, processes=processes, directory=directory)
-        try:
-            keys = fleet.prepare(users)
-            fleet.start()
-            print(
-                f"{label}: {processes} process(es), {users} users, {duration:.0f} s ...", flush=True
-            )
-            result = asyncio.run(run_step(fleet, keys, workbook, duration))
-        finally:
-            fleet.stop()
-        result["code"] = label
-        print(json.dumps(result), flush=True)
-        results.append(result)
-        if result["problems"] or result["server_errors"] or result["transport_errors"]:
-            print(f"  logs kept in {directory}", file=sys.stderr)
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
-    return results
+) -> dict[str, Any]:
+    """Run one step of one code tree on a fresh database."""
+    directory = Path(tempfile.mkdtemp(prefix=f"vouch-scale-{processes}-"))
+    url = pg.create(f"bench_{label}_{processes}")
+    fleet = Fleet(code=code, url=url, processes=processes, directory=directory)
+    try:
+        keys = fleet.prepare(users)
+        fleet.start()
+        print(f"{label}: {processes} process(es), {users} users, {duration:.0f} s ...", flush=True)
+        result = asyncio.run(run_step(fleet, keys, workbook, duration))
+    finally:
+        fleet.stop()
+    result["code"] = label
+    print(json.dumps(result), flush=True)
+    if result["problems"] or result["server_errors"] or result["transport_errors"]:
+        print(f"  logs kept in {directory}", file=sys.stderr)
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+    return result
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -576,10 +571,18 @@ def main() -> int:
     results: list[dict[str, Any]] = []
     exported: Path | None = None
     try:
+        codes = [("after", REPO)]
         if args.baseline:
             exported = export(args.baseline)
-            results += run_code("before", exported, pg, steps, args.users, args.duration, workbook)
-        results += run_code("after", REPO, pg, steps, args.users, args.duration, workbook)
+            codes.insert(0, ("before", exported))
+        # Before and after take turns step by step, so the load of a shared machine drifting
+        # during the run falls on both alike.
+        for processes in steps:
+            for label, code in codes:
+                results.append(
+                    run_step_on(label, code, pg, processes, args.users, args.duration, workbook)
+                )
+        results.sort(key=lambda r: (r["code"] != "before", r["processes"]))
     finally:
         pg.stop()
         if exported is not None:

@@ -361,7 +361,7 @@ def _due() -> Any:
 
 def claim_next(*, database: Database, settings: Settings) -> Outgoing | None:
     """Takes the next due delivery (or one whose sender died) for one attempt."""
-    # Look before locking, as the job queue does: idle polls must not take the write lock.
+    # Look before locking, as the job queue does: idle polls must not take SQLite's write lock.
     with database.session() as db_session:
         if db_session.exec(select(WebhookDelivery.id).where(_due()).limit(1)).first() is None:
             return None
