@@ -98,7 +98,11 @@ def test_alternates_learned_from_questionnaires_reviewed_at_once_are_all_kept(
         ).first()
         assert entry is not None
         entry_id, version, alternates = entry.id, entry.version, list(entry.alternates)
-    wordings = [f"Is the control numbered {n} in our framework in place?" for n in range(4)]
+    # No digits: a wording with an identifier of its own is not learned.
+    wordings = [
+        f"Is the {name} control of our framework in place?"
+        for name in ("alpha", "bravo", "charlie", "delta")
+    ]
     ids = [seed(database, settings, reviewer, small_questionnaire((w,))) for w in wordings]
     # Each questionnaire's one row proposes the same statement, as four customers asking alike.
     with database.session(write=True) as db_session:
