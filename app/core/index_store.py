@@ -185,7 +185,8 @@ class _Strings:
 
     def of(self, values: Iterable[str]) -> np.ndarray:
         ids = self.ids
-        return np.fromiter((ids.setdefault(v, len(ids)) for v in values), dtype=np.int32)
+        # A list comprehension is about twice as fast as a generator fed to fromiter here.
+        return np.array([ids.setdefault(v, len(ids)) for v in values], dtype=np.int32)
 
 
 def _ragged(lengths: Iterable[int]) -> np.ndarray:
