@@ -14,8 +14,6 @@ import yaml.constructor
 import yaml.cyaml
 import yaml.resolver
 from jinja2 import TemplateError, UndefinedError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from app.core.detail_template import CELL_LIMIT, TemplateRefused, check_profile, render_template
 from app.core.errors import BankError
@@ -298,7 +296,16 @@ def parse_yaml(text: str) -> Any:
             return loader.get_single_data()
         finally:
             loader.dispose()
-    return YAML(typ="safe", pure=True).load(text)
+    # Imported here: ruamel.yaml's pure-Python parser is only the fallback, and importing it
+    # costs every `vouch match` start that reads its index from the store.
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise yaml.MarkedYAMLError(problem=str(exc), problem_mark=mark) from exc
 
 
 def read_yaml(path: Path) -> Any:
@@ -307,7 +314,7 @@ def read_yaml(path: Path) -> Any:
         return parse_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise BankError(f"{path.name}: not UTF-8 text") from exc
-    except (YAMLError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         raise BankError(f"{path.name}: not valid YAML{line}") from exc

@@ -367,3 +367,47 @@ def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
     assert [line["question"] for line in lines] == questions
     assert sum(batches) == len(questions)
     assert max(batches) >= 100 and len(batches) <= len(questions) // 100
+
+
+def test_a_warm_match_imports_nothing_it_does_not_use(
+    approved_bank_dir: Path, tmp_path: Path
+) -> None:
+    # The web stack, the optional sentence model and the fallback YAML parser cost a warm start
+    # time and are never used by `vouch match` without VOUCH_EMBEDDING_MODEL.
+    env = {"VOUCH_DATA_DIR": str(tmp_path / "var")}
+    stdin = json.dumps({"question": "Do you require MFA for administrators?"}) + "\n"
+    args = ("match", "--bank", str(approved_bank_dir), "--top", "1")
+    assert vouch(*args, stdin=stdin, env=env).returncode == 0
+    unwanted = (
+        "fastapi",
+        "sqlmodel",
+        "sqlalchemy",
+        "alembic",
+        "openpyxl",
+        "docx",
+        "torch",
+        "sentence_transformers",
+        "ruamel",
+    )
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['vouch', *{list(args)!r}]\n"
+        "try:\n    runpy.run_module('app.cli', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(unwanted)!r}), "
+        "file=sys.stderr)\n"
+    )
+    environment = {**os.environ, "VOUCH_ENVIRONMENT": "development", **env}
+    environment.pop("VOUCH_DATABASE_URL", None)
+    environment.pop("VOUCH_EMBEDDING_MODEL", None)
+    warm = subprocess.run(
+        [sys.executable, "-c", probe],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=environment,
+        timeout=120,
+    )
+    assert json.loads(warm.stdout)["matches"], warm.stderr
+    assert warm.stderr.strip().splitlines()[-1] == "[]"

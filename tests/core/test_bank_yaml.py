@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from app.core import bank
 from app.core.bank import parse_yaml, read_yaml
 from app.core.errors import BankError
 
@@ -90,3 +91,15 @@ def test_a_repeated_key_is_an_error_not_a_silent_overwrite(tmp_path: Path) -> No
     path.write_text("- id: A-1\n  answer: 'Yes'\n  answer: 'No'\n", encoding="utf-8")
     with pytest.raises(BankError, match=r"a.yaml: not valid YAML at line 3"):
         read_yaml(path)
+
+
+def test_without_libyaml_a_bad_file_is_still_a_bank_error_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bank, "_CParser", None)
+    path = tmp_path / "a.yaml"
+    path.write_text("- id: A-1\n  answer: 'Yes'\n  answer: 'No'\n", encoding="utf-8")
+    with pytest.raises(BankError, match=r"a.yaml: not valid YAML at line 3"):
+        read_yaml(path)
+    path.write_text("- id: A-1\n  answer: yes\n", encoding="utf-8")
+    assert read_yaml(path) == [{"id": "A-1", "answer": "yes"}]
