@@ -51,6 +51,8 @@ def shipped_concepts() -> tuple[Entry, ...]:
     if not SHIPPED_CONCEPTS.is_dir():
         return ()
     try:
-        return concept_entries(load_bank(SHIPPED_CONCEPTS).entries)
+        # A concept never fills a cell, so its detail is never shown: rendering every one would
+        # cost each process that bridges a question about 0.15 s for nothing.
+        return concept_entries(load_bank(SHIPPED_CONCEPTS, check_details=False).entries)
     except BankError:
         return ()

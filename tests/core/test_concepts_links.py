@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from app.core import bank as bank_module
 from app.core.bank import Entry
 from app.core.concept_links import (
     concept_links,
@@ -111,3 +114,17 @@ def test_a_framework_worded_bank_entry_links_to_a_shipped_concept() -> None:
         entry("Is there a disaster recovery plan?"), concepts, matcher=shipped_concept_matcher()
     )
     assert found and found[0].by == "wording" and found[0].refs
+
+
+def test_the_shipped_concepts_are_read_without_rendering_a_detail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*_: object, **__: object) -> str:
+        raise AssertionError("a concept's detail was rendered")
+
+    monkeypatch.setattr(bank_module, "render_template", refuse)
+    shipped_concepts.cache_clear()
+    try:
+        assert shipped_concepts()
+    finally:
+        shipped_concepts.cache_clear()
