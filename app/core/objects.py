@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.core.normalise import Normaliser, Thesaurus
 
@@ -18,11 +18,19 @@ class ObjectPair:
     second_shown: str
 
 
+# One direction of a pair: the question's object, the entry's, and how each is shown.
+_Side = tuple[frozenset[str], frozenset[str], str, str]
+
+
 @dataclass(frozen=True)
 class ObjectRule:
     """Hold back a statement about one object of a pair for a question about the other."""
 
     pairs: tuple[ObjectPair, ...]
+    # The last question's sides (see _asked_sides): a cache, not part of the rule.
+    _last: tuple[frozenset[str], tuple[_Side, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, thesaurus: Thesaurus, normaliser: Normaliser) -> ObjectRule:
@@ -38,17 +46,29 @@ class ObjectRule:
 
     def conflict(self, question: Iterable[str], entry: Iterable[str]) -> str | None:
         """Say which object differs when the question names one of a pair and the entry the other."""
-        asked, stated = frozenset(question), frozenset(entry)
-        for pair in self.pairs:
-            for mine, theirs, mine_shown, theirs_shown in (
+        stated = frozenset(entry)
+        for mine, theirs, mine_shown, theirs_shown in self._asked_sides(frozenset(question)):
+            if theirs <= stated and not mine <= stated:
+                return f"object differs: '{mine_shown}' vs '{theirs_shown}'"
+        return None
+
+    def _asked_sides(self, asked: frozenset[str]) -> tuple[_Side, ...]:
+        """List, in rule order, the sides of pairs the question names and not their other side.
+
+        The question's half of the test is the same for all its candidates, so it is done once
+        per question rather than once per candidate (the last question's sides are kept).
+        """
+        last = self._last
+        if last is not None and last[0] == asked:
+            return last[1]
+        sides = tuple(
+            side
+            for pair in self.pairs
+            for side in (
                 (pair.first, pair.second, pair.first_shown, pair.second_shown),
                 (pair.second, pair.first, pair.second_shown, pair.first_shown),
-            ):
-                if (
-                    mine <= asked
-                    and not theirs <= asked
-                    and theirs <= stated
-                    and not mine <= stated
-                ):
-                    return f"object differs: '{mine_shown}' vs '{theirs_shown}'"
-        return None
+            )
+            if side[0] <= asked and not side[1] <= asked
+        )
+        object.__setattr__(self, "_last", (asked, sides))
+        return sides

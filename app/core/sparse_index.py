@@ -74,15 +74,27 @@ class Space:
         self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0)
         self.unseen_idf = 1.0
+        self._idf_known: tuple[np.ndarray, float, dict[str, float]] = (self.idf, 1.0, {})
         # A term's character n-grams are looked up once, not once per text that uses it.
         self._term_columns: dict[str, np.ndarray] = {}
 
     def idf_of(self, term: str) -> float:
         """Return a feature's frozen idf (the unseen-feature idf when it has none)."""
-        column = self.vocab.get(term)
-        if column is None or column >= len(self.idf):
-            return self.unseen_idf
-        return float(self.idf[column])
+        idf = self.idf
+        known = self._idf_known
+        if known[0] is not idf or known[1] != self.unseen_idf:
+            # The guards ask for the same few thousand terms on every candidate: remember them
+            # until the idf is refitted or replaced.
+            known = self._idf_known = (idf, self.unseen_idf, {})
+        cache = known[2]
+        weight = cache.get(term)
+        if weight is None:
+            column = self.vocab.get(term)
+            unseen = column is None or column >= len(idf)
+            weight = self.unseen_idf if unseen else float(idf[column])
+            if len(cache) < 500_000:
+                cache[term] = weight
+        return weight
 
     def _columns(self, text: NormalisedText, grow: bool, borrowed: dict[str, int]) -> np.ndarray:
         if not self.chars:
