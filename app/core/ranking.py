@@ -205,7 +205,8 @@ def _scored(
     asked_intent = intent_of(text.stems, text.surface)
     # Only a short question lets its intent reorder: a long one carries its own evidence, and
     # reordering it cost 0.015-0.035 of cross-framework top-1.
-    short = len(text.terms) <= REORDER_MAX_TERMS
+    # A question without a clear intent cannot differ from any row's: skip reading the rows'.
+    short = len(text.terms) <= REORDER_MAX_TERMS and asked_intent is not None
     scored: list[Scored] = []
     for cand in best.values():
         stated = index.rows[cand.row].text
