@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
@@ -22,19 +23,32 @@ from sqlmodel import Session, create_engine
 class Database:
     """An engine plus the two kinds of session Vouch uses: read and write."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+        pool_timeout: float = 30.0,
+    ) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         kwargs: dict[str, Any] = {"echo": echo}
+        in_memory = self.is_sqlite and parsed.database in (None, "", ":memory:")
+        if not in_memory:
+            # Every request thread holds at most one connection at a time (see Steps in deps.py),
+            # so the pool is sized for the thread pool's busy moments, not for one per request.
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if parsed.database and parsed.database != ":memory:":
                 private_sqlite_file(Path(parsed.database))
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            kwargs.update(pool_pre_ping=True)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -59,6 +73,18 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+# How long a client should wait before retrying a request the database was too busy to take.
+BUSY_RETRY_AFTER_SECONDS = 2
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Tell whether an error means the database was too busy, not broken: worth a retry."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True  # every pooled connection stayed in use for the pool's whole timeout
+    # SQLite's write lock stayed held for the whole busy timeout.
+    return isinstance(exc, sa_exc.OperationalError) and "database is locked" in str(exc.orig)
 
 
 def private_sqlite_file(path: Path) -> None:

@@ -107,26 +107,55 @@ def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-class Steps:
-    """The later transactions of a route that declared WritesInSteps; each commits on success."""
+def end_read(db_session: Session) -> None:
+    """End a read transaction so its connection goes back to the pool (objects stay loaded)."""
+    if db_session.info.get("write") or not db_session.in_transaction():
+        return
+    try:
+        db_session.commit()  # a read transaction: nothing to write but authentication's touch
+    except OperationalError:
+        db_session.rollback()
 
-    def __init__(self, database: Database) -> None:
+
+def release_if_in_steps(request: Request, db_session: Session) -> None:
+    """Give back the request's connection once a route that writes in steps has authenticated.
+
+    Such a route's steps, job checks and waits each take a connection of their own: holding the
+    request's one meanwhile makes every busy moment need two per request, and as many concurrent
+    uploads as pooled connections then wait on each other until the pool times out.
+    """
+    if declared(request.scope.get("route")) is writes_in_steps:
+        end_read(db_session)
+
+
+class Steps:
+    """The later transactions of a route that declared WritesInSteps; each commits on success.
+
+    Before each step the request's own read transaction, if the handler reopened it, is ended:
+    a request holds one connection at a time.
+    """
+
+    def __init__(self, database: Database, request_session: Session) -> None:
         self._database = database
+        self._request_session = request_session
 
     def write(self) -> AbstractContextManager[Session]:
         """Open one write transaction: committed when the block ends, rolled back if it raises."""
+        end_read(self._request_session)
         return self._database.session(write=True)
 
     def read(self) -> AbstractContextManager[Session]:
         """Open a fresh read transaction (it sees what earlier steps committed)."""
+        end_read(self._request_session)
         return self._database.session()
 
 
-def get_steps(request: Request, database: DatabaseDep) -> Steps:
+def get_steps(request: Request, database: DatabaseDep, db_session: SessionDep) -> Steps:
     """Return the step transactions, only to a route that declared WritesInSteps."""
     if declared(request.scope.get("route")) is not writes_in_steps:
         raise RuntimeError("a route that writes in steps must declare WritesInSteps")
-    return Steps(database)
+    end_read(db_session)
+    return Steps(database, db_session)
 
 
 StepsDep = Annotated[Steps, Depends(get_steps)]
@@ -278,7 +307,9 @@ def api_principal(request: Request, db_session: SessionDep) -> Principal:
         key.last_used_at = now
         db_session.add(key)
         commit_bookkeeping(db_session)
-    return accounts.principal_for_key(key)
+    principal = accounts.principal_for_key(key)
+    release_if_in_steps(request, db_session)
+    return principal
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]

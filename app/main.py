@@ -22,7 +22,7 @@ from app.api.openapi_errors import declare_error_responses
 from app.api.questionnaires import router as api_router
 from app.api.review import router as review_api_router
 from app.config import Settings, get_settings
-from app.db import Database, get_database
+from app.db import BUSY_RETRY_AFTER_SECONDS, Database, get_database, is_busy
 from app.deps import ApiError, undeclared_routes
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimiter
@@ -148,6 +148,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyError)
     @app.exception_handler(OSError)
     async def _storage(request: Request, exc: Exception) -> Response:
+        if is_busy(exc):
+            log.warning("%s %s: database busy (%s)", request.method, request.url.path, exc)
+            return error_response(
+                request,
+                503,
+                "busy",
+                "the server is too busy to take this request now; "
+                "retry after a moment (with the same Idempotency-Key for an upload)",
+                {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+            )
         failure = storage_failure(exc)
         if failure is None:
             return await _unexpected(request, exc)
