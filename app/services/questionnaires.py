@@ -19,6 +19,7 @@ from app.models import Job, Questionnaire, QuestionRow, utcnow
 from app.services import audit, files, idempotency, jobs, templates, webhooks
 from app.services.accounts import Principal
 from app.services.bank import MatchContext, match_context
+from app.services.row_records import detected_fields
 from app.services.workbooks import fill, too_many_rows
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -97,16 +98,7 @@ def _row_record(
     return QuestionRow(
         questionnaire_id=questionnaire_id,
         position=position,
-        sheet=row.sheet,
-        row=row.row,
-        question=row.question,
-        control_id=row.control_id,
-        context=row.context,
-        answer_cell=row.answer_cell,
-        detail_cell=row.detail_cell,
-        choices=list(row.choices),
-        existing_answer=row.existing_answer,
-        locked_reason=row.locked_reason,
+        **detected_fields(row),
         entry_id=entry.id if entry else None,
         entry_version=entry.version if entry else None,
         score=proposal.score,

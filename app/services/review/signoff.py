@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.core.formats import fill_questionnaire_file
-from app.core.workbook import AnswerWrite, DetectedRow, Detection, FillResult
+from app.core.workbook import AnswerWrite, Detection, FillResult
 from app.isolation import run_isolated
 from app.models import Questionnaire, QuestionRow, SignOff, utcnow
 from app.services import audit, files, templates, webhooks
@@ -24,6 +24,7 @@ from app.services.review.refusals import (
     require_open,
     require_permission,
 )
+from app.services.row_records import detected_row
 
 
 @dataclass(frozen=True)
@@ -62,20 +63,7 @@ def _detection(questionnaire: Questionnaire, question_rows: Sequence[QuestionRow
     mappings = tuple(
         templates.mapping_from_dict(m) for m in questionnaire.detection.get("mappings", [])
     )
-    detected = tuple(
-        DetectedRow(
-            sheet=r.sheet,
-            row=r.row,
-            question=r.question,
-            control_id=r.control_id,
-            answer_cell=r.answer_cell,
-            detail_cell=r.detail_cell,
-            choices=tuple(r.choices),
-            existing_answer=r.existing_answer,
-            locked_reason=r.locked_reason,
-        )
-        for r in question_rows
-    )
+    detected = tuple(detected_row(r) for r in question_rows)
     return Detection(
         rows=detected,
         mappings=mappings,
