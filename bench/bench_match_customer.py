@@ -6,6 +6,8 @@ keyed to the CAIQ IDs that answer it (none for a question the CAIQ does not answ
 section heading it sits under as its context.
 
 Run: .venv/bin/python bench/bench_match_customer.py
+With the optional sentence model (VOUCH_EMBEDDING_MODEL, or the offline MiniLM package installed
+beside Vouch) it adds the Matcher's rows with the model.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from bench_match_common import (
     lowest_threshold,
     outcomes,
     require,
+    sentence_model,
     table,
     whitepact_bank,
     wilson,
 )
 
 from app.core.bank import Entry
+from app.core.embeddings import Embedder
 from app.core.matching import DEFAULT_AUTO, Matcher
 
 DEV_SET = Path(__file__).resolve().parent / "data" / "customer_questions.yaml"
@@ -87,11 +91,15 @@ def evaluate(
 
 
 def run_matcher(
-    bank: Sequence[Entry], asked: Sequence[CustomerQuestion], *, context: bool
+    bank: Sequence[Entry],
+    asked: Sequence[CustomerQuestion],
+    *,
+    context: bool,
+    embedder: Embedder | None = None,
 ) -> tuple[list[Outcome], float, list[tuple[float, bool]]]:
     """Match every question (with or without its section); return outcomes, time, calibration."""
     start = time.perf_counter()
-    matcher = Matcher(bank)
+    matcher = Matcher(bank, embedder=embedder)
     results = matcher.match_many(
         [(q.text, None, q.context if context else None) for q in asked], top=5
     )
@@ -131,11 +139,16 @@ def main() -> None:
         outs = [Outcome(tuple(ids[i] for i in t), 0.0, "none") for t in top]
         rows.append(evaluate(f"baseline: TF-IDF char 3-5-grams{suffix}", outs, asked, seconds))
     calibration = {}
-    for with_context in (False, True):
-        label = "**Matcher**, section as context" if with_context else "**Matcher**"
-        outs, seconds, scored = run_matcher(bank, asked, context=with_context)
-        rows.append(evaluate(label, outs, asked, seconds))
-        calibration[label] = scored
+    model = sentence_model()
+    for embedder in (None, model) if model else (None,):
+        for with_context in (False, True):
+            label = "**Matcher**" + (" + sentence model" if embedder else "")
+            label += ", section as context" if with_context else ""
+            outs, seconds, scored = run_matcher(
+                bank, asked, context=with_context, embedder=embedder
+            )
+            rows.append(evaluate(label, outs, asked, seconds))
+            calibration[label] = scored
     print()
     print(
         table(

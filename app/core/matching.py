@@ -343,6 +343,10 @@ class Matcher:
             if len(stuck):
                 by_chars = index.chars.retrieve(sp.csr_matrix(char_query[stuck]))
                 retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
+            # Whether the question's own words already found a close row, before the optional
+            # sentence model adds its candidates: its cosines run high for any short question on
+            # the subject, and would keep every short question from its concepts.
+            found_by_words = retrieval.max(axis=1)
             asked = self._sentences(texts)
             retrieval = self._sentence_candidates(index, asked, retrieval)
             wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
@@ -350,7 +354,7 @@ class Matcher:
                 index,
                 [queries[i] for i, t in zip(chunk, texts, strict=True)],
                 short=[
-                    len(t.terms) <= BRIDGE_MAX_TERMS and retrieval[k].max() < BRIDGE_UNLESS_FOUND
+                    len(t.terms) <= BRIDGE_MAX_TERMS and found_by_words[k] < BRIDGE_UNLESS_FOUND
                     for k, t in enumerate(texts)
                 ],
             )

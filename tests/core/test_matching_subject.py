@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+
+import numpy as np
 
 from app.core.bank import Entry
 from app.core.matching import Matcher
@@ -84,6 +87,34 @@ def test_a_concept_in_customer_words_leads_to_the_entry_citing_its_id() -> None:
     assert best.explanation.concept == "MFA"
     assert "reached through concept MFA, which cites IAM-14.1" in best.explanation.text()
     assert best.score > without[0].score
+
+
+class EverythingAlike:
+    """A sentence model that finds every text alike: short questions' cosines run high."""
+
+    fingerprint = "alike-1"
+    baseline = 0.0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.ones((len(texts), 4), dtype=np.float32) / 2.0
+
+
+def test_a_sentence_model_does_not_keep_a_short_question_from_its_concepts() -> None:
+    """Only the question's own words decide that it found its row and needs no concept."""
+    bank = [
+        entry(
+            "BANK-IAM-14.1",
+            "Are processes, procedures, and technical measures for authenticating access to "
+            "systems, including multifactor authentication, defined and implemented?",
+            caiq="IAM-14.1",
+        ),
+        entry("BANK-IAM-02.1", "Are strong password policies established?", caiq="IAM-02.1"),
+    ]
+    concepts = [entry("MFA", "Is multi-factor authentication enforced?", caiq="IAM-14.1")]
+    matcher = Matcher(bank, concepts=concepts, embedder=EverythingAlike())
+    (best, *_) = matcher.match("Is 2FA enforced for everyone?")
+    assert best.entry_id == "BANK-IAM-14.1"
+    assert best.explanation.concept == "MFA"
 
 
 def test_a_context_never_lowers_a_question_with_its_own_subject() -> None:
