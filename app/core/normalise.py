@@ -91,6 +91,9 @@ class GuardFacet:
     mode: str = "equal"
     when: tuple[str, ...] = ()
     strict: bool = False  # also differ when only one text names a value
+    # Phrases by which a question asks for a value without naming one ("how often",
+    # "regularly"): an entry naming any value answers it, strict or not.
+    asks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ def _mapping(path: Path, node: yaml.Node, what: str) -> list[tuple[str, yaml.Nod
 
 def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     fields = dict(_mapping(path, node, "each guard"))
-    unknown = sorted(set(fields) - {"name", "mode", "when", "values", "strict"})
+    unknown = sorted(set(fields) - {"name", "mode", "when", "values", "strict", "asks"})
     if unknown:
         raise BankError(f"{_where(path, node)}: unknown guard field '{unknown[0]}'")
     name_node = fields.get("name")
@@ -246,6 +249,7 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
                 f"{_where(path, fields['mode'])}: guard 'mode' must be one of {allowed}"
             )
     when = _scalar_list(path, fields["when"], "guard 'when'") if "when" in fields else ()
+    asks = _scalar_list(path, fields["asks"], "guard 'asks'") if "asks" in fields else ()
     if "values" not in fields:
         raise BankError(f"{_where(path, node)}: guard '{name_node.value}' needs 'values'")
     values = {
@@ -263,7 +267,12 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
             )
         strict = flag == "true"
     return GuardFacet(
-        name=str(name_node.value).strip(), values=values, mode=mode, when=when, strict=strict
+        name=str(name_node.value).strip(),
+        values=values,
+        mode=mode,
+        when=when,
+        strict=strict,
+        asks=asks,
     )
 
 
