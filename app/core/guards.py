@@ -18,6 +18,8 @@ NOT_NEGATIONS = (
     "whether or not",
     "not exceed",
 )
+# The mark of a phrase that asks for a facet's value without naming one.
+_ASKS = "\x00asks"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Facets:
     values: tuple[frozenset[str], ...]
     triggered: tuple[bool, ...]  # the facet's 'when' words are present (always True without any)
     negated: bool
+    asking: tuple[bool, ...] = ()  # the text asks for the facet's value ("how often?")
 
 
 class Guards:
@@ -43,6 +46,8 @@ class Guards:
                     marks.setdefault(stem_phrase(phrase), set()).add((i, label))
             for word in facet.when:
                 marks.setdefault(stem_phrase(word), set()).add((i, None))
+            for phrase in facet.asks:
+                marks.setdefault(stem_phrase(phrase), set()).add((i, _ASKS))
         for word in NEGATIONS:
             marks.setdefault((word,), set()).add((-1, "negated"))
         for phrase in NOT_NEGATIONS:
@@ -70,13 +75,18 @@ class Guards:
         """Find which value of each facet a text names."""
         found = self._scan(stems)
         values = tuple(
-            frozenset(label for f, label in found if f == i and label is not None)
+            frozenset(label for f, label in found if f == i and label not in (None, _ASKS))
             for i in range(len(self.facets))
         )
         triggered = tuple(
             not facet.when or (i, None) in found for i, facet in enumerate(self.facets)
         )
-        return Facets(values=values, triggered=triggered, negated=(-1, "negated") in found)
+        return Facets(
+            values=values,
+            triggered=triggered,
+            negated=(-1, "negated") in found,
+            asking=tuple((i, _ASKS) in found for i in range(len(self.facets))),
+        )
 
     def conflict(self, question: Facets, entry: Facets) -> str | None:
         """Say in plain words why the entry's meaning differs from the question's, or None."""
@@ -85,18 +95,22 @@ class Guards:
                 ("negated", "affirmative") if question.negated else ("affirmative", "negated")
             )
             return f"polarity differs: the question is {said}, the entry is {other}"
-        for facet, asked, stated, on_q, on_e in zip(
+        asking = question.asking or (False,) * len(self.facets)
+        for facet, asked, stated, on_q, on_e, open_q in zip(
             self.facets,
             question.values,
             entry.values,
             question.triggered,
             entry.triggered,
+            asking,
             strict=True,
         ):
             if not (on_q and on_e) or not (asked or stated):
                 continue
             if not (asked and stated):
-                if facet.strict:
+                # "How often are backups tested?" is answered by "backups are tested monthly";
+                # the reverse, a vaguer entry for a question naming a value, still differs.
+                if facet.strict and not (open_q and stated and not asked):
                     return f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}"
                 continue
             agrees = asked == stated if facet.mode == "equal" else bool(asked & stated)

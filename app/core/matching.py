@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from app.core.acronyms import AcronymExpander
 from app.core.bank import Entry
 from app.core.concepts import Bridge, shipped_concepts
 from app.core.embeddings import Embedder
@@ -196,6 +197,7 @@ class Matcher:
         self.today = today
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
+        self._acronyms = AcronymExpander.of(self.thesaurus.acronyms)
         self._guards = Guards(self.thesaurus.guards)
         meaning_weight: float | None = None
         if embedder is not None:
@@ -315,86 +317,112 @@ class Matcher:
         """Match many questions at once; each item is (question, control ID or None[, context])."""
         index = self._index
         results: list[list[Match]] = [[] for _ in queries]
-        live = [i for i, q in enumerate(queries) if q[0] and q[0].strip()]
         if not index.entries or top < 1:
             return results
-        for start in range(0, len(live), QUERY_BATCH):
-            chunk = live[start : start + QUERY_BATCH]
-            texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
-            contexts = [self._context_text(queries[i]) for i in chunk]
-            # The context helps find candidates and orders them (see ranking.py); every score is the
-            # question's own.
-            word_query = index.words.queries(texts)
-            with_context = any(c.terms for c in contexts)
-            retrieval = index.words.retrieve(
-                index.words.queries(
-                    [
-                        replace(text, terms=text.terms + context.terms)
-                        for text, context in zip(texts, contexts, strict=True)
-                    ]
-                )
-                if with_context
-                else word_query
-            )
-            # Words find candidates for nearly every question at a fraction of the cost of
-            # character n-grams; those are the fallback when no word is shared (typos, jargon).
-            stuck = np.flatnonzero((retrieval > 0).sum(axis=1) < top)
-            char_query = index.chars.queries(texts)
-            if len(stuck):
-                by_chars = index.chars.retrieve(sp.csr_matrix(char_query[stuck]))
-                retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
-            # Whether the question's own words already found a close row, before the optional
-            # sentence model adds its candidates: its cosines run high for any short question on
-            # the subject, and would keep every short question from its concepts.
-            found_by_words = retrieval.max(axis=1)
-            asked = self._sentences(texts)
-            retrieval = self._sentence_candidates(index, asked, retrieval)
-            wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
-            bridges = self._bridges(
-                index,
-                [queries[i] for i, t in zip(chunk, texts, strict=True)],
-                short=[
-                    len(t.terms) <= BRIDGE_MAX_TERMS and found_by_words[k] < BRIDGE_UNLESS_FOUND
-                    for k, t in enumerate(texts)
-                ],
-            )
-            candidates = [
-                self._with_bridged(
-                    index, self._candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k]
-                )
-                for k in range(len(chunk))
-            ]
-            # Exact scores for every (question, candidate) pair of the chunk in one product each.
-            owners = np.repeat(np.arange(len(chunk)), [len(c) for c in candidates])
-            flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
-            word_scores = index.words.pair_dots(word_query, owners, flat)
-            char_scores = index.chars.pair_dots(char_query, owners, flat)
-            meaning_scores = self._with_sentence_model(
-                index, asked, owners, flat, self._meaning_scores(index, texts, owners, flat)
-            )
-            context_scores = np.zeros(len(flat))
-            if with_context:
-                context_scores = self._context_scores(index, contexts, owners, flat)
-            bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
-            for k, i in enumerate(chunk):
-                lo, hi = bounds[k], bounds[k + 1]
-                results[i] = rank(
-                    self._scoring,
-                    index,
-                    QueryScores(
-                        text=texts[k],
-                        context=contexts[k],
-                        rows=candidates[k],
-                        word=word_scores[lo:hi],
-                        char=char_scores[lo:hi],
-                        meaning=meaning_scores[lo:hi],
-                        agreement=context_scores[lo:hi],
-                        wanted=wanted[k],
-                        bridges=bridges[k],
-                    ),
-                    top=top,
-                )
+        # Each question, and for one using an acronym ("BCP") the same question spelt out: a
+        # second form whose scores are merged into the first's per entry (see ranking.rank).
+        forms: list[Query] = []
+        origin: list[int] = []
+        for i, query in enumerate(queries):
+            if not (query[0] and query[0].strip()):
+                continue
+            forms.append(query)
+            origin.append(i)
+            spelt = self._acronyms.expand(query[0][:MAX_QUESTION_CHARS])
+            if spelt is not None:
+                forms.append((spelt, *query[1:]))
+                origin.append(i)
+        scores: list[QueryScores] = []
+        for start in range(0, len(forms), QUERY_BATCH):
+            chunk = list(range(start, min(start + QUERY_BATCH, len(forms))))
+            scores.extend(self._score_chunk(index, [forms[j] for j in chunk], top=top))
+        grouped: dict[int, list[QueryScores]] = {}
+        for i, query_scores in zip(origin, scores, strict=True):
+            grouped.setdefault(i, []).append(query_scores)
+        for i, group in grouped.items():
+            results[i] = rank(self._scoring, index, group, top=top)
         return results
+
+    def _score_chunk(
+        self, index: Index, queries: Sequence[Query], *, top: int
+    ) -> list[QueryScores]:
+        """Retrieve and score the candidates of a batch of questions (one product per signal)."""
+        if not queries:
+            return []
+        chunk = list(range(len(queries)))
+        out: list[QueryScores] = []
+        texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
+        contexts = [self._context_text(queries[i]) for i in chunk]
+        # The context helps find candidates and orders them (see ranking.py); every score is the
+        # question's own.
+        word_query = index.words.queries(texts)
+        with_context = any(c.terms for c in contexts)
+        retrieval = index.words.retrieve(
+            index.words.queries(
+                [
+                    replace(text, terms=text.terms + context.terms)
+                    for text, context in zip(texts, contexts, strict=True)
+                ]
+            )
+            if with_context
+            else word_query
+        )
+        # Words find candidates for nearly every question at a fraction of the cost of
+        # character n-grams; those are the fallback when no word is shared (typos, jargon).
+        stuck = np.flatnonzero((retrieval > 0).sum(axis=1) < top)
+        char_query = index.chars.queries(texts)
+        if len(stuck):
+            by_chars = index.chars.retrieve(sp.csr_matrix(char_query[stuck]))
+            retrieval[stuck] = np.maximum(retrieval[stuck], by_chars)
+        # Whether the question's own words already found a close row, before the optional
+        # sentence model adds its candidates: its cosines run high for any short question on
+        # the subject, and would keep every short question from its concepts.
+        found_by_words = retrieval.max(axis=1)
+        asked = self._sentences(texts)
+        retrieval = self._sentence_candidates(index, asked, retrieval)
+        wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
+        bridges = self._bridges(
+            index,
+            [queries[i] for i, t in zip(chunk, texts, strict=True)],
+            short=[
+                len(t.terms) <= BRIDGE_MAX_TERMS and found_by_words[k] < BRIDGE_UNLESS_FOUND
+                for k, t in enumerate(texts)
+            ],
+        )
+        candidates = [
+            self._with_bridged(
+                index, self._candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k]
+            )
+            for k in range(len(chunk))
+        ]
+        # Exact scores for every (question, candidate) pair of the chunk in one product each.
+        owners = np.repeat(np.arange(len(chunk)), [len(c) for c in candidates])
+        flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
+        word_scores = index.words.pair_dots(word_query, owners, flat)
+        char_scores = index.chars.pair_dots(char_query, owners, flat)
+        meaning_scores = self._with_sentence_model(
+            index, asked, owners, flat, self._meaning_scores(index, texts, owners, flat)
+        )
+        context_scores = np.zeros(len(flat))
+        if with_context:
+            context_scores = self._context_scores(index, contexts, owners, flat)
+        bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
+        for k in chunk:
+            lo, hi = bounds[k], bounds[k + 1]
+            out.append(
+                QueryScores(
+                    text=texts[k],
+                    context=contexts[k],
+                    rows=candidates[k],
+                    word=word_scores[lo:hi],
+                    char=char_scores[lo:hi],
+                    meaning=meaning_scores[lo:hi],
+                    agreement=context_scores[lo:hi],
+                    wanted=wanted[k],
+                    bridges=bridges[k],
+                )
+            )
+        return out
 
     def _bridges(
         self, index: Index, queries: Sequence[Query], *, short: Sequence[bool]

@@ -18,6 +18,7 @@ GUARD_MODES = ("equal", "overlap")
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "cannot"})
 
 _WORD = re.compile(r"[a-z0-9]+")
+_ACRONYM = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 _CONTRACTION = re.compile(r"n['’]t\b")
 # Longest suffixes first; each maps to its replacement. Kept small on purpose: the thesaurus
 # carries the irregular cases (retention -> retain) so the stemmer never has to guess.
@@ -90,6 +91,9 @@ class GuardFacet:
     mode: str = "equal"
     when: tuple[str, ...] = ()
     strict: bool = False  # also differ when only one text names a value
+    # Phrases by which a question asks for a value without naming one ("how often",
+    # "regularly"): an entry naming any value answers it, strict or not.
+    asks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,12 @@ class Thesaurus:
     # Pairs of objects a question's frame may take that a statement about one never answers
     # for the other ("privacy" vs "security" by design; "baselines" vs "policies" reviewed).
     objects: tuple[tuple[str, str], ...] = ()
+    # Acronyms as customers write them ("BCP", "DDoS") and the long form each stands for; a
+    # question is also matched with them spelt out (see app/core/acronyms.py).
+    acronyms: tuple[tuple[str, str], ...] = ()
+    # Names of standards ("ISO 27001", "SOC 2"), each group folded to one term like synonyms;
+    # the term vectors are learned without them (bench/build_term_vectors.py).
+    products: tuple[tuple[str, ...], ...] = ()
 
 
 EMPTY_THESAURUS = Thesaurus()
@@ -170,7 +180,7 @@ class Normaliser:
         phrases: dict[tuple[str, ...], str] = {}
         for phrase in thesaurus.boilerplate:
             phrases[stem_phrase(phrase)] = ""
-        for group in thesaurus.synonyms:
+        for group in (*thesaurus.synonyms, *thesaurus.products):
             canonical = "_".join(words(group[0]))
             for term in group:
                 phrases.setdefault(stem_phrase(term), canonical)
@@ -224,7 +234,7 @@ def _mapping(path: Path, node: yaml.Node, what: str) -> list[tuple[str, yaml.Nod
 
 def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     fields = dict(_mapping(path, node, "each guard"))
-    unknown = sorted(set(fields) - {"name", "mode", "when", "values", "strict"})
+    unknown = sorted(set(fields) - {"name", "mode", "when", "values", "strict", "asks"})
     if unknown:
         raise BankError(f"{_where(path, node)}: unknown guard field '{unknown[0]}'")
     name_node = fields.get("name")
@@ -239,6 +249,7 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
                 f"{_where(path, fields['mode'])}: guard 'mode' must be one of {allowed}"
             )
     when = _scalar_list(path, fields["when"], "guard 'when'") if "when" in fields else ()
+    asks = _scalar_list(path, fields["asks"], "guard 'asks'") if "asks" in fields else ()
     if "values" not in fields:
         raise BankError(f"{_where(path, node)}: guard '{name_node.value}' needs 'values'")
     values = {
@@ -256,7 +267,12 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
             )
         strict = flag == "true"
     return GuardFacet(
-        name=str(name_node.value).strip(), values=values, mode=mode, when=when, strict=strict
+        name=str(name_node.value).strip(),
+        values=values,
+        mode=mode,
+        when=when,
+        strict=strict,
+        asks=asks,
     )
 
 
@@ -271,20 +287,21 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
     if root is None:
         return EMPTY_THESAURUS
     sections = dict(_mapping(path, root, "the thesaurus"))
-    known = {"synonyms", "boilerplate", "stopwords", "guards", "frame", "objects"}
+    known = {
+        "synonyms",
+        "boilerplate",
+        "stopwords",
+        "guards",
+        "frame",
+        "objects",
+        "acronyms",
+        "products",
+    }
     unknown = sorted(set(sections) - known)
     if unknown:
         raise BankError(f"{_where(path, root)}: unknown section '{unknown[0]}'")
-    synonyms: list[tuple[str, ...]] = []
-    if "synonyms" in sections:
-        node = sections["synonyms"]
-        if not isinstance(node, yaml.SequenceNode):
-            raise BankError(f"{_where(path, node)}: 'synonyms' must be a list of groups")
-        for group in node.value:
-            terms = _scalar_list(path, group, "a synonym group")
-            if len(terms) < 2:
-                raise BankError(f"{_where(path, group)}: a synonym group needs two or more terms")
-            synonyms.append(terms)
+    synonyms = _groups(path, sections["synonyms"], "synonyms") if "synonyms" in sections else ()
+    products = _groups(path, sections["products"], "products") if "products" in sections else ()
     boilerplate = (
         _scalar_list(path, sections["boilerplate"], "'boilerplate'")
         if "boilerplate" in sections
@@ -304,6 +321,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
             if len(terms) != 2 or terms[0] == terms[1]:
                 raise BankError(f"{_where(path, pair)}: an object pair names two different objects")
             objects.append((terms[0], terms[1]))
+    acronyms = _acronyms(path, sections["acronyms"]) if "acronyms" in sections else ()
     guards: tuple[GuardFacet, ...] = ()
     if "guards" in sections:
         node = sections["guards"]
@@ -311,13 +329,41 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
             raise BankError(f"{_where(path, node)}: 'guards' must be a list")
         guards = tuple(_guard(path, g) for g in node.value)
     return Thesaurus(
-        synonyms=tuple(synonyms),
+        synonyms=synonyms,
         boilerplate=boilerplate,
         stopwords=frozenset(w.lower() for w in stopwords),
         guards=guards,
         frame=frame,
         objects=tuple(objects),
+        acronyms=acronyms,
+        products=products,
     )
+
+
+def _groups(path: Path, node: yaml.Node, section: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise BankError(f"{_where(path, node)}: '{section}' must be a list of groups")
+    groups: list[tuple[str, ...]] = []
+    for group in node.value:
+        terms = _scalar_list(path, group, "a synonym group")
+        if len(terms) < 2:
+            raise BankError(f"{_where(path, group)}: a synonym group needs two or more terms")
+        groups.append(terms)
+    return tuple(groups)
+
+
+def _acronyms(path: Path, node: yaml.Node) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for acronym, long_form in _mapping(path, node, "'acronyms'"):
+        if not _ACRONYM.fullmatch(acronym):
+            raise BankError(f"{_where(path, node)}: acronym '{acronym}' must be one word")
+        if not isinstance(long_form, yaml.ScalarNode) or len(words(str(long_form.value))) < 2:
+            raise BankError(
+                f"{_where(path, long_form)}: acronym '{acronym}' needs a long form of two or "
+                "more words"
+            )
+        out.append((acronym, " ".join(str(long_form.value).split())))
+    return tuple(out)
 
 
 def load_thesaurus(path: Path) -> Thesaurus:

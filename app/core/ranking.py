@@ -61,8 +61,76 @@ class QueryScores:
     bridges: Mapping[str, Bridge]  # entries a concept led to
 
 
-def rank(scoring: Scoring, index: Index, query: QueryScores, *, top: int) -> list[Match]:
-    """Return the question's `top` best entries, banded and explained, best first."""
+def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: int) -> list[Match]:
+    """Return the question's `top` best entries, banded and explained, best first.
+
+    `forms` are the question as written and, when it uses acronyms, spelt out (see
+    app/core/acronyms.py). A later form counts only when it finds a better match than the
+    question as written; then each entry keeps its better score over the forms (the earlier
+    form on a tie), judged and explained by the form that earned it. So a second form can only
+    add evidence: no entry scores lower than the question as written gives it, and a spelt-out
+    form that finds nothing better cannot reorder what the question found.
+    """
+    judged: dict[str, tuple[Scored, Asked, QueryScores]] = {}
+    first_best = 0.0
+    for position, query in enumerate(forms):
+        scored, asked = _judge(scoring, index, query)
+        form_best = max((_band_score(s) for s in scored), default=0.0)
+        if position == 0:
+            first_best = form_best
+        elif form_best <= first_best:
+            continue
+        for item in scored:
+            current = judged.get(item.cand.entry_id)
+            if current is None or item.score > current[0].score:
+                rank_score = max(item.rank, current[0].rank) if current else item.rank
+                judged[item.cand.entry_id] = (replace(item, rank=rank_score), asked, query)
+            elif item.rank > current[0].rank:
+                judged[item.cand.entry_id] = (replace(current[0], rank=item.rank), *current[1:])
+    ordered = list(judged.values())
+    # The band the question alone earns comes first: the context only orders the entries
+    # within a band. A matching control ID breaks ties, including ties at the top score.
+    ordered.sort(
+        key=lambda j: (
+            BANDS.index(band_for(j[0].score, scoring.thresholds)),
+            -j[0].rank,
+            not j[0].id_match,
+            not j[0].cand.on_subject,
+            j[0].cand.entry_id,
+        )
+    )
+    scored = [j[0] for j in ordered]
+    matches: list[Match] = []
+    for position, (item, asked, query) in enumerate(ordered[:top]):
+        cand = item.cand
+        standing = Standing(best=position == 0)
+        if len(scored) > 1:
+            other = scored[1] if position == 0 else scored[0]
+            standing = Standing(
+                best=position == 0,
+                runner_up=other.cand.entry_id,
+                margin=round(item.score - other.score, 4),
+                rival=_rival(index, scored, subjectless=not asked.subject)
+                if position == 0
+                else None,
+            )
+        shown = (
+            context_terms(query.text, query.context, index.rows[cand.row].text)
+            if cand.rank > cand.text_score
+            else ()
+        )
+        matches.append(describe(scoring, index, asked, item, standing, shown))
+    return matches
+
+
+def _band_score(item: Scored) -> float:
+    """Return the score a candidate's band is read from (a concept path's own, see verdict)."""
+    bridge = item.cand.bridge
+    return max(item.score, bridge.score) if bridge is not None else item.score
+
+
+def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Scored], Asked]:
+    """Score one form of a question against its candidates and say what it asks."""
     text, context = query.text, query.context
     id_entries = query.wanted or frozenset()
     context_subject = scoring.subjects.subject(context.terms)
@@ -70,17 +138,6 @@ def rank(scoring: Scoring, index: Index, query: QueryScores, *, top: int) -> lis
     _follow_bridges(best, query.bridges)
     _weigh_details(scoring, index, text, best)
     scored = _scored(scoring, index, query, best, context_subject)
-    # The band the question alone earns comes first: the context only orders the entries
-    # within a band. A matching control ID breaks ties, including ties at the top score.
-    scored.sort(
-        key=lambda s: (
-            BANDS.index(band_for(s.score, scoring.thresholds)),
-            -s.rank,
-            not s.id_match,
-            not s.cand.on_subject,
-            s.cand.entry_id,
-        )
-    )
     asked = Asked(
         text=text,
         facets=scoring.guards.read(text.stems),
@@ -100,27 +157,7 @@ def rank(scoring: Scoring, index: Index, query: QueryScores, *, top: int) -> lis
         if len(text.terms) <= REORDER_MAX_TERMS
         else None,
     )
-    matches: list[Match] = []
-    for position, item in enumerate(scored[:top]):
-        cand = item.cand
-        standing = Standing(best=position == 0)
-        if len(scored) > 1:
-            other = scored[1] if position == 0 else scored[0]
-            standing = Standing(
-                best=position == 0,
-                runner_up=other.cand.entry_id,
-                margin=round(item.score - other.score, 4),
-                rival=_rival(index, scored, subjectless=not asked.subject)
-                if position == 0
-                else None,
-            )
-        shown = (
-            context_terms(text, context, index.rows[cand.row].text)
-            if cand.rank > cand.text_score
-            else ()
-        )
-        matches.append(describe(scoring, index, asked, item, standing, shown))
-    return matches
+    return scored, asked
 
 
 def _best_rows(scoring: Scoring, index: Index, query: QueryScores) -> dict[str, Candidate]:
@@ -184,11 +221,14 @@ def _follow_bridges(best: dict[str, Candidate], bridges: Mapping[str, Bridge]) -
             continue
         share = BRIDGE_DISCOUNT if bridge.score >= WEAK_BRIDGE else WEAK_BRIDGE_DISCOUNT
         if cand is not None and bridge.score * share > cand.text_score:
+            # What the row's context added to the entry's own score (the gap it closed), so
+            # the path is ordered with the same help as any other candidate.
+            kept = (1.0 - cand.rank) / (1.0 - cand.text_score) if cand.text_score < 1.0 else 1.0
             cand.direct = cand.text_score
             # The concept's wording fits the question better than the entry's own: rank the
             # entry by that path, one step removed, and say so.
             cand.text_score = bridge.score * share
-            cand.rank = max(cand.rank, cand.text_score)
+            cand.rank = max(cand.rank, 1.0 - (1.0 - cand.text_score) * kept)
             cand.bridge = bridge
 
 

@@ -276,3 +276,26 @@ def test_an_entrys_detail_counts_as_evidence_below_its_question() -> None:
     assert best.score == next(
         m.score for m in Matcher(plain, concepts=False).match(question) if m.entry_id == "SEF-07"
     )
+
+
+def test_a_context_orders_a_concepts_path_with_the_same_help_as_the_entrys_own_wording() -> None:
+    # The path is weak (the concept fits the question only loosely), so it ranks below its own
+    # band's score; the row's context agrees with the entry as much as with the policy entry
+    # that shares no word with the question, and must not put that one first.
+    bank = [
+        entry(
+            "BANK-IAM-14.1",
+            "Are processes, procedures, and technical measures for authenticating access to "
+            "systems, including multifactor authentication, defined and implemented?",
+            caiq="IAM-14.1",
+        ),
+        entry("BANK-IAM-01.1", "Are access control policies established and maintained?"),
+        entry("BANK-LOG-12.1", "Is physical access control to facilities logged and monitored?"),
+    ]
+    concepts = [entry("MFA", "Do administrators use MFA?", caiq="IAM-14.1")]
+    matcher = Matcher(bank, concepts=concepts)
+    question = "Is MFA enforced on administrative accounts?"
+    (alone, *_) = matcher.match(question)
+    (framed, *_) = matcher.match(question, context="Access Control")
+    assert alone.entry_id == framed.entry_id == "BANK-IAM-14.1"
+    assert framed.explanation.concept == "MFA"

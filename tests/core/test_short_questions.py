@@ -1,0 +1,87 @@
+"""Short customer questions: a clear match may fill, "how often" is answered by a frequency."""
+
+from __future__ import annotations
+
+from app.core.bank import Entry
+from app.core.matching import DEFAULT_AUTO, Matcher, Thresholds
+from app.core.verdict import subject_conflict
+
+
+def approved(entry_id: str, question: str, answer: str = "Yes") -> Entry:
+    return Entry(id=entry_id, question=question, answer=answer, status="approved")
+
+
+BANK = [
+    approved(
+        "METRICS",
+        "Are vulnerability management metrics, including remediation times, reported to senior "
+        "management at defined intervals?",
+    ),
+    approved("SCAN", "Are systems scanned for vulnerabilities at least monthly?"),
+    approved(
+        "TRAIN",
+        "Is security awareness training provided to all personnel and refreshed at least annually?",
+    ),
+    approved("BACKUP-TEST", "Are backups tested annually?"),
+]
+
+
+def test_a_short_questions_clear_match_fills_below_the_auto_threshold() -> None:
+    (best, runner_up, *_) = Matcher(BANK, concepts=False).match(
+        "Do you report vulnerability metrics to management?"
+    )
+    assert best.entry_id == "METRICS"
+    assert best.score < DEFAULT_AUTO
+    assert best.band == "auto"
+    assert runner_up.band != "auto"
+
+
+def test_the_relief_for_short_questions_follows_the_auto_threshold() -> None:
+    strict = Matcher(BANK, concepts=False, thresholds=Thresholds(auto=0.7, suggest=0.4))
+    (best, *_) = strict.match("Do you report vulnerability metrics to management?")
+    assert best.entry_id == "METRICS" and best.band == "suggest"
+
+
+def test_a_short_question_with_a_close_rival_that_answers_otherwise_does_not_fill() -> None:
+    bank = [
+        *BANK,
+        approved(
+            "METRICS-BOARD",
+            "Are vulnerability management metrics, including remediation times, reported to "
+            "the board at defined intervals?",
+            answer="No",
+        ),
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match(
+        "Do you report vulnerability metrics to management?"
+    )
+    assert best.band != "auto"
+
+
+def test_a_question_asking_how_often_is_answered_by_an_entry_naming_a_frequency() -> None:
+    matcher = Matcher(BANK, concepts=False)
+    (asked, *_) = matcher.match("How often are backups tested?")
+    assert asked.entry_id == "BACKUP-TEST"
+    assert asked.explanation.guard is None
+    # A question silent on frequency still does not take an entry that names one.
+    (silent, *_) = matcher.match("Are backups tested?")
+    assert silent.entry_id == "BACKUP-TEST"
+    assert silent.explanation.guard == "frequency differs: unspecified vs 'annually'"
+
+
+def test_an_entry_vaguer_than_a_question_naming_a_frequency_still_differs() -> None:
+    matcher = Matcher([approved("VAGUE", "Are backups tested periodically?")], concepts=False)
+    (best, *_) = matcher.match("Are backups tested quarterly?")
+    assert best.explanation.guard == "frequency differs: 'quarterly' vs unspecified"
+
+
+def test_a_thesaurus_phrase_meets_its_own_words_in_the_subject_guard() -> None:
+    # Judged with the rarity of the shipped concepts' words, where the one-term phrase
+    # "vulnerability_scan" is rarer than anything shared and used to read as another subject.
+    concepts = Matcher(BANK)._concept_matcher()
+    assert concepts is not None
+    normalise = concepts._normaliser.normalise
+    question = normalise("How often do you run vulnerability scans?")
+    assert "vulnerability_scan" in question.terms
+    stated = normalise("How often do you scan for vulnerabilities?")
+    assert subject_conflict(concepts._index.words.space, question, stated) is None
