@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -83,6 +82,9 @@ def matcher_for(
         "embedder": load_embedder(settings.embedding_model) if settings.embedding_model else None,
     }
     store = IndexStore(settings.data_dir / "index")
+    # The starter bank's concepts do not change with the bank: their index has its own directory,
+    # so storing the bank's revisions never prunes it.
+    options["concept_store"] = IndexStore(settings.data_dir / "index" / "concepts")
     source = bank_files_digest(bank_dir) if bank_dir.is_dir() else None
     if source and not need_bank:
         restored = Matcher.restore(store, index_source=source, **options)
@@ -94,4 +96,11 @@ def matcher_for(
     # Files edited while they were read must not be stored under the digest of either version.
     if source is None or source != bank_files_digest(bank_dir):
         return bank, matcher, lambda: None
-    return bank, matcher, functools.partial(matcher.keep_index, store, index_source=source)
+
+    def keep_indexes() -> None:
+        # A process that built the bank's index also readies the concepts' (built only when
+        # missing), so the next one finds both.
+        matcher.keep_index(store, index_source=source)
+        matcher.load_concepts()
+
+    return bank, matcher, keep_indexes

@@ -9,12 +9,13 @@ the bridge between everyday questions and framework wording.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from app.core.bank import Entry, load_bank
+from app.core.bank import Entry, entry_files, load_bank
 from app.core.errors import BankError
 
 SHIPPED_CONCEPTS = Path(__file__).resolve().parents[2] / "answer_bank"
@@ -56,3 +57,23 @@ def shipped_concepts() -> tuple[Entry, ...]:
         return concept_entries(load_bank(SHIPPED_CONCEPTS, check_details=False).entries)
     except BankError:
         return ()
+
+
+def shipped_concepts_source() -> str:
+    """Digest the starter bank's entry files, which the shipped concepts are read from.
+
+    A stored index of the concepts is kept under this digest (see app/core/index_store.py), so
+    a process that finds it never reads the starter bank's YAML. It is "" when there is no
+    starter bank, or when its files cannot be read.
+    """
+    if not SHIPPED_CONCEPTS.is_dir():
+        return ""
+    # Its own namespace: a bank directory holding the same files is indexed whole, not as concepts.
+    digest = hashlib.sha256(b"shipped concepts\0")
+    try:
+        for path in entry_files(SHIPPED_CONCEPTS):
+            digest.update(str(path.relative_to(SHIPPED_CONCEPTS)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return ""
+    return digest.hexdigest()

@@ -47,6 +47,7 @@ _CORE = Path(__file__).resolve().parent
 # The modules whose code decides what an index holds.
 CODE_FILES = (
     "bank.py",
+    "concepts.py",
     "embeddings.py",
     "guards.py",
     "index_store.py",

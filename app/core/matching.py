@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from app.core.acronyms import AcronymExpander
 from app.core.bank import Entry
-from app.core.concepts import Bridge, shipped_concepts
+from app.core.concepts import Bridge, shipped_concepts, shipped_concepts_source
 from app.core.embeddings import Embedder
 from app.core.guards import Guards
 from app.core.match_result import (
@@ -127,6 +127,7 @@ class Matcher:
         index_source: str | None = None,
         embedder: Embedder | None = None,
         concepts: Sequence[Entry] | bool = True,
+        concept_store: StoredIndexes | None = None,
     ) -> None:
         """`term_vectors`: True for the shipped vectors, False (or None) to match on wording alone.
 
@@ -135,11 +136,13 @@ class Matcher:
 
         With `index_store`, the index is read from it when one was stored for the same entries
         (or the same `index_source`, a digest of the files the entries were read from), and
-        stored there after a build.
+        stored there after a build. The shipped concepts' own index is kept the same way in
+        `concept_store` (best a directory of its own: it outlives the bank's revisions).
         """
         self._configure(
             thresholds, thesaurus, today, default_review_days, term_vectors, embedder, concepts
         )
+        self._concept_store = concept_store
         live = [e for e in entries if e.status != "retired"]
         if index_store is None:
             self._index = self._build(live)
@@ -162,12 +165,14 @@ class Matcher:
         term_vectors: TermVectors | None | bool = True,
         embedder: Embedder | None = None,
         concepts: Sequence[Entry] | bool = True,
+        concept_store: StoredIndexes | None = None,
     ) -> Matcher | None:
         """Return the matcher stored for entries read from `index_source`, or None."""
         matcher = cls.__new__(cls)
         matcher._configure(
             thresholds, thesaurus, today, default_review_days, term_vectors, embedder, concepts
         )
+        matcher._concept_store = concept_store
         stored = index_store.load(matcher._store_key(index_store, index_source))
         if stored is None:
             return None
@@ -215,6 +220,7 @@ class Matcher:
             details=DetailTerms(self._normaliser),
         )
         self._concept_source = concepts
+        self._concept_store = None
         self._concepts: Matcher | None = None
         self._concepts_built = False
         self._concepts_lock = threading.Lock()
@@ -233,24 +239,60 @@ class Matcher:
             embedder=self._embedder.fingerprint if self._embedder else "",
         )
 
+    def load_concepts(self) -> None:
+        """Read or build the concepts' matcher now (keeping its index), not on first use."""
+        self._concept_matcher()
+
     def _concept_matcher(self) -> Matcher | None:
-        """Build the concepts' own matcher the first time a question may use it."""
+        """Read or build the concepts' own matcher the first time a question may use it."""
         if self._concepts_built:
             return self._concepts
         with self._concepts_lock:
             if not self._concepts_built:
                 source = self._concept_source
-                listed = shipped_concepts() if source is True else source or ()
-                if listed:
-                    self._concepts = Matcher(
-                        listed,
-                        thresholds=self.thresholds,
-                        thesaurus=self.thesaurus,
-                        term_vectors=self._vectors or False,
-                        concepts=False,
-                    )
+                if source is True:
+                    self._concepts = self._shipped_concept_matcher()
+                elif source:
+                    self._concepts = self._concept_matcher_of(source)
                 self._concepts_built = True
         return self._concepts
+
+    def _concept_matcher_of(self, concepts: Sequence[Entry]) -> Matcher:
+        return Matcher(
+            concepts,
+            thresholds=self.thresholds,
+            thesaurus=self.thesaurus,
+            term_vectors=self._vectors or False,
+            concepts=False,
+        )
+
+    def _shipped_concept_matcher(self) -> Matcher | None:
+        """The starter bank's concepts: read from the store when kept there, else built and kept.
+
+        Reading the starter bank's YAML and building its index cost about half a second of the
+        first question that bridges through a concept; the stored index skips both.
+        """
+        store = self._concept_store
+        source = shipped_concepts_source() if store is not None else ""
+        if store is not None and source:
+            stored = Matcher.restore(
+                store,
+                index_source=source,
+                thresholds=self.thresholds,
+                thesaurus=self.thesaurus,
+                term_vectors=self._vectors or False,
+                concepts=False,
+            )
+            if stored is not None:
+                return stored
+        listed = shipped_concepts()
+        if not listed:
+            return None
+        matcher = self._concept_matcher_of(listed)
+        # Files edited while they were read must not be stored under the digest of either version.
+        if store is not None and source and source == shipped_concepts_source():
+            matcher.keep_index(store, index_source=source)
+        return matcher
 
     def _rows_of(self, entry: Entry) -> list[Row]:
         texts = [entry.question, *entry.alternates]

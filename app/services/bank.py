@@ -249,6 +249,9 @@ class MatcherCache:
                 today=today,
                 default_review_days=default_review_days,
                 index_store=IndexStore(index_dir) if index_dir else None,
+                # The concepts' index outlives bank revisions: its own directory is never pruned
+                # by theirs.
+                concept_store=IndexStore(index_dir / "concepts") if index_dir else None,
                 embedder=self._embedder(embedding_model),
             )
             self._context = MatchContext(rev, matcher, bank.by_id(), dict(bank.profile))

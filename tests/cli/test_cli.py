@@ -283,8 +283,11 @@ def test_match_keeps_its_index_in_the_data_dir_and_rereads_the_bank_when_it_chan
     args = ("match", "--bank", str(approved_bank_dir), "--top", "1")
     cold = vouch(*args, stdin=stdin, env=env)
     assert cold.returncode == 0, cold.stderr
-    stored = sorted(p.suffix for p in (tmp_path / "var" / "index").iterdir())
+    index = tmp_path / "var" / "index"
+    stored = sorted(p.suffix for p in index.iterdir() if p.is_file())
     assert stored == [".json", ".npz"]
+    # The concepts' index, kept beside the bank's by the process that built the bank's.
+    assert sorted(p.suffix for p in (index / "concepts").iterdir()) == [".json", ".npz"]
     warm = vouch(*args, stdin=stdin, env=env)
     assert warm.stdout == cold.stdout
     best = json.loads(cold.stdout)["matches"][0]
