@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-ROLES = ("viewer", "responder", "reviewer", "curator", "admin")
+from app.roles import ROLES as ROLES
+
 API_KEY_PREFIX = "vch"
 
 # What each role may do; admin may do everything.

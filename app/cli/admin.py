@@ -159,7 +159,8 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the administration commands to the command parser."""
-    from app.security import ROLES
+    # Not from app.security: its Argon2 and cryptography imports would slow every command.
+    from app.roles import ROLES
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the database to the latest revision").set_defaults(

@@ -13,10 +13,9 @@ import yaml
 import yaml.constructor
 import yaml.cyaml
 import yaml.resolver
-from jinja2 import TemplateError, UndefinedError
 
-from app.core.detail_template import CELL_LIMIT, TemplateRefused, check_profile, render_template
 from app.core.errors import BankError
+from app.core.limits import CELL_LIMIT
 
 STATUSES = ("draft", "approved", "retired")
 ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._&-]{0,79}$")
@@ -124,6 +123,12 @@ def render_detail(entry: Entry, profile: Mapping[str, Any]) -> str:
         # Jinja would hand plain text back unchanged; compiling it costs about 0.4 ms a detail,
         # seconds for a large bank on every start.
         return entry.detail
+    # Jinja is imported here, not with the module: matching never renders a detail, and the
+    # import costs every start of `vouch match` about 0.1 s.
+    from jinja2 import TemplateError, UndefinedError
+
+    from app.core.detail_template import TemplateRefused, render_template
+
     try:
         return render_template(entry.detail, profile)
     except TemplateRefused as exc:
@@ -331,6 +336,8 @@ def load_profile(directory: Path) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise BankError(f"{PROFILE_FILE}: must be a mapping of variable names to values")
     profile = {str(k): v for k, v in raw.items()}
+    from app.core.detail_template import check_profile
+
     try:
         check_profile(profile)
     except BankError as exc:

@@ -18,8 +18,8 @@ from jinja2.runtime import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from app.core.errors import BankError
+from app.core.limits import CELL_LIMIT
 
-CELL_LIMIT = 32_767  # Excel's limit for one cell, and so for a rendered detail
 MAX_ARGUMENT = 100
 MAX_LIST_ITEMS = 200
 MAX_VARIABLE_NAME = 64

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -276,10 +277,14 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     )
 
 
+# libyaml composes the same nodes (with the same marks) about twenty times faster.
+_COMPOSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
     """Parse thesaurus YAML text; errors name the file and line."""
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=_COMPOSER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""

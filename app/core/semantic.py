@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import svds
 
 SHIPPED = Path(__file__).with_name("term_vectors.npz")
 WINDOW = 10  # terms either side that count as co-occurring: about a clause
@@ -144,6 +143,9 @@ def build_term_vectors(
     pmi = np.log((coo.data / total) / (row_p[coo.row] * context_p[coo.col]))
     keep = pmi > 0
     ppmi = sp.csr_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=(n, n))
+    # Only a build of the vectors needs it, and its import costs every start about 0.15 s.
+    from scipy.sparse.linalg import svds
+
     u, s, _ = svds(ppmi, k=dimensions, random_state=seed)
     vectors = (u * np.sqrt(s)).astype(np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core import bank as bank_module
+from app.core import detail_template
 from app.core.bank import Entry
 from app.core.concept_links import (
     concept_links,
@@ -122,7 +122,7 @@ def test_the_shipped_concepts_are_read_without_rendering_a_detail(
     def refuse(*_: object, **__: object) -> str:
         raise AssertionError("a concept's detail was rendered")
 
-    monkeypatch.setattr(bank_module, "render_template", refuse)
+    monkeypatch.setattr(detail_template, "render_template", refuse)
     shipped_concepts.cache_clear()
     try:
         assert shipped_concepts()
