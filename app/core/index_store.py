@@ -17,12 +17,10 @@ import contextlib
 import dataclasses
 import hashlib
 import io
-import itertools
 import json
 import os
 import re
 import tempfile
-import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -33,7 +31,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from app.core import columns
 from app.core.bank import PROFILE_FILE, Entry, entry_files
+from app.core.columns import Lazy, StoreError
 from app.core.normalise import Thesaurus
 from app.core.semantic import TermVectors
 from app.core.sparse_index import Index, Row, Space, Vectors, index_of
@@ -47,6 +47,7 @@ _CORE = Path(__file__).resolve().parent
 # The modules whose code decides what an index holds.
 CODE_FILES = (
     "bank.py",
+    "columns.py",
     "concepts.py",
     "embeddings.py",
     "guards.py",
@@ -59,10 +60,6 @@ CODE_FILES = (
 _NAME = re.compile(r"^index-([0-9a-f]{64})\.(json|npz)$")
 _SPACES = ("words", "chars")
 _SPARSE = ("built", "built_t")
-
-
-class StoreError(ValueError):
-    """A stored index that does not fit what this code would build."""
 
 
 @cache
@@ -135,212 +132,6 @@ def _checked(kind: type, value: Any) -> Any:
     if kind is float:
         return float(typing.cast(float, value))
     return value
-
-
-def _leaf_kind(hint: Any) -> str:
-    """Name how a field of this type is stored as columns; unsupported types are a StoreError."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint in (str, bool, int, float, date):
-        return str(hint.__name__)
-    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
-        inner = next(a for a in args if a is not type(None))
-        if inner in (str, int, date):
-            return f"optional {inner.__name__}"
-    if origin in (tuple, frozenset) and args and (origin is frozenset or args[-1] is Ellipsis):
-        item = args[0]
-        if item in (str, bool):
-            return f"{origin.__name__} of {item.__name__}"
-        if typing.get_origin(item) is frozenset and typing.get_args(item) == (str,):
-            return "tuple of frozenset"
-    if origin in (dict, Mapping) and args == (str, str):
-        return "mapping"
-    raise StoreError(f"cannot store a {hint}")
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-@cache
-def _layout(cls: type) -> tuple[tuple[tuple[str, ...], str], ...]:
-    """List a dataclass's leaf fields (nested dataclasses flattened) with how each is stored."""
-    hints = _hints(cls)
-    out: list[tuple[tuple[str, ...], str]] = []
-    for f in dataclasses.fields(cls):
-        if not f.init:
-            continue
-        hint = hints[f.name]
-        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-            out.extend(((f.name, *path), kind) for path, kind in _layout(hint))
-        else:
-            out.append(((f.name,), _leaf_kind(hint)))
-    return tuple(out)
-
-
-class _Strings:
-    """One table of the distinct strings of everything stored, each written once."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-
-    def of(self, values: Iterable[str]) -> np.ndarray:
-        ids = self.ids
-        # A list comprehension is about twice as fast as a generator fed to fromiter here.
-        return np.array([ids.setdefault(v, len(ids)) for v in values], dtype=np.int32)
-
-
-def _ragged(lengths: Iterable[int]) -> np.ndarray:
-    return np.concatenate([[0], np.cumsum(np.fromiter(lengths, dtype=np.int64))])
-
-
-def _encode(
-    objects: Sequence[Any], cls: type, prefix: str, strings: _Strings
-) -> dict[str, np.ndarray]:
-    """Store a sequence of dataclass instances column by column."""
-    arrays: dict[str, np.ndarray] = {}
-    for path, kind in _layout(cls):
-        name = f"{prefix}.{'.'.join(path)}"
-        values: list[Any] = []
-        for obj in objects:
-            for part in path:
-                obj = getattr(obj, part)
-            values.append(obj)
-        if kind == "str":
-            arrays[name] = strings.of(values)
-        elif kind in ("bool", "int", "float"):
-            arrays[name] = np.array(values, dtype={"bool": bool, "int": np.int64}.get(kind, float))
-        elif kind == "date":
-            arrays[name] = strings.of(v.isoformat() for v in values)
-        elif kind.startswith("optional"):
-            arrays[f"{name}.present"] = np.array([v is not None for v in values], dtype=bool)
-            present = [v for v in values if v is not None]
-            if kind == "optional int":
-                arrays[name] = np.array(present, dtype=np.int64)
-            else:
-                arrays[name] = strings.of(
-                    v if isinstance(v, str) else v.isoformat() for v in present
-                )
-        elif kind in ("tuple of str", "frozenset of str", "tuple of bool"):
-            items = [sorted(v) if kind == "frozenset of str" else v for v in values]
-            arrays[f"{name}.offsets"] = _ragged(len(v) for v in items)
-            flat = [x for v in items for x in v]
-            arrays[name] = (
-                np.array(flat, dtype=bool) if kind == "tuple of bool" else strings.of(flat)
-            )
-        elif kind == "tuple of frozenset":
-            sets = [sorted(s) for v in values for s in v]
-            arrays[f"{name}.offsets"] = _ragged(len(v) for v in values)
-            arrays[f"{name}.inner"] = _ragged(len(s) for s in sets)
-            arrays[name] = strings.of(x for s in sets for x in s)
-        elif kind == "mapping":
-            pairs = [sorted(v.items()) for v in values]
-            arrays[f"{name}.offsets"] = _ragged(len(p) for p in pairs)
-            arrays[f"{name}.keys"] = strings.of(k for p in pairs for k, _ in p)
-            arrays[name] = strings.of(x for p in pairs for _, x in p)
-    return arrays
-
-
-def _array(arrays: Mapping[str, np.ndarray], name: str, kinds: str, length: int) -> list[Any]:
-    value = arrays[name]
-    if value.ndim != 1 or value.dtype.kind not in kinds or len(value) != length:
-        raise StoreError(f"{name}: unexpected shape or type")
-    return typing.cast(list[Any], value.tolist())
-
-
-def _offsets(arrays: Mapping[str, np.ndarray], name: str, count: int, total: int) -> list[int]:
-    offsets = arrays[name]
-    if offsets.shape != (count + 1,) or offsets.dtype.kind != "i":
-        raise StoreError(f"{name}: unexpected shape or type")
-    if offsets[0] != 0 or offsets[-1] != total or bool((np.diff(offsets) < 0).any()):
-        raise StoreError(f"{name}: offsets out of order")
-    return typing.cast(list[int], offsets.tolist())
-
-
-def _decode(
-    arrays: Mapping[str, np.ndarray], cls: type, prefix: str, table: Sequence[str], count: int
-) -> list[Any]:
-    """Rebuild dataclass instances stored by `_encode`, checking every column."""
-    columns: dict[tuple[str, ...], list[Any]] = {}
-
-    def texts(name: str, length: int) -> list[str]:
-        ids = _array(arrays, name, "i", length)
-        if ids and (min(ids) < 0 or max(ids) >= len(table)):
-            raise StoreError(f"{name}: unknown string")
-        return [table[i] for i in ids]
-
-    for path, kind in _layout(cls):
-        name = f"{prefix}.{'.'.join(path)}"
-        if kind == "str":
-            column: list[Any] = texts(name, count)
-        elif kind in ("bool", "int", "float"):
-            column = _array(arrays, name, {"bool": "b", "int": "i", "float": "f"}[kind], count)
-        elif kind == "date":
-            column = [date.fromisoformat(v) for v in texts(name, count)]
-        elif kind.startswith("optional"):
-            present = _array(arrays, f"{name}.present", "b", count)
-            n = sum(present)
-            if kind == "optional int":
-                given = iter(_array(arrays, name, "i", n))
-            elif kind == "optional date":
-                given = iter([date.fromisoformat(v) for v in texts(name, n)])
-            else:
-                given = iter(texts(name, n))
-            column = [next(given) if p else None for p in present]
-        elif kind in ("tuple of str", "frozenset of str", "tuple of bool"):
-            total = len(arrays[name])
-            offsets = _offsets(arrays, f"{name}.offsets", count, total)
-            flat = (
-                _array(arrays, name, "b", total) if kind == "tuple of bool" else texts(name, total)
-            )
-            make = frozenset if kind == "frozenset of str" else tuple
-            column = [make(flat[a:b]) for a, b in itertools.pairwise(offsets)]
-        elif kind == "tuple of frozenset":
-            total = len(arrays[name])
-            inner_count = len(arrays[f"{name}.inner"]) - 1
-            outer = _offsets(arrays, f"{name}.offsets", count, inner_count)
-            inner = _offsets(arrays, f"{name}.inner", inner_count, total)
-            flat = texts(name, total)
-            none: frozenset[str] = frozenset()
-            sets = [frozenset(flat[a:b]) if b > a else none for a, b in itertools.pairwise(inner)]
-            column = [tuple(sets[a:b]) for a, b in itertools.pairwise(outer)]
-        else:
-            total = len(arrays[name])
-            offsets = _offsets(arrays, f"{name}.offsets", count, total)
-            keys, values = texts(f"{name}.keys", total), texts(name, total)
-            column = [
-                dict(zip(keys[a:b], values[a:b], strict=True))
-                for a, b in itertools.pairwise(offsets)
-            ]
-        columns[path] = column
-    return _instances(cls, columns, (), count)
-
-
-def _instances(
-    cls: type, columns: Mapping[tuple[str, ...], list[Any]], path: tuple[str, ...], count: int
-) -> list[Any]:
-    """Build `count` instances of a dataclass from its columns, nested dataclasses first."""
-    hints = _hints(cls)
-    names: list[str] = []
-    parts: list[list[Any]] = []
-    for f in dataclasses.fields(cls):
-        if not f.init:
-            continue
-        hint = hints[f.name]
-        names.append(f.name)
-        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-            parts.append(_instances(hint, columns, (*path, f.name), count))
-        else:
-            parts.append(columns[(*path, f.name)])
-    if hasattr(cls, "__post_init__") or not all(len(p) == count for p in parts):
-        return list(itertools.starmap(cls, zip(*parts, strict=True)))
-    # What the generated __init__ would do, without one object.__setattr__ call per field of a
-    # frozen dataclass: a third of a warm start at 10,000 entries.
-    new = object.__new__
-    out: list[Any] = [new(cls) for _ in range(count)]
-    for obj, values in zip(out, zip(*parts, strict=True), strict=True):
-        obj.__dict__.update(zip(names, values, strict=True))
-    return out
 
 
 def _array_fields() -> tuple[str, ...]:
@@ -460,9 +251,9 @@ def _pack(index: Index) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             arrays[f"{name}_{part}_shape"] = np.array(matrix.shape, dtype=np.int64)
     for name in _array_fields():
         arrays[name] = getattr(index, name)
-    strings = _Strings()
-    arrays.update(_encode(index.rows, Row, "rows", strings))
-    arrays.update(_encode(list(index.entries.values()), Entry, "entries", strings))
+    strings = columns.Strings()
+    arrays.update(columns.encode(index.rows, Row, "rows", strings))
+    arrays.update(columns.encode(list(index.entries.values()), Entry, "entries", strings))
     manifest["rows"] = len(index.rows)
     manifest["entries"] = len(index.entries)
     manifest["strings"] = list(strings.ids)
@@ -499,10 +290,13 @@ def _restore(manifest: Any, blob: bytes, *, key: str) -> Index:
     with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     table = _strings(manifest["strings"])
-    rows = tuple(_decode(arrays, Row, "rows", table, _checked(int, manifest["rows"])))
-    stored = _decode(arrays, Entry, "entries", table, _checked(int, manifest["entries"]))
+    count = _checked(int, manifest["rows"])
+    # Rows are built as they are scored: a question needs a few dozen of a bank's thousands.
+    rows = Lazy(columns.column(arrays, Row, "rows", table, count), count)
+    row_entries = columns.strings(arrays, "rows.entry_id", table, count)
+    stored = columns.decode(arrays, Entry, "entries", table, _checked(int, manifest["entries"]))
     entries = {entry.id: entry for entry in stored}
-    if len(entries) != len(stored) or any(row.entry_id not in entries for row in rows):
+    if len(entries) != len(stored) or not set(row_entries) <= entries.keys():
         raise StoreError("a row names an entry the index does not hold")
     spaces: dict[str, Vectors] = {}
     for name in _SPACES:
@@ -528,5 +322,10 @@ def _restore(manifest: Any, blob: bytes, *, key: str) -> Index:
             raise StoreError(f"{name}: does not fit the rows")
         extra[name] = value
     return index_of(
-        rows=rows, words=spaces["words"], chars=spaces["chars"], **extra, entries=entries
+        rows=rows,
+        row_entries=row_entries,
+        words=spaces["words"],
+        chars=spaces["chars"],
+        **extra,
+        entries=entries,
     )

@@ -218,7 +218,7 @@ class Vectors:
 class Index:
     """The index of one bank revision; a changed bank gets a new one."""
 
-    rows: tuple[Row, ...]
+    rows: Sequence[Row]  # a restored index builds each row the first time it is read
     words: Vectors
     chars: Vectors
     meaning: np.ndarray  # rows x dimensions: each row's unit term-vector mix (zero rows when off)
@@ -237,17 +237,23 @@ class Index:
 
 def index_of(
     *,
-    rows: tuple[Row, ...],
+    rows: Sequence[Row],
     words: Vectors,
     chars: Vectors,
     meaning: np.ndarray,
     sentences: np.ndarray,
     entries: Mapping[str, Entry],
+    row_entries: Sequence[str] | None = None,
 ) -> Index:
-    """Assemble an index from its rows and vectors, with each entry's rows and cited IDs."""
+    """Assemble an index from its rows and vectors, with each entry's rows and cited IDs.
+
+    `row_entries` names each row's entry when the rows are built lazily, so listing them does
+    not build every row.
+    """
+    owners = row_entries if row_entries is not None else [row.entry_id for row in rows]
     entry_rows: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        entry_rows.setdefault(row.entry_id, []).append(i)
+    for i, entry_id in enumerate(owners):
+        entry_rows.setdefault(entry_id, []).append(i)
     by_id: dict[str, set[str]] = {}
     for entry in entries.values():
         for cid in control_ids(entry.refs):

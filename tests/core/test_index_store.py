@@ -14,6 +14,7 @@ import pytest
 
 from app.core import index_store as store_module
 from app.core.bank import Entry, load_bank
+from app.core.columns import Lazy
 from app.core.index_store import KEEP, IndexStore, bank_files_digest
 from app.core.matching import Matcher
 from app.core.normalise import Thesaurus, shipped_thesaurus
@@ -233,3 +234,38 @@ def test_the_bank_files_digest_follows_every_entry_file_and_the_profile(tmp_path
     (tmp_path / "sub" / "b.yaml").write_text("- {id: B-1, question: Q?, answer: 'No'}\n")
     third = bank_files_digest(tmp_path)
     assert len({first, second, third}) == 3
+
+
+def test_a_restored_index_builds_only_the_rows_it_reads(
+    tmp_path: Path, entries: list[Entry]
+) -> None:
+    store = IndexStore(tmp_path)
+    fresh = Matcher(entries, today=TODAY, index_store=store)
+    restored = Matcher(entries, today=TODAY, index_store=store)
+    rows = restored._index.rows
+    assert isinstance(rows, Lazy)
+    assert rows._built.count(None) == len(rows) == len(fresh._index.rows)
+    restored.match("Do you require MFA for administrators?", top=1)
+    built = len(rows) - rows._built.count(None)
+    assert 0 < built < len(rows) // 2
+    assert list(rows) == list(fresh._index.rows)
+
+
+def test_a_lazy_sequence_reads_like_a_tuple() -> None:
+    calls: list[int] = []
+
+    def build(i: int) -> str:
+        calls.append(i)
+        return f"item {i}"
+
+    lazy = Lazy(build, 4)
+    assert calls == []
+    assert lazy[-1] == "item 3" and lazy[3] == "item 3"
+    assert calls == [3]
+    assert lazy[1:3] == ("item 1", "item 2")
+    assert list(lazy) == [f"item {i}" for i in range(4)]
+    assert sorted(calls) == [0, 1, 2, 3]
+    with pytest.raises(IndexError):
+        lazy[4]
+    with pytest.raises(IndexError):
+        lazy[-5]
