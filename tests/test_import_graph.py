@@ -20,6 +20,7 @@ FLOORS: dict[str, int] = {
     "app.models": 1,
     "app.db": 1,
     "app.security": 1,
+    "app.roles": 1,
     "app.isolation": 1,
     "app.migrations": 1,
     "app.services": 2,

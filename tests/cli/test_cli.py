@@ -375,8 +375,9 @@ def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
 def test_a_warm_match_imports_nothing_it_does_not_use(
     approved_bank_dir: Path, tmp_path: Path
 ) -> None:
-    # The web stack, the optional sentence model and the fallback YAML parser cost a warm start
-    # time and are never used by `vouch match` without VOUCH_EMBEDDING_MODEL.
+    # The web stack, the optional sentence model, the fallback YAML parser, the detail templates
+    # and the password and secret crypto cost a warm start time and are never used by
+    # `vouch match` without VOUCH_EMBEDDING_MODEL.
     env = {"VOUCH_DATA_DIR": str(tmp_path / "var")}
     stdin = json.dumps({"question": "Do you require MFA for administrators?"}) + "\n"
     args = ("match", "--bank", str(approved_bank_dir), "--top", "1")
@@ -391,6 +392,9 @@ def test_a_warm_match_imports_nothing_it_does_not_use(
         "torch",
         "sentence_transformers",
         "ruamel",
+        "jinja2",
+        "argon2",
+        "cryptography",
     )
     probe = (
         "import sys, runpy\n"
