@@ -149,7 +149,12 @@ class Space:
             idf = np.concatenate([idf, np.full(width - idf.shape[0], self.unseen_idf)])
         weighted = counts.copy()
         weighted.data = (1.0 + np.log(weighted.data)) * idf[weighted.indices]
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        # The squares summed as `weighted.multiply(weighted)` would give them (counts are
+        # canonical and every weight is positive, so the product keeps each entry), without
+        # its general element-wise merge: a quarter of a second of a 10,000-entry build.
+        squares = weighted.copy()
+        squares.data = weighted.data * weighted.data
+        norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         # Single precision halves the index; scores are reported to four decimals anyway.
         return sp.csr_matrix(sp.diags(1.0 / norms) @ weighted, dtype=np.float32)
