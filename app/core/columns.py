@@ -151,30 +151,36 @@ def _offsets(arrays: Mapping[str, np.ndarray], name: str, count: int, total: int
 Reader = Callable[[int], Any]
 
 
+def _table(table: Sequence[str]) -> np.ndarray:
+    """The string table as an array of the same str objects, to gather columns from at once."""
+    out = np.empty(len(table), dtype=object)
+    out[:] = table
+    return out
+
+
 def _leaf_reader(  # noqa: PLR0911 - one branch per stored kind
-    arrays: Mapping[str, np.ndarray], name: str, kind: str, table: Sequence[str], count: int
+    arrays: Mapping[str, np.ndarray], name: str, kind: str, table: np.ndarray, count: int
 ) -> Reader:
     """Check one leaf field's columns and return what reads its value for instance i."""
 
-    get: Callable[[int], str] = table.__getitem__
-
-    def texts(column: str, length: int) -> list[int]:
-        """The string indexes of a column, each checked to name a string of the table."""
+    def texts(column: str, length: int) -> list[str]:
+        """A column's strings, each index checked to name a string of the table."""
         ids = _array(arrays, column, "i", length)
         if length and (int(ids.min()) < 0 or int(ids.max()) >= len(table)):
             raise StoreError(f"{column}: unknown string")
-        return typing.cast(list[int], ids.tolist())
+        # One gather in C for the whole column: a Python lookup per string cost more than
+        # building the rows that use them.
+        return typing.cast(list[str], table[ids].tolist())
 
     if kind == "str":
-        ids = texts(name, count)
-        return lambda i: table[ids[i]]
+        return texts(name, count).__getitem__
     if kind in ("bool", "int", "float"):
         kinds = {"bool": "b", "int": "i", "float": "f"}[kind]
         values: list[Any] = _array(arrays, name, kinds, count).tolist()
         return values.__getitem__
     if kind == "date":
-        ids = texts(name, count)
-        return lambda i: date.fromisoformat(table[ids[i]])
+        days = texts(name, count)
+        return lambda i: date.fromisoformat(days[i])
     if kind.startswith("optional"):
         present = _array(arrays, f"{name}.present", "b", count)
         # Where each instance's value sits among the values present.
@@ -184,31 +190,33 @@ def _leaf_reader(  # noqa: PLR0911 - one branch per stored kind
         if kind == "optional int":
             given: list[Any] = _array(arrays, name, "i", n).tolist()
         else:
-            ids = texts(name, n)
-            given = [table[j] for j in ids]
+            given = texts(name, n)
             if kind == "optional date":
                 given = [date.fromisoformat(v) for v in given]
         return lambda i: given[position[i]] if flags[i] else None
     total = len(arrays[name])
     if kind in ("tuple of str", "frozenset of str", "tuple of bool"):
         offsets = _offsets(arrays, f"{name}.offsets", count, total)
-        if kind == "tuple of bool":
-            flat: list[Any] = _array(arrays, name, "b", total).tolist()
-            return lambda i: tuple(flat[offsets[i] : offsets[i + 1]])
-        ids = texts(name, total)
+        flat: list[Any] = (
+            _array(arrays, name, "b", total).tolist()
+            if kind == "tuple of bool"
+            else texts(name, total)
+        )
         make = frozenset if kind == "frozenset of str" else tuple
-        return lambda i: make(map(get, ids[offsets[i] : offsets[i + 1]]))
+        return lambda i: make(flat[offsets[i] : offsets[i + 1]])
     if kind == "tuple of frozenset":
         inner_count = len(arrays[f"{name}.inner"]) - 1
         outer = _offsets(arrays, f"{name}.offsets", count, inner_count)
         inner = _offsets(arrays, f"{name}.inner", inner_count, total)
-        ids = texts(name, total)
+        items = texts(name, total)
         return lambda i: tuple(
-            frozenset(map(get, ids[inner[s] : inner[s + 1]])) for s in range(outer[i], outer[i + 1])
+            frozenset(items[inner[s] : inner[s + 1]]) for s in range(outer[i], outer[i + 1])
         )
     offsets = _offsets(arrays, f"{name}.offsets", count, total)
     keys, values = texts(f"{name}.keys", total), texts(name, total)
-    return lambda i: {table[keys[j]]: table[values[j]] for j in range(offsets[i], offsets[i + 1])}
+    return lambda i: dict(
+        zip(keys[offsets[i] : offsets[i + 1]], values[offsets[i] : offsets[i + 1]], strict=True)
+    )
 
 
 def _reader(
@@ -247,8 +255,9 @@ def column(
     arrays: Mapping[str, np.ndarray], cls: type, prefix: str, table: Sequence[str], count: int
 ) -> Callable[[int], Any]:
     """Check the columns `encode` stored and return what builds instance i of them."""
+    strings = _table(table)
     leaves = {
-        path: _leaf_reader(arrays, f"{prefix}.{'.'.join(path)}", kind, table, count)
+        path: _leaf_reader(arrays, f"{prefix}.{'.'.join(path)}", kind, strings, count)
         for path, kind in _layout(cls)
     }
     return _reader(cls, leaves, ())
@@ -258,7 +267,7 @@ def strings(
     arrays: Mapping[str, np.ndarray], name: str, table: Sequence[str], count: int
 ) -> list[str]:
     """Read one stored string column whole, checked."""
-    read = _leaf_reader(arrays, name, "str", table, count)
+    read = _leaf_reader(arrays, name, "str", _table(table), count)
     return [read(i) for i in range(count)]
 
 

@@ -607,7 +607,7 @@ class Matcher:
         candidate_rows = set(rows[retrieval[rows] > 0].tolist())
         for entry_id in wanted or ():
             candidate_rows.update(index.entry_rows.get(entry_id, ()))
-        entries = {index.rows[r].entry_id for r in candidate_rows}
+        entries = {index.row_entry[r] for r in candidate_rows}
         # Counted in entries, not rows: one entry with many alternates is still one entry.
         if len(entries) < top:
             # Too little in common with anything: still offer `top` entries, all scored low.

@@ -230,6 +230,7 @@ class Index:
     sentences: np.ndarray  # rows x dimensions: each row's sentence-model vector (none when off)
     entries: Mapping[str, Entry]
     entry_rows: Mapping[str, tuple[int, ...]]
+    row_entry: tuple[str, ...]  # each row's entry id, without building the row
     by_control_id: Mapping[str, frozenset[str]]
 
     def entry_terms(self, entry_id: str) -> frozenset[str]:
@@ -271,5 +272,6 @@ def index_of(
         sentences=sentences,
         entries=dict(entries),
         entry_rows={k: tuple(v) for k, v in entry_rows.items()},
+        row_entry=tuple(owners),
         by_control_id={k: frozenset(v) for k, v in by_id.items()},
     )
