@@ -2,14 +2,15 @@
 
 The subjects live in their own modules: `match_result` (bands and explanations), `sparse_index`
 (the index of a bank), `scoring` (one question against one text), `ranking` (one question's
-candidates in order) and `verdict` (the guards and band of one candidate). This module holds the
+candidates in order), `verdict` (the guards and band of one candidate) and `bridging` (a question's
+concepts followed on to the entries citing their IDs). This module holds the
 `Matcher`: it builds or restores the index and scores questions in batches.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Protocol
@@ -19,6 +20,7 @@ import scipy.sparse as sp
 
 from app.core.acronyms import AcronymExpander
 from app.core.bank import Entry
+from app.core.bridging import follow_concepts, with_bridged
 from app.core.concepts import Bridge, shipped_concepts, shipped_concepts_source
 from app.core.embeddings import Embedder
 from app.core.guards import Guards
@@ -54,7 +56,6 @@ from app.core.sparse_index import (
     normalise_control_id,
 )
 from app.core.subject import SubjectRule
-from app.core.verdict import uncovered
 
 __all__ = [
     "BANDS",
@@ -432,7 +433,7 @@ class Matcher:
             ],
         )
         candidates = [
-            self._with_bridged(
+            with_bridged(
                 index, self._candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k]
             )
             for k in range(len(chunk))
@@ -470,10 +471,9 @@ class Matcher:
         self, index: Index, queries: Sequence[Query], *, short: Sequence[bool]
     ) -> list[dict[str, Bridge]]:
         """Match questions to concepts and follow each concept's IDs to the entries citing them."""
-        out: list[dict[str, Bridge]] = [{} for _ in queries]
         concept_matcher = self._concept_matcher() if any(short) else None
         if concept_matcher is None:
-            return out
+            return [{} for _ in queries]
         found = concept_matcher.match_many(
             [
                 (q[0] if s else "", None, q[2] if len(q) == 3 else None)
@@ -481,40 +481,14 @@ class Matcher:
             ],
             top=CONCEPTS_FOLLOWED,
         )
-        concepts = concept_matcher._index.entries
         asked = [self._normaliser.normalise(q[0][:MAX_QUESTION_CHARS]) for q in queries]
-        for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
-            for position, match in enumerate(matches):
-                if match.score < max(BRIDGE_FLOOR, self.thresholds.suggest):
-                    break
-                concept = concepts[match.entry_id]
-                guard = match.explanation.guard or match.explanation.note
-                if guard is None and position > 0:
-                    guard = f"concept {match.entry_id} is not the question's best concept"
-                if guard is None:
-                    guard = uncovered(
-                        concept_matcher._index.words.space,
-                        asked[k],
-                        concept_matcher._index.entry_terms(match.entry_id),
-                    )
-                for cid in control_ids(concept.refs):
-                    for entry_id in index.by_control_id.get(cid, ()):
-                        if entry_id not in bridged or bridged[entry_id].score < match.score:
-                            bridged[entry_id] = Bridge(
-                                concept_id=match.entry_id,
-                                control_id=", ".join(concept.refs.values()),
-                                score=match.score,
-                                guard=guard and f"through a concept, {guard}",
-                            )
-        return out
-
-    @staticmethod
-    def _with_bridged(index: Index, rows: np.ndarray, bridged: Mapping[str, Bridge]) -> np.ndarray:
-        """Add the rows of the entries a concept led to (their question row is enough)."""
-        extra = [index.entry_rows[e][0] for e in bridged if e in index.entry_rows]
-        if not extra:
-            return rows
-        return np.union1d(rows, np.array(extra, dtype=np.int64))
+        return follow_concepts(
+            index,
+            concept_matcher._index,
+            found,
+            asked,
+            floor=max(BRIDGE_FLOOR, self.thresholds.suggest),
+        )
 
     def _context_text(self, query: Query) -> NormalisedText:
         """Normalise a query's context, if it has one (no terms when it has none)."""
