@@ -67,22 +67,25 @@ def test_an_existence_question_prefers_the_plan_to_its_test() -> None:
     assert best.entry_id == "IR-PLAN"
 
 
+# A bank in framework wording, whose entries the concepts reach by their CAIQ IDs.
+IAM_BANK = [
+    entry(
+        "BANK-IAM-14.1",
+        "Are processes, procedures, and technical measures for authenticating access to "
+        "systems, including multifactor authentication, defined and implemented?",
+        caiq="IAM-14.1",
+    ),
+    entry("BANK-IAM-02.1", "Are strong password policies established?", caiq="IAM-02.1"),
+]
+
+
 def test_a_concept_in_customer_words_leads_to_the_entry_citing_its_id() -> None:
-    bank = [
-        entry(
-            "BANK-IAM-14.1",
-            "Are processes, procedures, and technical measures for authenticating access to "
-            "systems, including multifactor authentication, defined and implemented?",
-            caiq="IAM-14.1",
-        ),
-        entry("BANK-IAM-02.1", "Are strong password policies established?", caiq="IAM-02.1"),
-    ]
     concepts = [
         entry("MFA", "Is multi-factor authentication enforced?", caiq="IAM-14.1"),
         entry("PWD", "Do you have a password policy?", caiq="IAM-02.1"),
     ]
-    without = Matcher(bank, concepts=False).match("Is 2FA enforced for everyone?")
-    (best, *_) = Matcher(bank, concepts=concepts).match("Is 2FA enforced for everyone?")
+    without = Matcher(IAM_BANK, concepts=False).match("Is 2FA enforced for everyone?")
+    (best, *_) = Matcher(IAM_BANK, concepts=concepts).match("Is 2FA enforced for everyone?")
     assert best.entry_id == "BANK-IAM-14.1"
     assert best.explanation.concept == "MFA"
     assert "reached through concept MFA, which cites IAM-14.1" in best.explanation.text()
@@ -101,17 +104,8 @@ class EverythingAlike:
 
 def test_a_sentence_model_does_not_keep_a_short_question_from_its_concepts() -> None:
     """Only the question's own words decide that it found its row and needs no concept."""
-    bank = [
-        entry(
-            "BANK-IAM-14.1",
-            "Are processes, procedures, and technical measures for authenticating access to "
-            "systems, including multifactor authentication, defined and implemented?",
-            caiq="IAM-14.1",
-        ),
-        entry("BANK-IAM-02.1", "Are strong password policies established?", caiq="IAM-02.1"),
-    ]
     concepts = [entry("MFA", "Is multi-factor authentication enforced?", caiq="IAM-14.1")]
-    matcher = Matcher(bank, concepts=concepts, embedder=EverythingAlike())
+    matcher = Matcher(IAM_BANK, concepts=concepts, embedder=EverythingAlike())
     (best, *_) = matcher.match("Is 2FA enforced for everyone?")
     assert best.entry_id == "BANK-IAM-14.1"
     assert best.explanation.concept == "MFA"
