@@ -12,6 +12,7 @@ from typing import Any
 
 from app.cli.common import CliError, bank_dir, matcher_for
 from app.config import Settings
+from app.core.collector import collector_paused
 
 
 def cmd_fill(args: argparse.Namespace, settings: Settings) -> int:
@@ -136,9 +137,9 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
                 break
             if query is not None:
                 queries.append(query)
-        for (question, _, _), matches in zip(
-            queries, matcher.match_many(queries, top=args.top), strict=True
-        ):
+        with collector_paused():
+            answers = matcher.match_many(queries, top=args.top)
+        for (question, _, _), matches in zip(queries, answers, strict=True):
             out = {
                 "question": question,
                 "matches": [

@@ -14,6 +14,7 @@ import yaml.constructor
 import yaml.cyaml
 import yaml.resolver
 
+from app.core.collector import collector_paused
 from app.core.errors import BankError
 from app.core.limits import CELL_LIMIT
 
@@ -388,8 +389,9 @@ def load_bank(directory: Path, *, check_details: bool = True) -> Bank:
         raise BankError(f"{directory}: not a directory")
     profile = load_profile(directory)
     sourced: list[tuple[str, Entry]] = []
-    for path in entry_files(directory):
-        source = str(path.relative_to(directory))
-        sourced.extend((source, e) for e in parse_entries(read_yaml(path), source=source))
+    with collector_paused():
+        for path in entry_files(directory):
+            source = str(path.relative_to(directory))
+            sourced.extend((source, e) for e in parse_entries(read_yaml(path), source=source))
     validate(sourced, profile if check_details else None)
     return Bank(entries=tuple(e for _, e in sourced), profile=profile)

@@ -53,27 +53,42 @@ class Guards:
         for phrase in NOT_NEGATIONS:
             marks[stem_phrase(phrase)] = {(-1, None)}
         self._marks = {k: frozenset(v) for k, v in marks.items() if k}
-        self._longest = max((len(k) for k in self._marks), default=0)
-        self._firsts = frozenset(k[0] for k in self._marks)
+        # For each first stem, the lengths of the phrases it starts, longest first.
+        sizes: dict[str, set[int]] = {}
+        for marked in self._marks:
+            sizes.setdefault(marked[0], set()).add(len(marked))
+        self._sizes = {first: sorted(found, reverse=True) for first, found in sizes.items()}
+        # Texts name few combinations of marks: the facets of each are worked out once.
+        self._read: dict[frozenset[tuple[int, str | None]], Facets] = {}
 
-    def _scan(self, stems: Sequence[str]) -> set[tuple[int, str | None]]:
+    def _scan(self, stems: Sequence[str]) -> frozenset[tuple[int, str | None]]:
         found: set[tuple[int, str | None]] = set()
-        i, n = 0, len(stems)
-        while i < n:
-            step = 1
-            if stems[i] in self._firsts:
-                for size in range(min(self._longest, n - i), 0, -1):
-                    hit = self._marks.get(tuple(stems[i : i + size]))
-                    if hit is not None:
-                        found.update(hit)
-                        step = size
-                        break
-            i += step
-        return found
+        sizes, marks = self._sizes, self._marks
+        n, end = len(stems), 0
+        for i in [i for i, s in enumerate(stems) if s in sizes]:
+            if i < end:
+                continue  # inside the phrase found last
+            for size in sizes[stems[i]]:
+                if size > n - i:
+                    continue
+                hit = marks.get(tuple(stems[i : i + size]))
+                if hit is not None:
+                    found.update(hit)
+                    end = i + size
+                    break
+        return frozenset(found)
 
     def read(self, stems: Sequence[str]) -> Facets:
         """Find which value of each facet a text names."""
         found = self._scan(stems)
+        facets = self._read.get(found)
+        if facets is None:
+            facets = self._facets(found)
+            if len(self._read) < 100_000:
+                self._read[found] = facets
+        return facets
+
+    def _facets(self, found: frozenset[tuple[int, str | None]]) -> Facets:
         values = tuple(
             frozenset(label for f, label in found if f == i and label not in (None, _ASKS))
             for i in range(len(self.facets))

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from app.core import columns
 from app.core.bank import PROFILE_FILE, Entry, entry_files
+from app.core.collector import collector_paused
 from app.core.columns import Lazy, StoreError
 from app.core.normalise import Thesaurus
 from app.core.semantic import TermVectors
@@ -178,7 +179,8 @@ class IndexStore:
         except (OSError, UnicodeDecodeError, ValueError):
             return None
         try:
-            return _restore(manifest, blob, key=key)
+            with collector_paused():
+                return _restore(manifest, blob, key=key)
         except Exception:  # noqa: BLE001 - whatever is wrong with a stored index, build again
             return None
 

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from app.core.acronyms import AcronymExpander
 from app.core.bank import Entry
 from app.core.bridging import follow_concepts, with_bridged
+from app.core.collector import collector_paused
 from app.core.concepts import Bridge, shipped_concepts, shipped_concepts_source
 from app.core.embeddings import Embedder
 from app.core.guards import Guards
@@ -310,6 +311,7 @@ class Matcher:
             rows.append(Row(entry_id=entry.id, text=norm, facets=self._guards.read(norm.stems)))
         return rows
 
+    @collector_paused()
     def _build(self, entries: Sequence[Entry]) -> Index:
         """Index every entry from scratch and freeze the idf."""
         unique: dict[str, Entry] = {}

@@ -131,31 +131,33 @@ class PhraseTable:
 
     def __init__(self, phrases: Mapping[tuple[str, ...], str]) -> None:
         self._phrases = {k: v for k, v in phrases.items() if k}
-        self._longest = max((len(k) for k in self._phrases), default=0)
-        self._firsts = frozenset(k[0] for k in self._phrases)
+        # For each first token, the lengths of the phrases it starts, longest first.
+        sizes: dict[str, set[int]] = {}
+        for phrase in self._phrases:
+            sizes.setdefault(phrase[0], set()).add(len(phrase))
+        self._sizes = {first: sorted(found, reverse=True) for first, found in sizes.items()}
         self._labels = frozenset(v for v in self._phrases.values() if v)
 
     def replace(self, tokens: Sequence[str]) -> list[str]:
         """Replace each phrase by its label; a label of '' drops the phrase."""
-        if not self._phrases:
-            return list(tokens)
+        sizes, phrases = self._sizes, self._phrases
         out: list[str] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            if tokens[i] in self._firsts:
-                for size in range(min(self._longest, n - i), 0, -1):
-                    label = self._phrases.get(tuple(tokens[i : i + size]))
-                    if label is not None:
-                        if label:
-                            out.append(label)
-                        i += size
-                        break
-                else:
-                    out.append(tokens[i])
-                    i += 1
-            else:
-                out.append(tokens[i])
-                i += 1
+        n, done = len(tokens), 0
+        # Only a token that starts some phrase needs a look-up; the rest are copied in runs.
+        for i in [i for i, t in enumerate(tokens) if t in sizes]:
+            if i < done:
+                continue  # inside the phrase replaced last
+            for size in sizes[tokens[i]]:
+                if size > n - i:
+                    continue
+                label = phrases.get(tuple(tokens[i : i + size]))
+                if label is not None:
+                    out.extend(tokens[done:i])
+                    if label:
+                        out.append(label)
+                    done = i + size
+                    break
+        out.extend(tokens[done:])
         return out
 
     def find(self, tokens: Sequence[str]) -> set[str]:
