@@ -252,6 +252,9 @@ for _tag, _pattern, _first in (
     )
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _Yaml12Constructor(yaml.constructor.SafeConstructor):
     """Safe construction with YAML 1.2 integers, and a repeated key refused as ruamel does."""
 
@@ -267,10 +270,12 @@ class _Yaml12Constructor(yaml.constructor.SafeConstructor):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE_TAG:
                 continue
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, Hashable) and key in seen:
+            if not isinstance(key, Hashable):
+                continue  # the general check below refuses it with its line
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"found duplicate key {key!r}", key_node.start_mark
                 )
@@ -294,12 +299,56 @@ if _CParser is not None:
             _Yaml12Resolver.__init__(self)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class _Unusual(Exception):
+    """The document holds something the plain walk leaves to the full constructor."""
+
+
+def _plain_tree(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
+    """Build a document of plain mappings, lists and scalars straight from its nodes.
+
+    The general constructor spends a third of a 10,000-entry bank's parse on bookkeeping for
+    anchors, recursion and merge keys that entry files do not use. Scalars still go through
+    the YAML 1.2 constructors; a repeated key, a merge key, a node reached twice (an alias of
+    a collection) or an unusual tag raise _Unusual, and the caller constructs the whole
+    document the general way, errors included.
+    """
+    if node.__class__ is yaml.ScalarNode:
+        return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
+    if id(node) in seen:
+        raise _Unusual
+    seen.add(id(node))
+    if node.__class__ is yaml.SequenceNode and node.tag == _SEQ_TAG:
+        return [_plain_tree(loader, item, seen) for item in node.value]
+    if node.__class__ is yaml.MappingNode and node.tag == _MAP_TAG:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not yaml.ScalarNode or key_node.tag == _MERGE_TAG:
+                raise _Unusual
+            key = _plain_tree(loader, key_node, seen)
+            if not isinstance(key, Hashable) or key in mapping:
+                raise _Unusual
+            mapping[key] = _plain_tree(loader, value_node, seen)
+        return mapping
+    raise _Unusual
+
+
 def parse_yaml(text: str) -> Any:
     """Parse YAML 1.2 text safely, with libyaml where it is installed."""
     if _CParser is not None:
         loader = _FastYaml12Loader(text)
         try:
-            return loader.get_single_data()
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            try:
+                return _plain_tree(loader, node, set())
+            except (_Unusual, RecursionError):
+                return loader.construct_document(node)
         finally:
             loader.dispose()
     # Imported here: ruamel.yaml's pure-Python parser is only the fallback, and importing it
