@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,20 +83,39 @@ def _input_batches(stream: Any) -> Iterator[list[bytes]]:
     except (AttributeError, OSError, ValueError):
         descriptor = None
     if descriptor is None:
-        lines = [line.encode("utf-8") for line in stream]
-        for start in range(0, len(lines), MATCH_BATCH):
-            yield [line.rstrip(b"\r\n") for line in lines[start : start + MATCH_BATCH]]
+        read = [line.encode("utf-8") for line in stream]
+        for start in range(0, len(read), MATCH_BATCH):
+            yield [line.rstrip(b"\r\n") for line in read[start : start + MATCH_BATCH]]
         return
+    lines: list[bytes] = []
     pending = b""
     while True:
         data = os.read(descriptor, 1 << 16)
         if not data:
-            if pending:
-                yield [pending]
-            return
+            break
         *complete, pending = (pending + data).split(b"\n")
-        for start in range(0, len(complete), MATCH_BATCH):
-            yield [line.rstrip(b"\r") for line in complete[start : start + MATCH_BATCH]]
+        lines.extend(line.rstrip(b"\r") for line in complete)
+        while len(lines) >= MATCH_BATCH:
+            yield lines[:MATCH_BATCH]
+            del lines[:MATCH_BATCH]
+        # What is already waiting (the rest of a file, a pipe filled faster than it is read)
+        # joins this batch; a person typing a line at a time gets each answer at once.
+        if lines and not _waiting(descriptor):
+            yield lines
+            lines = []
+    if pending:
+        lines.append(pending)
+    if lines:
+        yield lines
+
+
+def _waiting(descriptor: int) -> bool:
+    """Tell whether a read would return at once (False where that cannot be asked)."""
+    try:
+        ready, _, _ = select.select([descriptor], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)
 
 
 def _parse_match_line(raw: bytes, number: int) -> tuple[str, str | None, str | None] | None:

@@ -418,3 +418,41 @@ def test_a_warm_match_imports_nothing_it_does_not_use(
     )
     assert json.loads(warm.stdout)["matches"], warm.stderr
     assert warm.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_match_reads_a_file_in_full_batches(
+    approved_bank_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file is all there at once: it is matched MATCH_BATCH questions at a time, not in
+    # however many lines one read of 64 KiB happens to hold.
+    from app import cli
+    from app.cli.questionnaire import MATCH_BATCH
+    from app.core.matching import Matcher
+
+    batches: list[int] = []
+    original = Matcher.match_many
+
+    def recording(self: Matcher, queries: Any, *, top: int = 3) -> Any:
+        if self._concept_source is not False:
+            batches.append(len(queries))
+        return original(self, queries, top=top)
+
+    monkeypatch.setattr(Matcher, "match_many", recording)
+    # Long enough that one read of 64 KiB holds fewer than MATCH_BATCH of them.
+    questions = [
+        f"Do you encrypt backups held offsite, question {n:04d}?" * 2 for n in range(2_500)
+    ]
+    source = tmp_path / "questions.jsonl"
+    source.write_text("".join(json.dumps({"question": q}) + "\n" for q in questions))
+    out = io.StringIO()
+    with source.open(encoding="utf-8") as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setenv("VOUCH_DATA_DIR", str(tmp_path / "var"))
+        cli.get_settings.cache_clear()
+        try:
+            assert cli.main(["match", "--bank", str(approved_bank_dir), "--top", "1"]) == 0
+        finally:
+            cli.get_settings.cache_clear()
+    assert [json.loads(line)["question"] for line in out.getvalue().splitlines()] == questions
+    assert batches == [MATCH_BATCH, MATCH_BATCH, 2_500 - 2 * MATCH_BATCH]
