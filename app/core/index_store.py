@@ -5,7 +5,8 @@ An index is stored under a key that digests everything it was built from: the ba
 model, and the source of the code that builds it. Any change gives another key, so a stored
 index is either exactly what a build would produce or it is not found.
 
-Nothing stored is trusted: arrays are read with `allow_pickle=False`, the manifest is JSON
+Nothing stored is trusted: the arrays file holds raw numbers only (each array's type, shape
+and place are listed in the manifest, and only numeric types are read), the manifest is JSON
 decoded field by field against the types the index holds, the arrays' digest and every shape
 and bound are checked, and anything that does not fit is ignored (the caller builds again).
 Files are written to a temporary name and renamed, so a reader never sees half a file.
@@ -16,8 +17,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import io
 import json
+import math
 import os
 import re
 import tempfile
@@ -40,7 +41,7 @@ from app.core.semantic import TermVectors
 from app.core.sparse_index import Index, Row, Space, Vectors, index_of
 
 # Bump when the layout of the stored files changes (the code digest covers everything else).
-FORMAT = 2
+FORMAT = 3
 # Stored indexes kept per directory: the current bank's and a few before it, for processes
 # still on an older revision.
 KEEP = 4
@@ -58,7 +59,9 @@ CODE_FILES = (
     "semantic.py",
     "sparse_index.py",
 )
-_NAME = re.compile(r"^index-([0-9a-f]{64})\.(json|npz)$")
+# Earlier formats kept their arrays in .npz files: still matched, so pruning removes them.
+_NAME = re.compile(r"^index-([0-9a-f]{64})\.(json|bin|npz)$")
+_ALIGN = 16
 _SPACES = ("words", "chars")
 _SPARSE = ("built", "built_t")
 
@@ -141,7 +144,7 @@ def _array_fields() -> tuple[str, ...]:
 
 
 class IndexStore:
-    """A directory of built indexes, one pair of files (JSON manifest and .npz arrays) per key."""
+    """A directory of built indexes, one pair of files (JSON manifest and raw arrays) per key."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -168,14 +171,14 @@ class IndexStore:
     def _paths(self, key: str) -> tuple[Path, Path]:
         if not re.fullmatch(r"[0-9a-f]{64}", key):
             raise ValueError("an index key is a SHA-256 hex digest")
-        return self.directory / f"index-{key}.json", self.directory / f"index-{key}.npz"
+        return self.directory / f"index-{key}.json", self.directory / f"index-{key}.bin"
 
     def load(self, key: str) -> Index | None:
         """Return the index stored under the key, or None when it is absent or does not fit."""
         manifest_path, arrays_path = self._paths(key)
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            blob = arrays_path.read_bytes()
+            blob = read_buffer(arrays_path)
         except (OSError, UnicodeDecodeError, ValueError):
             return None
         try:
@@ -189,10 +192,13 @@ class IndexStore:
         manifest_path, arrays_path = self._paths(key)
         try:
             manifest, arrays = _pack(index)
-            buffer = io.BytesIO()
-            np.savez(buffer, allow_pickle=False, **arrays)
-            blob = buffer.getvalue()
-            manifest.update(format=FORMAT, key=key, arrays_sha256=hashlib.sha256(blob).hexdigest())
+            layout, blob = pack_arrays(arrays)
+            manifest.update(
+                format=FORMAT,
+                key=key,
+                arrays=layout,
+                arrays_sha256=hashlib.sha256(blob).hexdigest(),
+            )
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             _write_atomically(arrays_path, blob)
             # The manifest names the arrays' digest, so it goes last: a reader that finds it
@@ -281,16 +287,66 @@ def _sparse(arrays: Mapping[str, np.ndarray], prefix: str, dtype: type) -> sp.cs
     return matrix
 
 
-def _restore(manifest: Any, blob: bytes, *, key: str) -> Index:
+def pack_arrays(arrays: Mapping[str, np.ndarray]) -> tuple[list[dict[str, Any]], bytes]:
+    """Lay numeric arrays end to end, each aligned; return their layout and the bytes."""
+    layout: list[dict[str, Any]] = []
+    parts: list[bytes] = []
+    offset = 0
+    for name, array in arrays.items():
+        if array.dtype.kind not in "biuf":
+            raise StoreError(f"{name}: only numbers are stored")
+        pad = -offset % _ALIGN
+        parts.append(bytes(pad))
+        offset += pad
+        contiguous = np.ascontiguousarray(array)
+        layout.append(
+            {"name": name, "dtype": contiguous.dtype.str, "shape": list(array.shape), "at": offset}
+        )
+        parts.append(contiguous.tobytes())
+        offset += contiguous.nbytes
+    return layout, b"".join(parts)
+
+
+def read_buffer(path: Path) -> np.ndarray:
+    """Read a file into one writable byte array (one copy, no per-array copies after it)."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        buffer = np.empty(size, dtype=np.uint8)
+        if handle.readinto(buffer.data) != size:
+            raise OSError(f"{path.name}: changed while it was read")
+    return buffer
+
+
+def unpack_arrays(layout: Any, buffer: np.ndarray) -> dict[str, np.ndarray]:
+    """Return views of the arrays a layout places in a buffer, refusing any that do not fit."""
+    if type(layout) is not list:
+        raise StoreError("expected a list of arrays")
+    arrays: dict[str, np.ndarray] = {}
+    for item in layout:
+        if type(item) is not dict:
+            raise StoreError("expected an array's place")
+        name = _checked(str, item.get("name"))
+        dtype = np.dtype(_checked(str, item.get("dtype")))
+        shape = [_checked(int, n) for n in _checked(list, item.get("shape"))]
+        at = _checked(int, item.get("at"))
+        if dtype.kind not in "biuf" or not dtype.isnative or name in arrays:
+            raise StoreError(f"{name}: not a stored array of numbers")
+        end = at + math.prod(shape) * dtype.itemsize
+        if min(shape, default=0) < 0 or at < 0 or at % _ALIGN or end > len(buffer):
+            raise StoreError(f"{name}: does not fit the arrays file")
+        arrays[name] = buffer[at:end].view(dtype).reshape(shape)
+    return arrays
+
+
+def _restore(manifest: Any, blob: np.ndarray, *, key: str) -> Index:
     """Rebuild an index from its stored parts, checking each against the rest."""
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise StoreError("another format")
     if manifest.get("key") != key:
         raise StoreError("stored under another key")
-    if manifest.get("arrays_sha256") != hashlib.sha256(blob).hexdigest():
+    if manifest.get("arrays_sha256") != hashlib.sha256(blob.data).hexdigest():
         raise StoreError("the arrays do not match their digest")
-    with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files}
+    arrays = unpack_arrays(manifest.get("arrays"), blob)
     table = _strings(manifest["strings"])
     count = _checked(int, manifest["rows"])
     # Rows are built as they are scored: a question needs a few dozen of a bank's thousands.
@@ -304,7 +360,7 @@ def _restore(manifest: Any, blob: bytes, *, key: str) -> Index:
     for name in _SPACES:
         space = Space(chars=name == "chars")
         vocab = _strings(manifest[f"{name}_vocab"])
-        space.vocab = {feature: column for column, feature in enumerate(vocab)}
+        space.vocab = dict(zip(vocab, range(len(vocab)), strict=True))
         if len(space.vocab) != len(vocab):
             raise StoreError(f"{name}: repeated features")
         space.idf = arrays[f"{name}_idf"]

@@ -285,9 +285,9 @@ def test_match_keeps_its_index_in_the_data_dir_and_rereads_the_bank_when_it_chan
     assert cold.returncode == 0, cold.stderr
     index = tmp_path / "var" / "index"
     stored = sorted(p.suffix for p in index.iterdir() if p.is_file())
-    assert stored == [".json", ".npz"]
+    assert stored == [".bin", ".json"]
     # The concepts' index, kept beside the bank's by the process that built the bank's.
-    assert sorted(p.suffix for p in (index / "concepts").iterdir()) == [".json", ".npz"]
+    assert sorted(p.suffix for p in (index / "concepts").iterdir()) == [".bin", ".json"]
     warm = vouch(*args, stdin=stdin, env=env)
     assert warm.stdout == cold.stdout
     best = json.loads(cold.stdout)["matches"][0]

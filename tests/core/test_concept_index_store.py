@@ -95,7 +95,7 @@ def test_a_stored_concept_index_is_read_instead_of_the_starter_bank(
     concepts = IndexStore(tmp_path / "concepts")
     first = Matcher(bank, today=TODAY, concept_store=concepts)
     assert answers(first) == fresh
-    assert sorted(p.suffix for p in (tmp_path / "concepts").iterdir()) == [".json", ".npz"]
+    assert sorted(p.suffix for p in (tmp_path / "concepts").iterdir()) == [".bin", ".json"]
     builds = concept_builds(monkeypatch)
     starter_unreadable(monkeypatch)
     second = Matcher(bank, today=TODAY, concept_store=concepts)
@@ -163,7 +163,7 @@ def test_a_damaged_concept_index_is_built_again_never_trusted(
 ) -> None:
     concepts = IndexStore(tmp_path)
     fresh = answers(Matcher(bank, today=TODAY, concept_store=concepts))
-    (arrays,) = tmp_path.glob("index-*.npz")
+    (arrays,) = tmp_path.glob("index-*.bin")
     if damage == "flip a byte":
         data = bytearray(arrays.read_bytes())
         data[len(data) // 2] ^= 0xFF

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -67,7 +65,7 @@ def test_a_stored_index_answers_exactly_as_a_fresh_build(
     store = IndexStore(tmp_path / "index")
     fresh = answers(Matcher(entries, today=TODAY))
     Matcher(entries, today=TODAY, index_store=store)
-    assert [p.suffix for p in stored_files(tmp_path / "index")] == [".json", ".npz"]
+    assert [p.suffix for p in stored_files(tmp_path / "index")] == [".bin", ".json"]
     builds = build_count(monkeypatch)
     restored = Matcher(entries, today=TODAY, index_store=store)
     assert builds == []
@@ -135,32 +133,48 @@ def manifest_of_another_key(path: Path) -> None:
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def pickled_object_array(path: Path) -> None:
-    """Swap in arrays holding a pickle, with a manifest whose digest matches them."""
-    with np.load(path, allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files}
-    arrays["meaning"] = np.array([{"a": 1}] * len(arrays["meaning"]), dtype=object)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # allow_pickle defaults to True on save
-    path.write_bytes(buffer.getvalue())
+def _rewrite(path: Path, change: object) -> None:
+    """Change the stored arrays or their layout, with a manifest whose digest matches them."""
     manifest_path = path.with_suffix(".json")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["arrays_sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    arrays = store_module.unpack_arrays(manifest["arrays"], store_module.read_buffer(path))
+    layout, blob = store_module.pack_arrays({k: np.array(v) for k, v in arrays.items()})
+    blob = change(layout, arrays, blob)  # type: ignore[operator]
+    path.write_bytes(blob)
+    manifest.update(arrays=layout, arrays_sha256=hashlib.sha256(blob).hexdigest())
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def object_array(path: Path) -> None:
+    """Declare an array as Python objects (a pickle, were it read as one)."""
+
+    def change(layout: list[dict[str, object]], arrays: object, blob: bytes) -> bytes:
+        next(item for item in layout if item["name"] == "meaning")["dtype"] = "|O"
+        return blob
+
+    _rewrite(path, change)
+
+
+def array_past_the_end(path: Path) -> None:
+    """Place an array beyond the end of the file."""
+
+    def change(layout: list[dict[str, object]], arrays: object, blob: bytes) -> bytes:
+        layout[-1]["at"] = len(blob) + 16
+        return blob
+
+    _rewrite(path, change)
 
 
 def out_of_bounds_rows(path: Path) -> None:
-    """Point a row's stems past the string table, with a matching digest."""
-    with np.load(path, allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files}
-    arrays["rows.text.stems"] = arrays["rows.text.stems"] + 10_000_000
-    buffer = io.BytesIO()
-    np.savez(buffer, allow_pickle=False, **arrays)
-    path.write_bytes(buffer.getvalue())
-    manifest_path = path.with_suffix(".json")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["arrays_sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    """Point a row's stems past the string table."""
+
+    def change(
+        layout: list[dict[str, object]], arrays: dict[str, np.ndarray], blob: bytes
+    ) -> bytes:
+        arrays["rows.text.stems"] += 10_000_000
+        return store_module.pack_arrays(arrays)[1]
+
+    _rewrite(path, change)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +184,8 @@ def out_of_bounds_rows(path: Path) -> None:
         truncate,
         garbage_manifest,
         manifest_of_another_key,
-        pickled_object_array,
+        object_array,
+        array_past_the_end,
         out_of_bounds_rows,
     ],
 )
@@ -179,7 +194,7 @@ def test_a_damaged_or_foreign_index_is_built_again_never_trusted(
 ) -> None:
     store = IndexStore(tmp_path)
     fresh = answers(Matcher(entries, today=TODAY, index_store=store))
-    (arrays_path,) = [p for p in stored_files(tmp_path) if p.suffix == ".npz"]
+    (arrays_path,) = [p for p in stored_files(tmp_path) if p.suffix == ".bin"]
     damage(arrays_path)  # type: ignore[operator]
     builds = build_count(monkeypatch)
     assert answers(Matcher(entries, today=TODAY, index_store=store)) == fresh
@@ -190,15 +205,25 @@ def test_a_damaged_or_foreign_index_is_built_again_never_trusted(
     assert builds == []
 
 
-def test_stored_arrays_are_plain_numpy_files_without_pickles(
+def test_stored_arrays_are_raw_numbers_placed_by_the_manifest(
     tmp_path: Path, entries: list[Entry]
 ) -> None:
     Matcher(entries, today=TODAY, index_store=IndexStore(tmp_path))
-    (arrays_path,) = [p for p in stored_files(tmp_path) if p.suffix == ".npz"]
-    with zipfile.ZipFile(arrays_path) as archive:
-        assert all(name.endswith(".npy") for name in archive.namelist())
-    with np.load(arrays_path, allow_pickle=False) as stored:
-        assert all(stored[name].dtype != object for name in stored.files)
+    (arrays_path,) = [p for p in stored_files(tmp_path) if p.suffix == ".bin"]
+    manifest = json.loads(arrays_path.with_suffix(".json").read_text(encoding="utf-8"))
+    arrays = store_module.unpack_arrays(manifest["arrays"], store_module.read_buffer(arrays_path))
+    assert {"meaning", "rows.text.stems", "chars_built_data"} <= arrays.keys()
+    assert all(array.dtype.kind in "biuf" for array in arrays.values())
+    assert all(item["at"] % 16 == 0 for item in manifest["arrays"])
+
+
+def test_indexes_in_an_earlier_format_are_pruned(tmp_path: Path, entries: list[Entry]) -> None:
+    store = IndexStore(tmp_path)
+    for n in range(KEEP + 1):
+        (tmp_path / f"index-{n:064x}.json").write_text("{}", encoding="utf-8")
+        (tmp_path / f"index-{n:064x}.npz").write_bytes(b"PK")
+    Matcher(entries[:20], today=TODAY, index_store=store)
+    assert len([p for p in tmp_path.iterdir() if p.suffix == ".npz"]) < KEEP + 1
 
 
 def test_no_temporary_files_are_left_and_old_indexes_are_pruned(

@@ -121,7 +121,7 @@ def test_another_process_reads_the_index_the_first_one_built(
             )
 
     first = fresh_process()
-    assert sorted(p.suffix for p in index_dir.iterdir()) == [".json", ".npz"]
+    assert sorted(p.suffix for p in index_dir.iterdir()) == [".bin", ".json"]
     builds: list[int] = []
     original = Matcher._build
     monkeypatch.setattr(
