@@ -84,7 +84,8 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
             current = judged.get(item.cand.entry_id)
             if current is None or item.score > current[0].score:
                 rank_score = max(item.rank, current[0].rank) if current else item.rank
-                judged[item.cand.entry_id] = (replace(item, rank=rank_score), asked, query)
+                kept = item if rank_score == item.rank else replace(item, rank=rank_score)
+                judged[item.cand.entry_id] = (kept, asked, query)
             elif item.rank > current[0].rank:
                 judged[item.cand.entry_id] = (replace(current[0], rank=item.rank), *current[1:])
     ordered = list(judged.values())
