@@ -1,5 +1,5 @@
 """Run the `vouch` command as `python -m app.cli`."""
 
-from app.cli import main
+from app.cli import run
 
-raise SystemExit(main())
+run()
