@@ -178,12 +178,14 @@ class IndexStore:
         manifest_path, arrays_path = self._paths(key)
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            blob = read_buffer(arrays_path)
-        except (OSError, UnicodeDecodeError, ValueError):
+            if not isinstance(manifest, dict):
+                return None
+            arrays, digest = read_arrays(arrays_path, manifest.get("arrays"))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, StoreError):
             return None
         try:
             with collector_paused():
-                return _restore(manifest, blob, key=key)
+                return _restore(manifest, arrays, digest, key=key)
         except Exception:  # noqa: BLE001 - whatever is wrong with a stored index, build again
             return None
 
@@ -307,46 +309,55 @@ def pack_arrays(arrays: Mapping[str, np.ndarray]) -> tuple[list[dict[str, Any]],
     return layout, b"".join(parts)
 
 
-def read_buffer(path: Path) -> np.ndarray:
-    """Read a file into one writable byte array (one copy, no per-array copies after it)."""
-    with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        buffer = np.empty(size, dtype=np.uint8)
-        if handle.readinto(buffer.data) != size:
-            raise OSError(f"{path.name}: changed while it was read")
-    return buffer
+def read_arrays(path: Path, layout: Any) -> tuple[dict[str, np.ndarray], str]:
+    """Read the arrays a layout places in a file, each into memory of its own, and the digest.
 
-
-def unpack_arrays(layout: Any, buffer: np.ndarray) -> dict[str, np.ndarray]:
-    """Return views of the arrays a layout places in a buffer, refusing any that do not fit."""
+    Each array is read straight from the file into its own allocation: views of one buffer
+    would each be copied out again by scipy's sparse matrices (they copy a small view of a
+    large array). Any array that does not lie in order within the file is refused.
+    """
     if type(layout) is not list:
         raise StoreError("expected a list of arrays")
     arrays: dict[str, np.ndarray] = {}
-    for item in layout:
-        if type(item) is not dict:
-            raise StoreError("expected an array's place")
-        name = _checked(str, item.get("name"))
-        dtype = np.dtype(_checked(str, item.get("dtype")))
-        shape = [_checked(int, n) for n in _checked(list, item.get("shape"))]
-        at = _checked(int, item.get("at"))
-        if dtype.kind not in "biuf" or not dtype.isnative or name in arrays:
-            raise StoreError(f"{name}: not a stored array of numbers")
-        end = at + math.prod(shape) * dtype.itemsize
-        if min(shape, default=0) < 0 or at < 0 or at % _ALIGN or end > len(buffer):
-            raise StoreError(f"{name}: does not fit the arrays file")
-        arrays[name] = buffer[at:end].view(dtype).reshape(shape)
-    return arrays
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        position = 0
+        for item in layout:
+            if type(item) is not dict:
+                raise StoreError("expected an array's place")
+            name = _checked(str, item.get("name"))
+            dtype = np.dtype(_checked(str, item.get("dtype")))
+            shape = [_checked(int, n) for n in _checked(list, item.get("shape"))]
+            at = _checked(int, item.get("at"))
+            if dtype.kind not in "biuf" or not dtype.isnative or name in arrays:
+                raise StoreError(f"{name}: not a stored array of numbers")
+            nbytes = math.prod(shape) * dtype.itemsize
+            if min(shape, default=0) < 0 or not position <= at <= at + nbytes <= size:
+                raise StoreError(f"{name}: does not fit the arrays file")
+            digest.update(handle.read(at - position))
+            array = np.empty(shape, dtype=dtype)
+            if nbytes:
+                place = array.data.cast("B")
+                if handle.readinto(place) != nbytes:
+                    raise StoreError(f"{name}: the file ended early")
+                digest.update(place)
+            arrays[name] = array
+            position = at + nbytes
+        digest.update(handle.read())
+    return arrays, digest.hexdigest()
 
 
-def _restore(manifest: Any, blob: np.ndarray, *, key: str) -> Index:
+def _restore(
+    manifest: dict[str, Any], arrays: Mapping[str, np.ndarray], digest: str, *, key: str
+) -> Index:
     """Rebuild an index from its stored parts, checking each against the rest."""
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if manifest.get("format") != FORMAT:
         raise StoreError("another format")
     if manifest.get("key") != key:
         raise StoreError("stored under another key")
-    if manifest.get("arrays_sha256") != hashlib.sha256(blob.data).hexdigest():
+    if manifest.get("arrays_sha256") != digest:
         raise StoreError("the arrays do not match their digest")
-    arrays = unpack_arrays(manifest.get("arrays"), blob)
     table = _strings(manifest["strings"])
     count = _checked(int, manifest["rows"])
     # Rows are built as they are scored: a question needs a few dozen of a bank's thousands.

@@ -137,7 +137,7 @@ def _rewrite(path: Path, change: object) -> None:
     """Change the stored arrays or their layout, with a manifest whose digest matches them."""
     manifest_path = path.with_suffix(".json")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    arrays = store_module.unpack_arrays(manifest["arrays"], store_module.read_buffer(path))
+    arrays, _ = store_module.read_arrays(path, manifest["arrays"])
     layout, blob = store_module.pack_arrays({k: np.array(v) for k, v in arrays.items()})
     blob = change(layout, arrays, blob)  # type: ignore[operator]
     path.write_bytes(blob)
@@ -211,10 +211,12 @@ def test_stored_arrays_are_raw_numbers_placed_by_the_manifest(
     Matcher(entries, today=TODAY, index_store=IndexStore(tmp_path))
     (arrays_path,) = [p for p in stored_files(tmp_path) if p.suffix == ".bin"]
     manifest = json.loads(arrays_path.with_suffix(".json").read_text(encoding="utf-8"))
-    arrays = store_module.unpack_arrays(manifest["arrays"], store_module.read_buffer(arrays_path))
+    arrays, digest = store_module.read_arrays(arrays_path, manifest["arrays"])
+    assert digest == manifest["arrays_sha256"]
     assert {"meaning", "rows.text.stems", "chars_built_data"} <= arrays.keys()
     assert all(array.dtype.kind in "biuf" for array in arrays.values())
     assert all(item["at"] % 16 == 0 for item in manifest["arrays"])
+    assert all(array.base is None for array in arrays.values()), "each array owns its memory"
 
 
 def test_indexes_in_an_earlier_format_are_pruned(tmp_path: Path, entries: list[Entry]) -> None:
