@@ -363,6 +363,7 @@ def _restore(
     # Rows are built as they are scored: a question needs a few dozen of a bank's thousands.
     rows = Lazy(columns.column(arrays, Row, "rows", table, count), count)
     row_entries = columns.strings(arrays, "rows.entry_id", table, count)
+    row_keys = columns.strings(arrays, "rows.text.key", table, count)
     stored = columns.decode(arrays, Entry, "entries", table, _checked(int, manifest["entries"]))
     entries = {entry.id: entry for entry in stored}
     if len(entries) != len(stored) or not set(row_entries) <= entries.keys():
@@ -393,6 +394,7 @@ def _restore(
     return index_of(
         rows=rows,
         row_entries=row_entries,
+        row_keys=row_keys,
         words=spaces["words"],
         chars=spaces["chars"],
         **extra,

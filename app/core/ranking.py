@@ -164,11 +164,13 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
 def _best_rows(scoring: Scoring, index: Index, query: QueryScores) -> dict[str, Candidate]:
     """Score every candidate row and keep each entry's best."""
     best: dict[str, Candidate] = {}
+    asked, row_entry, row_key = query.text.key, index.row_entry, index.row_key
     for r, word, char, meaning, agreement in zip(
         query.rows.tolist(), query.word, query.char, query.meaning, query.agreement, strict=True
     ):
-        row = index.rows[r]
-        wording = wording_score(query.text, row.text, float(word), float(char))
+        # Read from the index's columns: a restored index builds only the rows it explains.
+        entry_id = row_entry[r]
+        wording = wording_score(asked, row_key[r], float(word), float(char))
         score = scoring.mixed(wording, float(meaning))
         # The row's context ranks entries on its subject higher. It closes part of the gap
         # to a perfect score (1 - (1 - s)(1 - w·c), a noisy-or), so it never lowers a match
@@ -178,14 +180,12 @@ def _best_rows(scoring: Scoring, index: Index, query: QueryScores) -> dict[str, 
             rank_score = 1.0 - (1.0 - score) * (1.0 - CONTEXT_WEIGHT * float(agreement))
         # An entry is scored, guarded and explained by its row that best fits the question
         # (its question or an alternate) and ranked by whichever row ranks best.
-        current = best.get(row.entry_id)
+        current = best.get(entry_id)
         if current is None or score > current.text_score:
             rank_score = max(rank_score, current.rank) if current else rank_score
-            best[row.entry_id] = Candidate(
-                row.entry_id, r, score, wording, float(meaning), rank_score
-            )
+            best[entry_id] = Candidate(entry_id, r, score, wording, float(meaning), rank_score)
         elif rank_score > current.rank:
-            best[row.entry_id] = replace(current, rank=rank_score)
+            best[entry_id] = replace(current, rank=rank_score)
     return best
 
 
@@ -250,8 +250,10 @@ def _scored(
     short = len(text.terms) <= REORDER_MAX_TERMS and asked_intent is not None
     scored: list[Scored] = []
     for cand in best.values():
-        stated = index.rows[cand.row].text
-        if short and intents_differ(asked_intent, intent_of(stated.stems, stated.surface)):
+        stated = index.rows[cand.row].text if short else None
+        if stated is not None and intents_differ(
+            asked_intent, intent_of(stated.stems, stated.surface)
+        ):
             # "Do you have a plan?" prefers the statement that the plan exists to the one
             # about testing or reviewing it; "is it tested?" prefers the one about testing.
             cand.text_score *= OTHER_INTENT_SHARE

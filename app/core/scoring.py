@@ -12,7 +12,7 @@ from app.core.bank import Entry
 from app.core.concepts import Bridge
 from app.core.guards import Guards
 from app.core.match_result import Thresholds
-from app.core.normalise import NormalisedText, Normaliser
+from app.core.normalise import Normaliser
 from app.core.objects import ObjectRule
 from app.core.subject import SubjectRule
 
@@ -71,11 +71,11 @@ class Scoring:
         return (1.0 - self.meaning_weight) * wording + self.meaning_weight * meaning
 
 
-def wording_score(question: NormalisedText, row: NormalisedText, word: float, char: float) -> float:
-    """Score the wording of a question against a row's from its word and character cosines."""
-    if question.key and question.key == row.key:
+def wording_score(question: str, row: str, word: float, char: float) -> float:
+    """Score a question's wording against a row's from their keys and word and character cosines."""
+    if question and question == row:
         return 1.0
-    edit = fuzz.ratio(question.key, row.key) / 100.0 if question.key and row.key else 0.0
+    edit = fuzz.ratio(question, row) / 100.0 if question and row else 0.0
     score = WORD_WEIGHT * word + CHAR_WEIGHT * char + FUZZ_WEIGHT * edit
     # Anything short of the same normalised wording stays below a perfect score.
     return float(min(max(score, 0.0), 0.999))

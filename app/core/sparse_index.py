@@ -273,6 +273,7 @@ class Index:
     entries: Mapping[str, Entry]
     entry_rows: Mapping[str, tuple[int, ...]]
     row_entry: tuple[str, ...]  # each row's entry id, without building the row
+    row_key: Sequence[str]  # each row's normalised wording (its text's key), likewise
     by_control_id: Mapping[str, frozenset[str]]
 
     def entry_terms(self, entry_id: str) -> frozenset[str]:
@@ -292,13 +293,17 @@ def index_of(
     sentences: np.ndarray,
     entries: Mapping[str, Entry],
     row_entries: Sequence[str] | None = None,
+    row_keys: Sequence[str] | None = None,
 ) -> Index:
     """Assemble an index from its rows and vectors, with each entry's rows and cited IDs.
 
-    `row_entries` names each row's entry when the rows are built lazily, so listing them does
-    not build every row.
+    `row_entries` and `row_keys` give each row's entry and key when the rows are built lazily,
+    so that listing them, or scoring a candidate's wording, does not build every row.
     """
     owners = row_entries if row_entries is not None else [row.entry_id for row in rows]
+    keys = row_keys if row_keys is not None else [row.text.key for row in rows]
+    if len(keys) != len(owners):
+        raise ValueError("one key for each row")
     entry_rows: dict[str, list[int]] = {}
     for i, entry_id in enumerate(owners):
         entry_rows.setdefault(entry_id, []).append(i)
@@ -315,5 +320,6 @@ def index_of(
         entries=dict(entries),
         entry_rows={k: tuple(v) for k, v in entry_rows.items()},
         row_entry=tuple(owners),
+        row_key=keys,
         by_control_id={k: frozenset(v) for k, v in by_id.items()},
     )
