@@ -263,6 +263,13 @@ def column(
     return _reader(cls, leaves, ())
 
 
+def reader(
+    arrays: Mapping[str, np.ndarray], name: str, kind: str, table: Sequence[str], count: int
+) -> Reader:
+    """Check one stored leaf column (a `_layout` kind) and return what reads its value i."""
+    return _leaf_reader(arrays, name, kind, _table(table), count)
+
+
 def strings(
     arrays: Mapping[str, np.ndarray], name: str, table: Sequence[str], count: int
 ) -> list[str]:

@@ -364,6 +364,7 @@ def _restore(
     rows = Lazy(columns.column(arrays, Row, "rows", table, count), count)
     row_entries = columns.strings(arrays, "rows.entry_id", table, count)
     row_keys = columns.strings(arrays, "rows.text.key", table, count)
+    row_terms = Lazy(columns.reader(arrays, "rows.text.terms", "tuple of str", table, count), count)
     stored = columns.decode(arrays, Entry, "entries", table, _checked(int, manifest["entries"]))
     entries = {entry.id: entry for entry in stored}
     if len(entries) != len(stored) or not set(row_entries) <= entries.keys():
@@ -395,6 +396,7 @@ def _restore(
         rows=rows,
         row_entries=row_entries,
         row_keys=row_keys,
+        row_terms=row_terms,
         words=spaces["words"],
         chars=spaces["chars"],
         **extra,

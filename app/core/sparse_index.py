@@ -274,13 +274,14 @@ class Index:
     entry_rows: Mapping[str, tuple[int, ...]]
     row_entry: tuple[str, ...]  # each row's entry id, without building the row
     row_key: Sequence[str]  # each row's normalised wording (its text's key), likewise
+    row_terms: Sequence[tuple[str, ...]]  # each row's terms (its tags' too), likewise
     by_control_id: Mapping[str, frozenset[str]]
 
     def entry_terms(self, entry_id: str) -> frozenset[str]:
         """Every term an entry carries (question, alternates, tags): what it is about."""
         terms: set[str] = set()
         for i in self.entry_rows.get(entry_id, ()):
-            terms.update(self.rows[i].text.terms)
+            terms.update(self.row_terms[i])
         return frozenset(terms)
 
 
@@ -294,16 +295,19 @@ def index_of(
     entries: Mapping[str, Entry],
     row_entries: Sequence[str] | None = None,
     row_keys: Sequence[str] | None = None,
+    row_terms: Sequence[tuple[str, ...]] | None = None,
 ) -> Index:
     """Assemble an index from its rows and vectors, with each entry's rows and cited IDs.
 
-    `row_entries` and `row_keys` give each row's entry and key when the rows are built lazily,
-    so that listing them, or scoring a candidate's wording, does not build every row.
+    `row_entries`, `row_keys` and `row_terms` give each row's entry, key and terms when the rows
+    are built lazily, so that listing them, scoring a candidate's wording or reading what an
+    entry is about does not build every row.
     """
     owners = row_entries if row_entries is not None else [row.entry_id for row in rows]
     keys = row_keys if row_keys is not None else [row.text.key for row in rows]
-    if len(keys) != len(owners):
-        raise ValueError("one key for each row")
+    terms = row_terms if row_terms is not None else [row.text.terms for row in rows]
+    if not len(keys) == len(terms) == len(owners):
+        raise ValueError("one key and one set of terms for each row")
     entry_rows: dict[str, list[int]] = {}
     for i, entry_id in enumerate(owners):
         entry_rows.setdefault(entry_id, []).append(i)
@@ -321,5 +325,6 @@ def index_of(
         entry_rows={k: tuple(v) for k, v in entry_rows.items()},
         row_entry=tuple(owners),
         row_key=keys,
+        row_terms=terms,
         by_control_id={k: frozenset(v) for k, v in by_id.items()},
     )

@@ -271,6 +271,9 @@ def test_a_restored_index_builds_only_the_rows_it_reads(
     restored.match("Do you require MFA for administrators?", top=1)
     built = len(rows) - rows._built.count(None)
     assert 0 < built < len(rows) // 2
+    # What ranking reads of every candidate comes from columns, not from built rows.
+    assert list(restored._index.row_key) == [r.text.key for r in fresh._index.rows]
+    assert list(restored._index.row_terms) == [r.text.terms for r in fresh._index.rows]
     assert list(rows) == list(fresh._index.rows)
 
 
