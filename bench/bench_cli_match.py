@@ -14,7 +14,10 @@ a slice of the questions after each run, so that both sides of the ratio see the
 Wall time is printed beside the processes' CPU time: on a shared machine the wall clock also
 measures the neighbours.
 
-Run: .venv/bin/python bench/bench_cli_match.py [--runs N]
+Run: .venv/bin/python bench/bench_cli_match.py [--runs N] [--compare CHECKOUT]
+
+With --compare, another checkout (say `git worktree add /tmp/before <commit>`) is timed in the
+same run: each run times this checkout's processes, then the other's, so both see the same machine.
 """
 
 from __future__ import annotations
@@ -57,10 +60,10 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def run_match(
-    bank: Path, data_dir: Path, stdin: bytes
+    bank: Path, data_dir: Path, stdin: bytes, code: Path = REPO
 ) -> tuple[float, float, tuple[float, float], bytes]:
     """Run `vouch match` once: wall and CPU time to its first answer, (wall, CPU) in all, output."""
-    env = {**os.environ, "VOUCH_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "VOUCH_DATA_DIR": str(data_dir), "PYTHONPATH": str(code)}
     env.pop("VOUCH_DATABASE_URL", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -69,7 +72,7 @@ def run_match(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        cwd=REPO,
+        cwd=code,
         env=env,
     )
     assert process.stdin is not None and process.stdout is not None
@@ -92,7 +95,19 @@ def run_match(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median)")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="another checkout of Vouch (a `git worktree` of an earlier commit) to time in the "
+        "same run, its processes alternating with this one's",
+    )
     args = parser.parse_args()
+    codes = {"this checkout": REPO}
+    if args.compare is not None:
+        if not (args.compare / "app" / "cli").is_dir():
+            raise SystemExit(f"{args.compare}: not a checkout of Vouch")
+        codes[f"{args.compare.resolve().name} (compared)"] = args.compare.resolve()
     require(RAW / SOURCES[0])
     texts = corpus()
     rng = random.Random(SEED)
@@ -123,37 +138,42 @@ def main() -> None:
         one = (json.dumps({"question": queries[0]}) + "\n").encode()
         many = "".join(json.dumps({"question": q}) + "\n" for q in queries).encode()
 
-        cold, warm, warm_total, full = [], [], [], []
+        timed = {name: {"cold": [], "warm": [], "warm_total": [], "full": []} for name in codes}
         # The baseline is timed in slices between the runs, so that a machine that speeds up
         # or slows down during the benchmark moves both sides of the ratio alike.
         slices = [queries[k :: args.runs] for k in range(args.runs)]
         tops: list[np.ndarray] = []
         brute = brute_cpu = 0.0
+        outputs: dict[str, bytes] = {}
         for run in range(args.runs):
-            shutil.rmtree(data_dir / "index", ignore_errors=True)
-            cold.append(run_match(bank, data_dir, one)[:2])
-            first_wall, first_cpu, total, _ = run_match(bank, data_dir, one)
-            warm.append((first_wall, first_cpu))
-            warm_total.append(total)
-            _, _, total, output = run_match(bank, data_dir, many)
-            full.append(total)
+            for number, (name, code) in enumerate(codes.items()):
+                own = data_dir / str(number)
+                shutil.rmtree(own / "index", ignore_errors=True)
+                times = timed[name]
+                times["cold"].append(run_match(bank, own, one, code)[:2])
+                first_wall, first_cpu, total, _ = run_match(bank, own, one, code)
+                times["warm"].append((first_wall, first_cpu))
+                times["warm_total"].append(total)
+                _, _, total, outputs[name] = run_match(bank, own, many, code)
+                times["full"].append(total)
             cpu = time.process_time()
             top_slice, wall = fuzzy_top(slices[run], texts, fuzz.token_set_ratio)
             brute_cpu += time.process_time() - cpu
             brute += wall
             tops.append(top_slice)
-        stored = sum(p.stat().st_size for p in (data_dir / "index").iterdir())
+        stored = sum(p.stat().st_size for p in (data_dir / "0" / "index").iterdir())
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    lines = [json.loads(line) for line in output.decode().splitlines()]
-    assert [line["question"] for line in lines] == queries, "one line per question, in order"
-    ranked = [[int(m["entry_id"][1:]) for m in line["matches"]] for line in lines]
-    ours = sum(folded[r[0]] == folded[s] for r, s in zip(ranked, picks, strict=True)) / QUERIES
-    ours5 = (
-        sum(any(folded[i] == folded[s] for i in r) for r, s in zip(ranked, picks, strict=True))
-        / QUERIES
-    )
+    def ranked_right(output: bytes) -> tuple[float, float]:
+        lines = [json.loads(line) for line in output.decode().splitlines()]
+        assert [line["question"] for line in lines] == queries, "one line per question, in order"
+        ranked = [[int(m["entry_id"][1:]) for m in line["matches"]] for line in lines]
+        pairs = list(zip(ranked, picks, strict=True))
+        top1 = sum(folded[r[0]] == folded[s] for r, s in pairs) / QUERIES
+        top5 = sum(any(folded[i] == folded[s] for i in r) for r, s in pairs) / QUERIES
+        return top1, top5
+
     # Back into question order: slice k holds questions k, k + runs, k + 2 runs, ...
     top = np.empty((QUERIES, tops[0].shape[1]), dtype=tops[0].dtype)
     for k, top_slice in enumerate(tops):
@@ -167,8 +187,35 @@ def main() -> None:
     def median(pairs: list[tuple[float, float]], which: int) -> float:
         return statistics.median(p[which] for p in pairs)
 
-    matching = median(full, 0) - median(warm_total, 0)
-    matching_cpu = median(full, 1) - median(warm_total, 1)
+    rows = [
+        [
+            "baseline: rapidfuzz token_set_ratio, brute force (all cores, in-process)",
+            fmt(base),
+            fmt(base5),
+            "—",
+            "—",
+            f"{brute:.2f} s / {brute_cpu:.2f} s",
+        ]
+    ]
+    speed_ups = []
+    for name, times in timed.items():
+        ours, ours5 = ranked_right(outputs[name])
+        matching = median(times["full"], 0) - median(times["warm_total"], 0)
+        matching_cpu = median(times["full"], 1) - median(times["warm_total"], 1)
+        rows.append(
+            [
+                f"`vouch match`, {name}, whole process (median of {args.runs})",
+                fmt(ours),
+                fmt(ours5),
+                f"{median(times['cold'], 0):.2f} s / {median(times['cold'], 1):.2f} s",
+                f"{median(times['warm'], 0):.2f} s / {median(times['warm'], 1):.2f} s",
+                f"{matching:.2f} s / {matching_cpu:.2f} s",
+            ]
+        )
+        speed_ups.append(
+            f"{name}: {brute / matching:.0f}x wall clock, "
+            f"{brute_cpu / max(matching_cpu, 1e-9):.0f}x CPU time"
+        )
     print()
     print(
         table(
@@ -180,32 +227,12 @@ def main() -> None:
                 "first answer, warm (wall / CPU)",
                 "1,000 - 1 (wall / CPU)",
             ],
-            [
-                [
-                    "baseline: rapidfuzz token_set_ratio, brute force (all cores, in-process)",
-                    fmt(base),
-                    fmt(base5),
-                    "—",
-                    "—",
-                    f"{brute:.2f} s / {brute_cpu:.2f} s",
-                ],
-                [
-                    f"`vouch match`, whole process (median of {args.runs})",
-                    fmt(ours),
-                    fmt(ours5),
-                    f"{median(cold, 0):.2f} s / {median(cold, 1):.2f} s",
-                    f"{median(warm, 0):.2f} s / {median(warm, 1):.2f} s",
-                    f"{matching:.2f} s / {matching_cpu:.2f} s",
-                ],
-            ],
+            rows,
         )
     )
     print(f"\nstored index: {stored / 2**20:.0f} MB on disk")
     print(f"machine load (1-minute average): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(
-        f"speed-up over brute force: {brute / matching:.0f}x wall clock, "
-        f"{brute_cpu / max(matching_cpu, 1e-9):.0f}x CPU time (same run)"
-    )
+    print(f"speed-up over brute force (same run): {'; '.join(speed_ups)}")
     print(f"targets: {TARGETS}")
 
 
