@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.core.normalise import NEGATIONS, GuardFacet, stem_phrase
+from app.core.normalise import (
+    NEGATIONS,
+    GuardFacet,
+    longest_phrases,
+    phrase_lengths,
+    stem_phrase,
+)
 
 # Phrases that contain a negation word but assert nothing negative.
 NOT_NEGATIONS = (
@@ -53,29 +59,14 @@ class Guards:
         for phrase in NOT_NEGATIONS:
             marks[stem_phrase(phrase)] = {(-1, None)}
         self._marks = {k: frozenset(v) for k, v in marks.items() if k}
-        # For each first stem, the lengths of the phrases it starts, longest first.
-        sizes: dict[str, set[int]] = {}
-        for marked in self._marks:
-            sizes.setdefault(marked[0], set()).add(len(marked))
-        self._sizes = {first: sorted(found, reverse=True) for first, found in sizes.items()}
+        self._lengths = phrase_lengths(self._marks)
         # Texts name few combinations of marks: the facets of each are worked out once.
         self._read: dict[frozenset[tuple[int, str | None]], Facets] = {}
 
     def _scan(self, stems: Sequence[str]) -> frozenset[tuple[int, str | None]]:
         found: set[tuple[int, str | None]] = set()
-        sizes, marks = self._sizes, self._marks
-        n, end = len(stems), 0
-        for i in [i for i, s in enumerate(stems) if s in sizes]:
-            if i < end:
-                continue  # inside the phrase found last
-            for size in sizes[stems[i]]:
-                if size > n - i:
-                    continue
-                hit = marks.get(tuple(stems[i : i + size]))
-                if hit is not None:
-                    found.update(hit)
-                    end = i + size
-                    break
+        for _, _, marks in longest_phrases(stems, self._marks, self._lengths):
+            found.update(marks)
         return frozenset(found)
 
     def read(self, stems: Sequence[str]) -> Facets:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -18,6 +18,7 @@ SHIPPED_THESAURUS = Path(__file__).resolve().parents[2] / "answer_bank" / "thesa
 GUARD_MODES = ("equal", "overlap")
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "cannot"})
 
+V = TypeVar("V")
 _WORD = re.compile(r"[a-z0-9]+")
 _ACRONYM = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 _CONTRACTION = re.compile(r"n['’]t\b")
@@ -126,37 +127,52 @@ def stem_phrase(phrase: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(phrase))
 
 
+def phrase_lengths(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[int]]:
+    """For each first token, the lengths of the phrases it starts, longest first."""
+    sizes: dict[str, set[int]] = {}
+    for phrase in phrases:
+        sizes.setdefault(phrase[0], set()).add(len(phrase))
+    return {first: sorted(found, reverse=True) for first, found in sizes.items()}
+
+
+def longest_phrases(
+    tokens: Sequence[str], phrases: Mapping[tuple[str, ...], V], lengths: Mapping[str, list[int]]
+) -> Iterator[tuple[int, int, V]]:
+    """Yield (start, length, value) of each phrase in the tokens, left to right, longest first.
+
+    Only a token that starts some phrase needs a look-up, and only for the lengths it starts.
+    """
+    n, done = len(tokens), 0
+    for i in [i for i, t in enumerate(tokens) if t in lengths]:
+        if i < done:
+            continue  # inside the phrase found last
+        for size in lengths[tokens[i]]:
+            if size > n - i:
+                continue
+            value = phrases.get(tuple(tokens[i : i + size]))
+            if value is not None:
+                yield i, size, value
+                done = i + size
+                break
+
+
 class PhraseTable:
     """Greedy longest-match lookup of stemmed phrases in a token sequence."""
 
     def __init__(self, phrases: Mapping[tuple[str, ...], str]) -> None:
         self._phrases = {k: v for k, v in phrases.items() if k}
-        # For each first token, the lengths of the phrases it starts, longest first.
-        sizes: dict[str, set[int]] = {}
-        for phrase in self._phrases:
-            sizes.setdefault(phrase[0], set()).add(len(phrase))
-        self._sizes = {first: sorted(found, reverse=True) for first, found in sizes.items()}
+        self._lengths = phrase_lengths(self._phrases)
         self._labels = frozenset(v for v in self._phrases.values() if v)
 
     def replace(self, tokens: Sequence[str]) -> list[str]:
         """Replace each phrase by its label; a label of '' drops the phrase."""
-        sizes, phrases = self._sizes, self._phrases
         out: list[str] = []
-        n, done = len(tokens), 0
-        # Only a token that starts some phrase needs a look-up; the rest are copied in runs.
-        for i in [i for i, t in enumerate(tokens) if t in sizes]:
-            if i < done:
-                continue  # inside the phrase replaced last
-            for size in sizes[tokens[i]]:
-                if size > n - i:
-                    continue
-                label = phrases.get(tuple(tokens[i : i + size]))
-                if label is not None:
-                    out.extend(tokens[done:i])
-                    if label:
-                        out.append(label)
-                    done = i + size
-                    break
+        done = 0
+        for start, size, label in longest_phrases(tokens, self._phrases, self._lengths):
+            out.extend(tokens[done:start])
+            if label:
+                out.append(label)
+            done = start + size
         out.extend(tokens[done:])
         return out
 

@@ -335,10 +335,8 @@ def test_match_answers_each_line_of_a_pipe_that_stays_open(
         process.kill()
 
 
-def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
-    approved_bank_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from app import cli
+def record_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the size of each batch the bank's matcher is asked to match."""
     from app.core.matching import Matcher
 
     batches: list[int] = []
@@ -350,6 +348,15 @@ def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
         return original(self, queries, top=top)
 
     monkeypatch.setattr(Matcher, "match_many", recording)
+    return batches
+
+
+def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
+    approved_bank_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import cli
+
+    batches = record_batches(monkeypatch)
     questions = [f"Do you encrypt backups number {n}?" for n in range(2_500)]
     read_end, write_end = os.pipe()
     payload = "".join(json.dumps({"question": q}) + "\n" for q in questions).encode()
@@ -427,17 +434,8 @@ def test_match_reads_a_file_in_full_batches(
     # however many lines one read of 64 KiB happens to hold.
     from app import cli
     from app.cli.questionnaire import MATCH_BATCH
-    from app.core.matching import Matcher
 
-    batches: list[int] = []
-    original = Matcher.match_many
-
-    def recording(self: Matcher, queries: Any, *, top: int = 3) -> Any:
-        if self._concept_source is not False:
-            batches.append(len(queries))
-        return original(self, queries, top=top)
-
-    monkeypatch.setattr(Matcher, "match_many", recording)
+    batches = record_batches(monkeypatch)
     # Long enough that one read of 64 KiB holds fewer than MATCH_BATCH of them.
     questions = [
         f"Do you encrypt backups held offsite, question {n:04d}?" * 2 for n in range(2_500)
