@@ -181,7 +181,7 @@ class Space:
 
         `counts` must be canonical (no column twice in a row); its index arrays are shared with
         the result. Worked on the arrays directly: scipy's general products made three copies
-        of a 10,000-entry bank's 2.3 million character counts, a quarter of a second.
+        of a 10,000-entry bank's 2.3 million character counts.
         """
         width = counts.shape[1]
         idf = self.idf

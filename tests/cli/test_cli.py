@@ -351,29 +351,36 @@ def record_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return batches
 
 
+def match_in_process(
+    stdin: Any, bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, Any]]:
+    """Run `vouch match --top 1` in this process on a stream; return its output lines."""
+    from app import cli
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdin", stdin)
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setenv("VOUCH_DATA_DIR", str(tmp_path / "var"))
+    cli.get_settings.cache_clear()
+    try:
+        assert cli.main(["match", "--bank", str(bank), "--top", "1"]) == 0
+    finally:
+        cli.get_settings.cache_clear()
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
 def test_match_batches_its_input_and_keeps_one_line_per_line_in_order(
     approved_bank_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app import cli
-
     batches = record_batches(monkeypatch)
     questions = [f"Do you encrypt backups number {n}?" for n in range(2_500)]
     read_end, write_end = os.pipe()
     payload = "".join(json.dumps({"question": q}) + "\n" for q in questions).encode()
     writer = threading.Thread(target=lambda: (os.write(write_end, payload), os.close(write_end)))
     writer.start()
-    out = io.StringIO()
     with open(read_end, encoding="utf-8") as stdin:
-        monkeypatch.setattr(sys, "stdin", stdin)
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setenv("VOUCH_DATA_DIR", str(tmp_path / "var"))
-        cli.get_settings.cache_clear()
-        try:
-            assert cli.main(["match", "--bank", str(approved_bank_dir), "--top", "1"]) == 0
-        finally:
-            cli.get_settings.cache_clear()
+        lines = match_in_process(stdin, approved_bank_dir, tmp_path, monkeypatch)
     writer.join()
-    lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["question"] for line in lines] == questions
     assert sum(batches) == len(questions)
     assert max(batches) >= 100 and len(batches) <= len(questions) // 100
@@ -432,7 +439,6 @@ def test_match_reads_a_file_in_full_batches(
 ) -> None:
     # A file is all there at once: it is matched MATCH_BATCH questions at a time, not in
     # however many lines one read of 64 KiB happens to hold.
-    from app import cli
     from app.cli.questionnaire import MATCH_BATCH
 
     batches = record_batches(monkeypatch)
@@ -442,15 +448,7 @@ def test_match_reads_a_file_in_full_batches(
     ]
     source = tmp_path / "questions.jsonl"
     source.write_text("".join(json.dumps({"question": q}) + "\n" for q in questions))
-    out = io.StringIO()
     with source.open(encoding="utf-8") as stdin:
-        monkeypatch.setattr(sys, "stdin", stdin)
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setenv("VOUCH_DATA_DIR", str(tmp_path / "var"))
-        cli.get_settings.cache_clear()
-        try:
-            assert cli.main(["match", "--bank", str(approved_bank_dir), "--top", "1"]) == 0
-        finally:
-            cli.get_settings.cache_clear()
-    assert [json.loads(line)["question"] for line in out.getvalue().splitlines()] == questions
+        lines = match_in_process(stdin, approved_bank_dir, tmp_path, monkeypatch)
+    assert [line["question"] for line in lines] == questions
     assert batches == [MATCH_BATCH, MATCH_BATCH, 2_500 - 2 * MATCH_BATCH]
