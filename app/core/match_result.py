@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 BANDS = ("auto", "suggest", "none")
@@ -83,14 +84,64 @@ class Explanation:
         return sentence[0].upper() + sentence[1:] + "."
 
 
-@dataclass(frozen=True)
 class Match:
-    """One bank entry proposed for a question, with its score, band and explanation."""
+    """One bank entry proposed for a question, with its score, band and explanation.
 
-    entry_id: str
-    score: float
-    band: str
-    explanation: Explanation
+    The explanation may be given as a function that works it out when first read: a batch
+    explains five matches a question, and a caller that prints only bands and scores (`vouch
+    match`) reads none of them. Its band never depends on it being read. A pickled match
+    carries its explanation worked out.
+    """
+
+    __slots__ = ("entry_id", "score", "band", "_explanation", "_explain")
+
+    def __init__(
+        self,
+        entry_id: str,
+        score: float,
+        band: str,
+        explanation: Explanation | Callable[[], Explanation],
+    ) -> None:
+        self.entry_id = entry_id
+        self.score = score
+        self.band = band
+        if isinstance(explanation, Explanation):
+            self._explanation: Explanation | None = explanation
+            self._explain: Callable[[], Explanation] | None = None
+        else:
+            self._explanation, self._explain = None, explanation
+
+    @property
+    def explanation(self) -> Explanation:
+        """Why the match scored as it did (worked out on first reading when given lazily)."""
+        value = self._explanation
+        if value is None:
+            # Lock-free: the explanation is set before the function is dropped, so a reader
+            # that finds no function finds the explanation another thread worked out.
+            explain = self._explain
+            value = explain() if explain is not None else self._explanation
+            assert value is not None
+            self._explanation = value
+            self._explain = None
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return (self.entry_id, self.score, self.band, self.explanation) == (
+            other.entry_id,
+            other.score,
+            other.band,
+            other.explanation,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Match(entry_id={self.entry_id!r}, score={self.score!r}, band={self.band!r})"
+
+    def __reduce__(self) -> tuple[type[Match], tuple[str, float, str, Explanation]]:
+        return (Match, (self.entry_id, self.score, self.band, self.explanation))
 
 
 def band_for(score: float, thresholds: Thresholds) -> str:

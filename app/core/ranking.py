@@ -14,7 +14,7 @@ from app.core.match_result import BANDS, Match, band_for
 from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
-from app.core.verdict import ID_TEXT_FLOOR, Asked, Standing, context_terms, describe
+from app.core.verdict import ID_TEXT_FLOOR, Asked, Standing, describe
 
 # A matching control ID lifts a score, but only when the wording is already plausible: versions
 # renumber IDs, so an ID never outweighs contradicting text. With CAIQ 4.1.0 IDs (many of them
@@ -115,12 +115,9 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
                 if position == 0
                 else None,
             )
-        shown = (
-            context_terms(query.text, query.context, index.rows[cand.row].text)
-            if cand.rank > cand.text_score
-            else ()
-        )
-        matches.append(describe(scoring, index, asked, item, standing, shown))
+        # The row's context is shown where it lifted the entry.
+        lifted = query.context if cand.rank > cand.text_score else None
+        matches.append(describe(scoring, index, asked, item, standing, lifted))
     return matches
 
 

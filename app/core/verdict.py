@@ -55,40 +55,52 @@ def describe(
     asked: Asked,
     item: Scored,
     standing: Standing,
-    context_terms: tuple[str, ...] = (),
+    context: NormalisedText | None = None,
 ) -> Match:
-    """Band one scored candidate, hold it back when a guard fires, and explain it."""
-    cand, score, id_match = item.cand, item.score, item.id_match
-    row = index.rows[cand.row]
+    """Band one scored candidate, hold it back when a guard fires, and explain it.
+
+    `context` is the row's context when it lifted this candidate: its shared terms are shown.
+    Only the best match may fill a cell, so only its band waits on the guards; the others'
+    explanations are worked out when read.
+    """
+    cand, score = item.cand, item.score
     entry = index.entries[cand.entry_id]
-    guard = _guard(scoring, index, asked, item, standing)
     note = why_not_autofill(scoring, entry)
     if cand.bridge is not None:
         # The band is the concept match's own, calibrated like any other match.
         score = max(score, min(1.0, cand.bridge.score))
     band = band_for(score, scoring.thresholds)
-    if band == "suggest" and _clear_short_match(scoring, asked, item, standing):
-        band = "auto"
-    # Only the best match may fill a cell on its own; the others are alternatives.
-    if band == "auto" and (guard or note or not standing.best):
-        band = "suggest"
-    return Match(
-        entry_id=cand.entry_id,
-        score=round(score, 4),
-        band=band,
-        explanation=Explanation(
+
+    def explain(guard: str | None) -> Explanation:
+        row = index.rows[cand.row]
+        return Explanation(
             matched_terms=shared_terms(asked.text, row.text),
             guard=guard,
             runner_up=standing.runner_up,
             margin=standing.margin,
-            id_match=id_match,
+            id_match=item.id_match,
             note=note,
             meaning=round(cand.meaning, 4),
-            context_terms=context_terms,
+            context_terms=context_terms(asked.text, context, row.text) if context else (),
             concept=cand.bridge.concept_id if cand.bridge else None,
             concept_ref=cand.bridge.control_id if cand.bridge else None,
-        ),
-    )
+        )
+
+    if not standing.best:
+        # The others are alternatives: at most suggested, whatever their guards say.
+        band = "suggest" if band == "auto" else band
+        return Match(
+            cand.entry_id,
+            round(score, 4),
+            band,
+            lambda: explain(_guard(scoring, index, asked, item, standing)),
+        )
+    guard = _guard(scoring, index, asked, item, standing)
+    if band == "suggest" and _clear_short_match(scoring, asked, item, standing):
+        band = "auto"
+    if band == "auto" and (guard or note):
+        band = "suggest"
+    return Match(cand.entry_id, round(score, 4), band, explain(guard))
 
 
 def _clear_short_match(scoring: Scoring, asked: Asked, item: Scored, standing: Standing) -> bool:

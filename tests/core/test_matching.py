@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from datetime import date
 
@@ -360,3 +361,28 @@ def test_an_entry_with_many_alternates_still_leaves_room_for_runners_up(
 
     assert matches[0].entry_id == "ZORBLY"
     assert len(matches) == 3, "two runners-up, counted in entries, not in the entry's rows"
+
+
+def test_a_runner_up_is_explained_with_its_own_guard_when_read(bank: list[Entry]) -> None:
+    matcher = Matcher(bank, today=TODAY)
+    best, runner_up, *_ = matcher.match(
+        "Are the business continuity policies reviewed every year?", top=3
+    )
+    assert (best.entry_id, best.band) == ("BCP-REVIEW", "auto")
+    # Only the best match may fill: the runner-up's band does not wait on its explanation.
+    assert runner_up.entry_id == "AUDIT-REVIEW" and runner_up.band == "suggest"
+    explanation = runner_up.explanation
+    assert explanation.guard == "policy domain differs: 'business continuity' vs 'audit'"
+    assert explanation.runner_up == "BCP-REVIEW" and explanation.margin is not None
+    assert explanation.margin < 0
+    assert "reviewed" in explanation.matched_terms
+    assert runner_up.explanation is explanation
+
+
+def test_a_pickled_match_carries_its_explanation(bank: list[Entry]) -> None:
+    matches = Matcher(bank, today=TODAY).match(
+        "Are the business continuity policies reviewed every year?", top=3
+    )
+    copies = pickle.loads(pickle.dumps(matches))
+    assert copies == matches
+    assert [c.explanation.guard for c in copies] == [m.explanation.guard for m in matches]
