@@ -124,7 +124,11 @@ def _guard(
     guard = scoring.guards.conflict(asked.facets, row.facets)
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.
-        guard = scoring.objects.conflict(asked.text.terms, row.text.key.split())
+        # Its words as written count too: "security awareness training" folds to the one
+        # term "awareness training", and is still not "privacy awareness training".
+        guard = scoring.objects.conflict(
+            (*asked.text.terms, *asked.text.stems), (*row.text.key.split(), *row.text.stems)
+        )
     if guard is None and cand.bridge is not None:
         guard = cand.bridge.guard or _wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:

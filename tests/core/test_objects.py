@@ -47,6 +47,13 @@ CASES = [
         ("employee data", "customer data"),
     ),
     (
+        # The thesaurus folds "security awareness training" to "awareness training": the
+        # entry's words as written still name security.
+        "Is a security awareness training program established for all employees?",
+        "Do you have a privacy awareness training program?",
+        ("privacy", "security"),
+    ),
+    (
         "Is the incident plan reviewed and approved by management?",
         "Is the test plan reviewed and approved by management?",
         ("test plan", "incident plan"),
