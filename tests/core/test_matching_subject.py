@@ -293,3 +293,26 @@ def test_a_context_orders_a_concepts_path_with_the_same_help_as_the_entrys_own_w
     (framed, *_) = matcher.match(question, context="Access Control")
     assert alone.entry_id == framed.entry_id == "BANK-IAM-14.1"
     assert framed.explanation.concept == "MFA"
+
+
+def test_a_concept_does_not_lead_to_another_question_under_a_reused_id() -> None:
+    """CAIQ v3.1's IVS-08.1 is not v4's; a bank harvested from v3.1 cites it without a version."""
+    bank = [
+        entry(
+            "V31-IVS-08.1",
+            "For your SaaS or PaaS offering, do you provide tenants with separate environments "
+            "for production and test processes?",
+            caiq="IVS-08.1",
+        ),
+        entry("VISITORS", "Are visitors escorted on site?"),
+    ]
+    question = "Are high-risk environments identified and documented?"
+    # The shipped concepts: NET-HIGHRISK-01 cites CAIQ v4's IVS-08.1.
+    (best, *_) = Matcher(bank).match(question)
+    assert best.entry_id == "V31-IVS-08.1"
+    assert best.explanation.concept == "NET-HIGHRISK-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "through a concept, entry V31-IVS-08.1 cites the ID of concept NET-HIGHRISK-01 "
+        "but shares little of its wording"
+    )

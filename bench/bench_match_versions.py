@@ -1,0 +1,153 @@
+"""Across versions: a bank from a completed CAIQ v3.1 against the CAIQ v4.0.3 questions.
+
+The bank is the completed Q&S CAIQ v3.1 in ../shared, harvested as `vouch bank harvest` does and
+every statement approved (309 statements, their own answers). The incoming questions are the 261
+of CAIQ v4.0.3, a rewrite with renumbered controls. Neither side was used to tune the matcher.
+
+The key is CSA's own mapping of CCM v4 controls to CCM v3.0.1 controls: a match is right when the
+statement's v3.1 control is one the question's v4 control maps to. It is a control-level key (a
+control holds several questions), so top-1 here is looser than in the other benchmarks; an `auto`
+outside the mapped controls is wrong by any reading.
+
+Run: .venv/bin/python bench/bench_match_versions.py
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bench_match_common import (
+    CAIQ_403,
+    CCM_4012,
+    RAW,
+    Question,
+    caiq_403,
+    ccm_titles,
+    char_tfidf_top,
+    cited_id,
+    fmt,
+    fuzz,
+    fuzzy_top,
+    require,
+    table,
+    wilson,
+)
+
+from app.core.bank import Entry
+from app.core.harvest import harvest_workbook
+from app.core.matching import Match, Matcher
+
+QANDS = RAW / "caiq-v3.1-completed-qands" / "CAIQ_v3.1.xlsx"
+V3_MAPPING = CCM_4012.parent / "mappings" / "CCM_v3.0.1" / "mappings.json"
+
+
+def qands_bank() -> list[Entry]:
+    """Harvest the completed Q&S CAIQ v3.1, every statement approved."""
+    result = harvest_workbook(QANDS.read_bytes(), source_name=QANDS.name, bank={}, matcher=None)
+    return [replace(d, status="approved") for d in result.drafts]
+
+
+def v3_controls() -> dict[str, frozenset[str]]:
+    """Map each CCM v4 control to the CCM v3.0.1 controls CSA maps it to."""
+    (mapping,) = json.loads(V3_MAPPING.read_text(encoding="utf-8"))
+    return {
+        m["control_id"]: frozenset(r.replace(" ", "") for r in m["references"])
+        for m in mapping["mappings"]
+    }
+
+
+def control_of(question_id: str) -> str:
+    """Return the control a CAIQ question ID belongs to ("DCS-06.1" -> "DCS-06")."""
+    return question_id.rsplit(".", 1)[0]
+
+
+def evaluate(
+    name: str,
+    ranked: Sequence[Sequence[str]],
+    bands: Sequence[str] | None,
+    asked: Sequence[Question],
+    key: dict[str, frozenset[str]],
+    seconds: float,
+) -> list[object]:
+    """Score one method: top-1, top-5, auto precision with its interval, autos per question."""
+    right = [key.get(q.control_id, frozenset()) for q in asked]
+    linked = [i for i, r in enumerate(right) if r]
+    top1 = sum(bool(ranked[i]) and control_of(ranked[i][0]) in right[i] for i in linked)
+    top5 = sum(any(control_of(r) in right[i] for r in ranked[i][:5]) for i in linked)
+    row: list[object] = [name, fmt(top1 / len(linked)), fmt(top5 / len(linked))]
+    if bands is None:
+        return [*row, "—", "—", f"{seconds:.2f} s"]
+    autos = [i for i, b in enumerate(bands) if b == "auto"]
+    good = sum(control_of(ranked[i][0]) in right[i] for i in autos)
+    low, high = wilson(good, len(autos))
+    precision = f"{fmt(good / len(autos))} [{low:.2f}, {high:.2f}] ({good}/{len(autos)})"
+    return [
+        *row,
+        precision if autos else "— (0 autos)",
+        fmt(good / len(linked)),
+        f"{seconds:.2f} s",
+    ]
+
+
+def main() -> None:
+    require(QANDS, CAIQ_403, CCM_4012, V3_MAPPING)
+    bank = qands_bank()
+    asked = caiq_403()
+    key = v3_controls()
+    titles = ccm_titles()
+    ids = [cited_id(e) for e in bank]
+    texts = [e.question for e in bank]
+    linked = sum(bool(key.get(q.control_id)) for q in asked)
+    print(
+        f"bank: {len(bank)} approved statements harvested from {QANDS.name}; "
+        f"incoming: {len(asked)} CAIQ v4.0.3 questions, {linked} whose control CSA maps to v3.0.1"
+    )
+    rows = []
+    queries = [q.text for q in asked]
+    for name, top_of in (
+        ("baseline: token_set_ratio", lambda: fuzzy_top(queries, texts, fuzz.token_set_ratio)),
+        ("baseline: TF-IDF char 3-5-grams", lambda: char_tfidf_top(queries, texts)),
+    ):
+        top, seconds = top_of()
+        rows.append(evaluate(name, [[ids[i] for i in t] for t in top], None, asked, key, seconds))
+    by_id = dict(zip((e.id for e in bank), ids, strict=True))
+    for name, with_row in (
+        ("**Matcher**, question alone", False),
+        ("**Matcher**, with the row's control ID, control title and domain", True),
+    ):
+        start = time.perf_counter()
+        results: list[list[Match]] = Matcher(bank).match_many(
+            [
+                (q.text, q.id, " ".join(titles.get(q.control_id, ())))
+                if with_row
+                else (q.text, None, None)
+                for q in asked
+            ],
+            top=5,
+        )
+        seconds = time.perf_counter() - start
+        ranked = [[by_id[m.entry_id] for m in r] for r in results]
+        bands = [r[0].band if r else "none" for r in results]
+        rows.append(evaluate(name, ranked, bands, asked, key, seconds))
+    print()
+    print(
+        table(
+            [
+                "method",
+                "top-1 (mapped control)",
+                "top-5",
+                "auto precision [95% CI] (right/autos)",
+                "right autos / linked",
+                "time",
+            ],
+            rows,
+        )
+    )
+    print("\ntarget: auto precision >= 0.99 (no auto outside the mapped controls)")
+
+
+if __name__ == "__main__":
+    main()
