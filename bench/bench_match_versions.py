@@ -10,6 +10,8 @@ control holds several questions), so top-1 here is looser than in the other benc
 outside the mapped controls is wrong by any reading.
 
 Run: .venv/bin/python bench/bench_match_versions.py
+With the optional sentence model (VOUCH_EMBEDDING_MODEL, or the offline MiniLM package installed
+beside Vouch) it adds the Matcher's rows with the model.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bench_match_common import (
     fuzz,
     fuzzy_top,
     require,
+    sentence_model,
     table,
     wilson,
 )
@@ -114,24 +117,29 @@ def main() -> None:
         top, seconds = top_of()
         rows.append(evaluate(name, [[ids[i] for i in t] for t in top], None, asked, key, seconds))
     by_id = dict(zip((e.id for e in bank), ids, strict=True))
-    for name, with_row in (
-        ("**Matcher**, question alone", False),
-        ("**Matcher**, with the row's control ID, control title and domain", True),
-    ):
-        start = time.perf_counter()
-        results: list[list[Match]] = Matcher(bank).match_many(
-            [
-                (q.text, q.id, " ".join(titles.get(q.control_id, ())))
-                if with_row
-                else (q.text, None, None)
-                for q in asked
-            ],
-            top=5,
-        )
-        seconds = time.perf_counter() - start
-        ranked = [[by_id[m.entry_id] for m in r] for r in results]
-        bands = [r[0].band if r else "none" for r in results]
-        rows.append(evaluate(name, ranked, bands, asked, key, seconds))
+    model = sentence_model()
+    for embedder in (None, model) if model else (None,):
+        for name, with_row in (
+            ("**Matcher**, question alone", False),
+            ("**Matcher**, with the row's control ID, control title and domain", True),
+        ):
+            start = time.perf_counter()
+            results: list[list[Match]] = Matcher(bank, embedder=embedder).match_many(
+                [
+                    (q.text, q.id, " ".join(titles.get(q.control_id, ())))
+                    if with_row
+                    else (q.text, None, None)
+                    for q in asked
+                ],
+                top=5,
+            )
+            seconds = time.perf_counter() - start
+            ranked = [[by_id[m.entry_id] for m in r] for r in results]
+            bands = [r[0].band if r else "none" for r in results]
+            label = (
+                name.replace("**Matcher**", "**Matcher** + sentence model") if embedder else name
+            )
+            rows.append(evaluate(label, ranked, bands, asked, key, seconds))
     print()
     print(
         table(
