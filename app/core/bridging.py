@@ -17,6 +17,12 @@ from app.core.verdict import uncovered
 # share 0.175 or more (bench/bench_match_customer.py); those a CAIQ v3.1 bank cites under a reused
 # number share 0.14 at the median (bench/bench_match_versions.py).
 RENUMBERED_SHARE = 0.15
+# A bank's IDs under one reference key follow the concepts' numbering when the entries they link
+# share this much of their concepts' terms at the median: 0.48 for a bank harvested from a
+# completed CAIQ v4.0.3, 0.14 for one from a CAIQ v3.1, whose numbers v4 reuses for other
+# questions. Fewer links than MIN_LINKS say too little, and each path is then judged alone.
+AGREEING_SHARE = 0.30
+MIN_LINKS = 8
 
 
 def follow_concepts(
@@ -26,12 +32,14 @@ def follow_concepts(
     asked: Sequence[NormalisedText],
     *,
     floor: float,
+    numbered_alike: frozenset[str] | None = None,
 ) -> list[dict[str, Bridge]]:
     """Return, per question, the entries its concepts lead to, each with the best concept's path.
 
     `found` is each question's best concepts in order; a concept scoring under `floor` and every
     one after it leads nowhere. A path carries a guard when the concept was held back, was not the
-    question's best, or leaves out a word of the question that matters.
+    question's best, or leaves out a word of the question that matters, or when the entry cites
+    the ID only under reference keys outside `numbered_alike` (see `numbered_alike`; None: all).
     """
     out: list[dict[str, Bridge]] = [{} for _ in found]
     for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
@@ -49,7 +57,11 @@ def follow_concepts(
             for cid in control_ids(concept.refs):
                 for entry_id in index.by_control_id.get(cid, ()):
                     if entry_id not in bridged or bridged[entry_id].score < match.score:
-                        held = guard or _renumbered(index, concept_index, match.entry_id, entry_id)
+                        held = (
+                            guard
+                            or _other_numbering(index, entry_id, cid, numbered_alike)
+                            or _renumbered(index, concept_index, match.entry_id, entry_id)
+                        )
                         bridged[entry_id] = Bridge(
                             concept_id=match.entry_id,
                             control_id=", ".join(concept.refs.values()),
@@ -57,6 +69,70 @@ def follow_concepts(
                             guard=held and f"through a concept, {held}",
                         )
     return out
+
+
+def numbered_alike(index: Index, concept_index: Index) -> frozenset[str]:
+    """Return the reference keys under which the bank's IDs number questions as the concepts do.
+
+    Every link from a concept to an entry citing the same ID is weighed as in `_renumbered`, and
+    grouped by the key the entry cites the ID under ("caiq", or "control" for a harvested sheet).
+    A key whose links share little wording at the median names IDs of another numbering, such as
+    an older version of the framework.
+    """
+    shares: dict[str, list[float]] = {}
+    for concept_id, concept in concept_index.entries.items():
+        for cid in control_ids(concept.refs):
+            for entry_id in index.by_control_id.get(cid, ()):
+                share = _share(index, concept_index, concept_id, entry_id)
+                for key in _keys_citing(index, entry_id, cid):
+                    shares.setdefault(key, []).append(share)
+    return frozenset(
+        key
+        for key, found in shares.items()
+        if len(found) < MIN_LINKS or float(np.median(found)) >= AGREEING_SHARE
+    )
+
+
+class NumberingCheck:
+    """`numbered_alike` for a bank index and a concepts' index, worked out once for the pair."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Index, Index, frozenset[str]] | None = None
+
+    def of(self, index: Index, concept_index: Index) -> frozenset[str]:
+        """Return the keys numbered as the concepts are (it reads every ID link between them)."""
+        last = self._last
+        if last is None or last[0] is not index or last[1] is not concept_index:
+            last = self._last = (index, concept_index, numbered_alike(index, concept_index))
+        return last[2]
+
+
+def _keys_citing(index: Index, entry_id: str, cid: str) -> set[str]:
+    """Return the reference keys under which an entry cites a (normalised) control ID."""
+    refs = index.entries[entry_id].refs
+    return {key for key, value in refs.items() if cid in control_ids({key: value})}
+
+
+def _other_numbering(
+    index: Index, entry_id: str, cid: str, alike: frozenset[str] | None
+) -> str | None:
+    """Say so when an entry cites a concept's ID only under keys of another numbering."""
+    if alike is None or _keys_citing(index, entry_id, cid) & alike:
+        return None
+    return (
+        f"entry {entry_id} cites {cid} under a numbering the concepts do not share: "
+        "the bank's entries with the concepts' IDs share little of their wording"
+    )
+
+
+def _share(index: Index, concept_index: Index, concept_id: str, entry_id: str) -> float:
+    """Return the share of a concept's terms, weighed by rarity, that an entry also names."""
+    concept_terms = concept_index.entry_terms(concept_id)
+    if not concept_terms:
+        return 1.0
+    space = concept_index.words.space
+    shared = concept_terms & index.entry_terms(entry_id)
+    return sum(space.idf_of(t) for t in shared) / sum(space.idf_of(t) for t in concept_terms)
 
 
 def _renumbered(index: Index, concept_index: Index, concept_id: str, entry_id: str) -> str | None:
@@ -68,13 +144,7 @@ def _renumbered(index: Index, concept_index: Index, concept_id: str, entry_id: s
     concept's question shares a good part of its terms, weighed by rarity; one on another
     question under the same number shares little.
     """
-    concept_terms = concept_index.entry_terms(concept_id)
-    if not concept_terms:
-        return None
-    space = concept_index.words.space
-    shared = concept_terms & index.entry_terms(entry_id)
-    share = sum(space.idf_of(t) for t in shared) / sum(space.idf_of(t) for t in concept_terms)
-    if share >= RENUMBERED_SHARE:
+    if _share(index, concept_index, concept_id, entry_id) >= RENUMBERED_SHARE:
         return None
     return f"entry {entry_id} cites the ID of concept {concept_id} but shares little of its wording"
 

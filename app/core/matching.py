@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from app.core.acronyms import AcronymExpander
 from app.core.bank import Entry
-from app.core.bridging import follow_concepts, with_bridged
+from app.core.bridging import NumberingCheck, follow_concepts, with_bridged
 from app.core.collector import collector_paused
 from app.core.concepts import Bridge, shipped_concepts, shipped_concepts_source
 from app.core.embeddings import Embedder
@@ -226,6 +226,7 @@ class Matcher:
         self._concepts: Matcher | None = None
         self._concepts_built = False
         self._concepts_lock = threading.Lock()
+        self._numbering = NumberingCheck()
 
     def keep_index(self, index_store: StoredIndexes, *, index_source: str | None = None) -> bool:
         """Store the index; tell whether it was stored (a store may be read-only)."""
@@ -490,6 +491,7 @@ class Matcher:
             found,
             asked,
             floor=max(BRIDGE_FLOOR, self.thresholds.suggest),
+            numbered_alike=self._numbering.of(index, concept_matcher._index),
         )
 
     def _context_text(self, query: Query) -> NormalisedText:

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from app.core.bank import Entry
+from app.core.bridging import numbered_alike
 from app.core.matching import Matcher
 
 
@@ -316,3 +317,45 @@ def test_a_concept_does_not_lead_to_another_question_under_a_reused_id() -> None
         "through a concept, entry V31-IVS-08.1 cites the ID of concept NET-HIGHRISK-01 "
         "but shares little of its wording"
     )
+
+
+def _starter_links(count: int) -> list[Entry]:
+    """Starter statements that cite a CAIQ ID, as the shipped concepts do."""
+    from pathlib import Path
+
+    from app.core.bank import load_bank
+
+    bank = load_bank(Path(__file__).resolve().parents[2] / "answer_bank", check_details=False)
+    return [e for e in bank.entries if "caiq" in e.refs][:count]
+
+
+def test_ids_numbered_as_the_concepts_number_them_are_followed() -> None:
+    # A harvested sheet of the same numbering: each ID's statement is about that ID's question.
+    linked = _starter_links(12)
+    bank = [entry(f"H{i}", e.question, control=e.refs["caiq"]) for i, e in enumerate(linked)]
+    matcher = Matcher(bank)
+    concepts = matcher._concept_matcher()
+    assert concepts is not None
+    assert numbered_alike(matcher._index, concepts._index) == frozenset({"control"})
+
+
+def test_ids_of_another_numbering_do_not_lead_concepts_to_fill() -> None:
+    # An older version reuses the numbers for other questions: each ID's statement here is
+    # another starter statement's question.
+    starters = _starter_links(40)
+    linked, others = starters[:12], starters[-12:]
+    bank = [
+        entry(f"H{i}", other.question, control=e.refs["caiq"])
+        for i, (e, other) in enumerate(zip(linked, others, strict=True))
+    ]
+    matcher = Matcher(bank)
+    concepts = matcher._concept_matcher()
+    assert concepts is not None
+    assert numbered_alike(matcher._index, concepts._index) == frozenset()
+    reasons = []
+    for question in ("Is there an acceptable use policy?", "Are assets classified by risk?"):
+        paths = [m for m in matcher.match(question, top=5) if m.explanation.concept]
+        assert paths
+        assert all(m.band != "auto" and m.explanation.guard for m in paths)
+        reasons += [m.explanation.guard for m in paths]
+    assert any("under a numbering the concepts do not share" in str(r) for r in reasons)
