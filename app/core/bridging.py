@@ -14,12 +14,12 @@ from app.core.verdict import uncovered
 
 # The share of a concept's terms (weighed by rarity) an entry citing its ID must also name for the
 # ID to stand for the same question. Entries citing the same CAIQ v4 question as a starter concept
-# share 0.175 or more (bench/bench_match_customer.py); those a CAIQ v3.1 bank cites under a reused
-# number share 0.14 at the median (bench/bench_match_versions.py).
+# share 0.175 or more (all 259 links of the WhitePact bank); those a CAIQ v3.1 bank cites under a
+# reused number share 0.12 at the median (its 100 links; bench/bench_match_versions.py).
 RENUMBERED_SHARE = 0.15
 # A bank's IDs under one reference key follow the concepts' numbering when the entries they link
 # share this much of their concepts' terms at the median: 0.48 for a bank harvested from a
-# completed CAIQ v4.0.3, 0.14 for one from a CAIQ v3.1, whose numbers v4 reuses for other
+# completed CAIQ v4.0.3, 0.12 for one from a CAIQ v3.1, whose numbers v4 reuses for other
 # questions. Fewer links than MIN_LINKS say too little, and each path is then judged alone.
 AGREEING_SHARE = 0.30
 MIN_LINKS = 8
