@@ -261,13 +261,14 @@ class Matcher:
         return self._concepts
 
     def _concept_matcher_of(self, concepts: Sequence[Entry]) -> Matcher:
-        return Matcher(
+        matcher = Matcher(
             concepts,
             thresholds=self.thresholds,
             thesaurus=self.thesaurus,
             term_vectors=self._vectors or False,
             concepts=False,
         )
+        return _as_concepts(matcher)
 
     def _shipped_concept_matcher(self) -> Matcher | None:
         """The starter bank's concepts: read from the store when kept there, else built and kept.
@@ -287,7 +288,7 @@ class Matcher:
                 concepts=False,
             )
             if stored is not None:
-                return stored
+                return _as_concepts(stored)
         listed = shipped_concepts()
         if not listed:
             return None
@@ -596,3 +597,9 @@ class Matcher:
                     entries.add(entry_id)
                     candidate_rows.update(entry_rows)
         return np.array(sorted(candidate_rows), dtype=np.int64)
+
+
+def _as_concepts(matcher: Matcher) -> Matcher:
+    """Let a concept matcher's alternates reach it alone: each is a curated customer wording."""
+    matcher._scoring = replace(matcher._scoring, judge_alternates=False)
+    return matcher

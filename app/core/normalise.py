@@ -406,3 +406,29 @@ def shipped_thesaurus() -> Thesaurus:
     if not SHIPPED_THESAURUS.is_file():
         return EMPTY_THESAURUS
     return load_thesaurus(SHIPPED_THESAURUS)
+
+
+def shared_with_phrases(asked: set[str], stated: set[str]) -> set[str]:
+    """Return the terms both sides name, a thesaurus phrase meeting its own words included.
+
+    The thesaurus folds "vulnerability scanning" to one term; a text saying "scan for
+    vulnerabilities" names the same thing in its words, not a different subject.
+    """
+    shared = asked & stated
+    for side, other in ((asked, stated), (stated, asked)):
+        for term in side - other:
+            if "_" in term:
+                parts = {stem(part) for part in term.split("_")}
+                if parts <= other:
+                    shared |= parts | {term}
+    return shared
+
+
+def written_as(text: NormalisedText, term: str) -> str:
+    """Show a term as the text wrote it (a thesaurus phrase as its words)."""
+    if "_" in term:
+        return term.replace("_", " ")
+    for stemmed, written in zip(text.stems, text.surface, strict=True):
+        if stemmed == term:
+            return written
+    return term

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.core.bank import Entry
+from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.intent import intent_of, intents_differ
 from app.core.match_result import BANDS, Match, band_for
@@ -111,9 +111,7 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
                 best=position == 0,
                 runner_up=other.cand.entry_id,
                 margin=round(item.score - other.score, 4),
-                rival=_rival(index, scored, subjectless=not asked.subject)
-                if position == 0
-                else None,
+                rival=_rival(scored, subjectless=not asked.subject) if position == 0 else None,
             )
         # The row's context is shown where it lifted the entry.
         lifted = query.context if cand.rank > cand.text_score else None
@@ -132,7 +130,8 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
     text, context = query.text, query.context
     id_entries = query.wanted or frozenset()
     context_subject = scoring.subjects.subject(context.terms)
-    best = _best_rows(scoring, index, query)
+    alternates = AlternateCheck.of(scoring, index, text, context_subject, id_entries)
+    best = _best_rows(scoring, index, query, alternates)
     _follow_bridges(best, query.bridges)
     _weigh_details(scoring, index, text, best)
     scored = _scored(scoring, index, query, best, context_subject)
@@ -154,13 +153,22 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
         intent=intent_of(text.stems, text.surface)
         if len(text.terms) <= REORDER_MAX_TERMS
         else None,
+        alternates=alternates,
     )
     return scored, asked
 
 
-def _best_rows(scoring: Scoring, index: Index, query: QueryScores) -> dict[str, Candidate]:
-    """Score every candidate row and keep each entry's best."""
+def _best_rows(
+    scoring: Scoring, index: Index, query: QueryScores, alternates: AlternateCheck | None
+) -> dict[str, Candidate]:
+    """Score every candidate row and keep each entry's best.
+
+    A short alternate that asks something else than the question is no evidence for its entry
+    (see alternates.py): the entry is scored by its other rows, and by that one only when it has
+    no other (it is then held back, and says why).
+    """
     best: dict[str, Candidate] = {}
+    held: dict[str, Candidate] = {}
     asked, row_entry, row_key = query.text.key, index.row_entry, index.row_key
     for r, word, char, meaning, agreement in zip(
         query.rows.tolist(), query.word, query.char, query.meaning, query.agreement, strict=True
@@ -177,12 +185,15 @@ def _best_rows(scoring: Scoring, index: Index, query: QueryScores) -> dict[str, 
             rank_score = 1.0 - (1.0 - score) * (1.0 - CONTEXT_WEIGHT * float(agreement))
         # An entry is scored, guarded and explained by its row that best fits the question
         # (its question or an alternate) and ranked by whichever row ranks best.
-        current = best.get(entry_id)
+        kept = held if alternates is not None and alternates.conflict(r) else best
+        current = kept.get(entry_id)
         if current is None or score > current.text_score:
             rank_score = max(rank_score, current.rank) if current else rank_score
-            best[entry_id] = Candidate(entry_id, r, score, wording, float(meaning), rank_score)
+            kept[entry_id] = Candidate(entry_id, r, score, wording, float(meaning), rank_score)
         elif rank_score > current.rank:
-            best[entry_id] = replace(current, rank=rank_score)
+            kept[entry_id] = replace(current, rank=rank_score)
+    for entry_id, cand in held.items():
+        best.setdefault(entry_id, cand)
     return best
 
 
@@ -271,7 +282,7 @@ def _scored(
     return scored
 
 
-def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Entry | None:
+def _rival(scored: Sequence[Scored], *, subjectless: bool) -> Candidate | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
     Judged on the question's own scores: a row's context ranks entries but is no evidence that
@@ -289,5 +300,5 @@ def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Entr
         and not settled_by_id
         and not settled_by_subject
     ):
-        return index.entries[closest.cand.entry_id]
+        return closest.cand
     return None

@@ -38,6 +38,17 @@ class DetailTerms:
     _known: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def tags_of(self, entry: Entry) -> frozenset[str]:
+        """Return the terms of an entry's tags."""
+        key = ("tags", entry.id, " ".join(entry.tags))
+        found = self._known.get(key)
+        if found is None:
+            found = frozenset(self.normaliser.normalise(key[2]).terms)
+            with self._lock:
+                if len(self._known) < 200_000:
+                    self._known[key] = found
+        return found
+
     def of(self, entry: Entry) -> frozenset[str]:
         """Return the terms of an entry's detail and answer."""
         key = (entry.id, entry.answer, entry.detail)
@@ -63,6 +74,9 @@ class Scoring:
     today: date | None
     default_review_days: int | None
     details: DetailTerms
+    # A bank's alternates must ask what the question asks to fill alone (verdict.alternate_conflict).
+    # A concept's are curated customer wordings, each meant to reach the concept on its own.
+    judge_alternates: bool = True
 
     def mixed(self, wording: float, meaning: float) -> float:
         """Mix meaning into a wording score (an exact wording stays exact)."""

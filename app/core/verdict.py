@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from app.core.alternates import AlternateCheck
 from app.core.bank import Entry
 from app.core.guards import Facets
 from app.core.intent import intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for
-from app.core.normalise import NormalisedText, stem
+from app.core.normalise import NormalisedText, shared_with_phrases, written_as
 from app.core.scoring import Candidate, Scored, Scoring
 from app.core.sparse_index import Index, Space
 
@@ -37,6 +38,7 @@ class Asked:
     id_owners: frozenset[str]  # entries citing that ID whose wording fits too
     direct_best: Candidate | None  # the best entry by the question's own wording, with concepts
     intent: str | None = None  # what a short question asks of its subject (see intent.py)
+    alternates: AlternateCheck | None = None  # judges short alternates (None: long question)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Standing:
     best: bool
     runner_up: str | None = None
     margin: float | None = None
-    rival: Entry | None = None  # an entry the question cannot tell from the best one
+    rival: Candidate | None = None  # an entry the question cannot tell from the best one
 
 
 def describe(
@@ -134,19 +136,21 @@ def _guard(
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
         # Only a plausible match needs the reason it was not filled on its own.
         guard = subject_conflict(index.words.space, asked.text, row.text)
+    if guard is None and cand.bridge is None and asked.alternates is not None:
+        guard = asked.alternates.conflict(cand.row)
     if guard is None and asked.id_given and id_match and cand.wording < ID_TEXT_FLOOR:
         guard = "the control ID matches but the wording differs"
     if guard is None and asked.id_owners and not id_match:
         # Generic wording ("are the policies reviewed annually?") recurs under many controls;
         # when the bank holds a statement for this very ID, another one must not fill alone.
         guard = f"the row's control ID is cited by entry {min(asked.id_owners)}, not by this one"
-    rival = standing.rival
-    if (
-        guard is None
-        and rival is not None
-        and (rival.answer, rival.detail) != (entry.answer, entry.detail)
-    ):
-        guard = f"entry {rival.id} matches as well and answers differently"
+    if guard is None and standing.rival is not None:
+        rival = index.entries[standing.rival.entry_id]
+        if (rival.answer, rival.detail) != (entry.answer, entry.detail) and not (
+            # A rival scoring through a wording of its own that asks something else is no rival.
+            asked.alternates and asked.alternates.conflict(standing.rival.row)
+        ):
+            guard = f"entry {rival.id} matches as well and answers differently"
     if guard is None:
         guard = scoring.subjects.conflict(
             asked=asked.subject,
@@ -174,8 +178,10 @@ def _wording_prefers_other(
     if own < scoring.thresholds.suggest or own <= cand.own_score():
         return None
     theirs_row = index.rows[other.row]
-    if scoring.guards.conflict(asked.facets, theirs_row.facets) or subject_conflict(
-        index.words.space, asked.text, theirs_row.text
+    if (
+        scoring.guards.conflict(asked.facets, theirs_row.facets)
+        or subject_conflict(index.words.space, asked.text, theirs_row.text)
+        or (asked.alternates and asked.alternates.conflict(other.row))
     ):
         # The entry the wording prefers is itself held back: it is no evidence against this one.
         return None
@@ -210,7 +216,7 @@ def subject_conflict(space: Space, question: NormalisedText, entry: NormalisedTe
     """
     # The entry's own wording only: its tags help find it but say nothing it asserts.
     asked, stated = set(question.terms), set(entry.key.split())
-    shared = _shared(asked, stated)
+    shared = shared_with_phrases(asked, stated)
     if not shared or not (stated - shared):
         return None
 
@@ -224,40 +230,15 @@ def subject_conflict(space: Space, question: NormalisedText, entry: NormalisedTe
     if asked - shared:
         q_weight, q_term = rarest(asked - shared)
         if q_weight > top_shared:
-            return f"subject differs: '{_surface(question, q_term)}' vs '{_surface(entry, e_term)}'"
+            return f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
     # A short question gives little evidence; an entry that adds a weighty condition to it
     # ("is the incident response plan *tested*?" for "do you have one?") answers something
     # narrower, and its "No" would be a wrong answer to the question.
     if len(asked) <= SHORT_QUESTION_TERMS:
         extra = sum(space.idf_of(t) for t in stated - shared)
         if extra >= NARROWER_SHARE * sum(space.idf_of(t) for t in shared):
-            return f"the entry is narrower: it adds '{_surface(entry, e_term)}'"
+            return f"the entry is narrower: it adds '{written_as(entry, e_term)}'"
     return None
-
-
-def _shared(asked: set[str], stated: set[str]) -> set[str]:
-    """Return the terms both sides name, a thesaurus phrase meeting its own words included.
-
-    The thesaurus folds "vulnerability scanning" to one term; a text saying "scan for
-    vulnerabilities" names the same thing in its words, not a different subject.
-    """
-    shared = asked & stated
-    for side, other in ((asked, stated), (stated, asked)):
-        for term in side - other:
-            if "_" in term:
-                parts = {stem(part) for part in term.split("_")}
-                if parts <= other:
-                    shared |= parts | {term}
-    return shared
-
-
-def _surface(text: NormalisedText, term: str) -> str:
-    if "_" in term:
-        return term.replace("_", " ")
-    for stemmed, written in zip(text.stems, text.surface, strict=True):
-        if stemmed == term:
-            return written
-    return term
 
 
 def context_terms(
@@ -303,4 +284,4 @@ def uncovered(space: Space, question: NormalisedText, concept: frozenset[str]) -
     weight, term = max((space.idf_of(t) + (t not in space.vocab), t) for t in missing)
     if weight <= max(space.idf_of(t) for t in shared):
         return None
-    return f"the concept does not cover '{_surface(question, term)}'"
+    return f"the concept does not cover '{written_as(question, term)}'"

@@ -168,3 +168,32 @@ def test_a_bulk_accept_learns_at_most_what_a_curator_can_review(bench: Bench) ->
         after = sum(len(e.alternates) for e in db_session.exec(select(BankEntry)))
     assert len(learned) == MAX_LEARNED_PER_BULK == 50
     assert after - before == MAX_LEARNED_PER_BULK
+
+
+def rows_of(bench: Bench, questionnaire_id: str) -> dict[str, QuestionRow]:
+    with bench.database.session() as db_session:
+        found = db_session.exec(
+            select(QuestionRow).where(QuestionRow.questionnaire_id == questionnaire_id)
+        )
+        return {r.question: r for r in found.all()}
+
+
+def test_a_learned_wording_fills_its_own_question_and_not_another_subjects(bench: Bench) -> None:
+    # Learned, the short wording shares "old" and "destroyed"/"disposed" with a question about
+    # hardware: the key destruction statement must not answer it.
+    keys, hardware = "How are old keys destroyed?", "How is old hardware disposed of securely?"
+    first = seed(bench.database, bench.settings, bench.reviewer, small_questionnaire((keys,)))
+    row = rows_of(bench, first)[keys]
+    assert (row.entry_id, row.band) == ("CRY-DESTROY-01", "suggest")
+    # Confirmed as review confirms it (its answer is not in this sheet's Yes/No list).
+    assert learn(bench, keys, entry_id="CRY-DESTROY-01")
+    with bench.database.session(write=True) as db_session:
+        bank_service.bump_revision(db_session=db_session)
+    assert keys in alternates(bench, "CRY-DESTROY-01")
+    upload = small_questionnaire((keys, hardware))
+    after = rows_of(bench, seed(bench.database, bench.settings, bench.reviewer, upload))
+    assert (after[keys].entry_id, after[keys].band) == ("CRY-DESTROY-01", "auto")
+    assert after[hardware].band != "auto"
+    assert "does not name 'hardware'" in after[hardware].explanation or (
+        after[hardware].entry_id != "CRY-DESTROY-01"
+    )
