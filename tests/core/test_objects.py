@@ -58,6 +58,13 @@ CASES = [
         "Is the test plan reviewed and approved by management?",
         ("test plan", "incident plan"),
     ),
+    (
+        # Learned from review, "do you have a documented incident response plan?" filled an
+        # incident management policy question (bench/bench_match_learning.py).
+        "Do you have a documented incident response plan?",
+        "Do you have a documented incident response policy?",
+        ("policy", "plan"),
+    ),
 ]
 
 
