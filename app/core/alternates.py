@@ -70,6 +70,15 @@ class AlternateCheck:
             cited=cited,
         )
 
+    def no_evidence(self, row: int) -> bool:
+        """Tell whether row `row` must not score its entry: judged on the question's own words.
+
+        For a question without a subject the judgement reads the row's context, which orders
+        entries but never changes a score: such a wording still scores, and is held back by
+        `conflict` instead.
+        """
+        return bool(self.subject) and self.conflict(row) is not None
+
     def conflict(self, row: int) -> str | None:
         """Say why row `row`, if one of its entry's short alternates, cannot stand for it."""
         if row in self._judged:

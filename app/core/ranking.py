@@ -163,9 +163,9 @@ def _best_rows(
 ) -> dict[str, Candidate]:
     """Score every candidate row and keep each entry's best.
 
-    A short alternate that asks something else than the question is no evidence for its entry
-    (see alternates.py): the entry is scored by its other rows, and by that one only when it has
-    no other (it is then held back, and says why).
+    A short alternate that asks something else than the question's own words ask is no evidence
+    for its entry (see alternates.py): the entry is scored by its other rows, and by that one
+    only when it has no other (it is then held back, and says why).
     """
     best: dict[str, Candidate] = {}
     held: dict[str, Candidate] = {}
@@ -185,7 +185,7 @@ def _best_rows(
             rank_score = 1.0 - (1.0 - score) * (1.0 - CONTEXT_WEIGHT * float(agreement))
         # An entry is scored, guarded and explained by its row that best fits the question
         # (its question or an alternate) and ranked by whichever row ranks best.
-        kept = held if alternates is not None and alternates.conflict(r) else best
+        kept = held if alternates is not None and alternates.no_evidence(r) else best
         current = kept.get(entry_id)
         if current is None or score > current.text_score:
             rank_score = max(rank_score, current.rank) if current else rank_score

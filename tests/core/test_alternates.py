@@ -104,3 +104,24 @@ def test_a_held_alternate_is_no_rival(starter: list[Entry]) -> None:
     )
     found = best(bank, "Is there a documented disaster recovery plan?")
     assert (found.entry_id, found.band, found.explanation.guard) == ("BCP-DR-01", "auto", None)
+
+
+def test_the_rows_context_never_changes_a_score_through_an_alternate(
+    starter: list[Entry],
+) -> None:
+    # Whether a wording without a subject may fill depends on the row's context; its score does
+    # not: a heading orders entries and holds them back, it never lifts or lowers one.
+    bank = learned(starter, "BCP-BACKUP-03", "How often are they tested?")
+    question = "How often are they tested?"
+    results = Matcher(bank).match_many(
+        [
+            (question, None, None),
+            (question, None, "Backup restores"),
+            (question, None, "Continuity"),
+        ],
+        top=10,
+    )
+    scores = [{m.entry_id: m.score for m in found} for found in results]
+    shared = set(scores[0]) & set(scores[1]) & set(scores[2])
+    assert "BCP-BACKUP-03" in shared
+    assert all(scores[0][e] == scores[1][e] == scores[2][e] for e in shared)
