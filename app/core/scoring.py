@@ -32,21 +32,22 @@ SENTENCE_MEANING_WEIGHT = 0.4
 
 @dataclass
 class DetailTerms:
-    """Each entry's detail and answer as terms, normalised once and kept."""
+    """Each entry's detail and answer, and its tags, as terms, normalised once and kept."""
 
     normaliser: Normaliser
     _known: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
+    _tags: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def tags_of(self, entry: Entry) -> frozenset[str]:
         """Return the terms of an entry's tags."""
-        key = ("tags", entry.id, " ".join(entry.tags))
-        found = self._known.get(key)
+        key = (entry.id, " ".join(entry.tags))
+        found = self._tags.get(key)
         if found is None:
-            found = frozenset(self.normaliser.normalise(key[2]).terms)
+            found = frozenset(self.normaliser.normalise(key[1]).terms)
             with self._lock:
-                if len(self._known) < 200_000:
-                    self._known[key] = found
+                if len(self._tags) < 200_000:
+                    self._tags[key] = found
         return found
 
     def of(self, entry: Entry) -> frozenset[str]:
@@ -74,7 +75,7 @@ class Scoring:
     today: date | None
     default_review_days: int | None
     details: DetailTerms
-    # A bank's alternates must ask what the question asks to fill alone (verdict.alternate_conflict).
+    # A bank's short alternates must ask what the question asks to stand for it (alternates.py).
     # A concept's are curated customer wordings, each meant to reach the concept on its own.
     judge_alternates: bool = True
 
