@@ -37,7 +37,7 @@ def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
     present = set(stems)
     if present & _TEST_STEMS:
         return TESTED
-    if present & _REVIEW_STEMS:
+    if present & _REVIEW_STEMS or _kept_up_to_date(stems):
         return REVIEWED
     words = tuple(surface)
     if any(words[: len(opening)] == opening for opening in _EXISTENCE_OPENINGS):
@@ -52,3 +52,8 @@ def intents_differ(asked: str | None, stated: str | None) -> bool:
     if asked == EXISTS:
         return stated in (REVIEWED, TESTED)
     return stated is not None and stated != asked
+
+
+def _kept_up_to_date(stems: Sequence[str]) -> bool:
+    """Tell whether a text asks that its subject is kept up to date: reviewed, not had."""
+    return any(tuple(stems[i : i + 3]) == ("up", "to", "date") for i in range(len(stems) - 2))

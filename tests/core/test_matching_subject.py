@@ -140,8 +140,21 @@ def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
     assert intent("Are the policies reviewed and updated annually?") == REVIEWED
     assert intent("Is the disaster recovery plan exercised?") == TESTED
     assert intent("Are backups performed regularly?") is None
+    # Kept up to date is kept reviewed: a question whether they exist is not answered by it.
+    assert intent("Are data flow diagrams kept up to date?") == REVIEWED
+    assert intent("Is the asset inventory kept up-to-date?") == REVIEWED
     assert intents_differ(EXISTS, REVIEWED) and intents_differ(TESTED, REVIEWED)
     assert not intents_differ(EXISTS, None) and not intents_differ(None, TESTED)
+
+
+def test_an_existence_question_prefers_the_diagrams_to_keeping_them_up_to_date() -> None:
+    bank = [
+        entry("FLOW-CURRENT", "Are data flow diagrams kept up to date?"),
+        entry("FLOW", "Do you maintain data flow diagrams of customer data?"),
+        entry("BACKUP", "Are backups encrypted?"),
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match("Do you have data flow diagrams?")
+    assert best.entry_id == "FLOW"
 
 
 def test_an_existence_question_prefers_the_policy_to_its_review() -> None:
