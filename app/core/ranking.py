@@ -27,6 +27,8 @@ ID_BONUS = 0.15
 OWNER_WORDING_FLOOR = 0.30
 # When the runner-up scores within this of the best and answers differently, a person picks.
 AMBIGUOUS_MARGIN = 0.02
+# The same for a runner-up answering the opposite, Yes against No (see _rival).
+OPPOSITE_MARGIN = 0.05
 # How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
 CONTEXT_WEIGHT = 0.5
 # A path through a concept is one step removed from the entry's own wording: it counts for a
@@ -111,7 +113,9 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
                 best=position == 0,
                 runner_up=other.cand.entry_id,
                 margin=round(item.score - other.score, 4),
-                rival=_rival(scored, subjectless=not asked.subject) if position == 0 else None,
+                rival=_rival(index, scored, subjectless=not asked.subject)
+                if position == 0
+                else None,
             )
         # The row's context is shown where it lifted the entry.
         lifted = query.context if cand.rank > cand.text_score else None
@@ -282,7 +286,7 @@ def _scored(
     return scored
 
 
-def _rival(scored: Sequence[Scored], *, subjectless: bool) -> Candidate | None:
+def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Candidate | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
     Judged on the question's own scores: a row's context ranks entries but is no evidence that
@@ -301,4 +305,27 @@ def _rival(scored: Sequence[Scored], *, subjectless: bool) -> Candidate | None:
         and not settled_by_subject
     ):
         return closest.cand
+    # A runner-up answering the opposite (Yes against No) must be further behind: taking the
+    # wrong one of those two writes the contrary of what the vendor said. At 0.05 the starter
+    # bank no longer fills "Is production separated from development and test environments?"
+    # with "Is production customer data used in development or test environments?" (No), and
+    # no benchmark loses a right auto; at 0.08 the customer benchmark loses two.
+    said = _yes_or_no(index.entries[best.cand.entry_id].answer)
+    if said is None:
+        return None
+    for other in scored[1:]:
+        if best.score - other.score >= OPPOSITE_MARGIN or (best.id_match and not other.id_match):
+            continue
+        if subjectless and best.cand.on_subject and not other.cand.on_subject:
+            continue
+        theirs = _yes_or_no(index.entries[other.cand.entry_id].answer)
+        if theirs is not None and theirs != said:
+            return other.cand
     return None
+
+
+def _yes_or_no(answer: str) -> str | None:
+    """Return "yes" or "no" when an answer opens with one, else None."""
+    words = answer.split(maxsplit=1)
+    first = words[0].strip(".,;:!").casefold() if words else ""
+    return first if first in ("yes", "no") else None

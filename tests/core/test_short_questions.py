@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.bank import Entry
+from dataclasses import replace
+from pathlib import Path
+
+from app.core.bank import Entry, load_bank
 from app.core.matching import DEFAULT_AUTO, Matcher, Thresholds
 from app.core.verdict import subject_conflict
 
@@ -11,6 +14,7 @@ def approved(entry_id: str, question: str, answer: str = "Yes") -> Entry:
     return Entry(id=entry_id, question=question, answer=answer, status="approved")
 
 
+STARTER = Path(__file__).resolve().parents[2] / "answer_bank"
 BANK = [
     approved(
         "METRICS",
@@ -85,3 +89,21 @@ def test_a_thesaurus_phrase_meets_its_own_words_in_the_subject_guard() -> None:
     assert "vulnerability_scan" in question.terms
     stated = normalise("How often do you scan for vulnerabilities?")
     assert subject_conflict(concepts._index.words.space, question, stated) is None
+
+
+def test_a_runner_up_answering_the_opposite_must_be_further_behind() -> None:
+    # Separated environments and production data used in them share every word but one; the
+    # closer starter statement says No. Writing its No would say they are not separated.
+    bank = [replace(e, status="approved") for e in load_bank(STARTER).entries]
+    question = "Is production separated from development and test environments?"
+    (best, runner_up, *_) = Matcher(bank).match(question)
+    by_id = {e.id: e for e in bank}
+    answers = {by_id[best.entry_id].answer.split()[0], by_id[runner_up.entry_id].answer.split()[0]}
+    assert answers == {"Yes", "No"}
+    assert 0.02 <= best.score - runner_up.score < 0.05, "neither close nor clear: the case"
+    assert best.band != "auto"
+    assert "answers differently" in (best.explanation.guard or "")
+    # The same margin between two statements answering alike is no reason to hold back.
+    alike = [replace(e, answer="Yes") for e in bank]
+    (same, *_) = Matcher(alike).match(question)
+    assert "answers differently" not in (same.explanation.guard or "")
