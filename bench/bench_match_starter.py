@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 from bench_match_common import REPO, fmt, sentence_model, table, wilson
-from bench_match_customer import CustomerQuestion, customer_questions
+from bench_match_customer import COLUMNS, CustomerQuestion, customer_questions
 
 from app.core.bank import Entry, load_bank
 from app.core.embeddings import Embedder
@@ -113,20 +113,7 @@ def main() -> None:
                 label += " + sentence model"
             rows.append([label, *run(bank, asked, key, judged=judged, embedder=embedder)])
     print()
-    print(
-        table(
-            [
-                "method",
-                "top-1",
-                "top-5",
-                "auto precision [95% CI] (right/autos)",
-                "right auto / answerable",
-                "auto without counterpart",
-                "time",
-            ],
-            rows,
-        )
-    )
+    print(table(COLUMNS, rows))
 
 
 if __name__ == "__main__":
