@@ -24,7 +24,8 @@ from app.core.sparse_index import Index, Space
 SHORT_WORDING_TERMS = 8
 # The share of the question's subject's weight the wording (or the entry's tags) may leave
 # unnamed, and of the wording's subject the question may leave unnamed. On the learning benchmark
-# (bench/bench_match_learning.py) 0.34 / 0.25 filled 360 rows right and none wrong; 0.40 / 0.25
+# (bench/bench_match_learning.py, before the judgements reading the row's context stopped
+# changing scores: now 359) 0.34 / 0.25 filled 360 rows right and none wrong; 0.40 / 0.25
 # filled 3 wrong, 0.34 / 0.34 3 wrong; 0.25 / 0.25 filled 363 right but held back "Do you require
 # MFA for all administrator accounts?" for the starter's "Do you require MFA for administrators?".
 # The question's row context does not count for the wording: "Do you have a disaster recovery
