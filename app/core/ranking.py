@@ -11,7 +11,7 @@ from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.intent import intent_of, intents_differ
 from app.core.match_result import BANDS, Match, band_for
-from app.core.normalise import NormalisedText
+from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
 from app.core.verdict import ID_TEXT_FLOOR, Asked, Standing, describe
@@ -29,6 +29,12 @@ OWNER_WORDING_FLOOR = 0.30
 AMBIGUOUS_MARGIN = 0.02
 # The same for a runner-up answering the opposite, Yes against No (see _rival).
 OPPOSITE_MARGIN = 0.05
+# The same for a runner-up that names more of what a short question asks about (see
+# _names_more). At 0.08 the starter bank no longer fills "Is remediation of audit findings
+# reported to management?" with the corrective action plan, and no benchmark loses a right auto;
+# at 0.10 the starter bank loses one ("Is a formal risk management program in place and
+# sponsored by leadership?").
+SUBJECT_RIVAL_MARGIN = 0.08
 # How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
 CONTEXT_WEIGHT = 0.5
 # A path through a concept is one step removed from the entry's own wording: it counts for a
@@ -109,13 +115,16 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
         standing = Standing(best=position == 0)
         if len(scored) > 1:
             other = scored[1] if position == 0 else scored[0]
+            rival = names_more = None
+            if position == 0:
+                rival = _rival(index, scored, subjectless=not asked.subject)
+                names_more = None if rival else _names_more(index, scored, asked)
             standing = Standing(
                 best=position == 0,
                 runner_up=other.cand.entry_id,
                 margin=round(item.score - other.score, 4),
-                rival=_rival(index, scored, subjectless=not asked.subject)
-                if position == 0
-                else None,
+                rival=rival or names_more,
+                rival_names_more=names_more is not None,
             )
         # The row's context is shown where it lifted the entry.
         lifted = query.context if cand.rank > cand.text_score else None
@@ -158,6 +167,7 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
         if len(text.terms) <= REORDER_MAX_TERMS
         else None,
         alternates=alternates,
+        candidates=frozenset(best),
     )
     return scored, asked
 
@@ -320,6 +330,37 @@ def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Cand
             continue
         theirs = _yes_or_no(index.entries[other.cand.entry_id].answer)
         if theirs is not None and theirs != said:
+            return other.cand
+    return None
+
+
+def _names_more(index: Index, scored: Sequence[Scored], asked: Asked) -> Candidate | None:
+    """Return a close runner-up naming more of what a short question asks about, if any.
+
+    Shared words score both, and the one sharing more of the question's weaker words comes
+    first: "Is remediation of audit findings reported to management?" scored 0.05 higher against
+    "Is there a corrective action plan for audit findings?" than against "Is progress on audit
+    findings reported to stakeholders?", which names the reporting the question asks about.
+    Read over each entry's wordings and tags together, as in verdict's clear short match.
+    """
+    subject = set(asked.subject)
+    if not subject or len(asked.text.terms) > REORDER_MAX_TERMS:
+        return None
+    space = index.words.space
+
+    def named(entry_id: str) -> float:
+        terms = subject & shared_with_phrases(subject, set(index.entry_terms(entry_id)))
+        return sum(space.idf_of(t) + (t not in space.vocab) for t in terms)
+
+    best = scored[0]
+    own: float | None = None
+    for other in scored[1:]:
+        if best.score - other.score >= SUBJECT_RIVAL_MARGIN or (
+            best.id_match and not other.id_match
+        ):
+            continue
+        own = named(best.cand.entry_id) if own is None else own
+        if named(other.cand.entry_id) > own:
             return other.cand
     return None
 

@@ -103,7 +103,42 @@ def test_a_runner_up_answering_the_opposite_must_be_further_behind() -> None:
     assert 0.02 <= best.score - runner_up.score < 0.05, "neither close nor clear: the case"
     assert best.band != "auto"
     assert "answers differently" in (best.explanation.guard or "")
-    # The same margin between two statements answering alike is no reason to hold back.
+    # The same margin between two statements answering alike is no reason to hold back (the
+    # separation statement still is: it names more of what is asked, see the test below).
     alike = [replace(e, answer="Yes") for e in bank]
     (same, *_) = Matcher(alike).match(question)
-    assert "answers differently" not in (same.explanation.guard or "")
+    assert "matches as well" not in (same.explanation.guard or "")
+
+
+def test_a_short_match_is_not_clear_when_another_entry_names_all_the_question_asks() -> None:
+    # "Do you operate your own data centers?" (No) shares only "data center" with the question;
+    # the CCTV statement names data centers in its question and CCTV in an alternate.
+    bank = [replace(e, status="approved") for e in load_bank(STARTER).entries]
+    question = "Is there CCTV at the data center?"
+    without_cctv = [e for e in bank if e.id != "PHY-CCTV-01"]
+
+    (alone, *_) = Matcher(without_cctv).match(question)
+    assert alone.entry_id == "PHY-DC-01"
+    assert alone.score < DEFAULT_AUTO and alone.band == "auto", "the relief applies: the case"
+
+    (best, *_) = Matcher(bank).match(question)
+    assert best.entry_id == "PHY-DC-01"
+    assert best.band == "suggest"
+
+
+def test_a_close_runner_up_naming_more_of_the_question_holds_the_best_back() -> None:
+    # The corrective action plan scores ahead on "remediation", "audit" and "findings"; the
+    # progress report names the reporting the question asks about as well.
+    bank = [replace(e, status="approved") for e in load_bank(STARTER).entries]
+    question = "Is remediation of audit findings reported to management?"
+    (best, runner_up, *_) = Matcher(bank).match(question)
+    assert (best.entry_id, runner_up.entry_id) == ("CMP-REMED-01", "CMP-REMED-02")
+    assert 0.02 <= best.score - runner_up.score < 0.08, "neither close nor clear: the case"
+    assert best.score >= DEFAULT_AUTO
+    assert best.band == "suggest"
+    assert best.explanation.guard == (
+        "entry CMP-REMED-02 names more of what is asked and answers differently"
+    )
+    # A runner-up naming less of the question is no rival at that distance.
+    (other, *_) = Matcher(bank).match("Is there a corrective action plan for audit findings?")
+    assert other.entry_id == "CMP-REMED-01" and other.band == "auto"
