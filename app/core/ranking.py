@@ -14,7 +14,7 @@ from app.core.match_result import BANDS, Match, band_for
 from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
-from app.core.verdict import ID_TEXT_FLOOR, Asked, Standing, describe
+from app.core.verdict import ID_TEXT_FLOOR, Asked, Standing, describe, yes_or_no
 
 # A matching control ID lifts a score, but only when the wording is already plausible: versions
 # renumber IDs, so an ID never outweighs contradicting text. With CAIQ 4.1.0 IDs (many of them
@@ -320,7 +320,7 @@ def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Cand
     # bank no longer fills "Is production separated from development and test environments?"
     # with "Is production customer data used in development or test environments?" (No), and
     # no benchmark loses a right auto; at 0.08 the customer benchmark loses two.
-    said = _yes_or_no(index.entries[best.cand.entry_id].answer)
+    said = yes_or_no(index.entries[best.cand.entry_id].answer)
     if said is None:
         return None
     for other in scored[1:]:
@@ -328,7 +328,7 @@ def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Cand
             continue
         if subjectless and best.cand.on_subject and not other.cand.on_subject:
             continue
-        theirs = _yes_or_no(index.entries[other.cand.entry_id].answer)
+        theirs = yes_or_no(index.entries[other.cand.entry_id].answer)
         if theirs is not None and theirs != said:
             return other.cand
     return None
@@ -363,10 +363,3 @@ def _names_more(index: Index, scored: Sequence[Scored], asked: Asked) -> Candida
         if named(other.cand.entry_id) > own:
             return other.cand
     return None
-
-
-def _yes_or_no(answer: str) -> str | None:
-    """Return "yes" or "no" when an answer opens with one, else None."""
-    words = answer.split(maxsplit=1)
-    first = words[0].strip(".,;:!").casefold() if words else ""
-    return first if first in ("yes", "no") else None

@@ -163,7 +163,10 @@ def _guard(
         guard = cand.bridge.guard or _wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
         # Only a plausible match needs the reason it was not filled on its own.
-        guard = subject_conflict(index.words.space, asked.text, row.text)
+        # A Yes to the narrower question is a Yes to the question (see subject_conflict); a
+        # question without a subject of its own takes it from its row, and stays held back.
+        affirmed = bool(asked.subject) and yes_or_no(entry.answer) == "yes"
+        guard = subject_conflict(index.words.space, asked.text, row.text, affirmed=affirmed)
     if guard is None and cand.bridge is None and asked.alternates is not None:
         guard = asked.alternates.conflict(cand.row)
     if guard is None and asked.id_given and id_match and cand.wording < ID_TEXT_FLOOR:
@@ -236,7 +239,9 @@ def why_not_autofill(scoring: Scoring, entry: Entry) -> str | None:
     return None
 
 
-def subject_conflict(space: Space, question: NormalisedText, entry: NormalisedText) -> str | None:
+def subject_conflict(
+    space: Space, question: NormalisedText, entry: NormalisedText, *, affirmed: bool = False
+) -> str | None:
     """Say so when the entry is about something else, or about something narrower.
 
     Shared template words ("is the confidentiality, integrity and availability of … ensured")
@@ -262,8 +267,11 @@ def subject_conflict(space: Space, question: NormalisedText, entry: NormalisedTe
             return f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
     # A short question gives little evidence; an entry that adds a weighty condition to it
     # ("is the incident response plan *tested*?" for "do you have one?") answers something
-    # narrower, and its "No" would be a wrong answer to the question.
-    if len(asked) <= SHORT_QUESTION_TERMS:
+    # narrower, and its "No" would be a wrong answer to the question. Its Yes (`affirmed`)
+    # says the broader thing too: a plan that is tested exists, backups "encrypted and
+    # protected from tampering" are encrypted. Letting such a Yes fill filled 8 more rows right
+    # on the customer benchmark and 39 on the learning benchmark, none wrong (bench/README.md).
+    if len(asked) <= SHORT_QUESTION_TERMS and not affirmed:
         extra = sum(space.idf_of(t) for t in stated - shared)
         if extra >= NARROWER_SHARE * sum(space.idf_of(t) for t in shared):
             return f"the entry is narrower: it adds '{written_as(entry, e_term)}'"
@@ -314,3 +322,10 @@ def uncovered(space: Space, question: NormalisedText, concept: frozenset[str]) -
     if weight <= max(space.idf_of(t) for t in shared):
         return None
     return f"the concept does not cover '{written_as(question, term)}'"
+
+
+def yes_or_no(answer: str) -> str | None:
+    """Return "yes" or "no" when an answer opens with one, else None."""
+    words = answer.split(maxsplit=1)
+    first = words[0].strip(".,;:!").casefold() if words else ""
+    return first if first in ("yes", "no") else None

@@ -233,3 +233,21 @@ def test_short_question_does_not_autofill_an_entry_that_adds_a_condition() -> No
     assert match.entry_id == "IR-TEST"
     assert match.band != "auto"
     assert match.explanation.guard == "the entry is narrower: it adds 'tested'"
+
+
+def test_a_yes_to_the_narrower_question_answers_the_short_one() -> None:
+    # A plan that is tested exists: the statement's Yes answers "do you have one?" too.
+    entries = [
+        Entry(id="IR-TEST", question="Is the incident response plan tested?", answer="Yes"),
+        Entry(id="IR-OWNER", question="Who owns incident response?", answer="The CISO"),
+        Entry(id="BCP", question="Is the business continuity plan reviewed?", answer="Yes"),
+        Entry(id="PEN", question="Are penetration tests performed?", answer="Yes"),
+    ]
+    entries = [e.with_changes(status="approved") for e in entries]
+    match = Matcher(entries, today=TODAY).match("Do you have an incident response plan?")[0]
+    assert match.entry_id == "IR-TEST"
+    assert match.explanation.guard is None
+    # A statement answered otherwise than Yes keeps the guard (see the test above); a question
+    # without a subject of its own is still held back: its subject is the row's.
+    (subjectless, *_) = Matcher(entries, today=TODAY).match("Is it tested?")
+    assert subjectless.band != "auto"
