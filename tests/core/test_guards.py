@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from app.core.bank import Entry
-from app.core.matching import Match, Matcher
+from app.core.bank import Entry, load_bank
+from app.core.matching import DEFAULT_AUTO, Match, Matcher
 
 TODAY = date(2026, 6, 1)
 
@@ -251,3 +252,22 @@ def test_a_yes_to_the_narrower_question_answers_the_short_one() -> None:
     # without a subject of its own is still held back: its subject is the row's.
     (subjectless, *_) = Matcher(entries, today=TODAY).match("Is it tested?")
     assert subjectless.band != "auto"
+
+
+def test_a_narrower_yes_must_lead_a_runner_up_that_answers_otherwise() -> None:
+    # Two starter statements each narrow the question their own way; both say Yes, with
+    # different details.
+    bank = [
+        e.with_changes(status="approved")
+        for e in load_bank(Path(__file__).resolve().parents[2] / "answer_bank").entries
+    ]
+    question = "Is there a shared responsibility model?"
+    (best, runner_up, *_) = Matcher(bank).match(question)
+    assert (best.entry_id, runner_up.entry_id) == ("VEN-SSRM-03", "VEN-SSRM-07")
+    assert best.score >= DEFAULT_AUTO and best.score - runner_up.score < 0.05
+    assert best.band == "suggest"
+    assert best.explanation.guard == "entry VEN-SSRM-07 matches as well and answers differently"
+    # Alone, its Yes answers the question.
+    alone = [e for e in bank if e.id not in ("VEN-SSRM-07", "VEN-SSRM-01")]
+    (only, *_) = Matcher(alone).match(question)
+    assert only.entry_id == "VEN-SSRM-03" and only.band == "auto"
