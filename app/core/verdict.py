@@ -303,8 +303,8 @@ def subject_conflict(
     # ("is the incident response plan *tested*?" for "do you have one?") answers something
     # narrower, and its "No" would be a wrong answer to the question. Its Yes (`affirmed`)
     # says the broader thing too: a plan that is tested exists, backups "encrypted and
-    # protected from tampering" are encrypted. Letting such a Yes fill filled 8 more rows right
-    # on the customer benchmark and 39 on the learning benchmark, none wrong (bench/README.md).
+    # protected from tampering" are encrypted. Letting such a Yes fill filled 7 more rows right
+    # on the customer benchmark and 34 on the learning benchmark, none wrong (bench/README.md).
     if len(asked) <= SHORT_QUESTION_TERMS and not affirmed:
         extra = sum(space.idf_of(t) for t in stated - shared)
         if extra >= NARROWER_SHARE * sum(space.idf_of(t) for t in shared):
