@@ -179,6 +179,7 @@ def _guard(
             and standing.best
             and subject_conflict(space, asked.text, row.text)
         ):
+            # It fills only because its Yes implies the question's.
             guard = _implied_rival(index, entry, standing)
     if guard is None and cand.bridge is None and asked.alternates is not None:
         guard = asked.alternates.conflict(cand.row)
@@ -213,9 +214,9 @@ def _implied_rival(index: Index, entry: Entry, standing: Standing) -> str | None
     Several statements may each add their own condition to a short question: "Is there a shared
     responsibility model?" is narrowed by "applied across your supply chain" and by "the
     controls you are responsible for under it implemented and assessed", 0.04 apart, and which
-    one the customer means is for a person to pick. A Yes that
-    answers the question only by implying it must be IMPLIED_MARGIN ahead of a runner-up
-    answering differently, as a Yes must be ahead of a No (OPPOSITE_MARGIN in ranking.py).
+    one the customer means is for a person to pick. A Yes that answers the question only by
+    implying it must be IMPLIED_MARGIN ahead of a runner-up answering differently, as a Yes
+    must be ahead of a No (OPPOSITE_MARGIN in ranking.py).
     """
     if standing.runner_up is None or standing.margin is None:
         return None
