@@ -222,14 +222,19 @@ def test_a_shared_subject_with_extra_detail_fires_no_subject_guard() -> None:
     assert match.explanation.guard is None
 
 
-def test_short_question_does_not_autofill_an_entry_that_adds_a_condition() -> None:
+def incident_bank(tested: str) -> list[Entry]:
+    """A plan's test answered `tested`, beside statements on other subjects."""
     entries = [
-        Entry(id="IR-TEST", question="Is the incident response plan tested?", answer="No"),
+        Entry(id="IR-TEST", question="Is the incident response plan tested?", answer=tested),
         Entry(id="IR-OWNER", question="Who owns incident response?", answer="The CISO"),
         Entry(id="BCP", question="Is the business continuity plan reviewed?", answer="Yes"),
         Entry(id="PEN", question="Are penetration tests performed?", answer="Yes"),
     ]
-    entries = [e.with_changes(status="approved") for e in entries]
+    return [e.with_changes(status="approved") for e in entries]
+
+
+def test_short_question_does_not_autofill_an_entry_that_adds_a_condition() -> None:
+    entries = incident_bank(tested="No")
     match = Matcher(entries, today=TODAY).match("Do you have an incident response plan?")[0]
     assert match.entry_id == "IR-TEST"
     assert match.band != "auto"
@@ -238,13 +243,7 @@ def test_short_question_does_not_autofill_an_entry_that_adds_a_condition() -> No
 
 def test_a_yes_to_the_narrower_question_answers_the_short_one() -> None:
     # A plan that is tested exists: the statement's Yes answers "do you have one?" too.
-    entries = [
-        Entry(id="IR-TEST", question="Is the incident response plan tested?", answer="Yes"),
-        Entry(id="IR-OWNER", question="Who owns incident response?", answer="The CISO"),
-        Entry(id="BCP", question="Is the business continuity plan reviewed?", answer="Yes"),
-        Entry(id="PEN", question="Are penetration tests performed?", answer="Yes"),
-    ]
-    entries = [e.with_changes(status="approved") for e in entries]
+    entries = incident_bank(tested="Yes")
     match = Matcher(entries, today=TODAY).match("Do you have an incident response plan?")[0]
     assert match.entry_id == "IR-TEST"
     assert match.explanation.guard is None
