@@ -141,8 +141,8 @@ def _unnamed(space: Space, subject: set[str], named: set[str], share: float) -> 
     left = subject - shared_with_phrases(subject, named)
 
     def weight(terms: set[str]) -> float:
-        return sum(space.idf_of(t) + (t not in space.vocab) for t in terms)
+        return sum(space.rarity(t) for t in terms)
 
     if not left or weight(left) <= share * weight(subject):
         return None
-    return max(left, key=lambda t: (space.idf_of(t) + (t not in space.vocab), t))
+    return max(left, key=lambda t: (space.rarity(t), t))

@@ -11,10 +11,17 @@ from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.intent import intent_of, intents_differ
 from app.core.match_result import BANDS, Match, band_for
-from app.core.normalise import NormalisedText, shared_with_phrases
+from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
-from app.core.verdict import ID_TEXT_FLOOR, Asked, Standing, describe, yes_or_no
+from app.core.verdict import (
+    ID_TEXT_FLOOR,
+    Asked,
+    Standing,
+    describe,
+    subject_named,
+    yes_or_no,
+)
 
 # A matching control ID lifts a score, but only when the wording is already plausible: versions
 # renumber IDs, so an ID never outweighs contradicting text. With CAIQ 4.1.0 IDs (many of them
@@ -349,8 +356,7 @@ def _names_more(index: Index, scored: Sequence[Scored], asked: Asked) -> Candida
     space = index.words.space
 
     def named(entry_id: str) -> float:
-        terms = subject & shared_with_phrases(subject, set(index.entry_terms(entry_id)))
-        return sum(space.idf_of(t) + (t not in space.vocab) for t in terms)
+        return sum(space.rarity(t) for t in subject_named(index, subject, entry_id))
 
     best = scored[0]
     own: float | None = None

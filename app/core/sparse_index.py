@@ -96,6 +96,10 @@ class Space:
                 cache[term] = weight
         return weight
 
+    def rarity(self, term: str) -> float:
+        """Weigh a term by its idf; a term the bank never uses weighs one more than any it does."""
+        return self.idf_of(term) + (term not in self.vocab)
+
     def _word_columns(
         self, text: NormalisedText, grow: bool, borrowed: dict[str, int]
     ) -> np.ndarray:

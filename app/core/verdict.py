@@ -142,11 +142,16 @@ def _subject_named_elsewhere(index: Index, asked: Asked, entry_id: str) -> bool:
         return False
 
     def names_all(candidate: str) -> bool:
-        return subject <= shared_with_phrases(subject, set(index.entry_terms(candidate)))
+        return subject_named(index, subject, candidate) == subject
 
     if names_all(entry_id):
         return False
     return any(names_all(other) for other in asked.candidates if other != entry_id)
+
+
+def subject_named(index: Index, subject: set[str], entry_id: str) -> set[str]:
+    """Return the terms of a question's subject an entry names in its wordings and tags."""
+    return subject & shared_with_phrases(subject, set(index.entry_terms(entry_id)))
 
 
 def _guard(
@@ -353,7 +358,7 @@ def uncovered(space: Space, question: NormalisedText, concept: frozenset[str]) -
     if not shared or not missing:
         return None
     # A word no concept uses at all is rarer than any a concept uses (idf ties them at one use).
-    weight, term = max((space.idf_of(t) + (t not in space.vocab), t) for t in missing)
+    weight, term = max((space.rarity(t), t) for t in missing)
     if weight <= max(space.idf_of(t) for t in shared):
         return None
     return f"the concept does not cover '{written_as(question, term)}'"
