@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_match_common import CAIQ_403, bank_from, caiq_403, require  # noqa: E402
 
 from app.core.concepts import shipped_concepts  # noqa: E402
-from app.core.matching import Matcher, control_ids, normalise_control_id  # noqa: E402
+from app.core.matching import Matcher  # noqa: E402
+from app.core.sparse_index import control_ids, normalise_control_id  # noqa: E402
 
 
 def main() -> int:

@@ -52,9 +52,10 @@ from app.core.sparse_index import (
     Row,
     Space,
     Vectors,
+    candidate_rows,
     control_ids,
+    entries_citing,
     index_of,
-    normalise_control_id,
 )
 from app.core.subject import SubjectRule
 
@@ -76,7 +77,6 @@ __all__ = [
 
 # With the optional sentence model (app/core/embeddings.py): its share of the meaning signal.
 SENTENCE_SHARE = 0.5
-CANDIDATE_ROWS = 20
 MAX_QUESTION_CHARS = 4_000
 # A section heading or control title, not a second question.
 MAX_CONTEXT_CHARS = 300
@@ -427,7 +427,7 @@ class Matcher:
         found_by_words = retrieval.max(axis=1)
         asked = self._sentences(texts)
         retrieval = self._sentence_candidates(index, asked, retrieval)
-        wanted = [self._wanted_entries(index, queries[i][1]) for i in chunk]
+        wanted = [entries_citing(index, queries[i][1]) for i in chunk]
         bridges = self._bridges(
             index,
             [queries[i] for i, t in zip(chunk, texts, strict=True)],
@@ -437,9 +437,7 @@ class Matcher:
             ],
         )
         candidates = [
-            with_bridged(
-                index, self._candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k]
-            )
+            with_bridged(index, candidate_rows(index, retrieval[k], wanted[k], top=top), bridges[k])
             for k in range(len(chunk))
         ]
         # Exact scores for every (question, candidate) pair of the chunk in one product each.
@@ -567,36 +565,6 @@ class Matcher:
         floor = self._vectors.baseline
         lifted: np.ndarray = np.clip((cosine - floor) / (1.0 - floor), 0.0, 1.0)
         return lifted
-
-    @staticmethod
-    def _wanted_entries(index: Index, control_id: str | None) -> frozenset[str] | None:
-        """Return the entries citing a question's control ID (None when it carries no ID)."""
-        if not control_id or not control_id.strip():
-            return None
-        return index.by_control_id.get(normalise_control_id(control_id), frozenset())
-
-    @staticmethod
-    def _candidate_rows(
-        index: Index, retrieval: np.ndarray, wanted: frozenset[str] | None, *, top: int
-    ) -> np.ndarray:
-        """Pick the rows worth scoring exactly: the best retrieved, and any citing the ID."""
-        n = retrieval.shape[0]
-        want = min(n, CANDIDATE_ROWS)
-        rows = np.argpartition(-retrieval, want - 1)[:want] if want < n else np.arange(n)
-        candidate_rows = set(rows[retrieval[rows] > 0].tolist())
-        for entry_id in wanted or ():
-            candidate_rows.update(index.entry_rows.get(entry_id, ()))
-        entries = {index.row_entry[r] for r in candidate_rows}
-        # Counted in entries, not rows: one entry with many alternates is still one entry.
-        if len(entries) < top:
-            # Too little in common with anything: still offer `top` entries, all scored low.
-            for entry_id, entry_rows in index.entry_rows.items():
-                if len(entries) >= top:
-                    break
-                if entry_id not in entries:
-                    entries.add(entry_id)
-                    candidate_rows.update(entry_rows)
-        return np.array(sorted(candidate_rows), dtype=np.int64)
 
 
 def _as_concepts(matcher: Matcher) -> Matcher:

@@ -19,6 +19,8 @@ CHAR_NGRAMS = (3, 4, 5)
 # cost the most to look up and tell the least about which entry is meant.
 RETRIEVAL_DF_FLOOR = 500
 RETRIEVAL_DF_SHARE = 0.05
+# Rows scored exactly per question: the best retrieved, and every row of an entry citing its ID.
+CANDIDATE_ROWS = 20
 _ID_PART = re.compile(r"[A-Z]+|\d+")
 
 
@@ -332,3 +334,33 @@ def index_of(
         row_terms=terms,
         by_control_id={k: frozenset(v) for k, v in by_id.items()},
     )
+
+
+def entries_citing(index: Index, control_id: str | None) -> frozenset[str] | None:
+    """Return the entries citing a question's control ID (None when it carries no ID)."""
+    if not control_id or not control_id.strip():
+        return None
+    return index.by_control_id.get(normalise_control_id(control_id), frozenset())
+
+
+def candidate_rows(
+    index: Index, retrieval: np.ndarray, wanted: frozenset[str] | None, *, top: int
+) -> np.ndarray:
+    """Pick the rows worth scoring exactly: the best retrieved, and any citing the ID."""
+    n = retrieval.shape[0]
+    want = min(n, CANDIDATE_ROWS)
+    rows = np.argpartition(-retrieval, want - 1)[:want] if want < n else np.arange(n)
+    chosen = set(rows[retrieval[rows] > 0].tolist())
+    for entry_id in wanted or ():
+        chosen.update(index.entry_rows.get(entry_id, ()))
+    entries = {index.row_entry[r] for r in chosen}
+    # Counted in entries, not rows: one entry with many alternates is still one entry.
+    if len(entries) < top:
+        # Too little in common with anything: still offer `top` entries, all scored low.
+        for entry_id, entry_rows in index.entry_rows.items():
+            if len(entries) >= top:
+                break
+            if entry_id not in entries:
+                entries.add(entry_id)
+                chosen.update(entry_rows)
+    return np.array(sorted(chosen), dtype=np.int64)

@@ -17,8 +17,8 @@ from app.core.matching import (
     Matcher,
     Thresholds,
     band_for,
-    normalise_control_id,
 )
+from app.core.sparse_index import normalise_control_id
 
 TODAY = date(2026, 6, 1)
 
