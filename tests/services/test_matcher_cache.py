@@ -11,7 +11,7 @@ import pytest
 
 from app.config import Settings
 from app.core.matching import Thresholds
-from app.core.verdict import SHORT_AUTO_RELIEF
+from app.core.verdict import SHORT_AUTO_RELIEF, WHOLE_SUBJECT_RELIEF
 from app.db import Database
 from app.services import bank as bank_service
 from app.services import bank_transfer
@@ -67,8 +67,10 @@ def test_raising_the_auto_threshold_changes_answers_without_a_bank_change(
 ) -> None:
     score, band = best_band(context(loaded, settings))
     assert band == "auto" and score < 1.0
-    # A short question's clear match fills SHORT_AUTO_RELIEF below the threshold.
-    stricter = Thresholds(auto=min(1.0, score + SHORT_AUTO_RELIEF + 0.01), suggest=0.3)
+    # A short question's clear match fills SHORT_AUTO_RELIEF below the threshold, an entry
+    # saying all a question asks about WHOLE_SUBJECT_RELIEF below it.
+    relief = max(SHORT_AUTO_RELIEF, WHOLE_SUBJECT_RELIEF)
+    stricter = Thresholds(auto=min(1.0, score + relief + 0.01), suggest=0.3)
     assert best_band(context(loaded, settings, thresholds=stricter)) == (score, "suggest")
     assert best_band(context(loaded, settings)) == (score, "auto")
 

@@ -1,0 +1,63 @@
+"""What an entry says, in all its wordings and its answer, settles what it is about.
+
+A customer's everyday question shares few words with the framework statement that answers it,
+so it scores low; the entry's other wordings and its answer show whether it covers everything
+the question asks about. Tags do not: they say where an entry is filed, not what it asserts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core.bank import Entry, load_bank
+from app.core.matching import DEFAULT_AUTO, Matcher
+
+STARTER = Path(__file__).resolve().parents[2] / "answer_bank"
+
+
+def starter_bank() -> list[Entry]:
+    return [e.with_changes(status="approved") for e in load_bank(STARTER).entries]
+
+
+def replaced(bank: list[Entry], entry_id: str, **changes: object) -> list[Entry]:
+    return [e.with_changes(**changes) if e.id == entry_id else e for e in bank]
+
+
+def test_an_entry_saying_all_the_question_asks_fills_below_the_threshold() -> None:
+    bank = starter_bank()
+    question = "Do laptops lock automatically when idle?"
+    (best, runner_up, *_) = Matcher(bank).match(question)
+    # "Do company devices lock automatically when left unattended?": its answer says laptops
+    # lock after minutes of inactivity, and idle devices too.
+    assert best.entry_id == "AST-EP-07"
+    assert best.score < DEFAULT_AUTO and best.score - runner_up.score >= 0.05
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    # The same wordings with an answer that names neither laptops nor idleness leave part of
+    # the question unsaid: a person decides.
+    vaguer = replaced(bank, "AST-EP-07", detail="Screens lock on a schedule set centrally.")
+    (held, *_) = Matcher(vaguer).match(question)
+    assert held.entry_id == "AST-EP-07" and held.score == best.score
+    assert held.band == "suggest"
+
+
+def test_a_question_word_the_entry_says_elsewhere_is_no_other_subject() -> None:
+    bank = starter_bank()
+    question = "Do you have an enterprise risk management program?"
+    (best, *_) = Matcher(bank).match(question)
+    # It matches "Do you have a formal risk management program?"; an alternate of the same
+    # entry speaks of "an enterprise risk management process".
+    assert best.entry_id == "RSK-PROG-01"
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    (entry,) = [e for e in bank if e.id == "RSK-PROG-01"]
+    unsaid = [a for a in entry.alternates if "enterprise" not in a]
+    without = replaced(bank, "RSK-PROG-01", alternates=tuple(unsaid))
+    (held, *_) = Matcher(without).match(question)
+    assert held.entry_id == "RSK-PROG-01"
+    assert held.explanation.guard == "subject differs: 'enterprise' vs 'formal'"
+    assert held.band == "suggest"
+    # A tag is where the entry is filed, not something it says.
+    tagged = replaced(without, "RSK-PROG-01", tags=(*entry.tags, "enterprise"))
+    (still, *_) = Matcher(tagged).match(question)
+    assert still.explanation.guard == "subject differs: 'enterprise' vs 'formal'"
