@@ -94,8 +94,12 @@ class Guards:
             asking=tuple((i, _ASKS) in found for i in range(len(self.facets))),
         )
 
-    def conflict(self, question: Facets, entry: Facets) -> str | None:
-        """Say in plain words why the entry's meaning differs from the question's, or None."""
+    def conflict(self, question: Facets, entry: Facets, *, affirmed: bool = False) -> str | None:
+        """Say in plain words why the entry's meaning differs from the question's, or None.
+
+        `affirmed`: the entry answers Yes, so an inclusive facet's values it names are each
+        asserted, and a question naming some of them is answered.
+        """
         if question.negated != entry.negated:
             said, other = (
                 ("negated", "affirmative") if question.negated else ("affirmative", "negated")
@@ -120,6 +124,8 @@ class Guards:
                     return f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}"
                 continue
             agrees = asked == stated if facet.mode == "equal" else bool(asked & stated)
+            if affirmed and facet.inclusive and asked <= stated:
+                agrees = True
             if not agrees:
                 return f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}"
         return None

@@ -93,6 +93,9 @@ class GuardFacet:
     mode: str = "equal"
     when: tuple[str, ...] = ()
     strict: bool = False  # also differ when only one text names a value
+    # A statement naming several values asserts each of them: its Yes to "at rest and in
+    # transit" is a Yes to "at rest". Its No is not a No to either, and stays held back.
+    inclusive: bool = False
     # Phrases by which a question asks for a value without naming one ("how often",
     # "regularly"): an entry naming any value answers it, strict or not.
     asks: tuple[str, ...] = ()
@@ -253,7 +256,8 @@ def _mapping(path: Path, node: yaml.Node, what: str) -> list[tuple[str, yaml.Nod
 
 def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     fields = dict(_mapping(path, node, "each guard"))
-    unknown = sorted(set(fields) - {"name", "mode", "when", "values", "strict", "asks"})
+    known = {"name", "mode", "when", "values", "strict", "inclusive", "asks"}
+    unknown = sorted(set(fields) - known)
     if unknown:
         raise BankError(f"{_where(path, node)}: unknown guard field '{unknown[0]}'")
     name_node = fields.get("name")
@@ -277,22 +281,24 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     }
     if len(values) < 2:
         raise BankError(f"{_where(path, fields['values'])}: a guard needs at least two values")
-    strict = False
-    if "strict" in fields:
-        flag = str(getattr(fields["strict"], "value", "")).lower()
-        if flag not in ("true", "false"):
-            raise BankError(
-                f"{_where(path, fields['strict'])}: guard 'strict' must be true or false"
-            )
-        strict = flag == "true"
     return GuardFacet(
         name=str(name_node.value).strip(),
         values=values,
         mode=mode,
         when=when,
-        strict=strict,
+        strict=_flag(path, fields, "strict"),
+        inclusive=_flag(path, fields, "inclusive"),
         asks=asks,
     )
+
+
+def _flag(path: Path, fields: Mapping[str, yaml.Node], name: str) -> bool:
+    if name not in fields:
+        return False
+    flag = str(getattr(fields[name], "value", "")).lower()
+    if flag not in ("true", "false"):
+        raise BankError(f"{_where(path, fields[name])}: guard '{name}' must be true or false")
+    return flag == "true"
 
 
 # libyaml composes the same nodes (with the same marks) about twenty times faster.

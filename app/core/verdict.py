@@ -206,7 +206,10 @@ def _guard(
     cand, id_match = item.cand, item.id_match
     row = index.rows[cand.row]
     entry = index.entries[cand.entry_id]
-    guard = scoring.guards.conflict(asked.facets, row.facets)
+    # A Yes to a statement says everything it names; a question without a subject of its own
+    # takes it from its row, and is not answered by implication.
+    affirmed = bool(asked.subject) and yes_or_no(entry.answer) == "yes"
+    guard = scoring.guards.conflict(asked.facets, row.facets, affirmed=affirmed)
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.
         # Its words as written count too: "security awareness training" folds to the one
@@ -218,9 +221,7 @@ def _guard(
         guard = cand.bridge.guard or _wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
         # Only a plausible match needs the reason it was not filled on its own.
-        # A Yes to the narrower question is a Yes to the question (see subject_conflict); a
-        # question without a subject of its own takes it from its row, and stays held back.
-        affirmed = bool(asked.subject) and yes_or_no(entry.answer) == "yes"
+        # A Yes to the narrower question is a Yes to the question (see subject_conflict).
         space = index.words.space
         said = said_by(scoring, index, entry)
         guard = subject_conflict(space, asked.text, row.text, affirmed=affirmed, said=said)

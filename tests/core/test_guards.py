@@ -52,6 +52,42 @@ def test_employee_question_does_not_autofill_contractor_entry() -> None:
     assert match.explanation.guard == "population differs: 'employees' vs 'contractors'"
 
 
+def test_a_yes_naming_more_values_answers_a_question_naming_some() -> None:
+    # Data encrypted at rest and in transit is encrypted at rest; staff and contractors who sign
+    # an agreement include the staff.
+    for question, entry_question in (
+        (
+            "Is customer data encrypted at rest?",
+            "Is customer data encrypted at rest and in transit?",
+        ),
+        ("Do employees sign NDAs?", "Do employees and contractors sign NDAs?"),
+        (
+            "Do you have a data retention policy?",
+            "Do you have a data retention and deletion policy?",
+        ),
+    ):
+        match = best_for(question, entry_question)
+        assert match.explanation.guard is None, question
+        assert match.band == "auto", question
+
+
+def test_only_a_yes_answers_for_the_values_it_names() -> None:
+    question = "Is customer data encrypted at rest?"
+    entry = Entry(
+        id="E",
+        question="Is customer data encrypted at rest and in transit?",
+        answer="AES-256 for stored data, TLS 1.2 or later on the wire",
+        status="approved",
+    )
+    (match,) = Matcher([entry], today=TODAY).match(question, top=1)
+    assert match.band != "auto"
+    assert match.explanation.guard == "data state differs: 'at rest' vs 'at rest' and 'in transit'"
+    # A Yes to fewer values than the question names says nothing of the others.
+    fewer = best_for("Is customer data encrypted at rest and in transit?", question)
+    assert fewer.band != "auto"
+    assert fewer.explanation.guard == "data state differs: 'at rest' and 'in transit' vs 'at rest'"
+
+
 def test_annual_question_does_not_autofill_quarterly_entry() -> None:
     match = best_for(
         "Are access rights reviewed annually?", "Are access rights reviewed quarterly?"

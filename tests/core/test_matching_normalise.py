@@ -66,6 +66,8 @@ def test_shipped_thesaurus_loads_with_its_guards() -> None:
     thesaurus = load_thesaurus(SHIPPED_THESAURUS)
     names = {g.name for g in thesaurus.guards}
     assert {"data state", "data lifecycle", "population", "frequency", "policy domain"} <= names
+    inclusive = {g.name for g in thesaurus.guards if g.inclusive}
+    assert inclusive == {"data state", "data lifecycle", "population"}
     assert len(thesaurus.synonyms) >= 30
 
 
@@ -80,6 +82,14 @@ def test_shipped_thesaurus_loads_with_its_guards() -> None:
             "line 3: a guard needs at least two values",
         ),
         ("guards:\n  - name: x\n    mode: sometimes\n    values: {a: [a], b: [b]}\n", "line 3"),
+        (
+            "guards:\n  - name: x\n    inclusive: often\n    values: {a: [a], b: [b]}\n",
+            "line 3: guard 'inclusive' must be true or false",
+        ),
+        (
+            "guards:\n  - name: x\n    strict: 1\n    values: {a: [a], b: [b]}\n",
+            "line 3: guard 'strict' must be true or false",
+        ),
         ("synonyms:\n  - [a, b\n", "not valid YAML"),
         ("stopwords: [the, '']\n", "line 1: 'stopwords' must hold non-empty text"),
     ],
