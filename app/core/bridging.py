@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -33,6 +33,7 @@ def follow_concepts(
     *,
     floor: float,
     numbered_alike: frozenset[str] | None = None,
+    said: Callable[[str], set[str]] | None = None,
 ) -> list[dict[str, Bridge]]:
     """Return, per question, the entries its concepts lead to, each with the best concept's path.
 
@@ -40,6 +41,8 @@ def follow_concepts(
     one after it leads nowhere. A path carries a guard when the concept was held back, was not the
     question's best, or leaves out a word of the question that matters, or when the entry cites
     the ID only under reference keys outside `numbered_alike` (see `numbered_alike`; None: all).
+    `said` gives what an entry says itself (`verdict.said_by`): a word of the question the
+    concept leaves out but the entry says is not left out of that entry's path.
     """
     out: list[dict[str, Bridge]] = [{} for _ in found]
     for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
@@ -50,15 +53,19 @@ def follow_concepts(
             guard = match.explanation.guard or match.explanation.note
             if guard is None and position > 0:
                 guard = f"concept {match.entry_id} is not the question's best concept"
-            if guard is None:
-                guard = uncovered(
-                    concept_index.words.space, asked[k], concept_index.entry_terms(match.entry_id)
-                )
+            space = concept_index.words.space
+            covered = concept_index.entry_terms(match.entry_id)
+            left_out = None if guard else uncovered(space, asked[k], covered)
             for cid in control_ids(concept.refs):
                 for entry_id in index.by_control_id.get(cid, ()):
                     if entry_id not in bridged or bridged[entry_id].score < match.score:
+                        gap = left_out
+                        if gap and said is not None:
+                            # The entry may say what the concept leaves out.
+                            gap = uncovered(space, asked[k], covered | said(entry_id))
                         held = (
                             guard
+                            or gap
                             or _other_numbering(index, entry_id, cid, numbered_alike)
                             or _renumbered(index, concept_index, match.entry_id, entry_id)
                         )

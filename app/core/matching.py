@@ -58,6 +58,7 @@ from app.core.sparse_index import (
     index_of,
 )
 from app.core.subject import SubjectRule
+from app.core.verdict import said_by
 
 __all__ = [
     "BANDS",
@@ -491,6 +492,7 @@ class Matcher:
             asked,
             floor=max(BRIDGE_FLOOR, self.thresholds.suggest),
             numbered_alike=self._numbering.of(index, concept_matcher._index),
+            said=lambda entry_id: said_by(self._scoring, index, index.entries[entry_id]),
         )
 
     def _context_text(self, query: Query) -> NormalisedText:

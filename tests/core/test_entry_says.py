@@ -61,3 +61,31 @@ def test_a_question_word_the_entry_says_elsewhere_is_no_other_subject() -> None:
     tagged = replaced(without, "RSK-PROG-01", tags=(*entry.tags, "enterprise"))
     (still, *_) = Matcher(tagged).match(question)
     assert still.explanation.guard == "subject differs: 'enterprise' vs 'formal'"
+
+
+def release_bank(detail: str) -> list[Entry]:
+    """A statement citing the CAIQ ID of the starter concept "Are deployments automated?"."""
+    entries = [
+        Entry(
+            id="REL",
+            question="Is the promotion of builds to production automated?",
+            answer="Yes",
+            detail=detail,
+            refs={"caiq": "AIS-06.2"},
+        ),
+        Entry(id="BKP", question="Are backups encrypted?", answer="Yes", refs={"caiq": "BCR-08.1"}),
+        Entry(id="MFA", question="Is MFA enforced for administrators?", answer="Yes"),
+    ]
+    return [e.with_changes(status="approved") for e in entries]
+
+
+def test_a_concept_path_fills_when_the_entry_says_what_the_concept_leaves_out() -> None:
+    question = "Is code deployment automated?"
+    (best, *_) = Matcher(release_bank("Code is deployed by the pipeline.")).match(question)
+    assert (best.entry_id, best.explanation.concept) == ("REL", "SDL-DEPLOY-02")
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    (held, *_) = Matcher(release_bank("Releases go through the pipeline.")).match(question)
+    assert (held.entry_id, held.explanation.concept) == ("REL", "SDL-DEPLOY-02")
+    assert held.explanation.guard == "through a concept, the concept does not cover 'code'"
+    assert held.band == "suggest"
