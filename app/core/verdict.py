@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -223,8 +224,13 @@ def _guard(
         # Only a plausible match needs the reason it was not filled on its own.
         # A Yes to the narrower question is a Yes to the question (see subject_conflict).
         space = index.words.space
-        said = said_by(scoring, index, entry)
-        guard = subject_conflict(space, asked.text, row.text, affirmed=affirmed, said=said)
+        guard = subject_conflict(
+            space,
+            asked.text,
+            row.text,
+            affirmed=affirmed,
+            said=lambda: said_by(scoring, index, entry),
+        )
         if (
             guard is None
             and affirmed
@@ -332,7 +338,7 @@ def subject_conflict(
     entry: NormalisedText,
     *,
     affirmed: bool = False,
-    said: set[str] | None = None,
+    said: Callable[[], set[str]] | None = None,
 ) -> str | None:
     """Say so when the entry is about something else, or about something narrower.
 
@@ -340,10 +346,11 @@ def subject_conflict(
     can score high while the subjects (backups vs endpoints) differ: each side's rarest word is
     missing from the other and rarer than anything they share.
 
-    `said`: what the entry says in all its wordings and its answer (`said_by`). A question word
-    the entry says elsewhere is no other subject: "Do you have an *enterprise* risk management
-    program?" matches "Do you have a *formal* risk management program?", whose alternate says
-    "an enterprise risk management process". The matched wording's own words still count.
+    `said` reads what the entry says in all its wordings and its answer (`said_by`). A question
+    word the entry says elsewhere is no other subject: "Do you have an *enterprise* risk
+    management program?" matches "Do you have a *formal* risk management program?", whose
+    alternate says "an enterprise risk management process". The matched wording's own words
+    still count.
     """
     # The entry's own wording only: its tags help find it but say nothing it asserts.
     asked, stated = set(question.terms), set(entry.key.split())
@@ -359,8 +366,9 @@ def subject_conflict(
     if e_weight <= top_shared:
         return None
     unsaid = asked - shared
-    if said is not None:
-        unsaid -= shared_with_phrases(unsaid, said)
+    if unsaid and rarest(unsaid)[0] > top_shared and said is not None:
+        # Read what the entry says only when the guard would fire without it: most do not.
+        unsaid -= shared_with_phrases(unsaid, said())
     if unsaid:
         q_weight, q_term = rarest(unsaid)
         if q_weight > top_shared:
