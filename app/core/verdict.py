@@ -26,7 +26,7 @@ NARROWER_SHARE = 0.5
 SHORT_AUTO_RELIEF = 0.10
 CLEAR_MARGIN = 0.05
 # An entry that says everything a question asks about may fill this far below the auto
-# threshold: from the suggest threshold, at the default bands (_names_whole_subject).
+# threshold: from the suggest threshold, at the default bands (_says_whole_subject).
 WHOLE_SUBJECT_RELIEF = 0.20
 # How far a narrower statement's Yes must lead a runner-up answering otherwise (_implied_rival).
 # At 0.05 the starter bank no longer fills "Is there a shared responsibility model?" with the
@@ -111,7 +111,7 @@ def describe(
     guard = _guard(scoring, index, asked, item, standing)
     if band == "suggest" and (
         _clear_short_match(scoring, index, asked, item, standing)
-        or _names_whole_subject(scoring, index, asked, item, standing)
+        or _says_whole_subject(scoring, index, asked, item, standing)
     ):
         band = "auto"
     if band == "auto" and (guard or note):
@@ -133,7 +133,7 @@ def _clear_short_match(
     )
 
 
-def _names_whole_subject(
+def _says_whole_subject(
     scoring: Scoring, index: Index, asked: Asked, item: Scored, standing: Standing
 ) -> bool:
     """Tell whether the best entry says all the question asks about, clear of the runner-up.
