@@ -224,18 +224,17 @@ def _guard(
         # Only a plausible match needs the reason it was not filled on its own.
         # A Yes to the narrower question is a Yes to the question (see subject_conflict).
         space = index.words.space
-        guard = subject_conflict(
-            space,
-            asked.text,
-            row.text,
-            affirmed=affirmed,
-            said=lambda: said_by(scoring, index, entry),
-        )
+
+        def says() -> set[str]:
+            return said_by(scoring, index, entry)
+
+        guard = subject_conflict(space, asked.text, row.text, affirmed=affirmed, said=says)
         if (
             guard is None
             and affirmed
             and standing.best
-            and subject_conflict(space, asked.text, row.text)
+            # The same question without the Yes: does the Yes alone let it fill?
+            and subject_conflict(space, asked.text, row.text, said=says)
         ):
             # It fills only because its Yes implies the question's.
             guard = _implied_rival(index, entry, standing)
