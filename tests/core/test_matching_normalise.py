@@ -48,6 +48,16 @@ def test_boilerplate_and_stopwords_are_dropped_but_negations_kept() -> None:
     assert text.terms == ("not", "log", "access")
 
 
+def test_answer_formats_name_no_subject() -> None:
+    normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
+    asked = normaliser.normalise("Penetration Test Report available? (Y/N)")
+    assert asked.terms == normaliser.normalise("Penetration Test Report available?").terms
+    assert "y" not in asked.terms and "n" not in asked.terms
+    assert normaliser.normalise("Are backups tested? Yes/No").terms == (
+        normaliser.normalise("Are backups tested?").terms
+    )
+
+
 def test_the_policy_lifecycle_enumeration_becomes_one_term() -> None:
     normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
     text = normaliser.normalise(
