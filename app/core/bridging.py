@@ -34,6 +34,7 @@ def follow_concepts(
     floor: float,
     numbered_alike: frozenset[str] | None = None,
     said: Callable[[str], set[str]] | None = None,
+    concept_says: Callable[[str], set[str]] | None = None,
 ) -> list[dict[str, Bridge]]:
     """Return, per question, the entries its concepts lead to, each with the best concept's path.
 
@@ -43,6 +44,9 @@ def follow_concepts(
     the ID only under reference keys outside `numbered_alike` (see `numbered_alike`; None: all).
     `said` gives what an entry says itself (`verdict.said_by`): a word of the question the
     concept leaves out but the entry says is not left out of that entry's path.
+    `concept_says` gives the same for a concept: its answer and detail are its words too ("Do
+    company devices lock automatically when left unattended?" answers that laptops lock when
+    idle, and so covers "Do laptops lock automatically when idle?").
     """
     out: list[dict[str, Bridge]] = [{} for _ in found]
     for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
@@ -55,6 +59,8 @@ def follow_concepts(
                 guard = f"concept {match.entry_id} is not the question's best concept"
             space = concept_index.words.space
             covered = concept_index.entry_terms(match.entry_id)
+            if concept_says is not None and guard is None:
+                covered = covered | concept_says(match.entry_id)
             left_out = None if guard else uncovered(space, asked[k], covered)
             for cid in control_ids(concept.refs):
                 for entry_id in index.by_control_id.get(cid, ()):

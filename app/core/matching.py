@@ -493,6 +493,11 @@ class Matcher:
             floor=max(BRIDGE_FLOOR, self.thresholds.suggest),
             numbered_alike=self._numbering.of(index, concept_matcher._index),
             said=lambda entry_id: said_by(self._scoring, index, index.entries[entry_id]),
+            concept_says=lambda concept_id: said_by(
+                concept_matcher._scoring,
+                concept_matcher._index,
+                concept_matcher._index.entries[concept_id],
+            ),
         )
 
     def _context_text(self, query: Query) -> NormalisedText:

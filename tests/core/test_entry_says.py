@@ -89,3 +89,37 @@ def test_a_concept_path_fills_when_the_entry_says_what_the_concept_leaves_out() 
     assert (held.entry_id, held.explanation.concept) == ("REL", "SDL-DEPLOY-02")
     assert held.explanation.guard == "through a concept, the concept does not cover 'code'"
     assert held.band == "suggest"
+
+
+def lock_bank() -> list[Entry]:
+    """A statement citing the CAIQ ID of the starter concept on automatic screen locks."""
+    entries = [
+        Entry(
+            id="LOCK",
+            question="Are interactive-use endpoints configured to require an automatic screen saver?",
+            answer="Yes",
+            refs={"caiq": "UEM-06.1"},
+        ),
+        Entry(id="BKP", question="Are backups encrypted?", answer="Yes", refs={"caiq": "BCR-08.1"}),
+        Entry(id="MFA", question="Is MFA enforced for administrators?", answer="Yes"),
+    ]
+    return [e.with_changes(status="approved") for e in entries]
+
+
+def test_a_concept_covers_what_its_answer_says() -> None:
+    # "Do company devices lock automatically when left unattended?" never says "idle" in its
+    # wordings; its detail does (laptops lock after minutes of inactivity, mobile devices after
+    # a short idle period), so the concept covers the question and its path is not held back.
+    question = "Do laptops lock automatically when idle?"
+    concepts = [e.with_changes(status="approved") for e in load_bank(STARTER).entries]
+    (best, *_) = Matcher(lock_bank(), concepts=concepts).match(question)
+    assert (best.entry_id, best.explanation.concept) == ("LOCK", "AST-EP-07")
+    assert best.explanation.guard is None
+    vaguer = replaced(concepts, "AST-EP-07", detail="Screens lock on a schedule.")
+    (held, *_) = Matcher(lock_bank(), concepts=vaguer).match(question)
+    assert (held.entry_id, held.explanation.concept) == ("LOCK", "AST-EP-07")
+    # Without it, "idle" is what the concept leaves out.
+    assert held.explanation.guard is not None
+    assert held.explanation.guard.startswith("through a concept, ")
+    assert "'idle'" in held.explanation.guard
+
