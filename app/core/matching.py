@@ -221,6 +221,7 @@ class Matcher:
             today=today,
             default_review_days=default_review_days,
             details=DetailTerms(self._normaliser),
+            corpus=self._vectors,
         )
         self._concept_source = concepts
         self._concept_store = None

@@ -14,6 +14,7 @@ from app.core.guards import Guards
 from app.core.match_result import Thresholds
 from app.core.normalise import Normaliser
 from app.core.objects import ObjectRule
+from app.core.semantic import TermVectors
 from app.core.subject import SubjectRule
 
 # Share of each signal in the score. Word TF-IDF carries meaning, character n-grams absorb
@@ -75,6 +76,9 @@ class Scoring:
     today: date | None
     default_review_days: int | None
     details: DetailTerms
+    # The term vectors, whose corpus idf says how rare a word is in security writing at large
+    # (a bank of a few hundred statements makes everyday words look rare).
+    corpus: TermVectors | None = None
     # A bank's short alternates must ask what the question asks to stand for it (alternates.py).
     # A concept's are curated customer wordings, each meant to reach the concept on its own.
     judge_alternates: bool = True

@@ -67,6 +67,11 @@ class TermVectors:
         np.divide(out, norms, out=out, where=norms > 0)
         return out
 
+    def idf_of(self, term: str) -> float | None:
+        """Return a term's idf in the corpus the vectors were built from (None: not seen there)."""
+        row = self.row_of.get(term)
+        return None if row is None else float(self.idf[row])
+
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> float:
         """Cosine of two term sequences' vectors (0.0 when either has no known term)."""
         pair = self.embed([a, b])

@@ -123,3 +123,35 @@ def test_a_concept_covers_what_its_answer_says() -> None:
     assert held.explanation.guard.startswith("through a concept, ")
     assert "'idle'" in held.explanation.guard
 
+
+def test_a_question_about_a_word_the_entry_never_says_is_held_back() -> None:
+    bank = starter_bank()
+    question = "Do you disclose which sub-processors handle our personal data?"
+    (best, *_) = Matcher(bank).match(question)
+    # "How do you manage subprocessors that handle personal data?" adds nothing of its own, but
+    # says nothing of disclosing anywhere: the question is about something else.
+    assert best.entry_id == "PRV-SUBPROC-01"
+    assert best.score >= DEFAULT_AUTO
+    assert best.explanation.guard == "the entry does not say 'disclose'"
+    assert best.band == "suggest"
+    # Once the entry says it (here in its detail), the wording match fills.
+    says = replaced(bank, "PRV-SUBPROC-01", detail="The list is disclosed to every customer.")
+    (filled, *_) = Matcher(says).match(question)
+    assert filled.entry_id == "PRV-SUBPROC-01"
+    assert filled.explanation.guard is None
+    assert filled.band == "auto"
+
+
+def test_an_everyday_word_rare_only_in_a_small_bank_holds_nothing_back() -> None:
+    bank = starter_bank()
+    question = "Do you conduct independent audits at least annually?"
+    # "conduct" is rare among 350 statements but common in security writing at large (the
+    # term vectors' corpus): "Are independent audits performed at least annually?" answers it.
+    (best, *_) = Matcher(bank).match(question)
+    assert best.entry_id == "CMP-INDEP-01"
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    # With the bank's word weights alone (no term vectors), the same word looks like a subject.
+    (alone, *_) = Matcher(bank, term_vectors=False).match(question)
+    assert alone.entry_id == "CMP-INDEP-01"
+    assert alone.explanation.guard == "the entry does not say 'conduct'"
