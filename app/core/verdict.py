@@ -242,6 +242,7 @@ def _guard(
             said=says,
             cited=id_match,
             corpus=scoring.corpus,
+            frame=scoring.subjects.frame,
         )
         if (
             guard is None
@@ -354,6 +355,7 @@ def subject_conflict(
     said: Callable[[], set[str]] | None = None,
     cited: bool = False,
     corpus: TermVectors | None = None,
+    frame: frozenset[str] = frozenset(),
 ) -> str | None:
     """Say so when the entry is about something else, or about something narrower.
 
@@ -366,7 +368,8 @@ def subject_conflict(
     management program?" matches "Do you have a *formal* risk management program?", whose
     alternate says "an enterprise risk management process". The matched wording's own words
     still count. `cited`: the entry cites the row's control ID, which says more than a word
-    it leaves unsaid (`_leaves_unsaid`).
+    it leaves unsaid (`_leaves_unsaid`); `frame`: the thesaurus's frame words, which a question
+    may leave unsaid (`SubjectRule.frame`).
     """
     # The entry's own wording only: its tags help find it but say nothing it asserts.
     asked, stated = set(question.terms), set(entry.key.split())
@@ -383,7 +386,8 @@ def subject_conflict(
     if e_weight <= top_shared:
         if cited:
             return None
-        return _leaves_unsaid(space, question, unsaid, shared, said, corpus)
+        # Only a word of the question's subject: its frame ("formal", "reviewed") names none.
+        return _leaves_unsaid(space, question, unsaid - frame, shared, said, corpus)
     if unsaid and rarest(unsaid)[0] > top_shared and said is not None:
         # Read what the entry says only when the guard would fire without it: most do not.
         unsaid -= shared_with_phrases(unsaid, said())

@@ -144,14 +144,23 @@ def test_a_question_about_a_word_the_entry_never_says_is_held_back() -> None:
 
 def test_an_everyday_word_rare_only_in_a_small_bank_holds_nothing_back() -> None:
     bank = starter_bank()
-    question = "Do you conduct independent audits at least annually?"
-    # "conduct" is rare among 350 statements but common in security writing at large (the
-    # term vectors' corpus): "Are independent audits performed at least annually?" answers it.
+    question = "Do you provide a disaster recovery capability?"
+    # "capability" is rare among 350 statements but common in security writing at large (the
+    # term vectors' corpus): "Do you have a disaster recovery plan?" answers it.
     (best, *_) = Matcher(bank).match(question)
-    assert best.entry_id == "CMP-INDEP-01"
+    assert best.entry_id == "BCP-DR-01"
     assert best.explanation.guard is None
     assert best.band == "auto"
     # With the bank's word weights alone (no term vectors), the same word looks like a subject.
     (alone, *_) = Matcher(bank, term_vectors=False).match(question)
-    assert alone.entry_id == "CMP-INDEP-01"
-    assert alone.explanation.guard == "the entry does not say 'conduct'"
+    assert alone.entry_id == "BCP-DR-01"
+    assert alone.explanation.guard == "the entry does not say 'capability'"
+
+
+def test_a_frame_word_the_entry_never_says_holds_nothing_back() -> None:
+    bank = starter_bank()
+    # "formal" frames the question ("formal", "documented", "reviewed" name no subject).
+    (best, *_) = Matcher(bank).match("Do you have a formal incident response plan?")
+    assert best.entry_id == "INC-PLAN-01"
+    assert best.explanation.guard is None
+    assert best.band == "auto"
