@@ -423,25 +423,24 @@ def _leaves_unsaid(
     handle our personal data?" against "How do you manage subprocessors that handle personal
     data?". One side's evidence only, so the word must be UNSAID_MARGIN rarer than every shared
     one in the bank, and in the term vectors' corpus too (`corpus`, when the matcher has them):
-    a bank of a few hundred statements makes everyday words look rare ("Do you *conduct*
-    independent audits at least annually?" is "Are independent audits performed at least
-    annually?"). A word the corpus never saw counts as rare there. This held back the starter
-    bank's one wrong auto-fill and made the scores honest enough to fill from DEFAULT_AUTO =
-    0.57 (bench/README.md).
+    a bank of a few hundred statements makes everyday words look rare ("Do you provide a
+    disaster recovery *capability*?" is "Do you have a disaster recovery plan?"). This held back
+    the starter bank's one wrong auto-fill and made the scores honest enough to fill from
+    DEFAULT_AUTO = 0.57 (bench/README.md).
     """
     if said is None or not unsaid:
         return None
     floor = max(space.idf_of(t) for t in shared) + UNSAID_MARGIN
     rare = {t for t in unsaid if space.idf_of(t) > floor}
     if rare and corpus is not None:
-        known = [w for w in (corpus.idf_of(t) for t in shared) if w is not None]
-        general = max(known, default=0.0) + UNSAID_MARGIN
 
-        def rare_in_corpus(term: str) -> bool:
+        def in_corpus(term: str) -> float:
+            # A word the corpus never saw is rarer there than any it saw, shared or unsaid.
             weight = corpus.idf_of(term)
-            return weight is None or weight > general
+            return float("inf") if weight is None else weight
 
-        rare = {t for t in rare if rare_in_corpus(t)}
+        general = max(in_corpus(t) for t in shared) + UNSAID_MARGIN
+        rare = {t for t in rare if in_corpus(t) > general}
     if rare:
         rare -= shared_with_phrases(rare, said())
     if not rare:
