@@ -59,9 +59,11 @@ def follow_concepts(
                 guard = f"concept {match.entry_id} is not the question's best concept"
             space = concept_index.words.space
             covered = concept_index.entry_terms(match.entry_id)
-            if concept_says is not None and guard is None:
-                covered = covered | concept_says(match.entry_id)
             left_out = None if guard else uncovered(space, asked[k], covered)
+            if left_out and concept_says is not None:
+                # The concept's answer may say what its wordings leave out (read only then).
+                covered = covered | concept_says(match.entry_id)
+                left_out = uncovered(space, asked[k], covered)
             for cid in control_ids(concept.refs):
                 for entry_id in index.by_control_id.get(cid, ()):
                     if entry_id not in bridged or bridged[entry_id].score < match.score:

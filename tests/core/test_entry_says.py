@@ -63,20 +63,22 @@ def test_a_question_word_the_entry_says_elsewhere_is_no_other_subject() -> None:
     assert still.explanation.guard == "subject differs: 'enterprise' vs 'formal'"
 
 
-def release_bank(detail: str) -> list[Entry]:
-    """A statement citing the CAIQ ID of the starter concept "Are deployments automated?"."""
+def with_others(entry: Entry) -> list[Entry]:
+    """One statement citing a starter concept's CAIQ ID, beside two others, all approved."""
     entries = [
-        Entry(
-            id="REL",
-            question="Is the promotion of builds to production automated?",
-            answer="Yes",
-            detail=detail,
-            refs={"caiq": "AIS-06.2"},
-        ),
+        entry,
         Entry(id="BKP", question="Are backups encrypted?", answer="Yes", refs={"caiq": "BCR-08.1"}),
         Entry(id="MFA", question="Is MFA enforced for administrators?", answer="Yes"),
     ]
     return [e.with_changes(status="approved") for e in entries]
+
+
+def release_bank(detail: str) -> list[Entry]:
+    """A statement citing the CAIQ ID of the starter concept "Are deployments automated?"."""
+    question = "Is the promotion of builds to production automated?"
+    return with_others(
+        Entry(id="REL", question=question, answer="Yes", detail=detail, refs={"caiq": "AIS-06.2"})
+    )
 
 
 def test_a_concept_path_fills_when_the_entry_says_what_the_concept_leaves_out() -> None:
@@ -93,17 +95,8 @@ def test_a_concept_path_fills_when_the_entry_says_what_the_concept_leaves_out() 
 
 def lock_bank() -> list[Entry]:
     """A statement citing the CAIQ ID of the starter concept on automatic screen locks."""
-    entries = [
-        Entry(
-            id="LOCK",
-            question="Are interactive-use endpoints configured to require an automatic screen saver?",
-            answer="Yes",
-            refs={"caiq": "UEM-06.1"},
-        ),
-        Entry(id="BKP", question="Are backups encrypted?", answer="Yes", refs={"caiq": "BCR-08.1"}),
-        Entry(id="MFA", question="Is MFA enforced for administrators?", answer="Yes"),
-    ]
-    return [e.with_changes(status="approved") for e in entries]
+    question = "Are interactive-use endpoints configured to require an automatic screen saver?"
+    return with_others(Entry(id="LOCK", question=question, answer="Yes", refs={"caiq": "UEM-06.1"}))
 
 
 def test_a_concept_covers_what_its_answer_says() -> None:
