@@ -38,6 +38,10 @@ def test_synonyms_fold_to_the_canonical_term() -> None:
     assert normaliser.normalise("Is workforce trained?").terms == (
         normaliser.normalise("Are employees trained?").terms
     )
+    for phrase in ("machine-learning", "machine learning", "ML", "artificial intelligence"):
+        assert normaliser.normalise(f"Are {phrase} models tested?").terms == (
+            normaliser.normalise("Are AI models tested?").terms
+        )
 
 
 def test_boilerplate_and_stopwords_are_dropped_but_negations_kept() -> None:
