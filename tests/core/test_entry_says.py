@@ -111,7 +111,7 @@ def test_a_concept_covers_what_its_answer_says() -> None:
     vaguer = replaced(concepts, "AST-EP-07", detail="Screens lock on a schedule.")
     (held, *_) = Matcher(lock_bank(), concepts=vaguer).match(question)
     assert (held.entry_id, held.explanation.concept) == ("LOCK", "AST-EP-07")
-    # Without it, "idle" is what the concept leaves out.
+    # Without it the concept never says "idle", and its path is held back for that word.
     assert held.explanation.guard is not None
     assert held.explanation.guard.startswith("through a concept, ")
     assert "'idle'" in held.explanation.guard
