@@ -44,7 +44,12 @@ from app.core.normalise import (
     shipped_thesaurus,
 )
 from app.core.objects import ObjectRule
-from app.core.ranking import QueryScores, rank
+from app.core.ranking import (
+    SENTENCE_SUBJECT_RIVAL_MARGIN,
+    SUBJECT_RIVAL_MARGIN,
+    QueryScores,
+    rank,
+)
 from app.core.scoring import MEANING_WEIGHT, SENTENCE_MEANING_WEIGHT, DetailTerms, Scoring
 from app.core.semantic import TermVectors, shipped_term_vectors
 from app.core.sparse_index import (
@@ -221,6 +226,9 @@ class Matcher:
             today=today,
             default_review_days=default_review_days,
             details=DetailTerms(self._normaliser),
+            subject_rival_margin=(
+                SUBJECT_RIVAL_MARGIN if embedder is None else SENTENCE_SUBJECT_RIVAL_MARGIN
+            ),
             corpus=self._vectors,
         )
         self._concept_source = concepts

@@ -42,6 +42,10 @@ OPPOSITE_MARGIN = 0.05
 # at 0.10 the starter bank loses one ("Is a formal risk management program in place and
 # sponsored by leadership?").
 SUBJECT_RIVAL_MARGIN = 0.08
+# The sentence model spreads close scores further apart: with it the same corrective action
+# plan led by 0.089 and filled. At 0.10 it no longer does; the starter bank fills as many right
+# answers as at 0.08 and the customer one a single fewer (bench/README.md).
+SENTENCE_SUBJECT_RIVAL_MARGIN = 0.10
 # How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
 CONTEXT_WEIGHT = 0.5
 # A path through a concept is one step removed from the entry's own wording: it counts for a
@@ -125,7 +129,7 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
             rival = names_more = None
             if position == 0:
                 rival = _rival(index, scored, subjectless=not asked.subject)
-                names_more = None if rival else _names_more(index, scored, asked)
+                names_more = None if rival else _names_more(scoring, index, scored, asked)
             standing = Standing(
                 best=position == 0,
                 runner_up=other.cand.entry_id,
@@ -341,7 +345,9 @@ def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Cand
     return None
 
 
-def _names_more(index: Index, scored: Sequence[Scored], asked: Asked) -> Candidate | None:
+def _names_more(
+    scoring: Scoring, index: Index, scored: Sequence[Scored], asked: Asked
+) -> Candidate | None:
     """Return a close runner-up naming more of what a short question asks about, if any.
 
     Shared words score both, and the one sharing more of the question's weaker words comes
@@ -361,7 +367,7 @@ def _names_more(index: Index, scored: Sequence[Scored], asked: Asked) -> Candida
     best = scored[0]
     own: float | None = None
     for other in scored[1:]:
-        if best.score - other.score >= SUBJECT_RIVAL_MARGIN or (
+        if best.score - other.score >= scoring.subject_rival_margin or (
             best.id_match and not other.id_match
         ):
             continue

@@ -76,6 +76,9 @@ class Scoring:
     today: date | None
     default_review_days: int | None
     details: DetailTerms
+    # How far behind a runner-up naming more of a short question may be and still hold the best
+    # back (ranking._names_more): the sentence model spreads close scores further apart.
+    subject_rival_margin: float
     # The term vectors, whose corpus idf says how rare a word is in security writing at large
     # (a bank of a few hundred statements makes everyday words look rare).
     corpus: TermVectors | None = None

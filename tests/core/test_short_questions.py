@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from app.core.bank import Entry, load_bank
 from app.core.matching import DEFAULT_AUTO, Matcher, Thresholds
+from app.core.ranking import SENTENCE_SUBJECT_RIVAL_MARGIN, SUBJECT_RIVAL_MARGIN
 from app.core.verdict import subject_conflict
 
 
@@ -154,3 +159,40 @@ def test_a_close_runner_up_naming_more_of_the_question_holds_the_best_back() -> 
     # A runner-up naming less of the question is no rival at that distance.
     (other, *_) = Matcher(bank).match("Is there a corrective action plan for audit findings?")
     assert other.entry_id == "CMP-REMED-01" and other.band == "auto"
+
+
+def test_with_the_sentence_model_a_runner_up_naming_more_may_be_further_behind() -> None:
+    # The model spreads close scores apart: MiniLM put the corrective action plan 0.089 ahead
+    # of the progress report, and it filled. The window is wider with a model, and it is what
+    # decides: the same gap holds the best back inside it and not outside.
+    bank = [replace(e, status="approved") for e in load_bank(STARTER).entries]
+    question = "Is remediation of audit findings reported to management?"
+    plain = Matcher(bank)
+    assert plain._scoring.subject_rival_margin == SUBJECT_RIVAL_MARGIN
+    modelled = Matcher(bank, embedder=HashedWords())
+    assert modelled._scoring.subject_rival_margin == SENTENCE_SUBJECT_RIVAL_MARGIN
+    assert SENTENCE_SUBJECT_RIVAL_MARGIN > SUBJECT_RIVAL_MARGIN
+    (best, runner_up, *_) = plain.match(question)
+    gap = best.score - runner_up.score
+    for margin, held in ((gap + 0.005, True), (gap - 0.005, False)):
+        plain._scoring = replace(plain._scoring, subject_rival_margin=margin)
+        (best, *_) = plain.match(question)
+        assert best.entry_id == "CMP-REMED-01"
+        names_more = "entry CMP-REMED-02 names more of what is asked and answers differently"
+        assert (best.explanation.guard == names_more) is held
+
+
+class HashedWords:
+    """A stand-in sentence model: hashed word counts (the tests of the model use the same)."""
+
+    baseline = 0.0
+    fingerprint = "hashed-words-1"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
