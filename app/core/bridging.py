@@ -35,6 +35,7 @@ def follow_concepts(
     numbered_alike: frozenset[str] | None = None,
     said: Callable[[str], set[str]] | None = None,
     concept_says: Callable[[str], set[str]] | None = None,
+    frame: frozenset[str] = frozenset(),
 ) -> list[dict[str, Bridge]]:
     """Return, per question, the entries its concepts lead to, each with the best concept's path.
 
@@ -46,7 +47,8 @@ def follow_concepts(
     concept leaves out but the entry says is not left out of that entry's path.
     `concept_says` gives the same for a concept: its answer and detail are its words too ("Do
     company devices lock automatically when left unattended?" answers that laptops lock when
-    idle, and so covers "Do laptops lock automatically when idle?").
+    idle, and so covers "Do laptops lock automatically when idle?"). `frame`: words that frame a
+    question rather than name its subject, which a concept may leave out (`verdict.uncovered`).
     """
     out: list[dict[str, Bridge]] = [{} for _ in found]
     for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
@@ -59,18 +61,18 @@ def follow_concepts(
                 guard = f"concept {match.entry_id} is not the question's best concept"
             space = concept_index.words.space
             covered = concept_index.entry_terms(match.entry_id)
-            left_out = None if guard else uncovered(space, asked[k], covered)
+            left_out = None if guard else uncovered(space, asked[k], covered, frame)
             if left_out and concept_says is not None:
                 # The concept's answer may say what its wordings leave out (read only then).
                 covered = covered | concept_says(match.entry_id)
-                left_out = uncovered(space, asked[k], covered)
+                left_out = uncovered(space, asked[k], covered, frame)
             for cid in control_ids(concept.refs):
                 for entry_id in index.by_control_id.get(cid, ()):
                     if entry_id not in bridged or bridged[entry_id].score < match.score:
                         gap = left_out
                         if gap and said is not None:
                             # The entry may say what the concept leaves out.
-                            gap = uncovered(space, asked[k], covered | said(entry_id))
+                            gap = uncovered(space, asked[k], covered | said(entry_id), frame)
                         held = (
                             guard
                             or gap

@@ -507,6 +507,7 @@ class Matcher:
                 concept_matcher._index,
                 concept_matcher._index.entries[concept_id],
             ),
+            frame=self._scoring.subjects.frame,
         )
 
     def _context_text(self, query: Query) -> NormalisedText:

@@ -476,16 +476,23 @@ def shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ..
     return tuple(out)
 
 
-def uncovered(space: Space, question: NormalisedText, concept: frozenset[str]) -> str | None:
+def uncovered(
+    space: Space,
+    question: NormalisedText,
+    concept: frozenset[str],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
     """Say so when a concept leaves out the question's most telling word.
 
     A concept is a customer's own wording of one question, so it should cover what the question
     is most specifically about: "do you *disclose* which sub-processors handle our data?" is not
     "how do you manage sub-processors that handle personal data?", though most words are shared.
+    The question's frame words (`SubjectRule.frame`: "formally", "in place", "provide") say how
+    it asks, not what about: a concept may leave them out.
     """
     asked = set(question.terms)
     shared = asked & concept
-    missing = asked - concept
+    missing = asked - concept - frame
     if not shared or not missing:
         return None
     # A word no concept uses at all is rarer than any a concept uses (idf ties them at one use).

@@ -7,10 +7,12 @@ the question asks about. Tags do not: they say where an entry is filed, not what
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from app.core.bank import Entry, load_bank
 from app.core.matching import DEFAULT_AUTO, Matcher
+from app.core.normalise import shipped_thesaurus
 
 STARTER = Path(__file__).resolve().parents[2] / "answer_bank"
 
@@ -157,3 +159,28 @@ def test_a_frame_word_the_entry_never_says_holds_nothing_back() -> None:
     assert best.entry_id == "INC-PLAN-01"
     assert best.explanation.guard is None
     assert best.band == "auto"
+
+
+def test_a_concept_may_leave_out_the_words_that_frame_a_question() -> None:
+    # "Who is responsible for information security?" never says "formally": a frame word, which
+    # says how the question asks and not what about, so the concept still covers the question.
+    question = "Are security roles and responsibilities formally defined?"
+    roles = Entry(
+        id="ROLES",
+        question="Are roles and responsibilities for planning, implementing, operating, "
+        "assessing, and improving governance programs defined and documented?",
+        answer="Yes",
+        refs={"caiq": "GRC-06.1"},
+    )
+    (best, *_) = Matcher(with_others(roles)).match(question)
+    assert (best.entry_id, best.explanation.concept) == ("ROLES", "GOV-ROLE-01")
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    # Were "formally" a word of the subject, the concept would leave it out.
+    unframed = replace(shipped_thesaurus(), frame=())
+    (held, *_) = Matcher(with_others(roles), thesaurus=unframed).match(question)
+    assert (held.entry_id, held.explanation.concept) == ("ROLES", "GOV-ROLE-01")
+    assert held.explanation.guard is not None
+    assert held.explanation.guard.startswith("through a concept, ")
+    assert "'formally'" in held.explanation.guard
+    assert held.band == "suggest"
