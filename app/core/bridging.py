@@ -84,6 +84,7 @@ def follow_concepts(
                             control_id=", ".join(concept.refs.values()),
                             score=match.score,
                             guard=held and f"through a concept, {held}",
+                            auto=match.band == "auto",
                         )
     return out
 

@@ -33,6 +33,9 @@ class Bridge:
     control_id: str
     score: float
     guard: str | None
+    # The concept's own match earned `auto`, by its score or by a relief for an everyday
+    # question (verdict._clear_short_match, _says_whole_subject): the path may fill as it would.
+    auto: bool = False
 
 
 def concept_entries(entries: Sequence[Entry]) -> tuple[Entry, ...]:

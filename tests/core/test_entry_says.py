@@ -184,3 +184,48 @@ def test_a_concept_may_leave_out_the_words_that_frame_a_question() -> None:
     assert held.explanation.guard.startswith("through a concept, ")
     assert "'formally'" in held.explanation.guard
     assert held.band == "suggest"
+
+
+def test_a_concept_path_fills_where_the_concept_filled_on_its_own() -> None:
+    # The concept on screen locks fills "Do laptops lock automatically when idle?" below the auto
+    # threshold, saying all it asks in its answer; the statement citing its control ID answers the
+    # same question, and fills as the concept did.
+    question = "Do laptops lock automatically when idle?"
+    concepts = starter_bank()
+    (concept, *_) = Matcher(concepts, concepts=False).match(question)
+    assert concept.entry_id == "AST-EP-07"
+    assert concept.score < DEFAULT_AUTO and concept.band == "auto"
+    (best, runner_up, *_) = Matcher(lock_bank(), concepts=concepts).match(question)
+    assert (best.entry_id, best.explanation.concept) == ("LOCK", "AST-EP-07")
+    assert best.score < DEFAULT_AUTO and best.score - runner_up.score >= 0.05
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    # A concept that did not fill on its own leads to a suggestion only.
+    vaguer = replaced(concepts, "AST-EP-07", detail="Laptops lock after a while.")
+    (held, *_) = Matcher(lock_bank(), concepts=vaguer).match(question)
+    assert (held.entry_id, held.explanation.concept) == ("LOCK", "AST-EP-07")
+    assert held.band == "suggest"
+
+
+def test_a_concept_filling_a_question_of_two_subject_words_leads_to_a_suggestion() -> None:
+    # Among the shipped concepts alone (the starter statements citing a CAIQ ID), "Where is the
+    # company legally registered?" fills with the register of legal requirements (both words
+    # said); that judgement, made among fewer rivals on so little, is no evidence for the
+    # statement citing the same control ID.
+    question = "Where is the company legally registered?"
+    legal = Entry(
+        id="LEGAL",
+        question="Are all relevant standards, regulations, legal/contractual, and statutory "
+        "requirements applicable to your organization identified and documented?",
+        answer="Yes",
+        refs={"caiq": "GRC-07.1"},
+    )
+    matcher = Matcher(with_others(legal))
+    concept_matcher = matcher._concept_matcher()
+    assert concept_matcher is not None
+    (concept, *_) = concept_matcher.match(question)
+    assert (concept.entry_id, concept.band) == ("GOV-REQ-01", "auto")
+    (best, *_) = matcher.match(question)
+    assert (best.entry_id, best.explanation.concept) == ("LEGAL", "GOV-REQ-01")
+    assert best.explanation.guard is None
+    assert best.band == "suggest"
