@@ -23,6 +23,8 @@ _EXISTENCE_OPENINGS: tuple[tuple[str, ...], ...] = (
     ("are", "there"),
     ("have", "you", "got"),
 )
+# How an open question opens: it asks for a description, not a Yes or a No.
+_OPEN_OPENINGS = frozenset(("how", "what", "which", "who", "where", "when", "why"))
 # Stems that make a text about reviewing or testing its subject rather than having it.
 _REVIEW_STEMS = frozenset(
     stem(w) for w in ("review", "reviewed", "update", "updated", "revise", "revised", "revalidate")
@@ -43,6 +45,11 @@ def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
     if any(words[: len(opening)] == opening for opening in _EXISTENCE_OPENINGS):
         return EXISTS
     return None
+
+
+def asks_openly(surface: Sequence[str]) -> bool:
+    """Tell whether a text, in its words as written, opens with a wh-word ("how are keys stored?")."""
+    return bool(surface) and surface[0] in _OPEN_OPENINGS
 
 
 def intents_differ(asked: str | None, stated: str | None) -> bool:

@@ -306,3 +306,30 @@ def test_a_narrower_yes_must_lead_a_runner_up_that_answers_otherwise() -> None:
     alone = [e for e in bank if e.id not in ("VEN-SSRM-07", "VEN-SSRM-01")]
     (only, *_) = Matcher(alone).match(question)
     assert only.entry_id == "VEN-SSRM-03" and only.band == "auto"
+
+
+def test_an_open_question_answered_in_its_own_words_is_not_narrower() -> None:
+    # "Which encryption algorithms do you use, and how are they chosen?" asks more than the
+    # question, and its answer names the algorithms: it answers "what do you use?" too.
+    bank = [
+        e.with_changes(status="approved")
+        for e in load_bank(Path(__file__).resolve().parents[2] / "answer_bank").entries
+    ]
+    question = "What encryption algorithms do you use?"
+    (best, *_) = Matcher(bank).match(question)
+    assert best.entry_id == "CRY-ALG-01"
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    # An N/A says nothing of its own: the entry is narrower again.
+    bare = [e.with_changes(answer="N/A") if e.id == "CRY-ALG-01" else e for e in bank]
+    (held, *_) = Matcher(bare).match(question)
+    assert held.entry_id == "CRY-ALG-01"
+    assert held.explanation.guard == "the entry is narrower: it adds 'chosen'"
+
+
+def test_a_free_answer_to_a_closed_question_answers_only_its_condition() -> None:
+    # "Is the incident response plan tested?" "Annually": that says when, not that a plan exists.
+    entries = incident_bank(tested="Annually, with a tabletop exercise")
+    match = Matcher(entries, today=TODAY).match("Do you have an incident response plan?")[0]
+    assert match.entry_id == "IR-TEST"
+    assert match.explanation.guard == "the entry is narrower: it adds 'tested'"
