@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.core.normalise import (
@@ -94,11 +94,19 @@ class Guards:
             asking=tuple((i, _ASKS) in found for i in range(len(self.facets))),
         )
 
-    def conflict(self, question: Facets, entry: Facets, *, affirmed: bool = False) -> str | None:
+    def conflict(
+        self,
+        question: Facets,
+        entry: Facets,
+        *,
+        affirmed: bool = False,
+        answer: Callable[[], Facets] | None = None,
+    ) -> str | None:
         """Say in plain words why the entry's meaning differs from the question's, or None.
 
         `affirmed`: the entry answers Yes, so an inclusive facet's values it names are each
-        asserted, and a question naming some of them is answered.
+        asserted, and a question naming some of them is answered. `answer` reads the facets of
+        the entry's answer: an entry asking for a facet's value states it there.
         """
         if question.negated != entry.negated:
             said, other = (
@@ -106,15 +114,24 @@ class Guards:
             )
             return f"polarity differs: the question is {said}, the entry is {other}"
         asking = question.asking or (False,) * len(self.facets)
-        for facet, asked, stated, on_q, on_e, open_q in zip(
-            self.facets,
-            question.values,
-            entry.values,
-            question.triggered,
-            entry.triggered,
-            asking,
-            strict=True,
+        open_entry = entry.asking or (False,) * len(self.facets)
+        said: Facets | None = None
+        for i, (facet, asked, stated, on_q, on_e, open_q) in enumerate(
+            zip(
+                self.facets,
+                question.values,
+                entry.values,
+                question.triggered,
+                entry.triggered,
+                asking,
+                strict=True,
+            )
         ):
+            if asked and not stated and open_entry[i] and answer is not None:
+                # "How often are firewall rules reviewed?" answered "at least annually" states
+                # the frequency in its answer.
+                said = answer() if said is None else said
+                stated = said.values[i]
             if not (on_q and on_e) or not (asked or stated):
                 continue
             if not (asked and stated):

@@ -249,7 +249,13 @@ def _guard(
         and yes_or_no(entry.answer) is None
         and not is_not_applicable(entry.answer)
     )
-    guard = scoring.guards.conflict(asked.facets, row.facets, affirmed=affirmed)
+
+    def answer_facets() -> Facets:
+        return scoring.guards.read(scoring.details.normaliser.normalise(entry.answer).stems)
+
+    guard = scoring.guards.conflict(
+        asked.facets, row.facets, affirmed=affirmed, answer=answer_facets
+    )
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.
         # Its words as written count too: "security awareness training" folds to the one

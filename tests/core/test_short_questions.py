@@ -196,3 +196,15 @@ class HashedWords:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
+
+
+def test_an_entry_asking_how_often_states_the_frequency_in_its_answer() -> None:
+    # "How often are backups tested?" "Quarterly" answers "Are backups tested quarterly?".
+    def best(answer: str) -> str | None:
+        entry = approved("HOW-OFTEN", "How often are backups tested?", answer=answer)
+        (found, *_) = Matcher([entry], concepts=False).match("Are backups tested quarterly?")
+        return found.explanation.guard
+
+    assert best("Quarterly, by restoring a sample") is None
+    assert best("Annually") == "frequency differs: 'quarterly' vs 'annually'"
+    assert best("Yes") == "frequency differs: 'quarterly' vs unspecified"
