@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.core.bank import Entry, load_bank
-from app.core.matching import DEFAULT_AUTO, Matcher
+from app.core.matching import DEFAULT_AUTO, Matcher, Thresholds
 from app.core.normalise import shipped_thesaurus
 
 STARTER = Path(__file__).resolve().parents[2] / "answer_bank"
@@ -73,6 +73,11 @@ def with_others(entry: Entry) -> list[Entry]:
         Entry(id="MFA", question="Is MFA enforced for administrators?", answer="Yes"),
     ]
     return [e.with_changes(status="approved") for e in entries]
+
+
+def citing(entry_id: str, question: str, caiq: str, answer: str = "Yes") -> Entry:
+    """A harvested framework statement citing one CAIQ ID."""
+    return Entry(id=entry_id, question=question, answer=answer, refs={"caiq": caiq})
 
 
 def release_bank(detail: str) -> list[Entry]:
@@ -165,12 +170,11 @@ def test_a_concept_may_leave_out_the_words_that_frame_a_question() -> None:
     # "Who is responsible for information security?" never says "formally": a frame word, which
     # says how the question asks and not what about, so the concept still covers the question.
     question = "Are security roles and responsibilities formally defined?"
-    roles = Entry(
-        id="ROLES",
-        question="Are roles and responsibilities for planning, implementing, operating, "
-        "assessing, and improving governance programs defined and documented?",
-        answer="Yes",
-        refs={"caiq": "GRC-06.1"},
+    roles = citing(
+        "ROLES",
+        "Are roles and responsibilities for planning, implementing, operating, assessing, and "
+        "improving governance programs defined and documented?",
+        "GRC-06.1",
     )
     (best, *_) = Matcher(with_others(roles)).match(question)
     assert (best.entry_id, best.explanation.concept) == ("ROLES", "GOV-ROLE-01")
@@ -213,12 +217,11 @@ def test_a_concept_filling_a_question_of_two_subject_words_leads_to_a_suggestion
     # said); that judgement, made among fewer rivals on so little, is no evidence for the
     # statement citing the same control ID.
     question = "Where is the company legally registered?"
-    legal = Entry(
-        id="LEGAL",
-        question="Are all relevant standards, regulations, legal/contractual, and statutory "
-        "requirements applicable to your organization identified and documented?",
-        answer="Yes",
-        refs={"caiq": "GRC-07.1"},
+    legal = citing(
+        "LEGAL",
+        "Are all relevant standards, regulations, legal/contractual, and statutory requirements "
+        "applicable to your organization identified and documented?",
+        "GRC-07.1",
     )
     matcher = Matcher(with_others(legal))
     concept_matcher = matcher._concept_matcher()
@@ -229,3 +232,36 @@ def test_a_concept_filling_a_question_of_two_subject_words_leads_to_a_suggestion
     assert (best.entry_id, best.explanation.concept) == ("LEGAL", "GOV-REQ-01")
     assert best.explanation.guard is None
     assert best.band == "suggest"
+
+
+def test_a_concept_that_filled_outweighs_a_wording_that_would_not() -> None:
+    # "Are audit findings tracked to remediation?" is the corrective action plan's concept word
+    # for word; the bank's framework wordings share a few more words with the remediation status
+    # report than with the plan, but not enough for that report to fill by its score.
+    plan = citing(
+        "PLAN",
+        "Is a risk-based corrective action plan to remediate audit findings established, "
+        "documented, approved, communicated, applied, evaluated, and maintained?",
+        "A&A-06.1",
+    )
+    status = citing(
+        "STATUS",
+        "Is the remediation status of audit findings reviewed and reported to relevant "
+        "stakeholders?",
+        "A&A-06.2",
+        answer="No",
+    )
+    others = [e for e in starter_bank() if not e.id.startswith("CMP-REMED")]
+    bank = [*others, plan.with_changes(status="approved"), status.with_changes(status="approved")]
+    question = "Are audit findings tracked to remediation?"
+    (best, runner_up, *_) = Matcher(bank).match(question)
+    assert (best.entry_id, best.explanation.concept) == ("PLAN", "CMP-REMED-01")
+    assert runner_up.entry_id == "STATUS"
+    assert runner_up.explanation.concept is None and runner_up.score < DEFAULT_AUTO
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+    # Were the report's wording good enough to fill, the question's own wording would decide.
+    strict = Matcher(bank, thresholds=Thresholds(auto=0.50, suggest=0.40))
+    (held, *_) = strict.match(question)
+    assert held.entry_id == "PLAN"
+    assert held.explanation.guard == "the question's own wording fits entry STATUS better"
