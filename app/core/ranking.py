@@ -43,8 +43,8 @@ OPPOSITE_MARGIN = 0.05
 # sponsored by leadership?").
 SUBJECT_RIVAL_MARGIN = 0.08
 # The sentence model spreads close scores further apart: with it the same corrective action
-# plan led by 0.089 and filled. At 0.10 it no longer does; the starter bank fills as many right
-# answers as at 0.08 and the customer one a single fewer (bench/README.md).
+# plan led by 0.089 and filled. At 0.10 it no longer does, and every benchmark with the model
+# fills as many right answers as at 0.08 (bench/README.md).
 SENTENCE_SUBJECT_RIVAL_MARGIN = 0.10
 # How much of the gap to a perfect score a fully agreeing context closes, for ranking only.
 CONTEXT_WEIGHT = 0.5
