@@ -115,7 +115,7 @@ class Guards:
             return f"polarity differs: the question is {said}, the entry is {other}"
         asking = question.asking or (False,) * len(self.facets)
         open_entry = entry.asking or (False,) * len(self.facets)
-        said: Facets | None = None
+        in_answer: Facets | None = None
         for i, (facet, asked, stated, on_q, on_e, open_q) in enumerate(
             zip(
                 self.facets,
@@ -130,8 +130,8 @@ class Guards:
             if asked and not stated and open_entry[i] and answer is not None:
                 # "How often are firewall rules reviewed?" answered "at least annually" states
                 # the frequency in its answer.
-                said = answer() if said is None else said
-                stated = said.values[i]
+                in_answer = answer() if in_answer is None else in_answer
+                stated = in_answer.values[i]
             if not (on_q and on_e) or not (asked or stated):
                 continue
             if not (asked and stated):
