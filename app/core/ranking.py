@@ -264,6 +264,10 @@ def _follow_bridges(best: dict[str, Candidate], bridges: Mapping[str, Bridge]) -
             cand.text_score = bridge.score * share
             cand.rank = max(cand.rank, 1.0 - (1.0 - cand.text_score) * kept)
             cand.bridge = bridge
+        elif cand is not None and bridge.auto and bridge.guard is None:
+            # The entry's own wording ranks it, and a concept that filled on its own leads here
+            # too: either way may fill the cell (verdict.describe).
+            cand.via = bridge
 
 
 def _scored(

@@ -116,6 +116,7 @@ class Candidate:
     on_subject: bool = False  # the row's context names something the entry is about
     bridge: Bridge | None = None  # set when the path through a concept scored higher
     direct: float = 0.0  # with a bridge: the score of the entry's own wording
+    via: Bridge | None = None  # a concept that filled on its own and leads here, ranked lower
 
     def own_score(self) -> float:
         """Return the score by the entry's own wording (not through a concept)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from app.core.alternates import AlternateCheck
@@ -129,6 +129,14 @@ def describe(
         band = "auto"
     if band == "auto" and (guard or note):
         band = "suggest"
+    if band != "auto" and cand.via is not None:
+        # Reached two ways, by its own wording and through a concept that filled on its own:
+        # either way may fill. "Have you done a business impact analysis?" is held back on its
+        # wording ("done" vs "carried out") and fills through the concept that asks it.
+        path = replace(cand, bridge=cand.via, direct=cand.text_score, via=None)
+        through = describe(scoring, index, asked, replace(item, cand=path), standing, context)
+        if through.band == "auto":
+            return through
     return Match(cand.entry_id, round(score, 4), band, explain(guard))
 
 
