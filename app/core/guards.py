@@ -23,6 +23,7 @@ NOT_NEGATIONS = (
     "not only",
     "whether or not",
     "not exceed",
+    "no single",
 )
 # The mark of a phrase that asks for a facet's value without naming one.
 _ASKS = "\x00asks"
