@@ -117,6 +117,10 @@ class Candidate:
     bridge: Bridge | None = None  # set when the path through a concept scored higher
     direct: float = 0.0  # with a bridge: the score of the entry's own wording
     via: Bridge | None = None  # a concept that filled on its own and leads here, ranked lower
+    # The share of its score kept for answering another intent than a short question's (1.0:
+    # the same intent, or none to tell).
+    intent_share: float = 1.0
+    asks_alike: bool = False  # the row asks with a short question's own intent
 
     def own_score(self) -> float:
         """Return the score by the entry's own wording (not through a concept)."""

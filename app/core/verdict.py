@@ -72,6 +72,9 @@ class Standing:
     margin: float | None = None
     rival: Candidate | None = None  # an entry the question cannot tell from the best one
     rival_names_more: bool = False  # the rival names more of what the question asks about
+    # The best's closest runner-up and margin with no share taken for another intent, when the
+    # best itself asks with another intent or none (see ranking._worded_closest).
+    worded_closest: tuple[str, float] | None = None
 
 
 def describe(
@@ -336,17 +339,19 @@ def _implied_rival(index: Index, entry: Entry, standing: Standing) -> str | None
     controls you are responsible for under it implemented and assessed", 0.04 apart, and which
     one the customer means is for a person to pick. A Yes that answers the question only by
     implying it must be IMPLIED_MARGIN ahead of a runner-up answering differently, as a Yes
-    must be ahead of a No (OPPOSITE_MARGIN in ranking.py).
+    must be ahead of a No (OPPOSITE_MARGIN in ranking.py), and that runner-up is read at its
+    own score when it asks with another intent than the question (`Standing.worded_closest`).
     """
     if standing.runner_up is None or standing.margin is None:
         return None
-    other = index.entries[standing.runner_up]
-    if standing.margin >= IMPLIED_MARGIN or (other.answer, other.detail) == (
-        entry.answer,
-        entry.detail,
-    ):
-        return None
-    return f"entry {other.id} matches as well and answers differently"
+    closest = [(standing.runner_up, standing.margin)]
+    if standing.worded_closest is not None:
+        closest.append(standing.worded_closest)
+    for other_id, margin in closest:
+        other = index.entries[other_id]
+        if margin < IMPLIED_MARGIN and (other.answer, other.detail) != (entry.answer, entry.detail):
+            return f"entry {other.id} matches as well and answers differently"
+    return None
 
 
 def _wording_prefers_other(

@@ -302,7 +302,7 @@ def test_a_context_orders_a_concepts_path_with_the_same_help_as_the_entrys_own_w
     ]
     concepts = [entry("MFA", "Do administrators use MFA?", caiq="IAM-14.1")]
     matcher = Matcher(bank, concepts=concepts)
-    question = "Is MFA enforced on administrative accounts?"
+    question = "Is MFA enforced on administrative interfaces?"
     (alone, *_) = matcher.match(question)
     (framed, *_) = matcher.match(question, context="Access Control")
     assert alone.entry_id == framed.entry_id == "BANK-IAM-14.1"
@@ -372,3 +372,54 @@ def test_ids_of_another_numbering_do_not_lead_concepts_to_fill() -> None:
         assert all(m.band != "auto" and m.explanation.guard for m in paths)
         reasons += [m.explanation.guard for m in paths]
     assert any("under a numbering the concepts do not share" in str(r) for r in reasons)
+
+
+def test_an_existence_question_prefers_the_policy_even_when_its_review_shares_more_words() -> None:
+    # The review statement repeats the question's words in its order; the policy's statement
+    # words them its own way. Answering another intent costs the review more than its wording
+    # gains: "Is there a remote working policy?" is answered by the policy existing.
+    bank = [
+        entry("REMOTE-REV", "Is the remote work policy reviewed each year?"),
+        entry(
+            "REMOTE-POL",
+            "Do you have a policy for protecting information when staff work remotely?",
+        ),
+        entry("BACKUP", "Are backups encrypted?"),
+        entry("MFA", "Is multi-factor authentication enforced for remote access?"),
+    ]
+    (best, runner_up, *_) = Matcher(bank, concepts=False).match("Is there a remote working policy?")
+    assert (best.entry_id, runner_up.entry_id) == ("REMOTE-POL", "REMOTE-REV")
+
+
+def test_a_statement_answering_only_by_implication_meets_the_review_at_its_own_score() -> None:
+    from tests.core.test_entry_says import starter_bank
+
+    matcher = Matcher(starter_bank())
+    # Change control for cryptographic systems implies a change management process, and so does
+    # a yearly review of the change management policy: two narrowings, answered with different
+    # details, 0.02 apart on their wording. The review's lower share for asking another intent
+    # does not make the cryptographic one the answer.
+    (best, *_) = matcher.match("Do you have a documented change management process?")
+    assert best.entry_id == "CRY-CHG-01"
+    assert best.band == "suggest"
+    assert best.explanation.guard == "entry CHG-POL-02 matches as well and answers differently"
+    # A statement asking what the question asks keeps its lead over the review.
+    (policy, *_) = matcher.match(
+        "Is there a malware protection policy?", context="Endpoint Security"
+    )
+    assert (policy.entry_id, policy.band) == ("VUL-MAL-01", "auto")
+
+
+def test_the_margin_that_fills_is_read_against_the_closest_score_not_the_context_s_second() -> None:
+    from tests.core.test_entry_says import starter_bank
+
+    matcher = Matcher(starter_bank())
+    question = "Do you have a documented privacy management process?"
+    # The risk management program's alternate speaks of "security and privacy risks"; the data
+    # protection officer is 0.05 behind on the question alone. The row's section ranks a
+    # policy statement second, and the margin to that one said nothing of the officer.
+    (best, *_) = matcher.match(question, context="Privacy Policies and Procedures")
+    assert best.entry_id == "RSK-PROG-01"
+    assert best.band == "suggest"
+    assert best.explanation.runner_up == "PRV-DPO-01"
+    assert best.explanation.guard == "entry PRV-DPO-01 matches as well and answers differently"

@@ -169,9 +169,11 @@ def test_a_row_without_a_proposal_cannot_be_accepted(desk: Desk) -> None:
         desk.act(carpets.position, "accept")
 
 
-def test_choosing_a_runner_up_takes_its_answer_detail_and_version(desk: Desk) -> None:
-    row = desk.rows()[4]  # the incident response plan: its runner-up answers "Yes, at least ..."
-    runner_up = row.candidates[1]["entry_id"]
+def test_choosing_another_entry_takes_its_answer_detail_and_version(desk: Desk) -> None:
+    # The incident response plan's row; the reviewer picks the statement that the plan is
+    # tested, which answers "Yes, at least annually".
+    runner_up = "INC-TEST-01"
+    assert desk.rows()[4].entry_id != runner_up
     chosen = desk.act(4, "choose", entry_id=runner_up)
     with desk.database.session() as db_session:
         entry = bank_service.get_entry(db_session=db_session, entry_id=runner_up)
