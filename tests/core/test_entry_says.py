@@ -168,6 +168,17 @@ def test_a_frame_word_the_entry_never_says_holds_nothing_back() -> None:
     assert best.band == "auto"
 
 
+def test_undergoing_or_commissioning_a_test_frames_it() -> None:
+    # A vendor "undergoes" or "commissions" the test it has performed: the words say how it is
+    # had, not what it is, and the statement never needs to say them.
+    bank = starter_bank()
+    for verb in ("undergo", "commission"):
+        (best, *_) = Matcher(bank).match(f"Do you {verb} independent penetration tests?")
+        assert best.entry_id == "VUL-PEN-01"
+        assert best.explanation.guard is None
+        assert best.band == "auto"
+
+
 def test_a_concept_may_leave_out_the_words_that_frame_a_question() -> None:
     # "Who is responsible for information security?" never says "formally": a frame word, which
     # says how the question asks and not what about, so the concept still covers the question.

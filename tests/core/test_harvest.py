@@ -151,8 +151,11 @@ def test_the_whitepact_caiq_v4_accounts_for_every_answered_row() -> None:
     # traffic between environments answers them (NET-MON-01, NET-ENC-01). The row asking whether
     # continuity documentation is available to authorized stakeholders updates BCP-DOCS-02,
     # whose alternate says so. "Are network configurations reviewed at least annually?" (No)
-    # updates NET-REVIEW-01, which asks how often and answers "at least annually".
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (133, 0, 126)
+    # updates NET-REVIEW-01, which asks how often and answers "at least annually". "Are software
+    # firewalls configured on managed endpoints?" (No) updates AST-EP-11, the host firewalls
+    # on company laptops: a software firewall on an endpoint is a host firewall.
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (132, 0, 127)
+    assert {u.source: u.entry_id for u in result.updates}["CAIQv4.0.3!259"] == "AST-EP-11"
     assert accounted(result) == result.answered_rows
     assert all(d.status == "draft" and d.detail for d in result.drafts[:20])
     assert {d.answer for d in result.drafts} <= {"Yes", "No", "N/A"}
@@ -198,8 +201,8 @@ def test_two_completed_caiqs_harvest_as_one_report() -> None:
     result = harvest_shared(CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS)
     assert result.counts()["files"] == 2
     assert result.answered_rows == 261 + 309
-    # The WhitePact rows as above (133 drafts, 126 updates) and the CAIQ v3.1's.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (437, 0, 131)
+    # The WhitePact rows as above (132 drafts, 127 updates) and the CAIQ v3.1's.
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (436, 0, 132)
     assert accounted(result) == result.answered_rows
     # Each draft's id still names the workbook it came from.
     assert {d.id.split("-")[0] for d in result.drafts} == {

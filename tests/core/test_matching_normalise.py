@@ -42,6 +42,15 @@ def test_synonyms_fold_to_the_canonical_term() -> None:
         assert normaliser.normalise(f"Are {phrase} models tested?").terms == (
             normaliser.normalise("Are AI models tested?").terms
         )
+    # Customers' names for privileged accounts and for a laptop's own firewall.
+    for phrase in ("administrative accounts", "admin accounts", "administrator accounts"):
+        assert normaliser.normalise(f"Is MFA enforced on {phrase}?").terms == (
+            normaliser.normalise("Is MFA enforced on privileged accounts?").terms
+        )
+    for phrase in ("personal firewalls", "host-based firewalls", "software firewalls"):
+        assert normaliser.normalise(f"Are {phrase} enabled on laptops?").terms == (
+            normaliser.normalise("Are host firewalls enabled on laptops?").terms
+        )
 
 
 def test_boilerplate_and_stopwords_are_dropped_but_negations_kept() -> None:
