@@ -145,7 +145,9 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
                 margin=round(item.score - other.score, 4),
                 rival=rival or names_more,
                 rival_names_more=names_more is not None,
-                worded_closest=_worded_closest(scored) if position == 0 else None,
+                worded_closest=_worded_closest(index, scored, asked.intent)
+                if position == 0
+                else None,
             )
         # The row's context is shown where it lifted the entry.
         lifted = query.context if cand.rank > cand.text_score else None
@@ -153,20 +155,26 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
     return matches
 
 
-def _worded_closest(scored: Sequence[Scored]) -> tuple[str, float] | None:
+def _worded_closest(
+    index: Index, scored: Sequence[Scored], intent: str | None
+) -> tuple[str, float] | None:
     """Return the best entry's closest runner-up, and its margin, on the wording's own scores.
 
     A statement answering another intent than the question's keeps only part of its score
     (OTHER_INTENT_SHARE), which orders the statement that a plan exists before the one that it
-    is reviewed. A best statement that asks with another intent, or none, has no claim to that
-    preference: "Do you have a documented change management process?" is implied by change
-    control for cryptographic systems and by a yearly review of the change management policy
-    alike, 0.02 apart on their wording, and which the customer means is for a person to pick
-    (verdict._implied_rival). None when the best asks what the question asks.
+    is reviewed. A best entry none of whose wordings asks with the question's intent has no
+    claim to that preference: "Do you have a documented change management process?" is implied
+    by change control for cryptographic systems and by a yearly review of the change management
+    policy alike, 0.02 apart on their wording, and which the customer means is for a person to
+    pick (verdict._implied_rival). None when no share was taken or the best asks the same.
     """
-    best = scored[0]
-    if best.cand.asks_alike:
+    if intent is None:
         return None
+    best = scored[0]
+    for row in index.entry_rows.get(best.cand.entry_id, ()):
+        text = index.rows[row].text
+        if intent_of(text.stems, text.surface) == intent:
+            return None
     closest = max(scored[1:], key=lambda s: s.score / s.cand.intent_share)
     return closest.cand.entry_id, round(best.score - closest.score / closest.cand.intent_share, 4)
 
@@ -316,9 +324,9 @@ def _scored(
     scored: list[Scored] = []
     for cand in best.values():
         stated = index.rows[cand.row].text if short else None
-        stated_intent = intent_of(stated.stems, stated.surface) if stated is not None else None
-        cand.asks_alike = stated_intent is not None and stated_intent == asked_intent
-        if stated is not None and intents_differ(asked_intent, stated_intent):
+        if stated is not None and intents_differ(
+            asked_intent, intent_of(stated.stems, stated.surface)
+        ):
             # "Do you have a plan?" prefers the statement that the plan exists to the one
             # about testing or reviewing it; "is it tested?" prefers the one about testing.
             cand.text_score *= OTHER_INTENT_SHARE

@@ -120,7 +120,6 @@ class Candidate:
     # The share of its score kept for answering another intent than a short question's (1.0:
     # the same intent, or none to tell).
     intent_share: float = 1.0
-    asks_alike: bool = False  # the row asks with a short question's own intent
 
     def own_score(self) -> float:
         """Return the score by the entry's own wording (not through a concept)."""

@@ -42,8 +42,9 @@ CONCEPT_FILL_SUBJECT = 3
 UNSAID_MARGIN = 0.5
 # How far a narrower statement's Yes must lead a runner-up answering otherwise (_implied_rival).
 # At 0.05 the starter bank no longer fills "Is there a shared responsibility model?" with the
-# model "applied across your supply chain" and holds back one right auto ("Do you have an
-# application security policy?", 0.04 ahead of its review); the other benchmarks are unchanged.
+# model "applied across your supply chain"; the other benchmarks are unchanged. (It held back
+# "Do you have an application security policy?", 0.04 ahead of its review, until the review's
+# share for asking another intent; see ranking._worded_closest.)
 IMPLIED_MARGIN = 0.05
 
 

@@ -408,6 +408,11 @@ def test_a_statement_answering_only_by_implication_meets_the_review_at_its_own_s
         "Is there a malware protection policy?", context="Endpoint Security"
     )
     assert (policy.entry_id, policy.band) == ("VUL-MAL-01", "auto")
+    # So does one whose question asks it, when another of its wordings scored best: "Are
+    # application security policies and procedures documented, approved and communicated?" is
+    # the application security policy's, whose question asks "Do you have …?".
+    (application, *_) = matcher.match("Do you have an application security policy?")
+    assert (application.entry_id, application.band) == ("SDL-POL-01", "auto")
 
 
 def test_the_margin_that_fills_is_read_against_the_closest_score_not_the_context_s_second() -> None:
