@@ -23,6 +23,10 @@ _EXISTENCE_OPENINGS: tuple[tuple[str, ...], ...] = (
     ("are", "there"),
     ("have", "you", "got"),
 )
+# Stems that ask whether something exists wherever they stand ("are incident response
+# procedures documented?"). Not "established": framework statements say it of what they then
+# ask to be reviewed, and with it the CAIQ v3.1 bank matched fewer CAIQ v4 questions.
+_EXISTENCE_STEMS = frozenset(stem(w) for w in ("documented", "exists"))
 # How an open question opens: it asks for a description, not a Yes or a No.
 _OPEN_OPENINGS = frozenset(("how", "what", "which", "who", "where", "when", "why"))
 # Stems that make a text about reviewing or testing its subject rather than having it.
@@ -43,6 +47,8 @@ def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
         return REVIEWED
     words = tuple(surface)
     if any(words[: len(opening)] == opening for opening in _EXISTENCE_OPENINGS):
+        return EXISTS
+    if present & _EXISTENCE_STEMS:
         return EXISTS
     return None
 

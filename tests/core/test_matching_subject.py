@@ -137,6 +137,8 @@ def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
 
     assert intent("Is there a malware protection policy?") == EXISTS
     assert intent("Do you have data flow diagrams?") == EXISTS
+    assert intent("Are incident response procedures documented?") == EXISTS
+    assert intent("Are documented procedures reviewed annually?") == REVIEWED
     assert intent("Are the policies reviewed and updated annually?") == REVIEWED
     assert intent("Is the disaster recovery plan exercised?") == TESTED
     assert intent("Are backups performed regularly?") is None
@@ -155,6 +157,16 @@ def test_an_existence_question_prefers_the_diagrams_to_keeping_them_up_to_date()
     ]
     (best, *_) = Matcher(bank, concepts=False).match("Do you have data flow diagrams?")
     assert best.entry_id == "FLOW"
+
+
+def test_a_question_whether_procedures_are_documented_prefers_the_plan_to_its_review() -> None:
+    from tests.core.test_entry_says import starter_bank
+
+    # "documented" asks whether the procedures exist: the incident response plan answers it,
+    # not the statement that incident handling procedures are reviewed at least annually.
+    question = "Are incident response procedures documented?"
+    (best, *_) = Matcher(starter_bank()).match(question, context="Incident Response")
+    assert (best.entry_id, best.band) == ("INC-PLAN-01", "auto")
 
 
 def test_an_existence_question_prefers_the_policy_to_its_review() -> None:
