@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -135,19 +136,20 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
             # management process?" filled with the risk program 0.10 ahead of a policy statement
             # ranked second, while the privacy officer was 0.05 behind it.
             other = max(scored[1:], key=lambda s: s.score) if position == 0 else scored[0]
-            rival = names_more = None
+            rival = names_more = worded_closest = None
             if position == 0:
-                rival = _rival(index, scored, subjectless=not asked.subject)
+                rival = _rival(index, scored, other, subjectless=not asked.subject)
                 names_more = None if rival else _names_more(scoring, index, scored, asked)
+                if asked.intent is not None:
+                    # Read only when a Yes answers by implication (verdict._implied_rival).
+                    worded_closest = partial(_worded_closest, index, scored, asked.intent)
             standing = Standing(
                 best=position == 0,
                 runner_up=other.cand.entry_id,
                 margin=round(item.score - other.score, 4),
                 rival=rival or names_more,
                 rival_names_more=names_more is not None,
-                worded_closest=_worded_closest(index, scored, asked.intent)
-                if position == 0
-                else None,
+                worded_closest=worded_closest,
             )
         # The row's context is shown where it lifted the entry.
         lifted = query.context if cand.rank > cand.text_score else None
@@ -156,7 +158,7 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
 
 
 def _worded_closest(
-    index: Index, scored: Sequence[Scored], intent: str | None
+    index: Index, scored: Sequence[Scored], intent: str
 ) -> tuple[str, float] | None:
     """Return the best entry's closest runner-up, and its margin, on the wording's own scores.
 
@@ -166,10 +168,8 @@ def _worded_closest(
     claim to that preference: "Do you have a documented change management process?" is implied
     by change control for cryptographic systems and by a yearly review of the change management
     policy alike, 0.02 apart on their wording, and which the customer means is for a person to
-    pick (verdict._implied_rival). None when no share was taken or the best asks the same.
+    pick (verdict._implied_rival). None when the best asks the same.
     """
-    if intent is None:
-        return None
     best = scored[0]
     for row in index.entry_rows.get(best.cand.entry_id, ()):
         text = index.rows[row].text
@@ -348,15 +348,16 @@ def _scored(
     return scored
 
 
-def _rival(index: Index, scored: Sequence[Scored], *, subjectless: bool) -> Candidate | None:
+def _rival(
+    index: Index, scored: Sequence[Scored], closest: Scored, *, subjectless: bool
+) -> Candidate | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
-    Judged on the question's own scores: a row's context ranks entries but is no evidence that
-    one of two near-equal statements is the right one to fill. A best entry citing the row's
-    control ID is settled against one that does not.
+    Judged on the question's own scores (`closest` scores highest after the best): a row's
+    context ranks entries but is no evidence that one of two near-equal statements is the right
+    one to fill. A best entry citing the row's control ID is settled against one that does not.
     """
     best = scored[0]
-    closest = max(scored[1:], key=lambda s: s.score)
     settled_by_id = best.id_match and not closest.id_match
     # For a question without a subject of its own, the row's context is what tells two
     # identically worded statements apart (see SubjectRule).

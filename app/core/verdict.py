@@ -73,9 +73,9 @@ class Standing:
     margin: float | None = None
     rival: Candidate | None = None  # an entry the question cannot tell from the best one
     rival_names_more: bool = False  # the rival names more of what the question asks about
-    # The best's closest runner-up and margin with no share taken for another intent, when the
-    # best itself asks with another intent or none (see ranking._worded_closest).
-    worded_closest: tuple[str, float] | None = None
+    # Reads the best's closest runner-up and margin with no share taken for another intent, when
+    # the best itself asks with another intent or none (see ranking._worded_closest).
+    worded_closest: Callable[[], tuple[str, float] | None] | None = None
 
 
 def describe(
@@ -346,8 +346,9 @@ def _implied_rival(index: Index, entry: Entry, standing: Standing) -> str | None
     if standing.runner_up is None or standing.margin is None:
         return None
     closest = [(standing.runner_up, standing.margin)]
-    if standing.worded_closest is not None:
-        closest.append(standing.worded_closest)
+    worded = standing.worded_closest() if standing.worded_closest is not None else None
+    if worded is not None:
+        closest.append(worded)
     for other_id, margin in closest:
         other = index.entries[other_id]
         if margin < IMPLIED_MARGIN and (other.answer, other.detail) != (entry.answer, entry.detail):

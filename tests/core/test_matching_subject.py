@@ -10,6 +10,7 @@ import numpy as np
 from app.core.bank import Entry
 from app.core.bridging import numbered_alike
 from app.core.matching import Matcher
+from tests.core.test_entry_says import starter_bank
 
 
 def entry(entry_id: str, question: str, *, tags: tuple[str, ...] = (), **refs: str) -> Entry:
@@ -160,8 +161,6 @@ def test_an_existence_question_prefers_the_diagrams_to_keeping_them_up_to_date()
 
 
 def test_a_question_whether_procedures_are_documented_prefers_the_plan_to_its_review() -> None:
-    from tests.core.test_entry_says import starter_bank
-
     # "documented" asks whether the procedures exist: the incident response plan answers it,
     # not the statement that incident handling procedures are reviewed at least annually.
     question = "Are incident response procedures documented?"
@@ -404,8 +403,6 @@ def test_an_existence_question_prefers_the_policy_even_when_its_review_shares_mo
 
 
 def test_a_statement_answering_only_by_implication_meets_the_review_at_its_own_score() -> None:
-    from tests.core.test_entry_says import starter_bank
-
     matcher = Matcher(starter_bank())
     # Change control for cryptographic systems implies a change management process, and so does
     # a yearly review of the change management policy: two narrowings, answered with different
@@ -428,8 +425,6 @@ def test_a_statement_answering_only_by_implication_meets_the_review_at_its_own_s
 
 
 def test_the_margin_that_fills_is_read_against_the_closest_score_not_the_context_s_second() -> None:
-    from tests.core.test_entry_says import starter_bank
-
     matcher = Matcher(starter_bank())
     question = "Do you have a documented privacy management process?"
     # The risk management program's alternate speaks of "security and privacy risks"; the data
