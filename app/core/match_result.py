@@ -48,6 +48,9 @@ class Explanation:
     # The concept the question matched and the framework ID it led through, when that path won.
     concept: str | None = None
     concept_ref: str | None = None
+    # The question names no subject of its own (or points back at its heading, "is *it*
+    # encrypted?") and was read with the row's section or control title as its subject.
+    read_with_context: bool = False
 
     def text(self) -> str:
         """Say in one sentence why the match was chosen and what held it back."""
@@ -60,6 +63,8 @@ class Explanation:
             parts.append("no shared terms")
         if self.concept:
             parts.append(f"reached through concept {self.concept}, which cites {self.concept_ref}")
+        if self.read_with_context:
+            parts.append("read with the row's section or title, which names its subject")
         if self.meaning >= CLOSE_MEANING:
             parts.append("close in meaning")
         if self.context_terms:

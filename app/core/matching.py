@@ -44,6 +44,12 @@ from app.core.normalise import (
     shipped_thesaurus,
 )
 from app.core.objects import ObjectRule
+from app.core.question_forms import (
+    MAX_CONTEXT_CHARS,
+    MAX_QUESTION_CHARS,
+    Query,
+    QuestionForms,
+)
 from app.core.ranking import (
     SENTENCE_SUBJECT_RIVAL_MARGIN,
     SUBJECT_RIVAL_MARGIN,
@@ -83,9 +89,6 @@ __all__ = [
 
 # With the optional sentence model (app/core/embeddings.py): its share of the meaning signal.
 SENTENCE_SHARE = 0.5
-MAX_QUESTION_CHARS = 4_000
-# A section heading or control title, not a second question.
-MAX_CONTEXT_CHARS = 300
 # How many of a question's best concepts lead on to the entries citing their IDs.
 CONCEPTS_FOLLOWED = 3
 # Concepts are everyday questions: a long question in framework wording is matched on its own
@@ -96,9 +99,6 @@ BRIDGE_UNLESS_FOUND = 0.7
 # A concept leads on only when the question matches it at least this well.
 BRIDGE_FLOOR = 0.40
 
-# What match_many takes per question: (question, control ID or None), or with the row's context
-# (section heading, domain, control title) as a third item.
-Query = tuple[str, str | None] | tuple[str, str | None, str | None]
 QUERY_BATCH = 256
 
 
@@ -210,7 +210,6 @@ class Matcher:
         self.today = today
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
-        self._acronyms = AcronymExpander.of(self.thesaurus.acronyms)
         self._guards = Guards(self.thesaurus.guards)
         meaning_weight: float | None = None
         if embedder is not None:
@@ -230,6 +229,9 @@ class Matcher:
                 SUBJECT_RIVAL_MARGIN if embedder is None else SENTENCE_SUBJECT_RIVAL_MARGIN
             ),
             corpus=self._vectors,
+        )
+        self._forms = QuestionForms(
+            self._normaliser, AcronymExpander.of(self.thesaurus.acronyms), self._scoring.subjects
         )
         self._concept_source = concepts
         self._concept_store = None
@@ -376,26 +378,18 @@ class Matcher:
         results: list[list[Match]] = [[] for _ in queries]
         if not index.entries or top < 1:
             return results
-        # Each question, and for one using an acronym ("BCP") the same question spelt out: a
-        # second form whose scores are merged into the first's per entry (see ranking.rank).
-        forms: list[Query] = []
-        origin: list[int] = []
-        for i, query in enumerate(queries):
-            if not (query[0] and query[0].strip()):
-                continue
-            forms.append(query)
-            origin.append(i)
-            spelt = self._acronyms.expand(query[0][:MAX_QUESTION_CHARS])
-            if spelt is not None:
-                forms.append((spelt, *query[1:]))
-                origin.append(i)
+        # Each question, and further forms of some (spelt out, read with its heading), whose
+        # scores are merged into the first's per entry (see question_forms.py, ranking.rank).
+        forms = self._forms.of(queries)
         scores: list[QueryScores] = []
         for start in range(0, len(forms), QUERY_BATCH):
-            chunk = list(range(start, min(start + QUERY_BATCH, len(forms))))
-            scores.extend(self._score_chunk(index, [forms[j] for j in chunk], top=top))
+            chunk = forms[start : start + QUERY_BATCH]
+            scores.extend(self._score_chunk(index, [form.query for form in chunk], top=top))
         grouped: dict[int, list[QueryScores]] = {}
-        for i, query_scores in zip(origin, scores, strict=True):
-            grouped.setdefault(i, []).append(query_scores)
+        for form, query_scores in zip(forms, scores, strict=True):
+            if form.read_with_context:
+                query_scores = replace(query_scores, read_with_context=True)
+            grouped.setdefault(form.origin, []).append(query_scores)
         for i, group in grouped.items():
             results[i] = rank(self._scoring, index, group, top=top)
         return results

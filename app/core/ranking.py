@@ -83,13 +83,15 @@ class QueryScores:
     agreement: np.ndarray  # how well each row agrees with the context alone (0 without one)
     wanted: frozenset[str] | None  # entries citing the row's control ID (None: no ID given)
     bridges: Mapping[str, Bridge]  # entries a concept led to
+    # The question was read with its row's context as its subject (see question_forms.py).
+    read_with_context: bool = False
 
 
 def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: int) -> list[Match]:
     """Return the question's `top` best entries, banded and explained, best first.
 
-    `forms` are the question as written and, when it uses acronyms, spelt out (see
-    app/core/acronyms.py). A later form counts only when it finds a better match than the
+    `forms` are the question as written and, when it uses acronyms, spelt out, or when it names
+    no subject of its own, read with its row's context (see app/core/question_forms.py). A later form counts only when it finds a better match than the
     question as written; then each entry keeps its better score over the forms (the earlier
     form on a tie), judged and explained by the form that earned it. So a second form can only
     add evidence: no entry scores lower than the question as written gives it, and a spelt-out
@@ -215,6 +217,7 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
         else None,
         alternates=alternates,
         candidates=frozenset(best),
+        read_with_context=query.read_with_context,
     )
     return scored, asked
 

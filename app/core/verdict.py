@@ -62,6 +62,7 @@ class Asked:
     intent: str | None = None  # what a short question asks of its subject (see intent.py)
     alternates: AlternateCheck | None = None  # judges short alternates (None: long question)
     candidates: frozenset[str] = frozenset()  # every entry the question was scored against
+    read_with_context: bool = False  # the row's context stood in for the question's subject
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def describe(
             context_terms=context_terms(asked.text, context, row.text) if context else (),
             concept=cand.bridge.concept_id if cand.bridge else None,
             concept_ref=cand.bridge.control_id if cand.bridge else None,
+            read_with_context=asked.read_with_context,
         )
 
     if not standing.best:

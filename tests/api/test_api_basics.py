@@ -110,10 +110,23 @@ def test_match_takes_each_rows_context_as_a_hint_to_its_subject(
     results = response.json()
     tops = [r["matches"][0]["entry_id"] for r in results]
     assert [t.split("-")[0] for t in tops] == ["CHG", "LOG", "CHG"]
-    # The context reorders; every entry keeps the score its question alone earns.
+    # "it" is whatever the row's heading names: the question is read with it.
+    alone = {m["entry_id"]: m["score"] for m in results[0]["matches"]}
+    logging = results[1]["matches"][0]
+    assert logging["score"] > alone.get(logging["entry_id"], 0.0)
+    assert "read with the row's section or title" in logging["explanation"]
+    # A question naming its own subject keeps the scores its wording earns; the context orders.
+    own = "Is the change management policy reviewed and updated at least annually?"
+    body = {
+        "questions": [{"question": own}, {"question": own, "context": "Logging and monitoring"}],
+        "top": 3,
+    }
+    results = client.post("/api/v1/match", json=body, headers=headers).json()
     scores = [{m["entry_id"]: m["score"] for m in r["matches"]} for r in results]
-    assert scores[1] == scores[0]
-    assert "section or title agrees" in results[1]["matches"][0]["explanation"]
+    both = scores[0].keys() & scores[1].keys()
+    assert results[0]["matches"][0]["entry_id"] in both
+    assert all(scores[0][e] == scores[1][e] for e in both)
+    assert all("read with" not in m["explanation"] for m in results[1]["matches"])
     too_long = {"questions": [{"question": question, "context": "x" * 1_001}]}
     response = client.post("/api/v1/match", json=too_long, headers=headers)
     assert response.status_code == 422

@@ -435,3 +435,42 @@ def test_the_margin_that_fills_is_read_against_the_closest_score_not_the_context
     assert best.band == "suggest"
     assert best.explanation.runner_up == "PRV-DPO-01"
     assert best.explanation.guard == "entry PRV-DPO-01 matches as well and answers differently"
+
+
+REVIEW_BANK = [
+    entry("PWD-REV", "Is the password policy revisited and updated every year?"),
+    entry("APP-REV", "Is the application security policy reviewed and updated every year?"),
+    entry("INC-REV", "Is the incident management policy reviewed every year?"),
+    entry("FLOW", "Do you have data flow diagrams showing where customer data is processed?"),
+    entry("LOG-DEF", "Have you documented which system events must be logged?"),
+]
+
+
+def test_a_question_naming_no_subject_is_read_with_its_heading() -> None:
+    # "the policy" is whichever policy the row's heading names: read alone, the question fits
+    # the statements repeating "updated" better than the incident management policy's review.
+    matcher = Matcher(REVIEW_BANK, concepts=False)
+    question = "Is the policy reviewed and updated annually?"
+    (alone, *_) = matcher.match(question)
+    assert alone.entry_id != "INC-REV"
+    (best, *_) = matcher.match(question, context="Incident Management Policy")
+    assert best.entry_id == "INC-REV" and best.band == "auto"
+    assert best.explanation.read_with_context
+    assert "read with the row's section or title" in best.explanation.text()
+
+
+def test_a_question_pointing_back_at_its_heading_is_read_with_it() -> None:
+    matcher = Matcher(REVIEW_BANK, concepts=False)
+    (best, *_) = matcher.match("Is this documented?", context="Data Flow Diagrams")
+    assert best.entry_id == "FLOW" and best.explanation.read_with_context
+    (best, *_) = matcher.match("Is it reviewed at least annually?", context="Password Policy")
+    assert best.entry_id == "PWD-REV"
+
+
+def test_a_question_with_its_own_subject_is_not_read_with_its_heading() -> None:
+    matcher = Matcher(REVIEW_BANK, concepts=False)
+    question = "Is the application security policy reviewed annually?"
+    for match in matcher.match(question, context="Incident Management Policy"):
+        assert not match.explanation.read_with_context
+    (best, *_) = matcher.match(question, context="Incident Management Policy")
+    assert best.entry_id == "APP-REV"

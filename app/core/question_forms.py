@@ -1,0 +1,86 @@
+"""The forms a question is matched in: as written, spelt out, and read with its row's heading.
+
+A question using an acronym ("Is the BCP tested?") is matched as written and spelt out; one
+that names no subject of its own ("Is the policy reviewed and updated annually?") or points
+back at its heading ("Is *it* encrypted?") is matched as written and read with the row's
+context as its subject ("Incident Management Policy: Is the policy reviewed …"), as a person
+reads it. Each later form counts only where it finds a better match than the question as
+written (ranking.rank), so a form can add evidence and never take any away.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.core.acronyms import AcronymExpander
+from app.core.normalise import Normaliser
+from app.core.subject import SubjectRule
+
+# What match_many takes per question: (question, control ID or None), or with the row's context
+# (section heading, domain, control title) as a third item.
+Query = tuple[str, str | None] | tuple[str, str | None, str | None]
+
+MAX_QUESTION_CHARS = 4_000
+# A section heading or control title, not a second question.
+MAX_CONTEXT_CHARS = 300
+# A question longer than this carries its own subject: its heading is not read into it.
+READ_WITH_CONTEXT_MAX_TERMS = 8
+# A word pointing back at the row's heading for its subject ("Is *it* encrypted?").
+_POINTS_BACK = re.compile(r"\b(?:it|this|these|they|them)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Form:
+    """One form of one question: which question it is, and whether its heading was read in."""
+
+    query: Query
+    origin: int  # the question's position in the batch
+    read_with_context: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionForms:
+    """Make the forms of a batch of questions (see the module's docstring)."""
+
+    normaliser: Normaliser
+    acronyms: AcronymExpander
+    subjects: SubjectRule
+
+    def of(self, queries: Sequence[Query]) -> list[Form]:
+        """Return every form of every non-empty question, each question's forms together."""
+        forms: list[Form] = []
+        for i, query in enumerate(queries):
+            if not (query[0] and query[0].strip()):
+                continue
+            forms.append(Form(query, i))
+            spelt = self.acronyms.expand(query[0][:MAX_QUESTION_CHARS])
+            if spelt is not None:
+                forms.append(Form((spelt, *query[1:]), i))
+            read_with = self.read_with_context(query)
+            if read_with is not None:
+                forms.append(Form((read_with, *query[1:]), i, read_with_context=True))
+        return forms
+
+    def read_with_context(self, query: Query) -> str | None:
+        """The question read with its row's context, when only the context says what it is about.
+
+        "Is the policy reviewed and updated annually?" under "Incident Management Policy", or
+        "Is this documented?" under "Data Flow Diagrams": a person reads the heading as the
+        question's subject. None for a longer question, one naming a subject of its own
+        without pointing back, or one whose context names no subject either ("General").
+        """
+        context = query[2] if len(query) == 3 else None
+        if not context or not context.strip():
+            return None
+        question = query[0][:MAX_QUESTION_CHARS]
+        terms = self.normaliser.normalise(question).terms
+        if len(terms) > READ_WITH_CONTEXT_MAX_TERMS:
+            return None
+        if self.subjects.subject(terms) and not _POINTS_BACK.search(question):
+            return None
+        heading = context[:MAX_CONTEXT_CHARS].strip()
+        if not self.subjects.subject(self.normaliser.normalise(heading).terms):
+            return None
+        return f"{heading}: {question}"
