@@ -458,7 +458,12 @@ def subject_conflict(
         unsaid -= shared_with_phrases(unsaid, said())
     if unsaid:
         q_weight, q_term = rarest(unsaid)
-        if q_weight > top_shared:
+        # Two frame words name no subject on either side: "Do you *commission* third-party
+        # penetration tests?" asks what "Do you have independent penetration tests *conducted*?"
+        # says. One frame word against a subject word still differs: a frame word the question
+        # leaves to stand alone may be its point ("Do you *document* anti-malware tools?" is
+        # not "Are anti-malware tools configured on managed *endpoints*?").
+        if q_weight > top_shared and not (q_term in frame and e_term in frame):
             return f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
     # A short question gives little evidence; an entry that adds a weighty condition to it
     # ("is the incident response plan *tested*?" for "do you have one?") answers something

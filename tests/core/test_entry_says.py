@@ -179,6 +179,27 @@ def test_undergoing_or_commissioning_a_test_frames_it() -> None:
         assert best.band == "auto"
 
 
+def test_two_frame_words_are_no_other_subject() -> None:
+    # "commission" against the alternate's "conducted": each side's rarest word of its own is a
+    # frame word, which names no subject. "third-party" is not "independent" either, so the
+    # statement is reached through its alternate, where the frame words stand apart.
+    bank = starter_bank()
+    (best, *_) = Matcher(bank).match(
+        "Do you commission third-party penetration tests?", context="Secure Development"
+    )
+    assert best.entry_id == "VUL-PEN-01"
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+
+
+def test_a_frame_word_against_a_subject_word_still_differs() -> None:
+    bank = starter_bank()
+    (best, *_) = Matcher(bank).match("Do you regularly test your backups?")
+    assert best.entry_id == "BCP-BACKUP-03"
+    assert best.band == "suggest"
+    assert "subject differs: 'regularly' vs 'restoring'" in (best.explanation.guard or "")
+
+
 def test_a_concept_may_leave_out_the_words_that_frame_a_question() -> None:
     # "Who is responsible for information security?" never says "formally": a frame word, which
     # says how the question asks and not what about, so the concept still covers the question.
