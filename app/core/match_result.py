@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 BANDS = ("auto", "suggest", "none")
 # Calibrated on bench/: precision stays at 99% down to 0.40 on the paraphrase benchmark, 0.50
@@ -18,6 +18,19 @@ SENTENCE_AUTO = 0.60
 SENTENCE_SUGGEST = 0.40
 # An explanation says "close in meaning" from here (meaning as in the score, 0–1).
 CLOSE_MEANING = 0.5
+# Guards saying a statement is about something else than the question asks: a best match held
+# back by one is no evidence against the next one (ranking.rank). Not the facets (data state,
+# frequency…): a statement held back on one is often the right one, read too strictly ("Do you
+# have data flow diagrams?" against diagrams of data "processed, stored and transmitted"). Nor a
+# narrower statement: it is on the question's subject, and the next may not be ("Do you have an
+# incident response plan?" would take "Who owns incident response?" over the plan's test).
+THROUGH_A_CONCEPT = "through a concept, "
+ELSEWHERE_GUARDS = (
+    "subject differs",
+    "object differs",
+    "the entry does not say",
+    "the matching wording does not name",
+)
 
 
 @dataclass(frozen=True)
@@ -48,9 +61,17 @@ class Explanation:
     # The concept the question matched and the framework ID it led through, when that path won.
     concept: str | None = None
     concept_ref: str | None = None
+    # An entry that scored higher but is about something else, set aside for this one.
+    set_aside: str | None = None
     # The question names no subject of its own (or points back at its heading, "is *it*
     # encrypted?") and was read with the row's section or control title as its subject.
     read_with_context: bool = False
+
+    @property
+    def elsewhere(self) -> bool:
+        """Tell whether a guard says the statement is about something else than the question."""
+        guard = self.guard or ""
+        return guard.removeprefix(THROUGH_A_CONCEPT).startswith(ELSEWHERE_GUARDS)
 
     def text(self) -> str:
         """Say in one sentence why the match was chosen and what held it back."""
@@ -76,6 +97,8 @@ class Explanation:
             parts.append(f"held back because {self.guard}")
         if self.note:
             parts.append(f"cannot auto-fill because {self.note}")
+        if self.set_aside:
+            parts.append(f"entry {self.set_aside} scores higher but is about something else")
         if self.runner_up is not None and self.margin is not None:
             if self.margin >= 0.005:
                 parts.append(f"runner-up {self.runner_up} is {self.margin:.2f} behind")
@@ -131,6 +154,12 @@ class Match:
             self._explanation = value
             self._explain = None
         return value
+
+    def setting_aside(self, entry_id: str) -> Match:
+        """The same match, explained as chosen over a higher-scoring entry about something else."""
+        return Match(
+            self.entry_id, self.score, self.band, replace(self.explanation, set_aside=entry_id)
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Match):

@@ -16,6 +16,7 @@ from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
 from app.core.verdict import (
+    CLEAR_MARGIN,
     ID_TEXT_FLOOR,
     Asked,
     Standing,
@@ -126,6 +127,22 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
             j[0].cand.entry_id,
         )
     )
+    matches = _explained(scoring, index, ordered, top)
+    if len(ordered) > 1 and matches[0].band != "auto" and matches[0].explanation.elsewhere:
+        # The best statement is about something else (its subject or object differs, it is
+        # narrower, it does not say what is asked): no evidence against the next one, which
+        # fills when it clears every rule as the best of the others and leads them clearly.
+        others = _explained(scoring, index, ordered[1:], top)
+        margin = others[0].explanation.margin
+        if others[0].band == "auto" and (margin is None or margin >= CLEAR_MARGIN):
+            return [others[0].setting_aside(matches[0].entry_id), matches[0], *others[1 : top - 1]]
+    return matches
+
+
+def _explained(
+    scoring: Scoring, index: Index, ordered: Sequence[tuple[Scored, Asked, QueryScores]], top: int
+) -> list[Match]:
+    """Band and explain the `top` first of a question's entries in order, the first as its best."""
     scored = [j[0] for j in ordered]
     matches: list[Match] = []
     for position, (item, asked, query) in enumerate(ordered[:top]):

@@ -474,3 +474,27 @@ def test_a_question_with_its_own_subject_is_not_read_with_its_heading() -> None:
         assert not match.explanation.read_with_context
     (best, *_) = matcher.match(question, context="Incident Management Policy")
     assert best.entry_id == "APP-REV"
+
+
+def test_a_best_statement_about_something_else_gives_way_to_the_next() -> None:
+    # Responding to law enforcement requests scores higher, but the question asks about being
+    # told of them: the statement that says so fills, and says what it was chosen over.
+    matcher = Matcher(starter_bank())
+    best, second, *_ = matcher.match(
+        "Do you notify us of law enforcement requests for our data?", context="Privacy"
+    )
+    assert best.entry_id == "PRV-LEA-02" and best.band == "auto"
+    assert best.explanation.set_aside == "PRV-LEA-01"
+    assert "entry PRV-LEA-01 scores higher but is about something else" in best.explanation.text()
+    assert second.entry_id == "PRV-LEA-01" and second.band == "suggest"
+    assert (second.explanation.guard or "").startswith("subject differs")
+
+
+def test_a_best_statement_held_back_on_a_facet_is_not_set_aside() -> None:
+    # A facet guard reads strictly ("processed, stored and transmitted" names data in transit):
+    # the statement it holds back is often the right one, and the next is no better evidence.
+    matcher = Matcher(starter_bank())
+    best, second, *_ = matcher.match("Do you have data flow diagrams?", context="Privacy")
+    assert best.entry_id == "PRV-FLOW-01" and best.band == "suggest"
+    assert (best.explanation.guard or "").startswith("data state differs")
+    assert second.band == "suggest" and best.explanation.set_aside is None
