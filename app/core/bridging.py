@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from app.core.concepts import Bridge
-from app.core.match_result import Match
+from app.core.match_result import THROUGH_A_CONCEPT, Match
 from app.core.normalise import NormalisedText
 from app.core.sparse_index import Index, control_ids
-from app.core.verdict import uncovered
+from app.core.subject_guard import uncovered
 
 # The share of a concept's terms (weighed by rarity) an entry citing its ID must also name for the
 # ID to stand for the same question. Entries citing the same CAIQ v4 question as a starter concept
@@ -48,7 +48,7 @@ def follow_concepts(
     `concept_says` gives the same for a concept: its answer and detail are its words too ("Do
     company devices lock automatically when left unattended?" answers that laptops lock when
     idle, and so covers "Do laptops lock automatically when idle?"). `frame`: words that frame a
-    question rather than name its subject, which a concept may leave out (`verdict.uncovered`).
+    question rather than name its subject, which a concept may leave out (`subject_guard.uncovered`).
     """
     out: list[dict[str, Bridge]] = [{} for _ in found]
     for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
@@ -83,7 +83,7 @@ def follow_concepts(
                             concept_id=match.entry_id,
                             control_id=", ".join(concept.refs.values()),
                             score=match.score,
-                            guard=held and f"through a concept, {held}",
+                            guard=held and f"{THROUGH_A_CONCEPT}{held}",
                             auto=match.band == "auto",
                         )
     return out

@@ -9,17 +9,15 @@ from datetime import date
 from app.core.alternates import AlternateCheck
 from app.core.bank import CANONICAL_ANSWERS, Entry
 from app.core.guards import Facets
-from app.core.intent import asks_openly, intent_of, intents_differ
+from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for
-from app.core.normalise import NormalisedText, shared_with_phrases, written_as
+from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.scoring import Candidate, Scored, Scoring
-from app.core.semantic import TermVectors
-from app.core.sparse_index import Index, Space
+from app.core.sparse_index import Index
+from app.core.subject_guard import SHORT_QUESTION_TERMS, subject_conflict
 
 # A control ID lifts a score only when the wording alone already scores this (see ranking.py).
 ID_TEXT_FLOOR = 0.40
-SHORT_QUESTION_TERMS = 4
-NARROWER_SHARE = 0.5
 # A short question scores low against a long framework statement whatever the match: the edit
 # ratio and word cosine count the statement's other words. Its own clear match (no guard, no
 # concept between them, well ahead of the runner-up) may fill this far below the auto
@@ -35,11 +33,8 @@ WHOLE_SUBJECT_RELIEF = 0.17
 # legally registered?" filled with the register of legal requirements. From three, it filled
 # 4 more rows right on the customer benchmark and 20 on the learning one, none wrong.
 CONCEPT_FILL_SUBJECT = 3
-# How much rarer (in idf) than every shared word a question word the entry never says must be,
-# in the bank and in the term vectors' corpus alike, to hold back an entry that adds nothing of
-# its own (_leaves_unsaid): e^0.5, about 1.6 times rarer. At 0 or 0.25 it held back 1 more right
-# fill of the customer benchmark and 5 of the learning one, and no more wrong ones.
-UNSAID_MARGIN = 0.5
+# Openings of a statement answered by a person or a time, never by itself a Yes (_names_instead).
+NAMING_OPENINGS = frozenset(("who", "when"))
 # How far a narrower statement's Yes must lead a runner-up answering otherwise (_implied_rival).
 # At 0.05 the starter bank no longer fills "Is there a shared responsibility model?" with the
 # model "applied across your supply chain"; the other benchmarks are unchanged. (It held back
@@ -277,6 +272,8 @@ def _guard(
         guard = scoring.objects.conflict(
             (*asked.text.terms, *asked.text.stems), (*row.text.key.split(), *row.text.stems)
         )
+    if guard is None:
+        guard = _names_instead(asked, row.text, entry)
     if guard is None and cand.bridge is not None:
         guard = cand.bridge.guard or _wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
@@ -332,6 +329,21 @@ def _guard(
             id_match=id_match,
         )
     return guard
+
+
+def _names_instead(asked: Asked, stated: NormalisedText, entry: Entry) -> str | None:
+    """Hold back a person or a time named in answer to a question asking whether a thing exists.
+
+    "Who owns incident response?" "The CISO" says nothing of whether there is an incident
+    response plan, though it shares the question's whole subject ("plan" frames it), and the
+    cell would read "The CISO". A description ("How do you protect against DDoS?") may well say
+    what a question asks; a person or a date does not.
+    """
+    if asked.intent != EXISTS or not stated.surface or stated.surface[0] not in NAMING_OPENINGS:
+        return None
+    if yes_or_no(entry.answer) is not None or is_not_applicable(entry.answer):
+        return None
+    return f"the entry answers '{stated.surface[0]}', the question whether one exists"
 
 
 def _implied_rival(index: Index, entry: Entry, standing: Standing) -> str | None:
@@ -410,121 +422,6 @@ def why_not_autofill(scoring: Scoring, entry: Entry) -> str | None:
     return None
 
 
-def subject_conflict(
-    space: Space,
-    question: NormalisedText,
-    entry: NormalisedText,
-    *,
-    affirmed: bool = False,
-    described: bool = False,
-    said: Callable[[], set[str]] | None = None,
-    cited: bool = False,
-    corpus: TermVectors | None = None,
-    frame: frozenset[str] = frozenset(),
-) -> str | None:
-    """Say so when the entry is about something else, or about something narrower.
-
-    Shared template words ("is the confidentiality, integrity and availability of … ensured")
-    can score high while the subjects (backups vs endpoints) differ: each side's rarest word is
-    missing from the other and rarer than anything they share.
-
-    `said` reads what the entry says in all its wordings and its answer (`said_by`). A question
-    word the entry says elsewhere is no other subject: "Do you have an *enterprise* risk
-    management program?" matches "Do you have a *formal* risk management program?", whose
-    alternate says "an enterprise risk management process". The matched wording's own words
-    still count. `cited`: the entry cites the row's control ID, which says more than a word
-    it leaves unsaid (`_leaves_unsaid`); `frame`: the thesaurus's frame words, which a question
-    may leave unsaid (`SubjectRule.frame`).
-    """
-    # The entry's own wording only: its tags help find it but say nothing it asserts.
-    asked, stated = set(question.terms), set(entry.key.split())
-    shared = shared_with_phrases(asked, stated)
-    if not shared or not (stated - shared):
-        return None
-
-    def rarest(terms: set[str]) -> tuple[float, str]:
-        return max((space.idf_of(t), t) for t in terms)
-
-    top_shared = rarest(shared)[0]
-    e_weight, e_term = rarest(stated - shared)
-    unsaid = asked - shared
-    if e_weight <= top_shared:
-        if cited:
-            return None
-        # Only a word of the question's subject: its frame ("formal", "reviewed") names none.
-        return _leaves_unsaid(space, question, unsaid - frame, shared, said, corpus)
-    if unsaid and rarest(unsaid)[0] > top_shared and said is not None:
-        # Read what the entry says only when the guard would fire without it: most do not.
-        unsaid -= shared_with_phrases(unsaid, said())
-    if unsaid:
-        q_weight, q_term = rarest(unsaid)
-        # Two frame words name no subject on either side: "Do you *commission* third-party
-        # penetration tests?" asks what "Do you have independent penetration tests *conducted*?"
-        # says. One frame word against a subject word still differs: a frame word the question
-        # leaves to stand alone may be its point ("Do you *document* anti-malware tools?" is
-        # not "Are anti-malware tools configured on managed *endpoints*?").
-        if q_weight > top_shared and not (q_term in frame and e_term in frame):
-            return f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
-    # A short question gives little evidence; an entry that adds a weighty condition to it
-    # ("is the incident response plan *tested*?" for "do you have one?") answers something
-    # narrower, and its "No" would be a wrong answer to the question. Its Yes (`affirmed`)
-    # says the broader thing too: a plan that is tested exists, backups "encrypted and
-    # protected from tampering" are encrypted. Letting such a Yes fill filled 7 more rows right
-    # on the customer benchmark and 34 on the learning benchmark, none wrong (bench/README.md).
-    # An open question answered in the entry's own words (`described`) is not narrower either:
-    # its extra words ask more than the question ("Which encryption algorithms do you use, *and
-    # how are they chosen*?"), and its answer covers the question's part too ("AES-256 and TLS
-    # 1.2+"). That filled 4 more rows right on the starter bank, 3 on the customer benchmark and
-    # 15 on the learning one, none wrong. An N/A says nothing of its own, and a free answer to a
-    # closed question ("Is the plan tested?" "Annually") answers only its condition.
-    if len(asked) <= SHORT_QUESTION_TERMS and not (affirmed or described):
-        extra = sum(space.idf_of(t) for t in stated - shared)
-        if extra >= NARROWER_SHARE * sum(space.idf_of(t) for t in shared):
-            return f"the entry is narrower: it adds '{written_as(entry, e_term)}'"
-    return None
-
-
-def _leaves_unsaid(
-    space: Space,
-    question: NormalisedText,
-    unsaid: set[str],
-    shared: set[str],
-    said: Callable[[], set[str]] | None,
-    corpus: TermVectors | None,
-) -> str | None:
-    """Say so when the question is about a word the entry never says, well rarer than any shared.
-
-    The entry adds nothing of its own, so the guard above does not fire, but the question asks
-    about something the entry does not mention anywhere: "Do you *disclose* which sub-processors
-    handle our personal data?" against "How do you manage subprocessors that handle personal
-    data?". One side's evidence only, so the word must be UNSAID_MARGIN rarer than every shared
-    one in the bank, and in the term vectors' corpus too (`corpus`, when the matcher has them):
-    a bank of a few hundred statements makes everyday words look rare ("Do you provide a
-    disaster recovery *capability*?" is "Do you have a disaster recovery plan?"). This held back
-    the starter bank's one wrong auto-fill and made the scores honest enough to fill from
-    DEFAULT_AUTO = 0.57 (bench/README.md).
-    """
-    if said is None or not unsaid:
-        return None
-    floor = max(space.idf_of(t) for t in shared) + UNSAID_MARGIN
-    rare = {t for t in unsaid if space.idf_of(t) > floor}
-    if rare and corpus is not None:
-
-        def in_corpus(term: str) -> float:
-            # A word the corpus never saw is rarer there than any it saw, shared or unsaid.
-            weight = corpus.idf_of(term)
-            return float("inf") if weight is None else weight
-
-        general = max(in_corpus(t) for t in shared) + UNSAID_MARGIN
-        rare = {t for t in rare if in_corpus(t) > general}
-    if rare:
-        rare -= shared_with_phrases(rare, said())
-    if not rare:
-        return None
-    term = max(rare, key=lambda t: (space.idf_of(t), t))
-    return f"the entry does not say '{written_as(question, term)}'"
-
-
 def context_terms(
     question: NormalisedText, context: NormalisedText, row: NormalisedText
 ) -> tuple[str, ...]:
@@ -550,32 +447,6 @@ def shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ..
             if shown not in out:
                 out.append(shown)
     return tuple(out)
-
-
-def uncovered(
-    space: Space,
-    question: NormalisedText,
-    concept: frozenset[str],
-    frame: frozenset[str] = frozenset(),
-) -> str | None:
-    """Say so when a concept leaves out the question's most telling word.
-
-    A concept is a customer's own wording of one question, so it should cover what the question
-    is most specifically about: "do you *disclose* which sub-processors handle our data?" is not
-    "how do you manage sub-processors that handle personal data?", though most words are shared.
-    The question's frame words (`SubjectRule.frame`: "formally", "in place", "provide") say how
-    it asks, not what about: a concept may leave them out.
-    """
-    asked = set(question.terms)
-    shared = asked & concept
-    missing = asked - concept - frame
-    if not shared or not missing:
-        return None
-    # A word no concept uses at all is rarer than any a concept uses (idf ties them at one use).
-    weight, term = max((space.rarity(t), t) for t in missing)
-    if weight <= max(space.idf_of(t) for t in shared):
-        return None
-    return f"the concept does not cover '{written_as(question, term)}'"
 
 
 def is_not_applicable(answer: str) -> bool:

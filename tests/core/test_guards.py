@@ -288,6 +288,18 @@ def test_short_question_does_not_autofill_an_entry_that_adds_a_condition() -> No
     assert match.explanation.guard == "the entry is narrower: it adds 'tested'"
 
 
+def test_a_person_named_in_answer_does_not_say_a_thing_exists() -> None:
+    # "Plan" frames the question, so "Who owns incident response?" shares its whole subject;
+    # but "The CISO" written under "Do you have an incident response plan?" answers nothing.
+    entries = [e for e in incident_bank(tested="No") if e.id != "IR-TEST"]
+    matcher = Matcher(entries, today=TODAY)
+    (match, *_) = matcher.match("Do you have an incident response plan?")
+    assert match.entry_id == "IR-OWNER" and match.band == "suggest"
+    assert match.explanation.guard == "the entry answers 'who', the question whether one exists"
+    (asked_who, *_) = matcher.match("Who owns incident response?")
+    assert asked_who.entry_id == "IR-OWNER" and asked_who.band == "auto"
+
+
 def test_a_yes_to_the_narrower_question_answers_the_short_one() -> None:
     # A plan that is tested exists: the statement's Yes answers "do you have one?" too. (Who
     # owns incident response is left out: the tested plan answers another intent than the

@@ -12,7 +12,7 @@ import numpy as np
 from app.core.bank import Entry, load_bank
 from app.core.matching import DEFAULT_AUTO, Matcher, Thresholds
 from app.core.ranking import SENTENCE_SUBJECT_RIVAL_MARGIN, SUBJECT_RIVAL_MARGIN
-from app.core.verdict import subject_conflict
+from app.core.subject_guard import subject_conflict
 
 
 def approved(entry_id: str, question: str, answer: str = "Yes") -> Entry:
