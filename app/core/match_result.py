@@ -18,8 +18,9 @@ SENTENCE_AUTO = 0.60
 SENTENCE_SUGGEST = 0.40
 # An explanation says "close in meaning" from here (meaning as in the score, 0–1).
 CLOSE_MEANING = 0.5
-# Guards saying a statement is about something else than the question asks: a best match held
-# back by one is no evidence against the next one (ranking.rank). Not the facets (data state,
+# Guards saying a statement is about something else than the question asks (its wording, a
+# learned wording of it, or its subject against the row's heading): a best match held back by
+# one is no evidence against the next one (ranking.rank). Not the facets (data state,
 # frequency…): a statement held back on one is often the right one, read too strictly ("Do you
 # have data flow diagrams?" against diagrams of data "processed, stored and transmitted"). Nor a
 # narrower statement: it is on the question's subject, and the next may not be ("Do you have an
@@ -30,6 +31,10 @@ ELSEWHERE_GUARDS = (
     "object differs",
     "the entry does not say",
     "the matching wording does not name",
+    "the matching wording names",
+    "neither the question nor the matching wording",
+    "the question names no subject and its section",
+    "the entry names no subject of its own",
 )
 
 

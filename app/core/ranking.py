@@ -105,6 +105,11 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
         form_best = max((_band_score(s) for s in scored), default=0.0)
         if position == 0:
             first_best = form_best
+            if not asked.subject and asked.context_subject:
+                # A question naming no subject fills only with a statement on its heading's
+                # (SubjectRule): others, however close in wording, cannot keep the question
+                # read with its heading from counting.
+                first_best = max((_band_score(s) for s in scored if s.cand.on_subject), default=0.0)
         elif form_best <= first_best:
             continue
         for item in scored:

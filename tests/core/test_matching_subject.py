@@ -498,3 +498,22 @@ def test_a_best_statement_held_back_on_a_facet_is_not_set_aside() -> None:
     assert best.entry_id == "PRV-FLOW-01" and best.band == "suggest"
     assert (best.explanation.guard or "").startswith("data state differs")
     assert second.band == "suggest" and best.explanation.set_aside is None
+
+
+def test_a_learned_wording_without_a_subject_gives_way_to_the_entry_the_heading_names() -> None:
+    # "Is it reviewed at least annually?" was confirmed for the security policy under its own
+    # heading; under "Password Policy" the same words score 1.0 against that wording, which
+    # names nothing, and the password policy's review fills instead.
+    bank = [
+        replace(
+            entry("GOV-REV", "Are information security policies reviewed every year?"),
+            alternates=("Is it reviewed at least annually?",),
+        ),
+        entry("PWD-REV", "Is the password policy reviewed and updated every year?"),
+        entry("LOG-REV", "Is the logging policy reviewed and updated every year?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    best, held, *_ = matcher.match("Is it reviewed at least annually?", context="Password Policy")
+    assert held.entry_id == "GOV-REV" and held.score == 1.0 and held.band == "suggest"
+    assert best.entry_id == "PWD-REV" and best.band == "auto"
+    assert best.explanation.set_aside == "GOV-REV"
