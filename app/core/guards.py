@@ -138,7 +138,9 @@ class Guards:
             if not (asked and stated):
                 # "How often are backups tested?" is answered by "backups are tested monthly";
                 # the reverse, a vaguer entry for a question naming a value, still differs.
-                if facet.strict and not (open_q and stated and not asked):
+                if facet.strict and not (
+                    (open_q or (affirmed and facet.implied)) and stated and not asked
+                ):
                     return f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}"
                 continue
             agrees = asked == stated if facet.mode == "equal" else bool(asked & stated)

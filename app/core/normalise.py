@@ -99,6 +99,9 @@ class GuardFacet:
     # Phrases by which a question asks for a value without naming one ("how often",
     # "regularly"): an entry naming any value answers it, strict or not.
     asks: tuple[str, ...] = ()
+    # A statement's Yes naming a value answers a question naming none: "backups are tested
+    # monthly", Yes, says that backups are tested. Its No says nothing of other values.
+    implied: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,7 @@ def _mapping(path: Path, node: yaml.Node, what: str) -> list[tuple[str, yaml.Nod
 
 def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     fields = dict(_mapping(path, node, "each guard"))
-    known = {"name", "mode", "when", "values", "strict", "inclusive", "asks"}
+    known = {"name", "mode", "when", "values", "strict", "inclusive", "asks", "implied"}
     unknown = sorted(set(fields) - known)
     if unknown:
         raise BankError(f"{_where(path, node)}: unknown guard field '{unknown[0]}'")
@@ -288,6 +291,7 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
         when=when,
         strict=_flag(path, fields, "strict"),
         inclusive=_flag(path, fields, "inclusive"),
+        implied=_flag(path, fields, "implied"),
         asks=asks,
     )
 

@@ -250,8 +250,13 @@ def _guard(
     row = index.rows[cand.row]
     entry = index.entries[cand.entry_id]
     # A Yes to a statement says everything it names; a question without a subject of its own
-    # takes it from its row, and is not answered by implication.
-    affirmed = bool(asked.subject) and yes_or_no(entry.answer) == "yes"
+    # takes it from its row, and is not answered by implication; a question asking how, when
+    # or who is not answered by a Yes at all.
+    affirmed = (
+        bool(asked.subject)
+        and yes_or_no(entry.answer) == "yes"
+        and not asks_openly(asked.text.surface)
+    )
     # An open question answered in the entry's own words (see subject_conflict).
     described = (
         asks_openly(row.text.surface)

@@ -96,6 +96,22 @@ def test_annual_question_does_not_autofill_quarterly_entry() -> None:
     assert match.explanation.guard == "frequency differs: 'annually' vs 'quarterly'"
 
 
+def test_a_yes_naming_a_frequency_answers_a_question_naming_none() -> None:
+    # Backups tested monthly are tested; a No to monthly says nothing of testing at all.
+    question = "Are backups tested for restoration?"
+    entry_question = "Are backups tested for restoration monthly?"
+    match = best_for(question, entry_question)
+    assert match.explanation.guard is None
+    assert match.band == "auto"
+    entry = Entry(id="E", question=entry_question, answer="No", status="approved")
+    (held,) = Matcher([entry], today=TODAY).match(question, top=1)
+    assert held.band != "auto"
+    assert held.explanation.guard == "frequency differs: unspecified vs 'monthly'"
+    # A Yes answers no question asking when: it is not an answer to it at all.
+    when = best_for("When were backups last tested for restoration?", entry_question)
+    assert when.band != "auto"
+
+
 def test_yearly_and_annually_are_the_same_frequency() -> None:
     match = best_for("Are access rights reviewed yearly?", "Are access rights reviewed annually?")
     assert match.explanation.guard is None

@@ -73,10 +73,15 @@ def test_a_question_asking_how_often_is_answered_by_an_entry_naming_a_frequency(
     (asked, *_) = matcher.match("How often are backups tested?")
     assert asked.entry_id == "BACKUP-TEST"
     assert asked.explanation.guard is None
-    # A question silent on frequency still does not take an entry that names one.
+    # A question silent on frequency takes an entry naming one only by its Yes: backups tested
+    # annually are tested, while a No to "annually" says nothing of testing at all.
     (silent, *_) = matcher.match("Are backups tested?")
     assert silent.entry_id == "BACKUP-TEST"
-    assert silent.explanation.guard == "frequency differs: unspecified vs 'annually'"
+    assert silent.explanation.guard is None
+    answered_no = [approved(e.id, e.question, "No") if e.id == "BACKUP-TEST" else e for e in BANK]
+    (held, *_) = Matcher(answered_no, concepts=False).match("Are backups tested?")
+    assert held.entry_id == "BACKUP-TEST"
+    assert held.explanation.guard == "frequency differs: unspecified vs 'annually'"
 
 
 def test_an_entry_vaguer_than_a_question_naming_a_frequency_still_differs() -> None:
