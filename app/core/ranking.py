@@ -12,7 +12,7 @@ from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.intent import intent_of, intents_differ
 from app.core.match_result import BANDS, Match, band_for
-from app.core.normalise import NormalisedText
+from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
 from app.core.verdict import (
@@ -21,6 +21,7 @@ from app.core.verdict import (
     Asked,
     Standing,
     describe,
+    said_by,
     subject_named,
     yes_or_no,
 )
@@ -139,9 +140,30 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
         # fills when it clears every rule as the best of the others and leads them clearly.
         others = _explained(scoring, index, ordered[1:], top)
         margin = others[0].explanation.margin
-        if others[0].band == "auto" and (margin is None or margin >= CLEAR_MARGIN):
+        if (
+            others[0].band == "auto"
+            and (margin is None or margin >= CLEAR_MARGIN)
+            and _says_rarest(scoring, index, ordered[1])
+        ):
             return [others[0].setting_aside(matches[0].entry_id), matches[0], *others[1 : top - 1]]
     return matches
+
+
+def _says_rarest(scoring: Scoring, index: Index, judged: tuple[Scored, Asked, QueryScores]) -> bool:
+    """Tell whether an entry says the question's rarest word, in any wording or its answer.
+
+    A statement set aside for not saying what is asked gives way only to one that says the
+    question's most telling word: a word no statement says (a typo, "mechnaisms exist to
+    remediate risks") is missing from the next one too.
+    """
+    item, asked, _ = judged
+    terms = set(asked.text.terms)
+    if not terms:
+        return False
+    space = index.words.space
+    rarest = max(terms, key=lambda t: (space.rarity(t), t))
+    entry = index.entries[item.cand.entry_id]
+    return bool(shared_with_phrases({rarest}, said_by(scoring, index, entry)))
 
 
 def _explained(

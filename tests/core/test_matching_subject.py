@@ -517,3 +517,24 @@ def test_a_learned_wording_without_a_subject_gives_way_to_the_entry_the_heading_
     assert held.entry_id == "GOV-REV" and held.score == 1.0 and held.band == "suggest"
     assert best.entry_id == "PWD-REV" and best.band == "auto"
     assert best.explanation.set_aside == "GOV-REV"
+
+
+def test_a_statement_set_aside_for_a_word_no_statement_says_does_not_give_way() -> None:
+    # "mechnaisms" (a typo) is said by no statement: the next one leaves it out too, and is no
+    # better an answer than the one held back for it.
+    kinds = ("vendor", "cloud", "network", "backup", "laptop", "payroll", "badge", "email")
+    bank = [
+        entry("MECH", "Mechanisms exist to remediate risks to an acceptable level."),
+        entry("ORG", "Does the organization remediate risks to an acceptable level?"),
+        *(
+            entry(f"F-{kind}", f"Do {kind} risks exist at an acceptable level, and are they fixed?")
+            for kind in kinds
+        ),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    best, runner_up, *_ = matcher.match(
+        "mechnaisms exist to remediate risks to an acceptable level."
+    )
+    assert best.entry_id == "MECH" and best.band == "suggest"
+    assert "'mechnaisms'" in (best.explanation.guard or "")
+    assert runner_up.entry_id == "ORG" and runner_up.band == "suggest"
