@@ -27,8 +27,11 @@ MAX_QUESTION_CHARS = 4_000
 MAX_CONTEXT_CHARS = 300
 # A question longer than this carries its own subject: its heading is not read into it.
 READ_WITH_CONTEXT_MAX_TERMS = 8
-# A word pointing back at the row's heading for its subject ("Is *it* encrypted?").
-_POINTS_BACK = re.compile(r"\b(?:it|this|these|they|them)\b", re.IGNORECASE)
+# A word pointing back at the row's heading for its subject ("Is *it* encrypted?"), when no
+# word naming a subject comes before it ("… patches before you deploy *them*" points back at
+# the patches).
+_POINTS_BACK = frozenset(("it", "this", "these", "they", "them"))
+_WORD = re.compile(r"[A-Za-z0-9][\w'-]*")
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,18 @@ class QuestionForms:
         terms = self.normaliser.normalise(question).terms
         if len(terms) > READ_WITH_CONTEXT_MAX_TERMS:
             return None
-        if self.subjects.subject(terms) and not _POINTS_BACK.search(question):
+        if self.subjects.subject(terms) and not self._points_back(question):
             return None
         heading = context[:MAX_CONTEXT_CHARS].strip()
         if not self.subjects.subject(self.normaliser.normalise(heading).terms):
             return None
         return f"{heading}: {question}"
+
+    def _points_back(self, question: str) -> bool:
+        """Tell whether the question's subject is a word pointing back at its heading."""
+        for word in _WORD.findall(question):
+            if word.casefold() in _POINTS_BACK:
+                return True
+            if self.subjects.subject(self.normaliser.normalise(word).terms):
+                return False
+        return False

@@ -474,6 +474,12 @@ def test_a_question_with_its_own_subject_is_not_read_with_its_heading() -> None:
         assert not match.explanation.read_with_context
     (best, *_) = matcher.match(question, context="Incident Management Policy")
     assert best.entry_id == "APP-REV"
+    # "them" after the question's own subject points back at that subject, not the heading.
+    forms = matcher._forms
+    patches = "Do you test security patches before you deploy them?"
+    assert forms.read_with_context((patches, None, "Vulnerability Management")) is None
+    encrypted = forms.read_with_context(("Is it encrypted?", None, "Laptops"))
+    assert encrypted == "Laptops: Is it encrypted?"
 
 
 def test_a_best_statement_about_something_else_gives_way_to_the_next() -> None:
