@@ -65,6 +65,12 @@ CASES = [
         "Do you have a documented incident response policy?",
         ("policy", "plan"),
     ),
+    (
+        # HECVAT: remote access to the vendor's own systems says nothing of its customers'.
+        "How do employees access internal systems remotely?",
+        "Can your employees access customer systems remotely?",
+        ("customer systems", "internal systems"),
+    ),
 ]
 
 
