@@ -93,11 +93,12 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
     """Return the question's `top` best entries, banded and explained, best first.
 
     `forms` are the question as written and, when it uses acronyms, spelt out, or when it names
-    no subject of its own, read with its row's context (see app/core/question_forms.py). A later form counts only when it finds a better match than the
-    question as written; then each entry keeps its better score over the forms (the earlier
-    form on a tie), judged and explained by the form that earned it. So a second form can only
-    add evidence: no entry scores lower than the question as written gives it, and a spelt-out
-    form that finds nothing better cannot reorder what the question found.
+    no subject of its own, read with its row's context (see app/core/question_forms.py). A later
+    form counts only when it finds a better match than the question as written; then each entry
+    keeps its better score over the forms (the earlier form on a tie), judged and explained by
+    the form that earned it. So a second form can only add evidence: no entry scores lower than
+    the question as written gives it, and a form that finds nothing better cannot reorder what
+    the question found.
     """
     judged: dict[str, tuple[Scored, Asked, QueryScores]] = {}
     first_best = 0.0
@@ -135,9 +136,10 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
     )
     matches = _explained(scoring, index, ordered, top)
     if len(ordered) > 1 and matches[0].band != "auto" and matches[0].explanation.elsewhere:
-        # The best statement is about something else (its subject or object differs, it is
-        # narrower, it does not say what is asked): no evidence against the next one, which
-        # fills when it clears every rule as the best of the others and leads them clearly.
+        # The best statement is about something else (its subject or object differs, it does not
+        # say what is asked: match_result.ELSEWHERE_GUARDS): no evidence against the next one,
+        # which fills when it clears every rule as the best of the others, leads them clearly
+        # and says the question's most telling word.
         others = _explained(scoring, index, ordered[1:], top)
         margin = others[0].explanation.margin
         if (
