@@ -147,7 +147,8 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
             and (margin is None or margin >= CLEAR_MARGIN)
             and _says_rarest(scoring, index, ordered[1])
         ):
-            return [others[0].setting_aside(matches[0].entry_id), matches[0], *others[1 : top - 1]]
+            chosen = others[0].setting_aside(matches[0].entry_id)
+            return [chosen, matches[0], *others[1 : top - 1]][:top]
     return matches
 
 

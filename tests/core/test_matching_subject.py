@@ -494,6 +494,11 @@ def test_a_best_statement_about_something_else_gives_way_to_the_next() -> None:
     assert "entry PRV-LEA-01 scores higher but is about something else" in best.explanation.text()
     assert second.entry_id == "PRV-LEA-01" and second.band == "suggest"
     assert (second.explanation.guard or "").startswith("subject differs")
+    # Asked for one match, the one chosen.
+    (only,) = matcher.match(
+        "Do you notify us of law enforcement requests for our data?", context="Privacy", top=1
+    )
+    assert only.entry_id == "PRV-LEA-02"
 
 
 def test_a_best_statement_held_back_on_a_facet_is_not_set_aside() -> None:
