@@ -83,10 +83,11 @@ class QuestionForms:
             return None
         if self.subjects.subject(terms) and not self._points_back(question):
             return None
-        heading = context[:MAX_CONTEXT_CHARS].strip()
+        # Normalised as the matcher normalises the row's context, so its cache answers twice.
+        heading = context[:MAX_CONTEXT_CHARS]
         if not self.subjects.subject(self.normaliser.normalise(heading).terms):
             return None
-        return f"{heading}: {question}"
+        return f"{heading.strip()}: {question}"
 
     def _points_back(self, question: str) -> bool:
         """Tell whether the question's subject is a word pointing back at its heading."""
