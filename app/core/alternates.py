@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from app.core.intent import REVIEWED, TESTED, intent_of
 from app.core.normalise import NormalisedText, shared_with_phrases, written_as
+from app.core.reasons import Elsewhere
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index, Space
 
@@ -112,27 +113,31 @@ class AlternateCheck:
         stated = set(self.scoring.subjects.subject(wording.terms))
         if self.subject:
             if not stated:
-                return "the matching wording names no subject"
+                return Elsewhere("the matching wording names no subject")
             tags = self.scoring.details.tags_of(self.index.entries[entry_id])
             term = _unnamed(space, set(self.subject), set(wording.terms) | tags, UNNAMED_SHARE)
             if term is not None:
-                return f"the matching wording does not name '{written_as(self.text, term)}'"
+                return Elsewhere(
+                    f"the matching wording does not name '{written_as(self.text, term)}'"
+                )
             term = _unnamed(space, stated, set(self.text.terms), REVERSE_SHARE)
             if term is not None:
                 shown = written_as(wording, term)
-                return f"the matching wording names '{shown}', the question does not"
+                return Elsewhere(f"the matching wording names '{shown}', the question does not")
             return None
         if stated:
             term = _unnamed(space, stated, set(self.context_subject), REVERSE_SHARE)
             if term is not None:
                 shown = written_as(wording, term)
-                return f"the matching wording names '{shown}', the row's context does not"
+                return Elsewhere(
+                    f"the matching wording names '{shown}', the row's context does not"
+                )
             return None
         named = set(own) | set(wording.terms)
         if not self.context_subject or _unnamed(
             space, set(self.context_subject), named, UNNAMED_SHARE
         ):
-            return "neither the question nor the matching wording names a subject"
+            return Elsewhere("neither the question nor the matching wording names a subject")
         return None
 
 

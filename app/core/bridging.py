@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from app.core.concepts import Bridge
-from app.core.match_result import THROUGH_A_CONCEPT, Match
+from app.core.match_result import Match
 from app.core.normalise import NormalisedText
+from app.core.reasons import through_a_concept
 from app.core.sparse_index import Index, control_ids
 from app.core.subject_guard import uncovered
 
@@ -83,7 +84,7 @@ def follow_concepts(
                             concept_id=match.entry_id,
                             control_id=", ".join(concept.refs.values()),
                             score=match.score,
-                            guard=held and f"{THROUGH_A_CONCEPT}{held}",
+                            guard=held and through_a_concept(held),
                             auto=match.band == "auto",
                         )
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from app.core.reasons import is_elsewhere
+
 BANDS = ("auto", "suggest", "none")
 # Calibrated on bench/: precision stays at 99% down to 0.40 on the paraphrase benchmark, 0.50
 # on the customer one and 0.52 on the cross-framework one (0.54 with the CCM titles); 0.57 keeps
@@ -18,24 +20,6 @@ SENTENCE_AUTO = 0.60
 SENTENCE_SUGGEST = 0.40
 # An explanation says "close in meaning" from here (meaning as in the score, 0–1).
 CLOSE_MEANING = 0.5
-# Guards saying a statement is about something else than the question asks (its wording, a
-# learned wording of it, or its subject against the row's heading): a best match held back by
-# one is no evidence against the next one (ranking.rank). Not the facets (data state,
-# frequency…): a statement held back on one is often the right one, read too strictly ("Do you
-# have data flow diagrams?" against diagrams of data "processed, stored and transmitted"). Nor a
-# narrower statement: it is on the question's subject, and the next may not be ("Do you have an
-# incident response plan?" would take "Who owns incident response?" over the plan's test).
-THROUGH_A_CONCEPT = "through a concept, "
-ELSEWHERE_GUARDS = (
-    "subject differs",
-    "object differs",
-    "the entry does not say",
-    "the matching wording does not name",
-    "the matching wording names",
-    "neither the question nor the matching wording",
-    "the question names no subject and its section",
-    "the entry names no subject of its own",
-)
 
 
 @dataclass(frozen=True)
@@ -74,9 +58,8 @@ class Explanation:
 
     @property
     def elsewhere(self) -> bool:
-        """Tell whether a guard says the statement is about something else than the question."""
-        guard = self.guard or ""
-        return guard.removeprefix(THROUGH_A_CONCEPT).startswith(ELSEWHERE_GUARDS)
+        """Tell whether the guard says the statement is about something else (reasons.py)."""
+        return is_elsewhere(self.guard)
 
     def text(self) -> str:
         """Say in one sentence why the match was chosen and what held it back."""

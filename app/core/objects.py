@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.core.normalise import Normaliser, Thesaurus
+from app.core.reasons import Elsewhere
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class ObjectRule:
         stated = frozenset(entry)
         for mine, theirs, mine_shown, theirs_shown in self._asked_sides(frozenset(question)):
             if theirs <= stated and not mine <= stated:
-                return f"object differs: '{mine_shown}' vs '{theirs_shown}'"
+                return Elsewhere(f"object differs: '{mine_shown}' vs '{theirs_shown}'")
         return None
 
     def _asked_sides(self, asked: frozenset[str]) -> tuple[_Side, ...]:

@@ -137,7 +137,7 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
     matches = _explained(scoring, index, ordered, top)
     if len(ordered) > 1 and matches[0].band != "auto" and matches[0].explanation.elsewhere:
         # The best statement is about something else (its subject or object differs, it does not
-        # say what is asked: match_result.ELSEWHERE_GUARDS): no evidence against the next one,
+        # say what is asked: reasons.Elsewhere): no evidence against the next one,
         # which fills when it clears every rule as the best of the others, leads them clearly
         # and says the question's most telling word.
         others = _explained(scoring, index, ordered[1:], top)

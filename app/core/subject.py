@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.core.normalise import Normaliser, Thesaurus
+from app.core.reasons import Elsewhere
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,14 @@ class SubjectRule:
                 return "the question names no subject and its row gives none"
             if context & evidence:
                 return None
-            return f"the question names no subject and its section ({_shown(context)}) is not the entry's"
+            return Elsewhere(
+                f"the question names no subject and its section ({_shown(context)}) is not the entry's"
+            )
         if not stated and not asked & evidence:
             # The entry's own wording is generic; its tags say what it is about.
-            return f"the entry names no subject of its own and is not about {_shown(asked)}"
+            return Elsewhere(
+                f"the entry names no subject of its own and is not about {_shown(asked)}"
+            )
         return None
 
 

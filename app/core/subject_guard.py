@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.core.normalise import NormalisedText, shared_with_phrases, written_as
+from app.core.reasons import Elsewhere
 from app.core.semantic import TermVectors
 from app.core.sparse_index import Space
 
@@ -79,7 +80,9 @@ def subject_conflict(
         # leaves to stand alone may be its point ("Do you *document* anti-malware tools?" is
         # not "Are anti-malware tools configured on managed *endpoints*?").
         if q_weight > top_shared and not (q_term in frame and e_term in frame):
-            return f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
+            return Elsewhere(
+                f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
+            )
     # A short question gives little evidence; an entry that adds a weighty condition to it
     # ("is the incident response plan *tested*?" for "do you have one?") answers something
     # narrower, and its "No" would be a wrong answer to the question. Its Yes (`affirmed`)
@@ -137,7 +140,7 @@ def _leaves_unsaid(
     if not rare:
         return None
     term = max(rare, key=lambda t: (space.idf_of(t), t))
-    return f"the entry does not say '{written_as(question, term)}'"
+    return Elsewhere(f"the entry does not say '{written_as(question, term)}'")
 
 
 def uncovered(
