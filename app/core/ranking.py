@@ -199,6 +199,7 @@ def _explained(
                 rival=rival or names_more,
                 rival_names_more=names_more is not None,
                 worded_closest=worded_closest,
+                others=scored[1:] if position == 0 else (),
             )
         # The row's context is shown where it lifted the entry.
         lifted = query.context if cand.rank > cand.text_score else None
@@ -400,7 +401,7 @@ def _scored(
 
 def _rival(
     index: Index, scored: Sequence[Scored], closest: Scored, *, subjectless: bool
-) -> Candidate | None:
+) -> Scored | None:
     """Return the entry the question alone cannot tell from the best one, if any.
 
     Judged on the question's own scores (`closest` scores highest after the best): a row's
@@ -417,7 +418,7 @@ def _rival(
         and not settled_by_id
         and not settled_by_subject
     ):
-        return closest.cand
+        return closest
     # A runner-up answering the opposite (Yes against No) must be further behind: taking the
     # wrong one of those two writes the contrary of what the vendor said. At 0.05 the starter
     # bank no longer fills "Is production separated from development and test environments?"
@@ -433,13 +434,13 @@ def _rival(
             continue
         theirs = yes_or_no(index.entries[other.cand.entry_id].answer)
         if theirs is not None and theirs != said:
-            return other.cand
+            return other
     return None
 
 
 def _names_more(
     scoring: Scoring, index: Index, scored: Sequence[Scored], asked: Asked
-) -> Candidate | None:
+) -> Scored | None:
     """Return a close runner-up naming more of what a short question asks about, if any.
 
     Shared words score both, and the one sharing more of the question's weaker words comes
@@ -465,5 +466,5 @@ def _names_more(
             continue
         own = named(best.cand.entry_id) if own is None else own
         if named(other.cand.entry_id) > own:
-            return other.cand
+            return other
     return None
