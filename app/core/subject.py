@@ -14,6 +14,9 @@ class SubjectRule:
     """Tell a question's subject from its frame, and whether an entry is on that subject."""
 
     frame: frozenset[str]
+    # Words by which a question asks for a facet's value ("regularly", "how often"): the facet
+    # guard judges them (guards.py), so they never tell two subjects apart.
+    asking: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, thesaurus: Thesaurus, normaliser: Normaliser) -> SubjectRule:
@@ -21,7 +24,13 @@ class SubjectRule:
         terms: set[str] = set()
         for phrase in thesaurus.frame:
             terms.update(normaliser.normalise(phrase).terms)
-        return cls(frame=frozenset(terms))
+        asking: set[str] = set()
+        for facet in thesaurus.guards:
+            for phrase in facet.asks:
+                words = normaliser.normalise(phrase).terms
+                if len(words) == 1:
+                    asking.update(words)
+        return cls(frame=frozenset(terms), asking=frozenset(asking))
 
     def subject(self, terms: Iterable[str]) -> frozenset[str]:
         """Return the terms that name what a text is about (its frame words removed)."""

@@ -37,6 +37,7 @@ def subject_conflict(
     cited: bool = False,
     corpus: TermVectors | None = None,
     frame: frozenset[str] = frozenset(),
+    asking: frozenset[str] = frozenset(),
 ) -> str | None:
     """Say so when the entry is about something else, or about something narrower.
 
@@ -72,6 +73,7 @@ def subject_conflict(
     if unsaid and rarest(unsaid)[0] > top_shared and said is not None:
         # Read what the entry says only when the guard would fire without it: most do not.
         unsaid -= shared_with_phrases(unsaid, said())
+    unsaid -= asking
     if unsaid:
         q_weight, q_term = rarest(unsaid)
         # Two frame words name no subject on either side: "Do you *commission* third-party

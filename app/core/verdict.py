@@ -307,6 +307,7 @@ def _guard(
             cited=id_match,
             corpus=scoring.corpus,
             frame=scoring.subjects.frame,
+            asking=scoring.subjects.asking,
         )
         if (
             guard is None

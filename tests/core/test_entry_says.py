@@ -196,10 +196,24 @@ def test_two_frame_words_are_no_other_subject() -> None:
 
 def test_a_frame_word_against_a_subject_word_still_differs() -> None:
     bank = starter_bank()
-    (best, *_) = Matcher(bank).match("Do you regularly test your backups?")
+    (best, *_) = Matcher(bank).match("Do you formally test your backups?")
     assert best.entry_id == "BCP-BACKUP-03"
     assert best.band == "suggest"
-    assert "subject differs: 'regularly' vs 'restoring'" in (best.explanation.guard or "")
+    assert "subject differs: 'formally' vs 'restoring'" in (best.explanation.guard or "")
+
+
+def test_a_word_asking_for_a_facets_value_is_the_facets_to_judge() -> None:
+    # "Regularly" asks how often without naming a frequency: the frequency guard reads it (any
+    # frequency answers it, none is no conflict), so it is no subject the statement on testing
+    # restores from backups leaves unsaid.
+    bank = starter_bank()
+    (best, *_) = Matcher(bank).match("Do you regularly test your backups?")
+    assert (best.entry_id, best.band) == ("BCP-BACKUP-03", "auto")
+    assert best.explanation.guard is None
+    # A question naming a frequency is still judged by it.
+    (held, *_) = Matcher(bank).match("Do you test restoring from backups every month?")
+    assert held.entry_id == "BCP-BACKUP-03" and held.band == "suggest"
+    assert (held.explanation.guard or "").startswith("frequency differs")
 
 
 def test_a_concept_may_leave_out_the_words_that_frame_a_question() -> None:
