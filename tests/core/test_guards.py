@@ -118,6 +118,17 @@ def test_yearly_and_annually_are_the_same_frequency() -> None:
     assert match.band == "auto"
 
 
+def test_hourly_is_a_frequency_of_its_own() -> None:
+    # "Every hour" named no frequency, so a statement silent on it filled "Yes" for it.
+    match = best_for(
+        "Are restores from backups tested hourly?", "Are restores from backups tested?"
+    )
+    assert match.band == "suggest"
+    assert match.explanation.guard == "frequency differs: 'hourly' vs unspecified"
+    daily = best_for("Are logs reviewed every hour?", "Are logs reviewed daily?")
+    assert daily.explanation.guard == "frequency differs: 'hourly' vs 'daily'"
+
+
 def test_policy_review_for_another_domain_does_not_autofill() -> None:
     match = best_for(
         "Are business continuity policies reviewed annually?",
