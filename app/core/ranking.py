@@ -199,7 +199,7 @@ def _explained(
                 rival=rival or names_more,
                 rival_names_more=names_more is not None,
                 worded_closest=worded_closest,
-                others=scored[1:] if position == 0 else (),
+                candidates=scored if position == 0 else (),
             )
         # The row's context is shown where it lifted the entry.
         lifted = query.context if cand.rank > cand.text_score else None

@@ -78,8 +78,9 @@ class Standing:
     # Reads the best's closest runner-up and margin with no share taken for another intent, when
     # the best itself asks with another intent or none (see ranking._worded_closest).
     worded_closest: Callable[[], tuple[str, float] | None] | None = None
-    # The best's runner-ups, best first: one about something else is no rival (_set_apart).
-    others: Sequence[Scored] = ()
+    # Every candidate of the question, best first (the best among them): a runner-up about
+    # something else is no rival (_set_apart).
+    candidates: Sequence[Scored] = ()
 
 
 def describe(
@@ -356,8 +357,10 @@ def _clear_of_others(
     if standing.margin is None or standing.margin >= CLEAR_MARGIN:
         return True
     return all(
-        item.score - other.score >= CLEAR_MARGIN or _set_apart(scoring, index, asked, item, other)
-        for other in standing.others
+        other.cand.entry_id == item.cand.entry_id
+        or item.score - other.score >= CLEAR_MARGIN
+        or _set_apart(scoring, index, asked, item, other)
+        for other in standing.candidates
     )
 
 
@@ -393,7 +396,9 @@ def _set_apart(
 
 def _runner_up(standing: Standing, entry_id: str) -> Scored | None:
     """Return the best's runner-up with this entry ID, if it is one."""
-    return next((other for other in standing.others if other.cand.entry_id == entry_id), None)
+    return next(
+        (other for other in standing.candidates[1:] if other.cand.entry_id == entry_id), None
+    )
 
 
 def _names_instead(asked: Asked, stated: NormalisedText, entry: Entry) -> str | None:
