@@ -10,12 +10,11 @@ written (ranking.rank), so a form can add evidence and never take any away.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.core.acronyms import AcronymExpander
-from app.core.normalise import Normaliser
+from app.core.normalise import Normaliser, words
 from app.core.subject import SubjectRule
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
@@ -31,7 +30,6 @@ READ_WITH_CONTEXT_MAX_TERMS = 8
 # word naming a subject comes before it ("… patches before you deploy *them*" points back at
 # the patches).
 _POINTS_BACK = frozenset(("it", "this", "these", "they", "them"))
-_WORD = re.compile(r"[A-Za-z0-9][\w'-]*")
 
 
 @dataclass(frozen=True)
@@ -91,8 +89,8 @@ class QuestionForms:
 
     def _points_back(self, question: str) -> bool:
         """Tell whether the question's subject is a word pointing back at its heading."""
-        for word in _WORD.findall(question):
-            if word.casefold() in _POINTS_BACK:
+        for word in words(question):
+            if word in _POINTS_BACK:
                 return True
             if self.subjects.subject(self.normaliser.normalise(word).terms):
                 return False

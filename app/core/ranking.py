@@ -12,7 +12,7 @@ from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.intent import intent_of, intents_differ
 from app.core.match_result import BANDS, Match, band_for
-from app.core.normalise import NormalisedText, shared_with_phrases
+from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
 from app.core.verdict import (
@@ -21,7 +21,7 @@ from app.core.verdict import (
     Asked,
     Standing,
     describe,
-    said_by,
+    says_of,
     subject_named,
     yes_or_no,
 )
@@ -165,8 +165,7 @@ def _says_rarest(scoring: Scoring, index: Index, judged: tuple[Scored, Asked, Qu
         return False
     space = index.words.space
     rarest = max(terms, key=lambda t: (space.rarity(t), t))
-    entry = index.entries[item.cand.entry_id]
-    return bool(shared_with_phrases({rarest}, said_by(scoring, index, entry)))
+    return bool(says_of(scoring, index, index.entries[item.cand.entry_id], {rarest}))
 
 
 def _explained(

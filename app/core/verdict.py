@@ -207,8 +207,7 @@ def _says_whole_subject(
         return False
     if not _clear_of_others(scoring, index, asked, item, standing):
         return False
-    entry = index.entries[item.cand.entry_id]
-    return subject <= shared_with_phrases(subject, said_by(scoring, index, entry))
+    return subject <= says_of(scoring, index, index.entries[item.cand.entry_id], subject)
 
 
 def said_by(scoring: Scoring, index: Index, entry: Entry) -> set[str]:
@@ -221,6 +220,11 @@ def said_by(scoring: Scoring, index: Index, entry: Entry) -> set[str]:
     for row in index.entry_rows.get(entry.id, ()):
         said.update(index.row_key[row].split())
     return said
+
+
+def says_of(scoring: Scoring, index: Index, entry: Entry, terms: set[str]) -> set[str]:
+    """Return those of `terms` an entry says (`said_by`), a thesaurus phrase meeting its words."""
+    return shared_with_phrases(terms, said_by(scoring, index, entry))
 
 
 def _subject_named_elsewhere(index: Index, asked: Asked, entry_id: str) -> bool:
@@ -389,9 +393,8 @@ def _set_apart(
     if not is_elsewhere(_guard(scoring, index, asked, other, Standing(best=False))):
         return False
     terms = set(asked.text.terms)
-    ours = shared_with_phrases(terms, said_by(scoring, index, entry))
-    theirs = shared_with_phrases(terms, said_by(scoring, index, index.entries[other.cand.entry_id]))
-    return theirs <= ours
+    theirs = says_of(scoring, index, index.entries[other.cand.entry_id], terms)
+    return theirs <= says_of(scoring, index, entry, terms)
 
 
 def _runner_up(standing: Standing, entry_id: str) -> Scored | None:
