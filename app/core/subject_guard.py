@@ -51,7 +51,9 @@ def subject_conflict(
     alternate says "an enterprise risk management process". The matched wording's own words
     still count. `cited`: the entry cites the row's control ID, which says more than a word
     it leaves unsaid (`_leaves_unsaid`); `frame`: the thesaurus's frame words, which a question
-    may leave unsaid (`SubjectRule.frame`).
+    may leave unsaid (`SubjectRule.frame`); `asking`: words by which a question asks for a
+    facet's value ("regularly"), which the facet guard reads and no subject guard does
+    (`SubjectRule.asking`).
     """
     # The entry's own wording only: its tags help find it but say nothing it asserts.
     asked, stated = set(question.terms), set(entry.key.split())
@@ -64,7 +66,7 @@ def subject_conflict(
 
     top_shared = rarest(shared)[0]
     e_weight, e_term = rarest(stated - shared)
-    unsaid = asked - shared
+    unsaid = asked - shared - asking
     if e_weight <= top_shared:
         if cited:
             return None
@@ -73,7 +75,6 @@ def subject_conflict(
     if unsaid and rarest(unsaid)[0] > top_shared and said is not None:
         # Read what the entry says only when the guard would fire without it: most do not.
         unsaid -= shared_with_phrases(unsaid, said())
-    unsaid -= asking
     if unsaid:
         q_weight, q_term = rarest(unsaid)
         # Two frame words name no subject on either side: "Do you *commission* third-party
