@@ -87,6 +87,9 @@ class QueryScores:
     bridges: Mapping[str, Bridge]  # entries a concept led to
     # The question was read with its row's context as its subject (see question_forms.py).
     read_with_context: bool = False
+    # How much of meaning's weight the question's score gives it: less when the term vectors
+    # never met some of its words (`Matcher._meaning_share`).
+    meaning_share: float = 1.0
 
 
 def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: int) -> list[Match]:
@@ -287,7 +290,7 @@ def _best_rows(
         # Read from the index's columns: a restored index builds only the rows it explains.
         entry_id = row_entry[r]
         wording = wording_score(asked, row_key[r], float(word), float(char))
-        score = scoring.mixed(wording, float(meaning))
+        score = scoring.mixed(wording, float(meaning), query.meaning_share)
         # The row's context ranks entries on its subject higher. It closes part of the gap
         # to a perfect score (1 - (1 - s)(1 - w·c), a noisy-or), so it never lowers a match
         # and a strong match stays ahead of a weak one on the same subject.

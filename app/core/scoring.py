@@ -86,11 +86,16 @@ class Scoring:
     # A concept's are curated customer wordings, each meant to reach the concept on its own.
     judge_alternates: bool = True
 
-    def mixed(self, wording: float, meaning: float) -> float:
-        """Mix meaning into a wording score (an exact wording stays exact)."""
+    def mixed(self, wording: float, meaning: float, share: float = 1.0) -> float:
+        """Mix meaning into a wording score (an exact wording stays exact).
+
+        `share`: the part of meaning's weight the question gives it (0–1); wording takes the
+        rest.
+        """
         if self.meaning_weight is None or wording >= 1.0:
             return wording
-        return (1.0 - self.meaning_weight) * wording + self.meaning_weight * meaning
+        weight = self.meaning_weight * share
+        return (1.0 - weight) * wording + weight * meaning
 
 
 def wording_score(question: str, row: str, word: float, char: float) -> float:
