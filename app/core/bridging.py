@@ -9,7 +9,7 @@ import numpy as np
 from app.core.concepts import Bridge
 from app.core.match_result import Match
 from app.core.normalise import NormalisedText
-from app.core.reasons import through_a_concept
+from app.core.reasons import is_facet, through_a_concept
 from app.core.sparse_index import Index, control_ids
 from app.core.subject_guard import uncovered
 
@@ -62,6 +62,10 @@ def follow_concepts(
                 guard = f"concept {match.entry_id} is not the question's best concept"
             space = concept_index.words.space
             covered = concept_index.entry_terms(match.entry_id)
+            # A facet the concept was held back on is the entry's to answer (verdict._guard):
+            # it comes last, after what else may hold the path back.
+            facet = guard if is_facet(guard) else None
+            guard = None if facet else guard
             left_out = None if guard else uncovered(space, asked[k], covered, frame)
             if left_out and concept_says is not None:
                 # The concept's answer may say what its wordings leave out (read only then).
@@ -79,6 +83,7 @@ def follow_concepts(
                             or gap
                             or _other_numbering(index, entry_id, cid, numbered_alike)
                             or _renumbered(index, concept_index, match.entry_id, entry_id)
+                            or facet
                         )
                         bridged[entry_id] = Bridge(
                             concept_id=match.entry_id,

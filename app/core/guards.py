@@ -12,6 +12,7 @@ from app.core.normalise import (
     phrase_lengths,
     stem_phrase,
 )
+from app.core.reasons import Facet
 
 # Phrases that contain a negation word but assert nothing negative.
 NOT_NEGATIONS = (
@@ -113,7 +114,7 @@ class Guards:
             said, other = (
                 ("negated", "affirmative") if question.negated else ("affirmative", "negated")
             )
-            return f"polarity differs: the question is {said}, the entry is {other}"
+            return Facet(f"polarity differs: the question is {said}, the entry is {other}")
         asking = question.asking or (False,) * len(self.facets)
         open_entry = entry.asking or (False,) * len(self.facets)
         in_answer: Facets | None = None
@@ -141,13 +142,13 @@ class Guards:
                 if facet.strict and not (
                     (open_q or (affirmed and facet.implied)) and stated and not asked
                 ):
-                    return f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}"
+                    return Facet(f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}")
                 continue
             agrees = asked == stated if facet.mode == "equal" else bool(asked & stated)
             if affirmed and facet.inclusive and asked <= stated:
                 agrees = True
             if not agrees:
-                return f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}"
+                return Facet(f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}")
         return None
 
 

@@ -10,6 +10,8 @@ and a runner-up held back by one is no rival to the best (verdict._set_apart). T
 objects.py, alternates.py, subject.py) return one, so no reader depends on their wording. Facets
 (data state, frequency…), a narrower statement and a rival are not elsewhere: a statement held
 back on one of those is often the right one, read too strictly, or on the question's subject.
+A facet's reason is `Facet` (guards.py), since it reads the facets of the one text it was
+found in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,23 @@ class Elsewhere(str):
     __slots__ = ()
 
 
+class Facet(str):
+    """A facet guard's reason (polarity, data state, frequency…): read of one text's facets.
+
+    A concept held back on one says nothing of an entry citing its ID, whose own facets are read
+    on its path: "Do you encrypt data at rest and in transit?" is held back from the starter
+    concept on encryption at rest, not from the bank's statement under the same CAIQ ID that
+    names both (verdict._guard).
+    """
+
+    __slots__ = ()
+
+
+def is_facet(reason: str | None) -> bool:
+    """Tell whether a guard's reason is a facet's, read of one text's facets."""
+    return isinstance(reason, Facet)
+
+
 def is_elsewhere(reason: str | None) -> bool:
     """Tell whether a guard's reason says the statement is about something else."""
     return isinstance(reason, Elsewhere)
@@ -31,4 +50,6 @@ def is_elsewhere(reason: str | None) -> bool:
 def through_a_concept(reason: str) -> str:
     """Say a concept's path is held back for `reason`, keeping the kind of reason it is."""
     said = f"{THROUGH_A_CONCEPT}{reason}"
+    if is_facet(reason):
+        return Facet(said)
     return Elsewhere(said) if is_elsewhere(reason) else said

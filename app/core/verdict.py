@@ -12,7 +12,7 @@ from app.core.guards import Facets
 from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for
 from app.core.normalise import NormalisedText, shared_with_phrases
-from app.core.reasons import is_elsewhere
+from app.core.reasons import is_elsewhere, is_facet
 from app.core.scoring import Candidate, Scored, Scoring
 from app.core.sparse_index import Index
 from app.core.subject_guard import SHORT_QUESTION_TERMS, subject_conflict
@@ -335,7 +335,11 @@ def _guard(
     if guard is None:
         guard = _names_instead(asked, row.text, entry)
     if guard is None and cand.bridge is not None:
-        guard = cand.bridge.guard or _wording_prefers_other(scoring, index, asked, cand)
+        # A concept held back on its facets alone leaves them to the entry, whose own were read
+        # above: the question on data at rest and in transit is not the concept's on data at
+        # rest, and is the entry's that names both.
+        bridged = None if is_facet(cand.bridge.guard) else cand.bridge.guard
+        guard = bridged or _wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
         # Only a plausible match needs the reason it was not filled on its own.
         # A Yes to the narrower question is a Yes to the question (see subject_conflict).

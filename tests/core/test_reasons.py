@@ -10,7 +10,7 @@ import yaml
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.reasons import Elsewhere, is_elsewhere, through_a_concept
+from app.core.reasons import Elsewhere, is_elsewhere, is_facet, through_a_concept
 from app.core.subject import SubjectRule
 from tests.core.test_entry_says import starter_bank
 
@@ -40,6 +40,8 @@ def test_every_reason_the_starter_benchmark_meets_is_of_its_kind() -> None:
     raw = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
     rows = [(q["q"], None, q.get("context")) for q in raw["questions"]]
     seen: dict[str, int] = {}
+    facets = [f"{facet.name} differs" for facet in shipped_thesaurus().guards]
+    facet_wording = ("polarity differs", *facets)
     for found in Matcher(starter_bank()).match_many(rows, top=5):
         for match in found:
             guard = match.explanation.guard
@@ -48,6 +50,7 @@ def test_every_reason_the_starter_benchmark_meets_is_of_its_kind() -> None:
             own = guard.removeprefix("through a concept, ")
             expected = own.startswith(ELSEWHERE_WORDING)
             assert is_elsewhere(guard) is expected, guard
+            assert is_facet(guard) is own.startswith(facet_wording), guard
             assert match.explanation.elsewhere is expected
             seen[own.split(":")[0]] = seen.get(own.split(":")[0], 0) + expected
     # Held back on its subject, its object, a word it never says, a learned wording naming
@@ -127,3 +130,49 @@ def test_a_pickled_match_keeps_the_kind_of_its_reason() -> None:
     (best, *_) = Matcher(bank).match("Is it tested every year?", context="Data Center Operations")
     copied = pickle.loads(pickle.dumps(best))
     assert copied == best and copied.explanation.elsewhere
+
+
+def test_a_concept_held_back_on_a_facet_leaves_it_to_the_entry_citing_its_id() -> None:
+    # The starter concept on encryption at rest is held back on the question's "at rest and in
+    # transit"; the bank's statement under the same CAIQ ID names both and fills, while one
+    # naming data at rest only is held back on its own facets.
+    def approved(entry_id: str, question: str) -> Entry:
+        return Entry(
+            id=entry_id,
+            question=question,
+            answer="Yes",
+            status="approved",
+            refs={"caiq": "CEK-03.1"},
+        )
+
+    others = [
+        Entry(
+            id="SCAN", question="Do you scan for vulnerabilities?", answer="Yes", status="approved"
+        ),
+        Entry(
+            id="MFA",
+            question="Is multi-factor authentication required?",
+            answer="No",
+            status="approved",
+        ),
+    ]
+    question = "Do you encrypt data at rest and in transit?"
+    both = approved(
+        "BOTH",
+        "Are data at-rest and in-transit cryptographically protected using cryptographic "
+        "libraries certified to approved standards?",
+    )
+    (best, *_) = Matcher([*others, both]).match(question)
+    assert (best.entry_id, best.explanation.concept) == ("BOTH", "CRY-REST-01")
+    assert (best.band, best.explanation.guard) == ("auto", None)
+    rest = approved(
+        "REST", "Is data at rest cryptographically protected using certified libraries?"
+    )
+    (best, *_) = Matcher([*others, rest]).match(question)
+    assert (best.entry_id, best.explanation.concept, best.band) == (
+        "REST",
+        "CRY-REST-01",
+        "suggest",
+    )
+    assert best.explanation.guard == "data state differs: 'at rest' and 'in transit' vs 'at rest'"
+    assert is_facet(best.explanation.guard)
