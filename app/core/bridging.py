@@ -156,7 +156,7 @@ def _share(index: Index, concept_index: Index, concept_id: str, entry_id: str) -
         return 1.0
     space = concept_index.words.space
     shared = concept_terms & index.entry_terms(entry_id)
-    return sum(space.idf_of(t) for t in shared) / sum(space.idf_of(t) for t in concept_terms)
+    return space.weight_of(shared) / space.weight_of(concept_terms)
 
 
 def _renumbered(index: Index, concept_index: Index, concept_id: str, entry_id: str) -> str | None:

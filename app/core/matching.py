@@ -584,13 +584,12 @@ class Matcher:
         """
         if self._vectors is None or self._embedder is not None:
             return 1.0
-        space, known = index.words.space, self._vectors.row_of
-        weights = {term: space.idf_of(term) for term in text.terms}
-        total = sum(weights.values())
+        space, terms = index.words.space, set(text.terms)
+        total = space.weight_of(terms)
         if not total:
             return 1.0
-        said = sum(w for term, w in weights.items() if term in known) / total
-        return MEANING_FLOOR + (1.0 - MEANING_FLOOR) * said
+        known = space.weight_of(t for t in terms if t in self._vectors.row_of) / total
+        return MEANING_FLOOR + (1.0 - MEANING_FLOOR) * known
 
     def _meaning_scores(
         self, index: Index, texts: Sequence[NormalisedText], owners: np.ndarray, rows: np.ndarray

@@ -325,12 +325,12 @@ def _weigh_details(
     if not asked or len(text.terms) > REORDER_MAX_TERMS:
         return
     space = index.words.space
-    total = sum(space.idf_of(t) for t in asked)
+    total = space.weight_of(asked)
     for cand in best.values():
         own = index.entry_terms(cand.entry_id)
         extra = (asked - own) & scoring.details.of(index.entries[cand.entry_id])
         if extra and cand.rank < 1.0:
-            share = sum(space.idf_of(t) for t in extra) / total
+            share = space.weight_of(extra) / total
             cand.rank = 1.0 - (1.0 - cand.rank) * (1.0 - DETAIL_WEIGHT * share)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +97,10 @@ class Space:
             if len(cache) < 500_000:
                 cache[term] = weight
         return weight
+
+    def weight_of(self, terms: Iterable[str]) -> float:
+        """Return the summed idf of terms: how much of a text they are, weighed by rarity."""
+        return sum(self.idf_of(term) for term in terms)
 
     def rarity(self, term: str) -> float:
         """Weigh a term by its idf; a term the bank never uses weighs one more than any it does."""

@@ -99,8 +99,8 @@ def subject_conflict(
     # 15 on the learning one, none wrong. An N/A says nothing of its own, and a free answer to a
     # closed question ("Is the plan tested?" "Annually") answers only its condition.
     if len(asked) <= SHORT_QUESTION_TERMS and not (affirmed or described):
-        extra = sum(space.idf_of(t) for t in stated - shared)
-        if extra >= NARROWER_SHARE * sum(space.idf_of(t) for t in shared):
+        extra = space.weight_of(stated - shared)
+        if extra >= NARROWER_SHARE * space.weight_of(shared):
             return f"the entry is narrower: it adds '{written_as(entry, e_term)}'"
     return None
 

@@ -202,8 +202,7 @@ def _wide_lead(
     subject = set(asked.subject)
     said = says_of(scoring, index, index.entries[entry_id], subject)
     space = index.words.space
-    weight = sum(space.idf_of(t) for t in subject)
-    return sum(space.idf_of(t) for t in said) >= LEAD_SAID_SHARE * weight
+    return space.weight_of(said) >= LEAD_SAID_SHARE * space.weight_of(subject)
 
 
 def _concept_filled(asked: Asked, item: Scored, standing: Standing) -> bool:
