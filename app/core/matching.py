@@ -36,6 +36,7 @@ from app.core.match_result import (
     Thresholds,
     band_for,
 )
+from app.core.meaning import Meaning
 from app.core.normalise import (
     NormalisedText,
     Normaliser,
@@ -87,14 +88,6 @@ __all__ = [
     "load_thesaurus",
 ]
 
-# With the optional sentence model (app/core/embeddings.py): its share of the meaning signal.
-SENTENCE_SHARE = 0.5
-# The share of meaning's weight a question keeps however few of its words the term vectors know
-# (Matcher._meaning_share). Kept whole, a question whose rarest word the vectors never met
-# ranked the statements on its other words first; with none kept, the questions naming jargon
-# the vectors lack ("WAF") lost right autos (1 on the customer benchmark, 5 on the learning
-# one), where half keeps them and ranks as well (bench/README.md).
-MEANING_FLOOR = 0.5
 # How many of a question's best concepts lead on to the entries citing their IDs.
 CONCEPTS_FOLLOWED = 3
 # Concepts are everyday questions: a long question in framework wording is matched on its own
@@ -213,6 +206,7 @@ class Matcher:
             self._vectors = term_vectors
         elif term_vectors is True:
             self._vectors = shipped_term_vectors()
+        self._meaning = Meaning(self._vectors, embedder)
         self.today = today
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
@@ -350,16 +344,10 @@ class Matcher:
             rows=tuple(rows),
             words=vectors[0],
             chars=vectors[1],
-            meaning=self._meaning(texts),
-            sentences=self._sentences(texts),
+            meaning=self._meaning.of_terms(texts),
+            sentences=self._meaning.of_sentences(texts),
             entries=unique,
         )
-
-    def _meaning(self, texts: Sequence[NormalisedText]) -> np.ndarray:
-        """Term-vector mixes for texts (no columns when the matcher has no vectors)."""
-        if self._vectors is None:
-            return np.zeros((len(texts), 0), dtype=np.float32)
-        return self._vectors.embed([t.terms for t in texts])
 
     def match(
         self,
@@ -435,8 +423,8 @@ class Matcher:
         # sentence model adds its candidates: its cosines run high for any short question on
         # the subject, and would keep every short question from its concepts.
         found_by_words = retrieval.max(axis=1)
-        asked = self._sentences(texts)
-        retrieval = self._sentence_candidates(index, asked, retrieval)
+        asked = self._meaning.of_sentences(texts)
+        retrieval = self._meaning.candidates(index, asked, retrieval)
         wanted = [entries_citing(index, queries[i][1]) for i in chunk]
         bridges = self._bridges(
             index,
@@ -455,8 +443,8 @@ class Matcher:
         flat = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
         word_scores = index.words.pair_dots(word_query, owners, flat)
         char_scores = index.chars.pair_dots(char_query, owners, flat)
-        meaning_scores = self._with_sentence_model(
-            index, asked, owners, flat, self._meaning_scores(index, texts, owners, flat)
+        meaning_scores = self._meaning.with_sentence_model(
+            index, asked, owners, flat, self._meaning.scores(index, texts, owners, flat)
         )
         context_scores = np.zeros(len(flat))
         if with_context:
@@ -475,7 +463,7 @@ class Matcher:
                     agreement=context_scores[lo:hi],
                     wanted=wanted[k],
                     bridges=bridges[k],
-                    meaning_share=self._meaning_share(index, texts[k]),
+                    meaning_share=self._meaning.weight_share(index, texts[k]),
                 )
             )
         return out
@@ -527,81 +515,12 @@ class Matcher:
     ) -> np.ndarray:
         """How well each row agrees with its question's context alone (0 without context)."""
         words = index.words.pair_dots(index.words.queries(contexts), owners, rows)
-        meaning = self._meaning_scores(index, contexts, owners, rows)
+        meaning = self._meaning.scores(index, contexts, owners, rows)
         has_context = np.array([bool(contexts[o].terms) for o in owners.tolist()], dtype=bool)
         agreement = np.array(
             [self._scoring.mixed(float(w), float(m)) for w, m in zip(words, meaning, strict=True)]
         )
         return np.where(has_context, agreement, 0.0)
-
-    def _sentences(self, texts: Sequence[NormalisedText]) -> np.ndarray:
-        """Sentence-model vectors for texts (no columns without a model)."""
-        if self._embedder is None or not texts:
-            return np.zeros((len(texts), 0), dtype=np.float32)
-        return self._embedder.embed([" ".join(t.surface) for t in texts])
-
-    def _sentence_candidates(
-        self, index: Index, asked: np.ndarray, retrieval: np.ndarray
-    ) -> np.ndarray:
-        """Let the optional sentence model find candidates that share no word with a question."""
-        if asked.shape[1] == 0 or index.sentences.shape[1] == 0:
-            return retrieval
-        found: np.ndarray = np.maximum(retrieval, asked @ index.sentences.T)
-        return found
-
-    def _with_sentence_model(
-        self,
-        index: Index,
-        asked: np.ndarray,
-        owners: np.ndarray,
-        rows: np.ndarray,
-        meaning: np.ndarray,
-    ) -> np.ndarray:
-        """Blend the optional sentence model's similarity into meaning (unchanged without one).
-
-        The one place the model touches the score: its cosine, lifted above what unrelated
-        texts reach as the term vectors' is, takes SENTENCE_SHARE of the meaning signal, and
-        meaning weighs SENTENCE_MEANING_WEIGHT in the score (bands: SENTENCE_AUTO/SUGGEST).
-        """
-        if self._embedder is None or asked.shape[1] == 0 or index.sentences.shape[1] == 0:
-            return meaning
-        cosine = np.einsum("ij,ij->i", asked[owners], index.sentences[rows])
-        floor = self._embedder.baseline
-        lifted = np.clip((cosine - floor) / (1.0 - floor), 0.0, 1.0)
-        share = SENTENCE_SHARE if self._vectors is not None else 1.0
-        blended: np.ndarray = (1.0 - share) * meaning + share * lifted
-        return blended
-
-    def _meaning_share(self, index: Index, text: NormalisedText) -> float:
-        """Return how much of meaning's weight a question's score gives it (MEANING_FLOOR–1).
-
-        A text's meaning is the mix of its known words' vectors, so a word the term vectors
-        never met adds nothing to it: "Do you use CCTV?" meant only "use" to them, close to
-        every statement on the use of AI, which then outscored the CCTV statement (0.31 to
-        0.29, its wording 0.42). Meaning keeps MEANING_FLOOR of its weight, and the rest as far
-        as the vectors know the question's words, weighed by rarity. The sentence model reads
-        every word, so with it the weight is whole.
-        """
-        if self._vectors is None or self._embedder is not None:
-            return 1.0
-        space, terms = index.words.space, set(text.terms)
-        total = space.weight_of(terms)
-        if not total:
-            return 1.0
-        known = space.weight_of(t for t in terms if t in self._vectors.row_of) / total
-        return MEANING_FLOOR + (1.0 - MEANING_FLOOR) * known
-
-    def _meaning_scores(
-        self, index: Index, texts: Sequence[NormalisedText], owners: np.ndarray, rows: np.ndarray
-    ) -> np.ndarray:
-        """How far each (question, row) pair's meaning cosine rises above unrelated texts', 0–1."""
-        if self._vectors is None or index.meaning.shape[1] == 0:
-            return np.zeros(len(rows))
-        asked = self._meaning(texts)
-        cosine = np.einsum("ij,ij->i", asked[owners], index.meaning[rows])
-        floor = self._vectors.baseline
-        lifted: np.ndarray = np.clip((cosine - floor) / (1.0 - floor), 0.0, 1.0)
-        return lifted
 
 
 def _as_concepts(matcher: Matcher) -> Matcher:

@@ -88,7 +88,7 @@ class QueryScores:
     # The question was read with its row's context as its subject (see question_forms.py).
     read_with_context: bool = False
     # How much of meaning's weight the question's score gives it: less when the term vectors
-    # never met some of its words (`Matcher._meaning_share`).
+    # never met some of its words (`Meaning.weight_share`).
     meaning_share: float = 1.0
 
 

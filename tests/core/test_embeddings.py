@@ -18,6 +18,7 @@ from app.core.bank import Entry, load_bank
 from app.core.embeddings import EmbeddingModelError, load_embedder
 from app.core.index_store import IndexStore
 from app.core.matching import SENTENCE_AUTO, SENTENCE_SUGGEST, Matcher, Thresholds
+from app.core.meaning import Meaning
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 12, 1)
@@ -71,9 +72,9 @@ def test_without_a_model_the_hook_changes_nothing(
     assert plain._index.sentences.shape == (len(plain._index.rows), 0)
     before = results(plain)
     monkeypatch.setattr(
-        Matcher, "_with_sentence_model", lambda self, index, asked, owners, rows, meaning: meaning
+        Meaning, "with_sentence_model", lambda self, index, asked, owners, rows, meaning: meaning
     )
-    monkeypatch.setattr(Matcher, "_sentence_candidates", lambda self, index, asked, found: found)
+    monkeypatch.setattr(Meaning, "candidates", lambda self, index, asked, found: found)
     assert results(Matcher(entries, today=TODAY)) == before
     assert plain.thresholds == Thresholds()
 

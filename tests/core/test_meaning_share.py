@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.matching import Matcher
+from app.core.meaning import Meaning
 from tests.core.test_entry_says import starter_bank
 
 CCTV = "Do you use CCTV?"
@@ -22,7 +23,7 @@ def test_a_word_the_vectors_never_met_leaves_the_score_to_wording() -> None:
 def test_meaning_taken_at_its_full_weight_puts_the_use_of_ai_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(Matcher, "_meaning_share", lambda self, index, text: 1.0)
+    monkeypatch.setattr(Meaning, "weight_share", lambda self, index, text: 1.0)
     best, *others = Matcher(starter_bank()).match(CCTV)
     assert best.entry_id != "PHY-CCTV-01"
     assert "PHY-CCTV-01" in [other.entry_id for other in others]
@@ -33,5 +34,5 @@ def test_a_question_of_words_the_vectors_know_is_scored_at_meaning_s_full_weight
 ) -> None:
     question = "Are backups of customer data tested regularly?"
     shared = [(m.entry_id, m.score) for m in Matcher(starter_bank()).match(question)]
-    monkeypatch.setattr(Matcher, "_meaning_share", lambda self, index, text: 1.0)
+    monkeypatch.setattr(Meaning, "weight_share", lambda self, index, text: 1.0)
     assert [(m.entry_id, m.score) for m in Matcher(starter_bank()).match(question)] == shared
