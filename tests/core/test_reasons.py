@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -136,28 +137,15 @@ def test_a_concept_held_back_on_a_facet_leaves_it_to_the_entry_citing_its_id() -
     # The starter concept on encryption at rest is held back on the question's "at rest and in
     # transit"; the bank's statement under the same CAIQ ID names both and fills, while one
     # naming data at rest only is held back on its own facets.
-    def approved(entry_id: str, question: str) -> Entry:
-        return Entry(
-            id=entry_id,
-            question=question,
-            answer="Yes",
-            status="approved",
-            refs={"caiq": "CEK-03.1"},
-        )
+    def citing(entry_id: str, question: str) -> Entry:
+        return replace(approved(entry_id, question), refs={"caiq": "CEK-03.1"})
 
     others = [
-        Entry(
-            id="SCAN", question="Do you scan for vulnerabilities?", answer="Yes", status="approved"
-        ),
-        Entry(
-            id="MFA",
-            question="Is multi-factor authentication required?",
-            answer="No",
-            status="approved",
-        ),
+        approved("SCAN", "Do you scan for vulnerabilities?"),
+        approved("MFA", "Is multi-factor authentication required?"),
     ]
     question = "Do you encrypt data at rest and in transit?"
-    both = approved(
+    both = citing(
         "BOTH",
         "Are data at-rest and in-transit cryptographically protected using cryptographic "
         "libraries certified to approved standards?",
@@ -165,9 +153,7 @@ def test_a_concept_held_back_on_a_facet_leaves_it_to_the_entry_citing_its_id() -
     (best, *_) = Matcher([*others, both]).match(question)
     assert (best.entry_id, best.explanation.concept) == ("BOTH", "CRY-REST-01")
     assert (best.band, best.explanation.guard) == ("auto", None)
-    rest = approved(
-        "REST", "Is data at rest cryptographically protected using certified libraries?"
-    )
+    rest = citing("REST", "Is data at rest cryptographically protected using certified libraries?")
     (best, *_) = Matcher([*others, rest]).match(question)
     assert (best.entry_id, best.explanation.concept, best.band) == (
         "REST",
