@@ -1,8 +1,9 @@
 """What the bank learns from review, and whether it then fills right: the customer benchmark.
 
 When a reviewer accepts or chooses a match, the customer's wording is learned as an alternate of
-the entry (app/services/review/learning.py). This benchmark plays that out on the customer
-questions (`bench/data/customer_questions.yaml`) against the approved WhitePact CAIQ bank:
+the entry (app/services/review/learning.py), read with its row's heading when it takes its subject
+from it. This benchmark plays that out on the customer questions
+(`bench/data/customer_questions.yaml`) against the approved WhitePact CAIQ bank:
 
 - **another customer's questions**: the questions are split in two halves at random (5 seeds,
   each half learned from in turn: 10 folds); the reviewer confirms each answerable question of
@@ -43,6 +44,8 @@ from bench_match_customer import CustomerQuestion, customer_questions
 from app.core.bank import MAX_ALTERNATES, Entry
 from app.core.embeddings import Embedder
 from app.core.matching import Matcher
+from app.core.normalise import shipped_thesaurus
+from app.core.question_forms import QuestionForms
 from app.services.review.learning import learned_key, worth_learning
 
 SEEDS = range(5)
@@ -66,10 +69,13 @@ def learned(
     bank: Sequence[Entry], asked: Sequence[CustomerQuestion], chosen: dict[str, str]
 ) -> list[Entry]:
     """The bank after its reviewers confirmed `asked`, learned as review learns."""
+    # Read as the matcher reads it: a question taking its subject from its heading is learned
+    # with the heading (QuestionForms.as_learned).
+    forms = QuestionForms.of_thesaurus(shipped_thesaurus())
     wordings: dict[str, list[str]] = defaultdict(list)
     for q in asked:
         if q.key:
-            wordings[chosen[q.text]].append(q.text)
+            wordings[chosen[q.text]].append(forms.as_learned(q.text, q.context))
     out = []
     for entry in bank:
         alternates = list(entry.alternates)

@@ -26,6 +26,7 @@ from app.deps import (
 )
 from app.downloads import XLSX, attachment, log_download
 from app.models import QuestionRow, SignOff
+from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.services import review
 
@@ -292,6 +293,7 @@ def act_on_row(
     body: RowAction,
     principal: CanWriteQuestionnaires,
     db_session: SessionDep,
+    settings: SettingsDep,
 ) -> Any:
     """Decide one row: accept, choose an entry, edit, reject (leave blank), keep the customer's answer or flag."""
     questionnaire = questionnaire_service.visible(
@@ -311,6 +313,7 @@ def act_on_row(
             comment=body.comment,
             assignee=body.assignee,
             version=body.version,
+            forms=bank_service.question_forms(settings=settings),
         )
     except review.StaleDecision as stale:
         # Nothing was changed; the reviewer gets the row as it is now to decide again on it.
@@ -334,14 +337,20 @@ def act_on_row(
     dependencies=[Writes],
 )
 def accept_auto(
-    questionnaire_id: str, principal: CanWriteQuestionnaires, db_session: SessionDep
+    questionnaire_id: str,
+    principal: CanWriteQuestionnaires,
+    db_session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """Accept every undecided row matched in the auto band."""
     questionnaire = questionnaire_service.visible(
         db_session=db_session, principal=principal, questionnaire_id=questionnaire_id
     )
     accepted = review.accept_auto(
-        db_session=db_session, principal=principal, questionnaire=questionnaire
+        db_session=db_session,
+        principal=principal,
+        questionnaire=questionnaire,
+        forms=bank_service.question_forms(settings=settings),
     )
     db_session.flush()
     return {

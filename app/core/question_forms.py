@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.core.acronyms import AcronymExpander
-from app.core.normalise import Normaliser, words
+from app.core.normalise import Normaliser, Thesaurus, words
 from app.core.subject import SubjectRule
 
 # What match_many takes per question: (question, control ID or None), or with the row's context
@@ -48,6 +48,16 @@ class QuestionForms:
     normaliser: Normaliser
     acronyms: AcronymExpander
     subjects: SubjectRule
+
+    @classmethod
+    def of_thesaurus(cls, thesaurus: Thesaurus) -> QuestionForms:
+        """The forms as a matcher over this thesaurus makes them."""
+        normaliser = Normaliser(thesaurus)
+        return cls(
+            normaliser,
+            AcronymExpander.of(thesaurus.acronyms),
+            SubjectRule.of(thesaurus, normaliser),
+        )
 
     def of(self, queries: Sequence[Query]) -> list[Form]:
         """Return every form of every non-empty question, each question's forms together."""
@@ -86,6 +96,17 @@ class QuestionForms:
         if not self.subjects.subject(self.normaliser.normalise(heading).terms):
             return None
         return f"{heading.strip()}: {question}"
+
+    def as_learned(self, question: str, context: str | None) -> str:
+        """The wording a confirmed row teaches its entry: as a person read it.
+
+        "Is this documented?" under "Data Flow Diagrams" was confirmed as the data-flow
+        statement's; learned bare, it names nothing, and the next copy of the same questionnaire
+        is held back on it ("neither the question nor the matching wording names a subject").
+        Learned as "Data Flow Diagrams: Is this documented?", it says what it asks, fills that
+        row again, and stands for nothing under another heading.
+        """
+        return self.read_with_context((question, None, context)) or question
 
     def _points_back(self, question: str) -> bool:
         """Tell whether the question's subject is a word pointing back at its heading."""

@@ -16,6 +16,8 @@ from app.core.bank import Bank, Entry
 from app.core.embeddings import Embedder, load_embedder
 from app.core.index_store import IndexStore
 from app.core.matching import Matcher, Thresholds, load_thesaurus
+from app.core.normalise import shipped_thesaurus
+from app.core.question_forms import QuestionForms
 from app.core.semantic import term_vectors_fingerprint
 from app.db import insert_missing, locked
 from app.models import BankEntry, BankEntryVersion, BankState, ProfileVariable, new_id, utcnow
@@ -274,6 +276,24 @@ class MatcherCache:
 
 
 matchers = MatcherCache()
+_forms_lock = threading.Lock()
+_forms: tuple[tuple[str, str], QuestionForms] | None = None
+
+
+def question_forms(*, settings: Settings) -> QuestionForms:
+    """How the matcher reads a question, over the bank's thesaurus (kept while it is unchanged).
+
+    Review learns a confirmed wording as the matcher read it (QuestionForms.as_learned); this
+    needs the thesaurus alone, not a matcher over the bank's current revision.
+    """
+    global _forms
+    path = settings.bank_dir / THESAURUS_FILE
+    key = (str(path), _file_digest(path))
+    with _forms_lock:
+        if _forms is None or _forms[0] != key:
+            thesaurus = load_thesaurus(path) if key[1] else shipped_thesaurus()
+            _forms = (key, QuestionForms.of_thesaurus(thesaurus))
+        return _forms[1]
 
 
 def match_context(*, db_session: Session, settings: Settings) -> MatchContext:

@@ -22,6 +22,7 @@ from app.deps import (
 )
 from app.downloads import attachment, log_download
 from app.models import BankEntry, Questionnaire, QuestionRow, User
+from app.services import bank as bank_service
 from app.services import questionnaires as questionnaire_service
 from app.services import review
 from app.web.auth import (
@@ -201,6 +202,7 @@ def review_row(
     row_id: RowId,
     user: UserCanWriteQuestionnaires,
     db_session: SessionDep,
+    settings: SettingsDep,
     action: Annotated[str, Form(max_length=16)] = "",
     choose: Annotated[str, Form(max_length=80)] = "",
     entry_id: Annotated[str, Form(max_length=80)] = "",
@@ -228,6 +230,7 @@ def review_row(
         comment=comment,
         assignee=assignee,
         version=version,
+        forms=bank_service.question_forms(settings=settings),
     )
     if not _wants_fragment(request):
         return RedirectResponse(
@@ -272,6 +275,7 @@ def review_accept_auto(
     questionnaire_id: str,
     user: UserCanWriteQuestionnaires,
     db_session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     return _questionnaire_action(
         request,
@@ -279,7 +283,10 @@ def review_accept_auto(
         user,
         db_session,
         lambda q: review.accept_auto(
-            db_session=db_session, principal=user.principal, questionnaire=q
+            db_session=db_session,
+            principal=user.principal,
+            questionnaire=q,
+            forms=bank_service.question_forms(settings=settings),
         ),
     )
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.db import Database
+from app.models import BankEntry
 from app.services import accounts
 from app.services.accounts import Principal
 from tests.conftest import bearer
@@ -430,3 +431,50 @@ def test_accepting_in_bulk_makes_new_versions_too(
     position = changed[0]["position"]
     stale = act(client, reviewer, questionnaire_id, position, action="reject", version=1)
     assert before[position]["version"] == 1 and stale.status_code == 409
+
+
+def sectioned(sections: dict[str, tuple[str, ...]]) -> bytes:
+    """Build a numbered questionnaire whose questions sit under section headings."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Security"
+    sheet.append(["ID", "Question", "Answer", "Notes"])
+    number = 0
+    for heading, questions in sections.items():
+        sheet.append([None, heading, None, None])
+        sheet.cell(sheet.max_row, 2).font = openpyxl.styles.Font(bold=True)
+        for question in questions:
+            number += 1
+            sheet.append([f"Q-{number}", question, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_question_taking_its_subject_from_its_heading_is_learned_with_it_and_fills_again(
+    client: TestClient, database: Database, settings: Settings, caller
+) -> None:  # type: ignore[no-untyped-def]
+    reviewer = caller("reviewer")
+    flows = sectioned({"Data Flow Diagrams": ("Is this documented?",)})
+    first = seed(database, settings, reviewer.principal, flows)
+    (row,) = rows_of(client, reviewer, first)["items"]
+    assert row["band"] != "auto"
+    assert "PRV-FLOW-01" in [c["entry_id"] for c in row["candidates"]]
+    chosen = act(client, reviewer, first, 0, action="choose", entry_id="PRV-FLOW-01")
+    assert chosen.status_code == 200, chosen.text
+
+    with database.session() as db_session:
+        entry = db_session.get(BankEntry, "PRV-FLOW-01")
+        assert entry is not None
+    # Learned as it was read: bare, "Is this documented?" would name nothing, and the same
+    # questionnaire sent again would wait for a person on it once more.
+    assert "Data Flow Diagrams: Is this documented?" in entry.alternates
+    assert "Is this documented?" not in entry.alternates
+
+    again = rows_of(client, reviewer, seed(database, settings, reviewer.principal, flows))
+    assert [(r["entry_id"], r["band"]) for r in again["items"]] == [("PRV-FLOW-01", "auto")]
+    # Under another heading the learned wording stands for nothing.
+    other = sectioned({"Vendor Contracts": ("Is this documented?",)})
+    elsewhere = rows_of(client, reviewer, seed(database, settings, reviewer.principal, other))
+    assert [r["entry_id"] for r in elsewhere["items"] if r["band"] == "auto"] != ["PRV-FLOW-01"]

@@ -8,6 +8,7 @@ from app.core.answering import fit_to_choices
 from app.core.bank import check_text, render_detail
 from app.core.detail_template import escape_template, render_template
 from app.core.errors import BankError
+from app.core.question_forms import QuestionForms
 from app.core.workbook.writer import match_choice
 from app.models import BankEntry, Questionnaire, QuestionRow, User, utcnow
 from app.services import audit
@@ -226,8 +227,11 @@ def act(
     comment: str | None = None,
     assignee: str | None = None,
     version: int | None = None,
+    forms: QuestionForms | None = None,
 ) -> QuestionRow:
     """Applies one reviewer decision to one row, learning from it where it confirms a match.
+
+    `forms` reads the wording learned as the matcher read it (see learning.learn_alternate).
 
     With `version`, the decision is refused unless the row is still at the version it was made on.
     """
@@ -239,14 +243,22 @@ def act(
     if action == "accept":
         _accept(row=row, principal=principal)
         learned = learn_alternate(
-            db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
+            db_session=db_session,
+            principal=principal,
+            questionnaire=questionnaire,
+            row=row,
+            forms=forms,
         )
     elif action == "choose":
         if not entry_id:
             raise ReviewInvalid("choose needs an entry_id")
         _choose(db_session=db_session, row=row, principal=principal, entry_id=entry_id)
         learned = learn_alternate(
-            db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
+            db_session=db_session,
+            principal=principal,
+            questionnaire=questionnaire,
+            row=row,
+            forms=forms,
         )
     elif action == "edit":
         _edit(
@@ -295,7 +307,13 @@ def act(
     return row
 
 
-def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Questionnaire) -> int:
+def accept_auto(
+    *,
+    db_session: Session,
+    principal: Principal,
+    questionnaire: Questionnaire,
+    forms: QuestionForms | None = None,
+) -> int:
     """Accepts every undecided auto-band row whose answer fits an empty cell; returns how many."""
     require_permission(principal, "questionnaire:write")
     require_open(questionnaire)
@@ -313,7 +331,11 @@ def accept_auto(*, db_session: Session, principal: Principal, questionnaire: Que
         db_session.add(row)
         if learned < MAX_LEARNED_PER_BULK:
             learned += learn_alternate(
-                db_session=db_session, principal=principal, questionnaire=questionnaire, row=row
+                db_session=db_session,
+                principal=principal,
+                questionnaire=questionnaire,
+                row=row,
+                forms=forms,
             )
         accepted += 1
     if learned:

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.core.bank import MAX_ALTERNATES, check_text
 from app.core.errors import BankError
+from app.core.question_forms import QuestionForms
 from app.models import Questionnaire, QuestionRow
 from app.services import audit
 from app.services import bank as bank_service
@@ -50,9 +51,18 @@ def worth_learning(wording: str, *, entry_wordings: list[str]) -> bool:
 
 
 def learn_alternate(
-    *, db_session: Session, principal: Principal, questionnaire: Questionnaire, row: QuestionRow
+    *,
+    db_session: Session,
+    principal: Principal,
+    questionnaire: Questionnaire,
+    row: QuestionRow,
+    forms: QuestionForms | None = None,
 ) -> bool:
-    """Adds a confirmed row's wording to its entry's alternates, if it is new and worth keeping."""
+    """Adds a confirmed row's wording to its entry's alternates, if it is new and worth keeping.
+
+    With `forms`, a wording that takes its subject from its row's heading is learned read with
+    it ("Data Flow Diagrams: Is this documented?", QuestionForms.as_learned); without, as written.
+    """
     entry = bank_service.get_entry(
         db_session=db_session, entry_id=row.entry_id or "", for_update=True
     )
@@ -61,6 +71,8 @@ def learn_alternate(
     if len(entry.alternates) >= MAX_ALTERNATES:
         return False  # the cap a curator's edit is held to
     wording = row.question.strip()
+    if forms is not None and wording:
+        wording = forms.as_learned(wording, row.context)
     known = {learned_key(entry.question), *(learned_key(a) for a in entry.alternates)}
     if not wording or learned_key(wording) in known:
         return False

@@ -1,0 +1,36 @@
+"""The wording review learns from a confirmed row: as the matcher read it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.normalise import shipped_thesaurus
+from app.core.question_forms import QuestionForms
+
+
+@pytest.fixture(scope="module")
+def forms() -> QuestionForms:
+    return QuestionForms.of_thesaurus(shipped_thesaurus())
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "learned"),
+    [
+        # Pointing back at its heading, or naming no subject of its own: read with the heading.
+        ("Is this documented?", "Data Flow Diagrams", "Data Flow Diagrams: Is this documented?"),
+        (
+            "Is the policy reviewed and updated annually?",
+            "Incident Management Policy",
+            "Incident Management Policy: Is the policy reviewed and updated annually?",
+        ),
+        # A subject of its own: as written, whatever the heading.
+        ("Are backups encrypted?", "Data Protection", "Are backups encrypted?"),
+        # No heading, or one naming no subject either: as written.
+        ("Is this documented?", None, "Is this documented?"),
+        ("Is this documented?", "General", "Is this documented?"),
+    ],
+)
+def test_a_wording_is_learned_with_its_heading_only_when_the_heading_names_its_subject(
+    forms: QuestionForms, question: str, context: str | None, learned: str
+) -> None:
+    assert forms.as_learned(question, context) == learned
