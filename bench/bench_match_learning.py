@@ -70,12 +70,13 @@ def learned(
 ) -> list[Entry]:
     """The bank after its reviewers confirmed `asked`, learned as review learns."""
     # Read as the matcher reads it: a question taking its subject from its heading is learned
-    # with the heading (QuestionForms.as_learned).
+    # with the heading, one naming no subject without a heading is not (QuestionForms.as_learned).
     forms = QuestionForms.of_thesaurus(shipped_thesaurus())
     wordings: dict[str, list[str]] = defaultdict(list)
     for q in asked:
-        if q.key:
-            wordings[chosen[q.text]].append(forms.as_learned(q.text, q.context))
+        wording = forms.as_learned(q.text, q.context) if q.key else None
+        if wording is not None:
+            wordings[chosen[q.text]].append(wording)
     out = []
     for entry in bank:
         alternates = list(entry.alternates)

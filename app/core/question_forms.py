@@ -97,16 +97,28 @@ class QuestionForms:
             return None
         return f"{heading.strip()}: {question}"
 
-    def as_learned(self, question: str, context: str | None) -> str:
-        """The wording a confirmed row teaches its entry: as a person read it.
+    def as_learned(self, question: str, context: str | None) -> str | None:
+        """The wording a confirmed row teaches its entry: as a person read it, or None.
 
         "Is this documented?" under "Data Flow Diagrams" was confirmed as the data-flow
         statement's; learned bare, it names nothing, and the next copy of the same questionnaire
         is held back on it ("neither the question nor the matching wording names a subject").
         Learned as "Data Flow Diagrams: Is this documented?", it says what it asks, fills that
-        row again, and stands for nothing under another heading.
+        row again, and stands for nothing under another heading. A question that names no
+        subject and whose heading names none either ("Are they reviewed at least annually?"
+        under "Information Security Policies") teaches nothing: learned, it scored its entry
+        1.0 for the same words under any heading ("Password Policy"), outranked the statement
+        that answers there, and was held back.
         """
-        return self.read_with_context((question, None, context)) or question
+        read = self.read_with_context((question, None, context))
+        if read is not None:
+            return read
+        terms = self.normaliser.normalise(question[:MAX_QUESTION_CHARS]).terms
+        if not self.subjects.subject(terms):
+            return None
+        if len(terms) <= READ_WITH_CONTEXT_MAX_TERMS and self._points_back(question):
+            return None
+        return question
 
     def _points_back(self, question: str) -> bool:
         """Tell whether the question's subject is a word pointing back at its heading."""

@@ -25,12 +25,14 @@ def forms() -> QuestionForms:
         ),
         # A subject of its own: as written, whatever the heading.
         ("Are backups encrypted?", "Data Protection", "Are backups encrypted?"),
-        # No heading, or one naming no subject either: as written.
-        ("Is this documented?", None, "Is this documented?"),
-        ("Is this documented?", "General", "Is this documented?"),
+        # Naming no subject, with no heading or one naming none either: nothing to learn.
+        ("Is this documented?", None, None),
+        ("Is this documented?", "General", None),
+        ("Are they reviewed at least annually?", "Information Security Policies", None),
+        ("Is it encrypted?", None, None),
     ],
 )
 def test_a_wording_is_learned_with_its_heading_only_when_the_heading_names_its_subject(
-    forms: QuestionForms, question: str, context: str | None, learned: str
+    forms: QuestionForms, question: str, context: str | None, learned: str | None
 ) -> None:
     assert forms.as_learned(question, context) == learned

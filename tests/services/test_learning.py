@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from app.config import Settings
 from app.core.bank import MAX_ALTERNATES
+from app.core.question_forms import QuestionForms
 from app.db import Database
 from app.models import AuditEvent, BankEntry, Questionnaire, QuestionRow
 from app.services import bank as bank_service
@@ -75,7 +76,14 @@ def alternates(bench: Bench, entry_id: str = ENTRY) -> list[str]:
         return list(entry.alternates)
 
 
-def learn(bench: Bench, wording: str, *, entry_id: str = ENTRY) -> bool:
+def learn(
+    bench: Bench,
+    wording: str,
+    *,
+    entry_id: str = ENTRY,
+    context: str = "",
+    forms: QuestionForms | None = None,
+) -> bool:
     """Confirm one row with this wording as answered by the entry, as an accept does."""
     questionnaire_id = seed(bench.database, bench.settings, bench.reviewer)
     with bench.database.session(write=True) as db_session:
@@ -87,11 +95,16 @@ def learn(bench: Bench, wording: str, *, entry_id: str = ENTRY) -> bool:
             sheet="Security",
             row=2,
             question=wording,
+            context=context,
             answer_cell="C2",
             entry_id=entry_id,
         )
         return learn_alternate(
-            db_session=db_session, principal=bench.reviewer, questionnaire=questionnaire, row=row
+            db_session=db_session,
+            principal=bench.reviewer,
+            questionnaire=questionnaire,
+            row=row,
+            forms=forms,
         )
 
 
@@ -197,3 +210,19 @@ def test_a_learned_wording_fills_its_own_question_and_not_another_subjects(bench
     assert "does not name 'hardware'" in after[hardware].explanation or (
         after[hardware].entry_id != "CRY-DESTROY-01"
     )
+
+
+def test_a_wording_naming_no_subject_is_learned_only_with_a_heading_that_names_one(
+    bench: Bench,
+) -> None:
+    forms = bank_service.question_forms(settings=bench.settings)
+    before = alternates(bench)
+    # "It" under a heading naming nothing, or under none: it would stand for any subject.
+    assert not learn(bench, "Is it encrypted?", context="General", forms=forms)
+    assert not learn(bench, "Is it encrypted?", forms=forms)
+    assert alternates(bench) == before
+    assert learn(bench, "Is it encrypted?", context="Customer Data at Rest", forms=forms)
+    assert alternates(bench) == [*before, "Customer Data at Rest: Is it encrypted?"]
+    # Without the thesaurus's reading, a wording is learned as written.
+    assert learn(bench, "Is it encrypted?")
+    assert alternates(bench)[-1] == "Is it encrypted?"

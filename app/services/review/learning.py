@@ -61,7 +61,8 @@ def learn_alternate(
     """Adds a confirmed row's wording to its entry's alternates, if it is new and worth keeping.
 
     With `forms`, a wording that takes its subject from its row's heading is learned read with
-    it ("Data Flow Diagrams: Is this documented?", QuestionForms.as_learned); without, as written.
+    it ("Data Flow Diagrams: Is this documented?"), and one naming no subject with no heading
+    to read it with is not learned (QuestionForms.as_learned); without, it is learned as written.
     """
     entry = bank_service.get_entry(
         db_session=db_session, entry_id=row.entry_id or "", for_update=True
@@ -70,7 +71,7 @@ def learn_alternate(
         return False
     if len(entry.alternates) >= MAX_ALTERNATES:
         return False  # the cap a curator's edit is held to
-    wording = row.question.strip()
+    wording: str | None = row.question.strip()
     if forms is not None and wording:
         wording = forms.as_learned(wording, row.context)
     known = {learned_key(entry.question), *(learned_key(a) for a in entry.alternates)}
