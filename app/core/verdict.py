@@ -48,10 +48,13 @@ IMPLIED_MARGIN = 0.05
 # two closest runner-ups (the right one among them) each set apart on such a word.
 SET_APART_MAX_TERMS = 8
 # A best match this far ahead of every other entry may fill from WHOLE_SUBJECT_RELIEF below the
-# auto threshold when it says most of what a short question asks about (_wide_lead): at least
-# LEAD_SAID_SHARE of its subject terms, weighed by rarity.
+# auto threshold when it says most of what a question asks about (_wide_lead): at least
+# LEAD_SAID_SHARE of its subject terms, weighed by rarity; for a question of more than
+# SET_APART_MAX_TERMS terms, the entry's own subject terms the question leaves unsaid may weigh
+# at most LEAD_UNASKED_SHARE of the entry's subject.
 WIDE_LEAD = 0.15
 LEAD_SAID_SHARE = 0.5
+LEAD_UNASKED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ def _clear_short_match(
 def _wide_lead(
     scoring: Scoring, index: Index, asked: Asked, item: Scored, standing: Standing
 ) -> bool:
-    """Tell whether a short question's best entry leads every other by far and says most of it.
+    """Tell whether the best entry leads every other by far and says most of the question.
 
     "Do you have controls in place to protect client systems from malware?" scores 0.47 against
     "Do you have a policy for protecting systems against malware?", 0.17 ahead of any other
@@ -183,14 +186,21 @@ def _wide_lead(
     availability of electronic messaging?" with the statement on backups, which never names
     messaging (0.28 of the subject by rarity), and "Does the organization enforce a Role-Based
     Access Control (RBAC) policy over users and resources?" with least privilege, through the
-    concept leading the other concepts (0.48). Only a short question (SET_APART_MAX_TERMS),
-    whose lead is its subject's, and never through a concept's path, which has its own rule
-    (_concept_filled). On the benchmarks this filled 4 more rows right on the starter bank, 2
-    on the customer one and 10 on the learning one, none wrong (bench/README.md).
+    concept leading the other concepts (0.48). Never through a concept's path, which has its own
+    rule (_concept_filled).
+
+    A long question is as full as a statement, so the statement must also say little the
+    question does not ask (LEAD_UNASKED_SHARE): "Does the organization compel data and/or process
+    owners to obtain authorization for the production use of each system…?" shares owners,
+    authorization and production with "Is authorization from data owners obtained … before
+    replicating or using production data in non-production environments?" (0.54 said, 0.55 of
+    the statement unasked), a different control. A short question says little of its own and a
+    statement always says more; the same condition there gave up right fills. Short questions
+    filled 4 more rows right on the starter bank, 2 on the customer benchmark and 10 on the
+    learning one; long ones 2 more on the customer benchmark, 10 on the learning one, 3 across
+    versions and 1 across frameworks; none wrong (bench/README.md).
     """
-    if not standing.best or item.cand.bridge is not None:
-        return False
-    if len(asked.text.terms) > SET_APART_MAX_TERMS or not asked.subject:
+    if not standing.best or item.cand.bridge is not None or not asked.subject:
         return False
     if item.score < scoring.thresholds.auto - WHOLE_SUBJECT_RELIEF:
         return False
@@ -202,7 +212,13 @@ def _wide_lead(
     subject = set(asked.subject)
     said = says_of(scoring, index, index.entries[entry_id], subject)
     space = index.words.space
-    return space.weight_of(said) >= LEAD_SAID_SHARE * space.weight_of(subject)
+    if space.weight_of(said) < LEAD_SAID_SHARE * space.weight_of(subject):
+        return False
+    if len(asked.text.terms) <= SET_APART_MAX_TERMS:
+        return True
+    stated = scoring.subjects.subject(index.rows[item.cand.row].text.key.split())
+    unasked = stated - set(asked.text.terms)
+    return space.weight_of(unasked) <= LEAD_UNASKED_SHARE * space.weight_of(stated)
 
 
 def _concept_filled(asked: Asked, item: Scored, standing: Standing) -> bool:

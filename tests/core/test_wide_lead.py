@@ -1,4 +1,4 @@
-"""A short question's best entry, far ahead of the bank's others and saying most of it, fills."""
+"""A question's best entry, far ahead of the bank's others and saying most of it, fills."""
 
 from __future__ import annotations
 
@@ -71,3 +71,56 @@ def test_a_concept_leading_on_a_part_of_the_question_does_not_fill(
     monkeypatch.setattr(verdict, "LEAD_SAID_SHARE", 0.0)
     (best, *_) = Matcher(bank).match(RBAC)
     assert (best.entry_id, best.band) == ("LEAST", "auto")
+
+
+PEN_TEST = (
+    "Does an independent third party regularly perform penetration tests on all systems used to "
+    "provide services to customers?"
+)
+PRODUCTION_USE = (
+    "Does the organization compel data and/or process owners to obtain authorization for the "
+    "production use of each system, application and/or service under their control?"
+)
+
+
+def framework_bank() -> list[Entry]:
+    return [
+        approved(
+            "PEN",
+            "Are processes, procedures, and technical measures defined, implemented, and "
+            "evaluated for periodic, independent, third-party penetration testing?",
+        ),
+        approved(
+            "PRODDATA",
+            "Is authorization from data owners obtained, and the associated risk managed, before "
+            "replicating or using production data in non-production environments?",
+        ),
+        approved("SCAN", "Do you scan for vulnerabilities?"),
+        approved("BCP", "Do you have a business continuity plan?"),
+    ]
+
+
+def test_a_long_questions_wide_lead_fills_when_the_entry_asks_little_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (best, *_) = Matcher(framework_bank(), concepts=False).match(PEN_TEST)
+    assert best.entry_id == "PEN" and best.score < DEFAULT_AUTO
+    assert best.explanation.margin is not None and best.explanation.margin >= verdict.WIDE_LEAD
+    assert (best.band, best.explanation.guard) == ("auto", None)
+    monkeypatch.setattr(verdict, "WIDE_LEAD", 1.0)
+    (best, *_) = Matcher(framework_bank(), concepts=False).match(PEN_TEST)
+    assert (best.entry_id, best.band) == ("PEN", "suggest")
+
+
+def test_a_long_questions_lead_does_not_fill_with_an_entry_asking_much_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Owners, authorization and production are shared; the statement is about production data
+    # copied into other environments, which the question never asks.
+    (best, *_) = Matcher(framework_bank(), concepts=False).match(PRODUCTION_USE)
+    assert best.entry_id == "PRODDATA"
+    assert best.explanation.margin is not None and best.explanation.margin >= verdict.WIDE_LEAD
+    assert best.band == "suggest"
+    monkeypatch.setattr(verdict, "LEAD_UNASKED_SHARE", 1.0)
+    (best, *_) = Matcher(framework_bank(), concepts=False).match(PRODUCTION_USE)
+    assert (best.entry_id, best.band) == ("PRODDATA", "auto")
