@@ -91,6 +91,7 @@ def follow_concepts(
                             score=match.score,
                             guard=held and through_a_concept(held),
                             auto=match.band == "auto",
+                            covered=frozenset(covered),
                         )
     return out
 

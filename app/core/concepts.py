@@ -36,6 +36,8 @@ class Bridge:
     # The concept's own match earned `auto`, by its score or by a relief for an everyday
     # question (verdict._clear_short_match, _says_whole_subject): the path may fill as it would.
     auto: bool = False
+    # The terms the concept says (its wordings, and its answer where read): what the path names.
+    covered: frozenset[str] = frozenset()
 
 
 def concept_entries(entries: Sequence[Entry]) -> tuple[Entry, ...]:

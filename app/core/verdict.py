@@ -523,7 +523,13 @@ def _wording_prefers_other(
     findings tracked to remediation?" is the corrective action plan's concept word for word,
     and shares a few more words with "Is the remediation status of audit findings reviewed and
     reported?" (0.52) than with the plan's framework wording. That filled 4 more rows right on
-    the customer benchmark and 20 on the learning one, none wrong (bench/README.md).
+    the customer benchmark and 20 on the learning one, none wrong (bench/README.md). Nor when
+    that entry names less of the question's subject (its row's, for a question naming none)
+    than the concept and the path's entry: "Is the policy reviewed and updated annually?" under
+    "Incident Management Policy" fits every framework statement "Are policies and procedures
+    reviewed and updated annually?" alike, and the first of them, filed under logging, is no
+    evidence against the one the incident policy's concept leads to (1 more row right on the
+    customer benchmark, 5 on the learning one, none wrong).
     """
     other = asked.direct_best
     if other is None or other.entry_id == cand.entry_id:
@@ -533,6 +539,16 @@ def _wording_prefers_other(
         return None
     if cand.bridge is not None and cand.bridge.auto and own < scoring.thresholds.auto:
         return None
+    subject = set(asked.subject or asked.context_subject)
+    if cand.bridge is not None and subject:
+        space = index.words.space
+        named = shared_with_phrases(
+            subject,
+            set(cand.bridge.covered) | said_by(scoring, index, index.entries[cand.entry_id]),
+        )
+        named_there = says_of(scoring, index, index.entries[other.entry_id], subject)
+        if space.weight_of(named_there) < space.weight_of(named):
+            return None
     theirs_row = index.rows[other.row]
     if (
         scoring.guards.conflict(asked.facets, theirs_row.facets)

@@ -549,3 +549,30 @@ def test_a_statement_set_aside_for_a_word_no_statement_says_does_not_give_way() 
     assert best.entry_id == "MECH" and best.band == "suggest"
     assert "'mechnaisms'" in (best.explanation.guard or "")
     assert runner_up.entry_id == "ORG" and runner_up.band == "suggest"
+
+
+def test_a_generic_wording_filed_elsewhere_does_not_hold_back_the_concepts_path() -> None:
+    # Two framework statements worded alike, filed under two domains; the heading's concept
+    # (the starter's incident policy review) leads to the incident one. The logging one fits
+    # the question's own words as well, and names nothing of incident management.
+    generic = "Are policies and procedures reviewed and updated annually?"
+
+    def filed(entry_id: str, caiq: str, domain: str) -> Entry:
+        return Entry(
+            id=entry_id,
+            question=generic,
+            answer="No",
+            status="approved",
+            refs={"caiq": caiq},
+            tags=(domain,),
+        )
+
+    bank = [
+        filed("LOG", "LOG-01.2", "Logging and Monitoring Policy and Procedures"),
+        filed("SEF", "SEF-01.2", "Security Incident Management Policy and Procedures"),
+    ]
+    question = "Is the policy reviewed and updated annually?"
+    (best, *_) = Matcher(bank).match(question, context="Incident Management Policy")
+    assert (best.entry_id, best.explanation.concept, best.band) == ("SEF", "INC-POL-02", "auto")
+    (best, *_) = Matcher(bank).match(question, context="Logging and Monitoring Policy")
+    assert (best.entry_id, best.band) == ("LOG", "auto")
