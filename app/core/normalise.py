@@ -52,6 +52,11 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("s", ""),
 )
 _KEEP_S = ("ss", "us", "is", "ys")
+# The stemmer keeps "-ation" as "-at" ("automation" meets "automated"), so a noun in "-ation"
+# and its verb in "-e" or "-ing" stem apart ("restorat", "restor"). A verb stem this long or
+# longer meets its noun where the guards compare what two texts share; a shorter one
+# ("form", "format") is another word.
+_ATION_BASE = 5
 
 
 @lru_cache(maxsize=200_000)
@@ -431,6 +436,9 @@ def shared_with_phrases(asked: set[str], stated: set[str]) -> set[str]:
                 parts = {stem(part) for part in term.split("_")}
                 if parts <= other:
                     shared |= parts | {term}
+            elif len(term) - 2 >= _ATION_BASE and term.endswith("at") and term[:-2] in other:
+                # "restoration" stems to "restorat", "restoring" to "restor": one word.
+                shared |= {term, term[:-2]}
     return shared
 
 

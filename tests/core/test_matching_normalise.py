@@ -13,6 +13,7 @@ from app.core.normalise import (
     Normaliser,
     Thesaurus,
     parse_thesaurus,
+    shared_with_phrases,
     stem,
     words,
 )
@@ -131,3 +132,12 @@ def test_missing_thesaurus_file_is_a_bank_error(tmp_path: Path) -> None:
 def test_refs_may_list_several_control_ids() -> None:
     ids = control_ids({"caiq": "IAM-14.1, IAM-14.2", "iso": "A.5.15"})
     assert {"IAM-14-1", "IAM-14-2", "A-5-15"} <= ids
+
+
+def test_a_noun_in_ation_and_its_verb_are_one_word_where_texts_are_compared() -> None:
+    restoration, restoring = stem("restoration"), stem("restoring")
+    assert restoration != restoring  # the stemmer keeps "-ation" as "-at"
+    assert shared_with_phrases({restoration, "backup"}, {restoring}) == {restoration, restoring}
+    assert shared_with_phrases({restoring}, {restoration}) == {restoration, restoring}
+    # A short stem is another word: a format is not a form.
+    assert shared_with_phrases({stem("format")}, {stem("form")}) == set()
