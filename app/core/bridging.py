@@ -44,7 +44,7 @@ def follow_concepts(
     one after it leads nowhere. A path carries a guard when the concept was held back, was not the
     question's best, or leaves out a word of the question that matters, or when the entry cites
     the ID only under reference keys outside `numbered_alike` (see `numbered_alike`; None: all).
-    `said` gives what an entry says itself (`verdict.said_by`): a word of the question the
+    `said` gives what an entry says itself (`entry_says.said_by`): a word of the question the
     concept leaves out but the entry says is not left out of that entry's path.
     `concept_says` gives the same for a concept: its answer and detail are its words too ("Do
     company devices lock automatically when left unattended?" answers that laptops lock when

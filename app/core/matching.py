@@ -24,6 +24,7 @@ from app.core.bridging import NumberingCheck, follow_concepts, with_bridged
 from app.core.collector import collector_paused
 from app.core.concepts import Bridge, shipped_concepts, shipped_concepts_source
 from app.core.embeddings import Embedder
+from app.core.entry_says import said_by
 from app.core.guards import Guards
 from app.core.match_result import (
     BANDS,
@@ -70,7 +71,6 @@ from app.core.sparse_index import (
     index_of,
 )
 from app.core.subject import SubjectRule
-from app.core.verdict import said_by
 
 __all__ = [
     "BANDS",

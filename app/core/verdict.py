@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from app.core.alternates import AlternateCheck
-from app.core.bank import CANONICAL_ANSWERS, Entry
+from app.core.bank import Entry
+from app.core.entry_says import is_not_applicable, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
 from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for
@@ -267,23 +268,6 @@ def _says_whole_subject(
     return subject <= says_of(scoring, index, index.entries[item.cand.entry_id], subject)
 
 
-def said_by(scoring: Scoring, index: Index, entry: Entry) -> set[str]:
-    """Return the terms an entry says: its question and alternates as worded, and its answer.
-
-    Not its tags: they say where the entry is filed, not what it asserts (a statement on the
-    shared-responsibility model filed under "supply chain" says nothing of supply chain risk).
-    """
-    said = set(scoring.details.of(entry))
-    for row in index.entry_rows.get(entry.id, ()):
-        said.update(index.row_key[row].split())
-    return said
-
-
-def says_of(scoring: Scoring, index: Index, entry: Entry, terms: set[str]) -> set[str]:
-    """Return those of `terms` an entry says (`said_by`), a thesaurus phrase meeting its words."""
-    return shared_with_phrases(terms, said_by(scoring, index, entry))
-
-
 def _subject_named_elsewhere(index: Index, asked: Asked, entry_id: str) -> bool:
     """Tell whether another entry names all the question asks about and this one does not.
 
@@ -305,11 +289,6 @@ def _subject_named_elsewhere(index: Index, asked: Asked, entry_id: str) -> bool:
     if names_all(entry_id):
         return False
     return any(names_all(other) for other in asked.candidates if other != entry_id)
-
-
-def subject_named(index: Index, subject: set[str], entry_id: str) -> set[str]:
-    """Return the terms of a question's subject an entry names in its wordings and tags."""
-    return subject & shared_with_phrases(subject, set(index.entry_terms(entry_id)))
 
 
 def _guard(
@@ -604,16 +583,3 @@ def shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ..
             if shown not in out:
                 out.append(shown)
     return tuple(out)
-
-
-def is_not_applicable(answer: str) -> bool:
-    """Tell whether an answer is an N/A, written any of the ways the bank accepts."""
-    said = answer.strip().rstrip(".").casefold()
-    return said == "not applicable" or CANONICAL_ANSWERS.get(said) == "N/A"
-
-
-def yes_or_no(answer: str) -> str | None:
-    """Return "yes" or "no" when an answer opens with one, else None."""
-    words = answer.split(maxsplit=1)
-    first = words[0].strip(".,;:!").casefold() if words else ""
-    return first if first in ("yes", "no") else None
