@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from app.core.normalise import (
     NEGATIONS,
     GuardFacet,
     longest_phrases,
     phrase_lengths,
+    stem,
     stem_phrase,
 )
 from app.core.reasons import Facet
@@ -28,6 +29,9 @@ NOT_NEGATIONS = (
 )
 # The mark of a phrase that asks for a facet's value without naming one.
 _ASKS = "\x00asks"
+# A negation reaches this many words after it, function words aside: "with no *shared
+# accounts*", "so information is not *recoverable* by any *forensic* means".
+NEGATION_REACH = 2
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,16 @@ class Facets:
     triggered: tuple[bool, ...]  # the facet's 'when' words are present (always True without any)
     negated: bool
     asking: tuple[bool, ...] = ()  # the text asks for the facet's value ("how often?")
+    reach: frozenset[str] = frozenset()  # the stems a negation in the text reaches
 
 
 class Guards:
     """Compiled guard facets: read a text's facets, compare a question's with an entry's."""
 
-    def __init__(self, facets: Sequence[GuardFacet]) -> None:
+    def __init__(self, facets: Sequence[GuardFacet], function_words: Iterable[str] = ()) -> None:
         self.facets = tuple(facets)
+        # Words a negation passes over on its way to what it negates ("not *by any* means").
+        self._function_words = frozenset(stem(w) for w in function_words)
         # One table for every facet, so a text is scanned once: phrase -> (facet, value) marks.
         # A value of None marks a 'when' word; facet -1 marks a negation or a negation look-alike.
         marks: dict[tuple[str, ...], set[tuple[int, str | None]]] = {}
@@ -72,14 +79,25 @@ class Guards:
         return frozenset(found)
 
     def read(self, stems: Sequence[str]) -> Facets:
-        """Find which value of each facet a text names."""
+        """Find which value of each facet a text names, and what a negation in it reaches."""
         found = self._scan(stems)
         facets = self._read.get(found)
         if facets is None:
             facets = self._facets(found)
             if len(self._read) < 100_000:
                 self._read[found] = facets
+        if facets.negated:
+            facets = replace(facets, reach=self._reach(stems))
         return facets
+
+    def _reach(self, stems: Sequence[str]) -> frozenset[str]:
+        """Return the words each negation of a text is about: the next few, function words aside."""
+        reached: set[str] = set()
+        for i, word in enumerate(stems):
+            if word in NEGATIONS:
+                after = (w for w in stems[i + 1 :] if w not in self._function_words)
+                reached.update(w for _, w in zip(range(NEGATION_REACH), after, strict=False))
+        return frozenset(reached - NEGATIONS)
 
     def _facets(self, found: frozenset[tuple[int, str | None]]) -> Facets:
         values = tuple(
@@ -103,14 +121,21 @@ class Guards:
         *,
         affirmed: bool = False,
         answer: Callable[[], Facets] | None = None,
+        words: Callable[[], tuple[Collection[str], Collection[str]]] | None = None,
     ) -> str | None:
         """Say in plain words why the entry's meaning differs from the question's, or None.
 
         `affirmed`: the entry answers Yes, so an inclusive facet's values it names are each
         asserted, and a question naming some of them is answered. `answer` reads the facets of
-        the entry's answer: an entry asking for a facet's value states it there.
+        the entry's answer: an entry asking for a facet's value states it there. `words` reads the
+        words of the question and those the entry says (its answer and detail too), when the two
+        differ in polarity: a negation about something the other never names is no difference
+        ("Does every user have a unique ID, with no shared accounts?" against a statement on
+        unique identification that never mentions shared accounts; "so information is not
+        recoverable" in a statement on secure disposal, against a question that never speaks of
+        recovering anything).
         """
-        if question.negated != entry.negated:
+        if question.negated != entry.negated and not self._beside(question, entry, words):
             said, other = (
                 ("negated", "affirmative") if question.negated else ("affirmative", "negated")
             )
@@ -150,6 +175,19 @@ class Guards:
             if not agrees:
                 return Facet(f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}")
         return None
+
+    @staticmethod
+    def _beside(
+        question: Facets,
+        entry: Facets,
+        words: Callable[[], tuple[Collection[str], Collection[str]]] | None,
+    ) -> bool:
+        """Tell whether the one text's negation is about nothing the other text names."""
+        if words is None:
+            return False
+        asked, said = words()
+        negated, other = (question, said) if question.negated else (entry, asked)
+        return negated.reach.isdisjoint(other)
 
 
 def _quote(values: frozenset[str]) -> str:

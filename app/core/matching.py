@@ -210,7 +210,7 @@ class Matcher:
         self.today = today
         self.default_review_days = default_review_days
         self._normaliser = Normaliser(self.thesaurus)
-        self._guards = Guards(self.thesaurus.guards)
+        self._guards = Guards(self.thesaurus.guards, self.thesaurus.stopwords)
         meaning_weight: float | None = None
         if embedder is not None:
             meaning_weight = SENTENCE_MEANING_WEIGHT

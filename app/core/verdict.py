@@ -316,8 +316,12 @@ def _guard(
     def answer_facets() -> Facets:
         return scoring.guards.read(scoring.details.normaliser.normalise(entry.answer).stems)
 
+    def words() -> tuple[set[str], set[str]]:
+        # The entry's words as written and all it says, its answer and detail included.
+        return set(asked.text.stems), {*row.text.stems, *said_by(scoring, index, entry)}
+
     guard = scoring.guards.conflict(
-        asked.facets, row.facets, affirmed=affirmed, answer=answer_facets
+        asked.facets, row.facets, affirmed=affirmed, answer=answer_facets, words=words
     )
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -386,3 +387,58 @@ def test_a_free_answer_to_a_closed_question_answers_only_its_condition() -> None
     match = Matcher(entries, today=TODAY).match("Do you have an incident response plan?")[0]
     assert match.entry_id == "IR-TEST"
     assert match.explanation.guard == "the entry is narrower: it adds 'tested'"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_question"),
+    [
+        # The question's negation is about shared accounts, which the statement never names.
+        (
+            "Does every user have a unique ID, with no shared accounts?",
+            "Are users identifiable through a unique identification?",
+        ),
+        # The statement's is about recovering data, which the question never speaks of.
+        (
+            "Is data securely wiped from storage media before disposal?",
+            "Is data securely disposed of from storage media so information is not recoverable?",
+        ),
+    ],
+)
+def test_a_negation_about_what_the_other_text_never_names_is_no_difference_of_polarity(
+    question: str, entry_question: str
+) -> None:
+    assert not (best_for(question, entry_question).explanation.guard or "").startswith(
+        "polarity differs"
+    )
+
+
+def test_a_negation_about_what_both_texts_name_still_differs() -> None:
+    # Within its reach, past the function words: "not *shared* with any *advertisers*".
+    match = best_for(
+        "Is customer data not shared with any advertisers?",
+        "Is customer data shared with advertisers?",
+    )
+    assert match.band != "auto"
+    assert (match.explanation.guard or "").startswith("polarity differs")
+    match = best_for(
+        "Does every user have a unique ID, with no shared accounts?",
+        "Are shared accounts used by administrators?",
+    )
+    assert (match.explanation.guard or "").startswith("polarity differs")
+
+
+def test_a_negation_about_what_the_entry_says_in_its_detail_still_differs() -> None:
+    # The password statement names single sign-on only in its detail; the question's "not
+    # using SSO" is about it, so the two still differ in polarity.
+    entry = Entry(
+        id="E",
+        question="Do you enforce password complexity and length requirements?",
+        answer="Yes",
+        detail="Passwords are at least 12 characters; single sign-on is used wherever supported.",
+        status="approved",
+    )
+    question = "For customers not using SSO, are there password complexity or length requirements?"
+    match = Matcher([entry], today=TODAY).match(question)[0]
+    assert (match.explanation.guard or "").startswith("polarity differs")
+    bare = Matcher([replace(entry, detail="")], today=TODAY).match(question)[0]
+    assert not (bare.explanation.guard or "").startswith("polarity differs")
