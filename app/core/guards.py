@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from app.core.normalise import (
     NEGATIONS,
@@ -96,7 +97,7 @@ class Guards:
         for i, word in enumerate(stems):
             if word in NEGATIONS:
                 after = (w for w in stems[i + 1 :] if w not in self._function_words)
-                reached.update(w for _, w in zip(range(NEGATION_REACH), after, strict=False))
+                reached.update(islice(after, NEGATION_REACH))
         return frozenset(reached - NEGATIONS)
 
     def _facets(self, found: frozenset[tuple[int, str | None]]) -> Facets:

@@ -6,6 +6,7 @@ import hashlib
 import threading
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from app.core.bank import Bank, Entry
 from app.core.embeddings import Embedder, load_embedder
 from app.core.index_store import IndexStore
 from app.core.matching import Matcher, Thresholds, load_thesaurus
-from app.core.normalise import shipped_thesaurus
+from app.core.normalise import Thesaurus, shipped_thesaurus
 from app.core.question_forms import QuestionForms
 from app.core.semantic import term_vectors_fingerprint
 from app.db import insert_missing, locked
@@ -243,7 +244,7 @@ class MatcherCache:
             if self._context is not None and self._key == key:
                 return self._context
             bank = current_bank(db_session=db_session)
-            thesaurus = load_thesaurus(thesaurus_path) if thesaurus_path.exists() else None
+            thesaurus = _thesaurus_at(thesaurus_path)
             matcher = Matcher(
                 bank.entries,
                 thresholds=thresholds,
@@ -276,8 +277,6 @@ class MatcherCache:
 
 
 matchers = MatcherCache()
-_forms_lock = threading.Lock()
-_forms: tuple[tuple[str, str], QuestionForms] | None = None
 
 
 def question_forms(*, settings: Settings) -> QuestionForms:
@@ -286,14 +285,19 @@ def question_forms(*, settings: Settings) -> QuestionForms:
     Review learns a confirmed wording as the matcher read it (QuestionForms.as_learned); this
     needs the thesaurus alone, not a matcher over the bank's current revision.
     """
-    global _forms
     path = settings.bank_dir / THESAURUS_FILE
-    key = (str(path), _file_digest(path))
-    with _forms_lock:
-        if _forms is None or _forms[0] != key:
-            thesaurus = load_thesaurus(path) if key[1] else shipped_thesaurus()
-            _forms = (key, QuestionForms.of_thesaurus(thesaurus))
-        return _forms[1]
+    return _forms_for(path, _file_digest(path))
+
+
+@lru_cache(maxsize=4)
+def _forms_for(path: Path, digest: str) -> QuestionForms:
+    """The forms over one version of a thesaurus file (`digest` keys the cache)."""
+    return QuestionForms.of_thesaurus(_thesaurus_at(path))
+
+
+def _thesaurus_at(path: Path) -> Thesaurus:
+    """The bank's thesaurus file, or the shipped one where the bank has none."""
+    return load_thesaurus(path) if path.exists() else shipped_thesaurus()
 
 
 def match_context(*, db_session: Session, settings: Settings) -> MatchContext:
