@@ -51,6 +51,7 @@ from app.core.question_forms import (
     MAX_QUESTION_CHARS,
     Query,
     QuestionForms,
+    pointing_word,
 )
 from app.core.ranking import (
     SENTENCE_SUBJECT_RIVAL_MARGIN,
@@ -464,6 +465,12 @@ class Matcher:
                     wanted=wanted[k],
                     bridges=bridges[k],
                     meaning_share=self._meaning.weight_share(index, texts[k]),
+                    # Read only when the row gives no heading to point at.
+                    points_back=None
+                    if contexts[k].terms
+                    else pointing_word(
+                        queries[k][0][:MAX_QUESTION_CHARS], self._scoring.names_subject
+                    ),
                 )
             )
         return out

@@ -10,7 +10,8 @@ written (ranking.rank), so a form can add evidence and never take any away.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.core.acronyms import AcronymExpander
@@ -30,6 +31,12 @@ READ_WITH_CONTEXT_MAX_TERMS = 8
 # word naming a subject comes before it ("… patches before you deploy *them*" points back at
 # the patches).
 _POINTS_BACK = frozenset(("it", "this", "these", "they", "them"))
+# "It" before these names nothing: "Is *it* possible to export our data?" says what it asks.
+_IT_OPENS = frozenset(
+    ("possible", "necessary", "required", "mandatory", "feasible", "allowed", "permitted")
+)
+# "Does your *IT* provide remote wipe?": information technology, a subject of its own.
+_IT_ACRONYM = re.compile(r"\bIT\b")
 
 
 @dataclass(frozen=True)
@@ -122,9 +129,28 @@ class QuestionForms:
 
     def _points_back(self, question: str) -> bool:
         """Tell whether the question's subject is a word pointing back at its heading."""
-        for word in words(question):
-            if word in _POINTS_BACK:
-                return True
-            if self.subjects.subject(self.normaliser.normalise(word).terms):
-                return False
-        return False
+        return pointing_word(question, self.names_subject) is not None
+
+    def names_subject(self, word: str) -> bool:
+        """Tell whether one word names a subject (not a frame or stop word)."""
+        return bool(self.subjects.subject(self.normaliser.normalise(word).terms))
+
+
+def pointing_word(question: str, names_subject: Callable[[str], bool]) -> str | None:
+    """Return the word by which a question points back at its heading for its subject, or None.
+
+    "Is *it* encrypted?", "How is *this* training documented?": a pointing word before any word
+    naming a subject. "… patches before you deploy *them*" points back at the patches, "Is it
+    possible to export our data?" at nothing, and "Does your IT provide remote wipe?" names
+    information technology.
+    """
+    written = words(question)
+    for position, word in enumerate(written):
+        if word in _POINTS_BACK:
+            following = written[position + 1] if position + 1 < len(written) else ""
+            if word == "it" and (following in _IT_OPENS or _IT_ACRONYM.search(question)):
+                return None
+            return word
+        if names_subject(word):
+            return None
+    return None

@@ -82,6 +82,8 @@ class QueryScores:
     # How much of meaning's weight the question's score gives it: less when the term vectors
     # never met some of its words (`Meaning.weight_share`).
     meaning_share: float = 1.0
+    # The word pointing back at a heading the row does not give (see verdict._guard).
+    points_back: str | None = None
 
 
 def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: int) -> list[Match]:
@@ -97,12 +99,15 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
     """
     judged: dict[str, tuple[Scored, Asked, QueryScores]] = {}
     first_best = 0.0
+    # A question naming no subject is ordered by its heading first (see below).
+    headed = False
     for position, query in enumerate(forms):
         scored, asked = _judge(scoring, index, query)
         form_best = max((_band_score(s) for s in scored), default=0.0)
         if position == 0:
             first_best = form_best
             if not asked.subject and asked.context_subject:
+                headed = True
                 # A question naming no subject fills only with a statement on its heading's
                 # (SubjectRule): others, however close in wording, cannot keep the question
                 # read with its heading from counting.
@@ -119,10 +124,15 @@ def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: i
                 judged[item.cand.entry_id] = (replace(current[0], rank=item.rank), *current[1:])
     ordered = list(judged.values())
     # The band the question alone earns comes first: the context only orders the entries
-    # within a band. A matching control ID breaks ties, including ties at the top score.
+    # within a band. A matching control ID breaks ties, including ties at the top score. For a
+    # question naming no subject, the statements on its heading's come first within the band:
+    # "Are security policies reviewed at least once a year?" under "Governance" fits the
+    # application security policy's review a little better in wording than the security
+    # policies' own, and only the heading says which is meant.
     ordered.sort(
         key=lambda j: (
             BANDS.index(band_for(j[0].score, scoring.thresholds)),
+            headed and not j[0].cand.on_subject,
             -j[0].rank,
             not j[0].id_match,
             not j[0].cand.on_subject,
@@ -234,16 +244,18 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
     text, context = query.text, query.context
     id_entries = query.wanted or frozenset()
     context_subject = scoring.subjects.subject(context.terms)
+    heading_word = _most_telling(index, context_subject)
     alternates = AlternateCheck.of(scoring, index, text, context_subject, id_entries)
     best = _best_rows(scoring, index, query, alternates)
     _follow_bridges(best, query.bridges)
     _weigh_details(scoring, index, text, best)
-    scored = _scored(scoring, index, query, best, context_subject)
+    scored = _scored(scoring, index, query, best, heading_word)
     asked = Asked(
         text=text,
         facets=scoring.guards.read(text.stems),
         subject=scoring.subjects.subject(text.terms),
         context_subject=context_subject,
+        heading_word=heading_word,
         id_given=query.wanted is not None,
         # Entries citing the row's ID whose wording also fits; an ID reused for another
         # question after renumbering cites an entry whose wording does not (on the same topic,
@@ -260,6 +272,7 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
         alternates=alternates,
         candidates=frozenset(best),
         read_with_context=query.read_with_context,
+        points_back=query.points_back,
     )
     return scored, asked
 
@@ -356,7 +369,7 @@ def _scored(
     index: Index,
     query: QueryScores,
     best: Mapping[str, Candidate],
-    context_subject: frozenset[str],
+    heading_word: frozenset[str],
 ) -> list[Scored]:
     """Weigh intent, the row's context and its control ID into each entry's final score."""
     text = query.text
@@ -377,9 +390,7 @@ def _scored(
             cand.text_score *= OTHER_INTENT_SHARE
             cand.rank *= OTHER_INTENT_SHARE
             cand.intent_share = OTHER_INTENT_SHARE
-        cand.on_subject = bool(context_subject) and bool(
-            context_subject & index.entry_terms(cand.entry_id)
-        )
+        cand.on_subject = bool(heading_word & index.entry_terms(cand.entry_id))
         id_match = cand.entry_id in id_entries
         bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
         scored.append(
@@ -391,6 +402,21 @@ def _scored(
             )
         )
     return scored
+
+
+def _most_telling(index: Index, subject: frozenset[str]) -> frozenset[str]:
+    """Return the rarest of a context's subject terms (none for a context naming none).
+
+    A row's context is its control title and often its domain too: "Credentials Management
+    Policy and Procedures; Identity & Access Management". An entry is on its subject when it
+    carries the word that tells this control from the others of the domain ("credential"),
+    not any of the domain's words: the identity and access management policy's review is not
+    the credentials policy's, and filled its subjectless review question before.
+    """
+    if not subject:
+        return frozenset()
+    space = index.words.space
+    return frozenset((max(subject, key=lambda t: (space.rarity(t), t)),))
 
 
 def _rival(

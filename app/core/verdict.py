@@ -66,6 +66,8 @@ class Asked:
     facets: Facets
     subject: frozenset[str]  # the question's own subject terms (none for a generic question)
     context_subject: frozenset[str]  # the subject terms of the row's context
+    # The context's most telling subject term: an entry carrying it is on the row's subject.
+    heading_word: frozenset[str]
     id_given: bool  # the row carries a control ID
     id_owners: frozenset[str]  # entries citing that ID whose wording fits too
     direct_best: Candidate | None  # the best entry by the question's own wording, with concepts
@@ -73,6 +75,8 @@ class Asked:
     alternates: AlternateCheck | None = None  # judges short alternates (None: long question)
     candidates: frozenset[str] = frozenset()  # every entry the question was scored against
     read_with_context: bool = False  # the row's context stood in for the question's subject
+    # The word pointing back at a heading the row does not give ("Are *they* monitored?").
+    points_back: str | None = None
 
 
 @dataclass(frozen=True)
@@ -387,10 +391,16 @@ def _guard(
         ):
             how = "names more of what is asked" if standing.rival_names_more else "matches as well"
             guard = f"entry {rival.id} {how} and answers differently"
+    if guard is None and asked.points_back and not id_match:
+        # "How is *this* training documented?" asks of a training its heading names; without
+        # the heading, a statement on any training fits its words.
+        guard = (
+            f"the question points back ('{asked.points_back}') at a heading its row does not give"
+        )
     if guard is None:
         guard = scoring.subjects.conflict(
             asked=asked.subject,
-            context=asked.context_subject,
+            context=asked.heading_word,
             stated=scoring.subjects.subject(row.text.key.split()),
             evidence=index.entry_terms(cand.entry_id),
             id_match=id_match,

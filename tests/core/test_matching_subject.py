@@ -514,7 +514,8 @@ def test_a_best_statement_held_back_on_a_facet_is_not_set_aside() -> None:
 def test_a_learned_wording_without_a_subject_gives_way_to_the_entry_the_heading_names() -> None:
     # "Is it reviewed at least annually?" was confirmed for the security policy under its own
     # heading; under "Password Policy" the same words score 1.0 against that wording, which
-    # names nothing, and the password policy's review fills instead.
+    # names nothing, and the password policy's review, on the heading's subject, comes first
+    # and fills.
     bank = [
         replace(
             entry("GOV-REV", "Are information security policies reviewed every year?"),
@@ -527,7 +528,6 @@ def test_a_learned_wording_without_a_subject_gives_way_to_the_entry_the_heading_
     best, held, *_ = matcher.match("Is it reviewed at least annually?", context="Password Policy")
     assert held.entry_id == "GOV-REV" and held.score == 1.0 and held.band == "suggest"
     assert best.entry_id == "PWD-REV" and best.band == "auto"
-    assert best.explanation.set_aside == "GOV-REV"
 
 
 def test_a_statement_set_aside_for_a_word_no_statement_says_does_not_give_way() -> None:
@@ -576,3 +576,66 @@ def test_a_generic_wording_filed_elsewhere_does_not_hold_back_the_concepts_path(
     assert (best.entry_id, best.explanation.concept, best.band) == ("SEF", "INC-POL-02", "auto")
     (best, *_) = Matcher(bank).match(question, context="Logging and Monitoring Policy")
     assert (best.entry_id, best.band) == ("LOG", "auto")
+
+
+HEADED_BANK = [
+    entry("APP-REV", "Is the application security policy reviewed every year?"),
+    entry("NET-REV", "Are infrastructure security policies reviewed at least annually?"),
+    entry("GOV-REV", "How often are your security policies reviewed?", tags=("governance",)),
+]
+
+
+def test_a_subjectless_question_puts_the_statement_on_its_heading_first() -> None:
+    # The application policy's review fits the wording better; only the heading says which
+    # policies are meant, and the statements on it come first within the band.
+    matcher = Matcher(HEADED_BANK, concepts=False)
+    question = "Are security policies reviewed at least once a year?"
+    (alone, *_) = matcher.match(question)
+    (headed, *others) = matcher.match(question, context="Governance")
+    assert alone.entry_id != "GOV-REV"
+    assert headed.entry_id == "GOV-REV"
+    assert all("is not the entry's" in (m.explanation.guard or "") for m in others)
+
+
+CREDENTIALS_BANK = [
+    entry(
+        "IAM-REV",
+        "Are the policies and procedures reviewed and updated at least annually?",
+        tags=("Identity and Access Management Policy and Procedures",),
+    ),
+    entry(
+        "PWD-REV",
+        "Are the policies and procedures reviewed and updated at least annually?",
+        tags=("Strong Password Policy and Procedures",),
+    ),
+]
+
+
+def test_a_subjectless_question_is_on_the_subject_of_its_contexts_most_telling_word() -> None:
+    # The control title says which policy; the domain's words fit every policy of the domain.
+    matcher = Matcher(CREDENTIALS_BANK, concepts=False)
+    question = "Are policies and procedures reviewed and updated at least annually?"
+    context = "Credentials Management Policy and Procedures; Identity & Access Management"
+    (best, *_) = matcher.match(question, context=context)
+    assert best.band != "auto"
+    assert "'credential'" in (best.explanation.guard or "")
+    (own, *_) = matcher.match(question, context="Identity & Access Management Policy")
+    assert own.entry_id == "IAM-REV" and own.band == "auto"
+
+
+TRAINING_BANK = [
+    entry("AI-TRAIN", "What data were your AI models trained on?"),
+    entry("SEC-TRAIN", "Do all employees complete security awareness training?"),
+]
+
+
+def test_a_question_pointing_back_at_a_heading_its_row_does_not_give_does_not_fill() -> None:
+    # "this training" is the one the heading names; without it, any training fits the words.
+    matcher = Matcher(TRAINING_BANK, concepts=False)
+    (best, *_) = matcher.match("How is this training documented?")
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question points back ('this') at a heading its row does not give"
+    )
+    (headed, *_) = matcher.match("How is this training documented?", context="AI Training Data")
+    assert "points back" not in (headed.explanation.guard or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.normalise import shipped_thesaurus
-from app.core.question_forms import QuestionForms
+from app.core.question_forms import QuestionForms, pointing_word
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +36,24 @@ def test_a_wording_is_learned_with_its_heading_only_when_the_heading_names_its_s
     forms: QuestionForms, question: str, context: str | None, learned: str | None
 ) -> None:
     assert forms.as_learned(question, context) == learned
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("Are they monitored for unusual activity?", "they"),
+        ("How is this training documented?", "this"),
+        ("Is it encrypted?", "it"),
+        # A subject named first, then pointed back at: the question names its subject.
+        ("Do you test patches before you deploy them?", None),
+        # "It" before "possible" names nothing: the question says what it asks.
+        ("Is it possible to export our data?", None),
+        # "IT" is information technology.
+        ("Does your IT provide remote wipe for company-assigned mobile devices?", None),
+        ("Are backups encrypted?", None),
+    ],
+)
+def test_a_question_points_back_at_its_heading_with_a_word_before_any_subject(
+    forms: QuestionForms, question: str, word: str | None
+) -> None:
+    assert pointing_word(question, forms.names_subject) == word
