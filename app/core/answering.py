@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.bank import Entry, render_detail
+from app.core.intent import asks_openly
 from app.core.matching import Match, Matcher
+from app.core.normalise import words
 from app.core.profile_facts import ProfileFact, profile_fact
 from app.core.workbook import AnswerWrite, DetectedRow, FillResult, WriteOutcome
 from app.core.workbook.writer import match_choice
@@ -82,9 +84,30 @@ def propose(
         answer = detail = ""
         if matches and matches[0].band != "none":
             entry = entries[matches[0].entry_id]
-            answer, detail = entry.answer, render_detail(entry, profile)
+            answer, detail = cell_answer(
+                row.question, entry.answer, render_detail(entry, profile), row.choices
+            )
         proposals.append(Proposal(row=row, matches=tuple(matches), answer=answer, detail=detail))
     return proposals
+
+
+def cell_answer(
+    question: str, answer: str, detail: str, choices: Sequence[str] = ()
+) -> tuple[str, str]:
+    """Return what a statement writes in a row's answer and detail cells.
+
+    A bare Yes or No does not answer an open question: "Who is your data center provider?"
+    answered "No" (from "Do you operate your own data centers?") reads as a refusal, and "How
+    are keys revoked when compromised?" answered "Yes" says nothing. The statement's detail
+    says what is asked ("… runs on AWS, whose facilities …"), so it is the answer. A cell with
+    its own list of answers takes one of them, as the customer asks, and the detail stays
+    beside it.
+    """
+    if choices or answer not in ("Yes", "No") or not detail.strip():
+        return answer, detail
+    if not asks_openly(words(question)):
+        return answer, detail
+    return detail, ""
 
 
 _QUALIFIED = re.compile(r"^\s*(?P<head>[^,;:.()]+?)\s*[,;:.(]\s*(?P<rest>\S.*)$", re.DOTALL)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from app.core.alternates import AlternateCheck
+from app.core.answer_kind import bare_answer, names_instead
 from app.core.bank import Entry
 from app.core.entry_says import is_not_applicable, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
-from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
+from app.core.intent import asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for
 from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.reasons import is_elsewhere, is_facet
@@ -35,8 +36,6 @@ WHOLE_SUBJECT_RELIEF = 0.17
 # legally registered?" filled with the register of legal requirements. From three, it filled
 # 4 more rows right on the customer benchmark and 20 on the learning one, none wrong.
 CONCEPT_FILL_SUBJECT = 3
-# Openings of a statement answered by a person or a time, never by itself a Yes (_names_instead).
-NAMING_OPENINGS = frozenset(("who", "when"))
 # How far a narrower statement's Yes must lead a runner-up answering otherwise (_implied_rival).
 # At 0.05 the starter bank no longer fills "Is there a shared responsibility model?" with the
 # model "applied across your supply chain"; the other benchmarks are unchanged. (It held back
@@ -335,7 +334,7 @@ def _guard(
             (*asked.text.terms, *asked.text.stems), (*row.text.key.split(), *row.text.stems)
         )
     if guard is None:
-        guard = _names_instead(asked, row.text, entry)
+        guard = names_instead(asked.intent, row.text, entry) or bare_answer(asked.text, entry)
     if guard is None and cand.bridge is not None:
         # A concept held back on its facets alone leaves them to the entry, whose own were read
         # above: the question on data at rest and in transit is not the concept's on data at
@@ -456,21 +455,6 @@ def _runner_up(standing: Standing, entry_id: str) -> Scored | None:
     return next(
         (other for other in standing.candidates[1:] if other.cand.entry_id == entry_id), None
     )
-
-
-def _names_instead(asked: Asked, stated: NormalisedText, entry: Entry) -> str | None:
-    """Hold back a person or a time named in answer to a question asking whether a thing exists.
-
-    "Who owns incident response?" "The CISO" says nothing of whether there is an incident
-    response plan, though it shares the question's whole subject ("plan" frames it), and the
-    cell would read "The CISO". A description ("How do you protect against DDoS?") may well say
-    what a question asks; a person or a date does not.
-    """
-    if asked.intent != EXISTS or not stated.surface or stated.surface[0] not in NAMING_OPENINGS:
-        return None
-    if yes_or_no(entry.answer) is not None or is_not_applicable(entry.answer):
-        return None
-    return f"the entry answers '{stated.surface[0]}', the question whether one exists"
 
 
 def _implied_rival(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.answering import auto_writes, fit_to_choices, propose, report_rows, summarize
+from app.core.answering import (
+    auto_writes,
+    cell_answer,
+    fit_to_choices,
+    propose,
+    report_rows,
+    summarize,
+)
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.workbook import DetectedRow
@@ -87,3 +94,47 @@ def test_only_auto_rows_that_are_not_locked_are_written() -> None:
     assert report[1]["band"] == "suggest" and report[1]["written"] is False
     assert (report[3]["band"], report[3]["entry_id"], report[3]["answer"]) == ("none", None, None)
     assert summarize(report)["rows"] == 4
+
+
+DETAIL = "Keys are revoked in the key service and replaced within an hour."
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "choices", "written"),
+    [
+        # A bare Yes or No does not answer an open question: the detail does.
+        ("How are keys revoked when compromised?", "Yes", (), (DETAIL, "")),
+        ("Who is your data center provider?", "No", (), (DETAIL, "")),
+        # A closed question, an answer saying more than Yes, or a cell's own list: as stated.
+        ("Can keys be revoked?", "Yes", (), ("Yes", DETAIL)),
+        ("How are keys revoked when compromised?", "Yes, within an hour", (), None),
+        ("How are keys revoked when compromised?", "Yes", CHOICES, ("Yes", DETAIL)),
+    ],
+)
+def test_an_open_question_takes_a_bare_yes_or_nos_detail_as_its_answer(
+    question: str, answer: str, choices: tuple[str, ...], written: tuple[str, str] | None
+) -> None:
+    assert cell_answer(question, answer, DETAIL, choices) == (written or (answer, DETAIL))
+
+
+def test_an_open_question_is_not_filled_by_a_bare_yes_with_nothing_more_to_say() -> None:
+    entries = [
+        Entry(
+            id="NOTIFY",
+            question="How do you notify customers of changes to the service?",
+            answer="Yes",
+            status="approved",
+        )
+    ]
+    (best, *_) = Matcher(entries, concepts=False).match(
+        "How do you notify customers of changes to the service?"
+    )
+    assert best.band == "suggest"
+    assert best.explanation.guard == "the question asks 'how', the entry answers only Yes"
+    (proposal,) = propose(
+        [row(2, "How do you notify customers of changes to the service?", choices=())],
+        matcher=Matcher(entries, concepts=False),
+        entries={e.id: e for e in entries},
+        profile={},
+    )
+    assert auto_writes([proposal]) == []

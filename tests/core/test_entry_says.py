@@ -273,6 +273,8 @@ def test_a_concept_filling_a_question_of_two_subject_words_leads_to_a_suggestion
         "applicable to your organization identified and documented?",
         "GRC-07.1",
     )
+    # A detail to write: a bare Yes would be held back for the open question on its own.
+    legal = replace(legal, detail="A register of legal requirements is kept by counsel.")
     matcher = Matcher(with_others(legal))
     concept_matcher = matcher._concept_matcher()
     assert concept_matcher is not None

@@ -69,10 +69,17 @@ def test_a_short_question_with_a_close_rival_that_answers_otherwise_does_not_fil
 
 
 def test_a_question_asking_how_often_is_answered_by_an_entry_naming_a_frequency() -> None:
-    matcher = Matcher(BANK, concepts=False)
-    (asked, *_) = matcher.match("How often are backups tested?")
+    # With a detail to write: a bare Yes says nothing in answer to "how often" on its own.
+    described = [
+        replace(e, detail="Restores are tested every year.") if e.id == "BACKUP-TEST" else e
+        for e in BANK
+    ]
+    (asked, *_) = Matcher(described, concepts=False).match("How often are backups tested?")
     assert asked.entry_id == "BACKUP-TEST"
     assert asked.explanation.guard is None
+    (bare, *_) = Matcher(BANK, concepts=False).match("How often are backups tested?")
+    assert bare.explanation.guard == "the question asks 'how', the entry answers only Yes"
+    matcher = Matcher(BANK, concepts=False)
     # A question silent on frequency takes an entry naming one only by its Yes: backups tested
     # annually are tested, while a No to "annually" says nothing of testing at all.
     (silent, *_) = matcher.match("Are backups tested?")

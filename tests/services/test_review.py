@@ -508,3 +508,50 @@ def test_accepting_a_qualified_answer_writes_the_lists_word_and_keeps_the_qualif
         "Yes",
         "Yes, at least annually. Reviewed by the CISO.",
     )
+
+
+def free_text_questionnaire(questions: tuple[str, ...]) -> bytes:
+    """Build a one-sheet questionnaire whose answer cells take any text."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Vendor"
+    sheet.append(["ID", "Question", "Answer", "Notes"])
+    for number, question in enumerate(questions, 1):
+        sheet.append([f"V-{number}", question, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_open_question_takes_a_bare_yes_or_nos_detail_as_its_answer(
+    bootstrapped: Database, settings: Settings
+) -> None:
+    # "Who is your data center provider?" answered "No" reads as a refusal; the statement's
+    # detail names the provider. Proposed and chosen alike, the detail is the answer.
+    bank_service.matchers.clear()
+    with bootstrapped.session(write=True) as db_session:
+        uploader = _principal(db_session, "rita", "responder")
+        reviewer = _principal(db_session, "vera", "reviewer")
+    content = free_text_questionnaire(
+        ("Who is your data center provider?", "Do you operate your own data centers?")
+    )
+    desk = Desk(
+        bootstrapped,
+        settings,
+        uploader,
+        reviewer,
+        seed(bootstrapped, settings, uploader, content),
+    )
+    with bootstrapped.session() as db_session:
+        entry = bank_service.get_entry(db_session=db_session, entry_id="PHY-DC-01")
+        assert entry is not None and entry.answer == "No"
+    open_row, closed_row = desk.rows()
+    assert closed_row.entry_id == "PHY-DC-01" and closed_row.answer == "No"
+    assert open_row.entry_id == "PHY-DC-01" and open_row.answer == closed_row.detail
+    assert "runs on Amazon Web Services" in open_row.answer and open_row.detail == ""
+    # A reviewer picking the statement by hand gets the same answer.
+    desk.act(open_row.position, "reject")
+    chosen = desk.act(open_row.position, "choose", entry_id="PHY-DC-01")
+    assert (chosen.answer, chosen.detail) == (open_row.answer, "")
+    bank_service.matchers.clear()

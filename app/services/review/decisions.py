@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.core.answering import fit_to_choices
+from app.core.answering import cell_answer, fit_to_choices
 from app.core.bank import check_text, render_detail
 from app.core.detail_template import escape_template, render_template
 from app.core.errors import BankError
@@ -94,9 +94,8 @@ def _choose(*, db_session: Session, row: QuestionRow, principal: Principal, entr
         )
     except BankError as exc:
         raise ReviewInvalid(str(exc)) from exc
-    row.answer, row.detail = _fits_choices(
-        row, entry.answer, detail, what=f"entry '{entry_id}' answers"
-    )
+    answer, detail = cell_answer(row.question, entry.answer, detail, row.choices)
+    row.answer, row.detail = _fits_choices(row, answer, detail, what=f"entry '{entry_id}' answers")
     row.entry_id = entry.id
     row.entry_version = entry.version
     _decide(row, "chosen", principal)
