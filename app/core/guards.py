@@ -121,13 +121,16 @@ class Guards:
         entry: Facets,
         *,
         affirmed: bool = False,
+        described: bool = False,
         answer: Callable[[], Facets] | None = None,
         words: Callable[[], tuple[Collection[str], Collection[str]]] | None = None,
     ) -> str | None:
         """Say in plain words why the entry's meaning differs from the question's, or None.
 
         `affirmed`: the entry answers Yes, so an inclusive facet's values it names are each
-        asserted, and a question naming some of them is answered. `answer` reads the facets of
+        asserted, and a question naming some of them is answered. `described`: the entry's
+        answer is a description, which answers a question asking for a facet's value ("how
+        often", "regularly") only by naming one. `answer` reads the facets of
         the entry's answer: an entry asking for a facet's value states it there. `words` reads the
         words of the question and those the entry says (its answer and detail too), when the two
         differ in polarity: a negation about something the other never names is no difference
@@ -155,6 +158,13 @@ class Guards:
                 strict=True,
             )
         ):
+            if open_q and not asked and not stated and described and answer is not None:
+                # "Do you *regularly* scan for common web application vulnerabilities?" is not
+                # answered by "Secure frameworks, encoding and parameterized queries": a
+                # description must say how often, as a Yes says it is done regularly.
+                in_answer = answer() if in_answer is None else in_answer
+                if not in_answer.values[i]:
+                    return Facet(f"{facet.name} differs: asked vs none in the entry's answer")
             if asked and not stated and open_entry[i] and answer is not None:
                 # "How often are firewall rules reviewed?" answered "at least annually" states
                 # the frequency in its answer.

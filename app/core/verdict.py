@@ -324,7 +324,12 @@ def _guard(
         return set(asked.text.stems), {*row.text.stems, *said_by(scoring, index, entry)}
 
     guard = scoring.guards.conflict(
-        asked.facets, row.facets, affirmed=affirmed, answer=answer_facets, words=words
+        asked.facets,
+        row.facets,
+        affirmed=affirmed,
+        described=yes_or_no(entry.answer) is None and not is_not_applicable(entry.answer),
+        answer=answer_facets,
+        words=words,
     )
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.

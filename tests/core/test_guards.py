@@ -442,3 +442,32 @@ def test_a_negation_about_what_the_entry_says_in_its_detail_still_differs() -> N
     assert (match.explanation.guard or "").startswith("polarity differs")
     bare = Matcher([replace(entry, detail="")], today=TODAY).match(question)[0]
     assert not (bare.explanation.guard or "").startswith("polarity differs")
+
+
+@pytest.mark.parametrize(
+    ("answer", "held"),
+    [
+        # A description naming no frequency says nothing of "regularly".
+        ("Secure frameworks, encoding and parameterized queries", True),
+        # One naming a frequency, or a Yes, answers it.
+        ("Weekly authenticated scans with a DAST tool", False),
+        ("Yes", False),
+    ],
+)
+def test_a_question_asking_how_often_is_not_answered_by_a_description_naming_no_frequency(
+    answer: str, held: bool
+) -> None:
+    entry = Entry(
+        id="WEB",
+        question="How do you find common web application vulnerabilities such as injection?",
+        answer=answer,
+        detail="Checked in review and by automated tests.",
+        status="approved",
+    )
+    (best, *_) = Matcher([entry], today=TODAY).match(
+        "Do you regularly scan for common web application vulnerabilities such as injection?"
+    )
+    guard = "frequency differs: asked vs none in the entry's answer"
+    assert (best.explanation.guard == guard) is held
+    if held:
+        assert best.band != "auto"
