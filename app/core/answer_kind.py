@@ -7,6 +7,8 @@ what. verdict.py holds such a match back, and says why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.core.bank import Entry
 from app.core.entry_says import is_not_applicable, yes_or_no
 from app.core.intent import EXISTS, asks_openly
@@ -14,6 +16,13 @@ from app.core.normalise import NormalisedText
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
 NAMING_OPENINGS = frozenset(("who", "when"))
+# Openings of a question asking for a thing or a person: never answered by a frequency.
+THING_OPENINGS = frozenset(("what", "which", "who"))
+
+
+def asks_for_thing(surface: Sequence[str]) -> str | None:
+    """Return the word by which a question asks for a thing or a person, if it opens so."""
+    return surface[0] if surface and surface[0] in THING_OPENINGS else None
 
 
 def names_instead(intent: str | None, stated: NormalisedText, entry: Entry) -> str | None:

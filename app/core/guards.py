@@ -122,6 +122,7 @@ class Guards:
         *,
         affirmed: bool = False,
         described: bool = False,
+        asks_for: str | None = None,
         answer: Callable[[], Facets] | None = None,
         words: Callable[[], tuple[Collection[str], Collection[str]]] | None = None,
     ) -> str | None:
@@ -130,7 +131,9 @@ class Guards:
         `affirmed`: the entry answers Yes, so an inclusive facet's values it names are each
         asserted, and a question naming some of them is answered. `described`: the entry's
         answer is a description, which answers a question asking for a facet's value ("how
-        often", "regularly") only by naming one. `answer` reads the facets of
+        often", "regularly") only by naming one. `asks_for`: the word by which the question asks for
+        a thing or a person ("what", "which", "who"), which an entry answering with a facet's
+        value does not name. `answer` reads the facets of
         the entry's answer: an entry asking for a facet's value states it there. `words` reads the
         words of the question and those the entry says (its answer and detail too), when the two
         differ in polarity: a negation about something the other never names is no difference
@@ -165,6 +168,13 @@ class Guards:
                 in_answer = answer() if in_answer is None else in_answer
                 if not in_answer.values[i]:
                     return Facet(f"{facet.name} differs: asked vs none in the entry's answer")
+            if open_entry[i] and asks_for and not (open_q or asked):
+                # "*What* software do you use for vulnerability scans?" is not answered by
+                # "Continuously, and at least weekly", the answer to how often one scans.
+                return Facet(
+                    f"{facet.name} differs: the question asks '{asks_for}', "
+                    f"the entry answers its {facet.name}"
+                )
             if asked and not stated and open_entry[i] and answer is not None:
                 # "How often are firewall rules reviewed?" answered "at least annually" states
                 # the frequency in its answer.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from app.core.alternates import AlternateCheck
-from app.core.answer_kind import bare_answer, names_instead
+from app.core.answer_kind import asks_for_thing, bare_answer, names_instead
 from app.core.bank import Entry
 from app.core.entry_says import is_not_applicable, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
@@ -328,6 +328,7 @@ def _guard(
         row.facets,
         affirmed=affirmed,
         described=yes_or_no(entry.answer) is None and not is_not_applicable(entry.answer),
+        asks_for=asks_for_thing(asked.text.surface),
         answer=answer_facets,
         words=words,
     )

@@ -471,3 +471,21 @@ def test_a_question_asking_how_often_is_not_answered_by_a_description_naming_no_
     assert (best.explanation.guard == guard) is held
     if held:
         assert best.band != "auto"
+
+
+def test_a_question_asking_what_is_not_answered_by_how_often() -> None:
+    entry = Entry(
+        id="SCAN",
+        question="How often do you scan for vulnerabilities?",
+        answer="Continuously, and at least weekly",
+        status="approved",
+    )
+    matcher = Matcher([entry], today=TODAY)
+    (what, *_) = matcher.match("What software or company do you use for vulnerability scans?")
+    assert what.band != "auto"
+    assert what.explanation.guard == (
+        "frequency differs: the question asks 'what', the entry answers its frequency"
+    )
+    # Asking how often, or how quickly, is not asking for a thing.
+    (often, *_) = matcher.match("How often do you run vulnerability scans?")
+    assert often.explanation.guard is None
