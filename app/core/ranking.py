@@ -390,7 +390,9 @@ def _scored(
             cand.text_score *= OTHER_INTENT_SHARE
             cand.rank *= OTHER_INTENT_SHARE
             cand.intent_share = OTHER_INTENT_SHARE
-        cand.on_subject = bool(heading_word & index.entry_terms(cand.entry_id))
+        cand.on_subject = bool(heading_word) and bool(
+            heading_word & index.entry_terms(cand.entry_id)
+        )
         id_match = cand.entry_id in id_entries
         bonus = ID_BONUS if id_match and cand.wording >= ID_TEXT_FLOOR else 0.0
         scored.append(
