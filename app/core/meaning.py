@@ -94,9 +94,10 @@ class Meaning:
         """Return how much of meaning's weight a question's score gives it (MEANING_FLOOR–1).
 
         A text's meaning is the mix of its known words' vectors, so a word the term vectors
-        never met adds nothing to it: "Do you use CCTV?" meant only "use" to them, close to
-        every statement on the use of AI, which then outscored the CCTV statement (0.31 to
-        0.29, its wording 0.42). Meaning keeps MEANING_FLOOR of its weight, and the rest as far
+        never met adds nothing to it: "Do you use guardrails?" means only "use" to them, close
+        to every statement on the use of AI, which then outscore the statement on guardrails
+        against misuse. ("Do you use CCTV?" did so until the thesaurus folded CCTV into video
+        surveillance, which the vectors know.) Meaning keeps MEANING_FLOOR of its weight, and the rest as far
         as the vectors know the question's words, weighed by rarity. The sentence model reads
         every word, so with it the weight is whole.
         """
