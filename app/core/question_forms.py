@@ -37,6 +37,28 @@ _IT_OPENS = frozenset(
 )
 # "Does your *IT* provide remote wipe?": information technology, a subject of its own.
 _IT_ACRONYM = re.compile(r"\bIT\b")
+# "Does *this product* support SSO?" points at what the vendor offers, not at a heading.
+_OWN_OFFERING = frozenset(
+    (
+        "product",
+        "service",
+        "solution",
+        "application",
+        "app",
+        "platform",
+        "software",
+        "system",
+        "tool",
+        "vendor",
+        "company",
+        "organization",
+        "organisation",
+        "contract",
+        "agreement",
+        "questionnaire",
+        "assessment",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -141,14 +163,16 @@ def pointing_word(question: str, names_subject: Callable[[str], bool]) -> str | 
 
     "Is *it* encrypted?", "How is *this* training documented?": a pointing word before any word
     naming a subject. "… patches before you deploy *them*" points back at the patches, "Is it
-    possible to export our data?" at nothing, and "Does your IT provide remote wipe?" names
-    information technology.
+    possible to export our data?" at nothing, "Does *this product* support SSO?" at the
+    vendor's product, and "Does your IT provide remote wipe?" names information technology.
     """
     written = words(question)
     for position, word in enumerate(written):
         if word in _POINTS_BACK:
             following = written[position + 1] if position + 1 < len(written) else ""
             if word == "it" and (following in _IT_OPENS or _IT_ACRONYM.search(question)):
+                return None
+            if word == "this" and following in _OWN_OFFERING:
                 return None
             return word
         if names_subject(word):

@@ -48,7 +48,9 @@ def test_a_wording_is_learned_with_its_heading_only_when_the_heading_names_its_s
         ("Do you test patches before you deploy them?", None),
         # "It" before "possible" names nothing: the question says what it asks.
         ("Is it possible to export our data?", None),
-        # "IT" is information technology.
+        # "This product" is the vendor's own; "IT" is information technology.
+        ("Does this product support single sign-on?", None),
+        ("Is this service hosted in the EU?", None),
         ("Does your IT provide remote wipe for company-assigned mobile devices?", None),
         ("Are backups encrypted?", None),
     ],
