@@ -30,8 +30,8 @@ QUESTIONS = (
 )
 
 
-def small_questionnaire(questions: tuple[str, ...] = QUESTIONS) -> bytes:
-    """Build a one-sheet questionnaire with a Yes/No/NA dropdown and a notes column."""
+def small_questionnaire(questions: tuple[str, ...] = QUESTIONS, *, listed: bool = True) -> bytes:
+    """Build a one-sheet questionnaire with a Yes/No/NA dropdown (unless not `listed`) and notes."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -39,9 +39,10 @@ def small_questionnaire(questions: tuple[str, ...] = QUESTIONS) -> bytes:
     sheet.append(["ID", "Question", "Answer", "Notes"])
     for number, question in enumerate(questions, 1):
         sheet.append([f"Q-{number}", question, None, None])
-    dropdown = DataValidation(type="list", formula1='"Yes,No,NA"')
-    sheet.add_data_validation(dropdown)
-    dropdown.add(f"C2:C{len(questions) + 1}")
+    if listed:
+        dropdown = DataValidation(type="list", formula1='"Yes,No,NA"')
+        sheet.add_data_validation(dropdown)
+        dropdown.add(f"C2:C{len(questions) + 1}")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -510,20 +511,6 @@ def test_accepting_a_qualified_answer_writes_the_lists_word_and_keeps_the_qualif
     )
 
 
-def free_text_questionnaire(questions: tuple[str, ...]) -> bytes:
-    """Build a one-sheet questionnaire whose answer cells take any text."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Vendor"
-    sheet.append(["ID", "Question", "Answer", "Notes"])
-    for number, question in enumerate(questions, 1):
-        sheet.append([f"V-{number}", question, None, None])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def test_an_open_question_takes_a_bare_yes_or_nos_detail_as_its_answer(
     bootstrapped: Database, settings: Settings
 ) -> None:
@@ -533,8 +520,9 @@ def test_an_open_question_takes_a_bare_yes_or_nos_detail_as_its_answer(
     with bootstrapped.session(write=True) as db_session:
         uploader = _principal(db_session, "rita", "responder")
         reviewer = _principal(db_session, "vera", "reviewer")
-    content = free_text_questionnaire(
-        ("Who is your data center provider?", "Do you operate your own data centers?")
+    content = small_questionnaire(
+        ("Who is your data center provider?", "Do you operate your own data centers?"),
+        listed=False,
     )
     desk = Desk(
         bootstrapped,
