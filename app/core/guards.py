@@ -131,16 +131,15 @@ class Guards:
         `affirmed`: the entry answers Yes, so an inclusive facet's values it names are each
         asserted, and a question naming some of them is answered. `described`: the entry's
         answer is a description, which answers a question asking for a facet's value ("how
-        often", "regularly") only by naming one. `asks_for`: the word by which the question asks for
-        a thing or a person ("what", "which", "who"), which an entry answering with a facet's
-        value does not name. `answer` reads the facets of
-        the entry's answer: an entry asking for a facet's value states it there. `words` reads the
-        words of the question and those the entry says (its answer and detail too), when the two
-        differ in polarity: a negation about something the other never names is no difference
-        ("Does every user have a unique ID, with no shared accounts?" against a statement on
-        unique identification that never mentions shared accounts; "so information is not
-        recoverable" in a statement on secure disposal, against a question that never speaks of
-        recovering anything).
+        often", "regularly") only by naming one. `asks_for`: the word by which the question
+        asks for a thing or a person ("what", "which", "who"), which an entry answering with a
+        facet's value does not give. `answer` reads the facets of the entry's answer: an entry
+        asking for a facet's value states it there. `words` reads the words of the question and
+        those the entry says (its answer and detail too), when the two differ in polarity: a
+        negation about something the other never names is no difference ("Does every user have
+        a unique ID, with no shared accounts?" against a statement on unique identification that
+        never mentions shared accounts; "so information is not recoverable" in a statement on
+        secure disposal, against a question that never speaks of recovering anything).
         """
         if question.negated != entry.negated and not self._beside(question, entry, words):
             said, other = (

@@ -469,7 +469,7 @@ class Matcher:
                     points_back=None
                     if contexts[k].terms
                     else pointing_word(
-                        queries[k][0][:MAX_QUESTION_CHARS], self._scoring.names_subject
+                        queries[k][0][:MAX_QUESTION_CHARS], self._scoring.subjects, self._normaliser
                     ),
                 )
             )

@@ -97,8 +97,8 @@ class Meaning:
         never met adds nothing to it: "Do you use guardrails?" means only "use" to them, close
         to every statement on the use of AI, which then outscore the statement on guardrails
         against misuse. ("Do you use CCTV?" did so until the thesaurus folded CCTV into video
-        surveillance, which the vectors know.) Meaning keeps MEANING_FLOOR of its weight, and the rest as far
-        as the vectors know the question's words, weighed by rarity. The sentence model reads
+        surveillance, which the vectors know.) Meaning keeps MEANING_FLOOR of its weight, and
+        the rest as far as the vectors know the question's words, weighed by rarity. The sentence model reads
         every word, so with it the weight is whole.
         """
         if self.vectors is None or self.embedder is not None:

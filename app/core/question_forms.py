@@ -11,7 +11,7 @@ written (ranking.rank), so a form can add evidence and never take any away.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.core.acronyms import AcronymExpander
@@ -151,14 +151,10 @@ class QuestionForms:
 
     def _points_back(self, question: str) -> bool:
         """Tell whether the question's subject is a word pointing back at its heading."""
-        return pointing_word(question, self.names_subject) is not None
-
-    def names_subject(self, word: str) -> bool:
-        """Tell whether one word names a subject (not a frame or stop word)."""
-        return bool(self.subjects.subject(self.normaliser.normalise(word).terms))
+        return pointing_word(question, self.subjects, self.normaliser) is not None
 
 
-def pointing_word(question: str, names_subject: Callable[[str], bool]) -> str | None:
+def pointing_word(question: str, subjects: SubjectRule, normaliser: Normaliser) -> str | None:
     """Return the word by which a question points back at its heading for its subject, or None.
 
     "Is *it* encrypted?", "How is *this* training documented?": a pointing word before any word
@@ -175,6 +171,6 @@ def pointing_word(question: str, names_subject: Callable[[str], bool]) -> str | 
             if word == "this" and following in _OWN_OFFERING:
                 return None
             return word
-        if names_subject(word):
+        if subjects.subject(normaliser.normalise(word).terms):
             return None
     return None

@@ -97,10 +97,6 @@ class Scoring:
         weight = self.meaning_weight * share
         return (1.0 - weight) * wording + weight * meaning
 
-    def names_subject(self, word: str) -> bool:
-        """Tell whether one word names a subject (not a frame or stop word)."""
-        return bool(self.subjects.subject(self.details.normaliser.normalise(word).terms))
-
 
 def wording_score(question: str, row: str, word: float, char: float) -> float:
     """Score a question's wording against a row's from their keys and word and character cosines."""

@@ -58,4 +58,4 @@ def test_a_wording_is_learned_with_its_heading_only_when_the_heading_names_its_s
 def test_a_question_points_back_at_its_heading_with_a_word_before_any_subject(
     forms: QuestionForms, question: str, word: str | None
 ) -> None:
-    assert pointing_word(question, forms.names_subject) == word
+    assert pointing_word(question, forms.subjects, forms.normaliser) == word
