@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core.bank import Entry
-from app.core.entry_says import is_not_applicable, yes_or_no
+from app.core.entry_says import describes, is_bare_yes_or_no
 from app.core.intent import EXISTS, asks_openly
 from app.core.normalise import NormalisedText
 
@@ -35,7 +35,7 @@ def names_instead(intent: str | None, stated: NormalisedText, entry: Entry) -> s
     """
     if intent != EXISTS or not stated.surface or stated.surface[0] not in NAMING_OPENINGS:
         return None
-    if yes_or_no(entry.answer) is not None or is_not_applicable(entry.answer):
+    if not describes(entry.answer):
         return None
     return f"the entry answers '{stated.surface[0]}', the question whether one exists"
 
@@ -47,7 +47,7 @@ def bare_answer(asked: NormalisedText, entry: Entry) -> str | None:
     what the cell says (answering.cell_answer); without one, the statement has no answer to
     give this question.
     """
-    if not asks_openly(asked.surface) or entry.answer not in ("Yes", "No"):
+    if not asks_openly(asked.surface) or not is_bare_yes_or_no(entry.answer):
         return None
     if entry.detail.strip():
         return None

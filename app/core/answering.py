@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.bank import Entry, render_detail
+from app.core.entry_says import is_bare_yes_or_no
 from app.core.intent import asks_openly
 from app.core.matching import Match, Matcher
 from app.core.normalise import words
@@ -103,7 +104,7 @@ def cell_answer(
     its own list of answers takes one of them, as the customer asks, and the detail stays
     beside it.
     """
-    if choices or answer not in ("Yes", "No") or not detail.strip():
+    if choices or not is_bare_yes_or_no(answer) or not detail.strip():
         return answer, detail
     if not asks_openly(words(question)):
         return answer, detail

@@ -41,6 +41,16 @@ def is_not_applicable(answer: str) -> bool:
     return said == "not applicable" or CANONICAL_ANSWERS.get(said) == "N/A"
 
 
+def describes(answer: str) -> bool:
+    """Tell whether an answer is a description: neither a Yes, a No nor an N/A."""
+    return yes_or_no(answer) is None and not is_not_applicable(answer)
+
+
+def is_bare_yes_or_no(answer: str) -> bool:
+    """Tell whether an answer is a Yes or a No with nothing more ("Yes, annually" is more)."""
+    return answer in ("Yes", "No")
+
+
 def yes_or_no(answer: str) -> str | None:
     """Return "yes" or "no" when an answer opens with one, else None."""
     words = answer.split(maxsplit=1)

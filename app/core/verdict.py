@@ -9,7 +9,7 @@ from datetime import date
 from app.core.alternates import AlternateCheck
 from app.core.answer_kind import asks_for_thing, bare_answer, names_instead
 from app.core.bank import Entry
-from app.core.entry_says import is_not_applicable, said_by, says_of, subject_named, yes_or_no
+from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
 from app.core.intent import asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for
@@ -310,11 +310,8 @@ def _guard(
         and not asks_openly(asked.text.surface)
     )
     # An open question answered in the entry's own words (see subject_conflict).
-    described = (
-        asks_openly(row.text.surface)
-        and yes_or_no(entry.answer) is None
-        and not is_not_applicable(entry.answer)
-    )
+    answered_freely = describes(entry.answer)
+    described = asks_openly(row.text.surface) and answered_freely
 
     def answer_facets() -> Facets:
         return scoring.guards.read(scoring.details.normaliser.normalise(entry.answer).stems)
@@ -327,7 +324,7 @@ def _guard(
         asked.facets,
         row.facets,
         affirmed=affirmed,
-        described=yes_or_no(entry.answer) is None and not is_not_applicable(entry.answer),
+        described=answered_freely,
         asks_for=asks_for_thing(asked.text.surface),
         answer=answer_facets,
         words=words,

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from app.core.bank import Entry, load_bank
+from app.core.entry_says import describes, is_bare_yes_or_no
 from app.core.matching import DEFAULT_AUTO, Matcher, Thresholds
 from app.core.normalise import shipped_thesaurus
 
@@ -333,3 +336,20 @@ def test_an_entry_reached_by_its_own_wording_and_a_concept_fills_either_way() ->
     assert (best.entry_id, best.explanation.concept) == ("BCP-BIA-01", "BCP-BIA-01")
     assert best.explanation.guard is None
     assert best.band == "auto"
+
+
+@pytest.mark.parametrize(
+    ("answer", "described", "bare"),
+    [
+        ("Yes", False, True),
+        ("No", False, True),
+        ("Yes, at least annually", False, False),
+        ("N/A", False, False),
+        ("Not applicable.", False, False),
+        ("Secure frameworks, encoding and parameterized queries", True, False),
+    ],
+)
+def test_an_answer_is_a_description_or_a_bare_yes_or_no(
+    answer: str, described: bool, bare: bool
+) -> None:
+    assert (describes(answer), is_bare_yes_or_no(answer)) == (described, bare)
