@@ -52,6 +52,10 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("s", ""),
 )
 _KEEP_S = ("ss", "us", "is", "ys")
+# "-ly" on a unit of time makes a frequency: "monthly" is not "months" ("in the next 12 months"),
+# nor "yearly" "years" ("a breach in the last 3 years"), and the frequency guard reads stems.
+# ("annually" keeps "annual" to itself, and "daily" stems apart from "days".)
+_FREQUENCY_LY = frozenset({"hourly", "weekly", "monthly", "quarterly", "yearly"})
 # The stemmer keeps "-ation" as "-at" ("automation" meets "automated"), so a noun in "-ation"
 # and its verb in "-e" or "-ing" stem apart ("restorat", "restor"). A verb stem this long or
 # longer meets its noun where the guards compare what two texts share; a shorter one
@@ -62,7 +66,7 @@ _ATION_BASE = 5
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Reduce an English word to a crude stem so plural and tense variants meet."""
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or not word.isalpha() or word in _FREQUENCY_LY:
         return word
     for suffix, replacement in _SUFFIXES:
         if not word.endswith(suffix):

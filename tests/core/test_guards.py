@@ -130,6 +130,25 @@ def test_hourly_is_a_frequency_of_its_own() -> None:
     assert daily.explanation.guard == "frequency differs: 'hourly' vs 'daily'"
 
 
+def test_a_span_of_months_or_years_is_no_frequency() -> None:
+    # "monthly" and "months" once shared a stem, so "in the next 12 months" read as monthly
+    # and "in the last 3 years" as yearly: a statement silent on frequency was held back.
+    plan = best_for(
+        "Does your product use a large language model, or do you plan to in the next 12 months?",
+        "Does your product use a large language model, or do you plan to?",
+    )
+    assert plan.explanation.guard is None
+    breach = best_for(
+        "Have you had a data breach in the last 3 years?", "Have you had a data breach?"
+    )
+    assert breach.explanation.guard is None
+    # A frequency still reads as one, in each of its spellings.
+    monthly = best_for("Are logs reviewed monthly?", "Are logs reviewed each year?")
+    assert monthly.explanation.guard == "frequency differs: 'monthly' vs 'annually'"
+    weekly = best_for("Are logs reviewed per week?", "Are logs reviewed weekly?")
+    assert weekly.explanation.guard is None
+
+
 def test_policy_review_for_another_domain_does_not_autofill() -> None:
     match = best_for(
         "Are business continuity policies reviewed annually?",

@@ -72,6 +72,26 @@ def test_answer_formats_name_no_subject() -> None:
     )
 
 
+def test_abbreviations_of_latin_phrases_name_no_subject() -> None:
+    # Their letters were terms of the question: "i" of "i.e." differed from an entry's word.
+    normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
+    asked = normaliser.normalise("Do you honour data subject rights (i.e., access and erasure)?")
+    assert not {"i", "e", "g"} & set(asked.terms)
+    assert "i" not in normaliser.normalise("Do you scan for flaws (e.g. injection)?").terms
+
+
+def test_a_frequency_adverb_keeps_apart_from_its_unit_of_time() -> None:
+    for adverb, unit in (
+        ("monthly", "months"),
+        ("yearly", "years"),
+        ("weekly", "weeks"),
+        ("hourly", "hours"),
+        ("quarterly", "quarters"),
+    ):
+        assert stem(adverb) != stem(unit)
+    assert stem("annually") == stem("annual")
+
+
 def test_the_policy_lifecycle_enumeration_becomes_one_term() -> None:
     normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
     text = normaliser.normalise(
