@@ -639,3 +639,16 @@ def test_a_question_pointing_back_at_a_heading_its_row_does_not_give_does_not_fi
     )
     (headed, *_) = matcher.match("How is this training documented?", context="AI Training Data")
     assert "points back" not in (headed.explanation.guard or "")
+
+
+def test_implemented_and_applied_frame_a_question_as_implement_and_apply_do() -> None:
+    # The stemmer reads "implement" as "impl" and "implemented" as "implement", so the frame
+    # word "implement" did not cover "implemented": "subject differs: 'implemented' vs
+    # 'established'" held back a question any process statement answers.
+    matcher = Matcher(starter_bank())
+    for question, entry_id in (
+        ("Do you have an implemented system configuration management process?", "CHG-POL-01"),
+        ("Is separation of duties applied when implementing system access?", "IAM-SOD-01"),
+    ):
+        (best, *_) = matcher.match(question)
+        assert (best.entry_id, best.band) == (entry_id, "auto"), best.explanation.text()
