@@ -443,7 +443,27 @@ def shared_with_phrases(asked: set[str], stated: set[str]) -> set[str]:
             elif len(term) - 2 >= _ATION_BASE and term.endswith("at") and term[:-2] in other:
                 # "restoration" stems to "restorat", "restoring" to "restor": one word.
                 shared |= {term, term[:-2]}
+            elif kin := _ify_kin(term) & other:
+                # "notification", "notified" and "notify" stem apart: one word.
+                shared |= {term, *kin}
     return shared
+
+
+# "certificate" shares its stem with "certification": a TLS certificate is not certified.
+_NOT_IFY = frozenset({"certificat"})
+
+
+def _ify_kin(term: str) -> set[str]:
+    """Return the other stems of a verb in "-ify": its noun in "-ification" and past in "-ified"."""
+    if term in _NOT_IFY:
+        return set()
+    if term.endswith("ificat"):
+        base = term[:-4]  # "notificat" -> "notif"
+    elif term.endswith(("ifi", "ify")):
+        base = term[:-1]
+    else:
+        return set()
+    return {base + "y", base + "i", base + "icat"} - {term, *_NOT_IFY}
 
 
 def written_as(text: NormalisedText, term: str) -> str:

@@ -161,3 +161,16 @@ def test_a_noun_in_ation_and_its_verb_are_one_word_where_texts_are_compared() ->
     assert shared_with_phrases({restoring}, {restoration}) == {restoration, restoring}
     # A short stem is another word: a format is not a form.
     assert shared_with_phrases({stem("format")}, {stem("form")}) == set()
+
+
+def test_a_verb_in_ify_its_noun_and_its_past_are_one_word_where_texts_are_compared() -> None:
+    notification, notified, notifying = stem("notification"), stem("notified"), stem("notifying")
+    assert len({notification, notified, notifying}) == 3  # the stemmer keeps them apart
+    assert shared_with_phrases({notification, "breach"}, {notifying}) == {notification, notifying}
+    assert shared_with_phrases({notified}, {notification}) == {notified, notification}
+    assert shared_with_phrases({stem("classified")}, {stem("classify")}) == {
+        stem("classified"),
+        stem("classify"),
+    }
+    # "certificate" shares its stem with "certification", and is not what "certified" says.
+    assert shared_with_phrases({stem("certificates")}, {stem("certified")}) == set()
