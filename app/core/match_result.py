@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from app.core.normalise import NormalisedText
 from app.core.reasons import is_elsewhere
 
 BANDS = ("auto", "suggest", "none")
@@ -175,3 +176,30 @@ def band_for(score: float, thresholds: Thresholds) -> str:
     if score >= thresholds.suggest:
         return "suggest"
     return "none"
+
+
+def context_terms(
+    question: NormalisedText, context: NormalisedText, row: NormalisedText
+) -> tuple[str, ...]:
+    """List the context's own terms (not the question's) that the entry shares."""
+    own = set(question.terms)
+    stated = set(row.terms)
+    out: list[str] = []
+    for term in context.terms:
+        shown = term.replace("_", " ")
+        if term in stated and term not in own and shown not in out:
+            out.append(shown)
+    return tuple(out)
+
+
+def shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ...]:
+    """List the question's terms the entry shares, in the question's own words where possible."""
+    shared = set(question.terms) & set(row.terms)
+    written = dict(zip(question.stems, question.surface, strict=True))
+    out: list[str] = []
+    for term in question.terms:
+        if term in shared:
+            shown = term.replace("_", " ") if "_" in term else written.get(term, term)
+            if shown not in out:
+                out.append(shown)
+    return tuple(out)

@@ -12,7 +12,7 @@ from app.core.bank import Entry
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
 from app.core.intent import asks_openly, intent_of, intents_differ
-from app.core.match_result import Explanation, Match, band_for
+from app.core.match_result import Explanation, Match, band_for, context_terms, shared_terms
 from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.reasons import is_elsewhere, is_facet
 from app.core.scoring import Candidate, Scored, Scoring
@@ -320,15 +320,30 @@ def _guard(
         # The entry's words as written and all it says, its answer and detail included.
         return set(asked.text.stems), {*row.text.stems, *said_by(scoring, index, entry)}
 
-    guard = scoring.guards.conflict(
-        asked.facets,
-        row.facets,
-        affirmed=affirmed,
-        described=answered_freely,
-        asks_for=asks_for_thing(asked.text.surface),
-        answer=answer_facets,
-        words=words,
-    )
+    def facet_conflict(facets: Facets) -> str | None:
+        return scoring.guards.conflict(
+            asked.facets,
+            facets,
+            affirmed=affirmed,
+            described=answered_freely,
+            asks_for=asks_for_thing(asked.text.surface),
+            answer=answer_facets,
+            words=words,
+        )
+
+    guard = facet_conflict(row.facets)
+    silent = _silent_on_asked(asked.facets, row.facets)
+    if guard is not None and affirmed and silent:
+        # A Yes to one wording of a statement is a Yes to all of them: "Is the disaster
+        # recovery plan updated regularly?" is silent on how often, and its alternate "Is the DR
+        # plan revised at least annually …?" says it, so a question asking whether the plan is
+        # updated at least annually is answered whichever wording matched. The other wording
+        # must name what this one leaves unsaid, and agree with the question on every facet.
+        for other in index.entry_rows.get(cand.entry_id, ()):
+            facets = index.rows[other].facets
+            if all(facets.values[i] for i in silent) and facet_conflict(facets) is None:
+                guard = None
+                break
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.
         # Its words as written count too: "security awareness training" folds to the one
@@ -408,6 +423,13 @@ def _guard(
             id_match=id_match,
         )
     return guard
+
+
+def _silent_on_asked(asked: Facets, stated: Facets) -> list[int]:
+    """Return the facets the question names a value of and a wording names none of."""
+    return [
+        i for i, (q, s) in enumerate(zip(asked.values, stated.values, strict=True)) if q and not s
+    ]
 
 
 def _clear_of_others(
@@ -557,30 +579,3 @@ def why_not_autofill(scoring: Scoring, entry: Entry) -> str | None:
     if entry.is_stale(today=today, default_review_days=scoring.default_review_days):
         return "entry is stale (past its review date)"
     return None
-
-
-def context_terms(
-    question: NormalisedText, context: NormalisedText, row: NormalisedText
-) -> tuple[str, ...]:
-    """List the context's own terms (not the question's) that the entry shares."""
-    own = set(question.terms)
-    stated = set(row.terms)
-    out: list[str] = []
-    for term in context.terms:
-        shown = term.replace("_", " ")
-        if term in stated and term not in own and shown not in out:
-            out.append(shown)
-    return tuple(out)
-
-
-def shared_terms(question: NormalisedText, row: NormalisedText) -> tuple[str, ...]:
-    """List the question's terms the entry shares, in the question's own words where possible."""
-    shared = set(question.terms) & set(row.terms)
-    written = dict(zip(question.stems, question.surface, strict=True))
-    out: list[str] = []
-    for term in question.terms:
-        if term in shared:
-            shown = term.replace("_", " ") if "_" in term else written.get(term, term)
-            if shown not in out:
-                out.append(shown)
-    return tuple(out)

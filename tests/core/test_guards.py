@@ -508,3 +508,29 @@ def test_a_question_asking_what_is_not_answered_by_how_often() -> None:
     # Asking how often, or how quickly, is not asking for a thing.
     (often, *_) = matcher.match("How often do you run vulnerability scans?")
     assert often.explanation.guard is None
+
+
+def test_a_wording_silent_on_a_frequency_takes_it_from_another_wording_of_its_statement() -> None:
+    # The question matches the statement's question, which is silent on how often; its
+    # alternate says "at least annually". A Yes to one wording is a Yes to all of them.
+    statement = Entry(
+        id="DR",
+        question="Is the disaster recovery plan updated regularly?",
+        alternates=("Is the DR plan revised at least annually and after major changes?",),
+        answer="Yes",
+        status="approved",
+    )
+    question = "Is the disaster recovery plan updated at least annually?"
+    (best,) = Matcher([statement], today=TODAY).match(question, top=1)
+    assert (best.band, best.explanation.guard) == ("auto", None)
+    # Without that alternate nothing says how often.
+    alone = replace(statement, alternates=())
+    (held,) = Matcher([alone], today=TODAY).match(question, top=1)
+    assert held.explanation.guard == "frequency differs: 'annually' vs unspecified"
+    # Nor does an alternate naming another frequency, or a No.
+    quarterly = replace(statement, alternates=("Is the DR plan revised quarterly?",))
+    (other,) = Matcher([quarterly], today=TODAY).match(question, top=1)
+    assert other.band != "auto"
+    refused = replace(statement, answer="No")
+    (no,) = Matcher([refused], today=TODAY).match(question, top=1)
+    assert no.band != "auto"

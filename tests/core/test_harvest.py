@@ -166,10 +166,16 @@ def test_the_whitepact_caiq_v4_accounts_for_every_answered_row() -> None:
     # the model update VEN-SSRM-01, which cites STA-01.1: "implementing" is a frame word. The
     # measures "for security breach notifications" update INC-NOTIFY-01, which cites SEF-07.1
     # and asks about "notifying customers": the noun in "-ification" and its verb are one word.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (125, 0, 134)
+    # The disaster response plan "updated at least annually" (BCR-09.2) and the internal
+    # assessments "at least annually" (STA-11.1) update the statements citing them, whose
+    # questions are silent on how often and whose alternates say "at least annually" and "each
+    # year": a Yes to one wording of a statement is a Yes to all of them.
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (123, 0, 136)
     updated = {u.source: u.entry_id for u in result.updates}
     assert updated["CAIQv4.0.3!222"] == "VEN-SSRM-01"
     assert updated["CAIQv4.0.3!219"] == "INC-NOTIFY-01"
+    assert updated["CAIQv4.0.3!36"] == "BCP-DR-02"
+    assert updated["CAIQv4.0.3!233"] == "VEN-INTERNAL-01"
     assert updated["CAIQv4.0.3!83"] == "PHY-MEDIA-02"
     assert updated["CAIQv4.0.3!259"] == "AST-EP-11"
     assert updated["CAIQv4.0.3!29"] == "BCP-DOCS-03"
@@ -210,7 +216,10 @@ def test_the_qands_caiq_v31_accounts_for_every_answered_row() -> None:
     # provide tenants with documentation describing your Information Security Management
     # Program?" updates GOV-PROG-01, whose alternate asks for a documented one (the noun in
     # "-ation" and its verb are one word): a program documented for tenants is documented.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (303, 0, 6)
+    # "Do you perform annual internal assessments of conformance and effectiveness …?" updates
+    # VEN-INTERNAL-01, whose question says "each year".
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (302, 0, 7)
+    assert {u.control_id: u.entry_id for u in result.updates}["STA-04.1"] == "VEN-INTERNAL-01"
     assert "BCR-01.1" not in {u.control_id for u in result.updates}
     assert result.repeated == ()
     assert accounted(result) == result.answered_rows
@@ -222,8 +231,8 @@ def test_two_completed_caiqs_harvest_as_one_report() -> None:
     result = harvest_shared(CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS)
     assert result.counts()["files"] == 2
     assert result.answered_rows == 261 + 309
-    # The WhitePact rows as above (125 drafts, 134 updates) and the CAIQ v3.1's.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (428, 0, 140)
+    # The WhitePact rows as above (123 drafts, 136 updates) and the CAIQ v3.1's.
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (425, 0, 143)
     assert accounted(result) == result.answered_rows
     # Each draft's id still names the workbook it came from.
     assert {d.id.split("-")[0] for d in result.drafts} == {
