@@ -81,8 +81,11 @@ def subject_conflict(
         # penetration tests?" asks what "Do you have independent penetration tests *conducted*?"
         # says. One frame word against a subject word still differs: a frame word the question
         # leaves to stand alone may be its point ("Do you *document* anti-malware tools?" is
-        # not "Are anti-malware tools configured on managed *endpoints*?").
-        if q_weight > top_shared and not (q_term in frame and e_term in frame):
+        # not "Are anti-malware tools configured on managed *endpoints*?"). A framework's
+        # enumeration folded to one frame term ("defined and implemented", "established …
+        # and maintained") is never a question's point: it is how the framework asks everything.
+        enumeration = "_" in q_term
+        if q_weight > top_shared and not (q_term in frame and (e_term in frame or enumeration)):
             return Elsewhere(
                 f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
             )

@@ -652,3 +652,12 @@ def test_implemented_and_applied_frame_a_question_as_implement_and_apply_do() ->
     ):
         (best, *_) = matcher.match(question)
         assert (best.entry_id, best.band) == (entry_id, "auto"), best.explanation.text()
+
+
+def test_a_frameworks_folded_enumeration_is_never_the_subject_that_differs() -> None:
+    # "defined and implemented" folds to one frame term; against a statement's own word
+    # ("named roles") it held the question back as if it were what the question is about.
+    (best, *_) = Matcher(starter_bank()).match(
+        "Are key management roles and responsibilities defined and implemented?"
+    )
+    assert (best.entry_id, best.band) == ("CRY-ROLE-01", "auto"), best.explanation.text()
