@@ -9,6 +9,13 @@ statement's v3.1 control is one the question's v4 control maps to. It is a contr
 control holds several questions), so top-1 here is looser than in the other benchmarks; an `auto`
 outside the mapped controls is wrong by any reading.
 
+The other way: the starter statements (every one approved, citing CAIQ v4.0.3 IDs) against the
+CAIQ v3.1 questions with their own IDs, keyed by the same mapping read backwards. Many v3.1 IDs
+are spelt like v4 IDs of other controls ("CCC-01.1" asks about authorising new development in
+v3.1, about change management policies in v4): an `auto` reached through such an ID, the
+statement citing the row's ID, is counted apart. It is what holds the ID's help to wording that
+already fits (`ID_TEXT_FLOOR` in app/core/verdict.py).
+
 Run: .venv/bin/python bench/bench_match_versions.py
 With the optional sentence model (VOUCH_EMBEDDING_MODEL, or the offline MiniLM package installed
 beside Vouch) it adds the Matcher's rows with the model.
@@ -25,6 +32,7 @@ from bench_match_common import (
     CAIQ_403,
     CCM_4012,
     RAW,
+    REPO,
     Question,
     caiq_403,
     ccm_titles,
@@ -39,7 +47,7 @@ from bench_match_common import (
     wilson,
 )
 
-from app.core.bank import Entry
+from app.core.bank import Entry, load_bank
 from app.core.harvest import harvest_workbook
 from app.core.matching import Match, Matcher
 
@@ -60,6 +68,20 @@ def v3_controls() -> dict[str, frozenset[str]]:
         m["control_id"]: frozenset(r.replace(" ", "") for r in m["references"])
         for m in mapping["mappings"]
     }
+
+
+def v4_controls() -> dict[str, frozenset[str]]:
+    """Map each CCM v3.0.1 control to the CCM v4 controls CSA maps to it (the key read backwards)."""
+    backwards: dict[str, set[str]] = {}
+    for v4, v3s in v3_controls().items():
+        for v3 in v3s:
+            backwards.setdefault(v3, set()).add(v4)
+    return {v3: frozenset(v4s) for v3, v4s in backwards.items()}
+
+
+def starter_bank() -> list[Entry]:
+    """The starter statements, every one approved."""
+    return [replace(e, status="approved") for e in load_bank(REPO / "answer_bank").entries]
 
 
 def control_of(question_id: str) -> str:
@@ -155,6 +177,67 @@ def main() -> None:
         )
     )
     print("\ntarget: auto precision >= 0.99 (no auto outside the mapped controls)")
+    backwards(bank)
+
+
+def backwards(qands: Sequence[Entry]) -> None:
+    """The starter statements against the CAIQ v3.1 questions, with and without their own IDs."""
+    bank = starter_bank()
+    key = v4_controls()
+    own = {e.id: set(e.refs.get("caiq", "").replace(",", " ").split()) for e in bank}
+    cites = {entry_id: {control_of(c) for c in ids} for entry_id, ids in own.items()}
+    asked = [(e.question, cited_id(e)) for e in qands]
+    linked = [i for i, (_, qid) in enumerate(asked) if key.get(control_of(qid))]
+    rows = []
+    for name, with_id in (
+        ("**Matcher**, question alone", False),
+        ("**Matcher**, with its ID", True),
+    ):
+        start = time.perf_counter()
+        results = Matcher(bank).match_many(
+            [(text, qid if with_id else None, None) for text, qid in asked], top=5
+        )
+        seconds = time.perf_counter() - start
+
+        def right(i: int, entry_id: str) -> bool:
+            return bool(cites[entry_id] & key.get(control_of(asked[i][1]), frozenset()))
+
+        top1 = sum(bool(results[i]) and right(i, results[i][0].entry_id) for i in linked)
+        top5 = sum(any(right(i, m.entry_id) for m in results[i]) for i in linked)
+        autos = [i for i, r in enumerate(results) if r and r[0].band == "auto"]
+        good = sum(right(i, results[i][0].entry_id) for i in autos)
+        through_id = sum(asked[i][1] in own[results[i][0].entry_id] for i in autos)
+        low, high = wilson(good, len(autos))
+        rows.append(
+            [
+                name,
+                fmt(top1 / len(linked)),
+                fmt(top5 / len(linked)),
+                f"{fmt(good / len(autos))} [{low:.2f}, {high:.2f}] ({good}/{len(autos)})"
+                if autos
+                else "— (0 autos)",
+                str(through_id),
+                f"{seconds:.2f} s",
+            ]
+        )
+    print(
+        f"\nthe other way: {len(bank)} starter statements (CAIQ v4.0.3 IDs) against "
+        f"{len(asked)} CAIQ v3.1 questions, {len(linked)} whose control CSA maps to v4\n"
+    )
+    print(
+        table(
+            [
+                "method",
+                "top-1 (mapped control)",
+                "top-5",
+                "auto precision [95% CI] (right/autos)",
+                "autos through the row's own ID",
+                "time",
+            ],
+            rows,
+        )
+    )
+    print("\ntarget: no auto through an ID that names another control in v4")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ from app.core.verdict import CLEAR_MARGIN, ID_TEXT_FLOOR, Asked, Standing, descr
 
 # A matching control ID lifts a score, but only when the wording is already plausible: versions
 # renumber IDs, so an ID never outweighs contradicting text. With CAIQ 4.1.0 IDs (many of them
-# renumbered) against a 4.0.3 bank, a floor of 0.40 auto-filled 95% of linked questions and
-# none wrongly (bench/bench_match_paraphrase.py).
+# renumbered) against a 4.0.3 bank, a floor of 0.40 or 0.35 (ID_TEXT_FLOOR) auto-filled 95% of
+# linked questions and none wrongly (bench/bench_match_paraphrase.py).
 # Both compare the score from wording alone, which is what a renumbered ID contradicts.
 ID_BONUS = 0.15
 # An entry citing the row's ID holds back an entry that does not only when its own wording fits

@@ -20,7 +20,12 @@ from app.core.sparse_index import Index
 from app.core.subject_guard import SHORT_QUESTION_TERMS, subject_conflict
 
 # A control ID lifts a score only when the wording alone already scores this (see ranking.py).
-ID_TEXT_FLOOR = 0.40
+# Versions spell other controls' IDs alike: CAIQ v3.1's "CCC-01.1" (authorising new development)
+# filled with the v4 change-management policy citing "CCC-01.1" from 0.30 (bench_match_versions.py,
+# the other way); from 0.35 nothing fills through such an ID there, nor with CAIQ v4.1.0's
+# renumbered IDs (bench_match_paraphrase.py), and the CAIQ v4.0.3 template fills 25 more rows,
+# each with the statement citing its ID (167 of 261, from 142 at 0.40).
+ID_TEXT_FLOOR = 0.35
 # A short question scores low against a long framework statement whatever the match: the edit
 # ratio and word cosine count the statement's other words. Its own clear match (no guard, no
 # concept between them, well ahead of the runner-up) may fill this far below the auto

@@ -393,7 +393,8 @@ def test_the_cli_imports_approves_exports_and_harvests(
         path = raw(CAIQ_V4_WHITEPACT)
         assert cli.main(["bank", "harvest", str(path), "--out", str(tmp_path / "drafts")]) == 0
         assert "261 answered rows" in capsys.readouterr().out
-        assert len(load_bank(tmp_path / "drafts").entries) > 100
+        # 96 rows are new statements; the others update the statements citing their IDs.
+        assert len(load_bank(tmp_path / "drafts").entries) > 90
     finally:
         set_database(None)
 
