@@ -84,6 +84,18 @@ def starter_bank() -> list[Entry]:
     return [replace(e, status="approved") for e in load_bank(REPO / "answer_bank").entries]
 
 
+# The columns both directions report first.
+COLUMNS = ["method", "top-1 (mapped control)", "top-5", "auto precision [95% CI] (right/autos)"]
+
+
+def precision(good: int, autos: int) -> str:
+    """Format auto precision with its Wilson interval."""
+    if not autos:
+        return "— (0 autos)"
+    low, high = wilson(good, autos)
+    return f"{fmt(good / autos)} [{low:.2f}, {high:.2f}] ({good}/{autos})"
+
+
 def control_of(question_id: str) -> str:
     """Return the control a CAIQ question ID belongs to ("DCS-06.1" -> "DCS-06")."""
     return question_id.rsplit(".", 1)[0]
@@ -107,14 +119,7 @@ def evaluate(
         return [*row, "—", "—", f"{seconds:.2f} s"]
     autos = [i for i, b in enumerate(bands) if b == "auto"]
     good = sum(control_of(ranked[i][0]) in right[i] for i in autos)
-    low, high = wilson(good, len(autos))
-    precision = f"{fmt(good / len(autos))} [{low:.2f}, {high:.2f}] ({good}/{len(autos)})"
-    return [
-        *row,
-        precision if autos else "— (0 autos)",
-        fmt(good / len(linked)),
-        f"{seconds:.2f} s",
-    ]
+    return [*row, precision(good, len(autos)), fmt(good / len(linked)), f"{seconds:.2f} s"]
 
 
 def main() -> None:
@@ -163,19 +168,7 @@ def main() -> None:
             )
             rows.append(evaluate(label, ranked, bands, asked, key, seconds))
     print()
-    print(
-        table(
-            [
-                "method",
-                "top-1 (mapped control)",
-                "top-5",
-                "auto precision [95% CI] (right/autos)",
-                "right autos / linked",
-                "time",
-            ],
-            rows,
-        )
-    )
+    print(table([*COLUMNS, "right autos / linked", "time"], rows))
     print("\ntarget: auto precision >= 0.99 (no auto outside the mapped controls)")
     backwards(bank)
 
@@ -207,15 +200,12 @@ def backwards(qands: Sequence[Entry]) -> None:
         autos = [i for i, r in enumerate(results) if r and r[0].band == "auto"]
         good = sum(right(i, results[i][0].entry_id) for i in autos)
         through_id = sum(asked[i][1] in own[results[i][0].entry_id] for i in autos)
-        low, high = wilson(good, len(autos))
         rows.append(
             [
                 name,
                 fmt(top1 / len(linked)),
                 fmt(top5 / len(linked)),
-                f"{fmt(good / len(autos))} [{low:.2f}, {high:.2f}] ({good}/{len(autos)})"
-                if autos
-                else "— (0 autos)",
+                precision(good, len(autos)),
                 str(through_id),
                 f"{seconds:.2f} s",
             ]
@@ -224,19 +214,7 @@ def backwards(qands: Sequence[Entry]) -> None:
         f"\nthe other way: {len(bank)} starter statements (CAIQ v4.0.3 IDs) against "
         f"{len(asked)} CAIQ v3.1 questions, {len(linked)} whose control CSA maps to v4\n"
     )
-    print(
-        table(
-            [
-                "method",
-                "top-1 (mapped control)",
-                "top-5",
-                "auto precision [95% CI] (right/autos)",
-                "autos through the row's own ID",
-                "time",
-            ],
-            rows,
-        )
-    )
+    print(table([*COLUMNS, "autos through the row's own ID", "time"], rows))
     print("\ntarget: no auto through an ID that names another control in v4")
 
 
