@@ -32,7 +32,6 @@ from bench_match_common import (
     CAIQ_403,
     CCM_4012,
     RAW,
-    REPO,
     Question,
     caiq_403,
     ccm_titles,
@@ -46,8 +45,9 @@ from bench_match_common import (
     table,
     wilson,
 )
+from bench_match_starter import starter_bank
 
-from app.core.bank import Entry, load_bank
+from app.core.bank import Entry
 from app.core.harvest import harvest_workbook
 from app.core.matching import Match, Matcher
 
@@ -77,11 +77,6 @@ def v4_controls() -> dict[str, frozenset[str]]:
         for v3 in v3s:
             backwards.setdefault(v3, set()).add(v4)
     return {v3: frozenset(v4s) for v3, v4s in backwards.items()}
-
-
-def starter_bank() -> list[Entry]:
-    """The starter statements, every one approved."""
-    return [replace(e, status="approved") for e in load_bank(REPO / "answer_bank").entries]
 
 
 # The columns both directions report first.

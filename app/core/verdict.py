@@ -325,13 +325,15 @@ def _guard(
         # The entry's words as written and all it says, its answer and detail included.
         return set(asked.text.stems), {*row.text.stems, *said_by(scoring, index, entry)}
 
+    asks_for = asks_for_thing(asked.text.surface)
+
     def facet_conflict(facets: Facets) -> str | None:
         return scoring.guards.conflict(
             asked.facets,
             facets,
             affirmed=affirmed,
             described=answered_freely,
-            asks_for=asks_for_thing(asked.text.surface),
+            asks_for=asks_for,
             answer=answer_facets,
             words=words,
         )

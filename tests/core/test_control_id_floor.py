@@ -58,7 +58,8 @@ def test_no_caiq_v31_row_fills_through_an_id_naming_another_control_in_v4(
         if best and best[0].band == "auto" and qid in caiq_ids(entries[best[0].entry_id])
     ]
     assert through_id == []
-    # The ID still helps where the wording fits: the same rows as on their text alone fill.
+    # The ID still helps where the wording fits: the rows that fill on their text alone fill,
+    # but for one whose v3.1 ID another statement cites (SEF-02.1), which that holds back.
     alone = matcher.match_many([(text, None) for text, _ in rows], top=1)
     assert (
         sum(b[0].band == "auto" for b in found if b)
