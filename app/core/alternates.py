@@ -120,6 +120,10 @@ class AlternateCheck:
                 return Elsewhere(
                     f"the matching wording does not name '{written_as(self.text, term)}'"
                 )
+            # "…a SOC 2 report or ISO 27001 certificate?" asks about either: the one the
+            # question does not name is no other subject (Guards.alternatives).
+            guards = self.scoring.guards
+            stated -= guards.alternatives(guards.read(self.text.stems), stated)
             term = _unnamed(space, stated, set(self.text.terms), REVERSE_SHARE)
             if term is not None:
                 shown = written_as(wording, term)

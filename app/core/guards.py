@@ -196,6 +196,28 @@ class Guards:
                 return Facet(f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}")
         return None
 
+    def alternatives(self, question: Facets, terms: Iterable[str]) -> set[str]:
+        """Return the terms naming another value of a facet read for overlap the question names.
+
+        "Do you have a SOC 2 report or ISO 27001 certificate?" asks about either standard: a
+        question naming one of them asks no less, and the other names no other subject. Only
+        where the question's words make the facet apply (a policy's domain needs a policy).
+        Terms are the normaliser's (a standard's name is one term, "iso_27001").
+        """
+        overlap = [
+            i
+            for i, facet in enumerate(self.facets)
+            if facet.mode == "overlap" and question.values[i] and question.triggered[i]
+        ]
+        if not overlap:
+            return set()
+        found: set[str] = set()
+        for term in terms:
+            values = self.read(tuple(stem(part) for part in term.split("_"))).values
+            if any(values[i] and not values[i] & question.values[i] for i in overlap):
+                found.add(term)
+        return found
+
     @staticmethod
     def _beside(
         question: Facets,
