@@ -351,6 +351,16 @@ def _guard(
             if all(facets.values[i] for i in silent) and facet_conflict(facets) is None:
                 guard = None
                 break
+        else:
+            # So is the Yes itself: "Yes, at least annually" says how often the independent
+            # penetration tests it affirms are performed.
+            said = answer_facets().values
+            if all(said[i] for i in silent):
+                values = tuple(
+                    said[i] if i in silent else v for i, v in enumerate(row.facets.values)
+                )
+                if facet_conflict(replace(row.facets, values=values)) is None:
+                    guard = None
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.
         # Its words as written count too: "security awareness training" folds to the one

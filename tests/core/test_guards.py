@@ -534,3 +534,20 @@ def test_a_wording_silent_on_a_frequency_takes_it_from_another_wording_of_its_st
     refused = replace(statement, answer="No")
     (no,) = Matcher([refused], today=TODAY).match(question, top=1)
     assert no.band != "auto"
+
+
+def test_a_yes_naming_a_frequency_says_how_often_its_wording_leaves_unsaid() -> None:
+    statement = Entry(
+        id="PEN",
+        question="Do you have independent penetration tests performed?",
+        answer="Yes, at least annually",
+        status="approved",
+    )
+    question = "Do you perform annual penetration testing?"
+    (best,) = Matcher([statement], today=TODAY).match(question, top=1)
+    assert (best.band, best.explanation.guard) == ("auto", None)
+    # A bare Yes says nothing of how often, another frequency disagrees, and a No asserts none.
+    for answer in ("Yes", "Yes, quarterly", "No, not yet annually"):
+        (held,) = Matcher([replace(statement, answer=answer)], today=TODAY).match(question, top=1)
+        assert held.band != "auto", answer
+        assert (held.explanation.guard or "").startswith("frequency differs"), answer
