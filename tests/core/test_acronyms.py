@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from app.core.acronyms import AcronymExpander
-from app.core.bank import Entry
+from app.core.bank import Entry, load_bank
 from app.core.errors import BankError
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, parse_thesaurus, shipped_thesaurus
+
+STARTER = Path(__file__).resolve().parents[2] / "answer_bank"
 
 EXPANDER = AcronymExpander.of(
     [
@@ -154,3 +156,15 @@ def test_a_statement_about_one_attestation_does_not_fill_a_question_about_anothe
     (silent, *_) = Matcher(bank, concepts=False).match("Do you have a current audit report?")
     assert silent.band != "auto"
     assert "attestation differs" in (silent.explanation.guard or "")
+
+
+def test_the_starter_bank_answers_everyday_acronyms_spelt_out() -> None:
+    # The starter statements spell these out; customers write the acronym.
+    starter = [replace(e, status="approved") for e in load_bank(STARTER).entries]
+    matcher = Matcher(starter)
+    for question, entry_id in (
+        ("Will you sign our DPA?", "PRV-DPA-01"),
+        ("Do you have an IAM policy?", "IAM-POL-01"),
+    ):
+        (best, *_) = matcher.match(question)
+        assert (best.entry_id, best.band) == (entry_id, "auto"), question
