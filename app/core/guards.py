@@ -196,6 +196,20 @@ class Guards:
                 return Facet(f"{facet.name} differs: {_quote(asked)} vs {_quote(stated)}")
         return None
 
+    def unqualified(self, question: Facets, said: Iterable[Facets]) -> str | None:
+        """Say so when a question qualifies what it asks exists by a value the statement never names.
+
+        `said`: the facets of all the statement says (each wording, its answer and detail).
+        """
+        said = tuple(said)
+        for i, facet in enumerate(self.facets):
+            if facet.qualifies and question.values[i] and not any(f.values[i] for f in said):
+                return Facet(
+                    f"{facet.name} differs: {_quote(question.values[i])} vs none in all the "
+                    "entry says"
+                )
+        return None
+
     def alternatives(self, question: Facets, terms: Iterable[str]) -> set[str]:
         """Return the terms naming another value of a facet read for overlap the question names.
 

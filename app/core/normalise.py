@@ -111,6 +111,10 @@ class GuardFacet:
     # A statement's Yes naming a value answers a question naming none: "backups are tested
     # monthly", Yes, says that backups are tested. Its No says nothing of other values.
     implied: bool = False
+    # A value a question names qualifies what it asks exists: "a *vendor* risk management
+    # program" is not answered by a Yes to "a formal risk management program", unless the
+    # statement names the facet somewhere (a wording, its answer or detail).
+    qualifies: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,17 @@ def _mapping(path: Path, node: yaml.Node, what: str) -> list[tuple[str, yaml.Nod
 
 def _guard(path: Path, node: yaml.Node) -> GuardFacet:
     fields = dict(_mapping(path, node, "each guard"))
-    known = {"name", "mode", "when", "values", "strict", "inclusive", "asks", "implied"}
+    known = {
+        "name",
+        "mode",
+        "when",
+        "values",
+        "strict",
+        "inclusive",
+        "asks",
+        "implied",
+        "qualifies",
+    }
     unknown = sorted(set(fields) - known)
     if unknown:
         raise BankError(f"{_where(path, node)}: unknown guard field '{unknown[0]}'")
@@ -301,6 +315,7 @@ def _guard(path: Path, node: yaml.Node) -> GuardFacet:
         strict=_flag(path, fields, "strict"),
         inclusive=_flag(path, fields, "inclusive"),
         implied=_flag(path, fields, "implied"),
+        qualifies=_flag(path, fields, "qualifies"),
         asks=asks,
     )
 

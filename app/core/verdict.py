@@ -7,16 +7,17 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from app.core.alternates import AlternateCheck
-from app.core.answer_kind import asks_for_thing, bare_answer, names_instead
+from app.core.answer_kind import bare_answer, names_instead
 from app.core.bank import Entry
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
-from app.core.intent import asks_openly, intent_of, intents_differ
+from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for, context_terms, shared_terms
 from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.reasons import is_elsewhere, is_facet
 from app.core.scoring import Candidate, Scored, Scoring
 from app.core.sparse_index import Index
+from app.core.statement_facets import FacetReading, facet_guard
 from app.core.subject_guard import SHORT_QUESTION_TERMS, subject_conflict
 
 # A control ID lifts a score only when the wording alone already scores this (see ranking.py).
@@ -318,49 +319,17 @@ def _guard(
     answered_freely = describes(entry.answer)
     described = asks_openly(row.text.surface) and answered_freely
 
-    def answer_facets() -> Facets:
-        return scoring.guards.read(scoring.details.normaliser.normalise(entry.answer).stems)
-
-    def words() -> tuple[set[str], set[str]]:
-        # The entry's words as written and all it says, its answer and detail included.
-        return set(asked.text.stems), {*row.text.stems, *said_by(scoring, index, entry)}
-
-    asks_for = asks_for_thing(asked.text.surface)
-
-    def facet_conflict(facets: Facets) -> str | None:
-        return scoring.guards.conflict(
-            asked.facets,
-            facets,
-            affirmed=affirmed,
-            described=answered_freely,
-            asks_for=asks_for,
-            answer=answer_facets,
-            words=words,
-        )
-
-    guard = facet_conflict(row.facets)
-    silent = _silent_on_asked(asked.facets, row.facets)
-    if guard is not None and affirmed and silent:
-        # A Yes to one wording of a statement is a Yes to all of them: "Is the disaster
-        # recovery plan updated regularly?" is silent on how often, and its alternate "Is the DR
-        # plan revised at least annually …?" says it, so a question asking whether the plan is
-        # updated at least annually is answered whichever wording matched. The other wording
-        # must name what this one leaves unsaid, and agree with the question on every facet.
-        for other in index.entry_rows.get(cand.entry_id, ()):
-            facets = index.rows[other].facets
-            if all(facets.values[i] for i in silent) and facet_conflict(facets) is None:
-                guard = None
-                break
-        else:
-            # So is the Yes itself: "Yes, at least annually" says how often the independent
-            # penetration tests it affirms are performed.
-            said = answer_facets().values
-            if all(said[i] for i in silent):
-                values = tuple(
-                    said[i] if i in silent else v for i, v in enumerate(row.facets.values)
-                )
-                if facet_conflict(replace(row.facets, values=values)) is None:
-                    guard = None
+    reading = FacetReading(
+        scoring,
+        index,
+        asked.text,
+        asked.facets,
+        entry,
+        cand.row,
+        affirmed=affirmed,
+        answered_freely=answered_freely,
+    )
+    guard = facet_guard(reading, exists=asked.intent == EXISTS and cand.bridge is None)
     if guard is None:
         # The entry's own wording: its tags say what it is filed under, not what it asserts.
         # Its words as written count too: "security awareness training" folds to the one
@@ -440,13 +409,6 @@ def _guard(
             id_match=id_match,
         )
     return guard
-
-
-def _silent_on_asked(asked: Facets, stated: Facets) -> list[int]:
-    """Return the facets the question names a value of and a wording names none of."""
-    return [
-        i for i, (q, s) in enumerate(zip(asked.values, stated.values, strict=True)) if q and not s
-    ]
 
 
 def _clear_of_others(

@@ -551,3 +551,34 @@ def test_a_yes_naming_a_frequency_says_how_often_its_wording_leaves_unsaid() -> 
         (held,) = Matcher([replace(statement, answer=answer)], today=TODAY).match(question, top=1)
         assert held.band != "auto", answer
         assert (held.explanation.guard or "").startswith("frequency differs"), answer
+
+
+def test_a_yes_that_something_exists_does_not_answer_for_a_population_it_never_names() -> None:
+    general = Entry(
+        id="RISK",
+        question="Do you have a formal risk management program?",
+        answer="Yes",
+        detail="Risks are identified, scored, owned and treated.",
+        status="approved",
+    )
+    question = "Do you have a vendor risk management program?"
+    (held,) = Matcher([general], today=TODAY).match(question, top=1)
+    assert held.band != "auto"
+    assert held.explanation.guard == (
+        "population differs: 'third parties' vs none in all the entry says"
+    )
+    # Naming the population anywhere, here its detail, answers for it.
+    covering = replace(general, detail="The program covers suppliers and subprocessors too.")
+    (best,) = Matcher([covering], today=TODAY).match(question, top=1)
+    assert (best.band, best.explanation.guard) == ("auto", None)
+    # A question not asking whether something exists keeps the inclusive reading.
+    training = Entry(
+        id="TRAIN",
+        question="Is security awareness training completed?",
+        answer="Yes",
+        status="approved",
+    )
+    (done,) = Matcher([training], today=TODAY).match(
+        "Do employees complete security awareness training?", top=1
+    )
+    assert done.explanation.guard is None

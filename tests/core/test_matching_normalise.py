@@ -112,6 +112,7 @@ def test_shipped_thesaurus_loads_with_its_guards() -> None:
     assert {"data state", "data lifecycle", "population", "frequency", "policy domain"} <= names
     inclusive = {g.name for g in thesaurus.guards if g.inclusive}
     assert inclusive == {"data state", "data lifecycle", "population"}
+    assert {g.name for g in thesaurus.guards if g.qualifies} == {"population"}
     assert len(thesaurus.synonyms) >= 30
 
 
@@ -129,6 +130,10 @@ def test_shipped_thesaurus_loads_with_its_guards() -> None:
         (
             "guards:\n  - name: x\n    inclusive: often\n    values: {a: [a], b: [b]}\n",
             "line 3: guard 'inclusive' must be true or false",
+        ),
+        (
+            "guards:\n  - name: x\n    qualifies: maybe\n    values: {a: [a], b: [b]}\n",
+            "line 3: guard 'qualifies' must be true or false",
         ),
         (
             "guards:\n  - name: x\n    strict: 1\n    values: {a: [a], b: [b]}\n",
