@@ -71,6 +71,13 @@ CASES = [
         "Can your employees access customer systems remotely?",
         ("customer systems", "internal systems"),
     ),
+    (
+        # The starter bank's endpoint statement filled this through its laptop alternate: the
+        # shared "installed", said by no other wording, weighed as the rarest word.
+        "Is antivirus installed on all company laptops?",
+        "Is antivirus installed on all servers?",
+        ("server", "laptop"),
+    ),
 ]
 
 
