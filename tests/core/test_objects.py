@@ -78,6 +78,12 @@ CASES = [
         "Is antivirus installed on all servers?",
         ("server", "laptop"),
     ),
+    (
+        # The same frame, keys rotated, about another kind of key.
+        "Are encryption keys rotated?",
+        "Are API keys scoped and rotated?",
+        ("api keys", "encryption keys"),
+    ),
 ]
 
 
