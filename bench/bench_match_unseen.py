@@ -1,9 +1,15 @@
-"""The CC0 answer bank's questions that no benchmark uses, against the starter bank: for reading.
+"""Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-The customer benchmark takes 54 of the 101 questions of the CC0 answer bank in ../shared; the
-other 47 are matched here against the starter bank, every statement approved, each with its
-section heading as context, as a user would upload them. They have no key: every auto-fill is
-printed with the statement it writes, for a person to read, and the bands are counted.
+Two sets, each matched against the starter bank (every statement approved) with each question's
+section heading as context, as a user would upload them:
+
+- the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
+  takes 54 of the 101);
+- `bench/data/everyday_questions.yaml`: what nearly every security questionnaire asks, written
+  for Vouch in a customer's words.
+
+Neither has a key: every auto-fill is printed with what its answer cell says, for a person to
+read, and the bands are counted. bench/README.md holds what was read.
 
 Run: .venv/bin/python bench/bench_match_unseen.py
 """
@@ -13,15 +19,20 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 
+import yaml
 from bench_match_common import RAW, require, table
 from bench_match_customer import customer_questions
 from bench_match_starter import starter_bank
 
 from app.core.answering import cell_answer
+from app.core.bank import Entry
 from app.core.matching import Matcher
 
 ANSWERS = RAW / "answer-bank-plainanswer-cc0" / "answers"
+EVERYDAY = Path(__file__).resolve().parent / "data" / "everyday_questions.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -37,15 +48,20 @@ def unseen_questions() -> list[tuple[str, str]]:
     return found
 
 
-def main() -> None:
-    asked = unseen_questions()
-    bank = starter_bank()
+def everyday_questions() -> list[tuple[str, str]]:
+    """(section heading, question) for each everyday question written for Vouch."""
+    rows = yaml.safe_load(EVERYDAY.read_text(encoding="utf-8"))["questions"]
+    return [(row["section"], row["q"]) for row in rows]
+
+
+def read(title: str, bank: Sequence[Entry], asked: Sequence[tuple[str, str]]) -> None:
+    """Match one set and print its bands and every auto-fill."""
     statements = {e.id: e for e in bank}
     start = time.perf_counter()
     results = Matcher(bank).match_many([(q, None, heading) for heading, q in asked], top=1)
     seconds = time.perf_counter() - start
     bands = Counter(found[0].band if found else "none" for found in results)
-    print(f"{len(asked)} questions of the CC0 answer bank that no benchmark uses, starter bank")
+    print(f"{title}: {len(asked)} questions, starter bank")
     print(
         table(
             ["auto", "suggest", "none", "time"],
@@ -60,6 +76,13 @@ def main() -> None:
             written, _ = cell_answer(question, entry.answer, entry.detail)
             print(f"- {heading} | {question}")
             print(f"    -> {entry.id} ({found[0].score:.2f}) {entry.question}: {written}")
+    print()
+
+
+def main() -> None:
+    bank = starter_bank()
+    read("The CC0 answer bank's questions no benchmark uses", bank, unseen_questions())
+    read("Everyday questions (bench/data/everyday_questions.yaml)", bank, everyday_questions())
 
 
 if __name__ == "__main__":
