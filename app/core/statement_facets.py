@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from app.core.answer_kind import asks_for_thing
 from app.core.bank import Entry
@@ -42,10 +43,15 @@ class FacetReading:
             facets,
             affirmed=self.affirmed,
             described=self.answered_freely,
-            asks_for=asks_for_thing(self.asked.surface),
+            asks_for=self.asks_for,
             answer=self.answer_facets,
             words=self.words,
         )
+
+    @cached_property
+    def asks_for(self) -> str | None:
+        # Read once per candidate: the loop over other wordings compares many times.
+        return asks_for_thing(self.asked.surface)
 
     def answer_facets(self) -> Facets:
         return self._read(self.entry.answer)
