@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.core.guards import Facets
 from app.core.intent import REVIEWED, TESTED, intent_of
 from app.core.normalise import NormalisedText, shared_with_phrases, written_as
 from app.core.reasons import Elsewhere
@@ -46,6 +47,7 @@ class AlternateCheck:
     subject: frozenset[str]  # the question's own subject terms
     context_subject: frozenset[str]  # the subject terms of the row's context
     intent: str | None
+    facets: Facets  # the question's, read once (Guards.alternatives)
     # An entry citing the row's control ID: the ID names the subject (see SubjectRule).
     cited: frozenset[str] = frozenset()
     _judged: dict[int, str | None] = field(default_factory=dict, compare=False, repr=False)
@@ -69,6 +71,7 @@ class AlternateCheck:
             subject=scoring.subjects.subject(text.terms),
             context_subject=context_subject,
             intent=intent_of(text.stems, text.surface),
+            facets=scoring.guards.read(text.stems),
             cited=cited,
         )
 
@@ -122,8 +125,7 @@ class AlternateCheck:
                 )
             # "…a SOC 2 report or ISO 27001 certificate?" asks about either: the one the
             # question does not name is no other subject (Guards.alternatives).
-            guards = self.scoring.guards
-            stated -= guards.alternatives(guards.read(self.text.stems), stated)
+            stated -= self.scoring.guards.alternatives(self.facets, stated)
             term = _unnamed(space, stated, set(self.text.terms), REVERSE_SHARE)
             if term is not None:
                 shown = written_as(wording, term)
