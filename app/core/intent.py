@@ -67,6 +67,15 @@ def intents_differ(asked: str | None, stated: str | None) -> bool:
     return stated is not None and stated != asked
 
 
+def leaves_unsaid(asked: str | None, stated: str | None) -> bool:
+    """Tell whether a question about reviewing or testing meets a text that never says so.
+
+    "Does the organization update vulnerability scanning tools?" is not answered by how often
+    scans run, though it shares their subject.
+    """
+    return asked in (REVIEWED, TESTED) and stated is None
+
+
 def _kept_up_to_date(stems: Sequence[str]) -> bool:
     """Tell whether a text asks that its subject is kept up to date: reviewed, not had."""
     return any(tuple(stems[i : i + 3]) == ("up", "to", "date") for i in range(len(stems) - 2))

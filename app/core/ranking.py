@@ -11,7 +11,7 @@ import numpy as np
 from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.entry_says import says_of, subject_named, yes_or_no
-from app.core.intent import intent_of, intents_differ
+from app.core.intent import intent_of, intents_differ, leaves_unsaid
 from app.core.match_result import BANDS, Match, band_for
 from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
@@ -382,8 +382,13 @@ def _scored(
     scored: list[Scored] = []
     for cand in best.values():
         stated = index.rows[cand.row].text if short else None
-        if stated is not None and intents_differ(
-            asked_intent, intent_of(stated.stems, stated.surface)
+        stated_intent = intent_of(stated.stems, stated.surface) if stated is not None else None
+        if stated is not None and (
+            intents_differ(asked_intent, stated_intent)
+            or (
+                leaves_unsaid(asked_intent, stated_intent)
+                and not _says_intent(index, cand.entry_id, asked_intent)
+            )
         ):
             # "Do you have a plan?" prefers the statement that the plan exists to the one
             # about testing or reviewing it; "is it tested?" prefers the one about testing.
@@ -404,6 +409,14 @@ def _scored(
             )
         )
     return scored
+
+
+def _says_intent(index: Index, entry_id: str, intent: str | None) -> bool:
+    """Tell whether any wording of the entry asks with this intent ("who receives *updates*")."""
+    return any(
+        intent_of(index.rows[row].text.stems, index.rows[row].text.surface) == intent
+        for row in index.entry_rows[entry_id]
+    )
 
 
 def _most_telling(index: Index, subject: frozenset[str]) -> frozenset[str]:

@@ -289,6 +289,29 @@ def test_a_concept_filling_a_question_of_two_subject_words_leads_to_a_suggestion
     assert best.band == "suggest"
 
 
+def test_a_subject_of_one_folded_phrase_counts_its_words_for_a_concept_path() -> None:
+    # "information security policy" folds to one term, and names the subject as fully as three
+    # separate words would: the concept on documented security policies fills the question, and
+    # the framework statement citing its control ID fills with it.
+    question = "Do you have documented information security policies?"
+    policies = citing(
+        "POL",
+        "Are information governance program policies and procedures sponsored by organizational "
+        "leadership established, documented, approved, communicated, applied, evaluated and "
+        "maintained?",
+        "GRC-01.1",
+    )
+    matcher = Matcher(with_others(policies))
+    concept_matcher = matcher._concept_matcher()
+    assert concept_matcher is not None
+    (concept, *_) = concept_matcher.match(question)
+    assert (concept.entry_id, concept.band) == ("GOV-POL-01", "auto")
+    (best, *_) = matcher.match(question)
+    assert (best.entry_id, best.explanation.concept) == ("POL", "GOV-POL-01")
+    assert best.explanation.guard is None
+    assert best.band == "auto"
+
+
 def test_a_concept_that_filled_outweighs_a_wording_that_would_not() -> None:
     # "Are audit findings tracked to remediation?" is the corrective action plan's concept word
     # for word; the bank's framework wordings share a few more words with the remediation status

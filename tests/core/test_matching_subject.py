@@ -127,7 +127,7 @@ def test_a_context_never_lowers_a_question_with_its_own_subject() -> None:
 
 
 def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
-    from app.core.intent import EXISTS, REVIEWED, TESTED, intent_of, intents_differ
+    from app.core.intent import EXISTS, REVIEWED, TESTED, intent_of, intents_differ, leaves_unsaid
     from app.core.normalise import Normaliser, shipped_thesaurus
 
     normaliser = Normaliser(shipped_thesaurus())
@@ -148,6 +148,42 @@ def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
     assert intent("Is the asset inventory kept up-to-date?") == REVIEWED
     assert intents_differ(EXISTS, REVIEWED) and intents_differ(TESTED, REVIEWED)
     assert not intents_differ(EXISTS, None) and not intents_differ(None, TESTED)
+    # A question about updating or testing meets a text that never says so.
+    assert leaves_unsaid(REVIEWED, None) and leaves_unsaid(TESTED, None)
+    assert not leaves_unsaid(EXISTS, None) and not leaves_unsaid(TESTED, TESTED)
+
+
+def test_a_question_about_updating_something_is_not_filled_by_a_statement_that_never_says_so() -> (
+    None
+):
+    # "Do you update vulnerability scanning tools?" shares its subject with how often scans
+    # run (0.51 of the starter bank, filled "Continuously, and at least weekly"); the question
+    # is about keeping the tools current, which that statement never says.
+    question = "Does the organization update vulnerability scanning tools?"
+    (best, *_) = Matcher(starter_bank()).match(question)
+    assert best.band != "auto"
+    scans = Entry(
+        id="SCAN",
+        question="How often do you scan for vulnerabilities?",
+        answer="Continuously, and at least weekly",
+        status="approved",
+    )
+    tools = entry("TOOLS", "Are vulnerability scanning tools kept up to date?")
+    (best, *_) = Matcher([scans, tools, entry("MFA", "Is MFA enforced?")], concepts=False).match(
+        question
+    )
+    assert best.entry_id == "TOOLS"
+
+
+def test_an_information_security_policy_is_a_subject_of_its_own() -> None:
+    # Each of its words frames questions ("security policies and procedures"); together they
+    # name the policy every questionnaire asks for first.
+    for context, question in (
+        ("Security Policy", "Do you have a documented information security policy?"),
+        ("Information Security", "Do you have an information security policy?"),
+    ):
+        (best, *_) = Matcher(starter_bank()).match(question, context=context)
+        assert (best.entry_id, best.band) == ("GOV-POL-01", "auto"), question
 
 
 def test_an_existence_question_prefers_the_diagrams_to_keeping_them_up_to_date() -> None:

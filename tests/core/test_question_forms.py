@@ -28,7 +28,7 @@ def forms() -> QuestionForms:
         # Naming no subject, with no heading or one naming none either: nothing to learn.
         ("Is this documented?", None, None),
         ("Is this documented?", "General", None),
-        ("Are they reviewed at least annually?", "Information Security Policies", None),
+        ("Are they reviewed at least annually?", "Policies and Procedures", None),
         ("Is it encrypted?", None, None),
     ],
 )

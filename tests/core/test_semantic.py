@@ -91,7 +91,7 @@ def test_meaning_ranks_the_right_entry_first_where_wording_alone_does_not() -> N
             status="approved",
         ),
     ]
-    question = "Do you exercise your disaster recovery plan each year?"
+    question = "Do you rehearse your disaster recovery plan each year?"
     wording_only = Matcher(entries, term_vectors=False).match(question, top=2)
     with_meaning = Matcher(entries, term_vectors=True).match(question, top=2)
     assert [m.entry_id for m in wording_only] == ["ACCESS", "BCP"]
