@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core.bank import Entry
-from app.core.entry_says import describes, is_bare_yes_or_no
-from app.core.intent import EXISTS, asks_openly
-from app.core.normalise import NormalisedText
+from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
+from app.core.intent import EXISTS, asks_openly, intent_of
+from app.core.normalise import NormalisedText, stem, written_as
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
 NAMING_OPENINGS = frozenset(("who", "when"))
 # Openings of a question asking for a thing or a person: never answered by a frequency.
 THING_OPENINGS = frozenset(("what", "which", "who"))
+# What a question may ask to exist that governs a practice: a No to the practice is no answer.
+GOVERNING = frozenset(
+    stem(w) for w in ("policy", "procedure", "standard", "plan", "process", "program")
+)
 
 
 def asks_for_thing(surface: Sequence[str]) -> str | None:
@@ -52,3 +56,26 @@ def bare_answer(asked: NormalisedText, entry: Entry) -> str | None:
     if entry.detail.strip():
         return None
     return f"the question asks '{asked.surface[0]}', the entry answers only {entry.answer}"
+
+
+def denies_practice(asked: NormalisedText, stated: NormalisedText, entry: Entry) -> str | None:
+    """Hold back a No to a practice given to a question whether a policy on it exists.
+
+    "Do you have a BYOD policy?" is not answered by "Are personally owned devices allowed to
+    access company data?" "No": a company forbidding personal devices has a policy saying so.
+    The question asks for the document ("policy", "procedure", "plan" … frame its subject and
+    weigh little in the score); a No says the practice is absent, not the rule on it. Read on
+    questions of any length: a long one asks the same ("Do you have a BYOD policy that defines
+    the devices allowed?").
+    """
+    if yes_or_no(entry.answer) != "no" or intent_of(asked.stems, asked.surface) != EXISTS:
+        return None
+    governing = [s for s in asked.stems if s in GOVERNING]
+    if not governing or set(governing) & set(stated.stems):
+        return None
+    if intent_of(stated.stems, stated.surface) == EXISTS:
+        return None
+    return (
+        f"the question asks whether a {written_as(asked, governing[0])} exists, "
+        "the entry's No is about the practice"
+    )

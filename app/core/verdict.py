@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from app.core.alternates import AlternateCheck
-from app.core.answer_kind import bare_answer, names_instead
+from app.core.answer_kind import bare_answer, denies_practice, names_instead
 from app.core.bank import Entry
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
@@ -340,7 +340,11 @@ def _guard(
             (*asked.text.terms, *asked.text.stems), (*row.text.key.split(), *row.text.stems)
         )
     if guard is None:
-        guard = names_instead(asked.intent, row.text, entry) or bare_answer(asked.text, entry)
+        guard = (
+            names_instead(asked.intent, row.text, entry)
+            or bare_answer(asked.text, entry)
+            or denies_practice(asked.text, row.text, entry)
+        )
     if guard is None and cand.bridge is not None:
         # A concept held back on its facets alone leaves them to the entry, whose own were read
         # above: the question on data at rest and in transit is not the concept's on data at

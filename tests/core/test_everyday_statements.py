@@ -1,0 +1,58 @@
+"""Everyday questions the starter bank answers as shipped, and a No that answers no policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.bank import Entry
+from app.core.matching import Matcher
+from tests.core.test_entry_says import starter_bank
+
+
+@pytest.mark.parametrize(
+    ("context", "question", "entry_id", "answer"),
+    [
+        ("Vulnerability Management", "Is there a patch management process?", "VUL-PATCH-01", "Yes"),
+        ("Servers", "How are servers patched?", "VUL-PATCH-01", "Yes"),
+        ("Network Security", "Do you use an IDS/IPS?", "NET-IDS-01", "Yes"),
+        ("Network", "Do you have intrusion detection?", "NET-IDS-01", "Yes"),
+        ("Endpoint Security", "Do you allow BYOD?", "AST-BYOD-01", "No"),
+        ("Endpoint Security", "Do you have a BYOD policy?", "AST-BYOD-02", "Yes"),
+        (
+            "Incident Response",
+            "Will you support our investigation of a security incident?",
+            "INC-CUST-01",
+            "Yes",
+        ),
+    ],
+)
+def test_the_starter_bank_fills_an_everyday_question(
+    context: str, question: str, entry_id: str, answer: str
+) -> None:
+    bank = starter_bank()
+    (best, *_) = Matcher(bank).match(question, context=context)
+    assert (best.entry_id, best.band) == (entry_id, "auto")
+    assert next(e for e in bank if e.id == entry_id).answer == answer
+
+
+def test_a_no_to_a_practice_does_not_answer_whether_a_policy_on_it_exists() -> None:
+    allowed = Entry(
+        id="BYOD",
+        question="Are personally owned devices (BYOD) allowed to access company data?",
+        answer="No",
+        status="approved",
+    )
+    other = Entry(id="MFA", question="Is MFA enforced?", answer="Yes", status="approved")
+    matcher = Matcher([allowed, other], concepts=False)
+    (held,) = matcher.match("Do you have a BYOD policy?", top=1)
+    assert held.entry_id == "BYOD" and held.band != "auto"
+    assert held.explanation.guard == (
+        "the question asks whether a policy exists, the entry's No is about the practice"
+    )
+    # However long the question, and a question about the practice itself is still answered.
+    (held,) = matcher.match(
+        "Do you have a BYOD policy that defines the devices allowed for BYOD usage?", top=1
+    )
+    assert held.band != "auto"
+    (filled,) = matcher.match("Do you allow BYOD?", top=1)
+    assert (filled.entry_id, filled.band) == ("BYOD", "auto")
