@@ -6,7 +6,9 @@ section heading as context, as a user would upload them:
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
   takes 54 of the 101);
 - `bench/data/everyday_questions.yaml`: what nearly every security questionnaire asks, written
-  for Vouch in a customer's words.
+  for Vouch in a customer's words;
+- `bench/data/everyday_questions_heldout.yaml`: 160 more, written without sight of the answer
+  bank or of the first list, read once as written before any change was measured on them.
 
 Neither has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -32,7 +34,9 @@ from app.core.bank import Entry
 from app.core.matching import Matcher
 
 ANSWERS = RAW / "answer-bank-plainanswer-cc0" / "answers"
-EVERYDAY = Path(__file__).resolve().parent / "data" / "everyday_questions.yaml"
+DATA = Path(__file__).resolve().parent / "data"
+EVERYDAY = DATA / "everyday_questions.yaml"
+HELD_OUT = DATA / "everyday_questions_heldout.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -48,9 +52,9 @@ def unseen_questions() -> list[tuple[str, str]]:
     return found
 
 
-def everyday_questions() -> list[tuple[str, str]]:
+def everyday_questions(path: Path = EVERYDAY) -> list[tuple[str, str]]:
     """(section heading, question) for each everyday question written for Vouch."""
-    rows = yaml.safe_load(EVERYDAY.read_text(encoding="utf-8"))["questions"]
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     return [(row["section"], row["q"]) for row in rows]
 
 
@@ -83,6 +87,11 @@ def main() -> None:
     bank = starter_bank()
     read("The CC0 answer bank's questions no benchmark uses", bank, unseen_questions())
     read("Everyday questions (bench/data/everyday_questions.yaml)", bank, everyday_questions())
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout.yaml)",
+        bank,
+        everyday_questions(HELD_OUT),
+    )
 
 
 if __name__ == "__main__":
