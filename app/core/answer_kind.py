@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
-from app.core.intent import EXISTS, asks_openly, intent_of
+from app.core.intent import EXISTS, asks_for_description, intent_of
 from app.core.normalise import NormalisedText, stem, written_as
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
@@ -47,15 +47,16 @@ def names_instead(intent: str | None, stated: NormalisedText, entry: Entry) -> s
 def bare_answer(asked: NormalisedText, entry: Entry) -> str | None:
     """Hold back a bare Yes or No with nothing more to say, given to an open question.
 
-    "How do you notify us of changes?" is not answered by "Yes". With a detail, the detail is
-    what the cell says (answering.cell_answer); without one, the statement has no answer to
-    give this question.
+    "How do you notify us of changes?" (or "Describe how you notify us of changes") is not
+    answered by "Yes". With a detail, the detail is what the cell says (answering.cell_answer);
+    without one, the statement has no answer to give this question.
     """
-    if not asks_openly(asked.surface) or not is_bare_yes_or_no(entry.answer):
+    if not asks_for_description(asked.surface) or not is_bare_yes_or_no(entry.answer):
         return None
     if entry.detail.strip():
         return None
-    return f"the question asks '{asked.surface[0]}', the entry answers only {entry.answer}"
+    opening = next(word for word in asked.surface if word not in ("please", "kindly"))
+    return f"the question asks '{opening}', the entry answers only {entry.answer}"
 
 
 def denies_practice(asked: NormalisedText, stated: NormalisedText, entry: Entry) -> str | None:

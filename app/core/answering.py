@@ -9,7 +9,7 @@ from typing import Any
 
 from app.core.bank import Entry, render_detail
 from app.core.entry_says import is_bare_yes_or_no
-from app.core.intent import asks_openly
+from app.core.intent import asks_for_description
 from app.core.matching import Match, Matcher
 from app.core.normalise import words
 from app.core.profile_facts import ProfileFact, profile_fact
@@ -106,7 +106,7 @@ def cell_answer(
     """
     if choices or not is_bare_yes_or_no(answer) or not detail.strip():
         return answer, detail
-    if not asks_openly(words(question)):
+    if not asks_for_description(words(question)):
         return answer, detail
     return detail, ""
 

@@ -29,6 +29,13 @@ _EXISTENCE_OPENINGS: tuple[tuple[str, ...], ...] = (
 _EXISTENCE_STEMS = frozenset(stem(w) for w in ("documented", "exists"))
 # How an open question opens: it asks for a description, not a Yes or a No.
 _OPEN_OPENINGS = frozenset(("how", "what", "which", "who", "where", "when", "why"))
+# A request that opens a row asks for a description too ("Please describe how exceptions are
+# approved", "List the classification levels"), unless it asks whether ("Indicate whether …").
+_REQUESTS = frozenset(
+    ("describe", "explain", "outline", "list", "provide", "detail", "summarise", "summarize")
+)
+_POLITE = frozenset(("please", "kindly"))
+_WHETHER = frozenset(("whether", "if"))
 # Stems that make a text about reviewing or testing its subject rather than having it.
 _REVIEW_STEMS = frozenset(
     stem(w) for w in ("review", "reviewed", "update", "updated", "revise", "revised", "revalidate")
@@ -56,6 +63,24 @@ def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
 def asks_openly(surface: Sequence[str]) -> bool:
     """Tell whether a text, in its words as written, opens with a wh-word ("how are keys stored?")."""
     return bool(surface) and surface[0] in _OPEN_OPENINGS
+
+
+def asks_for_description(surface: Sequence[str]) -> bool:
+    """Tell whether a row asks for a description rather than a Yes or No.
+
+    It asks openly, or opens with a request ("Please describe how exceptions are approved",
+    "List your subprocessors") that does not ask whether. Only what is written reads this: a
+    request is still answered by a statement whose Yes says it ("Provide a list of your
+    subprocessors" by "Do you publish a list of your subprocessors?"), with its detail.
+    """
+    words = list(surface[:3])
+    if words and words[0] in _POLITE:
+        words = words[1:]
+    if not words:
+        return False
+    if words[0] in _OPEN_OPENINGS:
+        return True
+    return words[0] in _REQUESTS and not (len(words) > 1 and words[1] in _WHETHER)
 
 
 def intents_differ(asked: str | None, stated: str | None) -> bool:

@@ -105,6 +105,13 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         # A bare Yes or No does not answer an open question: the detail does.
         ("How are keys revoked when compromised?", "Yes", (), (DETAIL, "")),
         ("Who is your data center provider?", "No", (), (DETAIL, "")),
+        # So is a request for a description, however politely it opens.
+        ("Please describe how keys are revoked.", "Yes", (), (DETAIL, "")),
+        ("Describe key revocation.", "Yes", (), (DETAIL, "")),
+        ("List how keys are revoked", "Yes", (), (DETAIL, "")),
+        # A request asking whether is closed.
+        ("Please indicate whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
+        ("Describe whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
         # A closed question, an answer saying more than Yes, or a cell's own list: as stated.
         ("Can keys be revoked?", "Yes", (), ("Yes", DETAIL)),
         ("How are keys revoked when compromised?", "Yes, within an hour", (), None),
@@ -131,6 +138,11 @@ def test_an_open_question_is_not_filled_by_a_bare_yes_with_nothing_more_to_say()
     )
     assert best.band == "suggest"
     assert best.explanation.guard == "the question asks 'how', the entry answers only Yes"
+    (best, *_) = Matcher(entries, concepts=False).match(
+        "Please describe how you notify customers of changes to the service."
+    )
+    assert best.band == "suggest"
+    assert best.explanation.guard == "the question asks 'describe', the entry answers only Yes"
     (proposal,) = propose(
         [row(2, "How do you notify customers of changes to the service?", choices=())],
         matcher=Matcher(entries, concepts=False),
