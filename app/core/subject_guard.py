@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.core.normalise import NormalisedText, shared_with_phrases, written_as
+from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 from app.core.reasons import Elsewhere
 from app.core.semantic import TermVectors
 from app.core.sparse_index import Space
@@ -101,11 +101,49 @@ def subject_conflict(
     # 1.2+"). That filled 4 more rows right on the starter bank, 3 on the customer benchmark and
     # 15 on the learning one, none wrong. An N/A says nothing of its own, and a free answer to a
     # closed question ("Is the plan tested?" "Annually") answers only its condition.
-    if len(asked) <= SHORT_QUESTION_TERMS and not (affirmed or described):
+    # Unless the entry's own words put the question's subject in a clause of their head ("How
+    # long do you keep *logs that contain* personal data?"): that narrows what it describes.
+    head = _qualified_head(entry, shared, stated - shared - frame) if described else None
+    if len(asked) <= SHORT_QUESTION_TERMS and not (affirmed or (described and head is None)):
         extra = space.weight_of(stated - shared)
         if extra >= NARROWER_SHARE * space.weight_of(shared):
-            return f"the entry is narrower: it adds '{written_as(entry, e_term)}'"
+            return f"the entry is narrower: it adds '{written_as(entry, head or e_term)}'"
     return None
+
+
+# Stems opening a relative clause: what follows says which of the preceding head is meant.
+_RELATIVE = frozenset(("that", "which", "whose"))
+
+
+def _qualified_head(entry: NormalisedText, shared: set[str], extra: set[str]) -> str | None:
+    """Return the entry's own word whose clause alone names the question's subject, if any.
+
+    "How long do you keep logs that contain personal data?" is about logs, though it shares
+    "how long" and "personal data" with "How long do you retain personal data?": a shared term
+    comes only after the relative pronoun, and a word of the entry's own (not a frame word)
+    before it.
+    """
+    stems = entry.stems
+    opening = next((i for i, s in enumerate(stems) if i > 0 and s in _RELATIVE), None)
+    if opening is None or not extra:
+        return None
+    before, after = set(stems[:opening]), set(stems[opening + 1 :])
+
+    def within(term: str, part: set[str]) -> bool:
+        return all(stem(word) in part for word in term.split("_"))
+
+    if not any(within(t, after) and not within(t, before) for t in shared):
+        return None
+    heads = [term for term in extra if within(term, before)]
+    if not heads:
+        return None
+
+    def last_at(term: str) -> int:
+        parts = {stem(word) for word in term.split("_")}
+        return max(i for i in range(opening) if stems[i] in parts)
+
+    # The clause qualifies the word just before it.
+    return max(heads, key=last_at)
 
 
 def _leaves_unsaid(

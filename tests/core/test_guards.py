@@ -400,6 +400,20 @@ def test_an_open_question_answered_in_its_own_words_is_not_narrower() -> None:
     assert held.explanation.guard == "the entry is narrower: it adds 'chosen'"
 
 
+def test_an_open_question_in_its_own_words_is_narrower_when_a_clause_holds_the_subject() -> None:
+    # "How long do you keep logs that contain personal data?" answers in its own words, but
+    # it is about logs: personal data only says which logs.
+    bank = [
+        e.with_changes(status="approved")
+        for e in load_bank(Path(__file__).resolve().parents[2] / "answer_bank").entries
+    ]
+    (held, *_) = Matcher(bank).match("How long do you retain personal data?", context="Privacy")
+    assert held.entry_id == "RET-LOGS-01" and held.band != "auto"
+    assert held.explanation.guard == "the entry is narrower: it adds 'logs'"
+    (filled, *_) = Matcher(bank).match("How long are logs containing personal data retained?")
+    assert (filled.entry_id, filled.band) == ("RET-LOGS-01", "auto")
+
+
 def test_a_free_answer_to_a_closed_question_answers_only_its_condition() -> None:
     # "Is the incident response plan tested?" "Annually": that says when, not that a plan exists.
     entries = incident_bank(tested="Annually, with a tabletop exercise")
