@@ -85,7 +85,10 @@ def subject_conflict(
         # enumeration folded to one frame term ("defined and implemented", "established …
         # and maintained") is never a question's point: it is how the framework asks everything.
         enumeration = "_" in q_term
-        if q_weight > top_shared and not (q_term in frame and (e_term in frame or enumeration)):
+        doing = q_term in _DOING
+        if q_weight > top_shared and not (
+            q_term in frame and (e_term in frame or enumeration or doing)
+        ):
             return Elsewhere(
                 f"subject differs: '{written_as(question, q_term)}' vs '{written_as(entry, e_term)}'"
             )
@@ -111,6 +114,9 @@ def subject_conflict(
     return None
 
 
+# Frame words that say only that something is done ("Do you *conduct* background checks?"):
+# never a question's point, whatever the statement says instead.
+_DOING = frozenset(stem(w) for w in ("perform", "conduct", "undergo", "carry", "execute"))
 # Stems opening a relative clause: what follows says which of the preceding head is meant.
 _RELATIVE = frozenset(("that", "which", "whose"))
 

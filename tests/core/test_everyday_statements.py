@@ -56,3 +56,10 @@ def test_a_no_to_a_practice_does_not_answer_whether_a_policy_on_it_exists() -> N
     assert held.band != "auto"
     (filled,) = matcher.match("Do you allow BYOD?", top=1)
     assert (filled.entry_id, filled.band) == ("BYOD", "auto")
+
+
+def test_a_word_saying_only_that_something_is_done_is_never_a_questions_point() -> None:
+    # "conduct" against the statement's "carry out": both say it is done, and the subject
+    # (impact assessments) is the same.
+    (best, *_) = Matcher(starter_bank()).match("Do you conduct DPIAs?", context="Privacy")
+    assert (best.entry_id, best.band) == ("PRV-DPIA-01", "auto")
