@@ -16,6 +16,7 @@ _EXISTENCE_OPENINGS: tuple[tuple[str, ...], ...] = (
     ("do", "you", "have"),
     ("do", "you", "maintain"),
     ("do", "you", "keep"),
+    ("do", "you", "use"),
     ("does", "the", "company", "have"),
     ("does", "your", "company", "have"),
     ("does", "the", "vendor", "have"),

@@ -114,9 +114,12 @@ def subject_conflict(
     return None
 
 
-# Frame words that say only that something is done ("Do you *conduct* background checks?"):
-# never a question's point, whatever the statement says instead.
-_DOING = frozenset(stem(w) for w in ("perform", "conduct", "undergo", "carry", "execute"))
+# Frame words that say only that something is done, used or there ("Do you *conduct*
+# background checks?", "Are firewalls *in place*?"): never a question's point, whatever the
+# statement says instead.
+_DOING = frozenset(
+    stem(w) for w in ("perform", "conduct", "undergo", "carry", "execute", "use", "place", "exist")
+)
 # Stems opening a relative clause: what follows says which of the preceding head is meant.
 _RELATIVE = frozenset(("that", "which", "whose"))
 

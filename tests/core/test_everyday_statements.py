@@ -24,6 +24,10 @@ from tests.core.test_entry_says import starter_bank
             "INC-CUST-01",
             "Yes",
         ),
+        ("Network", "Is the network segmented?", "NET-FW-01", "Yes"),
+        # "keep" and "use" frame a question as "maintain" does.
+        ("Privacy", "Do you have a record of processing activities?", "PRV-INV-01", "Yes"),
+        ("Subprocessors", "Do you use subprocessors?", "VEN-SUBLIST-01", "Yes"),
     ],
 )
 def test_the_starter_bank_fills_an_everyday_question(
@@ -63,3 +67,10 @@ def test_a_word_saying_only_that_something_is_done_is_never_a_questions_point() 
     # (impact assessments) is the same.
     (best, *_) = Matcher(starter_bank()).match("Do you conduct DPIAs?", context="Privacy")
     assert (best.entry_id, best.band) == ("PRV-DPIA-01", "auto")
+
+
+def test_a_question_whether_something_is_used_is_not_answered_by_how_often_it_is_reviewed() -> None:
+    # "Do you use firewalls?" asks whether they exist; "How often are firewall rules
+    # reviewed?" "At least annually, and on every change" would read as no answer at all.
+    (best, *_) = Matcher(starter_bank()).match("Do you use firewalls?", context="Network Security")
+    assert not (best.entry_id == "NET-REVIEW-01" and best.band == "auto")

@@ -138,6 +138,7 @@ def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
 
     assert intent("Is there a malware protection policy?") == EXISTS
     assert intent("Do you have data flow diagrams?") == EXISTS
+    assert intent("Do you use a SIEM?") == EXISTS
     assert intent("Are incident response procedures documented?") == EXISTS
     assert intent("Are documented procedures reviewed annually?") == REVIEWED
     assert intent("Are the policies reviewed and updated annually?") == REVIEWED

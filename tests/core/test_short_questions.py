@@ -112,7 +112,10 @@ def test_a_thesaurus_phrase_meets_its_own_words_in_the_subject_guard() -> None:
 def test_a_runner_up_answering_the_opposite_must_be_further_behind() -> None:
     # Separated environments and production data used in them share every word but one; the
     # closer starter statement says No. Writing its No would say they are not separated.
-    bank = [replace(e, status="approved") for e in load_bank(STARTER).entries]
+    # Without the statement on segmented networks, whose words weigh the two 0.051 apart.
+    bank = [
+        replace(e, status="approved") for e in load_bank(STARTER).entries if e.id != "NET-FW-01"
+    ]
     question = "Is production separated from development and test environments?"
     (best, runner_up, *_) = Matcher(bank).match(question)
     by_id = {e.id: e for e in bank}
