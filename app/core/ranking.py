@@ -165,7 +165,8 @@ def _says_rarest(scoring: Scoring, index: Index, judged: tuple[Scored, Asked, Qu
     remediate risks") is missing from the next one too.
     """
     item, asked, _ = judged
-    terms = set(asked.text.terms)
+    # Its subject's words: a frame word ("formal", "process") tells nothing of what is asked.
+    terms = set(asked.subject) or set(asked.text.terms)
     if not terms:
         return False
     space = index.words.space

@@ -28,6 +28,14 @@ from tests.core.test_entry_says import starter_bank
         # "keep" and "use" frame a question as "maintain" does.
         ("Privacy", "Do you have a record of processing activities?", "PRV-INV-01", "Yes"),
         ("Subprocessors", "Do you use subprocessors?", "VEN-SUBLIST-01", "Yes"),
+        # The best by rank is set aside (the cryptographic change control statement); the next
+        # says the question's most telling subject word, though not its frame word "formal".
+        (
+            "Change Management",
+            "Is there a formal change management process for changes to production?",
+            "CHG-POL-01",
+            "Yes",
+        ),
     ],
 )
 def test_the_starter_bank_fills_an_everyday_question(
