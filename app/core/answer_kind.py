@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
-from app.core.intent import EXISTS, asks_for_description, intent_of
+from app.core.intent import EXISTS, description_asked_by, intent_of
 from app.core.normalise import NormalisedText, stem, written_as
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
@@ -51,11 +51,9 @@ def bare_answer(asked: NormalisedText, entry: Entry) -> str | None:
     answered by "Yes". With a detail, the detail is what the cell says (answering.cell_answer);
     without one, the statement has no answer to give this question.
     """
-    if not asks_for_description(asked.surface) or not is_bare_yes_or_no(entry.answer):
+    opening = description_asked_by(asked.surface)
+    if opening is None or not is_bare_yes_or_no(entry.answer) or entry.detail.strip():
         return None
-    if entry.detail.strip():
-        return None
-    opening = next(word for word in asked.surface if word not in ("please", "kindly"))
     return f"the question asks '{opening}', the entry answers only {entry.answer}"
 
 

@@ -67,21 +67,28 @@ def asks_openly(surface: Sequence[str]) -> bool:
 
 
 def asks_for_description(surface: Sequence[str]) -> bool:
-    """Tell whether a row asks for a description rather than a Yes or No.
+    """Tell whether a row asks for a description rather than a Yes or No (`description_asked_by`)."""
+    return description_asked_by(surface) is not None
 
-    It asks openly, or opens with a request ("Please describe how exceptions are approved",
-    "List your subprocessors") that does not ask whether. Only what is written reads this: a
-    request is still answered by a statement whose Yes says it ("Provide a list of your
+
+def description_asked_by(surface: Sequence[str]) -> str | None:
+    """Return the word by which a row asks for a description rather than a Yes or No, if any.
+
+    It asks openly ("how …"), or opens with a request ("Please describe how exceptions are
+    approved", "List your subprocessors") that does not ask whether. Only what is written reads
+    this: a request is still answered by a statement whose Yes says it ("Provide a list of your
     subprocessors" by "Do you publish a list of your subprocessors?"), with its detail.
     """
     words = list(surface[:3])
     if words and words[0] in _POLITE:
         words = words[1:]
     if not words:
-        return False
+        return None
     if words[0] in _OPEN_OPENINGS:
-        return True
-    return words[0] in _REQUESTS and not (len(words) > 1 and words[1] in _WHETHER)
+        return words[0]
+    if words[0] in _REQUESTS and not (len(words) > 1 and words[1] in _WHETHER):
+        return words[0]
+    return None
 
 
 def intents_differ(asked: str | None, stated: str | None) -> bool:
