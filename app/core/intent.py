@@ -109,6 +109,20 @@ def leaves_unsaid(asked: str | None, stated: str | None) -> bool:
     return asked in (REVIEWED, TESTED) and stated is None
 
 
+def terms_ask(terms: Sequence[str], intent: str | None) -> bool:
+    """Tell whether a text's matcher terms ask about reviewing or testing, as `intent_of` reads.
+
+    For a stored index's rows, whose terms are kept while their text is built only when read.
+    Testing outranks review, as in `intent_of`; "kept up to date", made of stopwords, is not read.
+    """
+    parts = {part for term in terms for part in term.split("_")}
+    if intent == TESTED:
+        return bool(parts & _TEST_STEMS)
+    if intent == REVIEWED:
+        return bool(parts & _REVIEW_STEMS) and not parts & _TEST_STEMS
+    return False
+
+
 def _kept_up_to_date(stems: Sequence[str]) -> bool:
     """Tell whether a text asks that its subject is kept up to date: reviewed, not had."""
     return any(tuple(stems[i : i + 3]) == ("up", "to", "date") for i in range(len(stems) - 2))

@@ -11,7 +11,7 @@ import numpy as np
 from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.entry_says import says_of, subject_named, yes_or_no
-from app.core.intent import intent_of, intents_differ, leaves_unsaid
+from app.core.intent import intent_of, intents_differ, leaves_unsaid, terms_ask
 from app.core.match_result import BANDS, Match, band_for
 from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
@@ -414,10 +414,7 @@ def _scored(
 
 def _says_intent(index: Index, entry_id: str, intent: str | None) -> bool:
     """Tell whether any wording of the entry asks with this intent ("who receives *updates*")."""
-    return any(
-        intent_of(index.rows[row].text.stems, index.rows[row].text.surface) == intent
-        for row in index.entry_rows[entry_id]
-    )
+    return any(terms_ask(index.row_terms[row], intent) for row in index.entry_rows[entry_id])
 
 
 def _most_telling(index: Index, subject: frozenset[str]) -> frozenset[str]:

@@ -127,7 +127,15 @@ def test_a_context_never_lowers_a_question_with_its_own_subject() -> None:
 
 
 def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
-    from app.core.intent import EXISTS, REVIEWED, TESTED, intent_of, intents_differ, leaves_unsaid
+    from app.core.intent import (
+        EXISTS,
+        REVIEWED,
+        TESTED,
+        intent_of,
+        intents_differ,
+        leaves_unsaid,
+        terms_ask,
+    )
     from app.core.normalise import Normaliser, shipped_thesaurus
 
     normaliser = Normaliser(shipped_thesaurus())
@@ -152,6 +160,14 @@ def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
     # A question about updating or testing meets a text that never says so.
     assert leaves_unsaid(REVIEWED, None) and leaves_unsaid(TESTED, None)
     assert not leaves_unsaid(EXISTS, None) and not leaves_unsaid(TESTED, TESTED)
+    # A stored index's row is read by its terms, as its text would be.
+    for text, asked in (
+        ("Who receives updates on remediation status?", REVIEWED),
+        ("Is the disaster recovery plan exercised?", TESTED),
+    ):
+        terms = normaliser.normalise(text).terms
+        assert intent(text) == asked and terms_ask(terms, asked)
+    assert not terms_ask(normaliser.normalise("Is the plan reviewed and tested?").terms, REVIEWED)
 
 
 def test_a_question_about_updating_something_is_not_filled_by_a_statement_that_never_says_so() -> (
