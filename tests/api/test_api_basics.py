@@ -114,7 +114,12 @@ def test_match_takes_each_rows_context_as_a_hint_to_its_subject(
     alone = {m["entry_id"]: m["score"] for m in results[0]["matches"]}
     logging = results[1]["matches"][0]
     assert logging["score"] > alone.get(logging["entry_id"], 0.0)
-    assert "read with the row's section or title" in logging["explanation"]
+    # Directly, or through the concept the statement is (the starter bank is its own), as the
+    # scores of the two paths fall.
+    assert any(
+        said in logging["explanation"]
+        for said in ("read with the row's section or title", "the row's section or title agrees")
+    )
     # A question naming its own subject keeps the scores its wording earns; the context orders.
     own = "Is the change management policy reviewed and updated at least annually?"
     body = {
