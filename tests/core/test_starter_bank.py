@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from rapidfuzz import fuzz, process
 
 from app.core.bank import Bank, load_bank, render_detail
@@ -163,3 +164,24 @@ def test_most_caiq_v4_questions_are_answered_by_some_entry(
 ) -> None:
     referenced = {entry.refs["caiq"] for entry in bank.entries if "caiq" in entry.refs}
     assert len(referenced & caiq_questions.keys()) / len(caiq_questions) >= MINIMUM_CAIQ_SHARE
+
+
+EVERYDAY_LISTS = ("everyday_questions.yaml", "everyday_questions_heldout.yaml")
+
+
+@pytest.mark.parametrize("name", EVERYDAY_LISTS)
+def test_the_everyday_question_lists_are_vouchs_own_words(
+    name: str, caiq_questions: dict[str, str]
+) -> None:
+    # The benchmark's everyday questions are written for Vouch: no questionnaire's rows copied.
+    path = Path(__file__).resolve().parents[2] / "bench" / "data" / name
+    asked = [row["q"] for row in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
+    document = json.loads(raw(HECVAT_JSON).read_text(encoding="utf-8"))
+    others = [normalised(q["question"]) for q in document["questions"]]
+    others += [normalised(body) for body in caiq_questions.values()]
+    near_copies = []
+    for question in asked:
+        match = process.extractOne(normalised(question), others, scorer=fuzz.ratio)
+        if match is not None and match[1] >= NEAR_COPY_SIMILARITY:
+            near_copies.append((question, match[0]))
+    assert near_copies == []
