@@ -49,9 +49,10 @@ _TEST_STEMS = frozenset(
 def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
     """Say what a text asks about its subject: tested, reviewed, exists, or None (unclear)."""
     present = set(stems)
-    if present & _TEST_STEMS:
-        return TESTED
-    if present & _REVIEW_STEMS or _kept_up_to_date(stems):
+    read = _reviewed_or_tested(present)
+    if read is not None:
+        return read
+    if _kept_up_to_date(stems):
         return REVIEWED
     words = tuple(surface)
     if any(words[: len(opening)] == opening for opening in _EXISTENCE_OPENINGS):
@@ -115,12 +116,18 @@ def terms_ask(terms: Sequence[str], intent: str | None) -> bool:
     For a stored index's rows, whose terms are kept while their text is built only when read.
     Testing outranks review, as in `intent_of`; "kept up to date", made of stopwords, is not read.
     """
-    parts = {part for term in terms for part in term.split("_")}
-    if intent == TESTED:
-        return bool(parts & _TEST_STEMS)
-    if intent == REVIEWED:
-        return bool(parts & _REVIEW_STEMS) and not parts & _TEST_STEMS
-    return False
+    if intent not in (REVIEWED, TESTED):
+        return False
+    return _reviewed_or_tested({part for term in terms for part in term.split("_")}) == intent
+
+
+def _reviewed_or_tested(present: set[str]) -> str | None:
+    """Read testing, then review, from a text's stems (testing outranks review)."""
+    if present & _TEST_STEMS:
+        return TESTED
+    if present & _REVIEW_STEMS:
+        return REVIEWED
+    return None
 
 
 def _kept_up_to_date(stems: Sequence[str]) -> bool:

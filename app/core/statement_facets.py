@@ -54,6 +54,11 @@ class FacetReading:
         return asks_for_thing(self.asked.surface)
 
     def answer_facets(self) -> Facets:
+        return self._answer_facets
+
+    @cached_property
+    def _answer_facets(self) -> Facets:
+        # Read once per candidate: the guard, the other wordings and the Yes itself ask for it.
         return self._read(self.entry.answer)
 
     def words(self) -> tuple[set[str], set[str]]:

@@ -117,9 +117,8 @@ def subject_conflict(
 # Frame words that say only that something is done, used or there ("Do you *conduct*
 # background checks?", "Are firewalls *in place*?"): never a question's point, whatever the
 # statement says instead.
-_DOING = frozenset(
-    stem(w) for w in ("perform", "conduct", "undergo", "carry", "execute", "use", "place", "exist")
-)
+# Each is one of the thesaurus's frame words, which this rule reads only.
+_DOING = frozenset(stem(w) for w in ("perform", "conduct", "undergo", "use", "place", "exist"))
 # Stems opening a relative clause: what follows says which of the preceding head is meant.
 _RELATIVE = frozenset(("that", "which", "whose"))
 
