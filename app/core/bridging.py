@@ -10,7 +10,7 @@ from app.core.concepts import Bridge
 from app.core.match_result import Match
 from app.core.normalise import NormalisedText
 from app.core.reasons import is_facet, through_a_concept
-from app.core.sparse_index import Index, control_ids
+from app.core.sparse_index import Index, Space, control_ids
 from app.core.subject_guard import uncovered
 
 # The share of a concept's terms (weighed by rarity) an entry citing its ID must also name for the
@@ -37,6 +37,7 @@ def follow_concepts(
     said: Callable[[str], set[str]] | None = None,
     concept_says: Callable[[str], set[str]] | None = None,
     frame: frozenset[str] = frozenset(),
+    spelt_out: Sequence[NormalisedText | None] | None = None,
 ) -> list[dict[str, Bridge]]:
     """Return, per question, the entries its concepts lead to, each with the best concept's path.
 
@@ -50,9 +51,13 @@ def follow_concepts(
     company devices lock automatically when left unattended?" answers that laptops lock when
     idle, and so covers "Do laptops lock automatically when idle?"). `frame`: words that frame a
     question rather than name its subject, which a concept may leave out (`subject_guard.uncovered`).
+    `spelt_out`: each question with its acronyms spelt out (None: it uses none). The concept
+    matcher reads both forms, so a concept covers an acronym it spells out: "Do you have an IAM
+    policy?" and the concept on identity and access management policies.
     """
     out: list[dict[str, Bridge]] = [{} for _ in found]
     for k, (bridged, matches) in enumerate(zip(out, found, strict=True)):
+        forms = (asked[k], spelt_out[k] if spelt_out is not None else None)
         for position, match in enumerate(matches):
             if match.score < floor:
                 break
@@ -66,18 +71,18 @@ def follow_concepts(
             # it comes last, after what else may hold the path back.
             facet = guard if is_facet(guard) else None
             guard = None if facet else guard
-            left_out = None if guard else uncovered(space, asked[k], covered, frame)
+            left_out = None if guard else _left_out(space, forms, covered, frame)
             if left_out and concept_says is not None:
                 # The concept's answer may say what its wordings leave out (read only then).
                 covered = covered | concept_says(match.entry_id)
-                left_out = uncovered(space, asked[k], covered, frame)
+                left_out = _left_out(space, forms, covered, frame)
             for cid in control_ids(concept.refs):
                 for entry_id in index.by_control_id.get(cid, ()):
                     if entry_id not in bridged or bridged[entry_id].score < match.score:
                         gap = left_out
                         if gap and said is not None:
                             # The entry may say what the concept leaves out.
-                            gap = uncovered(space, asked[k], covered | said(entry_id), frame)
+                            gap = _left_out(space, forms, covered | said(entry_id), frame)
                         held = (
                             guard
                             or gap
@@ -94,6 +99,17 @@ def follow_concepts(
                             covered=frozenset(covered),
                         )
     return out
+
+
+def _left_out(
+    space: Space,
+    forms: Sequence[NormalisedText | None],
+    covered: frozenset[str],
+    frame: frozenset[str],
+) -> str | None:
+    """Say what the concept leaves out of the question as written, unless a form covers it."""
+    gaps = [uncovered(space, form, covered, frame) for form in forms if form is not None]
+    return None if None in gaps else gaps[0]
 
 
 def numbered_alike(index: Index, concept_index: Index) -> frozenset[str]:

@@ -490,6 +490,11 @@ class Matcher:
             top=CONCEPTS_FOLLOWED,
         )
         asked = [self._normaliser.normalise(q[0][:MAX_QUESTION_CHARS]) for q in queries]
+        expand = self._forms.acronyms.expand
+        spelt = [
+            expand(q[0][:MAX_QUESTION_CHARS]) if s else None
+            for q, s in zip(queries, short, strict=True)
+        ]
         return follow_concepts(
             index,
             concept_matcher._index,
@@ -504,6 +509,9 @@ class Matcher:
                 concept_matcher._index.entries[concept_id],
             ),
             frame=self._scoring.subjects.frame,
+            spelt_out=[
+                None if text is None else self._normaliser.normalise(text) for text in spelt
+            ],
         )
 
     def _context_text(self, query: Query) -> NormalisedText:

@@ -25,6 +25,24 @@ from tests.core.test_entry_says import starter_bank
             "Yes",
         ),
         ("Network", "Is the network segmented?", "NET-FW-01", "Yes"),
+        (
+            "Security Monitoring",
+            "Do you operate a security operations center?",
+            "LOG-SOC-01",
+            "Yes",
+        ),
+        ("Privacy", "Do you pseudonymise personal data?", "PRV-PSEUDO-01", "Yes"),
+        (
+            "Access Control",
+            "Can customer administrators restrict access to specific IP address ranges?",
+            "NET-ALLOW-01",
+            "Yes",
+        ),
+        ("Identity", "Are service accounts reviewed?", "IAM-SVC-01", "Yes"),
+        ("Authentication", "Does the product support SAML single sign-on?", "IAM-SSO-01", "Yes"),
+        ("Endpoints", "Are USB storage devices blocked?", "AST-MEDIA-01", "Yes"),
+        ("Supply Chain", "Can you provide an SBOM?", "SDL-SBOM-01", "Yes, on request"),
+        ("Risk", "Is there an insider threat program?", "RSK-INSIDER-01", "Yes"),
         # "keep" and "use" frame a question as "maintain" does.
         ("Privacy", "Do you have a record of processing activities?", "PRV-INV-01", "Yes"),
         ("Subprocessors", "Do you use subprocessors?", "VEN-SUBLIST-01", "Yes"),
@@ -82,3 +100,14 @@ def test_a_question_whether_something_is_used_is_not_answered_by_how_often_it_is
     # reviewed?" "At least annually, and on every change" would read as no answer at all.
     (best, *_) = Matcher(starter_bank()).match("Do you use firewalls?", context="Network Security")
     assert not (best.entry_id == "NET-REVIEW-01" and best.band == "auto")
+
+
+def test_a_question_whether_passwords_change_is_not_answered_by_the_review_of_the_standard() -> (
+    None
+):
+    # "Are password requirements revisited and updated every year?" (Yes) filled it; the
+    # statement that passwords do not expire on a schedule (No) now stands beside it.
+    (best, *_) = Matcher(starter_bank()).match(
+        "Are passwords required to be changed periodically?", context="Access Control"
+    )
+    assert not (best.entry_id == "IAM-PWD-02" and best.band == "auto")

@@ -174,8 +174,10 @@ def test_the_whitepact_caiq_v4_accounts_for_every_answered_row() -> None:
     # "established … and maintained" update CRY-ROLE-01 and PHY-MEDIA-01, which cite them: a
     # framework's folded enumeration is never the subject that differs.
     # From ID_TEXT_FLOOR 0.35, 25 more rows whose wording the row's ID confirms update the
-    # statements citing them; every update cites its row's ID.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (96, 0, 163)
+    # statements citing them; every update cites its row's ID. DSP-12.1 (personal data processed
+    # per applicable laws) scores just under that floor against the purpose-limitation statement
+    # citing it, and stays a draft.
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (97, 0, 162)
     updated = {u.source: u.entry_id for u in result.updates}
     bank = load_bank(BUNDLED_BANK).by_id()
     assert all(u.control_id in bank[u.entry_id].refs.get("caiq", "") for u in result.updates)
@@ -240,8 +242,8 @@ def test_two_completed_caiqs_harvest_as_one_report() -> None:
     result = harvest_shared(CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS)
     assert result.counts()["files"] == 2
     assert result.answered_rows == 261 + 309
-    # The WhitePact rows as above (96 drafts, 163 updates) and the CAIQ v3.1's.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (398, 0, 170)
+    # The WhitePact rows as above (97 drafts, 162 updates) and the CAIQ v3.1's.
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (399, 0, 169)
     assert accounted(result) == result.answered_rows
     # Each draft's id still names the workbook it came from.
     assert {d.id.split("-")[0] for d in result.drafts} == {
