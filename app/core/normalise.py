@@ -130,6 +130,9 @@ class Thesaurus:
     # Pairs of objects a question's frame may take that a statement about one never answers
     # for the other ("privacy" vs "security" by design; "baselines" vs "policies" reviewed).
     objects: tuple[tuple[str, str], ...] = ()
+    # What a statement may be confined to ("artificial intelligence"): worded for one, it answers
+    # no question that, with its row's heading, never names it (see app/core/objects.py).
+    scopes: tuple[str, ...] = ()
     # Acronyms as customers write them ("BCP", "DDoS") and the long form each stands for; a
     # question is also matched with them spelt out (see app/core/acronyms.py).
     acronyms: tuple[tuple[str, str], ...] = ()
@@ -351,6 +354,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         "guards",
         "frame",
         "objects",
+        "scopes",
         "acronyms",
         "products",
     }
@@ -368,6 +372,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         _scalar_list(path, sections["stopwords"], "'stopwords'") if "stopwords" in sections else ()
     )
     frame = _scalar_list(path, sections["frame"], "'frame'") if "frame" in sections else ()
+    scopes = _scalar_list(path, sections["scopes"], "'scopes'") if "scopes" in sections else ()
     objects: list[tuple[str, str]] = []
     if "objects" in sections:
         node = sections["objects"]
@@ -392,6 +397,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         guards=guards,
         frame=frame,
         objects=tuple(objects),
+        scopes=scopes,
         acronyms=acronyms,
         products=products,
     )

@@ -1,4 +1,5 @@
-"""Object guards: the same frame about another object ("privacy" vs "security" by design)."""
+"""Object guards: the same frame about another object ("privacy" vs "security" by design),
+or a statement confined to a scope the question never names (AI's input validation)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class ObjectRule:
     """Hold back a statement about one object of a pair for a question about the other."""
 
     pairs: tuple[ObjectPair, ...]
+    # Each scope a statement may be confined to, as the terms that name it and the words shown.
+    scopes: tuple[tuple[frozenset[str], str], ...] = ()
     # The last question's sides (see _asked_sides): a cache, not part of the rule.
     _last: tuple[frozenset[str], tuple[_Side, ...]] | None = field(
         default=None, init=False, repr=False, compare=False
@@ -43,7 +46,12 @@ class ObjectRule:
             # A phrase that folds to nothing, or into the other, tells nothing apart.
             if a and b and not a <= b and not b <= a:
                 pairs.append(ObjectPair(a, b, first, second))
-        return cls(pairs=tuple(pairs))
+        scopes = tuple(
+            (terms, scope)
+            for scope in thesaurus.scopes
+            if (terms := frozenset(normaliser.normalise(scope).terms))
+        )
+        return cls(pairs=tuple(pairs), scopes=scopes)
 
     def conflict(self, question: Iterable[str], entry: Iterable[str]) -> str | None:
         """Say which object differs when the question names one of a pair and the entry the other."""
@@ -51,6 +59,25 @@ class ObjectRule:
         for mine, theirs, mine_shown, theirs_shown in self._asked_sides(frozenset(question)):
             if theirs <= stated and not mine <= stated:
                 return Elsewhere(f"object differs: '{mine_shown}' vs '{theirs_shown}'")
+        return None
+
+    def beyond_scope(
+        self, question: Iterable[str], heading: Iterable[str], wording: Iterable[str]
+    ) -> str | None:
+        """Say so when a statement's wording is confined to a scope the question never names.
+
+        "How are inputs to the AI validated?" answers for AI features only, and "Is input
+        validation performed?" asks about the whole application. The row's heading may name the
+        scope for the question ("AI Governance"); the statement's other wordings do not widen
+        the one matched.
+        """
+        stated = frozenset(wording)
+        if not self.scopes or not stated:
+            return None
+        named = frozenset(question) | frozenset(heading)
+        for terms, shown in self.scopes:
+            if terms <= stated and not terms <= named:
+                return Elsewhere(f"the entry is about {shown}, the question is not")
         return None
 
     def _asked_sides(self, asked: frozenset[str]) -> tuple[_Side, ...]:

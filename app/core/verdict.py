@@ -380,6 +380,11 @@ def _guard(
         ):
             # It fills only because its Yes implies the question's.
             guard = _implied_rival(scoring, index, asked, item, standing)
+    if guard is None and not id_match:
+        # A statement citing the row's control ID was written for it, whatever its scope.
+        guard = scoring.objects.beyond_scope(
+            asked.text.terms, asked.context_subject, row.text.key.split()
+        )
     if guard is None and cand.bridge is None and asked.alternates is not None:
         guard = asked.alternates.conflict(cand.row)
     if guard is None and asked.id_given and id_match and cand.wording < ID_TEXT_FLOOR:

@@ -677,7 +677,8 @@ def test_a_subjectless_question_is_on_the_subject_of_its_contexts_most_telling_w
 
 
 TRAINING_BANK = [
-    entry("AI-TRAIN", "What data were your AI models trained on?"),
+    # Not worded for AI: a statement confined to AI is held back for that first (objects.py).
+    entry("AI-TRAIN", "What data were your models trained on?"),
     entry("SEC-TRAIN", "Do all employees complete security awareness training?"),
 ]
 
@@ -690,7 +691,7 @@ def test_a_question_pointing_back_at_a_heading_its_row_does_not_give_does_not_fi
     assert best.explanation.guard == (
         "the question points back ('this') at a heading its row does not give"
     )
-    (headed, *_) = matcher.match("How is this training documented?", context="AI Training Data")
+    (headed, *_) = matcher.match("How is this training documented?", context="Model Training Data")
     assert "points back" not in (headed.explanation.guard or "")
 
 

@@ -11,6 +11,7 @@ from app.core.errors import BankError
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, parse_thesaurus, shipped_thesaurus
 from app.core.objects import ObjectRule
+from tests.core.test_entry_says import starter_bank
 
 
 def approved(entry_id: str, question: str) -> Entry:
@@ -130,3 +131,49 @@ def test_an_object_pair_must_name_two_different_objects() -> None:
         parse_thesaurus("objects:\n  - [privacy]\n", path=Path("thesaurus.yaml"))
     with pytest.raises(BankError, match="'objects' must be a list of pairs"):
         parse_thesaurus("objects: privacy\n", path=Path("thesaurus.yaml"))
+
+
+def test_a_statement_worded_for_ai_does_not_fill_a_question_that_never_names_it() -> None:
+    # The prompt-injection statement's alternate "How are inputs to the AI validated?" scores
+    # highest; the question is about the whole application.
+    matches = Matcher(starter_bank()).match(
+        "Is input validation performed?", context="Application Security", top=3
+    )
+    scoped = next(m for m in matches if m.entry_id == "AI-INJECT-01")
+    assert scoped.band != "auto"
+    assert scoped.explanation.guard == (
+        "the entry is about artificial intelligence, the question is not"
+    )
+    assert not (matches[0].entry_id == "AI-INJECT-01" and matches[0].band == "auto")
+
+
+@pytest.mark.parametrize(
+    ("context", "question"),
+    [
+        (None, "How are inputs to AI features validated?"),
+        ("AI Security", "How are inputs validated?"),  # the heading names the scope
+    ],
+)
+def test_a_question_or_its_heading_naming_ai_is_answered_by_a_statement_worded_for_it(
+    context: str | None, question: str
+) -> None:
+    (best, *_) = Matcher(starter_bank()).match(question, context=context)
+    assert (best.entry_id, best.band) == ("AI-INJECT-01", "auto")
+
+
+def test_without_scopes_in_the_thesaurus_no_statement_is_confined() -> None:
+    thesaurus = parse_thesaurus("synonyms:\n  - [ai, artificial intelligence]\n", path=Path("t"))
+    rule = ObjectRule.of(thesaurus, Normaliser(thesaurus))
+    assert rule.beyond_scope(["input", "validat"], [], ["input", "ai", "validat"]) is None
+    scoped = parse_thesaurus(
+        "synonyms:\n  - [ai, artificial intelligence]\nscopes: [artificial intelligence]\n",
+        path=Path("t"),
+    )
+    rule = ObjectRule.of(scoped, Normaliser(scoped))
+    assert rule.beyond_scope(["input", "validat"], [], ["input", "ai", "validat"]) == (
+        "the entry is about artificial intelligence, the question is not"
+    )
+    assert rule.beyond_scope(["input", "validat"], ["ai"], ["input", "ai", "validat"]) is None
+    assert rule.beyond_scope(["ai", "input"], [], ["input", "ai", "validat"]) is None
+    with pytest.raises(BankError, match="'scopes' must"):
+        parse_thesaurus("scopes: {ai: x}\n", path=Path("thesaurus.yaml"))

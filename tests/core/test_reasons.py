@@ -28,6 +28,7 @@ ELSEWHERE_WORDING = (
     "neither the question nor the matching wording",
     "the question names no subject and its section",
     "the entry names no subject of its own",
+    "the entry is about",
 )
 
 
