@@ -52,6 +52,28 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("s", ""),
 )
 _KEEP_S = ("ss", "us", "is", "ys")
+# British stems and the American ones the bank's frameworks write: "Security Operations
+# Centre" is a security operations center. "-ise" and "-isation" meet "-ize" by the suffixes
+# above; these differ elsewhere in the word. "catalogue" stays apart: the object pairs learned
+# from CAIQ's "catalogue" (of services, of requirements) would then hold back assets
+# "cataloged and tracked", which are an inventory.
+_AMERICAN: dict[str, str] = {
+    "analys": "analyz",
+    "behaviour": "behavior",
+    "cancell": "cancel",
+    "centr": "center",
+    "colour": "color",
+    "defenc": "defens",
+    "favour": "favor",
+    "honour": "honor",
+    "labell": "label",
+    "licenc": "licens",
+    "modell": "model",
+    "neighbour": "neighbor",
+    "offenc": "offens",
+    "practiz": "practic",
+    "travell": "travel",
+}
 # "-ly" on a unit of time makes a frequency: "monthly" is not "months" ("in the next 12 months"),
 # nor "yearly" "years" ("a breach in the last 3 years"), and the frequency guard reads stems.
 # ("annually" keeps "annual" to itself, and "daily" stems apart from "days".)
@@ -83,7 +105,7 @@ def stem(word: str) -> str:
     # "logging" -> "logg" -> "log"; "planned" -> "plann" -> "plan".
     if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
         word = word[:-1]
-    return word
+    return _AMERICAN.get(word, word)
 
 
 def words(text: str) -> list[str]:

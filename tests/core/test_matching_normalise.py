@@ -14,6 +14,7 @@ from app.core.normalise import (
     Thesaurus,
     parse_thesaurus,
     shared_with_phrases,
+    shipped_thesaurus,
     stem,
     words,
 )
@@ -179,3 +180,27 @@ def test_a_verb_in_ify_its_noun_and_its_past_are_one_word_where_texts_are_compar
     }
     # "certificate" shares its stem with "certification", and is not what "certified" says.
     assert shared_with_phrases({stem("certificates")}, {stem("certified")}) == set()
+
+
+def test_british_and_american_spellings_share_a_stem() -> None:
+    for british, american in [
+        ("centre", "center"),
+        ("behaviours", "behaviors"),
+        ("licence", "license"),
+        ("defence", "defense"),
+        ("analysed", "analyzed"),
+        ("modelling", "modeling"),
+        ("labelled", "labeled"),
+        ("pseudonymised", "pseudonymized"),
+        ("practise", "practice"),
+    ]:
+        assert stem(british) == stem(american), british
+
+
+def test_around_the_clock_is_24x7_and_turning_off_is_disabling() -> None:
+    terms = Normaliser(shipped_thesaurus()).normalise
+    assert terms("Is there 24/7 monitoring?").terms == terms("Is there 24x7 monitoring?").terms
+    assert set(terms("Is monitoring staffed around the clock?").terms) >= set(
+        terms("Is there 24/7 monitoring?").terms
+    )
+    assert terms("Can AI be turned off?").terms == terms("Can AI be disabled?").terms
