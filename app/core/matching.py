@@ -400,13 +400,17 @@ class Matcher:
         texts = [self._normaliser.normalise(queries[i][0][:MAX_QUESTION_CHARS]) for i in chunk]
         contexts = [self._context_text(queries[i]) for i in chunk]
         # The context helps find candidates and orders them (see ranking.py); every score is the
-        # question's own.
+        # question's own. Only its subject words help: "Privacy Policies and Procedures" finds
+        # privacy statements, and its frame words would crowd them out with every policy.
+        frame = self._scoring.subjects.frame
         word_query = index.words.queries(texts)
         with_context = any(c.terms for c in contexts)
         retrieval = index.words.retrieve(
             index.words.queries(
                 [
-                    replace(text, terms=text.terms + context.terms)
+                    replace(
+                        text, terms=text.terms + tuple(t for t in context.terms if t not in frame)
+                    )
                     for text, context in zip(texts, contexts, strict=True)
                 ]
             )
