@@ -43,6 +43,16 @@ from tests.core.test_entry_says import starter_bank
         ("Endpoints", "Are USB storage devices blocked?", "AST-MEDIA-01", "Yes"),
         ("Supply Chain", "Can you provide an SBOM?", "SDL-SBOM-01", "Yes, on request"),
         ("Risk", "Is there an insider threat program?", "RSK-INSIDER-01", "Yes"),
+        ("Physical Security", "Are visitors escorted?", "PHY-VISIT-01", "Yes"),
+        ("Physical Security", "Are offices protected by badge access?", "PHY-BADGE-01", "Yes"),
+        ("HR", "Do you have an offboarding process?", "HRS-OFFBOARD-01", "Yes"),
+        ("Privacy", "Do you publish a privacy notice?", "PRV-NOTICE-01", "Yes"),
+        (
+            "Key Management",
+            "Are keys stored in an HSM?",
+            "CRY-KEYGEN-01",
+            "In a managed, HSM-backed key service",
+        ),
         # "keep" and "use" frame a question as "maintain" does.
         ("Privacy", "Do you have a record of processing activities?", "PRV-INV-01", "Yes"),
         ("Subprocessors", "Do you use subprocessors?", "VEN-SUBLIST-01", "Yes"),
