@@ -112,7 +112,7 @@ def test_the_web_forms_refuse_each_construct(client: TestClient, make_user) -> N
 QUESTIONS = (
     "Is customer data in backups encrypted with per-tenant keys?",
     "Is the staff canteen run by a third-party caterer?",
-    "Are office visitors escorted at all times by an employee?",
+    "Does the marketing team approve press releases before publication?",
     "How many days before expiry are TLS certificates renewed?",
     "Does payroll run on a separate accounting platform?",
     "Are laptops wiped remotely when reported stolen?",
