@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Two sets, each matched against the starter bank (every statement approved) with each question's
+Four sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -8,9 +8,12 @@ section heading as context, as a user would upload them:
 - `bench/data/everyday_questions.yaml`: what nearly every security questionnaire asks, written
   for Vouch in a customer's words;
 - `bench/data/everyday_questions_heldout.yaml`: 160 more, written without sight of the answer
-  bank or of the first list, read once as written before any change was measured on them.
+  bank or of the first list, read once as written before any change was measured on them
+  (statements have since been written for gaps seen on it: no longer held out);
+- `bench/data/everyday_questions_heldout2.yaml`: 150 more by another author who saw neither the
+  bank, the matcher nor the other lists, read once as written: held out.
 
-Neither has a key: every auto-fill is printed with what its answer cell says, for a person to
+None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
 
 Run: .venv/bin/python bench/bench_match_unseen.py
@@ -37,6 +40,7 @@ ANSWERS = RAW / "answer-bank-plainanswer-cc0" / "answers"
 DATA = Path(__file__).resolve().parent / "data"
 EVERYDAY = DATA / "everyday_questions.yaml"
 HELD_OUT = DATA / "everyday_questions_heldout.yaml"
+HELD_OUT_2 = DATA / "everyday_questions_heldout2.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -88,9 +92,14 @@ def main() -> None:
     read("The CC0 answer bank's questions no benchmark uses", bank, unseen_questions())
     read("Everyday questions (bench/data/everyday_questions.yaml)", bank, everyday_questions())
     read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout.yaml)",
+        "Everyday questions by a second author (bench/data/everyday_questions_heldout.yaml)",
         bank,
         everyday_questions(HELD_OUT),
+    )
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout2.yaml)",
+        bank,
+        everyday_questions(HELD_OUT_2),
     )
 
 

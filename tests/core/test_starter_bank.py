@@ -166,7 +166,11 @@ def test_most_caiq_v4_questions_are_answered_by_some_entry(
     assert len(referenced & caiq_questions.keys()) / len(caiq_questions) >= MINIMUM_CAIQ_SHARE
 
 
-EVERYDAY_LISTS = ("everyday_questions.yaml", "everyday_questions_heldout.yaml")
+EVERYDAY_LISTS = (
+    "everyday_questions.yaml",
+    "everyday_questions_heldout.yaml",
+    "everyday_questions_heldout2.yaml",
+)
 
 
 @pytest.mark.parametrize("name", EVERYDAY_LISTS)
