@@ -1,10 +1,11 @@
-"""The forms a question is matched in: as written, spelt out, and read with its row's heading.
+"""The forms a question is matched in: as written, spelt out, to "you", with its row's heading.
 
 A question using an acronym ("Is the BCP tested?") is matched as written and spelt out; one
-that names no subject of its own ("Is the policy reviewed and updated annually?") or points
-back at its heading ("Is *it* encrypted?") is matched as written and read with the row's
-context as its subject ("Incident Management Policy: Is the policy reviewed …"), as a person
-reads it. Each later form counts only where it finds a better match than the question as
+addressing the respondent in the third person ("Does the vendor enforce MFA?") as written and as
+put to "you", since the vendor answering is no third party of its own; one that names no
+subject of its own ("Is the policy reviewed and updated annually?") or points back at its
+heading ("Is *it* encrypted?") is matched as written and read with the row's context as its
+subject ("Incident Management Policy: Is the policy reviewed …"), as a person reads it. Each later form counts only where it finds a better match than the question as
 written (ranking.rank), so a form can add evidence and never take any away.
 """
 
@@ -61,6 +62,24 @@ _OWN_OFFERING = frozenset(
 )
 
 
+# "Does *the vendor* enforce least privilege?": a customer's sheet addressing the respondent in
+# the third person, as the subject of its question; the vendor is the one answering, not a third
+# party of theirs. Only as the subject: "Is data shared with the vendor?" keeps its words.
+_RESPONDENT = re.compile(
+    r"^(\s*(?:does|do|is|are|will|has|have|can|could|would|should|shall|must)\s+)"
+    r"the (?:vendor|supplier|service provider|provider|contractor|bidder|respondent)('s)?\b",
+    re.IGNORECASE,
+)
+
+
+def addressed_to_you(question: str) -> str | None:
+    """The question with its respondent, named in the third person as its subject, as "you"."""
+    rewritten, count = _RESPONDENT.subn(
+        lambda m: m.group(1) + ("your" if m.group(2) else "you"), question, count=1
+    )
+    return rewritten if count else None
+
+
 @dataclass(frozen=True)
 class Form:
     """One form of one question: which question it is, and whether its heading was read in."""
@@ -98,6 +117,9 @@ class QuestionForms:
             spelt = self.acronyms.expand(query[0][:MAX_QUESTION_CHARS])
             if spelt is not None:
                 forms.append(Form((spelt, *query[1:]), i))
+            addressed = addressed_to_you(query[0][:MAX_QUESTION_CHARS])
+            if addressed is not None:
+                forms.append(Form((addressed, *query[1:]), i))
             read_with = self.read_with_context(query)
             if read_with is not None:
                 forms.append(Form((read_with, *query[1:]), i, read_with_context=True))

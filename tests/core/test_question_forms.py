@@ -1,11 +1,13 @@
-"""The wording review learns from a confirmed row: as the matcher read it."""
+"""The forms a question is read in: a confirmed row as learned, a respondent as "you"."""
 
 from __future__ import annotations
 
 import pytest
 
+from app.core.matching import Matcher
 from app.core.normalise import shipped_thesaurus
-from app.core.question_forms import QuestionForms, pointing_word
+from app.core.question_forms import QuestionForms, addressed_to_you, pointing_word
+from tests.core.test_entry_says import starter_bank
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +61,30 @@ def test_a_question_points_back_at_its_heading_with_a_word_before_any_subject(
     forms: QuestionForms, question: str, word: str | None
 ) -> None:
     assert pointing_word(question, forms.subjects, forms.normaliser) == word
+
+
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("Does the vendor enforce MFA?", "Does you enforce MFA?"),
+        ("Will the Supplier sign our DPA?", "Will you sign our DPA?"),
+        ("Is the service provider's staff trained?", "Is your staff trained?"),
+        # Only the respondent as the question's subject: here the vendor is someone else.
+        ("Is customer data shared with the vendor?", None),
+        ("Do you assess the vendor before onboarding?", None),
+        ("Are vendors assessed?", None),
+    ],
+)
+def test_a_respondent_named_in_the_third_person_is_read_as_you(
+    question: str, read: str | None
+) -> None:
+    assert addressed_to_you(question) == read
+
+
+def test_a_question_to_the_vendor_is_not_held_back_as_about_third_parties() -> None:
+    # "the vendor" names a population (third parties) the awareness statement never names;
+    # it is the vendor answering. Read as "you", the statement fills.
+    (best, *_) = Matcher(starter_bank()).match(
+        "Does the vendor train its staff in security awareness every year?", context="Training"
+    )
+    assert (best.entry_id, best.band) == ("HRS-TRAIN-01", "auto")
