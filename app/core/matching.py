@@ -403,18 +403,18 @@ class Matcher:
         # question's own. Only its subject words help: "Privacy Policies and Procedures" finds
         # privacy statements, and its frame words would crowd them out with every policy.
         frame = self._scoring.subjects.frame
+        headings = [tuple(t for t in c.terms if t not in frame) for c in contexts]
         word_query = index.words.queries(texts)
         with_context = any(c.terms for c in contexts)
         retrieval = index.words.retrieve(
             index.words.queries(
                 [
-                    replace(
-                        text, terms=text.terms + tuple(t for t in context.terms if t not in frame)
-                    )
-                    for text, context in zip(texts, contexts, strict=True)
+                    replace(text, terms=text.terms + heading)
+                    for text, heading in zip(texts, headings, strict=True)
                 ]
             )
-            if with_context
+            # A heading of frame words only ("Policies and Procedures") adds nothing to find.
+            if any(headings)
             else word_query
         )
         # Words find candidates for nearly every question at a fraction of the cost of
@@ -494,11 +494,11 @@ class Matcher:
             top=CONCEPTS_FOLLOWED,
         )
         asked = [self._normaliser.normalise(q[0][:MAX_QUESTION_CHARS]) for q in queries]
-        expand = self._forms.acronyms.expand
-        spelt = [
-            expand(q[0][:MAX_QUESTION_CHARS]) if s else None
-            for q, s in zip(queries, short, strict=True)
-        ]
+        # Each short question spelt out, as the concept matcher also read it (None: no acronym).
+        spelt_out: list[NormalisedText | None] = []
+        for q, s in zip(queries, short, strict=True):
+            spelt = self._forms.acronyms.expand(q[0][:MAX_QUESTION_CHARS]) if s else None
+            spelt_out.append(None if spelt is None else self._normaliser.normalise(spelt))
         return follow_concepts(
             index,
             concept_matcher._index,
@@ -513,9 +513,7 @@ class Matcher:
                 concept_matcher._index.entries[concept_id],
             ),
             frame=self._scoring.subjects.frame,
-            spelt_out=[
-                None if text is None else self._normaliser.normalise(text) for text in spelt
-            ],
+            spelt_out=spelt_out,
         )
 
     def _context_text(self, query: Query) -> NormalisedText:
