@@ -52,7 +52,7 @@ class Guards:
     def __init__(self, facets: Sequence[GuardFacet], function_words: Iterable[str] = ()) -> None:
         self.facets = tuple(facets)
         # Words a negation passes over on its way to what it negates ("not *by any* means").
-        self._function_words = frozenset(stem(w) for w in function_words)
+        self.function_words = frozenset(stem(w) for w in function_words)
         # One table for every facet, so a text is scanned once: phrase -> (facet, value) marks.
         # A value of None marks a 'when' word; facet -1 marks a negation or a negation look-alike.
         marks: dict[tuple[str, ...], set[tuple[int, str | None]]] = {}
@@ -96,7 +96,7 @@ class Guards:
         reached: set[str] = set()
         for i, word in enumerate(stems):
             if word in NEGATIONS:
-                after = (w for w in stems[i + 1 :] if w not in self._function_words)
+                after = (w for w in stems[i + 1 :] if w not in self.function_words)
                 reached.update(islice(after, NEGATION_REACH))
         return frozenset(reached - NEGATIONS)
 

@@ -9,6 +9,7 @@ from datetime import date
 from app.core.alternates import AlternateCheck
 from app.core.answer_kind import bare_answer, denies_practice, names_instead
 from app.core.bank import Entry
+from app.core.either import one_side_asked
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
 from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
@@ -345,6 +346,8 @@ def _guard(
             or bare_answer(asked.text, entry)
             or denies_practice(asked.text, row.text, entry)
         )
+    if guard is None and affirmed and not id_match:
+        guard = one_side_asked(scoring, index, asked.text, entry, cand.row)
     if guard is None and cand.bridge is not None:
         # A concept held back on its facets alone leaves them to the entry, whose own were read
         # above: the question on data at rest and in transit is not the concept's on data at

@@ -1,0 +1,131 @@
+"""A wording that offers alternatives: a Yes to "executives or the board" says one of them.
+
+"Is security risk reported to executives or the board?" answered Yes is true when it is reported
+to the executive team only; "Does your board receive reporting on security risk?" asks of the
+one alternative the Yes need not cover. A question naming one side of a wording's "or" and not
+the other is not answered by that wording's Yes, unless the entry names that side elsewhere on
+its own: in its detail ("All employees sign confidentiality agreements" under "confidentiality
+or non-disclosure agreements") or in a wording offering no alternatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from app.core.bank import Entry
+from app.core.normalise import NormalisedText, shared_with_phrases, stem
+from app.core.scoring import Scoring
+from app.core.sparse_index import Index
+
+# Words beside an "or" that name no alternative of their own: "or other", "one or more",
+# "or not", "or equivalent".
+_NO_SIDE = frozenset(
+    stem(word)
+    for word in (
+        "other",
+        "others",
+        "similar",
+        "equivalent",
+        "not",
+        "more",
+        "less",
+        "both",
+        "either",
+        "one",
+        "two",
+        "three",
+        "any",
+        "all",
+        "else",
+        "otherwise",
+    )
+)
+# A question whose alternatives end so asks of any of a kind, the entry's among them.
+_OPEN = frozenset(stem(word) for word in ("other", "otherwise", "similar", "equivalent"))
+_JOINS = frozenset({"or", "and", "nor"})
+# The words of one side read at most: "central log analysis platform".
+_SIDE_WORDS = 3
+# A wording of more terms than this is not read: a framework's long sentence lists with "or" the
+# cases one practice covers ("a process to de-provision the access of movers / leavers or system
+# identity changes"), not alternatives of which its Yes may be only one.
+_SHORT_WORDING = 8
+
+
+def _side(stems: tuple[str, ...], start: int, step: int, function_words: Collection[str]) -> range:
+    """Return the run of words naming one side of an "or", read from `start` away from it."""
+    i = start
+    # "executives or *the* board": the side starts past its article.
+    while 0 <= i < len(stems) and stems[i] in function_words and stems[i] not in _JOINS:
+        i += step
+    first = i
+    while (
+        0 <= i < len(stems)
+        and abs(i - first) < _SIDE_WORDS
+        and stems[i] not in function_words
+        and stems[i] not in _JOINS
+        and stems[i] not in _NO_SIDE
+    ):
+        i += step
+    return range(first, i) if step > 0 else range(i + 1, first + 1)
+
+
+def _open_ended(stems: tuple[str, ...]) -> bool:
+    """Tell whether a text's alternatives end open ("anonymize, de-identify or *otherwise* mask")."""
+    return any(
+        word == "or" and following in _OPEN
+        for word, following in zip(stems, stems[1:], strict=False)
+    )
+
+
+def _alone(scoring: Scoring, index: Index, entry: Entry, row: int) -> set[str]:
+    """Return the terms an entry says outside any alternatives: its detail, plain wordings."""
+    said = set(scoring.details.of(entry))
+    for other in index.entry_rows.get(entry.id, ()):
+        if other != row and "or" not in index.rows[other].text.stems:
+            said.update(index.row_key[other].split())
+    return said
+
+
+def one_side_asked(
+    scoring: Scoring, index: Index, asked: NormalisedText, entry: Entry, row: int
+) -> str | None:
+    """Say which alternative of a wording's "or" the question asks of alone, or None."""
+    wording = index.rows[row].text
+    stems, surface = wording.stems, wording.surface or wording.stems
+    if "or" not in stems or len(wording.terms) > _SHORT_WORDING:
+        return None
+    if _open_ended(asked.stems):
+        return None
+    function_words = scoring.guards.function_words
+    normalise = scoring.details.normaliser.normalise
+    asked_terms, asked_stems = frozenset(asked.terms), frozenset(asked.stems)
+    said: set[str] | None = None
+    for i, word in enumerate(stems):
+        if word != "or":
+            continue
+        left = _side(stems, i - 1, -1, function_words)
+        right = _side(stems, i + 1, 1, function_words)
+        if not left or not right:
+            continue
+        sides = []
+        for run in (left, right):
+            terms = frozenset(normalise(" ".join(surface[j] for j in run)).terms)
+            words = {stems[j] for j in run} - function_words
+            named = bool(terms & asked_terms or words & asked_stems)
+            sides.append((run, terms, named))
+        (_, _, left_named), (_, _, right_named) = sides
+        if left_named == right_named or sides[0][1] == sides[1][1]:
+            continue
+        (asked_of, terms, _), (other, _, _) = sides if left_named else sides[::-1]
+        if said is None:
+            said = _alone(scoring, index, entry, row)
+        if shared_with_phrases(set(terms), said):
+            continue
+        span = " ".join(surface[left.start : right.stop])
+        shown = " ".join(surface[j] for j in other)
+        asked_shown = " ".join(surface[j] for j in asked_of)
+        return (
+            f"the entry says '{span}', and its Yes may stand for '{shown}' alone; "
+            f"the question asks of '{asked_shown}'"
+        )
+    return None

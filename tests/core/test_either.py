@@ -1,0 +1,72 @@
+"""A wording offering alternatives: its Yes says one of them, not the one a question asks of."""
+
+from __future__ import annotations
+
+from app.core.bank import Entry
+from app.core.matching import Matcher
+
+OTHERS = [
+    ("GOV-POL-01", "Do you have an information security policy?", "Yes, reviewed yearly."),
+    ("HRS-TRAIN-01", "Do staff take security awareness training?", "Yes, on joining and yearly."),
+    ("BCP-BACKUP-01", "Are backups encrypted and tested?", "Yes, restored quarterly."),
+]
+
+
+def bank(entry_id: str, question: str, detail: str) -> list[Entry]:
+    rows = [(entry_id, question, detail), *OTHERS]
+    return [Entry(id=i, question=q, answer="Yes", detail=d, status="approved") for i, q, d in rows]
+
+
+REPORTING = "Is security risk reported to executives or the board?"
+TO_EXECUTIVES = "The security lead reports on risks to the executive team every quarter."
+
+
+def test_a_yes_to_either_side_does_not_answer_a_question_on_one_side_alone() -> None:
+    matcher = Matcher(bank("GOV-BOARD-01", REPORTING, TO_EXECUTIVES))
+    best = matcher.match("Does the board receive regular reporting on security risk?")[0]
+    assert best.entry_id == "GOV-BOARD-01"
+    assert best.band == "suggest"
+    assert best.explanation.guard is not None
+    assert "'executives or the board'" in best.explanation.guard
+    assert "'executives' alone" in best.explanation.guard
+
+
+def test_a_question_naming_both_sides_is_answered() -> None:
+    matcher = Matcher(bank("GOV-BOARD-01", REPORTING, TO_EXECUTIVES))
+    best = matcher.match("Is security risk reported to the executives or the board?")[0]
+    assert (best.entry_id, best.band) == ("GOV-BOARD-01", "auto")
+
+
+def test_a_side_the_entry_names_on_its_own_is_answered() -> None:
+    to_board = "The security lead reports on risks to the board every quarter."
+    matcher = Matcher(bank("GOV-BOARD-01", REPORTING, to_board))
+    best = matcher.match("Does the board receive regular reporting on security risk?")[0]
+    assert (best.entry_id, best.band) == ("GOV-BOARD-01", "auto")
+
+
+MASKING = "Do you pseudonymize or anonymize personal data?"
+PSEUDONYMS = "Test environments receive pseudonymized copies; identifiers are replaced by tokens."
+
+
+def test_a_question_whose_alternatives_end_open_is_answered_by_either_side() -> None:
+    matcher = Matcher(bank("PRV-PSEUDO-01", MASKING, PSEUDONYMS))
+    narrow = matcher.match("Do you anonymize personal data?")[0]
+    assert (narrow.entry_id, narrow.band) == ("PRV-PSEUDO-01", "suggest")
+    assert narrow.explanation.guard is not None
+    assert "'pseudonymize' alone" in narrow.explanation.guard
+    open_ended = matcher.match("Do you anonymize, de-identify or otherwise mask personal data?")[0]
+    assert open_ended.entry_id == "PRV-PSEUDO-01"
+    assert open_ended.explanation.guard is None
+
+
+def test_a_long_framework_wording_lists_cases_with_or_and_is_not_read() -> None:
+    process = (
+        "Is a process in place to de-provision or modify the access of movers, leavers or "
+        "system identity changes in a timely manner, following the access management policy?"
+    )
+    matcher = Matcher(bank("IAM-07.1", process, "Access is removed on the leaving date."))
+    best = matcher.match(
+        "Is a process in place to de-provision the access of leavers in a timely manner?"
+    )[0]
+    assert (best.entry_id, best.band) == ("IAM-07.1", "auto")
+    assert best.explanation.guard is None
