@@ -170,6 +170,7 @@ EVERYDAY_LISTS = (
     "everyday_questions.yaml",
     "everyday_questions_heldout.yaml",
     "everyday_questions_heldout2.yaml",
+    "everyday_questions_heldout3.yaml",
 )
 
 
