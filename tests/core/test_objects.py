@@ -85,6 +85,13 @@ CASES = [
         "Are API keys scoped and rotated?",
         ("api keys", "encryption keys"),
     ),
+    (
+        # A vendor hosted in the cloud runs offices, not data centres: the office statement
+        # filled a question on visitors to the data centre.
+        "Is physical access to your offices controlled by badges?",
+        "Is physical access to the data centre controlled by badges?",
+        ("data center", "office"),
+    ),
 ]
 
 
