@@ -23,8 +23,6 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from app.core.normalise import stem
-
 SHIPPED = Path(__file__).with_name("term_vectors.npz")
 WINDOW = 10  # terms either side that count as co-occurring: about a clause
 DIMENSIONS = 150
@@ -56,7 +54,8 @@ class TermVectors:
         columns: list[int] = []
         for i, terms in enumerate(texts):
             for term in terms:
-                for j in self._rows(term):
+                j = self.row_of.get(term)
+                if j is not None:
                     owners.append(i)
                     columns.append(j)
         weights = self.idf[columns] if columns else np.zeros(0, dtype=np.float32)
@@ -67,21 +66,6 @@ class TermVectors:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
-
-    def _rows(self, term: str) -> tuple[int, ...]:
-        """Return the rows a term is read through: its own, or a phrase's words'.
-
-        A thesaurus phrase the corpus never wrote as such ("user access review") is read through
-        its words, not as nothing: a question asking of it keeps its meaning.
-        """
-        row = self.row_of.get(term)
-        if row is not None:
-            return (row,)
-        if "_" not in term:
-            return ()
-        return tuple(
-            j for part in term.split("_") if (j := self.row_of.get(stem(part))) is not None
-        )
 
     def idf_of(self, term: str) -> float | None:
         """Return a term's idf in the corpus the vectors were built from (None: not seen there)."""

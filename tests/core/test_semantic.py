@@ -136,17 +136,3 @@ def test_terms_the_vectors_do_not_know_carry_no_weight() -> None:
     )
     assert vectors.embed([[], ["zzz"]]).tolist() == [[0.0, 0.0], [0.0, 0.0]]
     assert vectors.similarity(["a"], ["a", "zzz"]) == pytest.approx(1.0)
-
-
-def test_a_phrase_the_vectors_never_saw_is_read_through_its_words() -> None:
-    vectors = TermVectors(
-        terms=("access", "review", "quarterly"),
-        vectors=np.eye(3, dtype=np.float32),
-        idf=np.ones(3, dtype=np.float32),
-        baseline=0.1,
-    )
-    # "user access reviews" folds to one term the corpus never wrote as such.
-    assert vectors.similarity(["access_review"], ["access", "review"]) == pytest.approx(1.0)
-    assert vectors.similarity(["user_access_reviews"], ["access", "review"]) == pytest.approx(1.0)
-    assert vectors.similarity(["access_review"], ["quarterly"]) == pytest.approx(0.0)
-    assert vectors.embed([["zzz_yyy"]]).tolist() == [[0.0, 0.0, 0.0]]
