@@ -108,15 +108,23 @@ def one_side_asked(
         if not left or not right:
             continue
         sides = []
-        for run in (left, right):
-            terms = frozenset(normalise(" ".join(surface[j] for j in run)).terms)
-            words = {stems[j] for j in run} - function_words
-            named = bool(terms & asked_terms or words & asked_stems)
-            sides.append((run, terms, named))
-        (_, _, left_named), (_, _, right_named) = sides
-        if left_named == right_named or sides[0][1] == sides[1][1]:
+        for run, next_to_or in ((left, left.stop - 1), (right, right.start)):
+            # A side is named by the word next to the "or" or by a phrase its words fold to,
+            # not by a word it may share with the other side: "*unauthorized* addition or
+            # removal" speaks of unauthorized removal too. Any of its words touches it:
+            # "prevention (IDS/IPS)" is touched by a question asking of an IPS.
+            whole = set(normalise(" ".join(surface[j] for j in run)).terms)
+            own = set(whole)
+            for j in run:
+                if j != next_to_or:
+                    own -= set(normalise(surface[j]).terms)
+            named = bool(own & asked_terms) or stems[next_to_or] in asked_stems
+            touched = named or bool(whole & asked_terms)
+            sides.append((run, frozenset(own), named, touched))
+        (_, _, left_named, left_touched), (_, _, right_named, right_touched) = sides
+        if not (left_named and not right_touched or right_named and not left_touched):
             continue
-        (asked_of, terms, _), (other, _, _) = sides if left_named else sides[::-1]
+        (asked_of, terms, _, _), (other, _, _, _) = sides if left_named else sides[::-1]
         if said is None:
             said = _alone(scoring, index, entry, row)
         if shared_with_phrases(set(terms), said):

@@ -70,3 +70,29 @@ def test_a_long_framework_wording_lists_cases_with_or_and_is_not_read() -> None:
     )[0]
     assert (best.entry_id, best.band) == ("IAM-07.1", "auto")
     assert best.explanation.guard is None
+
+
+def test_a_word_both_sides_may_share_names_neither_alone() -> None:
+    # "Unauthorized" qualifies the removal as much as the addition.
+    matcher = Matcher(
+        bank(
+            "AST-CHG-01",
+            "Is unauthorized addition or removal of systems prevented?",
+            "Infrastructure changes only through reviewed pipelines.",
+        )
+    )
+    best = matcher.match("Are unauthorized changes to systems prevented?")[0]
+    assert best.entry_id == "AST-CHG-01"
+    assert best.explanation.guard is None
+
+
+def test_a_side_restated_in_an_acronym_is_named_by_it() -> None:
+    matcher = Matcher(
+        bank(
+            "NET-IDS-01",
+            "Do you use intrusion detection or prevention (IDS/IPS)?",
+            "Network traffic is inspected by a managed service.",
+        )
+    )
+    best = matcher.match("Do you use an IDS/IPS?")[0]
+    assert (best.entry_id, best.band, best.explanation.guard) == ("NET-IDS-01", "auto", None)
