@@ -61,6 +61,35 @@ class ObjectRule:
                 return Elsewhere(f"object differs: '{mine_shown}' vs '{theirs_shown}'")
         return None
 
+    def one_of_both(
+        self, question: Iterable[str], said: Iterable[str], frame: frozenset[str] = frozenset()
+    ) -> str | None:
+        """Say so when a question names both objects of a pair and the entry only one, anywhere.
+
+        "Is EDR installed on all laptops and servers?" is not answered by a Yes whose every
+        word speaks of laptops: it says nothing of servers. The entry is still on the question's
+        subject, only narrower (not `Elsewhere`): no evidence for the next one. A pair of frame
+        words (`frame`: "plans and policies") is how a framework asks, not what.
+        """
+        asked, stated = frozenset(question), frozenset(said)
+        for pair in self.pairs:
+            # A side of several words is named only by their phrase, not by words strewn about
+            # ("employees … customer data" is not "employee data" and "customer data").
+            if len(pair.first) > 1 or len(pair.second) > 1 or pair.first | pair.second <= frame:
+                continue
+            if not (pair.first <= asked and pair.second <= asked):
+                continue
+            for mine, theirs, mine_shown, theirs_shown in (
+                (pair.first, pair.second, pair.first_shown, pair.second_shown),
+                (pair.second, pair.first, pair.second_shown, pair.first_shown),
+            ):
+                if mine <= stated and not theirs <= stated:
+                    return (
+                        f"the question asks of '{mine_shown}' and '{theirs_shown}', "
+                        f"the entry says only '{mine_shown}'"
+                    )
+        return None
+
     def beyond_scope(
         self, question: Iterable[str], heading: Iterable[str], wording: Iterable[str]
     ) -> str | None:

@@ -348,6 +348,12 @@ def _guard(
         )
     if guard is None and affirmed and not id_match:
         guard = one_side_asked(scoring, index, asked.text, entry, cand.row)
+    if guard is None and affirmed and not id_match:
+        guard = scoring.objects.one_of_both(
+            (*asked.text.terms, *asked.text.stems),
+            said_by(scoring, index, entry),
+            scoring.subjects.frame,
+        )
     if guard is None and cand.bridge is not None:
         # A concept held back on its facets alone leaves them to the entry, whose own were read
         # above: the question on data at rest and in transit is not the concept's on data at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,36 @@ def test_without_scopes_in_the_thesaurus_no_statement_is_confined() -> None:
     assert rule.beyond_scope(["ai", "input"], [], ["input", "ai", "validat"]) is None
     with pytest.raises(BankError, match="'scopes' must"):
         parse_thesaurus("scopes: {ai: x}\n", path=Path("thesaurus.yaml"))
+
+
+def test_a_question_naming_both_objects_is_not_answered_by_a_yes_naming_one() -> None:
+    laptops = Entry(
+        id="AST-EDR-01",
+        question="Do endpoints run endpoint detection and response software?",
+        answer="Yes",
+        detail="Every company laptop runs the EDR agent.",
+        status="approved",
+    )
+    both = replace(laptops, detail="Every company laptop and server runs the EDR agent.")
+    asked = "Is EDR software installed on all company laptops and servers?"
+    other = approved("OTHER", "Are visitors escorted on site?")
+    (best, *_) = Matcher([laptops, other], concepts=False).match(asked)
+    assert (best.entry_id, best.band) == ("AST-EDR-01", "suggest")
+    assert best.explanation.guard is not None
+    # Endpoints and laptops alike are not servers (EDR spelt out names endpoints).
+    assert "and 'server', the entry says only" in best.explanation.guard
+    # Held back as narrower, not as about something else: no evidence for the next entry.
+    assert not best.explanation.elsewhere
+    (best, *_) = Matcher([both, other], concepts=False).match(asked)
+    assert (best.entry_id, best.band, best.explanation.guard) == ("AST-EDR-01", "auto", None)
+
+
+def test_a_pair_of_frame_words_named_together_is_how_a_framework_asks() -> None:
+    thesaurus = shipped_thesaurus()
+    normaliser = Normaliser(thesaurus)
+    rule = ObjectRule.of(thesaurus, normaliser)
+    asked = normaliser.normalise("Are assessments performed according to plans and policies?")
+    said = normaliser.normalise("Are assessments performed according to plans?").terms
+    frame = frozenset(normaliser.normalise("plan policy").terms)
+    assert rule.one_of_both(asked.terms, said) is not None
+    assert rule.one_of_both(asked.terms, said, frame) is None
