@@ -61,6 +61,25 @@ class ObjectRule:
                 return Elsewhere(f"object differs: '{mine_shown}' vs '{theirs_shown}'")
         return None
 
+    def said_otherwise(
+        self, question: Iterable[str], said: Iterable[str], frame: frozenset[str] = frozenset()
+    ) -> str | None:
+        """Say so when the entry names the other object of a pair only outside its wording.
+
+        `conflict` reads the matched wording; its detail may be the one to name the object:
+        "Is customer data encrypted at rest?", answered Yes with "AES-256" in its detail, does
+        not answer "Is data encrypted at rest using AES-128?". A frame word on either side is
+        how a framework asks, not what ("procedures" against "inventory"), and a detail's
+        "policy" or "plan" says little of what the statement is about.
+        """
+        stated = frozenset(said)
+        for mine, theirs, mine_shown, theirs_shown in self._asked_sides(frozenset(question)):
+            if mine & frame or theirs & frame:
+                continue
+            if theirs <= stated and not mine <= stated:
+                return f"the question names '{mine_shown}', the entry says '{theirs_shown}'"
+        return None
+
     def one_of_both(
         self, question: Iterable[str], said: Iterable[str], frame: frozenset[str] = frozenset()
     ) -> str | None:

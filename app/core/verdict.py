@@ -348,6 +348,12 @@ def _guard(
         )
     if guard is None and affirmed and not id_match:
         guard = one_side_asked(scoring, index, asked.text, entry, cand.row)
+    if guard is None and not id_match:
+        guard = scoring.objects.said_otherwise(
+            (*asked.text.terms, *asked.text.stems),
+            said_by(scoring, index, entry),
+            scoring.subjects.frame,
+        )
     if guard is None and affirmed and not id_match:
         guard = scoring.objects.one_of_both(
             (*asked.text.terms, *asked.text.stems),

@@ -218,3 +218,47 @@ def test_a_pair_of_frame_words_named_together_is_how_a_framework_asks() -> None:
     frame = frozenset(normaliser.normalise("plan policy").terms)
     assert rule.one_of_both(asked.terms, said) is not None
     assert rule.one_of_both(asked.terms, said, frame) is None
+
+
+@pytest.mark.parametrize(
+    ("stated", "detail", "question", "asked"),
+    [
+        (
+            "Is customer data encrypted at rest?",
+            "Databases and backups are encrypted with AES-256.",
+            "Is customer data encrypted at rest using AES-128?",
+            "'AES-128', the entry says 'AES-256'",
+        ),
+        (
+            # The office statement names its place in its detail only.
+            "Are visitors signed in and escorted?",
+            "Visitors to the office sign in at reception and are escorted.",
+            "Are visitors to the data centre signed in and escorted?",
+            "'data center', the entry says 'office'",
+        ),
+    ],
+)
+def test_an_object_named_only_in_the_detail_still_differs(
+    stated: str, detail: str, question: str, asked: str
+) -> None:
+    entry = Entry(id="STATED", question=stated, answer="Yes", detail=detail, status="approved")
+    bank = [entry, approved("OTHER", "Is there a clear desk policy?")]
+    (best, *_) = Matcher(bank, concepts=False).match(question)
+    assert best.entry_id == "STATED"
+    assert best.band != "auto"
+    assert best.explanation.guard == f"the question names {asked}"
+    # The question the statement answers still fills.
+    (best, *_) = Matcher(bank, concepts=False).match(stated)
+    assert (best.entry_id, best.band, best.explanation.guard) == ("STATED", "auto", None)
+
+
+def test_disabling_is_not_requiring() -> None:
+    bank = [
+        approved("IAM-MFA-02", "Can customers require multi-factor authentication for users?"),
+        approved("OTHER", "Is there a clear desk policy?"),
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match(
+        "Can customers disable multi-factor authentication for their users?"
+    )
+    assert best.band != "auto"
+    assert best.explanation.guard == "object differs: 'disable' vs 'require'"
