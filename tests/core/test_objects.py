@@ -93,6 +93,12 @@ CASES = [
         "Is physical access to the data centre controlled by badges?",
         ("data center", "office"),
     ),
+    (
+        # Approval by management says nothing of the board's.
+        "Are the information security policies approved by management?",
+        "Are the information security policies approved by the board?",
+        ("board", "management"),
+    ),
 ]
 
 
