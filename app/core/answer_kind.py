@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
 from app.core.intent import EXISTS, description_asked_by, intent_of
-from app.core.normalise import NormalisedText, stem, written_as
+from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
 NAMING_OPENINGS = frozenset(("who", "when"))
@@ -78,3 +78,27 @@ def denies_practice(asked: NormalisedText, stated: NormalisedText, entry: Entry)
         f"the question asks whether a {written_as(asked, governing[0])} exists, "
         "the entry's No is about the practice"
     )
+
+
+_EVER = stem("ever")
+
+
+def asks_whether_ever(
+    asked: NormalisedText, said: set[str], frame: frozenset[str] = frozenset()
+) -> str | None:
+    """Hold back a statement from a question asking whether something ever happened or is done.
+
+    "Has the disaster recovery plan *ever* been invoked?" asks of an event, and a Yes to "Do you
+    have a disaster recovery plan?" would say the plan was invoked; "Are private keys ever
+    exported from the HSM?" is not answered by how keys are generated. Such a question is
+    answered only by a statement saying each of its subject words somewhere (`said`: its
+    wordings, answer and detail); its frame words (`frame`) say how it asks.
+    """
+    if _EVER not in asked.stems:
+        return None
+    unsaid = set(asked.terms) - {_EVER} - frame
+    unsaid -= shared_with_phrases(unsaid, said)
+    if not unsaid:
+        return None
+    word = written_as(asked, min(unsaid))
+    return f"the question asks whether it ever happens; the entry does not say '{word}'"

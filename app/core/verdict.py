@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from app.core.alternates import AlternateCheck
-from app.core.answer_kind import bare_answer, denies_practice, names_instead
+from app.core.answer_kind import asks_whether_ever, bare_answer, denies_practice, names_instead
 from app.core.bank import Entry
 from app.core.either import one_side_asked
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
@@ -348,6 +348,10 @@ def _guard(
         )
     if guard is None and affirmed and not id_match:
         guard = one_side_asked(scoring, index, asked.text, entry, cand.row)
+    if guard is None and not id_match:
+        guard = asks_whether_ever(
+            asked.text, said_by(scoring, index, entry), scoring.subjects.frame
+        )
     if guard is None and not id_match:
         guard = scoring.objects.said_otherwise(
             (*asked.text.terms, *asked.text.stems),
