@@ -171,6 +171,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout.yaml",
     "everyday_questions_heldout2.yaml",
     "everyday_questions_heldout3.yaml",
+    "everyday_questions_heldout4.yaml",
 )
 
 
