@@ -25,6 +25,7 @@ from app.core.collector import collector_paused
 from app.core.concepts import Bridge, shipped_concepts, shipped_concepts_source
 from app.core.embeddings import Embedder
 from app.core.entry_says import said_by
+from app.core.examples import example_terms
 from app.core.guards import Guards
 from app.core.match_result import (
     BANDS,
@@ -455,6 +456,9 @@ class Matcher:
         if with_context:
             context_scores = self._context_scores(index, contexts, owners, flat)
         bounds = np.concatenate([[0], np.cumsum([len(c) for c in candidates])])
+        examples = {
+            k: example_terms(queries[k][0][:MAX_QUESTION_CHARS], self._normaliser) for k in chunk
+        }
         for k in chunk:
             lo, hi = bounds[k], bounds[k + 1]
             out.append(
@@ -470,6 +474,8 @@ class Matcher:
                     bridges=bridges[k],
                     meaning_share=self._meaning.weight_share(index, texts[k]),
                     # Read only when the row gives no heading to point at.
+                    example=examples[k][0],
+                    own=examples[k][1],
                     points_back=None
                     if contexts[k].terms
                     else pointing_word(

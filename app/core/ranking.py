@@ -84,6 +84,9 @@ class QueryScores:
     meaning_share: float = 1.0
     # The word pointing back at a heading the row does not give (see verdict._guard).
     points_back: str | None = None
+    # The terms the question names only in its examples, and its own without them (examples.py).
+    example: frozenset[str] = frozenset()
+    own: frozenset[str] = frozenset()
 
 
 def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: int) -> list[Match]:
@@ -274,6 +277,8 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
         candidates=frozenset(best),
         read_with_context=query.read_with_context,
         points_back=query.points_back,
+        example=query.example,
+        own=query.own,
     )
     return scored, asked
 

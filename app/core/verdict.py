@@ -11,6 +11,7 @@ from app.core.answer_kind import asks_whether_ever, bare_answer, denies_practice
 from app.core.bank import Entry
 from app.core.either import one_side_asked
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
+from app.core.examples import rests_on_example
 from app.core.guards import Facets
 from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for, context_terms, shared_terms
@@ -85,6 +86,8 @@ class Asked:
     read_with_context: bool = False  # the row's context stood in for the question's subject
     # The word pointing back at a heading the row does not give ("Are *they* monitored?").
     points_back: str | None = None
+    example: frozenset[str] = frozenset()  # the terms it names only in examples (examples.py)
+    own: frozenset[str] = frozenset()  # its terms without its examples
 
 
 @dataclass(frozen=True)
@@ -348,6 +351,15 @@ def _guard(
         )
     if guard is None and affirmed and not id_match:
         guard = one_side_asked(scoring, index, asked.text, entry, cand.row)
+    if guard is None and not id_match and asked.example:
+        guard = rests_on_example(
+            index.words.space,
+            asked.text,
+            asked.example,
+            asked.own,
+            said_by(scoring, index, entry),
+            scoring.subjects.frame,
+        )
     if guard is None and not id_match:
         guard = asks_whether_ever(
             asked.text, said_by(scoring, index, entry), scoring.subjects.frame
