@@ -99,6 +99,12 @@ CASES = [
         "Are the information security policies approved by the board?",
         ("board", "management"),
     ),
+    (
+        # A vendor holding no cardholder data encrypts its customers' data.
+        "Is customer data encrypted at rest?",
+        "Is cardholder data encrypted at rest?",
+        ("cardholder data", "customer data"),
+    ),
 ]
 
 
