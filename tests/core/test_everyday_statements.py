@@ -26,6 +26,12 @@ from tests.core.test_entry_says import starter_bank
         ),
         ("Network", "Is the network segmented?", "NET-FW-01", "Yes"),
         (
+            "Devices Endpoints and People",
+            "Do you use mobile device management (MDM)?",
+            "AST-EP-06",
+            "Yes",
+        ),
+        (
             "Security Monitoring",
             "Do you operate a security operations center?",
             "LOG-SOC-01",
