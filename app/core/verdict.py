@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from app.core.actor import customers_for_vendor
 from app.core.alternates import AlternateCheck
 from app.core.answer_kind import asks_whether_ever, bare_answer, denies_practice, names_instead
 from app.core.bank import Entry
@@ -351,6 +352,8 @@ def _guard(
         )
     if guard is None and affirmed and not id_match:
         guard = one_side_asked(scoring, index, asked.text, entry, cand.row)
+    if guard is None and not id_match:
+        guard = customers_for_vendor(asked.text.surface, row.text.surface)
     if guard is None and not id_match and asked.example:
         guard = rests_on_example(
             index.words.space,

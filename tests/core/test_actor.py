@@ -1,0 +1,43 @@
+"""A statement about what customers can do does not answer a question put to the vendor."""
+
+from __future__ import annotations
+
+from app.core.actor import customers_for_vendor
+from app.core.bank import Entry
+from app.core.matching import Matcher
+
+BANK = [
+    Entry(
+        id="CRY-BYOK-01",
+        question="Can customers manage their own encryption keys?",
+        answer="No",
+        detail="Keys are managed by the vendor in its key management service.",
+        status="approved",
+    ),
+    Entry(
+        id="GOV-POL-01", question="Do you have a security policy?", answer="Yes", status="approved"
+    ),
+]
+
+
+def test_a_question_put_to_the_vendor_is_not_answered_by_what_customers_can_do() -> None:
+    (best, *_) = Matcher(BANK, concepts=False).match("Do you manage your own encryption keys?")
+    assert best.entry_id == "CRY-BYOK-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the entry says what customers can do; the question asks what you do"
+    )
+
+
+def test_a_customer_asking_of_itself_is_answered() -> None:
+    (best, *_) = Matcher(BANK, concepts=False).match("Can we manage our own encryption keys?")
+    assert (best.entry_id, best.band, best.explanation.guard) == ("CRY-BYOK-01", "auto", None)
+
+
+def test_a_question_to_the_vendor_naming_customers_is_read_as_it_is() -> None:
+    customers = "Can customers manage their own keys?".split()
+    assert customers_for_vendor("Do you let customers manage keys?".split(), customers) is None
+    assert customers_for_vendor("Do you manage keys?".split(), customers) is not None
+    assert (
+        customers_for_vendor("Do you manage keys?".split(), "Do you rotate keys?".split()) is None
+    )
