@@ -25,6 +25,7 @@ from tests.core.test_entry_says import starter_bank
             "Yes",
         ),
         ("Network", "Is the network segmented?", "NET-FW-01", "Yes"),
+        ("Continuity", "What is your RTO?", "BCP-RTO-01", "RTO 8 hours; RPO 1 hour"),
         (
             "Devices Endpoints and People",
             "Do you use mobile device management (MDM)?",
