@@ -7,7 +7,7 @@ what. verdict.py holds such a match back, and says why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
@@ -84,7 +84,7 @@ _EVER = stem("ever")
 
 
 def asks_whether_ever(
-    asked: NormalisedText, said: set[str], frame: frozenset[str] = frozenset()
+    asked: NormalisedText, said: Callable[[], set[str]], frame: frozenset[str] = frozenset()
 ) -> str | None:
     """Hold back a statement from a question asking whether something ever happened or is done.
 
@@ -97,7 +97,7 @@ def asks_whether_ever(
     if _EVER not in asked.stems:
         return None
     unsaid = set(asked.terms) - {_EVER} - frame
-    unsaid -= shared_with_phrases(unsaid, said)
+    unsaid -= shared_with_phrases(unsaid, said()) if unsaid else set()
     if not unsaid:
         return None
     word = written_as(asked, min(unsaid))

@@ -10,6 +10,7 @@ says nothing of the assessment asked for.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from app.core.normalise import NormalisedText, Normaliser, shared_with_phrases, written_as
 from app.core.sparse_index import Space
@@ -40,7 +41,7 @@ def rests_on_example(
     asked: NormalisedText,
     example: frozenset[str],
     own: frozenset[str],
-    said: set[str],
+    said: Callable[[], set[str]],
     frame: frozenset[str] = frozenset(),
 ) -> str | None:
     """Say so when a statement says the question's examples and not what the question asks.
@@ -53,9 +54,10 @@ def rests_on_example(
     """
     if not example:
         return None
-    shared = shared_with_phrases(set(own), said) - frame
+    stated = said()
+    shared = shared_with_phrases(set(own), stated) - frame
     unsaid = set(own) - shared - frame
-    by_example = shared_with_phrases(set(example), said) - frame
+    by_example = shared_with_phrases(set(example), stated) - frame
     weight = space.weight_of
     if not unsaid or weight(by_example) <= weight(shared) or weight(unsaid) <= weight(shared):
         return None

@@ -3,7 +3,7 @@ or a statement confined to a scope the question never names (AI's input validati
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from app.core.normalise import Normaliser, Thesaurus
@@ -62,7 +62,10 @@ class ObjectRule:
         return None
 
     def said_otherwise(
-        self, question: Iterable[str], said: Iterable[str], frame: frozenset[str] = frozenset()
+        self,
+        question: Iterable[str],
+        said: Callable[[], Iterable[str]],
+        frame: frozenset[str] = frozenset(),
     ) -> str | None:
         """Say so when the entry names the other object of a pair only outside its wording.
 
@@ -72,16 +75,20 @@ class ObjectRule:
         how a framework asks, not what ("procedures" against "inventory"), and a detail's
         "policy" or "plan" says little of what the statement is about.
         """
-        stated = frozenset(said)
+        stated: frozenset[str] | None = None
         for mine, theirs, mine_shown, theirs_shown in self._asked_sides(frozenset(question)):
             if mine & frame or theirs & frame:
                 continue
+            stated = frozenset(said()) if stated is None else stated
             if theirs <= stated and not mine <= stated:
                 return f"the question names '{mine_shown}', the entry says '{theirs_shown}'"
         return None
 
     def one_of_both(
-        self, question: Iterable[str], said: Iterable[str], frame: frozenset[str] = frozenset()
+        self,
+        question: Iterable[str],
+        said: Callable[[], Iterable[str]],
+        frame: frozenset[str] = frozenset(),
     ) -> str | None:
         """Say so when a question names both objects of a pair and the entry only one, anywhere.
 
@@ -90,7 +97,8 @@ class ObjectRule:
         subject, only narrower (not `Elsewhere`): no evidence for the next one. A pair of frame
         words (`frame`: "plans and policies") is how a framework asks, not what.
         """
-        asked, stated = frozenset(question), frozenset(said)
+        asked = frozenset(question)
+        stated: frozenset[str] | None = None
         for pair in self.pairs:
             # A side of several words is named only by their phrase, not by words strewn about
             # ("employees … customer data" is not "employee data" and "customer data").
@@ -98,6 +106,7 @@ class ObjectRule:
                 continue
             if not (pair.first <= asked and pair.second <= asked):
                 continue
+            stated = frozenset(said()) if stated is None else stated
             for mine, theirs, mine_shown, theirs_shown in (
                 (pair.first, pair.second, pair.first_shown, pair.second_shown),
                 (pair.second, pair.first, pair.second_shown, pair.first_shown),

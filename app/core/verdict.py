@@ -6,13 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from app.core.actor import customers_for_vendor
 from app.core.alternates import AlternateCheck
-from app.core.answer_kind import asks_whether_ever, bare_answer, denies_practice, names_instead
+from app.core.answer_kind import bare_answer, denies_practice, names_instead
 from app.core.bank import Entry
-from app.core.either import one_side_asked
+from app.core.claims import claim_guard
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
-from app.core.examples import rests_on_example
 from app.core.guards import Facets
 from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
 from app.core.match_result import Explanation, Match, band_for, context_terms, shared_terms
@@ -350,34 +348,17 @@ def _guard(
             or bare_answer(asked.text, entry)
             or denies_practice(asked.text, row.text, entry)
         )
-    if guard is None and affirmed and not id_match:
-        guard = one_side_asked(scoring, index, asked.text, entry, cand.row)
     if guard is None and not id_match:
-        guard = customers_for_vendor(asked.text.surface, row.text.surface)
-    if guard is None and not id_match and asked.example:
-        guard = rests_on_example(
-            index.words.space,
+        # A statement citing the row's control ID was written for it, whatever it claims.
+        guard = claim_guard(
+            scoring,
+            index,
             asked.text,
-            asked.example,
-            asked.own,
-            said_by(scoring, index, entry),
-            scoring.subjects.frame,
-        )
-    if guard is None and not id_match:
-        guard = asks_whether_ever(
-            asked.text, said_by(scoring, index, entry), scoring.subjects.frame
-        )
-    if guard is None and not id_match:
-        guard = scoring.objects.said_otherwise(
-            (*asked.text.terms, *asked.text.stems),
-            said_by(scoring, index, entry),
-            scoring.subjects.frame,
-        )
-    if guard is None and affirmed and not id_match:
-        guard = scoring.objects.one_of_both(
-            (*asked.text.terms, *asked.text.stems),
-            said_by(scoring, index, entry),
-            scoring.subjects.frame,
+            entry,
+            cand.row,
+            affirmed=affirmed,
+            example=asked.example,
+            own=asked.own,
         )
     if guard is None and cand.bridge is not None:
         # A concept held back on its facets alone leaves them to the entry, whose own were read

@@ -34,10 +34,13 @@ def test_a_customer_asking_of_itself_is_answered() -> None:
     assert (best.entry_id, best.band, best.explanation.guard) == ("CRY-BYOK-01", "auto", None)
 
 
+def words(text: str) -> list[str]:
+    return text.split()
+
+
 def test_a_question_to_the_vendor_naming_customers_is_read_as_it_is() -> None:
-    customers = "Can customers manage their own keys?".split()
-    assert customers_for_vendor("Do you let customers manage keys?".split(), customers) is None
-    assert customers_for_vendor("Do you manage keys?".split(), customers) is not None
-    assert (
-        customers_for_vendor("Do you manage keys?".split(), "Do you rotate keys?".split()) is None
-    )
+    customers = words("Can customers manage their own keys?")
+    assert customers_for_vendor(words("Do you let customers manage keys?"), customers) is None
+    assert customers_for_vendor(words("Do you manage keys?"), customers) is not None
+    vendor = words("Do you rotate keys?")
+    assert customers_for_vendor(words("Do you manage keys?"), vendor) is None

@@ -51,7 +51,7 @@ def test_a_statement_saying_what_an_ever_question_asks_answers_it() -> None:
 def test_only_a_question_saying_ever_is_read() -> None:
     normalise = Normaliser(shipped_thesaurus()).normalise
     said = set(normalise("Do you have a disaster recovery plan?").terms)
-    assert (
-        asks_whether_ever(normalise("Has the disaster recovery plan been invoked?"), said) is None
-    )
-    assert asks_whether_ever(normalise("Has the disaster recovery plan ever been invoked?"), said)
+    plan = normalise("Has the disaster recovery plan been invoked?")
+    assert asks_whether_ever(plan, lambda: said) is None
+    ever = normalise("Has the disaster recovery plan ever been invoked?")
+    assert asks_whether_ever(ever, lambda: said) is not None

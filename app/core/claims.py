@@ -1,0 +1,61 @@
+"""Whether what a statement claims covers what a question asks of: the guards reading it all.
+
+A statement may match a question's words and claim less than it asks, or something else: one
+side of an "or" (either.py), what customers can do where the question asks what the vendor does
+(actor.py), only the question's examples (examples.py), a practice where the question asks
+whether something ever happened (answer_kind.py), or another object of a pair than the question
+names (objects.py). Each reads what the statement says in all its wordings, its answer and its
+detail, worked out once per candidate and only when a guard needs it.
+"""
+
+from __future__ import annotations
+
+from app.core.actor import customers_for_vendor
+from app.core.answer_kind import asks_whether_ever
+from app.core.bank import Entry
+from app.core.either import one_side_asked
+from app.core.entry_says import said_by
+from app.core.examples import rests_on_example
+from app.core.normalise import NormalisedText
+from app.core.scoring import Scoring
+from app.core.sparse_index import Index
+
+
+def claim_guard(
+    scoring: Scoring,
+    index: Index,
+    asked: NormalisedText,
+    entry: Entry,
+    row: int,
+    *,
+    affirmed: bool,
+    example: frozenset[str] = frozenset(),
+    own: frozenset[str] = frozenset(),
+) -> str | None:
+    """Return why the statement's claim does not cover the question, or None.
+
+    `row`: the wording that matched; `affirmed`: the statement answers Yes to a question with a
+    subject of its own; `example` and `own`: the terms the question names only in its examples,
+    and its own terms without them (examples.example_terms).
+    """
+    known: list[set[str]] = []
+
+    def said() -> set[str]:
+        if not known:
+            known.append(said_by(scoring, index, entry))
+        return known[0]
+
+    frame = scoring.subjects.frame
+    words = (*asked.terms, *asked.stems)
+    guard = one_side_asked(scoring, index, asked, entry, row) if affirmed else None
+    if guard is None:
+        guard = customers_for_vendor(asked.surface, index.rows[row].text.surface)
+    if guard is None and example:
+        guard = rests_on_example(index.words.space, asked, example, own, said, frame)
+    if guard is None:
+        guard = asks_whether_ever(asked, said, frame)
+    if guard is None:
+        guard = scoring.objects.said_otherwise(words, said, frame)
+    if guard is None and affirmed:
+        guard = scoring.objects.one_of_both(words, said, frame)
+    return guard
