@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.bank import Entry
 from app.core.examples import example_terms
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-
-
-def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = "") -> Entry:
-    return Entry(
-        id=entry_id,
-        question=question,
-        answer=answer,
-        detail=detail or f"Statement {entry_id}.",
-        status="approved",
-    )
-
+from tests.core.test_answer_kind import approved
 
 BANK = [
     approved(
