@@ -97,7 +97,8 @@ def asks_whether_ever(
     if _EVER not in asked.stems:
         return None
     unsaid = set(asked.terms) - {_EVER} - frame
-    unsaid -= shared_with_phrases(unsaid, said()) if unsaid else set()
+    if unsaid:
+        unsaid -= shared_with_phrases(unsaid, said())
     if not unsaid:
         return None
     word = written_as(asked, min(unsaid))

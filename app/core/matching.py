@@ -473,9 +473,9 @@ class Matcher:
                     wanted=wanted[k],
                     bridges=bridges[k],
                     meaning_share=self._meaning.weight_share(index, texts[k]),
-                    # Read only when the row gives no heading to point at.
                     example=examples[k][0],
                     own=examples[k][1],
+                    # Read only when the row gives no heading to point at.
                     points_back=None
                     if contexts[k].terms
                     else pointing_word(
