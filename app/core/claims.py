@@ -5,16 +5,17 @@ side of an "or" (either.py), what customers can do where the question asks what 
 (actor.py), only the question's examples (examples.py), a practice where the question asks
 whether something ever happened (answer_kind.py), or another object of a pair than the question
 names (objects.py). Each reads what the statement says in all its wordings, its answer and its
-detail, worked out once per candidate and only when a guard needs it.
+detail, worked out once per candidate (verdict._guard) and only when a guard needs it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from app.core.actor import customers_for_vendor
 from app.core.answer_kind import asks_whether_ever
 from app.core.bank import Entry
 from app.core.either import one_side_asked
-from app.core.entry_says import said_by
 from app.core.examples import rests_on_example
 from app.core.normalise import NormalisedText
 from app.core.scoring import Scoring
@@ -26,7 +27,9 @@ def claim_guard(
     index: Index,
     asked: NormalisedText,
     entry: Entry,
+    wording: NormalisedText,
     row: int,
+    said: Callable[[], set[str]],
     *,
     affirmed: bool,
     example: frozenset[str] = frozenset(),
@@ -34,22 +37,16 @@ def claim_guard(
 ) -> str | None:
     """Return why the statement's claim does not cover the question, or None.
 
-    `row`: the wording that matched; `affirmed`: the statement answers Yes to a question with a
-    subject of its own; `example` and `own`: the terms the question names only in its examples,
-    and its own terms without them (examples.example_terms).
+    `wording`: the wording that matched, row `row` of the index; `said`: all the statement says
+    (`entry_says.said_by`), read only when a guard needs it; `affirmed`: the statement answers
+    Yes to a question with a subject of its own; `example` and `own`: the terms the question
+    names only in its examples, and its own terms without them (examples.example_terms).
     """
-    known: list[set[str]] = []
-
-    def said() -> set[str]:
-        if not known:
-            known.append(said_by(scoring, index, entry))
-        return known[0]
-
     frame = scoring.subjects.frame
     words = (*asked.terms, *asked.stems)
     guard = one_side_asked(scoring, index, asked, entry, row) if affirmed else None
     if guard is None:
-        guard = customers_for_vendor(asked.surface, index.rows[row].text.surface)
+        guard = customers_for_vendor(asked.surface, wording.surface)
     if guard is None and example:
         guard = rests_on_example(index.words.space, asked, example, own, said, frame)
     if guard is None:

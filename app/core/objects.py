@@ -55,11 +55,11 @@ class ObjectRule:
 
     def conflict(self, question: Iterable[str], entry: Iterable[str]) -> str | None:
         """Say which object differs when the question names one of a pair and the entry the other."""
-        stated = frozenset(entry)
-        for mine, theirs, mine_shown, theirs_shown in self._asked_sides(frozenset(question)):
-            if theirs <= stated and not mine <= stated:
-                return Elsewhere(f"object differs: '{mine_shown}' vs '{theirs_shown}'")
-        return None
+        found = self._other_side(question, lambda: entry)
+        if found is None:
+            return None
+        mine, theirs = found
+        return Elsewhere(f"object differs: '{mine}' vs '{theirs}'")
 
     def said_otherwise(
         self,
@@ -75,13 +75,30 @@ class ObjectRule:
         how a framework asks, not what ("procedures" against "inventory"), and a detail's
         "policy" or "plan" says little of what the statement is about.
         """
+        found = self._other_side(question, said, frame)
+        return (
+            None if found is None else "the question names '{}', the entry says '{}'".format(*found)
+        )
+
+    def _other_side(
+        self,
+        question: Iterable[str],
+        said: Callable[[], Iterable[str]],
+        frame: frozenset[str] = frozenset(),
+    ) -> tuple[str, str] | None:
+        """Return how the question's object and the entry's are shown, when the entry names the
+        other object of a pair the question names one side of, and not the question's.
+
+        A pair with a frame word (`frame`) on either side is passed over; `said` is read only
+        once some pair is asked of.
+        """
         stated: frozenset[str] | None = None
         for mine, theirs, mine_shown, theirs_shown in self._asked_sides(frozenset(question)):
             if mine & frame or theirs & frame:
                 continue
             stated = frozenset(said()) if stated is None else stated
             if theirs <= stated and not mine <= stated:
-                return f"the question names '{mine_shown}', the entry says '{theirs_shown}'"
+                return mine_shown, theirs_shown
         return None
 
     def one_of_both(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache, partial
 
 from app.core.alternates import AlternateCheck
 from app.core.answer_kind import bare_answer, denies_practice, names_instead
@@ -348,6 +349,8 @@ def _guard(
             or bare_answer(asked.text, entry)
             or denies_practice(asked.text, row.text, entry)
         )
+    # All the entry says (its wordings, answer and detail), read once and only when a guard asks.
+    says = cache(partial(said_by, scoring, index, entry))
     if guard is None and not id_match:
         # A statement citing the row's control ID was written for it, whatever it claims.
         guard = claim_guard(
@@ -355,7 +358,9 @@ def _guard(
             index,
             asked.text,
             entry,
+            row.text,
             cand.row,
+            says,
             affirmed=affirmed,
             example=asked.example,
             own=asked.own,
@@ -370,10 +375,6 @@ def _guard(
         # Only a plausible match needs the reason it was not filled on its own.
         # A Yes to the narrower question is a Yes to the question (see subject_conflict).
         space = index.words.space
-
-        def says() -> set[str]:
-            return said_by(scoring, index, entry)
-
         guard = subject_conflict(
             space,
             asked.text,
