@@ -119,6 +119,19 @@ def test_yearly_and_annually_are_the_same_frequency() -> None:
     assert match.band == "auto"
 
 
+def test_a_look_back_period_is_asked_as_written() -> None:
+    asked = "Have you had a security breach involving customer data in the past five years?"
+    match = best_for(
+        asked, "Have you had a security breach involving customer data in the past three years?"
+    )
+    assert match.band != "auto"
+    assert match.explanation.guard == "look-back period differs: 'five years' vs 'three years'"
+    same = best_for(
+        asked, "Have you had a security breach involving customer data in the last 5 years?"
+    )
+    assert same.explanation.guard is None
+
+
 def test_hourly_is_a_frequency_of_its_own() -> None:
     # "Every hour" named no frequency, so a statement silent on it filled "Yes" for it.
     match = best_for(
