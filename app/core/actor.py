@@ -5,11 +5,16 @@ customer-managed keys; "Do you manage your own encryption keys?" asks whether th
 and a No there would say it does not. A statement whose wording is about what customers do is
 not the answer to a question put to the vendor that never names customers. A customer's own
 question ("Can *we* manage our own keys?") names them in its own words.
+
+The other way round, "Do you share vulnerability scan results with customers?" asks what the
+vendor gives its customers, and how often it scans says nothing of that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from app.core.normalise import stem
 
 _ASKING = frozenset(
     ("can", "do", "does", "is", "are", "will", "may", "must", "have", "has", "could", "should")
@@ -38,3 +43,35 @@ def customers_for_vendor(asked: Sequence[str], wording: Sequence[str]) -> str | 
     if any(w.casefold() in _NAMING_CUSTOMERS for w in asked):
         return None
     return "the entry says what customers can do; the question asks what you do"
+
+
+# Verbs by which a question asks whether the vendor gives its customers something.
+_GIVING = frozenset(
+    stem(w)
+    for w in ("share", "provide", "send", "give", "disclose", "supply", "furnish", "deliver")
+)
+# How far into the question its verb stands: "Will you be able to *share* …".
+_VERB_WITHIN = 5
+# Whom it is given to, named after the verb: "share … with *us*", "provide *customers* with …".
+_RECIPIENTS = frozenset(
+    stem(w) for w in ("us", "customer", "customers", "client", "clients", "tenant", "tenants")
+)
+# What a statement says when it speaks of giving: the verbs, the recipients, or the way of it.
+_GIVEN = _GIVING | _RECIPIENTS | frozenset(stem(w) for w in ("available", "request", "copy"))
+
+
+def given_to_customers(asked_stems: Sequence[str], said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question asks what the vendor gives its customers and the entry never says.
+
+    "Will you provide your risk assessment results to us?" is not answered by how often risk is
+    assessed: the statement must speak of giving it (sharing, a copy, on request) or of the
+    customers it goes to, in any wording, its answer or its detail (`said`).
+    """
+    # The question's own verb: "Will you *share* …", not "… systems used to *provide* services
+    # to customers".
+    giving = next((i for i, s in enumerate(asked_stems[:_VERB_WITHIN]) if s in _GIVING), None)
+    if giving is None or not _RECIPIENTS & set(asked_stems[giving + 1 :]):
+        return None
+    if _GIVEN & said():
+        return None
+    return "the question asks what you give customers; the entry says only what you do"

@@ -80,6 +80,107 @@ def denies_practice(asked: NormalisedText, stated: NormalisedText, entry: Entry)
     )
 
 
+# "…, or only …": a question offering a choice between a practice and a lesser one.
+_ONLY = frozenset(stem(w) for w in ("only", "just", "solely", "merely"))
+# How far past its "or" a choice's "only" may stand ("or do you only …").
+_ONLY_WITHIN = 3
+
+
+def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
+    """Hold back a Yes or a No given to a question asking which of two it is.
+
+    "Do you run a public bug bounty program, or only a vulnerability disclosure policy?" and
+    "Does your notification cover suspected incidents, or only confirmed breaches?" ask which;
+    a Yes reads as the first and may be only the second, a No as neither. A statement answering
+    in its own words ("Within 72 hours of confirmation") may say which.
+    """
+    if yes_or_no(entry.answer) is None:
+        return None
+    stems = asked.stems
+    for i, word in enumerate(stems):
+        if word == "or" and any(s in _ONLY for s in stems[i + 1 : i + 1 + _ONLY_WITHIN]):
+            return "the question asks which of two it is; a Yes or No does not say"
+    return None
+
+
+# Verbs opening a closed question: after "and", a second question of its own ("…, and *can* a
+# developer approve their own change?").
+_CLOSED_OPENINGS = frozenset(
+    ("can", "do", "does", "is", "are", "will", "has", "have", "may", "must", "could", "would")
+)
+# Words by which a second question names its subject right after its verb: "and can *a*
+# developer …", "and are *you* …". A participle there continues the first ("… and is stored").
+_IF_SO = frozenset((("if", "so"), ("if", "yes")))
+_SUBJECT_OPENINGS = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "you",
+        "your",
+        "any",
+        "all",
+        "each",
+        "every",
+        "there",
+        "we",
+        "our",
+        "they",
+        "their",
+        "it",
+        "this",
+        "these",
+        "those",
+        "staff",
+        "employees",
+        "customers",
+        "users",
+    )
+)
+
+
+def second_question(
+    asked: NormalisedText,
+    entry: Entry,
+    said: Callable[[], set[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Hold back a Yes or No given to a row asking two closed questions, when it says only one.
+
+    "Are code reviews mandatory before merge, and can a developer approve and merge their own
+    change?" answered Yes by "Is every code change reviewed?" would say that developers can
+    approve their own changes. A statement saying the second question's words somewhere (its
+    wordings, answer or detail) may answer both; one that never does answers the first only.
+    """
+    if yes_or_no(entry.answer) is None:
+        return None
+    surface = asked.surface
+    for i in range(1, len(surface) - 2):
+        if (
+            # "…, or do you plan to?" offers an alternative, which either Yes answers.
+            surface[i] == "and"
+            and surface[i + 1] in _CLOSED_OPENINGS
+            and surface[i + 2] in _SUBJECT_OPENINGS
+        ):
+            break
+    else:
+        return None
+    # "Is the service PCI DSS compliant? If so, at what level, and can you provide the AoC?":
+    # what follows "if so" is asked only on a Yes, and a No answers the row.
+    if yes_or_no(entry.answer) == "no" and any(
+        pair in _IF_SO for pair in zip(surface[:i], surface[1:i], strict=False)
+    ):
+        return None
+    second = set(asked.stems[i + 1 :])
+    unsaid = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
+    if unsaid:
+        unsaid -= shared_with_phrases(unsaid, said())
+    if not unsaid:
+        return None
+    shown = " ".join(surface[i + 1 :])
+    return f"the row asks a second question the entry does not answer: '{shown}'"
+
+
 _EVER = stem("ever")
 
 

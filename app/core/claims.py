@@ -3,7 +3,8 @@
 A statement may match a question's words and claim less than it asks, or something else: one
 side of an "or" (either.py), what customers can do where the question asks what the vendor does
 (actor.py), only the question's examples (examples.py), a practice where the question asks
-whether something ever happened (answer_kind.py), or another object of a pair than the question
+whether something ever happened (answer_kind.py), a step before another event than the
+question's (preceding.py), or another object of a pair than the question
 names (objects.py). Each reads what the statement says in all its wordings, its answer and its
 detail, worked out once per candidate (verdict._guard) and only when a guard needs it.
 """
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.core.actor import customers_for_vendor
-from app.core.answer_kind import asks_whether_ever
+from app.core.actor import customers_for_vendor, given_to_customers
+from app.core.answer_kind import asks_whether_ever, second_question
 from app.core.bank import Entry
 from app.core.either import one_side_asked
 from app.core.examples import rests_on_example
 from app.core.normalise import NormalisedText
+from app.core.preceding import another_event
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 
@@ -47,10 +49,18 @@ def claim_guard(
     guard = one_side_asked(scoring, index, asked, entry, row) if affirmed else None
     if guard is None:
         guard = customers_for_vendor(asked.surface, wording.surface)
+    if guard is None:
+        guard = given_to_customers(asked.stems, said)
     if guard is None and example:
         guard = rests_on_example(index.words.space, asked, example, own, said, frame)
     if guard is None:
         guard = asks_whether_ever(asked, said, frame)
+    if guard is None:
+        guard = second_question(asked, entry, said, frame)
+    if guard is None:
+        guard = another_event(
+            scoring.details.normaliser, asked, wording, said, scoring.guards.function_words, frame
+        )
     if guard is None:
         guard = scoring.objects.said_otherwise(words, said, frame)
     if guard is None and affirmed:

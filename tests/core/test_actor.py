@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.actor import customers_for_vendor
+from app.core.actor import customers_for_vendor, given_to_customers
 from app.core.bank import Entry
 from app.core.matching import Matcher
+from app.core.normalise import stem
 
 BANK = [
     Entry(
@@ -44,3 +45,53 @@ def test_a_question_to_the_vendor_naming_customers_is_read_as_it_is() -> None:
     assert customers_for_vendor(words("Do you manage keys?"), customers) is not None
     vendor = words("Do you rotate keys?")
     assert customers_for_vendor(words("Do you manage keys?"), vendor) is None
+
+
+SCANS = [
+    Entry(
+        id="VUL-SCAN-01",
+        question="How often do you scan for vulnerabilities?",
+        answer="Continuously, and at least weekly",
+        detail="Workloads and dependencies are scanned continuously and at least weekly in full.",
+        status="approved",
+    ),
+    Entry(
+        id="VUL-PEN-01",
+        question="Do you have independent penetration tests performed?",
+        answer="Yes, at least annually",
+        detail="A summary letter is available on request under NDA.",
+        status="approved",
+    ),
+    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+]
+
+
+def test_what_you_give_customers_is_not_answered_by_what_you_do() -> None:
+    (best, *_) = Matcher(SCANS, concepts=False).match(
+        "Do you share vulnerability scan results with customers?"
+    )
+    assert best.entry_id == "VUL-SCAN-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks what you give customers; the entry says only what you do"
+    )
+
+
+def test_a_statement_saying_how_it_is_given_answers() -> None:
+    (best, *_) = Matcher(SCANS, concepts=False).match(
+        "Will you share your penetration test results with us?"
+    )
+    assert best.entry_id == "VUL-PEN-01"
+    assert best.explanation.guard != (
+        "the question asks what you give customers; the entry says only what you do"
+    )
+
+
+def test_giving_read_only_as_the_question_s_own_verb() -> None:
+    said = frozenset({"scan", "vulner"})
+    asked = [
+        stem(w) for w in words("are all systems used to provide services to customers scanned")
+    ]
+    assert given_to_customers(asked, lambda: set(said)) is None
+    asked = [stem(w) for w in words("will you provide scan results to us")]
+    assert given_to_customers(asked, lambda: set(said)) is not None

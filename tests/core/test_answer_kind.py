@@ -55,3 +55,86 @@ def test_only_a_question_saying_ever_is_read() -> None:
     assert asks_whether_ever(plan, lambda: said) is None
     ever = normalise("Has the disaster recovery plan ever been invoked?")
     assert asks_whether_ever(ever, lambda: said) is not None
+
+
+CHOICES = [
+    approved(
+        "VUL-DISC-01",
+        "Do you have a way for outside researchers to report vulnerabilities?",
+        detail="A published vulnerability disclosure policy invites reports.",
+    ),
+    approved(
+        "INC-NOTIFY-02",
+        "How soon will you notify us of a breach affecting our data?",
+        "Within 72 hours of confirmation",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_yes_does_not_say_which_of_two_a_question_offers() -> None:
+    (best, *_) = Matcher(CHOICES, concepts=False).match(
+        "Do you have a way for researchers to report vulnerabilities, or only a public policy?"
+    )
+    assert best.entry_id == "VUL-DISC-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks which of two it is; a Yes or No does not say"
+    )
+
+
+def test_an_answer_in_its_own_words_may_say_which() -> None:
+    (best, *_) = Matcher(CHOICES, concepts=False).match(
+        "How soon will you notify us of a breach, or only once it is confirmed?"
+    )
+    assert best.entry_id == "INC-NOTIFY-02"
+    assert best.explanation.guard != (
+        "the question asks which of two it is; a Yes or No does not say"
+    )
+
+
+REVIEWS = [
+    approved(
+        "SDL-REVIEW-01",
+        "Is every code change reviewed by someone other than its author?",
+        detail="Pull requests need one approving review before merge.",
+    ),
+    approved(
+        "CMP-PCI-01",
+        "Are you PCI DSS compliant?",
+        "No",
+        "The service does not store, process or transmit payment card data.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_yes_to_the_first_of_two_questions_does_not_answer_the_second() -> None:
+    (best, *_) = Matcher(REVIEWS, concepts=False).match(
+        "Is every code change reviewed by someone other than its author, and can a developer "
+        "deploy their own change?"
+    )
+    assert best.entry_id == "SDL-REVIEW-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the row asks a second question the entry does not answer: "
+        "'can a developer deploy their own change'"
+    )
+
+
+def test_a_no_answers_what_is_asked_only_on_a_yes() -> None:
+    matcher = Matcher(REVIEWS, concepts=False)
+    (best, *_) = matcher.match(
+        "Are you PCI DSS compliant? If so, at what level, and can you provide your AoC?"
+    )
+    assert best.entry_id == "CMP-PCI-01"
+    assert not (best.explanation.guard or "").startswith("the row asks a second question")
+    (best, *_) = matcher.match("Are you PCI DSS compliant, and can you provide your AoC?")
+    assert (best.explanation.guard or "").startswith("the row asks a second question")
+
+
+def test_a_second_verb_of_the_same_subject_is_no_second_question() -> None:
+    (best, *_) = Matcher(REVIEWS, concepts=False).match(
+        "Is every code change reviewed by someone other than its author and is approved?"
+    )
+    assert not (best.explanation.guard or "").startswith("the row asks a second question")
