@@ -103,6 +103,30 @@ def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
     return None
 
 
+# Words by which a question asks of anything besides what it names ("any purpose *other than*
+# providing the service"), and the word by which a statement confines itself to it.
+_BEYOND = (("other", "than"), ("apart", "from"), ("besides",), ("except",))
+_ONLY_STEM = stem("only")
+
+
+def asks_beyond(asked: NormalisedText, stated: NormalisedText) -> str | None:
+    """Hold back a statement saying "only" given to a question asking of anything else.
+
+    "Will our data be used for any purpose other than providing the contracted service?" asks
+    of other purposes; "Is personal data processed only for the declared purposes?" answered
+    Yes says there are none, and its Yes in the cell would say the opposite.
+    """
+    if _ONLY_STEM not in stated.stems or _ONLY_STEM in asked.stems:
+        return None
+    surface = asked.surface
+    for marker in _BEYOND:
+        width = len(marker)
+        if any(tuple(surface[i : i + width]) == marker for i in range(len(surface) - width + 1)):
+            shown = " ".join(marker)
+            return f"the question asks of anything {shown} it; the entry says 'only'"
+    return None
+
+
 # Verbs opening a closed question: after "and", a second question of its own ("…, and *can* a
 # developer approve their own change?").
 _CLOSED_OPENINGS = frozenset(

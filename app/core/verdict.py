@@ -8,7 +8,13 @@ from datetime import date
 from functools import cache, partial
 
 from app.core.alternates import AlternateCheck
-from app.core.answer_kind import asks_which, bare_answer, denies_practice, names_instead
+from app.core.answer_kind import (
+    asks_beyond,
+    asks_which,
+    bare_answer,
+    denies_practice,
+    names_instead,
+)
 from app.core.bank import Entry
 from app.core.claims import claim_guard
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
@@ -348,6 +354,7 @@ def _guard(
             names_instead(asked.intent, row.text, entry)
             or bare_answer(asked.text, entry)
             or asks_which(asked.text, entry)
+            or asks_beyond(asked.text, row.text)
             or denies_practice(asked.text, row.text, entry)
         )
     # All the entry says (its wordings, answer and detail), read once and only when a guard asks.

@@ -138,3 +138,27 @@ def test_a_second_verb_of_the_same_subject_is_no_second_question() -> None:
         "Is every code change reviewed by someone other than its author and is approved?"
     )
     assert not (best.explanation.guard or "").startswith("the row asks a second question")
+
+
+PURPOSES = [
+    approved(
+        "PRV-PURPOSE-01",
+        "Is personal data processed only for the purposes declared to the customer?",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_yes_to_only_does_not_answer_a_question_about_anything_else() -> None:
+    (best, *_) = Matcher(PURPOSES, concepts=False).match(
+        "Will our personal data be processed for purposes other than those declared?"
+    )
+    assert best.entry_id == "PRV-PURPOSE-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks of anything other than it; the entry says 'only'"
+    )
+    (best, *_) = Matcher(PURPOSES, concepts=False).match(
+        "Is personal data processed only for the declared purposes?"
+    )
+    assert best.explanation.guard is None
