@@ -105,6 +105,17 @@ CASES = [
         "Is cardholder data encrypted at rest?",
         ("cardholder data", "customer data"),
     ),
+    (
+        # Reviewing who may log in says nothing of who may enter a building.
+        "How often are user access rights reviewed?",
+        "Are physical access rights reviewed regularly?",
+        ("physical access", "user access"),
+    ),
+    (
+        "Is the disaster recovery plan tested at least annually?",
+        "Is the incident response plan tested at least annually?",
+        ("incident response", "disaster recovery"),
+    ),
 ]
 
 
