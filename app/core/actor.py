@@ -7,7 +7,8 @@ not the answer to a question put to the vendor that never names customers. A cus
 question ("Can *we* manage our own keys?") names them in its own words.
 
 The other way round, "Do you share vulnerability scan results with customers?" asks what the
-vendor gives its customers, and how often it scans says nothing of that.
+vendor gives its customers, and how often it scans says nothing of that. And "Do your vendors
+undergo penetration testing?" asks what the vendor's suppliers do, not what the vendor does.
 """
 
 from __future__ import annotations
@@ -27,11 +28,17 @@ _NAMING_CUSTOMERS = _CUSTOMERS | frozenset(("we", "us", "our", "ours", "their", 
 _VENDOR = frozenset(("you", "your"))
 
 
+# Words before a closed question's subject: "Do *your* vendors …", "Are *all* subprocessors …".
+_DETERMINERS = frozenset(("your", "the", "all", "any", "each", "every", "our", "its"))
+
+
 def _subject(surface: Sequence[str]) -> str | None:
     """Return the word a closed question puts its verb to ("*Can* customers …" → customers)."""
-    words = [w.casefold() for w in surface[:3]]
+    words = [w.casefold() for w in surface[:4]]
     if len(words) < 2 or words[0] not in _ASKING:
         return None
+    if words[1] in _DETERMINERS and len(words) > 2:
+        return words[2]
     return words[1]
 
 
@@ -75,3 +82,32 @@ def given_to_customers(asked_stems: Sequence[str], said: Callable[[], set[str]])
     if _GIVEN & said():
         return None
     return "the question asks what you give customers; the entry says only what you do"
+
+
+# Those a question may ask about in the vendor's place: its suppliers, as folded by the
+# thesaurus ("vendors", "subprocessors", "third parties") and in words it leaves alone.
+_SUPPLIERS = frozenset(
+    ("vendors", "suppliers", "subprocessors", "processors", "providers", "partners", "third")
+)
+
+
+def suppliers_for_vendor(
+    asked: Sequence[str],
+    wording: Sequence[str],
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Say so when a question asks what the vendor's suppliers do and the statement never names them.
+
+    "Do your vendors undergo penetration testing?" is not answered by "Do you have independent
+    penetration tests performed?": the Yes is the vendor's own. The statement speaks of them when
+    its wording asks what they do, or its answer or detail (`said`) names them as the matcher's
+    terms do (`terms`: "subprocessors" and "vendors" are one "third party").
+    """
+    subject = _subject(asked)
+    if subject not in _SUPPLIERS or _subject(wording) in _SUPPLIERS:
+        return None
+    named = set(terms("third party" if subject == "third" else subject))
+    if not named or named & said():
+        return None
+    return f"the question asks what your {subject} do; the entry says what you do"

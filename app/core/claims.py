@@ -1,8 +1,8 @@
 """Whether what a statement claims covers what a question asks of: the guards reading it all.
 
 A statement may match a question's words and claim less than it asks, or something else: one
-side of an "or" (either.py), what customers can do where the question asks what the vendor does
-(actor.py), only the question's examples (examples.py), a practice where the question asks
+side of an "or" (either.py), what customers can do where the question asks what the vendor does,
+or the vendor where it asks of its suppliers (actor.py), only the question's examples (examples.py), a practice where the question asks
 whether something ever happened (answer_kind.py), a step before another event than the
 question's (preceding.py), or another object of a pair than the question
 names (objects.py). Each reads what the statement says in all its wordings, its answer and its
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.core.actor import customers_for_vendor, given_to_customers
+from app.core.actor import customers_for_vendor, given_to_customers, suppliers_for_vendor
 from app.core.answer_kind import asks_whether_ever, second_question
 from app.core.bank import Entry
 from app.core.either import one_side_asked
@@ -51,6 +51,16 @@ def claim_guard(
         guard = customers_for_vendor(asked.surface, wording.surface)
     if guard is None:
         guard = given_to_customers(asked.stems, said)
+    if guard is None:
+        terms = scoring.details.normaliser.normalise
+        # Its answer and detail: a wording naming a third party may speak of it otherwise ("a
+        # *third-party* penetration test" is the vendor's own).
+        guard = suppliers_for_vendor(
+            asked.surface,
+            wording.surface,
+            lambda: set(scoring.details.of(entry)),
+            lambda text: terms(text).terms,
+        )
     if guard is None and example:
         guard = rests_on_example(index.words.space, asked, example, own, said, frame)
     if guard is None:

@@ -95,3 +95,45 @@ def test_giving_read_only_as_the_question_s_own_verb() -> None:
     assert given_to_customers(asked, lambda: set(said)) is None
     asked = [stem(w) for w in words("will you provide scan results to us")]
     assert given_to_customers(asked, lambda: set(said)) is not None
+
+
+SUPPLIERS = [
+    Entry(
+        id="VUL-PEN-01",
+        question="Do you have independent penetration tests performed?",
+        alternates=("How often is a third-party penetration test conducted?",),
+        answer="Yes, at least annually",
+        detail="An independent firm tests the product at least once a year.",
+        status="approved",
+    ),
+    Entry(
+        id="VEN-PEN-01",
+        question="Do you review your suppliers' security testing?",
+        answer="Yes",
+        detail="Critical vendors must share their latest penetration test summary each year.",
+        status="approved",
+    ),
+    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+]
+
+
+def test_what_your_suppliers_do_is_not_answered_by_what_you_do() -> None:
+    matcher = Matcher(SUPPLIERS[::2], concepts=False)
+    (best, *_) = matcher.match("Do your vendors undergo penetration testing?")
+    assert best.entry_id == "VUL-PEN-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks what your vendors do; the entry says what you do"
+    )
+    (best, *_) = matcher.match("Do you undergo penetration testing?")
+    assert best.explanation.guard is None
+
+
+def test_a_statement_naming_the_suppliers_speaks_of_them() -> None:
+    found = Matcher(SUPPLIERS, concepts=False).match(
+        "Do your vendors undergo penetration testing?", top=3
+    )
+    theirs = next(m for m in found if m.entry_id == "VEN-PEN-01")
+    assert theirs.explanation.guard != (
+        "the question asks what your vendors do; the entry says what you do"
+    )
