@@ -112,16 +112,21 @@ class ObjectRule:
         "Is EDR installed on all laptops and servers?" is not answered by a Yes whose every
         word speaks of laptops: it says nothing of servers. The entry is still on the question's
         subject, only narrower (not `Elsewhere`): no evidence for the next one. A pair of frame
-        words (`frame`: "plans and policies") is how a framework asks, not what.
+        words (`frame`: "plans and policies") is how a framework asks, not what. `question`
+        gives the question's terms in order: a side of several words ("incident response" and
+        "disaster recovery plan") is named by its words standing together.
         """
-        asked = frozenset(question)
+        ordered = tuple(question)
+        asked = frozenset(ordered)
         stated: frozenset[str] | None = None
         for pair in self.pairs:
-            # A side of several words is named only by their phrase, not by words strewn about
-            # ("employees … customer data" is not "employee data" and "customer data").
-            if len(pair.first) > 1 or len(pair.second) > 1 or pair.first | pair.second <= frame:
+            if pair.first | pair.second <= frame:
                 continue
             if not (pair.first <= asked and pair.second <= asked):
+                continue
+            # A side of several words is named only by their phrase, not by words strewn about
+            # ("employees … customer data" is not "employee data" and "customer data").
+            if not (_phrase_in(pair.first, ordered) and _phrase_in(pair.second, ordered)):
                 continue
             stated = frozenset(said()) if stated is None else stated
             for mine, theirs, mine_shown, theirs_shown in (
@@ -174,3 +179,11 @@ class ObjectRule:
         )
         object.__setattr__(self, "_last", (asked, sides))
         return sides
+
+
+def _phrase_in(side: frozenset[str], ordered: tuple[str, ...]) -> bool:
+    """Tell whether a side's terms stand together in a text's terms, in any order."""
+    width = len(side)
+    if width == 1:
+        return side <= frozenset(ordered)
+    return any(frozenset(ordered[i : i + width]) == side for i in range(len(ordered) - width + 1))

@@ -232,6 +232,24 @@ def test_a_question_naming_both_objects_is_not_answered_by_a_yes_naming_one() ->
     assert (best.entry_id, best.band, best.explanation.guard) == ("AST-EDR-01", "auto", None)
 
 
+def test_a_side_of_several_words_is_named_by_its_words_together() -> None:
+    thesaurus = shipped_thesaurus()
+    normaliser = Normaliser(thesaurus)
+    rule = ObjectRule.of(thesaurus, normaliser)
+    said = normaliser.normalise("Do you have a disaster recovery plan?").terms
+    both = normaliser.normalise(
+        "Do you have an incident response plan and a disaster recovery plan?"
+    )
+    assert rule.one_of_both(both.terms, lambda: said) == (
+        "the question asks of 'disaster recovery' and 'incident response', "
+        "the entry says only 'disaster recovery'"
+    )
+    strewn = normaliser.normalise(
+        "Is recovery from an incident response exercise a disaster for the plan?"
+    )
+    assert rule.one_of_both(strewn.terms, lambda: said) is None
+
+
 def test_a_pair_of_frame_words_named_together_is_how_a_framework_asks() -> None:
     thesaurus = shipped_thesaurus()
     normaliser = Normaliser(thesaurus)
