@@ -8,7 +8,9 @@ question ("Can *we* manage our own keys?") names them in its own words.
 
 The other way round, "Do you share vulnerability scan results with customers?" asks what the
 vendor gives its customers, and how often it scans says nothing of that. And "Do your vendors
-undergo penetration testing?" asks what the vendor's suppliers do, not what the vendor does.
+undergo penetration testing?" asks what the vendor's suppliers do, not what the vendor does;
+"Can employees install software on their laptops?" asks what its staff may do, and the
+anti-malware its laptops run says nothing of that.
 """
 
 from __future__ import annotations
@@ -82,6 +84,48 @@ def given_to_customers(asked_stems: Sequence[str], said: Callable[[], set[str]])
     if _GIVEN & said():
         return None
     return "the question asks what you give customers; the entry says only what you do"
+
+
+# People a question may ask about as the ones allowed: "Can *employees* install software?".
+_PEOPLE = frozenset(
+    (
+        "employees",
+        "staff",
+        "personnel",
+        "workforce",
+        "contractors",
+        "developers",
+        "engineers",
+        "administrators",
+        "admins",
+        "users",
+        "managers",
+    )
+)
+
+
+_MAY = frozenset(("can", "may", "could"))
+
+
+def people_unnamed(
+    asked: Sequence[str], said: Callable[[], set[str]], terms: Callable[[str], Sequence[str]]
+) -> str | None:
+    """Say so when a question asks what people may do and the statement never names them.
+
+    `said`: all the statement says (its wordings, answer and detail); `terms`: how the matcher
+    folds words ("staff" and "employees" are one "personnel").
+    """
+    # Only what they may do: "Do employees sign NDAs?" is answered by a framework's impersonal
+    # "Are non-disclosure agreements required …?".
+    if not asked or asked[0].casefold() not in _MAY:
+        return None
+    subject = _subject(asked)
+    if subject not in _PEOPLE:
+        return None
+    named = set(terms(subject))
+    if not named or named & said():
+        return None
+    return f"the question asks what {subject} may do; the entry never names them"
 
 
 # Those a question may ask about in the vendor's place: its suppliers, as folded by the

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.core.actor import customers_for_vendor, given_to_customers, suppliers_for_vendor
+from app.core.actor import (
+    customers_for_vendor,
+    given_to_customers,
+    people_unnamed,
+    suppliers_for_vendor,
+)
 from app.core.answer_kind import asks_whether_ever, second_question
 from app.core.bank import Entry
 from app.core.either import one_side_asked
@@ -46,21 +51,27 @@ def claim_guard(
     """
     frame = scoring.subjects.frame
     words = (*asked.terms, *asked.stems)
+    normalise = scoring.details.normaliser.normalise
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normalise(text).terms
+
     guard = one_side_asked(scoring, index, asked, entry, row) if affirmed else None
     if guard is None:
         guard = customers_for_vendor(asked.surface, wording.surface)
     if guard is None:
         guard = given_to_customers(asked.stems, said)
     if guard is None:
-        terms = scoring.details.normaliser.normalise
         # Its answer and detail: a wording naming a third party may speak of it otherwise ("a
         # *third-party* penetration test" is the vendor's own).
         guard = suppliers_for_vendor(
             asked.surface,
             wording.surface,
             lambda: set(scoring.details.of(entry)),
-            lambda text: terms(text).terms,
+            terms,
         )
+    if guard is None:
+        guard = people_unnamed(asked.surface, said, terms)
     if guard is None and example:
         guard = rests_on_example(index.words.space, asked, example, own, said, frame)
     if guard is None:

@@ -137,3 +137,31 @@ def test_a_statement_naming_the_suppliers_speaks_of_them() -> None:
     assert theirs.explanation.guard != (
         "the question asks what your vendors do; the entry says what you do"
     )
+
+
+ENDPOINTS = [
+    Entry(
+        id="AST-EP-10",
+        question="Do endpoints run anti-malware software?",
+        alternates=("Is antivirus software installed on all company laptops?",),
+        answer="Yes",
+        detail="Every managed laptop runs an endpoint detection and response agent.",
+        status="approved",
+    ),
+    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+]
+
+
+def test_what_staff_may_do_is_not_answered_by_a_statement_never_naming_them() -> None:
+    matcher = Matcher(ENDPOINTS, concepts=False)
+    (best, *_) = matcher.match("Can employees install software on their laptops?")
+    assert best.entry_id == "AST-EP-10"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks what employees may do; the entry never names them"
+    )
+    # What they do, not what they may: a framework's statements name no one.
+    (best, *_) = matcher.match("Do employees install antivirus software on their laptops?")
+    assert best.explanation.guard != (
+        "the question asks what employees may do; the entry never names them"
+    )
