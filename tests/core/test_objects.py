@@ -116,6 +116,12 @@ CASES = [
         "Is the incident response plan tested at least annually?",
         ("incident response", "disaster recovery"),
     ),
+    (
+        # A Yes to independent testing would say an internal team tests.
+        "Do you have independent penetration tests performed?",
+        "Is the penetration test performed by an internal team?",
+        ("internal", "independent"),
+    ),
 ]
 
 
