@@ -346,17 +346,15 @@ def test_a_concept_that_filled_outweighs_a_wording_that_would_not() -> None:
 
 
 def test_an_entry_reached_by_its_own_wording_and_a_concept_fills_either_way() -> None:
-    # "Have you done a business impact analysis?" is held back on the statement's own wording
-    # ("done" against "carried out", each rarer than all they share in the whole bank); the
-    # starter concept for the same control ID, judged among the concepts, fills it.
+    # "Have you done a business impact analysis?" fills on the statement's own wording ("done"
+    # and "carried out" are both frame words: how a question asks, not what about), and the
+    # starter concept for the same control ID, judged among the concepts, fills it too.
     question = "Have you done a business impact analysis?"
     bank = starter_bank()
     (alone, *_) = Matcher(bank, concepts=False).match(question)
-    assert alone.entry_id == "BCP-BIA-01"
-    assert alone.explanation.guard == "subject differs: 'done' vs 'carried'"
-    assert alone.band == "suggest"
+    assert (alone.entry_id, alone.band, alone.explanation.guard) == ("BCP-BIA-01", "auto", None)
     (best, *_) = Matcher(bank).match(question)
-    assert (best.entry_id, best.explanation.concept) == ("BCP-BIA-01", "BCP-BIA-01")
+    assert best.entry_id == "BCP-BIA-01"
     assert best.explanation.guard is None
     assert best.band == "auto"
 

@@ -378,10 +378,10 @@ def test_the_cli_imports_approves_exports_and_harvests(
     set_database(db)
     try:
         assert cli.main(["bank", "import", str(BUNDLED_BANK)]) == 0
-        assert "added 370, changed 0, unchanged 0, conflicting 0" in capsys.readouterr().out
+        assert "added 373, changed 0, unchanged 0, conflicting 0" in capsys.readouterr().out
         assert cli.main(["bank", "approve"]) == 2
         assert cli.main(["bank", "approve", "--all", "--actor", "admin"]) == 0
-        assert "approved 370 drafts" in capsys.readouterr().out
+        assert "approved 373 drafts" in capsys.readouterr().out
         assert cli.main(["bank", "export", str(tmp_path / "out")]) == 0
         changed = tmp_path / "out" / "identity.yaml"
         changed.write_text(
@@ -389,7 +389,7 @@ def test_the_cli_imports_approves_exports_and_harvests(
         )
         assert cli.main(["bank", "import", str(tmp_path / "out")]) == 1
         out = capsys.readouterr().out
-        assert "changed 0, unchanged 369, conflicting 1" in out and "held back" in out
+        assert "changed 0, unchanged 372, conflicting 1" in out and "held back" in out
         path = raw(CAIQ_V4_WHITEPACT)
         assert cli.main(["bank", "harvest", str(path), "--out", str(tmp_path / "drafts")]) == 0
         assert "261 answered rows" in capsys.readouterr().out
