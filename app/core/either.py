@@ -5,7 +5,9 @@ to the executive team only; "Does your board receive reporting on security risk?
 one alternative the Yes need not cover. A question naming one side of a wording's "or" and not
 the other is not answered by that wording's Yes, unless the entry names that side elsewhere on
 its own: in its detail ("All employees sign confidentiality agreements" under "confidentiality
-or non-disclosure agreements") or in a wording offering no alternatives.
+or non-disclosure agreements") or in a wording offering no alternatives. Nor is a question asking
+of both sides ("a disclosure program *and* a paid bug bounty") answered by it, unless the entry
+names each of them so.
 """
 
 from __future__ import annotations
@@ -99,6 +101,12 @@ def one_side_asked(
     function_words = scoring.guards.function_words
     normalise = scoring.details.normaliser.normalise
     asked_terms, asked_stems = frozenset(asked.terms), frozenset(asked.stems)
+    # A short question joining what it names with "and", never "or", asks of each; a long one
+    # lists the cases one practice covers, as a framework's "or" does ("recovery from natural
+    # and man-made disasters").
+    both_asked = (
+        "and" in asked_stems and "or" not in asked_stems and len(asked.terms) <= _SHORT_WORDING
+    )
     said: set[str] | None = None
     for i, word in enumerate(stems):
         if word != "or":
@@ -122,6 +130,18 @@ def one_side_asked(
             touched = named or bool(whole & asked_terms)
             sides.append((run, frozenset(own), named, touched))
         (_, _, left_named, left_touched), (_, _, right_named, right_touched) = sides
+        beside = stems[left.stop - 1] in asked_stems and stems[right.start] in asked_stems
+        if beside and both_asked:
+            # "Do you have a disclosure program *and* a paid bug bounty?": the Yes to "a
+            # disclosure or bug bounty program" may stand for either, and the question asks both,
+            # naming each by its word beside the "or" ("confidentiality agreements" names one
+            # thing of "confidentiality or non-disclosure agreements").
+            if said is None:
+                said = _alone(scoring, index, entry, row)
+            if all(shared_with_phrases(set(terms), said) for _, terms, _, _ in sides):
+                continue
+            span = " ".join(surface[left.start : right.stop])
+            return f"the entry says '{span}', and its Yes may stand for one; the question asks both"
         if not (left_named and not right_touched or right_named and not left_touched):
             continue
         (asked_of, terms, _, _), (other, _, _, _) = sides if left_named else sides[::-1]

@@ -96,3 +96,31 @@ def test_a_side_restated_in_an_acronym_is_named_by_it() -> None:
     )
     best = matcher.match("Do you use an IDS/IPS?")[0]
     assert (best.entry_id, best.band, best.explanation.guard) == ("NET-IDS-01", "auto", None)
+
+
+def test_a_question_asking_both_sides_is_not_answered_by_a_yes_to_either() -> None:
+    matcher = Matcher(bank("GOV-BOARD-01", REPORTING, "Risk is reported every quarter."))
+    best = matcher.match("Is security risk reported to the executives and to the board?")[0]
+    assert best.entry_id == "GOV-BOARD-01"
+    assert best.band == "suggest"
+    assert best.explanation.guard == (
+        "the entry says 'executives or the board', and its Yes may stand for one; "
+        "the question asks both"
+    )
+    # An entry naming each side on its own says both.
+    both = bank("GOV-BOARD-01", REPORTING, "Risk is reported to the executives and to the board.")
+    best = Matcher(both).match("Is security risk reported to the executives and to the board?")[0]
+    assert (best.entry_id, best.explanation.guard) == ("GOV-BOARD-01", None)
+
+
+def test_one_thing_named_by_a_word_both_sides_share_is_not_both() -> None:
+    ndas = bank(
+        "HRS-NDA-01",
+        "Do staff sign confidentiality or non-disclosure agreements?",
+        "Agreements are signed before access is granted.",
+    )
+    best = Matcher(ndas).match(
+        "Are confidentiality agreements in place with staff and contractors?"
+    )[0]
+    assert best.entry_id == "HRS-NDA-01"
+    assert not (best.explanation.guard or "").endswith("the question asks both")
