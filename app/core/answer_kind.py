@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
-from app.core.intent import EXISTS, description_asked_by, intent_of
+from app.core.intent import EXISTS, asks_openly, description_asked_by, intent_of
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
@@ -203,6 +203,44 @@ def second_question(
         return None
     shown = " ".join(surface[i + 1 :])
     return f"the row asks a second question the entry does not answer: '{shown}'"
+
+
+# Openings of a wording answered by a place, a person, a time or a thing named: such an answer
+# says nothing of a closed question's words it leaves out. "How …" and "what …" answers describe
+# a practice, which may well answer a closed question in other words ("Is personal data
+# transferred securely?" "Encryption and Standard Contractual Clauses").
+_NAMING_WORDINGS = frozenset(("where", "who", "when", "which"))
+
+
+def free_answer_unsaid(
+    asked: NormalisedText,
+    wording: NormalisedText,
+    entry: Entry,
+    said: Callable[[], set[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Hold back a place, person or time named in answer to a closed question it does not cover.
+
+    "Is customer data stored on employee laptops?" is not answered by "Where is customer data
+    stored?" "United States and European Union": the cell would name regions where the question
+    asks whether laptops hold data. A free answer answers a closed question only as a condition
+    of it ("Are access reviews quarterly?" "Quarterly"), so the statement must say each of the
+    question's subject words somewhere (`said`: its wordings, answer and detail); its frame
+    words (`frame`) say how it asks.
+    """
+    if asks_openly(asked.surface) or description_asked_by(asked.surface) is not None:
+        return None
+    if not wording.surface or wording.surface[0] not in _NAMING_WORDINGS:
+        return None
+    if not describes(entry.answer):
+        return None
+    unsaid = set(asked.terms) - frame
+    if unsaid:
+        unsaid -= shared_with_phrases(unsaid, said())
+    if not unsaid:
+        return None
+    word = written_as(asked, min(unsaid))
+    return f"the entry answers '{wording.surface[0]}' and does not say '{word}'"
 
 
 _EVER = stem("ever")

@@ -162,3 +162,36 @@ def test_a_yes_to_only_does_not_answer_a_question_about_anything_else() -> None:
         "Is personal data processed only for the declared purposes?"
     )
     assert best.explanation.guard is None
+
+
+PLACES = [
+    approved(
+        "PRV-LOC-01",
+        "Where is customer data stored and processed?",
+        "United States and European Union",
+        "Customer data, including backups, stays in the region chosen at sign-up.",
+    ),
+    approved(
+        "IAM-REV-01",
+        "How often are user access rights reviewed?",
+        "Quarterly",
+        "System owners recertify access quarterly.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_place_named_does_not_answer_a_closed_question_it_leaves_out() -> None:
+    matcher = Matcher(PLACES, concepts=False)
+    (best, *_) = matcher.match("Is customer data stored on employee laptops?")
+    assert best.entry_id == "PRV-LOC-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == "the entry answers 'where' and does not say 'laptops'"
+    (best, *_) = matcher.match("Where is customer data stored?")
+    assert (best.entry_id, best.explanation.guard) == ("PRV-LOC-01", None)
+
+
+def test_a_how_answer_is_not_read_so() -> None:
+    (best, *_) = Matcher(PLACES, concepts=False).match("Are user access rights reviewed regularly?")
+    assert best.entry_id == "IAM-REV-01"
+    assert not (best.explanation.guard or "").startswith("the entry answers")
