@@ -10,7 +10,8 @@ The other way round, "Do you share vulnerability scan results with customers?" a
 vendor gives its customers, and how often it scans says nothing of that. And "Do your vendors
 undergo penetration testing?" asks what the vendor's suppliers do, not what the vendor does;
 "Can employees install software on their laptops?" asks what its staff may do, and the
-anti-malware its laptops run says nothing of that.
+anti-malware its laptops run says nothing of that. "Are AI outputs reviewed *by a human*?" asks
+who does it, and automated checks of the output are not a person's review.
 """
 
 from __future__ import annotations
@@ -155,3 +156,74 @@ def suppliers_for_vendor(
     if not named or named & said():
         return None
     return f"the question asks what your {subject} do; the entry says what you do"
+
+
+# Who may do what a question asks ("reviewed *by a human*", "performed *by an internal team*"):
+# the words naming an agent after "by". Others after "by" say how ("by default", "by design").
+_AGENTS = frozenset(
+    (
+        "human",
+        "humans",
+        "person",
+        "people",
+        "staff",
+        "employee",
+        "employees",
+        "internal",
+        "independent",
+        "external",
+        "third",
+        "management",
+        "manager",
+        "managers",
+        "board",
+        "auditor",
+        "auditors",
+        "team",
+        "firm",
+        "owner",
+        "owners",
+        "administrator",
+        "administrators",
+        "customer",
+        "customers",
+        "user",
+        "users",
+        "engineer",
+        "engineers",
+        "developer",
+        "developers",
+        "reviewer",
+        "peer",
+        "second",
+        "executive",
+        "executives",
+        "legal",
+    )
+)
+# Words between "by" and its agent: "by *a* human", "by *your own* staff".
+_BEFORE_AGENT = frozenset(("a", "an", "the", "your", "our", "its", "their", "own", "qualified"))
+
+
+def agent_unsaid(
+    asked: Sequence[str], said: Callable[[], set[str]], terms: Callable[[str], Sequence[str]]
+) -> str | None:
+    """Say so when a question asks who does something ("by a human") and the entry never says.
+
+    `said`: all the statement says (its wordings, answer and detail); `terms`: how the matcher
+    folds words ("staff" and "employees" are one "personnel").
+    """
+    words = [w.casefold() for w in asked]
+    for i, word in enumerate(words[:-1]):
+        if word != "by":
+            continue
+        j = i + 1
+        while j < len(words) and words[j] in _BEFORE_AGENT:
+            j += 1
+        if j == len(words) or words[j] not in _AGENTS:
+            continue
+        agent = "third party" if words[j] == "third" else words[j]
+        named = set(terms(agent))
+        if named and not named & said():
+            return f"the question asks who does it ('by {' '.join(words[i + 1 : j + 1])}'); the entry never says"
+    return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.core.actor import (
+    agent_unsaid,
     customers_for_vendor,
     given_to_customers,
     people_unnamed,
@@ -72,6 +73,8 @@ def claim_guard(
         )
     if guard is None:
         guard = people_unnamed(asked.surface, said, terms)
+    if guard is None:
+        guard = agent_unsaid(asked.surface, said, terms)
     if guard is None and example:
         guard = rests_on_example(index.words.space, asked, example, own, said, frame)
     if guard is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.core.actor import customers_for_vendor, given_to_customers
 from app.core.bank import Entry
 from app.core.matching import Matcher
@@ -165,3 +167,36 @@ def test_what_staff_may_do_is_not_answered_by_a_statement_never_naming_them() ->
     assert best.explanation.guard != (
         "the question asks what employees may do; the entry never names them"
     )
+
+
+OUTPUTS = [
+    Entry(
+        id="AI-OUTPUT-01",
+        question="Are AI outputs checked before they are shown to users?",
+        answer="Yes",
+        detail="Model output is checked for format and policy violations before it is displayed.",
+        status="approved",
+    ),
+    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+]
+
+
+def test_who_does_it_is_asked_as_written() -> None:
+    matcher = Matcher(OUTPUTS, concepts=False)
+    (best, *_) = matcher.match("Are AI outputs reviewed by a human before being shown to users?")
+    assert best.entry_id == "AI-OUTPUT-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks who does it ('by a human'); the entry never says"
+    )
+    # "By default" says how, not who.
+    (best, *_) = matcher.match("Are AI outputs checked by default before they are shown to users?")
+    assert best.explanation.guard is None
+    reviewed = [
+        replace(OUTPUTS[0], detail="A person reviews model output before it is displayed."),
+        OUTPUTS[1],
+    ]
+    (best, *_) = Matcher(reviewed, concepts=False).match(
+        "Are AI outputs checked by a person before being shown to users?"
+    )
+    assert best.explanation.guard is None
