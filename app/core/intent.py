@@ -33,7 +33,24 @@ _OPEN_OPENINGS = frozenset(("how", "what", "which", "who", "where", "when", "why
 # A request that opens a row asks for a description too ("Please describe how exceptions are
 # approved", "List the classification levels"), unless it asks whether ("Indicate whether …").
 _REQUESTS = frozenset(
-    ("describe", "explain", "outline", "list", "provide", "detail", "summarise", "summarize")
+    (
+        "describe",
+        "explain",
+        "outline",
+        "list",
+        "provide",
+        "detail",
+        "summarise",
+        "summarize",
+        # A document asked for ("Please supply your certificate of insurance") is not answered
+        # by a Yes either: the statement's detail says what there is, and a person attaches it.
+        "supply",
+        "attach",
+        "upload",
+        "submit",
+        "send",
+        "share",
+    )
 )
 _POLITE = frozenset(("please", "kindly"))
 _WHETHER = frozenset(("whether", "if"))

@@ -109,6 +109,9 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         ("Please describe how keys are revoked.", "Yes", (), (DETAIL, "")),
         ("Describe key revocation.", "Yes", (), (DETAIL, "")),
         ("List how keys are revoked", "Yes", (), (DETAIL, "")),
+        # And a request for a document: the detail says what there is.
+        ("Please supply your key revocation procedure.", "Yes", (), (DETAIL, "")),
+        ("Attach the key management policy", "Yes", (), (DETAIL, "")),
         # A request asking whether is closed.
         ("Please indicate whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
         ("Describe whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
