@@ -39,6 +39,21 @@ _LIGHT = frozenset(
         "going",
     )
 )
+# Words for one event, a change going live: "approved before *release*" is approved before
+# *implementation* or *deployment*.
+_GOING_LIVE = frozenset(
+    stem(w)
+    for w in (
+        "release",
+        "deploy",
+        "deployment",
+        "rollout",
+        "implementation",
+        "launch",
+        "production",
+        "live",
+    )
+)
 _BEFORE, _PRIOR, _TO = stem("before"), stem("prior"), stem("to")
 # Words ending an event's run: what follows them qualifies it or adds another.
 _ENDS = frozenset(stem(w) for w in ("that", "which", "who", "whose", "and", "or", "to", "for"))
@@ -98,6 +113,8 @@ def another_event(
         return None
     if shared_with_phrases(set(asked_event), set(stated_event)):
         return None
+    if _live(asked_head) and _live(stated_head):
+        return None
     # The question's words name the statement's event too ("before access *or changes*").
     if shared_with_phrases(set(stated_head), set(asked.terms)):
         return None
@@ -105,3 +122,8 @@ def another_event(
     if shared_with_phrases(set(asked_head), said()):
         return None
     return f"the step comes before another event: '{stated_shown}' vs '{asked_shown}'"
+
+
+def _live(head: frozenset[str]) -> bool:
+    """Tell whether an event's head word names a change going live."""
+    return any(part in _GOING_LIVE for term in head for part in term.split("_"))

@@ -58,3 +58,20 @@ def test_a_statement_saying_the_event_elsewhere_answers() -> None:
         "Do support staff need customer approval before accessing customer data?"
     )
     assert not (best.explanation.guard or "").startswith("the step comes before")
+
+
+def test_going_live_is_one_event_in_its_words() -> None:
+    bank = [
+        Entry(
+            id="CHG-PROC-01",
+            question="Are changes reviewed, tested and approved before release?",
+            answer="Yes",
+            status="approved",
+        ),
+        BANK[1],
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match(
+        "Are changes tested and approved before deployment?"
+    )
+    assert best.entry_id == "CHG-PROC-01"
+    assert not (best.explanation.guard or "").startswith("the step comes before")
