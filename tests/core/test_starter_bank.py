@@ -172,6 +172,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout2.yaml",
     "everyday_questions_heldout3.yaml",
     "everyday_questions_heldout4.yaml",
+    "everyday_questions_heldout5.yaml",
 )
 
 
