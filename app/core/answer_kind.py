@@ -196,10 +196,8 @@ def second_question(
     ):
         return None
     second = set(asked.stems[i + 1 :])
-    unsaid = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
-    if unsaid:
-        unsaid -= shared_with_phrases(unsaid, said())
-    if not unsaid:
+    asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
+    if _unsaid(asked, asked_second, said) is None:
         return None
     shown = " ".join(surface[i + 1 :])
     return f"the row asks a second question the entry does not answer: '{shown}'"
@@ -234,12 +232,9 @@ def free_answer_unsaid(
         return None
     if not describes(entry.answer):
         return None
-    unsaid = set(asked.terms) - frame
-    if unsaid:
-        unsaid -= shared_with_phrases(unsaid, said())
-    if not unsaid:
+    word = _unsaid(asked, set(asked.terms) - frame, said)
+    if word is None:
         return None
-    word = written_as(asked, min(unsaid))
     return f"the entry answers '{wording.surface[0]}' and does not say '{word}'"
 
 
@@ -259,10 +254,13 @@ def asks_whether_ever(
     """
     if _EVER not in asked.stems:
         return None
-    unsaid = set(asked.terms) - {_EVER} - frame
-    if unsaid:
-        unsaid -= shared_with_phrases(unsaid, said())
-    if not unsaid:
+    word = _unsaid(asked, set(asked.terms) - {_EVER} - frame, said)
+    if word is None:
         return None
-    word = written_as(asked, min(unsaid))
     return f"the question asks whether it ever happens; the entry does not say '{word}'"
+
+
+def _unsaid(asked: NormalisedText, terms: set[str], said: Callable[[], set[str]]) -> str | None:
+    """Return, as the question writes it, the first of its terms the statement never says."""
+    unsaid = terms - shared_with_phrases(terms, said()) if terms else terms
+    return written_as(asked, min(unsaid)) if unsaid else None
