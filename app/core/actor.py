@@ -87,7 +87,9 @@ def given_to_customers(asked_stems: Sequence[str], said: Callable[[], set[str]])
     return "the question asks what you give customers; the entry says only what you do"
 
 
-# People a question may ask about as the ones allowed: "Can *employees* install software?".
+# How a question asks what someone may do, and the people it may ask it of: "Can *employees*
+# install software?".
+_MAY = frozenset(("can", "may", "could"))
 _PEOPLE = frozenset(
     (
         "employees",
@@ -103,9 +105,6 @@ _PEOPLE = frozenset(
         "managers",
     )
 )
-
-
-_MAY = frozenset(("can", "may", "could"))
 
 
 def people_unnamed(
@@ -152,7 +151,7 @@ def suppliers_for_vendor(
     subject = _subject(asked)
     if subject not in _SUPPLIERS or _subject(wording) in _SUPPLIERS:
         return None
-    named = set(terms("third party" if subject == "third" else subject))
+    named = _named(subject, terms)
     if not named or named & said():
         return None
     return f"the question asks what your {subject} do; the entry says what you do"
@@ -222,8 +221,12 @@ def agent_unsaid(
             j += 1
         if j == len(words) or words[j] not in _AGENTS:
             continue
-        agent = "third party" if words[j] == "third" else words[j]
-        named = set(terms(agent))
+        named = _named(words[j], terms)
         if named and not named & said():
             return f"the question asks who does it ('by {' '.join(words[i + 1 : j + 1])}'); the entry never says"
     return None
+
+
+def _named(word: str, terms: Callable[[str], Sequence[str]]) -> set[str]:
+    """Return the terms a word naming someone folds to ("third" stands for "third party")."""
+    return set(terms("third party" if word == "third" else word))

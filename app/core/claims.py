@@ -1,12 +1,15 @@
 """Whether what a statement claims covers what a question asks of: the guards reading it all.
 
 A statement may match a question's words and claim less than it asks, or something else: one
-side of an "or" (either.py), what customers can do where the question asks what the vendor does,
-or the vendor where it asks of its suppliers (actor.py), only the question's examples (examples.py), a practice where the question asks
-whether something ever happened (answer_kind.py), a step before another event than the
-question's (preceding.py), or another object of a pair than the question
-names (objects.py). Each reads what the statement says in all its wordings, its answer and its
-detail, worked out once per candidate (verdict._guard) and only when a guard needs it.
+side of an "or", or one where the question asks both (either.py); what customers can do where
+the question asks what the vendor does, or the vendor where it asks what its customers are
+given, what its suppliers do, what its staff may do, or who does it (actor.py); only the
+question's examples (examples.py); a practice where the question asks whether something ever
+happened, the first of two questions in one row, or a place or person named for a closed
+question (answer_kind.py); a step before another event than the question's (preceding.py); or
+another object of a pair than the question names (objects.py). Each reads what the statement
+says in all its wordings, its answer and its detail, worked out once per candidate
+(verdict._guard) and only when a guard needs it.
 """
 
 from __future__ import annotations
