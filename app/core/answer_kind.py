@@ -132,9 +132,10 @@ def asks_beyond(asked: NormalisedText, stated: NormalisedText) -> str | None:
 _CLOSED_OPENINGS = frozenset(
     ("can", "do", "does", "is", "are", "will", "has", "have", "may", "must", "could", "would")
 )
+# What opens a follow-up asked only on a Yes ("If so, at what level …?").
+_IF_SO = frozenset((("if", "so"), ("if", "yes")))
 # Words by which a second question names its subject right after its verb: "and can *a*
 # developer …", "and are *you* …". A participle there continues the first ("… and is stored").
-_IF_SO = frozenset((("if", "so"), ("if", "yes")))
 _SUBJECT_OPENINGS = frozenset(
     (
         "a",
