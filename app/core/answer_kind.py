@@ -239,6 +239,32 @@ def free_answer_unsaid(
     return f"the entry answers '{wording.surface[0]}' and does not say '{word}'"
 
 
+# Units of a span of time short enough to be a setting ("sessions end after *15 minutes*"),
+# not a period a statement words otherwise ("12 months" is "a year").
+_SHORT_UNITS = frozenset(
+    stem(w) for w in ("second", "seconds", "minute", "minutes", "hour", "hours", "day", "days")
+)
+
+
+def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Hold back a statement never saying the number of minutes, hours or days a question asks.
+
+    "Are user sessions terminated after 15 minutes of inactivity?" is not answered Yes by "Do
+    user sessions time out after inactivity?", whose timeout the tenant sets. A number the
+    thesaurus folds into a phrase ("24 hours a day" is around the clock) is not read.
+    """
+    surface, terms = asked.surface, set(asked.terms)
+    for number, unit in zip(surface, surface[1:], strict=False):
+        if (
+            number.isdigit()
+            and number in terms
+            and stem(unit) in _SHORT_UNITS
+            and number not in said()
+        ):
+            return f"the question asks for {number} {unit}; the entry never says {number}"
+    return None
+
+
 _EVER = stem("ever")
 
 

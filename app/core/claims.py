@@ -23,7 +23,12 @@ from app.core.actor import (
     people_unnamed,
     suppliers_for_vendor,
 )
-from app.core.answer_kind import asks_whether_ever, free_answer_unsaid, second_question
+from app.core.answer_kind import (
+    asks_whether_ever,
+    free_answer_unsaid,
+    number_unsaid,
+    second_question,
+)
 from app.core.bank import Entry
 from app.core.either import one_side_asked
 from app.core.examples import rests_on_example
@@ -84,6 +89,8 @@ def claim_guard(
         guard = asks_whether_ever(asked, said, frame)
     if guard is None:
         guard = second_question(asked, entry, said, frame)
+    if guard is None:
+        guard = number_unsaid(asked, said)
     if guard is None:
         guard = free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking)
     if guard is None:

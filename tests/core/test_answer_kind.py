@@ -195,3 +195,42 @@ def test_a_how_answer_is_not_read_so() -> None:
     (best, *_) = Matcher(PLACES, concepts=False).match("Are user access rights reviewed regularly?")
     assert best.entry_id == "IAM-REV-01"
     assert not (best.explanation.guard or "").startswith("the entry answers")
+
+
+SESSIONS = [
+    approved(
+        "IAM-SESS-01",
+        "Do user sessions time out after inactivity?",
+        detail="Idle sessions end after a period the tenant administrator sets.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_number_of_minutes_the_statement_never_says_is_not_answered_yes() -> None:
+    asked = "Do user sessions time out after 15 minutes of inactivity?"
+    (best, *_) = Matcher(SESSIONS, concepts=False).match(asked)
+    assert best.entry_id == "IAM-SESS-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == "the question asks for 15 minutes; the entry never says 15"
+    fifteen = [
+        approved(
+            "IAM-SESS-01",
+            "Do user sessions time out after inactivity?",
+            detail="Idle sessions end after 15 minutes.",
+        ),
+        SESSIONS[1],
+    ]
+    (best, *_) = Matcher(fifteen, concepts=False).match(asked)
+    assert best.explanation.guard is None
+
+
+def test_a_number_folded_into_a_phrase_is_not_read() -> None:
+    monitored = [
+        approved("LOG-SOC-01", "Are security alerts monitored around the clock?"),
+        SESSIONS[1],
+    ]
+    (best, *_) = Matcher(monitored, concepts=False).match(
+        "Are security alerts monitored 24 hours a day?"
+    )
+    assert (best.entry_id, best.explanation.guard) == ("LOG-SOC-01", None)
