@@ -145,11 +145,13 @@ def suppliers_for_vendor(
 
     "Do your vendors undergo penetration testing?" is not answered by "Do you have independent
     penetration tests performed?": the Yes is the vendor's own. The statement speaks of them when
-    its wording asks what they do, or its answer or detail (`said`) names them as the matcher's
-    terms do (`terms`: "subprocessors" and "vendors" are one "third party").
+    its wording names them ("Do you require your *suppliers* to …"), or its answer or detail
+    (`said`) does as the matcher's terms do (`terms`: "subprocessors" and "vendors" are one "third
+    party"). A wording's "third-party" before a noun is the vendor's own ("How often is a
+    *third-party* penetration test conducted?").
     """
     subject = _subject(asked)
-    if subject not in _SUPPLIERS or _subject(wording) in _SUPPLIERS:
+    if subject not in _SUPPLIERS or _names_suppliers(wording):
         return None
     named = _named(subject, terms)
     if not named or named & said():
@@ -225,6 +227,14 @@ def agent_unsaid(
         if named and not named & said():
             return f"the question asks who does it ('by {' '.join(words[i + 1 : j + 1])}'); the entry never says"
     return None
+
+
+def _names_suppliers(wording: Sequence[str]) -> bool:
+    """Tell whether a wording names suppliers as such: "vendors", "third parties"."""
+    words = [w.casefold() for w in wording]
+    if any(w in _SUPPLIERS and w != "third" for w in words):
+        return True
+    return any(pair == ("third", "parties") for pair in zip(words, words[1:], strict=False))
 
 
 def _named(word: str, terms: Callable[[str], Sequence[str]]) -> set[str]:

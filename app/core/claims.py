@@ -71,8 +71,7 @@ def claim_guard(
     if guard is None:
         guard = given_to_customers(asked.stems, said)
     if guard is None:
-        # Its answer and detail: a wording naming a third party may speak of it otherwise ("a
-        # *third-party* penetration test" is the vendor's own).
+        # Its answer and detail, and the matched wording for suppliers named as such.
         guard = suppliers_for_vendor(
             asked.surface,
             wording.surface,

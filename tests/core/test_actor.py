@@ -200,3 +200,23 @@ def test_who_does_it_is_asked_as_written() -> None:
         "Are AI outputs checked by a person before being shown to users?"
     )
     assert best.explanation.guard is None
+
+
+def test_a_wording_naming_the_suppliers_speaks_of_them() -> None:
+    bank = [
+        Entry(
+            id="VEN-REQ-01",
+            question="Do you require your suppliers to meet your security requirements?",
+            answer="Yes",
+            detail="Contracts set out the requirements and are reviewed every year.",
+            status="approved",
+        ),
+        SUPPLIERS[2],
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match(
+        "Are your vendors required to meet your security requirements?"
+    )
+    assert best.entry_id == "VEN-REQ-01"
+    assert best.explanation.guard != (
+        "the question asks what your vendors do; the entry says what you do"
+    )
