@@ -35,12 +35,16 @@ _VENDOR = frozenset(("you", "your"))
 _DETERMINERS = frozenset(("your", "the", "all", "any", "each", "every", "our", "its"))
 
 
-def _subject(surface: Sequence[str]) -> str | None:
-    """Return the word a closed question puts its verb to ("*Can* customers …" → customers)."""
+def _subject(surface: Sequence[str], *, past_determiner: bool = True) -> str | None:
+    """Return the word a closed question puts its verb to ("*Can* customers …" → customers).
+
+    `past_determiner`: read past "your", "the", "all" … to the noun ("Do your *vendors* …");
+    without it, "Does *your* company …" is put to the vendor ("your").
+    """
     words = [w.casefold() for w in surface[:4]]
     if len(words) < 2 or words[0] not in _ASKING:
         return None
-    if words[1] in _DETERMINERS and len(words) > 2:
+    if past_determiner and words[1] in _DETERMINERS and len(words) > 2:
         return words[2]
     return words[1]
 
@@ -48,7 +52,7 @@ def _subject(surface: Sequence[str]) -> str | None:
 def customers_for_vendor(asked: Sequence[str], wording: Sequence[str]) -> str | None:
     """Say so when a statement about customers meets a question put to the vendor alone."""
     stated = _subject(wording)
-    if stated not in _CUSTOMERS or _subject(asked) not in _VENDOR:
+    if stated not in _CUSTOMERS or _subject(asked, past_determiner=False) not in _VENDOR:
         return None
     if any(w.casefold() in _NAMING_CUSTOMERS for w in asked):
         return None

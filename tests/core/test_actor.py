@@ -9,13 +9,33 @@ from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import stem
 
-BANK = [
-    Entry(
-        id="CRY-BYOK-01",
-        question="Can customers manage their own encryption keys?",
-        answer="No",
-        detail="Keys are managed by the vendor in its key management service.",
+
+def approved(
+    entry_id: str,
+    question: str,
+    answer: str = "Yes",
+    detail: str = "",
+    alternates: tuple[str, ...] = (),
+) -> Entry:
+    return Entry(
+        id=entry_id,
+        question=question,
+        alternates=alternates,
+        answer=answer,
+        detail=detail,
         status="approved",
+    )
+
+
+# A second statement, so that a bank of one is not all the matcher has to weigh.
+POLICY = Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes")
+
+BANK = [
+    approved(
+        "CRY-BYOK-01",
+        "Can customers manage their own encryption keys?",
+        "No",
+        detail="Keys are managed by the vendor in its key management service.",
     ),
     Entry(
         id="GOV-POL-01", question="Do you have a security policy?", answer="Yes", status="approved"
@@ -27,6 +47,16 @@ def test_a_question_put_to_the_vendor_is_not_answered_by_what_customers_can_do()
     (best, *_) = Matcher(BANK, concepts=False).match("Do you manage your own encryption keys?")
     assert best.entry_id == "CRY-BYOK-01"
     assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the entry says what customers can do; the question asks what you do"
+    )
+
+
+def test_a_question_put_to_your_company_is_put_to_the_vendor() -> None:
+    (best, *_) = Matcher(BANK, concepts=False).match(
+        "Does your company manage its own encryption keys?"
+    )
+    assert best.entry_id == "CRY-BYOK-01"
     assert best.explanation.guard == (
         "the entry says what customers can do; the question asks what you do"
     )
@@ -50,21 +80,19 @@ def test_a_question_to_the_vendor_naming_customers_is_read_as_it_is() -> None:
 
 
 SCANS = [
-    Entry(
-        id="VUL-SCAN-01",
-        question="How often do you scan for vulnerabilities?",
-        answer="Continuously, and at least weekly",
+    approved(
+        "VUL-SCAN-01",
+        "How often do you scan for vulnerabilities?",
+        "Continuously, and at least weekly",
         detail="Workloads and dependencies are scanned continuously and at least weekly in full.",
-        status="approved",
     ),
-    Entry(
-        id="VUL-PEN-01",
-        question="Do you have independent penetration tests performed?",
-        answer="Yes, at least annually",
+    approved(
+        "VUL-PEN-01",
+        "Do you have independent penetration tests performed?",
+        "Yes, at least annually",
         detail="A summary letter is available on request under NDA.",
-        status="approved",
     ),
-    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+    POLICY,
 ]
 
 
@@ -100,22 +128,20 @@ def test_giving_read_only_as_the_question_s_own_verb() -> None:
 
 
 SUPPLIERS = [
-    Entry(
-        id="VUL-PEN-01",
-        question="Do you have independent penetration tests performed?",
-        alternates=("How often is a third-party penetration test conducted?",),
-        answer="Yes, at least annually",
+    approved(
+        "VUL-PEN-01",
+        "Do you have independent penetration tests performed?",
+        "Yes, at least annually",
         detail="An independent firm tests the product at least once a year.",
-        status="approved",
+        alternates=("How often is a third-party penetration test conducted?",),
     ),
-    Entry(
-        id="VEN-PEN-01",
-        question="Do you review your suppliers' security testing?",
-        answer="Yes",
+    approved(
+        "VEN-PEN-01",
+        "Do you review your suppliers' security testing?",
+        "Yes",
         detail="Critical vendors must share their latest penetration test summary each year.",
-        status="approved",
     ),
-    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+    POLICY,
 ]
 
 
@@ -142,15 +168,14 @@ def test_a_statement_naming_the_suppliers_speaks_of_them() -> None:
 
 
 ENDPOINTS = [
-    Entry(
-        id="AST-EP-10",
-        question="Do endpoints run anti-malware software?",
-        alternates=("Is antivirus software installed on all company laptops?",),
-        answer="Yes",
+    approved(
+        "AST-EP-10",
+        "Do endpoints run anti-malware software?",
+        "Yes",
         detail="Every managed laptop runs an endpoint detection and response agent.",
-        status="approved",
+        alternates=("Is antivirus software installed on all company laptops?",),
     ),
-    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+    POLICY,
 ]
 
 
@@ -170,14 +195,13 @@ def test_what_staff_may_do_is_not_answered_by_a_statement_never_naming_them() ->
 
 
 OUTPUTS = [
-    Entry(
-        id="AI-OUTPUT-01",
-        question="Are AI outputs checked before they are shown to users?",
-        answer="Yes",
+    approved(
+        "AI-OUTPUT-01",
+        "Are AI outputs checked before they are shown to users?",
+        "Yes",
         detail="Model output is checked for format and policy violations before it is displayed.",
-        status="approved",
     ),
-    Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes"),
+    POLICY,
 ]
 
 
@@ -204,14 +228,13 @@ def test_who_does_it_is_asked_as_written() -> None:
 
 def test_a_wording_naming_the_suppliers_speaks_of_them() -> None:
     bank = [
-        Entry(
-            id="VEN-REQ-01",
-            question="Do you require your suppliers to meet your security requirements?",
-            answer="Yes",
+        approved(
+            "VEN-REQ-01",
+            "Do you require your suppliers to meet your security requirements?",
+            "Yes",
             detail="Contracts set out the requirements and are reviewed every year.",
-            status="approved",
         ),
-        SUPPLIERS[2],
+        POLICY,
     ]
     (best, *_) = Matcher(bank, concepts=False).match(
         "Are your vendors required to meet your security requirements?"
