@@ -489,7 +489,10 @@ class Matcher:
         self, index: Index, queries: Sequence[Query], *, short: Sequence[bool]
     ) -> list[dict[str, Bridge]]:
         """Match questions to concepts and follow each concept's IDs to the entries citing them."""
-        concept_matcher = self._concept_matcher() if any(short) else None
+        # A concept reaches only entries citing one of its control IDs: a bank that cites none
+        # is never reached, and its questions need not be matched to concepts at all.
+        reachable = any(short) and bool(index.by_control_id)
+        concept_matcher = self._concept_matcher() if reachable else None
         if concept_matcher is None:
             return [{} for _ in queries]
         found = concept_matcher.match_many(
