@@ -609,3 +609,14 @@ def test_a_yes_that_something_exists_does_not_answer_for_a_population_it_never_n
         "Do employees complete security awareness training?", top=1
     )
     assert done.explanation.guard is None
+
+
+def test_a_certificate_is_not_answered_by_practices_aligned_with_a_standard() -> None:
+    match = best_for(
+        "Are you ISO/IEC 42001 certified?",
+        "Are your AI practices aligned with ISO/IEC 42001?",
+    )
+    assert match.band != "auto"
+    assert match.explanation.guard == "conformity differs: 'certified' vs 'aligned'"
+    match = best_for("Are you ISO/IEC 42001 certified?", "Do you hold ISO/IEC 42001 certification?")
+    assert match.explanation.guard is None

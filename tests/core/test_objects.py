@@ -122,6 +122,12 @@ CASES = [
         "Is the penetration test performed by an internal team?",
         ("internal", "independent"),
     ),
+    (
+        # An AI bill of materials lists models and datasets, which an SBOM does not.
+        "Can you provide a software bill of materials?",
+        "Can you provide an AI bill of materials?",
+        ("ai bill of materials", "software bill of materials"),
+    ),
 ]
 
 
