@@ -59,6 +59,44 @@ def customers_for_vendor(asked: Sequence[str], wording: Sequence[str]) -> str | 
     return "the entry says what customers can do; the question asks what you do"
 
 
+# How a question asks what customers must do themselves: "*Must* the customer enable …", "Do
+# customers *need to* …", "Is the customer *responsible for* …".
+_DUTY_MODALS = frozenset(("must", "should"))
+_DUTY_WORDS = frozenset(
+    stem(w) for w in ("need", "needs", "required", "responsible", "expected", "obliged")
+)
+# What follows "customer" when it names their things, not them acting ("customer data").
+_OWNED = frozenset(stem(w) for w in ("data", "information", "content", "records", "account"))
+
+
+def customers_duty(
+    asked: Sequence[str], wording: Sequence[str], said: Callable[[], set[str]]
+) -> str | None:
+    """Say so when a question asks what customers must do and the statement says what you do.
+
+    "Must the customer enable encryption at rest manually?" answered Yes by "Is customer data
+    encrypted at rest?" would say it is left to the customer. A statement putting the customers
+    themselves to its verb ("Can customers manage their own keys?") or speaking of what falls
+    to them (`said`: "responsibility", "shared") may answer it.
+    """
+    subject = _subject(asked)
+    if subject not in _CUSTOMERS:
+        return None
+    words = [w.casefold() for w in asked]
+    after = [stem(w) for w in words[words.index(subject) + 1 : words.index(subject) + 4]]
+    if words[0] not in _DUTY_MODALS and not _DUTY_WORDS & set(after):
+        return None
+    stated = _subject(wording)
+    if stated in _CUSTOMERS:
+        following = [w.casefold() for w in wording]
+        position = following.index(stated)
+        if position + 1 >= len(following) or stem(following[position + 1]) not in _OWNED:
+            return None
+    if {stem("responsibility"), stem("shared")} & said():
+        return None
+    return f"the question asks what {subject} must do; the entry says what you do"
+
+
 # Verbs by which a question asks whether the vendor gives its customers something.
 _GIVING = frozenset(
     stem(w)

@@ -103,6 +103,36 @@ def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
     return None
 
 
+# Words by which a question asks whether one thing takes another's place ("sign *our* DPA
+# *instead of* your standard one").
+_INSTEAD = (("instead", "of"), ("rather", "than"), ("in", "place", "of"))
+
+
+def asks_instead(asked: NormalisedText, entry: Entry, said: Callable[[], set[str]]) -> str | None:
+    """Hold back a Yes or a No given to a question asking whether one thing replaces another.
+
+    "Will you sign our data processing agreement instead of your standard DPA?" asks which
+    agreement; "Will you sign a data processing agreement?" answered Yes says only that one is
+    signed, and its Yes in the cell would accept the customer's own. A statement speaking of
+    the choice itself (its wordings, answer or detail, `said`) may answer it.
+    """
+    if yes_or_no(entry.answer) is None:
+        return None
+    marker = _marker(asked.surface, _INSTEAD)
+    if marker is None or stem(marker[0]) in said():
+        return None
+    return f"the question asks what is used {' '.join(marker)} what; the entry does not say"
+
+
+def _marker(surface: Sequence[str], markers: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """Return the first of `markers` the words hold in a row, if any."""
+    for marker in markers:
+        width = len(marker)
+        if any(tuple(surface[i : i + width]) == marker for i in range(len(surface) - width + 1)):
+            return marker
+    return None
+
+
 # Words by which a question asks of anything besides what it names ("any purpose *other than*
 # providing the service"), and the word by which a statement confines itself to it.
 _BEYOND = (("other", "than"), ("apart", "from"), ("besides",), ("except",))
@@ -118,13 +148,10 @@ def asks_beyond(asked: NormalisedText, stated: NormalisedText) -> str | None:
     """
     if _ONLY_STEM not in stated.stems or _ONLY_STEM in asked.stems:
         return None
-    surface = asked.surface
-    for marker in _BEYOND:
-        width = len(marker)
-        if any(tuple(surface[i : i + width]) == marker for i in range(len(surface) - width + 1)):
-            shown = " ".join(marker)
-            return f"the question asks of anything {shown} it; the entry says 'only'"
-    return None
+    marker = _marker(asked.surface, _BEYOND)
+    if marker is None:
+        return None
+    return f"the question asks of anything {' '.join(marker)} it; the entry says 'only'"
 
 
 # Verbs opening a closed question: after "and", a second question of its own ("…, and *can* a
@@ -134,6 +161,7 @@ _CLOSED_OPENINGS = frozenset(
 )
 # What opens a follow-up asked only on a Yes ("If so, at what level …?").
 _IF_SO = frozenset((("if", "so"), ("if", "yes")))
+_IF_NOT = frozenset((("if", "not"), ("if", "no")))
 # Words by which a second question names its subject right after its verb: "and can *a*
 # developer …", "and are *you* …". A participle there continues the first ("… and is stored").
 _SUBJECT_OPENINGS = frozenset(
@@ -263,6 +291,84 @@ def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
         ):
             return f"the question asks for {number} {unit}; the entry never says {number}"
     return None
+
+
+# How a question asks for a count or a share ("*How many* employees …", "*What percentage* of
+# staff …"): answered only by a number.
+_QUANTITY = (
+    ("how", "many"),
+    ("how", "much"),
+    ("what", "percentage"),
+    ("what", "percent"),
+    ("what", "proportion"),
+    ("what", "share"),
+    ("what", "number"),
+    ("what", "fraction"),
+)
+
+
+def quantity_unsaid(asked: NormalisedText, entry: Entry) -> str | None:
+    """Hold back a statement giving no number to a question asking how many or what share.
+
+    "What percentage of employees completed security training in the last 12 months?" is not
+    answered by "Do all employees complete security awareness training?" "Yes, at hire and
+    annually": the cell would hold a Yes where a figure is asked for. The statement's answer or
+    detail must give a number; a statement asking the count itself ("How many …?") is its own
+    answer.
+    """
+    surface = [w.casefold() for w in asked.surface]
+    marker = _marker(surface, _QUANTITY)
+    if marker is None:
+        return None
+    # Asked only on the other answer: "…? If not, how many staff hold admin rights?" answered Yes.
+    at = next(i for i in range(len(surface)) if tuple(surface[i : i + len(marker)]) == marker)
+    condition = next(
+        (tuple(surface[i : i + 2]) for i in range(at - 1, -1, -1) if surface[i] == "if"), None
+    )
+    answer = yes_or_no(entry.answer)
+    if (condition in _IF_NOT and answer == "yes") or (condition in _IF_SO and answer == "no"):
+        return None
+    text = f"{entry.answer} {entry.detail}"
+    if any(ch.isdigit() for ch in text):
+        return None
+    if _marker([w.casefold() for w in entry.question.split()], _QUANTITY) is not None:
+        return None
+    return f"the question asks '{' '.join(marker)}'; the entry gives no number"
+
+
+# Words naming who does something: a statement answering "who" names one of them somewhere.
+_ROLES = frozenset(
+    stem(w)
+    for w in (
+        "owner", "owners", "owned", "lead", "officer", "manager", "managers", "team", "teams",
+        "committee", "board", "ciso", "cto", "ceo", "cio", "dpo", "head", "director",
+        "engineer", "engineers", "administrator", "administrators", "staff", "personnel",
+        "employee", "employees", "legal", "department", "function", "person", "individual",
+        "executive", "executives", "leadership", "founder", "steward", "custodian", "council",
+        "role", "roles", "accountable",
+    )
+)  # fmt: skip
+
+
+def who_unnamed(
+    asked: NormalisedText, wording: NormalisedText, said: Callable[[], set[str]]
+) -> str | None:
+    """Hold back a statement naming no one, given to a question asking who.
+
+    "Who is responsible for AI governance in your organisation?" is not answered by "Do you
+    have an AI governance policy?" and its detail on what the policy sets: the cell would
+    describe the policy where a person or a team is asked for. A statement asking who itself,
+    or naming a role, a team or a party anywhere (`said`: its wordings, answer and detail),
+    may answer it.
+    """
+    if not asked.surface or asked.surface[0].casefold() != "who":
+        return None
+    if wording.surface and wording.surface[0].casefold() == "who":
+        return None
+    said_words = {part for term in said() for part in term.split("_")}
+    if _ROLES & said_words:
+        return None
+    return "the question asks who; the entry names no one"
 
 
 _EVER = stem("ever")

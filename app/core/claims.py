@@ -18,16 +18,20 @@ from collections.abc import Callable
 
 from app.core.actor import (
     agent_unsaid,
+    customers_duty,
     customers_for_vendor,
     given_to_customers,
     people_unnamed,
     suppliers_for_vendor,
 )
 from app.core.answer_kind import (
+    asks_instead,
     asks_whether_ever,
     free_answer_unsaid,
     number_unsaid,
+    quantity_unsaid,
     second_question,
+    who_unnamed,
 )
 from app.core.bank import Entry
 from app.core.either import one_side_asked
@@ -69,6 +73,8 @@ def claim_guard(
     if guard is None:
         guard = customers_for_vendor(asked.surface, wording.surface)
     if guard is None:
+        guard = customers_duty(asked.surface, wording.surface, said)
+    if guard is None:
         guard = given_to_customers(asked.stems, said)
     if guard is None:
         # Its answer and detail, and the matched wording for suppliers named as such.
@@ -90,6 +96,12 @@ def claim_guard(
         guard = second_question(asked, entry, said, frame)
     if guard is None:
         guard = number_unsaid(asked, said)
+    if guard is None:
+        guard = quantity_unsaid(asked, entry)
+    if guard is None:
+        guard = who_unnamed(asked, wording, said)
+    if guard is None:
+        guard = asks_instead(asked, entry, said)
     if guard is None:
         guard = free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking)
     if guard is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.actor import customers_for_vendor, given_to_customers
+from app.core.actor import customers_duty, customers_for_vendor, given_to_customers
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import stem
@@ -243,3 +243,43 @@ def test_a_wording_naming_the_suppliers_speaks_of_them() -> None:
     assert best.explanation.guard != (
         "the question asks what your vendors do; the entry says what you do"
     )
+
+
+ENCRYPTION = [
+    approved(
+        "CRY-REST-01",
+        "Is customer data encrypted at rest?",
+        detail="Encryption at rest is on for every tenant and cannot be turned off.",
+    ),
+    POLICY,
+]
+
+
+def test_what_customers_must_do_is_not_answered_by_what_you_do() -> None:
+    (best, *_) = Matcher(ENCRYPTION, concepts=False).match(
+        "Must the customer enable encryption at rest manually?"
+    )
+    assert best.entry_id == "CRY-REST-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks what customer must do; the entry says what you do"
+    )
+
+
+def test_a_customer_s_duty_is_read_from_its_words() -> None:
+    said = {stem("encrypted"), stem("rest")}
+    to_vendor = words("Is customer data encrypted at rest?")
+    assert customers_duty(words("Do customers need to enable encryption?"), to_vendor, lambda: said)
+    assert customers_duty(
+        words("Is the customer responsible for encryption?"), to_vendor, lambda: said
+    )
+    # What customers can do is asked of the product, not of their duties.
+    assert (
+        customers_duty(words("Can customers enable encryption?"), to_vendor, lambda: said) is None
+    )
+    # A statement putting customers to its verb, or speaking of what falls to them, answers.
+    to_customers = words("Can customers manage their own encryption keys?")
+    asked = words("Must customers manage their own keys?")
+    assert customers_duty(asked, to_customers, lambda: said) is None
+    shared = said | {stem("responsibility")}
+    assert customers_duty(asked, to_vendor, lambda: shared) is None

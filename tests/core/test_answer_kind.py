@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.core.answer_kind import asks_whether_ever
+from dataclasses import replace
+
+from app.core.answer_kind import asks_whether_ever, quantity_unsaid
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
@@ -234,3 +236,110 @@ def test_a_number_folded_into_a_phrase_is_not_read() -> None:
         "Are security alerts monitored 24 hours a day?"
     )
     assert (best.entry_id, best.explanation.guard) == ("LOG-SOC-01", None)
+
+
+TRAINING = [
+    approved(
+        "HRS-TRAIN-01",
+        "Do all employees complete security awareness training?",
+        "Yes, at hire and annually",
+        "Everyone completes training when they join and every year after.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_share_asked_for_is_not_answered_without_a_number() -> None:
+    asked = "What percentage of employees completed security awareness training last year?"
+    (best, *_) = Matcher(TRAINING, concepts=False).match(asked)
+    assert best.entry_id == "HRS-TRAIN-01"
+    assert best.band != "auto"
+    assert (
+        best.explanation.guard == "the question asks 'what percentage'; the entry gives no number"
+    )
+    counted = [
+        approved(
+            "HRS-TRAIN-01",
+            "Do all employees complete security awareness training?",
+            "Yes, at hire and annually",
+            "98% of employees completed it in the last twelve months.",
+        ),
+        TRAINING[1],
+    ]
+    (best, *_) = Matcher(counted, concepts=False).match(asked)
+    assert best.explanation.guard is None
+
+
+def test_a_statement_counting_itself_answers_how_many() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    asked = normalise("How many employees work in security?")
+    team = approved("GOV-TEAM-01", "Do you have a dedicated security team?", detail="A team.")
+    assert quantity_unsaid(asked, team) == "the question asks 'how many'; the entry gives no number"
+    assert (
+        quantity_unsaid(asked, replace(team, detail="Six engineers, led by the CISO.")) is not None
+    )
+    assert quantity_unsaid(asked, replace(team, detail="A team of 6 engineers.")) is None
+    counting = approved("GOV-TEAM-02", "How many people work in security?", "A team of six")
+    assert quantity_unsaid(asked, counting) is None
+    assert quantity_unsaid(normalise("Is there a security team?"), team) is None
+
+
+GOVERNANCE = [
+    approved(
+        "AI-POL-01",
+        "Do you have an AI governance policy?",
+        detail="The AI policy sets approved model providers, allowed data and required reviews.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_who_is_not_answered_by_a_statement_naming_no_one() -> None:
+    asked = "Who is responsible for AI governance in your organisation?"
+    (best, *_) = Matcher(GOVERNANCE, concepts=False).match(asked)
+    assert best.entry_id == "AI-POL-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == "the question asks who; the entry names no one"
+    named = [
+        approved(
+            "AI-POL-01",
+            "Do you have an AI governance policy?",
+            detail="The AI governance committee, chaired by the CTO, owns the AI policy.",
+        ),
+        GOVERNANCE[1],
+    ]
+    (best, *_) = Matcher(named, concepts=False).match(asked)
+    assert best.explanation.guard is None
+
+
+AGREEMENTS = [
+    approved("PRV-DPA-01", "Will you sign a data processing agreement?"),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_yes_does_not_say_what_is_used_instead_of_what() -> None:
+    asked = "Will you sign our data processing agreement instead of your standard one?"
+    (best, *_) = Matcher(AGREEMENTS, concepts=False).match(asked)
+    assert best.entry_id == "PRV-DPA-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks what is used instead of what; the entry does not say"
+    )
+    (best, *_) = Matcher(AGREEMENTS, concepts=False).match(
+        "Will you sign a data processing agreement with us?"
+    )
+    assert (best.band, best.explanation.guard) == ("auto", None)
+
+
+def test_a_count_asked_only_on_the_other_answer_is_not_asked() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    privileged = approved(
+        "IAM-PRIV-02", "Is privileged access granted only for a limited time?", detail="JIT."
+    )
+    if_not = normalise("Is admin access granted just in time? If not, how many staff hold it?")
+    assert quantity_unsaid(if_not, privileged) is None
+    assert quantity_unsaid(if_not, replace(privileged, answer="No")) is not None
+    if_so = normalise("Do you use contractors? If so, how many?")
+    assert quantity_unsaid(if_so, replace(privileged, answer="No")) is None
+    assert quantity_unsaid(if_so, privileged) is not None
