@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
 from app.core.intent import EXISTS, asks_openly, description_asked_by, intent_of
-from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
+from app.core.normalise import NormalisedText, shared_with_phrases, stem, words, written_as
+from app.core.reasons import Elsewhere
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
 NAMING_OPENINGS = frozenset(("who", "when"))
@@ -126,10 +127,18 @@ def asks_instead(asked: NormalisedText, entry: Entry, said: Callable[[], set[str
 
 def _marker(surface: Sequence[str], markers: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
     """Return the first of `markers` the words hold in a row, if any."""
-    for marker in markers:
-        width = len(marker)
-        if any(tuple(surface[i : i + width]) == marker for i in range(len(surface) - width + 1)):
-            return marker
+    found = _find(surface, markers)
+    return found[1] if found else None
+
+
+def _find(
+    surface: Sequence[str], markers: Sequence[tuple[str, ...]]
+) -> tuple[int, tuple[str, ...]] | None:
+    """Return where the words first hold one of `markers` in a row, and which."""
+    for i, word in enumerate(surface):
+        for marker in markers:
+            if word == marker[0] and tuple(surface[i : i + len(marker)]) == marker:
+                return i, marker
     return None
 
 
@@ -316,12 +325,12 @@ def quantity_unsaid(asked: NormalisedText, entry: Entry) -> str | None:
     detail must give a number; a statement asking the count itself ("How many …?") is its own
     answer.
     """
-    surface = [w.casefold() for w in asked.surface]
-    marker = _marker(surface, _QUANTITY)
-    if marker is None:
+    surface = asked.surface
+    found = _find(surface, _QUANTITY)
+    if found is None:
         return None
+    at, marker = found
     # Asked only on the other answer: "…? If not, how many staff hold admin rights?" answered Yes.
-    at = next(i for i in range(len(surface)) if tuple(surface[i : i + len(marker)]) == marker)
     condition = next(
         (tuple(surface[i : i + 2]) for i in range(at - 1, -1, -1) if surface[i] == "if"), None
     )
@@ -331,7 +340,7 @@ def quantity_unsaid(asked: NormalisedText, entry: Entry) -> str | None:
     text = f"{entry.answer} {entry.detail}"
     if any(ch.isdigit() for ch in text):
         return None
-    if _marker([w.casefold() for w in entry.question.split()], _QUANTITY) is not None:
+    if _marker(words(entry.question), _QUANTITY) is not None:
         return None
     return f"the question asks '{' '.join(marker)}'; the entry gives no number"
 
@@ -361,14 +370,15 @@ def who_unnamed(
     or naming a role, a team or a party anywhere (`said`: its wordings, answer and detail),
     may answer it.
     """
-    if not asked.surface or asked.surface[0].casefold() != "who":
+    if not asked.surface or asked.surface[0] != "who":
         return None
-    if wording.surface and wording.surface[0].casefold() == "who":
+    if wording.surface and wording.surface[0] == "who":
         return None
     said_words = {part for term in said() for part in term.split("_")}
     if _ROLES & said_words:
         return None
-    return "the question asks who; the entry names no one"
+    # It never says what is asked: a statement naming who may be the answer (ranking.rank).
+    return Elsewhere("the question asks who; the entry names no one")
 
 
 _EVER = stem("ever")

@@ -29,6 +29,7 @@ ELSEWHERE_WORDING = (
     "the question names no subject and its section",
     "the entry names no subject of its own",
     "the entry is about",
+    "the question asks who;",
 )
 
 
