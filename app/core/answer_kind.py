@@ -246,6 +246,19 @@ def second_question(
 # a practice, which may well answer a closed question in other words ("Is personal data
 # transferred securely?" "Encryption and Standard Contractual Clauses").
 _NAMING_WORDINGS = frozenset(("where", "who", "when", "which"))
+# Words joining a second question to a first: "…, *and* how long are logs kept?".
+_JOINING = frozenset(("and", "or", "also"))
+# Two-word openings asking for a value as such: a span of time or a count.
+_NAMING_PAIRS = frozenset((("how", "long"), ("how", "many")))
+
+
+def _naming_opening(surface: Sequence[str]) -> str | None:
+    """Return how a wording opens when it asks for a place, person, time, span or count."""
+    if surface and surface[0] in _NAMING_WORDINGS:
+        return surface[0]
+    if tuple(surface[:2]) in _NAMING_PAIRS:
+        return " ".join(surface[:2])
+    return None
 
 
 def free_answer_unsaid(
@@ -266,14 +279,21 @@ def free_answer_unsaid(
     """
     if asks_openly(asked.surface) or description_asked_by(asked.surface) is not None:
         return None
-    if not wording.surface or wording.surface[0] not in _NAMING_WORDINGS:
+    opening = _naming_opening(wording.surface)
+    if opening is None:
+        return None
+    found = _find(asked.surface, (tuple(opening.split()),))
+    if found is not None and found[0] > 0 and asked.surface[found[0] - 1] in _JOINING:
+        # A question asking it too ("Do you log security events, *and how long* are logs
+        # retained?") is answered by the value; one naming it as what is done ("Can we
+        # *configure how long* logs are kept?") is not.
         return None
     if not describes(entry.answer):
         return None
     word = _unsaid(asked, set(asked.terms) - frame, said)
     if word is None:
         return None
-    return f"the entry answers '{wording.surface[0]}' and does not say '{word}'"
+    return f"the entry answers '{opening}' and does not say '{word}'"
 
 
 # Units of a span of time short enough to be a setting ("sessions end after *15 minutes*"),

@@ -343,3 +343,23 @@ def test_a_count_asked_only_on_the_other_answer_is_not_asked() -> None:
     if_so = normalise("Do you use contractors? If so, how many?")
     assert quantity_unsaid(if_so, replace(privileged, answer="No")) is None
     assert quantity_unsaid(if_so, privileged) is not None
+
+
+RETENTION = [
+    approved("LOG-RET-01", "How long are security logs retained?", "365 days", "Kept a year."),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_span_named_does_not_answer_whether_it_can_be_set() -> None:
+    (best, *_) = Matcher(RETENTION, concepts=False).match(
+        "Can we configure how long audit logs are retained in our tenant?"
+    )
+    assert best.entry_id == "LOG-RET-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == "the entry answers 'how long' and does not say 'configure'"
+    # A second question asking for the span is answered by it.
+    (best, *_) = Matcher(RETENTION, concepts=False).match(
+        "Do you keep security logs, and how long are they retained?"
+    )
+    assert best.explanation.guard is None

@@ -620,3 +620,17 @@ def test_a_certificate_is_not_answered_by_practices_aligned_with_a_standard() ->
     assert match.explanation.guard == "conformity differs: 'certified' vs 'aligned'"
     match = best_for("Are you ISO/IEC 42001 certified?", "Do you hold ISO/IEC 42001 certification?")
     assert match.explanation.guard is None
+
+
+def test_every_release_is_a_frequency_of_its_own() -> None:
+    # A yearly penetration test's Yes said tests follow every major release.
+    match = best_for(
+        "Are penetration tests performed after every major release?",
+        "Are penetration tests performed annually?",
+    )
+    assert match.band != "auto"
+    assert match.explanation.guard == "frequency differs: 'every release' vs 'annually'"
+    same = best_for(
+        "Is security testing run on each release?", "Is security testing run on every release?"
+    )
+    assert same.explanation.guard is None
