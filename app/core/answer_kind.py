@@ -204,6 +204,7 @@ _SUBJECT_OPENINGS = frozenset(
 def second_question(
     asked: NormalisedText,
     entry: Entry,
+    wording: NormalisedText,
     said: Callable[[], set[str]],
     frame: frozenset[str] = frozenset(),
 ) -> str | None:
@@ -213,6 +214,7 @@ def second_question(
     change?" answered Yes by "Is every code change reviewed?" would say that developers can
     approve their own changes. A statement saying the second question's words somewhere (its
     wordings, answer or detail) may answer both; one that never does answers the first only.
+    `wording`: the statement's wording that matched.
     """
     if yes_or_no(entry.answer) is None:
         return None
@@ -228,11 +230,28 @@ def second_question(
     else:
         return None
     # "Is the service PCI DSS compliant? If so, at what level, and can you provide the AoC?":
-    # what follows "if so" is asked only on a Yes, and a No answers the row.
-    if yes_or_no(entry.answer) == "no" and any(
-        pair in _IF_SO for pair in zip(surface[:i], surface[1:i], strict=False)
-    ):
-        return None
+    # what follows "if so" is asked only on a Yes, and a No to the first question answers the
+    # row. A No to the follow-up does not: "Do you use AI with customer data? If yes, which
+    # models, and is our data used for training?" is not answered No by "Is customer data used
+    # to train AI models?", whose wording says what only the follow-up asks.
+    if_so = next(
+        (
+            j
+            for j, pair in enumerate(zip(surface[:i], surface[1:i], strict=False))
+            if pair in _IF_SO
+        ),
+        None,
+    )
+    if yes_or_no(entry.answer) == "no" and if_so is not None:
+        first, follow = set(asked.stems[:if_so]), set(asked.stems[if_so + 2 :])
+        only_follow = {
+            t
+            for t in asked.terms
+            if all(p in follow for p in t.split("_")) and not all(p in first for p in t.split("_"))
+        }
+        if not (only_follow - frame) & set(wording.key.split()):
+            return None
+        return "the entry's No answers the row's follow-up, not its first question"
     second = set(asked.stems[i + 1 :])
     asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
     if _unsaid(asked, asked_second, said) is None:

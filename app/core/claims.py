@@ -93,7 +93,7 @@ def claim_guard(
     if guard is None:
         guard = asks_whether_ever(asked, said, frame)
     if guard is None:
-        guard = second_question(asked, entry, said, frame)
+        guard = second_question(asked, entry, wording, said, frame)
     if guard is None:
         guard = number_unsaid(asked, said)
     if guard is None:

@@ -135,6 +135,26 @@ def test_a_no_answers_what_is_asked_only_on_a_yes() -> None:
     assert (best.explanation.guard or "").startswith("the row asks a second question")
 
 
+def test_a_no_to_the_follow_up_does_not_answer_the_first_question() -> None:
+    training = [
+        approved(
+            "AI-TRAIN-01",
+            "Is customer data used to train AI models?",
+            "No",
+            "Customer content is never used to train or fine-tune models.",
+        ),
+        REVIEWS[2],
+    ]
+    (best, *_) = Matcher(training, concepts=False).match(
+        "Do you use AI with customer data? If yes, which models, and is our data used for training?"
+    )
+    assert best.entry_id == "AI-TRAIN-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the entry's No answers the row's follow-up, not its first question"
+    )
+
+
 def test_a_second_verb_of_the_same_subject_is_no_second_question() -> None:
     (best, *_) = Matcher(REVIEWS, concepts=False).match(
         "Is every code change reviewed by someone other than its author and is approved?"
