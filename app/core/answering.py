@@ -106,9 +106,15 @@ def cell_answer(
     """
     if choices or not is_bare_yes_or_no(answer) or not detail.strip():
         return answer, detail
-    if not asks_for_description(words(question)):
+    unlabelled = _LABEL.sub("", question, count=1)
+    if not (asks_for_description(words(question)) or asks_for_description(words(unlabelled))):
         return answer, detail
     return detail, ""
+
+
+# A short label a row opens with before its question ("Encryption keys: who manages them?",
+# "Backups - how often are they tested?"): the question after it says what is asked.
+_LABEL = re.compile(r"^\s*[^:?\n]{1,40}?(?::|\s[-–]\s)\s*(?=\S)")
 
 
 _QUALIFIED = re.compile(r"^\s*(?P<head>[^,;:.()]+?)\s*[,;:.(]\s*(?P<rest>\S.*)$", re.DOTALL)

@@ -112,6 +112,11 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         # And a request for a document: the detail says what there is.
         ("Please supply your key revocation procedure.", "Yes", (), (DETAIL, "")),
         ("Attach the key management policy", "Yes", (), (DETAIL, "")),
+        # A question after a short label asks as it is worded.
+        ("Encryption keys: how are they revoked?", "Yes", (), (DETAIL, "")),
+        ("Key revocation - who can revoke keys?", "Yes", (), (DETAIL, "")),
+        ("Encryption keys: can they be revoked?", "Yes", (), ("Yes", DETAIL)),
+        ("List: key revocation procedures", "Yes", (), (DETAIL, "")),
         # A request asking whether is closed.
         ("Please indicate whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
         ("Describe whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
