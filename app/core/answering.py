@@ -107,9 +107,37 @@ def cell_answer(
     if choices or not is_bare_yes_or_no(answer) or not detail.strip():
         return answer, detail
     unlabelled = _LABEL.sub("", question, count=1)
-    if not (asks_for_description(words(question)) or asks_for_description(words(unlabelled))):
+    asked = words(question)
+    if not (
+        asks_for_description(asked)
+        or asks_for_description(words(unlabelled))
+        or _names_a_value(asked)
+    ):
         return answer, detail
     return detail, ""
+
+
+# What a terse row names when it asks for a value rather than a Yes or No ("Status page URL",
+# "Insurance limits", "Pen test - last date").
+_VALUES = frozenset(
+    (
+        "url", "link", "address", "limit", "limits", "amount", "date", "dates", "name", "names",
+        "version", "versions", "length", "location", "locations", "contact", "email", "number",
+    )
+)  # fmt: skip
+# Words a closed question opens with; a terse row has none.
+_CLOSED_OPENINGS = frozenset(
+    ("is", "are", "do", "does", "did", "can", "could", "will", "would", "has", "have", "had",
+     "was", "were", "should", "must", "may", "y", "n", "yes", "no")
+)  # fmt: skip
+_TERSE_WORDS = 6
+
+
+def _names_a_value(asked: Sequence[str]) -> bool:
+    """Tell whether a terse row, a few words with no verb to open it, ends naming a value."""
+    return (
+        0 < len(asked) <= _TERSE_WORDS and asked[0] not in _CLOSED_OPENINGS and asked[-1] in _VALUES
+    )
 
 
 # A short label a row opens with before its question ("Encryption keys: who manages them?",

@@ -117,6 +117,11 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         ("Key revocation - who can revoke keys?", "Yes", (), (DETAIL, "")),
         ("Encryption keys: can they be revoked?", "Yes", (), ("Yes", DETAIL)),
         ("List: key revocation procedures", "Yes", (), (DETAIL, "")),
+        # A terse row naming a value asks for it.
+        ("Key revocation contact email", "Yes", (), (DETAIL, "")),
+        ("Pen test - last date", "Yes", (), (DETAIL, "")),
+        ("Key revocation supported?", "Yes", (), ("Yes", DETAIL)),
+        ("Is there a revocation date?", "Yes", (), ("Yes", DETAIL)),
         # A request asking whether is closed.
         ("Please indicate whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
         ("Describe whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
