@@ -173,6 +173,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout3.yaml",
     "everyday_questions_heldout4.yaml",
     "everyday_questions_heldout5.yaml",
+    "everyday_questions_heldout6.yaml",
 )
 
 
