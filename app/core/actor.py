@@ -4,7 +4,9 @@
 customer-managed keys; "Do you manage your own encryption keys?" asks whether the vendor does,
 and a No there would say it does not. A statement whose wording is about what customers do is
 not the answer to a question put to the vendor that never names customers. A customer's own
-question ("Can *we* manage our own keys?") names them in its own words.
+question ("Can *we* manage our own keys?") names them in its own words. Nor is a question
+asking what customers must do themselves ("Must the customer enable encryption at rest?")
+answered by what the vendor does.
 
 The other way round, "Do you share vulnerability scan results with customers?" asks what the
 vendor gives its customers, and how often it scans says nothing of that. And "Do your vendors
