@@ -85,7 +85,8 @@ def customers_duty(
     if subject not in _CUSTOMERS:
         return None
     words = [w.casefold() for w in asked]
-    after = [stem(w) for w in words[words.index(subject) + 1 : words.index(subject) + 4]]
+    at = words.index(subject)
+    after = [stem(w) for w in words[at + 1 : at + 4]]
     if words[0] not in _DUTY_MODALS and not _DUTY_WORDS & set(after):
         return None
     stated = _subject(wording)

@@ -164,8 +164,8 @@ def asks_beyond(asked: NormalisedText, stated: NormalisedText) -> str | None:
 
 
 # Verbs opening a closed question: after "and", a second question of its own ("…, and *can* a
-# developer approve their own change?").
-_CLOSED_OPENINGS = frozenset(
+# developer approve their own change?"); a terse row opens with none (answering.py).
+CLOSED_OPENINGS = frozenset(
     ("can", "do", "does", "is", "are", "will", "has", "have", "may", "must", "could", "would")
 )
 # What opens a follow-up asked only on a Yes ("If so, at what level …?").
@@ -223,7 +223,7 @@ def second_question(
         if (
             # "…, or do you plan to?" offers an alternative, which either Yes answers.
             surface[i] == "and"
-            and surface[i + 1] in _CLOSED_OPENINGS
+            and surface[i + 1] in CLOSED_OPENINGS
             and surface[i + 2] in _SUBJECT_OPENINGS
         ):
             break

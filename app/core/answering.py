@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.bank import Entry, render_detail
 from app.core.entry_says import is_bare_yes_or_no
 from app.core.intent import asks_for_description
@@ -125,19 +126,15 @@ _VALUES = frozenset(
         "version", "versions", "length", "location", "locations", "contact", "email", "number",
     )
 )  # fmt: skip
-# Words a closed question opens with; a terse row has none.
-_CLOSED_OPENINGS = frozenset(
-    ("is", "are", "do", "does", "did", "can", "could", "will", "would", "has", "have", "had",
-     "was", "were", "should", "must", "may", "y", "n", "yes", "no")
-)  # fmt: skip
+# What a closed question opens with, an answer format ("Y/N: …") among them; a terse row has
+# neither.
+_CLOSED = CLOSED_OPENINGS | frozenset(("y", "n", "yes", "no"))
 _TERSE_WORDS = 6
 
 
 def _names_a_value(asked: Sequence[str]) -> bool:
     """Tell whether a terse row, a few words with no verb to open it, ends naming a value."""
-    return (
-        0 < len(asked) <= _TERSE_WORDS and asked[0] not in _CLOSED_OPENINGS and asked[-1] in _VALUES
-    )
+    return 0 < len(asked) <= _TERSE_WORDS and asked[0] not in _CLOSED and asked[-1] in _VALUES
 
 
 # A short label a row opens with before its question ("Encryption keys: who manages them?",
