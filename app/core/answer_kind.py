@@ -171,6 +171,16 @@ CLOSED_OPENINGS = frozenset(
 # What opens a follow-up asked only on a Yes ("If so, at what level …?").
 _IF_SO = frozenset((("if", "so"), ("if", "yes")))
 _IF_NOT = frozenset((("if", "not"), ("if", "no")))
+
+
+def _condition(surface: Sequence[str], before: int) -> tuple[int, tuple[str, ...]] | None:
+    """Return where the nearest "if …" before a word stands, and its two words ("if", "so")."""
+    for i in range(before - 1, -1, -1):
+        if surface[i] == "if":
+            return i, tuple(surface[i : i + 2])
+    return None
+
+
 # Words by which a second question names its subject right after its verb: "and can *a*
 # developer …", "and are *you* …". A participle there continues the first ("… and is stored").
 _SUBJECT_OPENINGS = frozenset(
@@ -234,14 +244,8 @@ def second_question(
     # row. A No to the follow-up does not: "Do you use AI with customer data? If yes, which
     # models, and is our data used for training?" is not answered No by "Is customer data used
     # to train AI models?", whose wording says what only the follow-up asks.
-    if_so = next(
-        (
-            j
-            for j, pair in enumerate(zip(surface[:i], surface[1:i], strict=False))
-            if pair in _IF_SO
-        ),
-        None,
-    )
+    condition = _condition(surface, i)
+    if_so = condition[0] if condition is not None and condition[1] in _IF_SO else None
     if yes_or_no(entry.answer) == "no" and if_so is not None:
         first, follow = set(asked.stems[:if_so]), set(asked.stems[if_so + 2 :])
         only_follow = {
@@ -271,12 +275,12 @@ _JOINING = frozenset(("and", "or", "also"))
 _NAMING_PAIRS = frozenset((("how", "long"), ("how", "many")))
 
 
-def _naming_opening(surface: Sequence[str]) -> str | None:
-    """Return how a wording opens when it asks for a place, person, time, span or count."""
+def _naming_opening(surface: Sequence[str]) -> tuple[str, ...] | None:
+    """Return the words a wording opens with when it asks for a place, person, time, span or count."""
     if surface and surface[0] in _NAMING_WORDINGS:
-        return surface[0]
+        return (surface[0],)
     if tuple(surface[:2]) in _NAMING_PAIRS:
-        return " ".join(surface[:2])
+        return tuple(surface[:2])
     return None
 
 
@@ -301,7 +305,7 @@ def free_answer_unsaid(
     opening = _naming_opening(wording.surface)
     if opening is None:
         return None
-    found = _find(asked.surface, (tuple(opening.split()),))
+    found = _find(asked.surface, (opening,))
     if found is not None and found[0] > 0 and asked.surface[found[0] - 1] in _JOINING:
         # A question asking it too ("Do you log security events, *and how long* are logs
         # retained?") is answered by the value; one naming it as what is done ("Can we
@@ -312,7 +316,7 @@ def free_answer_unsaid(
     word = _unsaid(asked, set(asked.terms) - frame, said)
     if word is None:
         return None
-    return f"the entry answers '{opening}' and does not say '{word}'"
+    return f"the entry answers '{' '.join(opening)}' and does not say '{word}'"
 
 
 # Units of a span of time short enough to be a setting ("sessions end after *15 minutes*"),
@@ -370,9 +374,8 @@ def quantity_unsaid(asked: NormalisedText, entry: Entry) -> str | None:
         return None
     at, marker = found
     # Asked only on the other answer: "…? If not, how many staff hold admin rights?" answered Yes.
-    condition = next(
-        (tuple(surface[i : i + 2]) for i in range(at - 1, -1, -1) if surface[i] == "if"), None
-    )
+    found_if = _condition(surface, at)
+    condition = found_if[1] if found_if is not None else None
     answer = yes_or_no(entry.answer)
     if (condition in _IF_NOT and answer == "yes") or (condition in _IF_SO and answer == "no"):
         return None
