@@ -233,7 +233,7 @@ class Matcher:
             corpus=self._vectors,
         )
         self._forms = QuestionForms(
-            self._normaliser, AcronymExpander.of(self.thesaurus.acronyms), self._scoring.subjects
+            self._normaliser, AcronymExpander.of_thesaurus(self.thesaurus), self._scoring.subjects
         )
         self._concept_source = concepts
         self._concept_store = None

@@ -21,6 +21,7 @@ NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "canno
 V = TypeVar("V")
 _WORD = re.compile(r"[a-z0-9]+")
 _ACRONYM = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
+_SHORTENED = re.compile(r"[A-Za-z]{2,10}")
 _CONTRACTION = re.compile(r"n['’]t\b")
 # Longest suffixes first; each maps to its replacement. Kept small on purpose: the thesaurus
 # carries the irregular cases (retention -> retain) so the stemmer never has to guess.
@@ -158,6 +159,9 @@ class Thesaurus:
     # Acronyms as customers write them ("BCP", "DDoS") and the long form each stands for; a
     # question is also matched with them spelt out (see app/core/acronyms.py).
     acronyms: tuple[tuple[str, str], ...] = ()
+    # Words customers shorten ("vuln", "prod", "pw") and the word each stands for, matched in any
+    # case; a question is also matched with them spelt out, like acronyms.
+    abbreviations: tuple[tuple[str, str], ...] = ()
     # Names of standards ("ISO 27001", "SOC 2"), each group folded to one term like synonyms;
     # the term vectors are learned without them (bench/build_term_vectors.py).
     products: tuple[tuple[str, ...], ...] = ()
@@ -378,6 +382,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         "objects",
         "scopes",
         "acronyms",
+        "abbreviations",
         "products",
     }
     unknown = sorted(set(sections) - known)
@@ -406,6 +411,9 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
                 raise BankError(f"{_where(path, pair)}: an object pair names two different objects")
             objects.append((terms[0], terms[1]))
     acronyms = _acronyms(path, sections["acronyms"]) if "acronyms" in sections else ()
+    abbreviations = (
+        _abbreviations(path, sections["abbreviations"]) if "abbreviations" in sections else ()
+    )
     guards: tuple[GuardFacet, ...] = ()
     if "guards" in sections:
         node = sections["guards"]
@@ -421,6 +429,7 @@ def parse_thesaurus(text: str, *, path: Path) -> Thesaurus:
         objects=tuple(objects),
         scopes=scopes,
         acronyms=acronyms,
+        abbreviations=abbreviations,
         products=products,
     )
 
@@ -448,6 +457,22 @@ def _acronyms(path: Path, node: yaml.Node) -> tuple[tuple[str, str], ...]:
                 "more words"
             )
         out.append((acronym, " ".join(str(long_form.value).split())))
+    return tuple(out)
+
+
+def _abbreviations(path: Path, node: yaml.Node) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for short, long_form in _mapping(path, node, "'abbreviations'"):
+        if not _SHORTENED.fullmatch(short):
+            raise BankError(f"{_where(path, node)}: abbreviation '{short}' must be one word")
+        spelt = (
+            " ".join(str(long_form.value).split()) if isinstance(long_form, yaml.ScalarNode) else ""
+        )
+        if not words(spelt) or spelt.lower() == short.lower():
+            raise BankError(
+                f"{_where(path, long_form)}: abbreviation '{short}' needs the word it stands for"
+            )
+        out.append((short, spelt))
     return tuple(out)
 
 

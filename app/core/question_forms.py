@@ -103,7 +103,7 @@ class QuestionForms:
         normaliser = Normaliser(thesaurus)
         return cls(
             normaliser,
-            AcronymExpander.of(thesaurus.acronyms),
+            AcronymExpander.of_thesaurus(thesaurus),
             SubjectRule.of(thesaurus, normaliser),
         )
 

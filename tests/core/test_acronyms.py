@@ -1,4 +1,5 @@
-"""Acronyms spelt out as a second form of a question, and standards' names as one term."""
+"""Acronyms and shortened words spelt out as a second form of a question, and standards' names as
+one term."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def matchers() -> tuple[Matcher, Matcher]:
     shipped = shipped_thesaurus()
     return (
         Matcher(BANK, concepts=False),
-        Matcher(BANK, concepts=False, thesaurus=replace(shipped, acronyms=())),
+        Matcher(BANK, concepts=False, thesaurus=replace(shipped, acronyms=(), abbreviations=())),
     )
 
 
@@ -69,6 +70,45 @@ def test_only_an_acronym_written_as_one_is_spelt_out() -> None:
     assert EXPANDER.expand("Is the DRP tested?") is None
     assert EXPANDER.expand("Do you use ips or ids?") is None
     assert AcronymExpander.of([]).expand("Do you have a BCP?") is None
+
+
+SHORT = AcronymExpander.of(
+    [("DR", "disaster recovery")], [("vuln", "vulnerability"), ("prod", "production")]
+)
+
+
+def test_a_shortened_word_is_spelt_out_in_any_case_and_only_whole() -> None:
+    assert SHORT.expand("how often r vuln scans done") == ("how often r vulnerability scans done")
+    assert SHORT.expand("Vuln Mgmt: is PROD patched?") == (
+        "vulnerability Mgmt: is production patched?"
+    )
+    assert SHORT.expand("Is the DR site in prod?") == (
+        "Is the disaster recovery site in production?"
+    )
+    # Inside a longer word, or a plural not listed: left alone.
+    assert SHORT.expand("Are products and vulnerable hosts listed?") is None
+    assert SHORT.expand("Are vulns fixed?") is None
+
+
+def test_the_shipped_thesaurus_spells_out_the_shortened_words_customers_write() -> None:
+    shortened = dict(shipped_thesaurus().abbreviations)
+    assert shortened["vuln"] == "vulnerability"
+    assert shortened["prod"] == "production"
+    assert shortened["pw"] == "password"
+    # A word that is also a name in these texts is not read as short for anything.
+    assert "sec" not in shortened
+
+
+def test_a_malformed_abbreviations_section_names_the_file() -> None:
+    path = Path("thesaurus.yaml")
+    with pytest.raises(BankError, match="thesaurus.yaml.*must be one word"):
+        parse_thesaurus("abbreviations:\n  vuln mgmt: vulnerability management\n", path=path)
+    with pytest.raises(BankError, match="needs the word it stands for"):
+        parse_thesaurus("abbreviations:\n  prod: PROD\n", path=path)
+    with pytest.raises(BankError, match="needs the word it stands for"):
+        parse_thesaurus("abbreviations:\n  prod: [production]\n", path=path)
+    parsed = parse_thesaurus("abbreviations:\n  prod: production\n", path=path)
+    assert parsed.abbreviations == (("prod", "production"),)
 
 
 def test_the_shipped_thesaurus_spells_out_the_acronyms_customers_use() -> None:
@@ -108,6 +148,8 @@ def test_spelling_out_an_acronym_finds_the_entry_in_framework_wording() -> None:
         "Do you perform DPIAs?",
         "Do you have DDoS protection?",
         "Do you use an IDS/IPS on the network?",
+        "how often r vuln scans done",
+        "Are prod and dev environments separated?",
     ],
 )
 @pytest.mark.parametrize("context", [None, "Business Continuity"])
@@ -165,6 +207,9 @@ def test_the_starter_bank_answers_everyday_acronyms_spelt_out() -> None:
     for question, entry_id in (
         ("Will you sign our DPA?", "PRV-DPA-01"),
         ("Do you have an IAM policy?", "IAM-POL-01"),
+        # Shortened words, as customers write them in their own rows.
+        ("how often r vuln scans done", "VUL-SCAN-01"),
+        ("Vuln scans frequency", "VUL-SCAN-01"),
     ):
         (best, *_) = matcher.match(question)
         assert (best.entry_id, best.band) == (entry_id, "auto"), question
