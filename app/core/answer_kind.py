@@ -168,6 +168,35 @@ def asks_beyond(asked: NormalisedText, stated: NormalisedText) -> str | None:
 CLOSED_OPENINGS = frozenset(
     ("can", "do", "does", "is", "are", "will", "has", "have", "may", "must", "could", "would")
 )
+# What a terse row names when it asks for a value rather than a Yes or No ("Status page URL",
+# "Insurance limits", "Pen test - last date", "Password requirements").
+_VALUES = frozenset(
+    (
+        "url", "link", "address", "limit", "limits", "amount", "date", "dates", "name", "names",
+        "version", "versions", "length", "location", "locations", "contact", "email", "number",
+        "requirements",
+    )
+)  # fmt: skip
+# What a closed question opens with, an answer format ("Y/N: …") among them; a terse row has
+# neither.
+_CLOSED_OR_FORMAT = CLOSED_OPENINGS | frozenset(("y", "n", "yes", "no"))
+_TERSE_WORDS = 6
+
+
+def names_a_value(surface: Sequence[str]) -> bool:
+    """Tell whether a terse row, a few words with no verb to open it, ends naming a value.
+
+    Such a row asks for the value, as an open question does: a Yes does not answer it, and a
+    statement's Yes does not answer it by implication ("Password requirements" is not answered
+    by "Yes" from "Are password requirements revisited every year?").
+    """
+    return (
+        0 < len(surface) <= _TERSE_WORDS
+        and surface[0] not in _CLOSED_OR_FORMAT
+        and surface[-1] in _VALUES
+    )
+
+
 # What opens a follow-up asked only on a Yes ("If so, at what level …?").
 _IF_SO = frozenset((("if", "so"), ("if", "yes")))
 _IF_NOT = frozenset((("if", "not"), ("if", "no")))

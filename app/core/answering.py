@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.answer_kind import CLOSED_OPENINGS
+from app.core.answer_kind import names_a_value
 from app.core.bank import Entry, render_detail
 from app.core.entry_says import is_bare_yes_or_no
 from app.core.intent import asks_for_description
@@ -112,29 +112,10 @@ def cell_answer(
     if not (
         asks_for_description(asked)
         or asks_for_description(words(unlabelled))
-        or _names_a_value(asked)
+        or names_a_value(asked)
     ):
         return answer, detail
     return detail, ""
-
-
-# What a terse row names when it asks for a value rather than a Yes or No ("Status page URL",
-# "Insurance limits", "Pen test - last date").
-_VALUES = frozenset(
-    (
-        "url", "link", "address", "limit", "limits", "amount", "date", "dates", "name", "names",
-        "version", "versions", "length", "location", "locations", "contact", "email", "number",
-    )
-)  # fmt: skip
-# What a closed question opens with, an answer format ("Y/N: …") among them; a terse row has
-# neither.
-_CLOSED = CLOSED_OPENINGS | frozenset(("y", "n", "yes", "no"))
-_TERSE_WORDS = 6
-
-
-def _names_a_value(asked: Sequence[str]) -> bool:
-    """Tell whether a terse row, a few words with no verb to open it, ends naming a value."""
-    return 0 < len(asked) <= _TERSE_WORDS and asked[0] not in _CLOSED and asked[-1] in _VALUES
 
 
 # A short label a row opens with before its question ("Encryption keys: who manages them?",

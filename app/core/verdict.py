@@ -13,6 +13,7 @@ from app.core.answer_kind import (
     asks_which,
     bare_answer,
     denies_practice,
+    names_a_value,
     names_instead,
 )
 from app.core.bank import Entry
@@ -338,7 +339,10 @@ def _guard(
         asked.facets,
         entry,
         cand.row,
-        affirmed=affirmed,
+        # A terse row naming a value ("Password requirements") asks for it: a Yes naming how
+        # often it is reviewed does not say what it is. Its Yes still says the broader thing
+        # ("Insurance limits" by the cyber insurance statement, whose detail the cell takes).
+        affirmed=affirmed and not names_a_value(asked.text.surface),
         answered_freely=answered_freely,
     )
     guard = facet_guard(reading, exists=asked.intent == EXISTS and cand.bridge is None)

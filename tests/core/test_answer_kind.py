@@ -383,3 +383,20 @@ def test_a_span_named_does_not_answer_whether_it_can_be_set() -> None:
         "Do you keep security logs, and how long are they retained?"
     )
     assert best.explanation.guard is None
+
+
+def test_a_terse_row_naming_a_value_is_not_answered_by_how_often_it_is_reviewed() -> None:
+    # "Password requirements" asks what they are; "Yes" from the yearly review says not.
+    reviewed = approved(
+        "IAM-PWD-02",
+        "Are password requirements revisited and updated every year?",
+        detail="The password standard is reviewed at least annually.",
+    )
+    matcher = Matcher([reviewed], concepts=False)
+    for question in ("Password requirements", "pw requirements?"):
+        (best, *_) = matcher.match(question)
+        assert best.entry_id == "IAM-PWD-02" and best.band != "auto", question
+        assert "frequency differs" in (best.explanation.guard or ""), question
+    # Asked whether, the Yes answers by implication, as before.
+    (closed, *_) = matcher.match("Are password requirements documented?")
+    assert "frequency differs" not in (closed.explanation.guard or "")

@@ -120,6 +120,7 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         # A terse row naming a value asks for it.
         ("Key revocation contact email", "Yes", (), (DETAIL, "")),
         ("Pen test - last date", "Yes", (), (DETAIL, "")),
+        ("Key rotation requirements", "Yes", (), (DETAIL, "")),
         ("Key revocation supported?", "Yes", (), ("Yes", DETAIL)),
         ("Is there a revocation date?", "Yes", (), ("Yes", DETAIL)),
         # A request asking whether is closed.
