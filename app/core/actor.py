@@ -35,26 +35,43 @@ _VENDOR = frozenset(("you", "your"))
 
 # Words before a closed question's subject: "Do *your* vendors …", "Are *all* subprocessors …".
 _DETERMINERS = frozenset(("your", "the", "all", "any", "each", "every", "our", "its"))
+# Words picking some of them out: "Do *any of your* employees …", "Have *all of the* staff …".
+_SOME_OF = frozenset(("any", "all", "each", "some", "none", "either", "both"))
 
 
 def _subject(surface: Sequence[str], *, past_determiner: bool = True) -> str | None:
     """Return the word a closed question puts its verb to ("*Can* customers …" → customers).
 
-    `past_determiner`: read past "your", "the", "all" … to the noun ("Do your *vendors* …");
-    without it, "Does *your* company …" is put to the vendor ("your").
+    `past_determiner`: read past "your", "the", "all", "any of your" … to the noun ("Do your
+    *vendors* …", "Have any of your *subprocessors* …"); without it, "Does *your* company …" is
+    put to the vendor ("your").
     """
-    words = [w.casefold() for w in surface[:4]]
+    words = [w.casefold() for w in surface[:5]]
     if len(words) < 2 or words[0] not in _ASKING:
         return None
-    if past_determiner and words[1] in _DETERMINERS and len(words) > 2:
+    if not past_determiner:
+        return words[1]
+    if len(words) > 4 and words[1] in _SOME_OF and words[2] == "of" and words[3] in _DETERMINERS:
+        return words[4]
+    if words[1] in _DETERMINERS and len(words) > 2:
         return words[2]
     return words[1]
 
 
 def customers_for_vendor(asked: Sequence[str], wording: Sequence[str]) -> str | None:
-    """Say so when a statement about customers meets a question put to the vendor alone."""
+    """Say so when a statement about customers meets a question put to the vendor alone.
+
+    Or to the vendor's own people: "Do any of your *employees* have access to customer
+    encryption keys?" is not answered No by "Can *customers* manage their own encryption keys?",
+    whichever else the question names.
+    """
     stated = _subject(wording)
-    if stated not in _CUSTOMERS or _subject(asked, past_determiner=False) not in _VENDOR:
+    if stated not in _CUSTOMERS:
+        return None
+    staff = _subject(asked)
+    if staff in _STAFF and "your" in (w.casefold() for w in asked[:5]):
+        return f"the entry says what customers can do; the question asks about your {staff}"
+    if _subject(asked, past_determiner=False) not in _VENDOR:
         return None
     if any(w.casefold() in _NAMING_CUSTOMERS for w in asked):
         return None
@@ -172,6 +189,22 @@ def people_unnamed(
         return None
     return f"the question asks what {subject} may do; the entry never names them"
 
+
+# The vendor's own people, as a question names them after "your": "Do any of your *employees* …".
+_STAFF = frozenset(
+    (
+        "employees",
+        "staff",
+        "personnel",
+        "workforce",
+        "contractors",
+        "developers",
+        "engineers",
+        "administrators",
+        "admins",
+        "people",
+    )
+)
 
 # Those a question may ask about in the vendor's place: its suppliers, as folded by the
 # thesaurus ("vendors", "subprocessors", "third parties") and in words it leaves alone.

@@ -283,3 +283,27 @@ def test_a_customer_s_duty_is_read_from_its_words() -> None:
     assert customers_duty(asked, to_customers, lambda: said) is None
     shared = said | {stem("responsibility")}
     assert customers_duty(asked, to_vendor, lambda: shared) is None
+
+
+def test_a_question_about_your_staff_is_not_answered_by_what_customers_can_do() -> None:
+    # The question names customer keys, but asks what the vendor's own people can reach.
+    asked = "Do any of your employees have access to customer encryption keys?"
+    (best, *_) = Matcher(BANK, concepts=False).match(asked)
+    assert best.entry_id == "CRY-BYOK-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the entry says what customers can do; the question asks about your employees"
+    )
+    customers = words("Can customers manage their own keys?")
+    assert customers_for_vendor(words("Can all of your staff read customer keys?"), customers)
+    # Without "your", the people may be the customer's own.
+    assert customers_for_vendor(words("Can administrators manage keys?"), customers) is None
+
+
+def test_some_of_your_suppliers_are_your_suppliers() -> None:
+    matcher = Matcher(SUPPLIERS[::2], concepts=False)
+    (best, *_) = matcher.match("Do any of your vendors undergo penetration testing?")
+    assert best.entry_id == "VUL-PEN-01"
+    assert best.explanation.guard == (
+        "the question asks what your vendors do; the entry says what you do"
+    )
