@@ -355,22 +355,35 @@ _SHORT_UNITS = frozenset(
 )
 
 
+# An amount's magnitude ("USD *10 million*") and the currencies an amount is named in ("*USD* 5
+# million"): a sum a statement never names is not answered by its Yes either.
+_MAGNITUDES = frozenset(stem(w) for w in ("thousand", "million", "billion", "mn", "bn"))
+_CURRENCIES = frozenset(
+    ("usd", "eur", "gbp", "aud", "cad", "chf", "nzd", "sgd", "jpy", "inr", "dollars", "euros")
+)
+
+
 def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
     """Hold back a statement never saying the number of minutes, hours or days a question asks.
 
     "Are user sessions terminated after 15 minutes of inactivity?" is not answered Yes by "Do
-    user sessions time out after inactivity?", whose timeout the tenant sets. A number the
-    thesaurus folds into a phrase ("24 hours a day" is around the clock) is not read.
+    user sessions time out after inactivity?", whose timeout the tenant sets; nor "Do you carry
+    cyber insurance with limits of at least USD 10 million?" by "Do you carry cyber liability
+    insurance?". A number the thesaurus folds into a phrase ("24 hours a day" is around the
+    clock) is not read.
     """
     surface, terms = asked.surface, set(asked.terms)
-    for number, unit in zip(surface, surface[1:], strict=False):
-        if (
-            number.isdigit()
-            and number in terms
-            and stem(unit) in _SHORT_UNITS
-            and number not in said()
-        ):
-            return f"the question asks for {number} {unit}; the entry never says {number}"
+    for before, number, unit in zip(("", *surface[:-1]), surface, (*surface[1:], ""), strict=True):
+        if not (number.isdigit() and number in terms):
+            continue
+        if stem(unit) in _SHORT_UNITS or stem(unit) in _MAGNITUDES:
+            named = f"{number} {unit}"
+        elif before in _CURRENCIES:
+            named = f"{before} {number}"
+        else:
+            continue
+        if number not in said():
+            return f"the question asks for {named}; the entry never says {number}"
     return None
 
 
@@ -472,6 +485,48 @@ def asks_whether_ever(
     if word is None:
         return None
     return f"the question asks whether it ever happens; the entry does not say '{word}'"
+
+
+# How a question asks whether something happened: "*Have* you *had* a breach …", "*Has* any
+# regulator *fined* you …", "*Have any of your* subprocessors *reported* a breach …": "have" or
+# "has" opening it, one of these within its first words. Not every perfect: "Have you
+# *implemented* MFA?" asks of a state a present statement answers.
+_PERFECT = frozenset(("have", "has"))
+# As written: a stem would take "detection" for "detected".
+_HAPPENED = frozenset(
+    (
+        "had", "experienced", "suffered", "reported", "paid", "received", "occurred",
+        "happened", "incurred", "invoked", "failed", "detected", "discovered", "breached",
+        "fined", "sued", "penalized", "penalised", "sanctioned", "notified", "disclosed",
+    )
+)  # fmt: skip
+_HAPPENED_WITHIN = 6
+# What a statement says when it speaks of what happened, or of how often it does ("in the past
+# three years", "history", "at least annually").
+_PAST = frozenset(
+    stem(w)
+    for w in (
+        "ever", "past", "last", "history", "previous", "prior", "recent", "annually", "year",
+        "month", "quarter", "week", "daily",
+    )
+)  # fmt: skip
+
+
+def asks_what_happened(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Hold back a statement from a question asking whether an event happened, unless it says.
+
+    "Have any of your subprocessors *reported* a breach affecting your customers' data?" asks
+    of events, and "Within 72 hours of confirmation", how soon breaches are notified, says none
+    happened or did not. The statement must speak of the past or of how often (`_PAST`, in any
+    wording, its answer or its detail): "Have you had a breach in the past three years?" does.
+    """
+    surface = asked.surface
+    if not surface or surface[0] not in _PERFECT:
+        return None
+    verb = next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)
+    if verb is None or _PAST & said():
+        return None
+    return f"the question asks whether it happened ('{verb}'); the entry says nothing of when"
 
 
 def _unsaid(asked: NormalisedText, terms: set[str], said: Callable[[], set[str]]) -> str | None:

@@ -6,8 +6,9 @@ the question asks what the vendor does, or the vendor where it asks what its cus
 given, what its suppliers do, what its staff may do, or who does it (actor.py); only the
 question's examples (examples.py); a practice where the question asks whether something ever
 happened, the first of two questions in one row, or a place or person named for a closed
-question (answer_kind.py); a step before another event than the question's (preceding.py); or
-another object of a pair than the question names (objects.py). Each reads what the statement
+question (answer_kind.py); a kind of the thing asked of ("custom roles", qualifiers.py); a
+step before another event than the question's (preceding.py); or another object of a pair than
+the question names (objects.py). Each reads what the statement
 says in all its wordings, its answer and its detail, worked out once per candidate
 (verdict._guard) and only when a guard needs it.
 """
@@ -26,6 +27,7 @@ from app.core.actor import (
 )
 from app.core.answer_kind import (
     asks_instead,
+    asks_what_happened,
     asks_whether_ever,
     free_answer_unsaid,
     number_unsaid,
@@ -38,6 +40,7 @@ from app.core.either import one_side_asked
 from app.core.examples import rests_on_example
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
+from app.core.qualifiers import kind_unsaid
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 
@@ -93,7 +96,11 @@ def claim_guard(
     if guard is None:
         guard = asks_whether_ever(asked, said, frame)
     if guard is None:
+        guard = asks_what_happened(asked, said)
+    if guard is None:
         guard = second_question(asked, entry, wording, said, frame)
+    if guard is None:
+        guard = kind_unsaid(asked.surface, said)
     if guard is None:
         guard = number_unsaid(asked, said)
     if guard is None:

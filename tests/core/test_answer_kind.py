@@ -400,3 +400,75 @@ def test_a_terse_row_naming_a_value_is_not_answered_by_how_often_it_is_reviewed(
     # Asked whether, the Yes answers by implication, as before.
     (closed, *_) = matcher.match("Are password requirements documented?")
     assert "frequency differs" not in (closed.explanation.guard or "")
+
+
+NOTIFICATION = [
+    approved(
+        "INC-NOTIFY-02",
+        "How soon will you notify us of a breach affecting our data?",
+        "Within 72 hours of confirmation",
+        "Affected customers are notified within 72 hours, including breaches at a subprocessor.",
+    ),
+    approved(
+        "INC-HISTORY-01",
+        "Have you had a security breach involving customer data in the past three years?",
+        "No",
+        "There has been no breach of customer data.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_whether_a_breach_happened_is_not_answered_by_how_soon_it_is_notified() -> None:
+    asked = "Have any of your subprocessors reported a breach affecting your customers' data?"
+    (best, *_) = Matcher(NOTIFICATION[::2], concepts=False).match(asked)
+    assert best.entry_id == "INC-NOTIFY-02"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks whether it happened ('reported'); the entry says nothing of when"
+    )
+    # A statement speaking of the past answers it.
+    found = Matcher(NOTIFICATION, concepts=False).match(
+        "Have you experienced a breach of customer data?", top=3
+    )
+    history = next(m for m in found if m.entry_id == "INC-HISTORY-01")
+    assert "happened" not in (history.explanation.guard or "")
+
+
+def test_a_perfect_asking_of_a_state_is_no_event() -> None:
+    # "detection" is no "detected"; "implemented" asks whether it is there now.
+    ids = [
+        approved(
+            "NET-IDS-01",
+            "Do you use intrusion detection or prevention (IDS/IPS)?",
+            detail="Managed threat detection analyses network flows in production.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    (best, *_) = Matcher(ids, concepts=False).match(
+        "Have you implemented an intrusion detection system?"
+    )
+    assert best.entry_id == "NET-IDS-01"
+    assert "happened" not in (best.explanation.guard or "")
+
+
+def test_a_sum_the_statement_never_names_is_not_answered_yes() -> None:
+    insured = [
+        approved(
+            "RSK-INSURE-01",
+            "Do you carry cyber liability insurance?",
+            detail="Coverage details are shared on request.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(insured, concepts=False)
+    for asked, named in (
+        ("Do you carry cyber liability insurance with limits of at least USD 10 million?", "10"),
+        ("Is your cyber insurance cover at least EUR 5 per record?", "5"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.entry_id == "RSK-INSURE-01"
+        assert best.band != "auto", asked
+        assert f"the entry never says {named}" in (best.explanation.guard or ""), asked
+    (plain, *_) = matcher.match("Do you carry cyber liability insurance?")
+    assert plain.explanation.guard is None

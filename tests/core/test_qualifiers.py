@@ -1,0 +1,55 @@
+"""A kind of a thing a question asks of (custom, dedicated, unique) must be said to be answered."""
+
+from __future__ import annotations
+
+from app.core.bank import Entry
+from app.core.matching import Matcher
+from app.core.qualifiers import kind_unsaid
+
+
+def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = "") -> Entry:
+    return Entry(id=entry_id, question=question, answer=answer, detail=detail, status="approved")
+
+
+ROLES = [
+    approved(
+        "IAM-RBAC-02",
+        "Can customer administrators assign roles and permissions to their users?",
+        detail="Tenant administrators assign built-in roles such as administrator and viewer.",
+    ),
+    approved(
+        "CRY-REST-01",
+        "Is customer data encrypted at rest?",
+        detail="All customer data is encrypted at rest with AES-256.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_kind_the_statement_never_names_is_not_answered_yes() -> None:
+    matcher = Matcher(ROLES, concepts=False)
+    for asked, entry_id, word in (
+        (
+            "Can customer administrators define custom roles for their users?",
+            "IAM-RBAC-02",
+            "custom",
+        ),
+        ("Is data encrypted at rest using keys unique to each customer?", "CRY-REST-01", "unique"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.entry_id == entry_id, asked
+        assert best.band != "auto", asked
+        assert best.explanation.guard == (
+            f"the question asks of '{word}' ones; the entry never says '{word}'"
+        )
+    (plain, *_) = matcher.match("Can customer administrators assign roles to their users?")
+    assert (plain.entry_id, plain.band) == ("IAM-RBAC-02", "auto")
+
+
+def test_a_statement_saying_the_kind_answers() -> None:
+    said = {"custom", "role"}
+    assert kind_unsaid(["can", "we", "define", "custom", "roles"], lambda: said) is None
+    assert kind_unsaid(["can", "we", "define", "roles"], lambda: set()) is None
+    assert kind_unsaid(["is", "there", "a", "dedicated", "hsm"], lambda: said) == (
+        "the question asks of 'dedicated' ones; the entry never says 'dedicated'"
+    )
