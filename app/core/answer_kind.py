@@ -7,6 +7,7 @@ what. verdict.py holds such a match back, and says why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from app.core.bank import Entry
@@ -363,6 +364,9 @@ _CURRENCIES = frozenset(
 )
 
 
+_ABBREVIATED_SUM = re.compile(r"(\d+)(?:k|m|mm|mn|bn)")
+
+
 def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
     """Hold back a statement never saying the number of minutes, hours or days a question asks.
 
@@ -374,9 +378,14 @@ def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     """
     surface, terms = asked.surface, set(asked.terms)
     for before, number, unit in zip(("", *surface[:-1]), surface, (*surface[1:], ""), strict=True):
-        if not (number.isdigit() and number in terms):
+        if number not in terms:
             continue
-        if stem(unit) in _SHORT_UNITS or stem(unit) in _MAGNITUDES:
+        if (abbreviated := _ABBREVIATED_SUM.fullmatch(number)) is not None:
+            # "$50M", "USD 10mm", "2bn": a sum written short, its number before the letters.
+            named, number = number, abbreviated.group(1)
+        elif not number.isdigit():
+            continue
+        elif stem(unit) in _SHORT_UNITS or stem(unit) in _MAGNITUDES:
             named = f"{number} {unit}"
         elif before in _CURRENCIES:
             named = f"{before} {number}"

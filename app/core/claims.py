@@ -6,7 +6,7 @@ the question asks what the vendor does, or the vendor where it asks what its cus
 given, what its suppliers do, what its staff may do, or who does it (actor.py); only the
 question's examples (examples.py); a practice where the question asks whether something ever
 happened, the first of two questions in one row, or a place or person named for a closed
-question (answer_kind.py); a kind of the thing asked of ("custom roles", qualifiers.py); a
+question (answer_kind.py); a kind of the thing asked of ("custom roles"), or its undoing ("disabled", qualifiers.py); a
 step before another event than the question's (preceding.py); or another object of a pair than
 the question names (objects.py). Each reads what the statement
 says in all its wordings, its answer and its detail, worked out once per candidate
@@ -40,7 +40,7 @@ from app.core.either import one_side_asked
 from app.core.examples import rests_on_example
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
-from app.core.qualifiers import kind_unsaid
+from app.core.qualifiers import kind_unsaid, undone_unsaid
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 
@@ -101,6 +101,8 @@ def claim_guard(
         guard = second_question(asked, entry, wording, said, frame)
     if guard is None:
         guard = kind_unsaid(asked.surface, said)
+    if guard is None:
+        guard = undone_unsaid(asked, said)
     if guard is None:
         guard = number_unsaid(asked, said)
     if guard is None:

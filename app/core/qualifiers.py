@@ -1,4 +1,5 @@
-"""A kind of a thing a question asks of: custom roles, a dedicated module, keys unique to each.
+"""A kind of a thing a question asks of (custom roles, a dedicated module, keys unique to each),
+and whether it can be undone (disabled, optional, bypassed).
 
 "Can customer administrators define *custom* roles?" is not answered Yes by "Can customer
 administrators assign roles and permissions to their users?", whose detail speaks of built-in
@@ -6,13 +7,17 @@ roles; nor "Is data encrypted at rest using keys *unique* to each customer?" by 
 data encrypted at rest?". The word naming the kind is common, so no rarity-weighed guard reads
 it as the question's point (subject_guard.py); what it says is that the thing is set apart or
 made for the customer, which a statement about the thing in general never claims.
+
+Likewise "Can customers *disable* encryption at rest for their tenant?" and "Encryption at rest
+*optional*?" are not answered Yes by "Is customer data encrypted at rest?": a Yes there says the
+practice is done, not that it can be undone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from app.core.normalise import stem
+from app.core.normalise import NormalisedText, stem, written_as
 
 # Words naming a kind set apart or made to order. Not "individual" (a person, as often as not),
 # "own" (a statement on bring-your-own-key says it) or "separate" (what environments are kept).
@@ -34,3 +39,38 @@ def kind_unsaid(asked: Sequence[str], said: Callable[[], set[str]]) -> str | Non
         if stem(word) in _KINDS and stem(word) not in said():
             return f"the question asks of '{word}' ones; the entry never says '{word}'"
     return None
+
+
+# Words by which a question asks whether a practice can be undone, as terms: stemmed, or as the
+# thesaurus folds them ("turn off" and "switch off" are the term "disable"); "opt" is "opt out".
+_UNDOING_WORDS = (
+    "optional", "opt", "bypass", "bypassed", "waive", "waived", "exempt", "circumvent",
+)  # fmt: skip
+# These undo only what one may do: "Can customers *disable* encryption?"; "Are leavers' accounts
+# *disabled* promptly?" asks of the practice itself.
+_UNDOING_IF_ABLE = ("disable", "deactivate", "override", "overridden")
+_ABLE = frozenset(("can", "may", "could", "able", "possible", "option"))
+
+
+def _as_terms(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words) | frozenset(stem(w) for w in words)
+
+
+_UNDOING = _as_terms(_UNDOING_WORDS)
+_UNDOING_ABLE = _as_terms(_UNDOING_IF_ABLE)
+
+
+def undone_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question asks whether a practice can be undone and the statement never says.
+
+    `said`: all the statement says (its wordings, answer and detail): "Can customers turn off AI
+    features?" says it.
+    """
+    terms = set(asked.terms)
+    undoing = _UNDOING & terms
+    if _ABLE & set(asked.surface):
+        undoing |= _UNDOING_ABLE & terms
+    if not undoing or undoing & said():
+        return None
+    word = written_as(asked, min(undoing))
+    return f"the question asks whether it can be undone ('{word}'); the entry never says so"

@@ -465,6 +465,7 @@ def test_a_sum_the_statement_never_names_is_not_answered_yes() -> None:
     for asked, named in (
         ("Do you carry cyber liability insurance with limits of at least USD 10 million?", "10"),
         ("Is your cyber insurance cover at least EUR 5 per record?", "5"),
+        ("Do you carry cyber insurance coverage of at least $50M?", "50"),
     ):
         (best, *_) = matcher.match(asked)
         assert best.entry_id == "RSK-INSURE-01"

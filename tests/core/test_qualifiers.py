@@ -53,3 +53,40 @@ def test_a_statement_saying_the_kind_answers() -> None:
     assert kind_unsaid(["is", "there", "a", "dedicated", "hsm"], lambda: said) == (
         "the question asks of 'dedicated' ones; the entry never says 'dedicated'"
     )
+
+
+def test_whether_a_practice_can_be_undone_is_not_answered_by_its_yes() -> None:
+    matcher = Matcher(ROLES, concepts=False)
+    for asked, word in (
+        ("Can customers disable encryption at rest for their tenant?", "disable"),
+        ("Encryption at rest optional?", "optional"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.entry_id == "CRY-REST-01", asked
+        assert best.band != "auto", asked
+        assert best.explanation.guard == (
+            f"the question asks whether it can be undone ('{word}'); the entry never says so"
+        )
+
+
+def test_undoing_said_by_the_statement_or_done_as_the_practice_answers() -> None:
+    opt_out = [
+        approved(
+            "AI-OPTOUT-01",
+            "Can customers turn off AI features?",
+            detail="Tenant administrators can disable every AI feature.",
+        ),
+        approved(
+            "IAM-DEPROV-01",
+            "Are accounts of leavers disabled within one business day?",
+            "Yes, within one business day",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(opt_out, concepts=False)
+    (said, *_) = matcher.match("Can we switch off the AI features?")
+    assert (said.entry_id, said.explanation.guard) == ("AI-OPTOUT-01", None)
+    # Disabling a leaver's account is the practice asked of, not its undoing.
+    (done, *_) = matcher.match("Are leavers' accounts disabled promptly?")
+    assert done.entry_id == "IAM-DEPROV-01"
+    assert "undone" not in (done.explanation.guard or "")
