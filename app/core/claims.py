@@ -40,7 +40,7 @@ from app.core.either import one_side_asked
 from app.core.examples import rests_on_example
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
-from app.core.qualifiers import kind_unsaid, undone_unsaid
+from app.core.qualifiers import device_unsaid, kind_unsaid, undone_unsaid
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 
@@ -103,6 +103,8 @@ def claim_guard(
         guard = kind_unsaid(asked.surface, said)
     if guard is None:
         guard = undone_unsaid(asked, said)
+    if guard is None:
+        guard = device_unsaid(asked, said)
     if guard is None:
         guard = number_unsaid(asked, said)
     if guard is None:

@@ -74,3 +74,31 @@ def undone_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
         return None
     word = written_as(asked, min(undoing))
     return f"the question asks whether it can be undone ('{word}'); the entry never says so"
+
+
+# Devices a question may confine what it asks to: "encrypted at rest *on employee laptops*".
+_DEVICES = _as_terms(
+    (
+        "laptop", "laptops", "phone", "phones", "mobile", "tablet", "tablets", "desktop",
+        "desktops", "workstation", "workstations", "usb", "removable",
+    )
+)  # fmt: skip
+
+
+# Words naming devices of every kind: a statement on "managed endpoints" speaks of laptops.
+_ANY_DEVICE = _as_terms(("endpoint", "endpoints", "device", "devices", "hardware"))
+
+
+def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question names a device the statement never speaks of.
+
+    "Is customer data encrypted at rest on employee laptops?" is not answered by encryption of
+    the service's databases and backups. A statement speaking of endpoints or devices in
+    general speaks of them: "Do laptops lock automatically when idle?" is answered by "Are
+    managed endpoints configured to lock the screen?".
+    """
+    devices = _DEVICES & set(asked.terms)
+    if not devices or (devices | _ANY_DEVICE) & said():
+        return None
+    word = written_as(asked, min(devices))
+    return f"the question asks of '{word}'; the entry never speaks of them"

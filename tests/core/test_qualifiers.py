@@ -90,3 +90,25 @@ def test_undoing_said_by_the_statement_or_done_as_the_practice_answers() -> None
     (done, *_) = matcher.match("Are leavers' accounts disabled promptly?")
     assert done.entry_id == "IAM-DEPROV-01"
     assert "undone" not in (done.explanation.guard or "")
+
+
+def test_a_device_the_statement_never_speaks_of_is_not_answered() -> None:
+    endpoints = [
+        *ROLES,
+        approved(
+            "AST-EP-06",
+            "Do managed endpoints lock automatically after inactivity?",
+            detail="Screens lock after 5 minutes on every managed endpoint.",
+        ),
+    ]
+    matcher = Matcher(endpoints, concepts=False)
+    (best, *_) = matcher.match("Is customer data encrypted at rest on employee laptops?")
+    assert best.entry_id == "CRY-REST-01"
+    assert best.band != "auto"
+    assert (
+        best.explanation.guard == "the question asks of 'laptops'; the entry never speaks of them"
+    )
+    # A statement on endpoints in general speaks of laptops.
+    (general, *_) = matcher.match("Do laptops lock automatically after inactivity?")
+    assert general.entry_id == "AST-EP-06"
+    assert "never speaks of them" not in (general.explanation.guard or "")
