@@ -21,7 +21,7 @@ NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "canno
 V = TypeVar("V")
 _WORD = re.compile(r"[a-z0-9]+")
 _ACRONYM = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
-_SHORTENED = re.compile(r"[A-Za-z]{2,10}")
+_SHORTENED = re.compile(r"(?=[0-9]*[A-Za-z])[A-Za-z0-9]{2,10}")
 _CONTRACTION = re.compile(r"n['’]t\b")
 # Longest suffixes first; each maps to its replacement. Kept small on purpose: the thesaurus
 # carries the irregular cases (retention -> retain) so the stemmer never has to guess.

@@ -95,8 +95,10 @@ def test_the_shipped_thesaurus_spells_out_the_shortened_words_customers_write() 
     assert shortened["vuln"] == "vulnerability"
     assert shortened["prod"] == "production"
     assert shortened["pw"] == "password"
+    assert shortened["3rd"] == "third"
     # A word that is also a name in these texts is not read as short for anything.
     assert "sec" not in shortened
+    assert "hr" not in shortened
 
 
 def test_a_malformed_abbreviations_section_names_the_file() -> None:
@@ -107,8 +109,10 @@ def test_a_malformed_abbreviations_section_names_the_file() -> None:
         parse_thesaurus("abbreviations:\n  prod: PROD\n", path=path)
     with pytest.raises(BankError, match="needs the word it stands for"):
         parse_thesaurus("abbreviations:\n  prod: [production]\n", path=path)
-    parsed = parse_thesaurus("abbreviations:\n  prod: production\n", path=path)
-    assert parsed.abbreviations == (("prod", "production"),)
+    with pytest.raises(BankError, match="must be one word"):
+        parse_thesaurus("abbreviations:\n  '24': twenty-four\n", path=path)
+    parsed = parse_thesaurus("abbreviations:\n  prod: production\n  3rd: third\n", path=path)
+    assert parsed.abbreviations == (("prod", "production"), ("3rd", "third"))
 
 
 def test_the_shipped_thesaurus_spells_out_the_acronyms_customers_use() -> None:
