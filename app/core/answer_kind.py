@@ -377,6 +377,8 @@ def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     clock) is not read.
     """
     surface, terms = asked.surface, set(asked.terms)
+    if not surface:
+        return None
     for before, number, unit in zip(("", *surface[:-1]), surface, (*surface[1:], ""), strict=True):
         if number not in terms:
             continue
@@ -521,21 +523,28 @@ _PAST = frozenset(
 )  # fmt: skip
 
 
-def asks_what_happened(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+def asks_what_happened(
+    asked: NormalisedText, wording: NormalisedText, said: Callable[[], set[str]]
+) -> str | None:
     """Hold back a statement from a question asking whether an event happened, unless it says.
 
     "Have any of your subprocessors *reported* a breach affecting your customers' data?" asks
     of events, and "Within 72 hours of confirmation", how soon breaches are notified, says none
-    happened or did not. The statement must speak of the past or of how often (`_PAST`, in any
-    wording, its answer or its detail): "Have you had a breach in the past three years?" does.
+    happened or did not. The statement must ask the same of its own (`wording`: "Have you had a
+    data breach?"), or speak of the past or of how often (`_PAST`, in any wording, its answer or
+    its detail): "Have you had a breach in the past three years?" does.
     """
-    surface = asked.surface
-    if not surface or surface[0] not in _PERFECT:
-        return None
-    verb = next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)
-    if verb is None or _PAST & said():
+    verb = _event_asked(asked.surface)
+    if verb is None or _event_asked(wording.surface) is not None or _PAST & said():
         return None
     return f"the question asks whether it happened ('{verb}'); the entry says nothing of when"
+
+
+def _event_asked(surface: Sequence[str]) -> str | None:
+    """Return the event verb by which a text asks whether something happened, if it does."""
+    if not surface or surface[0] not in _PERFECT:
+        return None
+    return next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)
 
 
 def _unsaid(asked: NormalisedText, terms: set[str], said: Callable[[], set[str]]) -> str | None:

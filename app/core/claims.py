@@ -96,15 +96,9 @@ def claim_guard(
     if guard is None:
         guard = asks_whether_ever(asked, said, frame)
     if guard is None:
-        guard = asks_what_happened(asked, said)
+        guard = asks_what_happened(asked, wording, said)
     if guard is None:
         guard = second_question(asked, entry, wording, said, frame)
-    if guard is None:
-        guard = kind_unsaid(asked.surface, said)
-    if guard is None:
-        guard = undone_unsaid(asked, said)
-    if guard is None:
-        guard = device_unsaid(asked, said)
     if guard is None:
         guard = number_unsaid(asked, said)
     if guard is None:
@@ -115,6 +109,12 @@ def claim_guard(
         guard = asks_instead(asked, entry, said)
     if guard is None:
         guard = free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking)
+    if guard is None:
+        guard = kind_unsaid(asked.surface, said)
+    if guard is None:
+        guard = undone_unsaid(asked, said)
+    if guard is None:
+        guard = device_unsaid(asked, said)
     if guard is None:
         guard = another_event(
             scoring.details.normaliser, asked, wording, said, scoring.guards.function_words, frame

@@ -473,3 +473,10 @@ def test_a_sum_the_statement_never_names_is_not_answered_yes() -> None:
         assert f"the entry never says {named}" in (best.explanation.guard or ""), asked
     (plain, *_) = matcher.match("Do you carry cyber liability insurance?")
     assert plain.explanation.guard is None
+
+
+def test_a_question_with_no_words_is_matched_without_error() -> None:
+    # Punctuation alone leaves no words: each guard reading word pairs meets an empty row.
+    matcher = Matcher(NOTIFICATION, concepts=False)
+    for asked in (":", "{", "?!", "$"):
+        assert isinstance(matcher.match(asked), list)
