@@ -129,7 +129,22 @@ _RECIPIENTS = frozenset(
     stem(w) for w in ("us", "customer", "customers", "client", "clients", "tenant", "tenants")
 )
 # What a statement says when it speaks of giving: the verbs, the recipients, or the way of it.
-_GIVEN = _GIVING | _RECIPIENTS | frozenset(stem(w) for w in ("available", "request", "copy"))
+_GIVEN = (
+    _GIVING
+    | _RECIPIENTS
+    | frozenset(stem(w) for w in ("available", "request", "copy", "publish", "public"))
+)
+
+
+# How a request is put as a question: "*Can you* provide …", "*Will you* share …", "*Are you
+# able to* send …".
+_ASKING_YOU = (("can", "you"), ("could", "you"), ("will", "you"), ("would", "you"))
+
+
+def _asks_for(stems: Sequence[str], giving: int) -> bool:
+    """Tell whether a question's giving verb asks for something outright ("Can you provide …")."""
+    opening = tuple(stems[:2])
+    return giving == 2 and opening in {tuple(stem(w) for w in pair) for pair in _ASKING_YOU}
 
 
 def given_to_customers(asked_stems: Sequence[str], said: Callable[[], set[str]]) -> str | None:
@@ -142,7 +157,9 @@ def given_to_customers(asked_stems: Sequence[str], said: Callable[[], set[str]])
     # The question's own verb: "Will you *share* …", not "… systems used to *provide* services
     # to customers".
     giving = next((i for i, s in enumerate(asked_stems[:_VERB_WITHIN]) if s in _GIVING), None)
-    if giving is None or not _RECIPIENTS & set(asked_stems[giving + 1 :]):
+    if giving is None:
+        return None
+    if not _RECIPIENTS & set(asked_stems[giving + 1 :]) and not _asks_for(asked_stems, giving):
         return None
     if _GIVEN & said():
         return None

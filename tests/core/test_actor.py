@@ -127,6 +127,21 @@ def test_giving_read_only_as_the_question_s_own_verb() -> None:
     assert given_to_customers(asked, lambda: set(said)) is not None
 
 
+def test_a_request_put_as_a_question_asks_what_you_give() -> None:
+    reviewed = frozenset({"firewal", "rule", "review", "annual"})
+    asked = [stem(w) for w in words("can you provide your firewall rule sets")]
+    assert given_to_customers(asked, lambda: set(reviewed)) == (
+        "the question asks what you give customers; the entry says only what you do"
+    )
+    # A statement publishing it gives it.
+    published = frozenset({"publish", "list", "subprocessor"})
+    asked = [stem(w) for w in words("can you provide a current list of subprocessors")]
+    assert given_to_customers(asked, lambda: set(published)) is None
+    # "Do you provide" asks what you do, as before.
+    asked = [stem(w) for w in words("do you provide security awareness training")]
+    assert given_to_customers(asked, lambda: set(reviewed)) is None
+
+
 SUPPLIERS = [
     approved(
         "VUL-PEN-01",
