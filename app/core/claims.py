@@ -110,7 +110,7 @@ def claim_guard(
     if guard is None:
         guard = free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking)
     if guard is None:
-        guard = kind_unsaid(asked.surface, said)
+        guard = kind_unsaid(asked, said)
     if guard is None:
         guard = undone_unsaid(asked, said)
     if guard is None:

@@ -15,7 +15,7 @@ practice is done, not that it can be undone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from app.core.normalise import NormalisedText, stem, written_as
 
@@ -29,16 +29,18 @@ _KINDS = frozenset(
 )  # fmt: skip
 
 
-def kind_unsaid(asked: Sequence[str], said: Callable[[], set[str]]) -> str | None:
+def kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
     """Say so when a question names a kind of what it asks of that the statement never says.
 
-    `asked`: the question's words as written; `said`: all the statement says (its wordings,
-    answer and detail), read only when the question names a kind.
+    `said`: all the statement says (its wordings, answer and detail), read only when the
+    question names a kind.
     """
-    for word in asked:
-        if stem(word) in _KINDS and stem(word) not in said():
-            return f"the question asks of '{word}' ones; the entry never says '{word}'"
-    return None
+    kinds = _KINDS.intersection(asked.stems)
+    if not kinds or kinds <= said():
+        return None
+    unsaid = kinds - said()
+    word = next(w for w, s in zip(asked.surface, asked.stems, strict=True) if s in unsaid)
+    return f"the question asks of '{word}' ones; the entry never says '{word}'"
 
 
 # Words by which a question asks whether a practice can be undone, as terms: stemmed, or as the
