@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Eight sets, each matched against the starter bank (every statement approved) with each question's
+Nine sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -20,7 +20,10 @@ section heading as context, as a user would upload them:
   vetting a SaaS product with AI features: held out;
 - `bench/data/everyday_questions_heldout6.yaml`: 150 more by a sixth, in the words of buyers in
   healthcare, banking, higher education, local government and law vetting a SaaS product with
-  AI features: held out.
+  AI features: held out;
+- `bench/data/everyday_questions_heldout7.yaml`: 150 more by a seventh, in the words of European
+  and Commonwealth buyers (GDPR, NIS2, DORA, Cyber Essentials, C5, IRAP) vetting a SaaS product
+  with AI features: held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -54,6 +57,7 @@ HELD_OUT_3 = DATA / "everyday_questions_heldout3.yaml"
 HELD_OUT_4 = DATA / "everyday_questions_heldout4.yaml"
 HELD_OUT_5 = DATA / "everyday_questions_heldout5.yaml"
 HELD_OUT_6 = DATA / "everyday_questions_heldout6.yaml"
+HELD_OUT_7 = DATA / "everyday_questions_heldout7.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -133,6 +137,11 @@ def main() -> None:
         "Held-out everyday questions (bench/data/everyday_questions_heldout6.yaml)",
         bank,
         everyday_questions(HELD_OUT_6),
+    )
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout7.yaml)",
+        bank,
+        everyday_questions(HELD_OUT_7),
     )
 
 

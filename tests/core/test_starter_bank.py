@@ -174,6 +174,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout4.yaml",
     "everyday_questions_heldout5.yaml",
     "everyday_questions_heldout6.yaml",
+    "everyday_questions_heldout7.yaml",
 )
 
 
