@@ -136,15 +136,13 @@ _GIVEN = (
 )
 
 
-# How a request is put as a question: "*Can you* provide …", "*Will you* share …", "*Are you
-# able to* send …".
-_ASKING_YOU = (("can", "you"), ("could", "you"), ("will", "you"), ("would", "you"))
+# How a request is put as a question, in stems: "*Can you* provide …", "*Will you* share …".
+_ASKING_YOU = frozenset((stem(modal), stem("you")) for modal in ("can", "could", "will", "would"))
 
 
 def _asks_for(stems: Sequence[str], giving: int) -> bool:
     """Tell whether a question's giving verb asks for something outright ("Can you provide …")."""
-    opening = tuple(stems[:2])
-    return giving == 2 and opening in {tuple(stem(w) for w in pair) for pair in _ASKING_YOU}
+    return giving == 2 and tuple(stems[:2]) in _ASKING_YOU
 
 
 def given_to_customers(asked_stems: Sequence[str], said: Callable[[], set[str]]) -> str | None:
@@ -184,6 +182,9 @@ _PEOPLE = frozenset(
         "managers",
     )
 )
+# The vendor's own people, as a question names them after "your": "Do any of your *employees* …".
+# Not its "users", who are its customers' people.
+_STAFF = (_PEOPLE - {"users"}) | {"people"}
 
 
 def people_unnamed(
@@ -206,22 +207,6 @@ def people_unnamed(
         return None
     return f"the question asks what {subject} may do; the entry never names them"
 
-
-# The vendor's own people, as a question names them after "your": "Do any of your *employees* …".
-_STAFF = frozenset(
-    (
-        "employees",
-        "staff",
-        "personnel",
-        "workforce",
-        "contractors",
-        "developers",
-        "engineers",
-        "administrators",
-        "admins",
-        "people",
-    )
-)
 
 # Those a question may ask about in the vendor's place: its suppliers, as folded by the
 # thesaurus ("vendors", "subprocessors", "third parties") and in words it leaves alone.

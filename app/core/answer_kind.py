@@ -362,13 +362,12 @@ _MAGNITUDES = frozenset(stem(w) for w in ("thousand", "million", "billion", "mn"
 _CURRENCIES = frozenset(
     ("usd", "eur", "gbp", "aud", "cad", "chf", "nzd", "sgd", "jpy", "inr", "dollars", "euros")
 )
-
-
+# A sum written short, as one word: "$*50m*", "USD *10mm*", "*2bn*".
 _ABBREVIATED_SUM = re.compile(r"(\d+)(?:k|m|mm|mn|bn)")
 
 
 def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
-    """Hold back a statement never saying the number of minutes, hours or days a question asks.
+    """Hold back a statement never saying the span (minutes, hours, days) or sum a question asks.
 
     "Are user sessions terminated after 15 minutes of inactivity?" is not answered Yes by "Do
     user sessions time out after inactivity?", whose timeout the tenant sets; nor "Do you carry
@@ -383,7 +382,6 @@ def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
         if number not in terms:
             continue
         if (abbreviated := _ABBREVIATED_SUM.fullmatch(number)) is not None:
-            # "$50M", "USD 10mm", "2bn": a sum written short, its number before the letters.
             named, number = number, abbreviated.group(1)
         elif not number.isdigit():
             continue

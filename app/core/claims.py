@@ -5,12 +5,12 @@ side of an "or", or one where the question asks both (either.py); what customers
 the question asks what the vendor does, or the vendor where it asks what its customers are
 given, what its suppliers do, what its staff may do, or who does it (actor.py); only the
 question's examples (examples.py); a practice where the question asks whether something ever
-happened, the first of two questions in one row, or a place or person named for a closed
-question (answer_kind.py); a kind of the thing asked of ("custom roles"), or its undoing ("disabled", qualifiers.py); a
-step before another event than the question's (preceding.py); or another object of a pair than
-the question names (objects.py). Each reads what the statement
-says in all its wordings, its answer and its detail, worked out once per candidate
-(verdict._guard) and only when a guard needs it.
+happened or did, the first of two questions in one row, a sum or a place or person named for a
+closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its undoing
+("disabled") or a device ("laptops", qualifiers.py); a step before another event than the
+question's (preceding.py); or another object of a pair than the question names (objects.py).
+Each reads what the statement says in all its wordings, its answer and its detail, worked out
+once per candidate (verdict._guard) and only when a guard needs it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""A kind of a thing a question asks of (custom roles, a dedicated module, keys unique to each),
-and whether it can be undone (disabled, optional, bypassed).
+"""What a question asks of that a statement about the thing in general never claims: a kind of
+it (custom roles, a dedicated module), its undoing (disabled, optional) or a device (laptops).
 
 "Can customer administrators define *custom* roles?" is not answered Yes by "Can customer
 administrators assign roles and permissions to their users?", whose detail speaks of built-in
@@ -10,7 +10,8 @@ made for the customer, which a statement about the thing in general never claims
 
 Likewise "Can customers *disable* encryption at rest for their tenant?" and "Encryption at rest
 *optional*?" are not answered Yes by "Is customer data encrypted at rest?": a Yes there says the
-practice is done, not that it can be undone.
+practice is done, not that it can be undone; nor "Is customer data encrypted at rest on
+employee laptops?", which asks of a device the statement never speaks of.
 """
 
 from __future__ import annotations
@@ -85,8 +86,6 @@ _DEVICES = _as_terms(
         "desktops", "workstation", "workstations", "usb", "removable",
     )
 )  # fmt: skip
-
-
 # Words naming devices of every kind: a statement on "managed endpoints" speaks of laptops.
 _ANY_DEVICE = _as_terms(("endpoint", "endpoints", "device", "devices", "hardware"))
 
