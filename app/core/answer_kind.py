@@ -375,11 +375,12 @@ def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     insurance?". A number the thesaurus folds into a phrase ("24 hours a day" is around the
     clock) is not read.
     """
-    surface, terms = asked.surface, set(asked.terms)
-    if not surface:
+    surface = asked.surface
+    if not any(word[:1].isdigit() for word in surface):
         return None
+    terms = set(asked.terms)
     for before, number, unit in zip(("", *surface[:-1]), surface, (*surface[1:], ""), strict=True):
-        if number not in terms:
+        if not number[:1].isdigit() or number not in terms:
             continue
         if (abbreviated := _ABBREVIATED_SUM.fullmatch(number)) is not None:
             named, number = number, abbreviated.group(1)
