@@ -37,9 +37,9 @@ def kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | No
     question names a kind.
     """
     kinds = _KINDS.intersection(asked.stems)
-    if not kinds or kinds <= said():
+    unsaid = kinds - said() if kinds else kinds
+    if not unsaid:
         return None
-    unsaid = kinds - said()
     word = next(w for w, s in zip(asked.surface, asked.stems, strict=True) if s in unsaid)
     return f"the question asks of '{word}' ones; the entry never says '{word}'"
 
@@ -69,10 +69,9 @@ def undone_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     `said`: all the statement says (its wordings, answer and detail): "Can customers turn off AI
     features?" says it.
     """
-    terms = set(asked.terms)
-    undoing = _UNDOING & terms
-    if _ABLE & set(asked.surface):
-        undoing |= _UNDOING_ABLE & terms
+    undoing = _UNDOING.intersection(asked.terms)
+    if not _ABLE.isdisjoint(asked.surface):
+        undoing |= _UNDOING_ABLE.intersection(asked.terms)
     if not undoing or undoing & said():
         return None
     word = written_as(asked, min(undoing))
@@ -98,7 +97,7 @@ def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     general speaks of them: "Do laptops lock automatically when idle?" is answered by "Are
     managed endpoints configured to lock the screen?".
     """
-    devices = _DEVICES & set(asked.terms)
+    devices = _DEVICES.intersection(asked.terms)
     if not devices or (devices | _ANY_DEVICE) & said():
         return None
     word = written_as(asked, min(devices))
