@@ -6,13 +6,15 @@ and a No there would say it does not. A statement whose wording is about what cu
 not the answer to a question put to the vendor that never names customers. A customer's own
 question ("Can *we* manage our own keys?") names them in its own words. Nor is a question
 asking what customers must do themselves ("Must the customer enable encryption at rest?")
-answered by what the vendor does.
+answered by what the vendor does, nor one asking of what customers own ("keys held in *the
+customer's own* KMS") by a statement about the vendor's practice that never says "own".
 
 The other way round, "Do you share vulnerability scan results with customers?" asks what the
 vendor gives its customers, and how often it scans says nothing of that. And "Do your vendors
-undergo penetration testing?" asks what the vendor's suppliers do, not what the vendor does;
-"Can employees install software on their laptops?" asks what its staff may do, and the
-anti-malware its laptops run says nothing of that. "Are AI outputs reviewed *by a human*?" asks
+undergo penetration testing?" asks what the vendor's suppliers do, not what the vendor does,
+and "Do you test your vendors' incident response plans?" asks of what they own; "Can employees
+install software on their laptops?" asks what its staff may do, and the anti-malware its
+laptops run says nothing of that. "Are AI outputs reviewed *by a human*?" asks
 who does it, and automated checks of the output are not a person's review.
 """
 
@@ -115,6 +117,34 @@ def customers_duty(
     if {stem("responsibility"), stem("shared")} & said():
         return None
     return f"the question asks what {subject} must do; the entry says what you do"
+
+
+# Owners whose own thing a question may ask of in place of the vendor's: "*our* own keys".
+_CUSTOMER_OWNERS = _CUSTOMERS | frozenset(("our",))
+
+
+def customers_own(asked: Sequence[str], said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question asks of the customers' own thing and the statement never says "own".
+
+    "Is customer data encrypted at rest using keys held in *the customer's own* cloud KMS?" is
+    not answered Yes by "Is customer data encrypted at rest?": the keys it asks of are the
+    customer's, which a statement on bring-your-own-key says ("Can customers manage their own
+    encryption keys?"). Only an owner the question names as the customers (or "we") is read:
+    "your own staff" is the vendor's.
+    """
+    words = [w.casefold() for w in asked]
+    for i in range(1, len(words)):
+        if words[i] != "own":
+            continue
+        owner = words[i - 2] if words[i - 1] == "s" and i > 1 else words[i - 1]
+        ours = owner in _CUSTOMER_OWNERS or (
+            owner == "their" and not _CUSTOMERS.isdisjoint(words[:i])
+        )
+        if ours and stem("own") not in said():
+            if words[i - 1] == "s":
+                owner += "'" if owner.endswith("s") else "'s"
+            return f"the question asks of {owner} own; the entry never says 'own'"
+    return None
 
 
 # Verbs by which a question asks whether the vendor gives its customers something.
@@ -224,19 +254,46 @@ def suppliers_for_vendor(
     """Say so when a question asks what the vendor's suppliers do and the statement never names them.
 
     "Do your vendors undergo penetration testing?" is not answered by "Do you have independent
-    penetration tests performed?": the Yes is the vendor's own. The statement speaks of them when
-    its wording names them ("Do you require your *suppliers* to …"), or its answer or detail
-    (`said`) does as the matcher's terms do (`terms`: "subprocessors" and "vendors" are one "third
-    party"). A wording's "third-party" before a noun is the vendor's own ("How often is a
-    *third-party* penetration test conducted?").
+    penetration tests performed?": the Yes is the vendor's own. Nor is what they own: "Do you
+    test your *vendors'* incident response plans?" by "Is the incident response plan tested?".
+    The statement speaks of them when its wording names them ("Do you require your *suppliers*
+    to …"), or its answer or detail (`said`) does as the matcher's terms do (`terms`:
+    "subprocessors" and "vendors" are one "third party"). A wording's "third-party" before a
+    noun is the vendor's own ("How often is a *third-party* penetration test conducted?").
     """
+    # The suppliers as its subject, or as the owner of what it asks of.
     subject = _subject(asked)
-    if subject not in _SUPPLIERS or _names_suppliers(wording):
+    owner = None if subject in _SUPPLIERS else _supplier_owning(asked)
+    who = owner or (subject if subject in _SUPPLIERS else None)
+    if who is None or _names_suppliers(wording):
         return None
-    named = _named(subject, terms)
+    named = _named(who, terms)
     if not named or named & said():
         return None
-    return f"the question asks what your {subject} do; the entry says what you do"
+    if owner is None:
+        return f"the question asks what your {who} do; the entry says what you do"
+    whose = "third party's" if who == "third" else who + ("'" if who.endswith("s") else "'s")
+    return f"the question asks of your {whose} practice; the entry says what you do"
+
+
+# Suppliers owning what a question asks of, as words() leaves a possessive: "your *vendors'*
+# incident response plans", "the hosting *provider's* data centres" (the owner, then "s").
+_OWNERS = _SUPPLIERS | frozenset(
+    ("vendor", "supplier", "subprocessor", "processor", "provider", "partner", "party", "parties")
+)
+
+
+def _supplier_owning(asked: Sequence[str]) -> str | None:
+    """Return the supplier word a question puts in the possessive, if any ("vendors' plans")."""
+    words = [w.casefold() for w in asked]
+    # Only with what it owns named after it: "yours or *a third party's*?" leaves it to "yours".
+    for i, (word, following) in enumerate(zip(words, words[1:-1], strict=False)):
+        if following != "s" or word not in _OWNERS:
+            continue
+        if word in ("party", "parties"):
+            return "third" if i > 0 and words[i - 1] == "third" else None
+        return word
+    return None
 
 
 # Who may do what a question asks ("reviewed *by a human*", "performed *by an internal team*"):

@@ -3,7 +3,8 @@
 A statement may match a question's words and claim less than it asks, or something else: one
 side of an "or", or one where the question asks both (either.py); what customers can do where
 the question asks what the vendor does, or the vendor where it asks what its customers are
-given, what its suppliers do, what its staff may do, or who does it (actor.py); only the
+given, what its suppliers do or own, what the customers own, what its staff may do, or who
+does it (actor.py); only the
 question's examples (examples.py); a practice where the question asks whether something ever
 happened or did, the first of two questions in one row, a sum or a place or person named for a
 closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its undoing
@@ -21,6 +22,7 @@ from app.core.actor import (
     agent_unsaid,
     customers_duty,
     customers_for_vendor,
+    customers_own,
     given_to_customers,
     people_unnamed,
     suppliers_for_vendor,
@@ -77,6 +79,8 @@ def claim_guard(
         guard = customers_for_vendor(asked.surface, wording.surface)
     if guard is None:
         guard = customers_duty(asked.surface, wording.surface, said)
+    if guard is None:
+        guard = customers_own(asked.surface, said)
     if guard is None:
         guard = given_to_customers(asked.stems, said)
     if guard is None:

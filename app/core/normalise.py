@@ -23,6 +23,17 @@ _WORD = re.compile(r"[a-z0-9]+")
 _ACRONYM = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
 _SHORTENED = re.compile(r"(?=[0-9]*[A-Za-z])[A-Za-z0-9]{2,10}")
 _CONTRACTION = re.compile(r"n['’]t\b")
+# A plural's possessive apostrophe ("vendors' plans"), read as the singular's "'s" is: both
+# leave the owner followed by an "s" token, which the guards reading whose thing it is look for.
+# A word in quotes ("the 'access' list") is not one.
+_PLURAL_POSSESSIVE = re.compile(r"(['‘’]?)\b([a-z0-9]*[a-z]s)['’](?![a-z0-9])")
+
+
+def _possessive(match: re.Match[str]) -> str:
+    quoted, word = match.groups()
+    return match.group(0) if quoted else f"{word} s"
+
+
 # Longest suffixes first; each maps to its replacement. Kept small on purpose: the thesaurus
 # carries the irregular cases (retention -> retain) so the stemmer never has to guess.
 _SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -110,9 +121,14 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Split text into lower-case word tokens, spelling out '&' and "n't"."""
+    """Split text into lower-case word tokens, spelling out '&' and "n't".
+
+    A possessive leaves its owner followed by "s", the plural's as the singular's ("vendors'
+    plans" as "vendor's plan").
+    """
     text = unicodedata.normalize("NFKC", text).lower()
     text = _CONTRACTION.sub(" not", text.replace("&", " and "))
+    text = _PLURAL_POSSESSIVE.sub(_possessive, text)
     return _WORD.findall(text)
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.actor import customers_duty, customers_for_vendor, given_to_customers
+from app.core.actor import (
+    customers_duty,
+    customers_for_vendor,
+    customers_own,
+    given_to_customers,
+)
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import stem
+from app.core.normalise import words as tokens
 
 
 def approved(
@@ -322,3 +328,89 @@ def test_some_of_your_suppliers_are_your_suppliers() -> None:
     assert best.explanation.guard == (
         "the question asks what your vendors do; the entry says what you do"
     )
+
+
+PLANS = [
+    approved(
+        "INC-TEST-01",
+        "Is the incident response plan tested?",
+        "Yes, at least annually",
+        detail="A tabletop exercise tests the plan every year.",
+    ),
+    approved(
+        "AI-TRAIN-01",
+        "Is customer data used to train AI models?",
+        "No",
+        detail="Customer data is never used to train any model.",
+    ),
+    POLICY,
+]
+THEIRS = "the question asks of your {}; the entry says what you do"
+
+
+def test_what_your_suppliers_own_is_not_answered_by_what_you_do() -> None:
+    matcher = Matcher(PLANS, concepts=False)
+    for question, whose in (
+        ("Do you test your vendors' incident response plans?", "vendors' practice"),
+        ("Do you test your vendors’ incident response plans?", "vendors' practice"),
+        ("Is your hosting provider's incident response plan tested?", "provider's practice"),
+        ("Do you test a third party's incident response plan?", "third party's practice"),
+    ):
+        (best, *_) = matcher.match(question)
+        assert best.entry_id == "INC-TEST-01"
+        assert best.band != "auto"
+        assert best.explanation.guard == THEIRS.format(whose)
+    (own, *_) = matcher.match("Do you test your incident response plans?")
+    assert (own.entry_id, own.band, own.explanation.guard) == ("INC-TEST-01", "auto", None)
+
+
+def test_a_possessive_with_nothing_after_it_names_no_thing_of_theirs() -> None:
+    (best, *_) = Matcher(PLANS, concepts=False).match(
+        "Is customer data used to train AI models, yours or a third party's?"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("AI-TRAIN-01", "auto", None)
+
+
+def test_a_plural_possessive_is_read_as_the_singular_one() -> None:
+    assert tokens("your vendors' plans") == ["your", "vendors", "s", "plans"]
+    assert tokens("the vendor's plan") == ["the", "vendor", "s", "plan"]
+    # A word in quotes is none.
+    assert tokens("the 'vendors' list") == ["the", "vendors", "list"]
+
+
+KEYS = [
+    approved(
+        "CRY-REST-01",
+        "Is customer data encrypted at rest?",
+        detail="All customer data is encrypted at rest with AES-256.",
+    ),
+    approved(
+        "CRY-BYOK-01",
+        "Can customers manage their own encryption keys?",
+        "No",
+        detail="Keys are managed by the vendor in its key management service.",
+    ),
+    POLICY,
+]
+
+
+def test_the_customers_own_thing_is_not_answered_by_a_statement_never_saying_own() -> None:
+    (best, *_) = Matcher(KEYS, concepts=False).match(
+        "Is customer data encrypted at rest using keys held in the customer's own cloud KMS?"
+    )
+    assert best.entry_id == "CRY-REST-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks of customer's own; the entry never says 'own'"
+    )
+
+
+def test_only_the_customers_own_is_read() -> None:
+    said = {stem("encrypt"), stem("rest")}
+    assert customers_own(tokens("can we use the customer's own keys"), lambda: said) is not None
+    assert customers_own(words("can we use our own keys"), lambda: said) is not None
+    assert customers_own(words("can customers use their own keys"), lambda: said) is not None
+    # The vendor's own, or a statement saying "own": not read.
+    assert customers_own(words("do you use your own staff"), lambda: said) is None
+    assert customers_own(words("do you operate your own data centers"), lambda: said) is None
+    assert customers_own(words("can we use our own keys"), lambda: said | {stem("own")}) is None
