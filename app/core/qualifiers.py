@@ -94,11 +94,19 @@ def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
 
     "Is customer data encrypted at rest on employee laptops?" is not answered by encryption of
     the service's databases and backups. A statement speaking of endpoints or devices in
-    general speaks of them: "Do laptops lock automatically when idle?" is answered by "Are
-    managed endpoints configured to lock the screen?".
+    general speaks of them, unless it names another device: "Do laptops lock automatically when
+    idle?" is answered by "Are managed endpoints configured to lock the screen?", "Are mobile
+    phones encrypted?" not by "Are laptop hard drives encrypted?".
     """
     devices = _DEVICES.intersection(asked.terms)
-    if not devices or (devices | _ANY_DEVICE) & said():
+    if not devices:
+        return None
+    says = said()
+    if devices & says:
+        return None
+    # Unless it names another device: its "endpoints" are that one's ("Are laptop hard drives
+    # encrypted?", also worded of managed endpoints, says nothing of mobile phones).
+    if _ANY_DEVICE & says and not (_DEVICES & says):
         return None
     word = written_as(asked, min(devices))
     return f"the question asks of '{word}'; the entry never speaks of them"

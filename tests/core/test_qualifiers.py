@@ -114,3 +114,25 @@ def test_a_device_the_statement_never_speaks_of_is_not_answered() -> None:
     (general, *_) = matcher.match("Do laptops lock automatically after inactivity?")
     assert general.entry_id == "AST-EP-06"
     assert "never speaks of them" not in (general.explanation.guard or "")
+
+
+def test_a_statement_naming_another_device_does_not_speak_of_this_one() -> None:
+    laptops = [
+        *ROLES,
+        Entry(
+            id="AST-EP-09",
+            question="Are laptop hard drives encrypted?",
+            alternates=("Are managed endpoints encrypted?",),
+            answer="Yes",
+            status="approved",
+        ),
+    ]
+    matcher = Matcher(laptops, concepts=False)
+    (best, *_) = matcher.match("Is full disk encryption enforced on mobile phones?")
+    assert best.entry_id == "AST-EP-09"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks of 'mobile'; the entry never speaks of them"
+    )
+    (laptop, *_) = matcher.match("Are laptop hard drives encrypted?")
+    assert (laptop.entry_id, laptop.band) == ("AST-EP-09", "auto")
