@@ -175,7 +175,10 @@ _VALUES = frozenset(
     (
         "url", "link", "address", "limit", "limits", "amount", "date", "dates", "name", "names",
         "version", "versions", "length", "location", "locations", "contact", "email", "number",
-        "requirements",
+        "requirements", "frequency", "period", "duration", "interval", "cadence", "timeline",
+        "timelines", "timeframe", "schedule", "level", "method", "methods", "algorithm",
+        "algorithms", "provider", "providers", "region", "regions", "country", "countries",
+        "type", "types",
     )
 )  # fmt: skip
 # What a closed question opens with, an answer format ("Y/N: …") among them; a terse row has
@@ -476,12 +479,30 @@ def who_unnamed(
 
 
 _EVER = stem("ever")
+# How a question asks whether there are any of a thing: "*Any* shared admin accounts?", "*Are
+# there any* exceptions to the patching policy?", "*Do you have any* open audit findings?".
+_ANY_OPENINGS = frozenset(
+    (("any",), ("are", "there", "any"), ("is", "there", "any"), ("do", "you", "have", "any"))
+)
+
+# What "any" may ask of in place of "ever": "Are there any *circumstances* in which customer data
+# may be used to train models?" asks what "Is customer data ever used …" does.
+_OCCASIONS = frozenset(
+    stem(w)
+    for w in ("circumstance", "circumstances", "case", "cases", "situation", "situations",
+              "instance", "instances", "scenario", "scenarios", "occasion", "occasions")
+)  # fmt: skip
+
+
+def _asks_whether_any(surface: Sequence[str]) -> bool:
+    return any(tuple(surface[: len(opening)]) == opening for opening in _ANY_OPENINGS)
 
 
 def asks_whether_ever(
     asked: NormalisedText, said: Callable[[], set[str]], frame: frozenset[str] = frozenset()
 ) -> str | None:
-    """Hold back a statement from a question asking whether something ever happened or is done.
+    """Hold back a statement from a question asking whether something ever happened or is done,
+    or whether there are any of a thing ("*Any* shared admin accounts?").
 
     "Has the disaster recovery plan *ever* been invoked?" asks of an event, and a Yes to "Do you
     have a disaster recovery plan?" would say the plan was invoked; "Are private keys ever
@@ -489,11 +510,13 @@ def asks_whether_ever(
     answered only by a statement saying each of its subject words somewhere (`said`: its
     wordings, answer and detail); its frame words (`frame`) say how it asks.
     """
-    if _EVER not in asked.stems:
+    if _EVER not in asked.stems and not _asks_whether_any(asked.surface):
         return None
-    word = _unsaid(asked, set(asked.terms) - {_EVER} - frame, said)
+    word = _unsaid(asked, set(asked.terms) - {_EVER} - _OCCASIONS - frame, said)
     if word is None:
         return None
+    if _EVER not in asked.stems:
+        return f"the question asks whether there are any; the entry does not say '{word}'"
     return f"the question asks whether it ever happens; the entry does not say '{word}'"
 
 

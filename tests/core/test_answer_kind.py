@@ -480,3 +480,33 @@ def test_a_question_with_no_words_is_matched_without_error() -> None:
     matcher = Matcher(NOTIFICATION, concepts=False)
     for asked in (":", "{", "?!", "$"):
         assert isinstance(matcher.match(asked), list)
+
+
+ACCOUNTS = [
+    approved("IAM-PRIV-02", "Is privileged access granted only for a limited time?"),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+    approved("AI-TRAIN-01", "Is customer data used to train AI models?", "No"),
+]
+
+
+def test_whether_there_are_any_is_answered_only_by_a_statement_saying_what() -> None:
+    matcher = Matcher(ACCOUNTS, concepts=False)
+    (best, *_) = matcher.match("Any shared admin accounts?")
+    assert best.entry_id == "IAM-PRIV-02"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks whether there are any; the entry does not say 'shared'"
+    )
+    # "Any circumstances in which …" asks what "ever" does: of the rest of its words.
+    (best, *_) = matcher.match(
+        "Are there any circumstances in which customer data is used to train AI models?"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("AI-TRAIN-01", "auto", None)
+
+
+def test_any_is_read_only_where_the_question_opens_with_it() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    said = set(normalise("Is privileged access granted only for a limited time?").terms)
+    for asking in ("Any shared admin accounts?", "Do you have any shared admin accounts?"):
+        assert asks_whether_ever(normalise(asking), lambda: said) is not None
+    assert asks_whether_ever(normalise("Are shared admin accounts used?"), lambda: said) is None

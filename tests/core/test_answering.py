@@ -121,6 +121,8 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         ("Key revocation contact email", "Yes", (), (DETAIL, "")),
         ("Pen test - last date", "Yes", (), (DETAIL, "")),
         ("Key rotation requirements", "Yes", (), (DETAIL, "")),
+        ("Key rotation frequency?", "Yes", (), (DETAIL, "")),
+        ("Key management provider", "Yes", (), (DETAIL, "")),
         ("Key revocation supported?", "Yes", (), ("Yes", DETAIL)),
         ("Is there a revocation date?", "Yes", (), ("Yes", DETAIL)),
         # A request asking whether is closed.
