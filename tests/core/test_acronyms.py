@@ -211,6 +211,7 @@ def test_the_starter_bank_answers_everyday_acronyms_spelt_out() -> None:
     for question, entry_id in (
         ("Will you sign our DPA?", "PRV-DPA-01"),
         ("Do you have an IAM policy?", "IAM-POL-01"),
+        ("Is OIDC supported for SSO?", "IAM-SSO-01"),
         # Shortened words, as customers write them in their own rows.
         ("how often r vuln scans done", "VUL-SCAN-01"),
         ("Vuln scans frequency", "VUL-SCAN-01"),
