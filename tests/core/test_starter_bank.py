@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from app.core.bank import Bank, load_bank, render_detail
+from app.core.matching import Matcher
 from tests.sharedfiles import raw
 
 BANK_DIR = Path(__file__).resolve().parents[2] / "answer_bank"
@@ -194,3 +196,26 @@ def test_the_everyday_question_lists_are_vouchs_own_words(
         if match is not None and match[1] >= NEAR_COPY_SIMILARITY:
             near_copies.append((question, match[0]))
     assert near_copies == []
+
+
+def test_no_alternate_asks_the_opposite_of_its_statement(bank: Bank) -> None:
+    """Each wording of a Yes or No statement takes its answer: none may ask the opposite.
+
+    "Do you use customer data for any purpose other than providing the service?" answered Yes
+    (the answer of "Is personal data processed only for the declared purposes?") would say it
+    is used for others. Each alternate is matched against the statements' own questions alone,
+    and the guards reading "other than", "only" and undoing must find nothing to hold back.
+    """
+    closed = [e for e in bank.entries if re.match(r"(Yes|No)\b", e.answer)]
+    plain = [replace(e, alternates=(), status="approved") for e in bank.entries]
+    matcher = Matcher(plain, concepts=False)
+    asked = [(a, e) for e in closed for a in e.alternates]
+    found = matcher.match_many([(a, None, None) for a, _ in asked], top=10)
+    opposite = ("the question asks of anything", "the question asks whether it can be undone")
+    wrong = []
+    for (alternate, entry), matches in zip(asked, found, strict=True):
+        own = next((m for m in matches if m.entry_id == entry.id), None)
+        guard = own.explanation.guard if own is not None else None
+        if guard and guard.startswith(opposite):
+            wrong.append(f"{entry.id}: {alternate} ({guard})")
+    assert not wrong
