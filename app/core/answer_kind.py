@@ -120,13 +120,13 @@ def asks_instead(asked: NormalisedText, entry: Entry, said: Callable[[], set[str
     """
     if yes_or_no(entry.answer) is None:
         return None
-    marker = _marker(asked.surface, _INSTEAD)
+    marker = marker_in(asked.surface, _INSTEAD)
     if marker is None or stem(marker[0]) in said():
         return None
     return f"the question asks what is used {' '.join(marker)} what; the entry does not say"
 
 
-def _marker(surface: Sequence[str], markers: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
+def marker_in(surface: Sequence[str], markers: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
     """Return the first of `markers` the words hold in a row, if any."""
     found = _find(surface, markers)
     return found[1] if found else None
@@ -158,10 +158,23 @@ def asks_beyond(asked: NormalisedText, stated: NormalisedText) -> str | None:
     """
     if _ONLY_STEM not in stated.stems or _ONLY_STEM in asked.stems:
         return None
-    marker = _marker(asked.surface, _BEYOND)
+    marker = marker_in(asked.surface, _BEYOND)
     if marker is None:
         return None
     return f"the question asks of anything {' '.join(marker)} it; the entry says 'only'"
+
+
+def asks_whether_only(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Hold back a statement never saying "only" from a question ending on it.
+
+    "Is MFA enforced on privileged accounts only?" asks whether it stops there: a Yes from "Is
+    multi-factor authentication required for remote and privileged access?" would say staff
+    sign in to everything else without it. "Only" inside a question states the restriction it
+    asks of ("Is access granted only on a need-to-know basis?") and is not read.
+    """
+    if not asked.surface or asked.surface[-1] != "only" or _ONLY_STEM in said():
+        return None
+    return "the question asks whether it is so only there; the entry never says 'only'"
 
 
 # Verbs opening a closed question: after "and", a second question of its own ("…, and *can* a
@@ -291,10 +304,48 @@ def second_question(
         return "the entry's No answers the row's follow-up, not its first question"
     second = set(asked.stems[i + 1 :])
     asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
-    if _unsaid(asked, asked_second, said) is None:
+    if unsaid_word(asked, asked_second, said) is None:
         return None
     shown = " ".join(surface[i + 1 :])
     return f"the row asks a second question the entry does not answer: '{shown}'"
+
+
+def follow_up_answered(
+    asked: NormalisedText,
+    entry: Entry,
+    wording: NormalisedText,
+    said: Callable[[], set[str]],
+    frame: frozenset[str],
+) -> str | None:
+    """Hold back a Yes whose wording asks only what a row asks on a Yes.
+
+    "Is BYOD permitted? If yes, attach your BYOD policy." is not answered Yes by "Do you have a
+    policy on personally owned devices?": the cell's Yes answers the first question, and the
+    policy forbids them. A statement saying a word of the first question alone anywhere (`said`:
+    its wordings, answer and detail) may answer it ("Is the business continuity plan tested?"
+    for "Do you have a BCP? If yes, is it tested?"; "Do you have a process for approving
+    exceptions to security policy?" for "… a formal exceptions process for deviations from
+    security policy? If so, how are exceptions approved?").
+    """
+    if yes_or_no(entry.answer) != "yes":
+        return None
+    surface = asked.surface
+    at = next((i for i in range(1, len(surface) - 1) if tuple(surface[i : i + 2]) in _IF_SO), None)
+    if at is None:
+        return None
+    first, follow = set(asked.stems[:at]), set(asked.stems[at + 2 :])
+
+    def within(term: str, part: set[str]) -> bool:
+        return all(word in part for word in term.split("_"))
+
+    only_first = {t for t in asked.terms if within(t, first) and not within(t, follow)} - frame
+    # The follow-up's frame words count: "attach your *policy*" asks for the policy.
+    only_follow = {t for t in asked.terms if within(t, follow) and not within(t, first)}
+    if not only_first or not only_follow & set(wording.key.split()):
+        return None
+    if shared_with_phrases(only_first, said()):
+        return None
+    return "the entry's Yes answers the row's follow-up, not its first question"
 
 
 # Openings of a wording answered by a place, a person, a time or a thing named: such an answer
@@ -346,7 +397,7 @@ def free_answer_unsaid(
         return None
     if not describes(entry.answer):
         return None
-    word = _unsaid(asked, set(asked.terms) - frame, said)
+    word = unsaid_word(asked, set(asked.terms) - frame, said)
     if word is None:
         return None
     return f"the entry answers '{' '.join(opening)}' and does not say '{word}'"
@@ -437,16 +488,17 @@ def quantity_unsaid(asked: NormalisedText, entry: Entry) -> str | None:
     text = f"{entry.answer} {entry.detail}"
     if any(ch.isdigit() for ch in text):
         return None
-    if _marker(words(entry.question), _QUANTITY) is not None:
+    if marker_in(words(entry.question), _QUANTITY) is not None:
         return None
     return f"the question asks '{' '.join(marker)}'; the entry gives no number"
 
 
 # Words naming who does something: a statement answering "who" names one of them somewhere.
+# Not "owned": its stem is "own", which "the data's own region" says.
 _ROLES = frozenset(
     stem(w)
     for w in (
-        "owner", "owners", "owned", "lead", "officer", "manager", "managers", "team", "teams",
+        "owner", "owners", "lead", "officer", "manager", "managers", "team", "teams",
         "committee", "board", "ciso", "cto", "ceo", "cio", "dpo", "head", "director",
         "engineer", "engineers", "administrator", "administrators", "staff", "personnel",
         "employee", "employees", "legal", "department", "function", "person", "individual",
@@ -454,6 +506,10 @@ _ROLES = frozenset(
         "role", "roles", "accountable",
     )
 )  # fmt: skip
+# Parties a "who" question may name as what it asks for ("Who is your data center provider?").
+_PARTIES = frozenset(
+    stem(w) for w in ("provider", "vendor", "supplier", "auditor", "firm", "partner", "processor")
+)
 
 
 def who_unnamed(
@@ -474,102 +530,15 @@ def who_unnamed(
     said_words = {part for term in said() for part in term.split("_")}
     if _ROLES & said_words:
         return None
+    # A party of the kind the question names: "Who is your data center *provider*?" is answered
+    # by a statement naming the hosting provider.
+    if _PARTIES.intersection(asked.stems) & said_words:
+        return None
     # It never says what is asked: a statement naming who may be the answer (ranking.rank).
     return Elsewhere("the question asks who; the entry names no one")
 
 
-_EVER = stem("ever")
-# How a question asks whether there are any of a thing: "*Any* shared admin accounts?", "*Are
-# there any* exceptions to the patching policy?", "*Do you have any* open audit findings?".
-_ANY_OPENINGS = frozenset(
-    (("any",), ("are", "there", "any"), ("is", "there", "any"), ("do", "you", "have", "any"))
-)
-
-# What "any" may ask of in place of "ever": "Are there any *circumstances* in which customer data
-# may be used to train models?" asks what "Is customer data ever used …" does.
-_OCCASIONS = frozenset(
-    stem(w)
-    for w in ("circumstance", "circumstances", "case", "cases", "situation", "situations",
-              "instance", "instances", "scenario", "scenarios", "occasion", "occasions")
-)  # fmt: skip
-
-
-def _asks_whether_any(surface: Sequence[str]) -> bool:
-    return any(tuple(surface[: len(opening)]) == opening for opening in _ANY_OPENINGS)
-
-
-def asks_whether_ever(
-    asked: NormalisedText, said: Callable[[], set[str]], frame: frozenset[str] = frozenset()
-) -> str | None:
-    """Hold back a statement from a question asking whether something ever happened or is done,
-    or whether there are any of a thing ("*Any* shared admin accounts?").
-
-    "Has the disaster recovery plan *ever* been invoked?" asks of an event, and a Yes to "Do you
-    have a disaster recovery plan?" would say the plan was invoked; "Are private keys ever
-    exported from the HSM?" is not answered by how keys are generated. Such a question is
-    answered only by a statement saying each of its subject words somewhere (`said`: its
-    wordings, answer and detail); its frame words (`frame`) say how it asks.
-    """
-    if _EVER not in asked.stems and not _asks_whether_any(asked.surface):
-        return None
-    word = _unsaid(asked, set(asked.terms) - {_EVER} - _OCCASIONS - frame, said)
-    if word is None:
-        return None
-    if _EVER not in asked.stems:
-        return f"the question asks whether there are any; the entry does not say '{word}'"
-    return f"the question asks whether it ever happens; the entry does not say '{word}'"
-
-
-# How a question asks whether something happened: "*Have* you *had* a breach …", "*Has* any
-# regulator *fined* you …", "*Have any of your* subprocessors *reported* a breach …": "have" or
-# "has" opening it, one of these within its first words. Not every perfect: "Have you
-# *implemented* MFA?" asks of a state a present statement answers.
-_PERFECT = frozenset(("have", "has"))
-# As written: a stem would take "detection" for "detected".
-_HAPPENED = frozenset(
-    (
-        "had", "experienced", "suffered", "reported", "paid", "received", "occurred",
-        "happened", "incurred", "invoked", "failed", "detected", "discovered", "breached",
-        "fined", "sued", "penalized", "penalised", "sanctioned", "notified", "disclosed",
-    )
-)  # fmt: skip
-_HAPPENED_WITHIN = 6
-# What a statement says when it speaks of what happened, or of how often it does ("in the past
-# three years", "history", "at least annually").
-_PAST = frozenset(
-    stem(w)
-    for w in (
-        "ever", "past", "last", "history", "previous", "prior", "recent", "annually", "year",
-        "month", "quarter", "week", "daily",
-    )
-)  # fmt: skip
-
-
-def asks_what_happened(
-    asked: NormalisedText, wording: NormalisedText, said: Callable[[], set[str]]
-) -> str | None:
-    """Hold back a statement from a question asking whether an event happened, unless it says.
-
-    "Have any of your subprocessors *reported* a breach affecting your customers' data?" asks
-    of events, and "Within 72 hours of confirmation", how soon breaches are notified, says none
-    happened or did not. The statement must ask the same of its own (`wording`: "Have you had a
-    data breach?"), or speak of the past or of how often (`_PAST`, in any wording, its answer or
-    its detail): "Have you had a breach in the past three years?" does.
-    """
-    verb = _event_asked(asked.surface)
-    if verb is None or _event_asked(wording.surface) is not None or _PAST & said():
-        return None
-    return f"the question asks whether it happened ('{verb}'); the entry says nothing of when"
-
-
-def _event_asked(surface: Sequence[str]) -> str | None:
-    """Return the event verb by which a text asks whether something happened, if it does."""
-    if not surface or surface[0] not in _PERFECT:
-        return None
-    return next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)
-
-
-def _unsaid(asked: NormalisedText, terms: set[str], said: Callable[[], set[str]]) -> str | None:
+def unsaid_word(asked: NormalisedText, terms: set[str], said: Callable[[], set[str]]) -> str | None:
     """Return, as the question writes it, the first of its terms the statement never says."""
     unsaid = terms - shared_with_phrases(terms, said()) if terms else terms
     return written_as(asked, min(unsaid)) if unsaid else None

@@ -4,12 +4,13 @@ A statement may match a question's words and claim less than it asks, or somethi
 side of an "or", or one where the question asks both (either.py); what customers can do where
 the question asks what the vendor does, or the vendor where it asks what its customers are
 given, what its suppliers do or own, what the customers own, what its staff may do, or who
-does it (actor.py); only the
-question's examples (examples.py); a practice where the question asks whether something ever
-happened or did, the first of two questions in one row, a sum or a place or person named for a
-closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its undoing
-("disabled") or a device ("laptops", qualifiers.py); a step before another event than the
-question's (preceding.py); or another object of a pair than the question names (objects.py).
+does it (actor.py); only the question's examples (examples.py); a practice where the question
+asks whether something ever happens, whether there are any, whether it happened, what is
+planned or when (timing.py); the first of two questions in one row or the follow-up asked on
+its Yes, a sum, a count, or a place or person named for a closed question (answer_kind.py); a
+kind of the thing asked of ("custom roles"), its undoing ("disabled") or a device ("laptops",
+qualifiers.py); a step before another event than the question's (preceding.py); or another
+object of a pair than the question names (objects.py).
 Each reads what the statement says in all its wordings, its answer and its detail, worked out
 once per candidate (verdict._guard) and only when a guard needs it.
 """
@@ -29,8 +30,8 @@ from app.core.actor import (
 )
 from app.core.answer_kind import (
     asks_instead,
-    asks_what_happened,
-    asks_whether_ever,
+    asks_whether_only,
+    follow_up_answered,
     free_answer_unsaid,
     number_unsaid,
     quantity_unsaid,
@@ -45,6 +46,7 @@ from app.core.preceding import another_event
 from app.core.qualifiers import device_unsaid, kind_unsaid, undone_unsaid
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
+from app.core.timing import asks_of_a_plan, asks_what_happened, asks_when, asks_whether_ever
 
 
 def claim_guard(
@@ -100,9 +102,17 @@ def claim_guard(
     if guard is None:
         guard = asks_whether_ever(asked, said, frame)
     if guard is None:
+        guard = asks_whether_only(asked, said)
+    if guard is None:
+        guard = asks_of_a_plan(asked, said)
+    if guard is None:
+        guard = asks_when(asked, wording, entry)
+    if guard is None:
         guard = asks_what_happened(asked, wording, said)
     if guard is None:
         guard = second_question(asked, entry, wording, said, frame)
+    if guard is None:
+        guard = follow_up_answered(asked, entry, wording, said, frame)
     if guard is None:
         guard = number_unsaid(asked, said)
     if guard is None:

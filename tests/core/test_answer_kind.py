@@ -1,10 +1,10 @@
-"""A question asking whether something ever happens is answered only by a statement saying it."""
+"""A statement answers a question only with the kind of answer the question asks for."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.answer_kind import asks_whether_ever, quantity_unsaid
+from app.core.answer_kind import quantity_unsaid
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
@@ -18,45 +18,6 @@ def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = ""
         detail=detail or f"Statement {entry_id}.",
         status="approved",
     )
-
-
-BANK = [
-    approved("BCP-DR-01", "Do you have a disaster recovery plan?"),
-    approved("GOV-POL-01", "Do you have an information security policy?"),
-    approved(
-        "PRV-LAPTOP-01",
-        "Is customer data stored on employee laptops?",
-        "No",
-        "Customer data stays in production; laptops hold none.",
-    ),
-]
-
-
-def test_a_yes_to_having_a_plan_does_not_say_it_was_ever_invoked() -> None:
-    (best, *_) = Matcher(BANK, concepts=False).match(
-        "Has the disaster recovery plan ever been invoked?"
-    )
-    assert best.entry_id == "BCP-DR-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks whether it ever happens; the entry does not say 'invoked'"
-    )
-
-
-def test_a_statement_saying_what_an_ever_question_asks_answers_it() -> None:
-    (best, *_) = Matcher(BANK, concepts=False).match(
-        "Is customer data ever stored on employee laptops?"
-    )
-    assert (best.entry_id, best.band, best.explanation.guard) == ("PRV-LAPTOP-01", "auto", None)
-
-
-def test_only_a_question_saying_ever_is_read() -> None:
-    normalise = Normaliser(shipped_thesaurus()).normalise
-    said = set(normalise("Do you have a disaster recovery plan?").terms)
-    plan = normalise("Has the disaster recovery plan been invoked?")
-    assert asks_whether_ever(plan, lambda: said) is None
-    ever = normalise("Has the disaster recovery plan ever been invoked?")
-    assert asks_whether_ever(ever, lambda: said) is not None
 
 
 CHOICES = [
@@ -402,56 +363,6 @@ def test_a_terse_row_naming_a_value_is_not_answered_by_how_often_it_is_reviewed(
     assert "frequency differs" not in (closed.explanation.guard or "")
 
 
-NOTIFICATION = [
-    approved(
-        "INC-NOTIFY-02",
-        "How soon will you notify us of a breach affecting our data?",
-        "Within 72 hours of confirmation",
-        "Affected customers are notified within 72 hours, including breaches at a subprocessor.",
-    ),
-    approved(
-        "INC-HISTORY-01",
-        "Have you had a security breach involving customer data in the past three years?",
-        "No",
-        "There has been no breach of customer data.",
-    ),
-    approved("GOV-POL-01", "Do you have an information security policy?"),
-]
-
-
-def test_whether_a_breach_happened_is_not_answered_by_how_soon_it_is_notified() -> None:
-    asked = "Have any of your subprocessors reported a breach affecting your customers' data?"
-    (best, *_) = Matcher(NOTIFICATION[::2], concepts=False).match(asked)
-    assert best.entry_id == "INC-NOTIFY-02"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks whether it happened ('reported'); the entry says nothing of when"
-    )
-    # A statement speaking of the past answers it.
-    found = Matcher(NOTIFICATION, concepts=False).match(
-        "Have you experienced a breach of customer data?", top=3
-    )
-    history = next(m for m in found if m.entry_id == "INC-HISTORY-01")
-    assert "happened" not in (history.explanation.guard or "")
-
-
-def test_a_perfect_asking_of_a_state_is_no_event() -> None:
-    # "detection" is no "detected"; "implemented" asks whether it is there now.
-    ids = [
-        approved(
-            "NET-IDS-01",
-            "Do you use intrusion detection or prevention (IDS/IPS)?",
-            detail="Managed threat detection analyses network flows in production.",
-        ),
-        approved("GOV-POL-01", "Do you have an information security policy?"),
-    ]
-    (best, *_) = Matcher(ids, concepts=False).match(
-        "Have you implemented an intrusion detection system?"
-    )
-    assert best.entry_id == "NET-IDS-01"
-    assert "happened" not in (best.explanation.guard or "")
-
-
 def test_a_sum_the_statement_never_names_is_not_answered_yes() -> None:
     insured = [
         approved(
@@ -477,36 +388,84 @@ def test_a_sum_the_statement_never_names_is_not_answered_yes() -> None:
 
 def test_a_question_with_no_words_is_matched_without_error() -> None:
     # Punctuation alone leaves no words: each guard reading word pairs meets an empty row.
-    matcher = Matcher(NOTIFICATION, concepts=False)
+    matcher = Matcher(GOVERNANCE, concepts=False)
     for asked in (":", "{", "?!", "$"):
         assert isinstance(matcher.match(asked), list)
 
 
-ACCOUNTS = [
-    approved("IAM-PRIV-02", "Is privileged access granted only for a limited time?"),
+def test_who_is_not_answered_by_the_word_own() -> None:
+    bank = [
+        approved(
+            "BCP-BACKUP-04",
+            "Where are backups stored relative to production?",
+            "A separate account and zone, in the data's own region",
+        ),
+        approved(
+            "PHY-DC-01",
+            "Do you operate your own data centers?",
+            "No",
+            "The product runs on a hosting provider whose facilities are audited.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    (best, *_) = matcher.match("Who has access to backup data?")
+    assert best.entry_id == "BCP-BACKUP-04"
+    assert best.explanation.guard == "the question asks who; the entry names no one"
+    # A statement naming a party of the kind asked for answers it.
+    (best, *_) = matcher.match("Who is your data center provider?")
+    assert (best.entry_id, best.explanation.guard) == ("PHY-DC-01", None)
+
+
+FOLLOW_UPS = [
+    approved("AST-BYOD-02", "Do you have a policy on personally owned devices (BYOD)?"),
+    approved(
+        "GOV-EXC-01",
+        "Do you have a process for approving and tracking exceptions to security policy?",
+    ),
     approved("GOV-POL-01", "Do you have an information security policy?"),
-    approved("AI-TRAIN-01", "Is customer data used to train AI models?", "No"),
 ]
 
 
-def test_whether_there_are_any_is_answered_only_by_a_statement_saying_what() -> None:
-    matcher = Matcher(ACCOUNTS, concepts=False)
-    (best, *_) = matcher.match("Any shared admin accounts?")
-    assert best.entry_id == "IAM-PRIV-02"
+def test_a_yes_to_the_follow_up_alone_does_not_answer_the_first_question() -> None:
+    matcher = Matcher(FOLLOW_UPS, concepts=False)
+    (best, *_) = matcher.match("Is BYOD permitted? If yes, attach your BYOD policy.")
+    assert best.entry_id == "AST-BYOD-02"
     assert best.band != "auto"
     assert best.explanation.guard == (
-        "the question asks whether there are any; the entry does not say 'shared'"
+        "the entry's Yes answers the row's follow-up, not its first question"
     )
-    # "Any circumstances in which …" asks what "ever" does: of the rest of its words.
+    # A statement saying a word of the first question answers it.
     (best, *_) = matcher.match(
-        "Are there any circumstances in which customer data is used to train AI models?"
+        "Do you maintain an exceptions process for security policy? If so, how are exceptions "
+        "approved and tracked?"
     )
-    assert (best.entry_id, best.band, best.explanation.guard) == ("AI-TRAIN-01", "auto", None)
+    assert (best.entry_id, best.explanation.guard) == ("GOV-EXC-01", None)
 
 
-def test_any_is_read_only_where_the_question_opens_with_it() -> None:
-    normalise = Normaliser(shipped_thesaurus()).normalise
-    said = set(normalise("Is privileged access granted only for a limited time?").terms)
-    for asking in ("Any shared admin accounts?", "Do you have any shared admin accounts?"):
-        assert asks_whether_ever(normalise(asking), lambda: said) is not None
-    assert asks_whether_ever(normalise("Are shared admin accounts used?"), lambda: said) is None
+MFA = [
+    approved(
+        "IAM-MFA-01",
+        "Is multi-factor authentication required for remote and privileged access?",
+        detail="MFA is enforced for all workforce access.",
+    ),
+    approved(
+        "PRV-PURPOSE-01",
+        "Is personal data processed only for the purposes declared to the customer?",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_question_ending_on_only_is_answered_only_by_a_statement_saying_it() -> None:
+    matcher = Matcher(MFA, concepts=False)
+    (best, *_) = matcher.match(
+        "Is multi-factor authentication required for privileged access only?"
+    )
+    assert best.entry_id == "IAM-MFA-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks whether it is so only there; the entry never says 'only'"
+    )
+    (best, *_) = matcher.match("Is personal data processed for the declared purposes only?")
+    assert (best.entry_id, best.explanation.guard) == ("PRV-PURPOSE-01", None)

@@ -1,0 +1,160 @@
+"""When what a question asks of happens: ever, at any time, already, in a plan, or at a time.
+
+"Has the disaster recovery plan *ever* been invoked?" and "*Any* shared admin accounts?" ask
+whether something is or happens at all, which a statement of practice answers only by saying
+each of the question's words; "*Have* you *had* a breach …?" asks of events, "Do you *plan to*
+launch a bug bounty?" of a plan, and "*When* was your last penetration test?" of a time, none of
+which a statement's Yes or No says. claims.py holds such a match back, and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from app.core.answer_kind import marker_in, unsaid_word
+from app.core.bank import Entry
+from app.core.entry_says import yes_or_no
+from app.core.normalise import NormalisedText, stem
+
+# How a question asks of a plan rather than a practice: "Do you *plan to* launch a bug bounty?",
+# "Is SOC 2 Type II *on your roadmap*?".
+_PLANNING = (
+    ("plan", "to"),
+    ("plans", "to"),
+    ("planning", "to"),
+    ("intend", "to"),
+    ("intends", "to"),
+    ("roadmap",),
+)
+# What a statement says when it speaks of plans: not "plan", which names a document as often.
+_PLANNED = frozenset(
+    stem(w) for w in ("roadmap", "intend", "intends", "future", "upcoming", "planned", "scheduled")
+)
+
+
+def asks_of_a_plan(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Hold back a statement of what is done now from a question asking what is planned.
+
+    "Do you plan to launch a public bug bounty programme in 2026?" is not answered No by "Do you
+    run a bug bounty program?", nor "Are you planning to support SCIM provisioning?" Yes by the
+    statement that it is supported: the cell would speak of a plan the statement never made.
+    """
+    marker = marker_in(asked.surface, _PLANNING)
+    if marker is None or _PLANNED & said():
+        return None
+    return f"the question asks of a plan ('{' '.join(marker)}'); the entry says what is done now"
+
+
+_ASKING_WHEN = frozenset(
+    ("was", "were", "did", "is", "are", "do", "does", "will", "has", "have", "would", "should")
+)
+
+
+def asks_when(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> str | None:
+    """Hold back a Yes or No from a question asking when.
+
+    "When was your last penetration test?" is not answered by "Yes, at least annually", nor
+    "When was the incident response plan last tested?": a statement asking when itself ("When
+    did you last exercise your disaster recovery plan?") may answer it.
+    """
+    surface = asked.surface
+    # A question word before its verb; "*When* a deployment fails, is rollback automated?" sets
+    # a condition.
+    if len(surface) < 2 or surface[0] != "when" or surface[1] not in _ASKING_WHEN:
+        return None
+    if yes_or_no(entry.answer) is None:
+        return None
+    if wording.surface and wording.surface[0] == "when":
+        return None
+    return "the question asks when; the entry answers whether"
+
+
+_EVER = stem("ever")
+# How a question asks whether there are any of a thing: "*Any* shared admin accounts?", "*Are
+# there any* exceptions to the patching policy?", "*Do you have any* open audit findings?".
+_ANY_OPENINGS = frozenset(
+    (("any",), ("are", "there", "any"), ("is", "there", "any"), ("do", "you", "have", "any"))
+)
+
+# What "any" may ask of in place of "ever": "Are there any *circumstances* in which customer data
+# may be used to train models?" asks what "Is customer data ever used …" does.
+_OCCASIONS = frozenset(
+    stem(w)
+    for w in ("circumstance", "circumstances", "case", "cases", "situation", "situations",
+              "instance", "instances", "scenario", "scenarios", "occasion", "occasions")
+)  # fmt: skip
+
+
+def _asks_whether_any(surface: Sequence[str]) -> bool:
+    return any(tuple(surface[: len(opening)]) == opening for opening in _ANY_OPENINGS)
+
+
+def asks_whether_ever(
+    asked: NormalisedText, said: Callable[[], set[str]], frame: frozenset[str] = frozenset()
+) -> str | None:
+    """Hold back a statement from a question asking whether something ever happened or is done,
+    or whether there are any of a thing ("*Any* shared admin accounts?").
+
+    "Has the disaster recovery plan *ever* been invoked?" asks of an event, and a Yes to "Do you
+    have a disaster recovery plan?" would say the plan was invoked; "Are private keys ever
+    exported from the HSM?" is not answered by how keys are generated. Such a question is
+    answered only by a statement saying each of its subject words somewhere (`said`: its
+    wordings, answer and detail); its frame words (`frame`) say how it asks.
+    """
+    if _EVER not in asked.stems and not _asks_whether_any(asked.surface):
+        return None
+    word = unsaid_word(asked, set(asked.terms) - {_EVER} - _OCCASIONS - frame, said)
+    if word is None:
+        return None
+    if _EVER not in asked.stems:
+        return f"the question asks whether there are any; the entry does not say '{word}'"
+    return f"the question asks whether it ever happens; the entry does not say '{word}'"
+
+
+# How a question asks whether something happened: "*Have* you *had* a breach …", "*Has* any
+# regulator *fined* you …", "*Have any of your* subprocessors *reported* a breach …": "have" or
+# "has" opening it, one of these within its first words. Not every perfect: "Have you
+# *implemented* MFA?" asks of a state a present statement answers.
+_PERFECT = frozenset(("have", "has"))
+# As written: a stem would take "detection" for "detected".
+_HAPPENED = frozenset(
+    (
+        "had", "experienced", "suffered", "reported", "paid", "received", "occurred",
+        "happened", "incurred", "invoked", "failed", "detected", "discovered", "breached",
+        "fined", "sued", "penalized", "penalised", "sanctioned", "notified", "disclosed",
+    )
+)  # fmt: skip
+_HAPPENED_WITHIN = 6
+# What a statement says when it speaks of what happened, or of how often it does ("in the past
+# three years", "history", "at least annually").
+_PAST = frozenset(
+    stem(w)
+    for w in (
+        "ever", "past", "last", "history", "previous", "prior", "recent", "annually", "year",
+        "month", "quarter", "week", "daily",
+    )
+)  # fmt: skip
+
+
+def asks_what_happened(
+    asked: NormalisedText, wording: NormalisedText, said: Callable[[], set[str]]
+) -> str | None:
+    """Hold back a statement from a question asking whether an event happened, unless it says.
+
+    "Have any of your subprocessors *reported* a breach affecting your customers' data?" asks
+    of events, and "Within 72 hours of confirmation", how soon breaches are notified, says none
+    happened or did not. The statement must ask the same of its own (`wording`: "Have you had a
+    data breach?"), or speak of the past or of how often (`_PAST`, in any wording, its answer or
+    its detail): "Have you had a breach in the past three years?" does.
+    """
+    verb = _event_asked(asked.surface)
+    if verb is None or _event_asked(wording.surface) is not None or _PAST & said():
+        return None
+    return f"the question asks whether it happened ('{verb}'); the entry says nothing of when"
+
+
+def _event_asked(surface: Sequence[str]) -> str | None:
+    """Return the event verb by which a text asks whether something happened, if it does."""
+    if not surface or surface[0] not in _PERFECT:
+        return None
+    return next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)

@@ -1,0 +1,188 @@
+"""When a question asks of: ever, any, what happened, a plan, or a time."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from app.core.bank import Entry, load_bank
+from app.core.matching import Matcher
+from app.core.normalise import Normaliser, shipped_thesaurus
+from app.core.timing import asks_whether_ever
+
+
+def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = "") -> Entry:
+    return Entry(
+        id=entry_id,
+        question=question,
+        answer=answer,
+        detail=detail or f"Statement {entry_id}.",
+        status="approved",
+    )
+
+
+BANK = [
+    approved("BCP-DR-01", "Do you have a disaster recovery plan?"),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+    approved(
+        "PRV-LAPTOP-01",
+        "Is customer data stored on employee laptops?",
+        "No",
+        "Customer data stays in production; laptops hold none.",
+    ),
+]
+
+
+def test_a_yes_to_having_a_plan_does_not_say_it_was_ever_invoked() -> None:
+    (best, *_) = Matcher(BANK, concepts=False).match(
+        "Has the disaster recovery plan ever been invoked?"
+    )
+    assert best.entry_id == "BCP-DR-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks whether it ever happens; the entry does not say 'invoked'"
+    )
+
+
+def test_a_statement_saying_what_an_ever_question_asks_answers_it() -> None:
+    (best, *_) = Matcher(BANK, concepts=False).match(
+        "Is customer data ever stored on employee laptops?"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("PRV-LAPTOP-01", "auto", None)
+
+
+def test_only_a_question_saying_ever_is_read() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    said = set(normalise("Do you have a disaster recovery plan?").terms)
+    plan = normalise("Has the disaster recovery plan been invoked?")
+    assert asks_whether_ever(plan, lambda: said) is None
+    ever = normalise("Has the disaster recovery plan ever been invoked?")
+    assert asks_whether_ever(ever, lambda: said) is not None
+
+
+NOTIFICATION = [
+    approved(
+        "INC-NOTIFY-02",
+        "How soon will you notify us of a breach affecting our data?",
+        "Within 72 hours of confirmation",
+        "Affected customers are notified within 72 hours, including breaches at a subprocessor.",
+    ),
+    approved(
+        "INC-HISTORY-01",
+        "Have you had a security breach involving customer data in the past three years?",
+        "No",
+        "There has been no breach of customer data.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_whether_a_breach_happened_is_not_answered_by_how_soon_it_is_notified() -> None:
+    asked = "Have any of your subprocessors reported a breach affecting your customers' data?"
+    (best, *_) = Matcher(NOTIFICATION[::2], concepts=False).match(asked)
+    assert best.entry_id == "INC-NOTIFY-02"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks whether it happened ('reported'); the entry says nothing of when"
+    )
+    # A statement speaking of the past answers it.
+    found = Matcher(NOTIFICATION, concepts=False).match(
+        "Have you experienced a breach of customer data?", top=3
+    )
+    history = next(m for m in found if m.entry_id == "INC-HISTORY-01")
+    assert "happened" not in (history.explanation.guard or "")
+
+
+def test_a_perfect_asking_of_a_state_is_no_event() -> None:
+    # "detection" is no "detected"; "implemented" asks whether it is there now.
+    ids = [
+        approved(
+            "NET-IDS-01",
+            "Do you use intrusion detection or prevention (IDS/IPS)?",
+            detail="Managed threat detection analyses network flows in production.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    (best, *_) = Matcher(ids, concepts=False).match(
+        "Have you implemented an intrusion detection system?"
+    )
+    assert best.entry_id == "NET-IDS-01"
+    assert "happened" not in (best.explanation.guard or "")
+
+
+ACCOUNTS = [
+    approved("IAM-PRIV-02", "Is privileged access granted only for a limited time?"),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+    approved("AI-TRAIN-01", "Is customer data used to train AI models?", "No"),
+]
+
+
+def test_whether_there_are_any_is_answered_only_by_a_statement_saying_what() -> None:
+    matcher = Matcher(ACCOUNTS, concepts=False)
+    (best, *_) = matcher.match("Any shared admin accounts?")
+    assert best.entry_id == "IAM-PRIV-02"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks whether there are any; the entry does not say 'shared'"
+    )
+    # "Any circumstances in which …" asks what "ever" does: of the rest of its words.
+    (best, *_) = matcher.match(
+        "Are there any circumstances in which customer data is used to train AI models?"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("AI-TRAIN-01", "auto", None)
+
+
+def test_any_is_read_only_where_the_question_opens_with_it() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    said = set(normalise("Is privileged access granted only for a limited time?").terms)
+    for asking in ("Any shared admin accounts?", "Do you have any shared admin accounts?"):
+        assert asks_whether_ever(normalise(asking), lambda: said) is not None
+    assert asks_whether_ever(normalise("Are shared admin accounts used?"), lambda: said) is None
+
+
+PLANS = [
+    approved("VUL-BOUNTY-01", "Do you run a bug bounty program?", "No"),
+    approved("VUL-PEN-01", "Do you have independent penetration tests performed?", "Yes, annually"),
+    approved("BCP-DR-03", "When did you last exercise your disaster recovery plan?", "In March"),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_plan_is_not_answered_by_what_is_done_now() -> None:
+    matcher = Matcher(PLANS, concepts=False)
+    for asked, marker in (
+        ("Do you plan to launch a bug bounty program?", "plan to"),
+        ("Is a bug bounty program on your roadmap?", "roadmap"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.entry_id == "VUL-BOUNTY-01"
+        assert best.band != "auto"
+        assert best.explanation.guard == (
+            f"the question asks of a plan ('{marker}'); the entry says what is done now"
+        )
+    (best, *_) = matcher.match("Do you run a bug bounty program?")
+    assert (best.entry_id, best.band) == ("VUL-BOUNTY-01", "auto")
+
+
+def test_when_is_not_answered_by_whether() -> None:
+    matcher = Matcher(PLANS, concepts=False)
+    (best, *_) = matcher.match("When was your last independent penetration test performed?")
+    assert best.entry_id == "VUL-PEN-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == "the question asks when; the entry answers whether"
+    # A statement asking when answers it; "when" setting a condition asks nothing of time.
+    (best, *_) = matcher.match("When did you last exercise the disaster recovery plan?")
+    assert (best.entry_id, best.explanation.guard) == ("BCP-DR-03", None)
+    (best, *_) = matcher.match(
+        "When a new hire starts, do you have independent penetration tests performed?"
+    )
+    assert best.explanation.guard != "the question asks when; the entry answers whether"
+
+
+def test_ever_is_how_a_question_asks_not_what_it_asks_of() -> None:
+    starter = load_bank(Path(__file__).resolve().parents[2] / "answer_bank").entries
+    matcher = Matcher([replace(e, status="approved") for e in starter])
+    (best, *_) = matcher.match(
+        "Is customer data ever used to train or fine-tune models?", context="AI"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("AI-TRAIN-01", "auto", None)
