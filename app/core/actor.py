@@ -119,6 +119,51 @@ def customers_duty(
     return f"the question asks what {subject} must do; the entry says what you do"
 
 
+# How a question asks what customers may do themselves: "*Can we* configure data retention?",
+# "*Can our* administrators enforce MFA?".
+_ABLE_MODALS = frozenset(("can", "could", "may"))
+_CUSTOMER_SUBJECTS = _CUSTOMERS | frozenset(("we",))
+# What customers ask to be given rather than to do ("*Can we get* a copy …?"): what the vendor
+# gives answers it (given_to_customers).
+_RECEIVING = frozenset(
+    stem(w)
+    for w in (
+        "get", "obtain", "receive", "request", "see", "review", "have", "access", "download",
+        "view", "read", "audit", "ask", "expect", "rely",
+    )
+)  # fmt: skip
+
+
+def customers_able(asked: Sequence[str], wording: Sequence[str]) -> str | None:
+    """Say so when a question asks what customers can do and the wording says what you do.
+
+    "Can we configure data retention?" is not answered Yes by "Do you have a data retention and
+    deletion policy?": the vendor's policy says nothing of what its customers may set. A wording
+    naming the customers ("Do you allow customers to run their own penetration tests?"), or
+    saying what the vendor can do for them, may answer it.
+    """
+    words = [w.casefold() for w in asked]
+    if len(words) < 3 or words[0] not in _ABLE_MODALS:
+        return None
+    subject = _subject(asked)
+    ours = words[1] == "our"
+    if subject not in _CUSTOMER_SUBJECTS and not ours:
+        return None
+    at = words.index(subject) if subject in words else 1
+    if at + 1 >= len(words) or stem(words[at + 1]) in _RECEIVING:
+        return None
+    # What the vendor does ("Do you have …"), not what it can do for them ("Can you preserve
+    # data under a legal hold?" answers "Can we place a legal hold on our data?").
+    opening = wording[0].casefold() if wording else ""
+    if opening in _ABLE_MODALS or opening in ("will", "would"):
+        return None
+    if _subject(wording, past_determiner=False) not in _VENDOR:
+        return None
+    if any(w.casefold() in _NAMING_CUSTOMERS for w in wording):
+        return None
+    return "the question asks what customers can do; the entry says what you do"
+
+
 # Owners whose own thing a question may ask of in place of the vendor's: "*our* own keys".
 _CUSTOMER_OWNERS = _CUSTOMERS | frozenset(("our",))
 

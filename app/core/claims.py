@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from app.core.actor import (
     agent_unsaid,
+    customers_able,
     customers_duty,
     customers_for_vendor,
     customers_own,
@@ -81,6 +82,8 @@ def claim_guard(
         guard = customers_for_vendor(asked.surface, wording.surface)
     if guard is None:
         guard = customers_duty(asked.surface, wording.surface, said)
+    if guard is None:
+        guard = customers_able(asked.surface, wording.surface)
     if guard is None:
         guard = customers_own(asked.surface, said)
     if guard is None:

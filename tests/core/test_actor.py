@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.core.actor import (
+    customers_able,
     customers_duty,
     customers_for_vendor,
     customers_own,
@@ -414,3 +415,38 @@ def test_only_the_customers_own_is_read() -> None:
     assert customers_own(words("do you use your own staff"), lambda: said) is None
     assert customers_own(words("do you operate your own data centers"), lambda: said) is None
     assert customers_own(words("can we use our own keys"), lambda: said | {stem("own")}) is None
+
+
+RETENTION = [
+    approved("RET-POL-01", "Do you have a data retention and deletion policy?"),
+    approved("RET-HOLD-01", "Can you preserve data under a legal hold?"),
+    approved(
+        "VUL-CUST-01",
+        "Do you allow customers to run their own penetration tests?",
+        detail="With notice, customers may test their own tenant.",
+    ),
+    POLICY,
+]
+
+
+def test_what_customers_can_do_is_not_answered_by_what_you_do() -> None:
+    matcher = Matcher(RETENTION, concepts=False)
+    (best, *_) = matcher.match("Can we configure data retention?")
+    assert best.entry_id == "RET-POL-01"
+    assert best.band != "auto"
+    assert best.explanation.guard == (
+        "the question asks what customers can do; the entry says what you do"
+    )
+    # What the vendor can do for them, and a wording naming them, may answer it.
+    (best, *_) = matcher.match("Can we place a legal hold on our data?")
+    assert (best.entry_id, best.explanation.guard) == ("RET-HOLD-01", None)
+    (best, *_) = matcher.match("Can we run our own penetration tests?")
+    assert (best.entry_id, best.explanation.guard) == ("VUL-CUST-01", None)
+    # Asking to be given something is another guard's (given_to_customers).
+    assert (
+        customers_able(
+            tokens("Can we get a copy of your retention policy?"),
+            tokens("Do you have a data retention and deletion policy?"),
+        )
+        is None
+    )
