@@ -142,9 +142,9 @@ def customers_able(asked: Sequence[str], wording: Sequence[str]) -> str | None:
     naming the customers ("Do you allow customers to run their own penetration tests?"), or
     saying what the vendor can do for them, may answer it.
     """
-    words = [w.casefold() for w in asked]
-    if len(words) < 3 or words[0] not in _ABLE_MODALS:
+    if len(asked) < 3 or asked[0].casefold() not in _ABLE_MODALS:
         return None
+    words = [w.casefold() for w in asked]
     subject = _subject(asked)
     ours = words[1] == "our"
     if subject not in _CUSTOMER_SUBJECTS and not ours:
@@ -177,6 +177,8 @@ def customers_own(asked: Sequence[str], said: Callable[[], set[str]]) -> str | N
     encryption keys?"). Only an owner the question names as the customers (or "we") is read:
     "your own staff" is the vendor's.
     """
+    if "own" not in asked:
+        return None
     words = [w.casefold() for w in asked]
     for i in range(1, len(words)):
         if words[i] != "own":
@@ -330,6 +332,8 @@ _OWNERS = _SUPPLIERS | frozenset(
 
 def _supplier_owning(asked: Sequence[str]) -> str | None:
     """Return the supplier word a question puts in the possessive, if any ("vendors' plans")."""
+    if "s" not in asked:
+        return None
     words = [w.casefold() for w in asked]
     # Only with what it owns named after it: "yours or *a third party's*?" leaves it to "yours".
     for i, (word, following) in enumerate(zip(words, words[1:-1], strict=False)):

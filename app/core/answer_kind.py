@@ -327,9 +327,9 @@ def follow_up_answered(
     exceptions to security policy?" for "… a formal exceptions process for deviations from
     security policy? If so, how are exceptions approved?").
     """
-    if yes_or_no(entry.answer) != "yes":
-        return None
     surface = asked.surface
+    if "if" not in surface or yes_or_no(entry.answer) != "yes":
+        return None
     at = next((i for i in range(1, len(surface) - 1) if tuple(surface[i : i + 2]) in _IF_SO), None)
     if at is None:
         return None

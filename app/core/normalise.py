@@ -128,7 +128,8 @@ def words(text: str) -> list[str]:
     """
     text = unicodedata.normalize("NFKC", text).lower()
     text = _CONTRACTION.sub(" not", text.replace("&", " and "))
-    text = _PLURAL_POSSESSIVE.sub(_possessive, text)
+    if "'" in text or "’" in text:
+        text = _PLURAL_POSSESSIVE.sub(_possessive, text)
     return _WORD.findall(text)
 
 

@@ -26,6 +26,7 @@ _PLANNING = (
     ("intends", "to"),
     ("roadmap",),
 )
+_PLAN_WORDS = frozenset(marker[0] for marker in _PLANNING)
 # What a statement says when it speaks of plans: not "plan", which names a document as often.
 _PLANNED = frozenset(
     stem(w) for w in ("roadmap", "intend", "intends", "future", "upcoming", "planned", "scheduled")
@@ -39,6 +40,8 @@ def asks_of_a_plan(asked: NormalisedText, said: Callable[[], set[str]]) -> str |
     run a bug bounty program?", nor "Are you planning to support SCIM provisioning?" Yes by the
     statement that it is supported: the cell would speak of a plan the statement never made.
     """
+    if _PLAN_WORDS.isdisjoint(asked.surface):
+        return None
     marker = marker_in(asked.surface, _PLANNING)
     if marker is None or _PLANNED & said():
         return None
