@@ -177,6 +177,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout5.yaml",
     "everyday_questions_heldout6.yaml",
     "everyday_questions_heldout7.yaml",
+    "everyday_questions_heldout8.yaml",
 )
 
 
