@@ -77,67 +77,49 @@ def claim_guard(
     def terms(text: str) -> tuple[str, ...]:
         return normalise(text).terms
 
-    guard = one_side_asked(scoring, index, asked, entry, row) if affirmed else None
-    if guard is None:
-        guard = customers_for_vendor(asked.surface, wording.surface)
-    if guard is None:
-        guard = customers_duty(asked.surface, wording.surface, said)
-    if guard is None:
-        guard = customers_able(asked.surface, wording.surface)
-    if guard is None:
-        guard = customers_own(asked.surface, said)
-    if guard is None:
-        guard = given_to_customers(asked.stems, said)
-    if guard is None:
+    surface, stated = asked.surface, wording.surface
+    # In order, the first to object is the reason shown.
+    checks: tuple[Callable[[], str | None], ...] = (
+        lambda: one_side_asked(scoring, index, asked, entry, row) if affirmed else None,
+        lambda: customers_for_vendor(surface, stated),
+        lambda: customers_duty(surface, stated, said),
+        lambda: customers_able(surface, stated),
+        lambda: customers_own(surface, said),
+        lambda: given_to_customers(asked.stems, said),
         # Its answer and detail, and the matched wording for suppliers named as such.
-        guard = suppliers_for_vendor(
-            asked.surface,
-            wording.surface,
-            lambda: set(scoring.details.of(entry)),
-            terms,
-        )
-    if guard is None:
-        guard = people_unnamed(asked.surface, said, terms)
-    if guard is None:
-        guard = agent_unsaid(asked.surface, said, terms)
-    if guard is None and example:
-        guard = rests_on_example(index.words.space, asked, example, own, said, frame)
-    if guard is None:
-        guard = asks_whether_ever(asked, said, frame)
-    if guard is None:
-        guard = asks_whether_only(asked, said)
-    if guard is None:
-        guard = asks_of_a_plan(asked, said)
-    if guard is None:
-        guard = asks_when(asked, wording, entry)
-    if guard is None:
-        guard = asks_what_happened(asked, wording, said)
-    if guard is None:
-        guard = second_question(asked, entry, wording, said, frame)
-    if guard is None:
-        guard = follow_up_answered(asked, entry, wording, said, frame)
-    if guard is None:
-        guard = number_unsaid(asked, said)
-    if guard is None:
-        guard = quantity_unsaid(asked, entry)
-    if guard is None:
-        guard = who_unnamed(asked, wording, said)
-    if guard is None:
-        guard = asks_instead(asked, entry, said)
-    if guard is None:
-        guard = free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking)
-    if guard is None:
-        guard = kind_unsaid(asked, said)
-    if guard is None:
-        guard = undone_unsaid(asked, said)
-    if guard is None:
-        guard = device_unsaid(asked, said)
-    if guard is None:
-        guard = another_event(
+        lambda: suppliers_for_vendor(
+            surface, stated, lambda: set(scoring.details.of(entry)), terms
+        ),
+        lambda: people_unnamed(surface, said, terms),
+        lambda: agent_unsaid(surface, said, terms),
+        lambda: (
+            rests_on_example(index.words.space, asked, example, own, said, frame)
+            if example
+            else None
+        ),
+        lambda: asks_whether_ever(asked, said, frame),
+        lambda: asks_whether_only(asked, said),
+        lambda: asks_of_a_plan(asked, said),
+        lambda: asks_when(asked, wording, entry),
+        lambda: asks_what_happened(asked, wording, said),
+        lambda: second_question(asked, entry, wording, said, frame),
+        lambda: follow_up_answered(asked, entry, wording, said, frame),
+        lambda: number_unsaid(asked, said),
+        lambda: quantity_unsaid(asked, entry),
+        lambda: who_unnamed(asked, wording, said),
+        lambda: asks_instead(asked, entry, said),
+        lambda: free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking),
+        lambda: kind_unsaid(asked, said),
+        lambda: undone_unsaid(asked, said),
+        lambda: device_unsaid(asked, said),
+        lambda: another_event(
             scoring.details.normaliser, asked, wording, said, scoring.guards.function_words, frame
-        )
-    if guard is None:
-        guard = scoring.objects.said_otherwise(words, said, frame)
-    if guard is None and affirmed:
-        guard = scoring.objects.one_of_both(words, said, frame)
-    return guard
+        ),
+        lambda: scoring.objects.said_otherwise(words, said, frame),
+        lambda: scoring.objects.one_of_both(words, said, frame) if affirmed else None,
+    )
+    for check in checks:
+        guard = check()
+        if guard is not None:
+            return guard
+    return None
