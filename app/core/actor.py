@@ -166,6 +166,7 @@ def customers_able(asked: Sequence[str], wording: Sequence[str]) -> str | None:
 
 # Owners whose own thing a question may ask of in place of the vendor's: "*our* own keys".
 _CUSTOMER_OWNERS = _CUSTOMERS | frozenset(("our",))
+_OWN = stem("own")
 
 
 def customers_own(asked: Sequence[str], said: Callable[[], set[str]]) -> str | None:
@@ -187,7 +188,7 @@ def customers_own(asked: Sequence[str], said: Callable[[], set[str]]) -> str | N
         ours = owner in _CUSTOMER_OWNERS or (
             owner == "their" and not _CUSTOMERS.isdisjoint(words[:i])
         )
-        if ours and stem("own") not in said():
+        if ours and _OWN not in said():
             if words[i - 1] == "s":
                 owner += "'" if owner.endswith("s") else "'s"
             return f"the question asks of {owner} own; the entry never says 'own'"

@@ -293,12 +293,7 @@ def second_question(
     condition = _condition(surface, i)
     if_so = condition[0] if condition is not None and condition[1] in _IF_SO else None
     if yes_or_no(entry.answer) == "no" and if_so is not None:
-        first, follow = set(asked.stems[:if_so]), set(asked.stems[if_so + 2 :])
-        only_follow = {
-            t
-            for t in asked.terms
-            if all(p in follow for p in t.split("_")) and not all(p in first for p in t.split("_"))
-        }
+        _, only_follow = _either_side(asked, if_so)
         if not (only_follow - frame) & set(wording.key.split()):
             return None
         return "the entry's No answers the row's follow-up, not its first question"
@@ -333,19 +328,27 @@ def follow_up_answered(
     at = next((i for i in range(1, len(surface) - 1) if tuple(surface[i : i + 2]) in _IF_SO), None)
     if at is None:
         return None
-    first, follow = set(asked.stems[:at]), set(asked.stems[at + 2 :])
-
-    def within(term: str, part: set[str]) -> bool:
-        return all(word in part for word in term.split("_"))
-
-    only_first = {t for t in asked.terms if within(t, first) and not within(t, follow)} - frame
+    only_first, only_follow = _either_side(asked, at)
+    only_first -= frame
     # The follow-up's frame words count: "attach your *policy*" asks for the policy.
-    only_follow = {t for t in asked.terms if within(t, follow) and not within(t, first)}
     if not only_first or not only_follow & set(wording.key.split()):
         return None
     if shared_with_phrases(only_first, said()):
         return None
     return "the entry's Yes answers the row's follow-up, not its first question"
+
+
+def _either_side(asked: NormalisedText, if_so: int) -> tuple[set[str], set[str]]:
+    """Return the question's terms said only before its "if so" at `if_so`, and only after it."""
+    first, follow = set(asked.stems[:if_so]), set(asked.stems[if_so + 2 :])
+
+    def within(term: str, part: set[str]) -> bool:
+        return all(word in part for word in term.split("_"))
+
+    return (
+        {t for t in asked.terms if within(t, first) and not within(t, follow)},
+        {t for t in asked.terms if within(t, follow) and not within(t, first)},
+    )
 
 
 # Openings of a wording answered by a place, a person, a time or a thing named: such an answer
