@@ -52,6 +52,10 @@ _REQUESTS = frozenset(
         "share",
     )
 )
+# Requests for a thing rather than a description of it.
+_DOCUMENT_REQUESTS = frozenset(
+    stem(w) for w in ("provide", "supply", "attach", "upload", "submit", "send", "share")
+)
 _POLITE = frozenset(("please", "kindly"))
 _WHETHER = frozenset(("whether", "if"))
 # Stems that make a text about reviewing or testing its subject rather than having it.
@@ -75,6 +79,10 @@ def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
     if any(words[: len(opening)] == opening for opening in _EXISTENCE_OPENINGS):
         return EXISTS
     if present & _EXISTENCE_STEMS:
+        return EXISTS
+    # A document asked for exists ("Provide your encryption standard"), and how often it is
+    # reviewed is another thing ("Is the cryptography standard reviewed every year?").
+    if request_words(words) & _DOCUMENT_REQUESTS:
         return EXISTS
     return None
 
@@ -107,6 +115,16 @@ def description_asked_by(surface: Sequence[str]) -> str | None:
     if words[0] in _REQUESTS and not (len(words) > 1 and words[1] in _WHETHER):
         return words[0]
     return None
+
+
+def request_words(surface: Sequence[str]) -> frozenset[str]:
+    """Return the stems by which a row opening with a request makes it ("Please provide …")."""
+    words = list(surface[:3])
+    polite = [w for w in words[:1] if w in _POLITE]
+    rest = words[len(polite) :]
+    if not rest or rest[0] not in _REQUESTS or (len(rest) > 1 and rest[1] in _WHETHER):
+        return frozenset()
+    return frozenset(stem(w) for w in (*polite, rest[0]))
 
 
 def intents_differ(asked: str | None, stated: str | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.core.intent import request_words
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 from app.core.reasons import Elsewhere
 from app.core.semantic import TermVectors
@@ -66,7 +67,8 @@ def subject_conflict(
 
     top_shared = rarest(shared)[0]
     e_weight, e_term = rarest(stated - shared)
-    unsaid = asked - shared - asking
+    # How a row asks ("*Please provide* your encryption standard") is not what it asks of.
+    unsaid = asked - shared - asking - request_words(question.surface)
     if e_weight <= top_shared:
         if cited:
             return None

@@ -152,6 +152,11 @@ def test_intent_reads_existence_review_and_testing_from_the_wording() -> None:
     assert intent("Are the policies reviewed and updated annually?") == REVIEWED
     assert intent("Is the disaster recovery plan exercised?") == TESTED
     assert intent("Are backups performed regularly?") is None
+    # A document asked for is asked to exist; a description asked for is not read so.
+    assert intent("Please provide your encryption standard.") == EXISTS
+    assert intent("Attach your incident response plan") == EXISTS
+    assert intent("Describe how keys are revoked") is None
+    assert intent("Provide evidence that the plan is tested") == TESTED
     # Kept up to date is kept reviewed: a question whether they exist is not answered by it.
     assert intent("Are data flow diagrams kept up to date?") == REVIEWED
     assert intent("Is the asset inventory kept up-to-date?") == REVIEWED
@@ -219,6 +224,20 @@ def test_a_question_whether_procedures_are_documented_prefers_the_plan_to_its_re
     question = "Are incident response procedures documented?"
     (best, *_) = Matcher(starter_bank()).match(question, context="Incident Response")
     assert (best.entry_id, best.band) == ("INC-PLAN-01", "auto")
+
+
+def test_a_document_asked_for_prefers_the_policy_to_its_review() -> None:
+    bank = [
+        entry("CRY-POL-02", "Is the cryptography standard reviewed every year?"),
+        entry("CRY-POL-01", "Do you have a documented cryptography and key management policy?"),
+        entry("BACKUP", "Are backups encrypted?"),
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match(
+        "Provide your encryption standard or cryptographic policy."
+    )
+    assert best.entry_id == "CRY-POL-01"
+    # The request is how the row asks, not a subject the statement leaves unsaid.
+    assert "provide" not in (best.explanation.guard or "")
 
 
 def test_an_existence_question_prefers_the_policy_to_its_review() -> None:
