@@ -122,7 +122,8 @@ def customers_duty(
 # How a question asks what customers may do themselves: "*Can we* configure data retention?",
 # "*Can our* administrators enforce MFA?".
 _ABLE_MODALS = frozenset(("can", "could", "may"))
-_CUSTOMER_SUBJECTS = _CUSTOMERS | frozenset(("we",))
+# The customers as a question names them when it asks what they do or own: "*we*", "*our*".
+_CUSTOMERS_AS_WE = _CUSTOMERS | frozenset(("we", "our"))
 # What customers ask to be given rather than to do ("*Can we get* a copy …?"): what the vendor
 # gives answers it (given_to_customers).
 _RECEIVING = frozenset(
@@ -147,7 +148,7 @@ def customers_able(asked: Sequence[str], wording: Sequence[str]) -> str | None:
     words = [w.casefold() for w in asked]
     subject = _subject(asked)
     ours = words[1] == "our"
-    if subject not in _CUSTOMER_SUBJECTS and not ours:
+    if subject not in _CUSTOMERS_AS_WE and not ours:
         return None
     at = words.index(subject) if subject in words else 1
     if at + 1 >= len(words) or stem(words[at + 1]) in _RECEIVING:
@@ -164,8 +165,6 @@ def customers_able(asked: Sequence[str], wording: Sequence[str]) -> str | None:
     return "the question asks what customers can do; the entry says what you do"
 
 
-# Owners whose own thing a question may ask of in place of the vendor's: "*our* own keys".
-_CUSTOMER_OWNERS = _CUSTOMERS | frozenset(("our",))
 _OWN = stem("own")
 
 
@@ -185,7 +184,7 @@ def customers_own(asked: Sequence[str], said: Callable[[], set[str]]) -> str | N
         if words[i] != "own":
             continue
         owner = words[i - 2] if words[i - 1] == "s" and i > 1 else words[i - 1]
-        ours = owner in _CUSTOMER_OWNERS or (
+        ours = owner in _CUSTOMERS_AS_WE or (
             owner == "their" and not _CUSTOMERS.isdisjoint(words[:i])
         )
         if ours and _OWN not in said():

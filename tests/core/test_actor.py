@@ -15,6 +15,7 @@ from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import stem
 from app.core.normalise import words as tokens
+from tests.core.statements import held_back
 
 
 def approved(
@@ -51,11 +52,11 @@ BANK = [
 
 
 def test_a_question_put_to_the_vendor_is_not_answered_by_what_customers_can_do() -> None:
-    (best, *_) = Matcher(BANK, concepts=False).match("Do you manage your own encryption keys?")
-    assert best.entry_id == "CRY-BYOK-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the entry says what customers can do; the question asks what you do"
+    assert (
+        held_back(
+            Matcher(BANK, concepts=False), "Do you manage your own encryption keys?", "CRY-BYOK-01"
+        )
+        == "the entry says what customers can do; the question asks what you do"
     )
 
 
@@ -104,13 +105,13 @@ SCANS = [
 
 
 def test_what_you_give_customers_is_not_answered_by_what_you_do() -> None:
-    (best, *_) = Matcher(SCANS, concepts=False).match(
-        "Do you share vulnerability scan results with customers?"
-    )
-    assert best.entry_id == "VUL-SCAN-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks what you give customers; the entry says only what you do"
+    assert (
+        held_back(
+            Matcher(SCANS, concepts=False),
+            "Do you share vulnerability scan results with customers?",
+            "VUL-SCAN-01",
+        )
+        == "the question asks what you give customers; the entry says only what you do"
     )
 
 
@@ -169,10 +170,7 @@ SUPPLIERS = [
 
 def test_what_your_suppliers_do_is_not_answered_by_what_you_do() -> None:
     matcher = Matcher(SUPPLIERS[::2], concepts=False)
-    (best, *_) = matcher.match("Do your vendors undergo penetration testing?")
-    assert best.entry_id == "VUL-PEN-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+    assert held_back(matcher, "Do your vendors undergo penetration testing?", "VUL-PEN-01") == (
         "the question asks what your vendors do; the entry says what you do"
     )
     (best, *_) = matcher.match("Do you undergo penetration testing?")
@@ -203,10 +201,7 @@ ENDPOINTS = [
 
 def test_what_staff_may_do_is_not_answered_by_a_statement_never_naming_them() -> None:
     matcher = Matcher(ENDPOINTS, concepts=False)
-    (best, *_) = matcher.match("Can employees install software on their laptops?")
-    assert best.entry_id == "AST-EP-10"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+    assert held_back(matcher, "Can employees install software on their laptops?", "AST-EP-10") == (
         "the question asks what employees may do; the entry never names them"
     )
     # What they do, not what they may: a framework's statements name no one.
@@ -229,11 +224,13 @@ OUTPUTS = [
 
 def test_who_does_it_is_asked_as_written() -> None:
     matcher = Matcher(OUTPUTS, concepts=False)
-    (best, *_) = matcher.match("Are AI outputs reviewed by a human before being shown to users?")
-    assert best.entry_id == "AI-OUTPUT-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks who does it ('by a human'); the entry never says"
+    assert (
+        held_back(
+            matcher,
+            "Are AI outputs reviewed by a human before being shown to users?",
+            "AI-OUTPUT-01",
+        )
+        == "the question asks who does it ('by a human'); the entry never says"
     )
     # "By default" says how, not who.
     (best, *_) = matcher.match("Are AI outputs checked by default before they are shown to users?")
@@ -278,13 +275,13 @@ ENCRYPTION = [
 
 
 def test_what_customers_must_do_is_not_answered_by_what_you_do() -> None:
-    (best, *_) = Matcher(ENCRYPTION, concepts=False).match(
-        "Must the customer enable encryption at rest manually?"
-    )
-    assert best.entry_id == "CRY-REST-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks what customer must do; the entry says what you do"
+    assert (
+        held_back(
+            Matcher(ENCRYPTION, concepts=False),
+            "Must the customer enable encryption at rest manually?",
+            "CRY-REST-01",
+        )
+        == "the question asks what customer must do; the entry says what you do"
     )
 
 
@@ -310,10 +307,7 @@ def test_a_customer_s_duty_is_read_from_its_words() -> None:
 def test_a_question_about_your_staff_is_not_answered_by_what_customers_can_do() -> None:
     # The question names customer keys, but asks what the vendor's own people can reach.
     asked = "Do any of your employees have access to customer encryption keys?"
-    (best, *_) = Matcher(BANK, concepts=False).match(asked)
-    assert best.entry_id == "CRY-BYOK-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+    assert held_back(Matcher(BANK, concepts=False), asked, "CRY-BYOK-01") == (
         "the entry says what customers can do; the question asks about your employees"
     )
     customers = words("Can customers manage their own keys?")
@@ -357,10 +351,7 @@ def test_what_your_suppliers_own_is_not_answered_by_what_you_do() -> None:
         ("Is your hosting provider's incident response plan tested?", "provider's practice"),
         ("Do you test a third party's incident response plan?", "third party's practice"),
     ):
-        (best, *_) = matcher.match(question)
-        assert best.entry_id == "INC-TEST-01"
-        assert best.band != "auto"
-        assert best.explanation.guard == THEIRS.format(whose)
+        assert held_back(matcher, question, "INC-TEST-01") == THEIRS.format(whose)
     (own, *_) = matcher.match("Do you test your incident response plans?")
     assert (own.entry_id, own.band, own.explanation.guard) == ("INC-TEST-01", "auto", None)
 
@@ -396,13 +387,13 @@ KEYS = [
 
 
 def test_the_customers_own_thing_is_not_answered_by_a_statement_never_saying_own() -> None:
-    (best, *_) = Matcher(KEYS, concepts=False).match(
-        "Is customer data encrypted at rest using keys held in the customer's own cloud KMS?"
-    )
-    assert best.entry_id == "CRY-REST-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks of customer's own; the entry never says 'own'"
+    assert (
+        held_back(
+            Matcher(KEYS, concepts=False),
+            "Is customer data encrypted at rest using keys held in the customer's own cloud KMS?",
+            "CRY-REST-01",
+        )
+        == "the question asks of customer's own; the entry never says 'own'"
     )
 
 
@@ -431,10 +422,7 @@ RETENTION = [
 
 def test_what_customers_can_do_is_not_answered_by_what_you_do() -> None:
     matcher = Matcher(RETENTION, concepts=False)
-    (best, *_) = matcher.match("Can we configure data retention?")
-    assert best.entry_id == "RET-POL-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+    assert held_back(matcher, "Can we configure data retention?", "RET-POL-01") == (
         "the question asks what customers can do; the entry says what you do"
     )
     # What the vendor can do for them, and a wording naming them, may answer it.

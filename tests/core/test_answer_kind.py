@@ -5,20 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.core.answer_kind import quantity_unsaid
-from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-
-
-def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = "") -> Entry:
-    return Entry(
-        id=entry_id,
-        question=question,
-        answer=answer,
-        detail=detail or f"Statement {entry_id}.",
-        status="approved",
-    )
-
+from tests.core.statements import approved, held_back
 
 CHOICES = [
     approved(
@@ -36,13 +25,13 @@ CHOICES = [
 
 
 def test_a_yes_does_not_say_which_of_two_a_question_offers() -> None:
-    (best, *_) = Matcher(CHOICES, concepts=False).match(
-        "Do you have a way for researchers to report vulnerabilities, or only a public policy?"
-    )
-    assert best.entry_id == "VUL-DISC-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks which of two it is; a Yes or No does not say"
+    assert (
+        held_back(
+            Matcher(CHOICES, concepts=False),
+            "Do you have a way for researchers to report vulnerabilities, or only a public policy?",
+            "VUL-DISC-01",
+        )
+        == "the question asks which of two it is; a Yes or No does not say"
     )
 
 
@@ -73,13 +62,12 @@ REVIEWS = [
 
 
 def test_a_yes_to_the_first_of_two_questions_does_not_answer_the_second() -> None:
-    (best, *_) = Matcher(REVIEWS, concepts=False).match(
+    assert held_back(
+        Matcher(REVIEWS, concepts=False),
         "Is every code change reviewed by someone other than its author, and can a developer "
-        "deploy their own change?"
-    )
-    assert best.entry_id == "SDL-REVIEW-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+        "deploy their own change?",
+        "SDL-REVIEW-01",
+    ) == (
         "the row asks a second question the entry does not answer: "
         "'can a developer deploy their own change'"
     )
@@ -106,13 +94,13 @@ def test_a_no_to_the_follow_up_does_not_answer_the_first_question() -> None:
         ),
         REVIEWS[2],
     ]
-    (best, *_) = Matcher(training, concepts=False).match(
-        "Do you use AI with customer data? If yes, which models, and is our data used for training?"
-    )
-    assert best.entry_id == "AI-TRAIN-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the entry's No answers the row's follow-up, not its first question"
+    assert (
+        held_back(
+            Matcher(training, concepts=False),
+            "Do you use AI with customer data? If yes, which models, and is our data used for training?",
+            "AI-TRAIN-01",
+        )
+        == "the entry's No answers the row's follow-up, not its first question"
     )
 
 
@@ -133,13 +121,13 @@ PURPOSES = [
 
 
 def test_a_yes_to_only_does_not_answer_a_question_about_anything_else() -> None:
-    (best, *_) = Matcher(PURPOSES, concepts=False).match(
-        "Will our personal data be processed for purposes other than those declared?"
-    )
-    assert best.entry_id == "PRV-PURPOSE-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks of anything other than it; the entry says 'only'"
+    assert (
+        held_back(
+            Matcher(PURPOSES, concepts=False),
+            "Will our personal data be processed for purposes other than those declared?",
+            "PRV-PURPOSE-01",
+        )
+        == "the question asks of anything other than it; the entry says 'only'"
     )
     (best, *_) = Matcher(PURPOSES, concepts=False).match(
         "Is personal data processed only for the declared purposes?"
@@ -166,10 +154,10 @@ PLACES = [
 
 def test_a_place_named_does_not_answer_a_closed_question_it_leaves_out() -> None:
     matcher = Matcher(PLACES, concepts=False)
-    (best, *_) = matcher.match("Is customer data stored on employee laptops?")
-    assert best.entry_id == "PRV-LOC-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == "the entry answers 'where' and does not say 'laptops'"
+    assert (
+        held_back(matcher, "Is customer data stored on employee laptops?", "PRV-LOC-01")
+        == "the entry answers 'where' and does not say 'laptops'"
+    )
     (best, *_) = matcher.match("Where is customer data stored?")
     assert (best.entry_id, best.explanation.guard) == ("PRV-LOC-01", None)
 
@@ -192,10 +180,10 @@ SESSIONS = [
 
 def test_a_number_of_minutes_the_statement_never_says_is_not_answered_yes() -> None:
     asked = "Do user sessions time out after 15 minutes of inactivity?"
-    (best, *_) = Matcher(SESSIONS, concepts=False).match(asked)
-    assert best.entry_id == "IAM-SESS-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == "the question asks for 15 minutes; the entry never says 15"
+    assert (
+        held_back(Matcher(SESSIONS, concepts=False), asked, "IAM-SESS-01")
+        == "the question asks for 15 minutes; the entry never says 15"
+    )
     fifteen = [
         approved(
             "IAM-SESS-01",
@@ -277,10 +265,10 @@ GOVERNANCE = [
 
 def test_who_is_not_answered_by_a_statement_naming_no_one() -> None:
     asked = "Who is responsible for AI governance in your organisation?"
-    (best, *_) = Matcher(GOVERNANCE, concepts=False).match(asked)
-    assert best.entry_id == "AI-POL-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == "the question asks who; the entry names no one"
+    assert (
+        held_back(Matcher(GOVERNANCE, concepts=False), asked, "AI-POL-01")
+        == "the question asks who; the entry names no one"
+    )
     named = [
         approved(
             "AI-POL-01",
@@ -301,10 +289,7 @@ AGREEMENTS = [
 
 def test_a_yes_does_not_say_what_is_used_instead_of_what() -> None:
     asked = "Will you sign our data processing agreement instead of your standard one?"
-    (best, *_) = Matcher(AGREEMENTS, concepts=False).match(asked)
-    assert best.entry_id == "PRV-DPA-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+    assert held_back(Matcher(AGREEMENTS, concepts=False), asked, "PRV-DPA-01") == (
         "the question asks what is used instead of what; the entry does not say"
     )
     (best, *_) = Matcher(AGREEMENTS, concepts=False).match(
@@ -333,12 +318,14 @@ RETENTION = [
 
 
 def test_a_span_named_does_not_answer_whether_it_can_be_set() -> None:
-    (best, *_) = Matcher(RETENTION, concepts=False).match(
-        "Can we configure how long audit logs are retained in our tenant?"
+    assert (
+        held_back(
+            Matcher(RETENTION, concepts=False),
+            "Can we configure how long audit logs are retained in our tenant?",
+            "LOG-RET-01",
+        )
+        == "the entry answers 'how long' and does not say 'configure'"
     )
-    assert best.entry_id == "LOG-RET-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == "the entry answers 'how long' and does not say 'configure'"
     # A second question asking for the span is answered by it.
     (best, *_) = Matcher(RETENTION, concepts=False).match(
         "Do you keep security logs, and how long are they retained?"
@@ -429,11 +416,9 @@ FOLLOW_UPS = [
 
 def test_a_yes_to_the_follow_up_alone_does_not_answer_the_first_question() -> None:
     matcher = Matcher(FOLLOW_UPS, concepts=False)
-    (best, *_) = matcher.match("Is BYOD permitted? If yes, attach your BYOD policy.")
-    assert best.entry_id == "AST-BYOD-02"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the entry's Yes answers the row's follow-up, not its first question"
+    assert (
+        held_back(matcher, "Is BYOD permitted? If yes, attach your BYOD policy.", "AST-BYOD-02")
+        == "the entry's Yes answers the row's follow-up, not its first question"
     )
     # A statement saying a word of the first question answers it.
     (best, *_) = matcher.match(
@@ -459,13 +444,13 @@ MFA = [
 
 def test_a_question_ending_on_only_is_answered_only_by_a_statement_saying_it() -> None:
     matcher = Matcher(MFA, concepts=False)
-    (best, *_) = matcher.match(
-        "Is multi-factor authentication required for privileged access only?"
-    )
-    assert best.entry_id == "IAM-MFA-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks whether it is so only there; the entry never says 'only'"
+    assert (
+        held_back(
+            matcher,
+            "Is multi-factor authentication required for privileged access only?",
+            "IAM-MFA-01",
+        )
+        == "the question asks whether it is so only there; the entry never says 'only'"
     )
     (best, *_) = matcher.match("Is personal data processed for the declared purposes only?")
     assert (best.entry_id, best.explanation.guard) == ("PRV-PURPOSE-01", None)

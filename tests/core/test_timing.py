@@ -5,21 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from app.core.bank import Entry, load_bank
+from app.core.bank import load_bank
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from app.core.timing import asks_whether_ever
-
-
-def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = "") -> Entry:
-    return Entry(
-        id=entry_id,
-        question=question,
-        answer=answer,
-        detail=detail or f"Statement {entry_id}.",
-        status="approved",
-    )
-
+from tests.core.statements import approved, held_back
 
 BANK = [
     approved("BCP-DR-01", "Do you have a disaster recovery plan?"),
@@ -34,13 +24,13 @@ BANK = [
 
 
 def test_a_yes_to_having_a_plan_does_not_say_it_was_ever_invoked() -> None:
-    (best, *_) = Matcher(BANK, concepts=False).match(
-        "Has the disaster recovery plan ever been invoked?"
-    )
-    assert best.entry_id == "BCP-DR-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
-        "the question asks whether it ever happens; the entry does not say 'invoked'"
+    assert (
+        held_back(
+            Matcher(BANK, concepts=False),
+            "Has the disaster recovery plan ever been invoked?",
+            "BCP-DR-01",
+        )
+        == "the question asks whether it ever happens; the entry does not say 'invoked'"
     )
 
 
@@ -79,10 +69,7 @@ NOTIFICATION = [
 
 def test_whether_a_breach_happened_is_not_answered_by_how_soon_it_is_notified() -> None:
     asked = "Have any of your subprocessors reported a breach affecting your customers' data?"
-    (best, *_) = Matcher(NOTIFICATION[::2], concepts=False).match(asked)
-    assert best.entry_id == "INC-NOTIFY-02"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+    assert held_back(Matcher(NOTIFICATION[::2], concepts=False), asked, "INC-NOTIFY-02") == (
         "the question asks whether it happened ('reported'); the entry says nothing of when"
     )
     # A statement speaking of the past answers it.
@@ -119,10 +106,7 @@ ACCOUNTS = [
 
 def test_whether_there_are_any_is_answered_only_by_a_statement_saying_what() -> None:
     matcher = Matcher(ACCOUNTS, concepts=False)
-    (best, *_) = matcher.match("Any shared admin accounts?")
-    assert best.entry_id == "IAM-PRIV-02"
-    assert best.band != "auto"
-    assert best.explanation.guard == (
+    assert held_back(matcher, "Any shared admin accounts?", "IAM-PRIV-02") == (
         "the question asks whether there are any; the entry does not say 'shared'"
     )
     # "Any circumstances in which …" asks what "ever" does: of the rest of its words.
@@ -154,10 +138,7 @@ def test_a_plan_is_not_answered_by_what_is_done_now() -> None:
         ("Do you plan to launch a bug bounty program?", "plan to"),
         ("Is a bug bounty program on your roadmap?", "roadmap"),
     ):
-        (best, *_) = matcher.match(asked)
-        assert best.entry_id == "VUL-BOUNTY-01"
-        assert best.band != "auto"
-        assert best.explanation.guard == (
+        assert held_back(matcher, asked, "VUL-BOUNTY-01") == (
             f"the question asks of a plan ('{marker}'); the entry says what is done now"
         )
     (best, *_) = matcher.match("Do you run a bug bounty program?")
@@ -166,10 +147,12 @@ def test_a_plan_is_not_answered_by_what_is_done_now() -> None:
 
 def test_when_is_not_answered_by_whether() -> None:
     matcher = Matcher(PLANS, concepts=False)
-    (best, *_) = matcher.match("When was your last independent penetration test performed?")
-    assert best.entry_id == "VUL-PEN-01"
-    assert best.band != "auto"
-    assert best.explanation.guard == "the question asks when; the entry answers whether"
+    assert (
+        held_back(
+            matcher, "When was your last independent penetration test performed?", "VUL-PEN-01"
+        )
+        == "the question asks when; the entry answers whether"
+    )
     # A statement asking when answers it; "when" setting a condition asks nothing of time.
     (best, *_) = matcher.match("When did you last exercise the disaster recovery plan?")
     assert (best.entry_id, best.explanation.guard) == ("BCP-DR-03", None)
