@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from app.core.entry_says import yes_or_no
 from app.core.normalise import stem
 
 _ASKING = frozenset(
@@ -135,13 +136,22 @@ _RECEIVING = frozenset(
 )  # fmt: skip
 
 
-def customers_able(asked: Sequence[str], wording: Sequence[str]) -> str | None:
+def customers_able(
+    asked: Sequence[str],
+    wording: Sequence[str],
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
     """Say so when a question asks what customers can do and the wording says what you do.
 
     "Can we configure data retention?" is not answered Yes by "Do you have a data retention and
     deletion policy?": the vendor's policy says nothing of what its customers may set. A wording
     naming the customers ("Do you allow customers to run their own penetration tests?"), or
-    saying what the vendor can do for them, may answer it.
+    saying what the vendor can do for them, may answer it. An impersonal wording ("How are
+    releases tested before they reach production?") says what is done, by the vendor as often
+    as not: it answers only when the statement names the customers somewhere (`said`: its
+    wordings, answer and detail; "idle sessions end after a period the *tenant* administrator
+    can set").
     """
     if len(asked) < 3 or asked[0].casefold() not in _ABLE_MODALS:
         return None
@@ -158,11 +168,42 @@ def customers_able(asked: Sequence[str], wording: Sequence[str]) -> str | None:
     opening = wording[0].casefold() if wording else ""
     if opening in _ABLE_MODALS or opening in ("will", "would"):
         return None
-    if _subject(wording, past_determiner=False) not in _VENDOR:
-        return None
-    if any(w.casefold() in _NAMING_CUSTOMERS for w in wording):
+    stated = {w.casefold() for w in wording}
+    if _subject(wording, past_determiner=False) in _VENDOR:
+        if stated & _NAMING_CUSTOMERS:
+            return None
+    elif stated & _CUSTOMERS or {t for w in _CUSTOMERS for t in terms(w)} & said():
+        # Its "they" and "their" are the things it speaks of ("before *they* reach production").
         return None
     return "the question asks what customers can do; the entry says what you do"
+
+
+# How a question asks of what the vendor does together with its customers: "tabletop exercises
+# *jointly with customers*", "tested *together with us*".
+_TOGETHER = frozenset(("jointly", "joint", "together"))
+_WITH_CUSTOMERS = _CUSTOMERS | frozenset(("us", "our", "their"))
+
+
+def customers_joined(
+    asked: Sequence[str], said: Callable[[], set[str]], terms: Callable[[str], Sequence[str]]
+) -> str | None:
+    """Say so when a question asks of what is done with customers and the statement never names them.
+
+    "Do you run incident response tabletop exercises jointly with customers?" is not answered
+    by yearly tabletop exercises of the vendor's own: only a statement naming its customers
+    (its wordings, answer or detail: `said`) may say they take part.
+    """
+    words = [w.casefold() for w in asked]
+    joined = any(
+        w == "with" and _WITH_CUSTOMERS.intersection(words[i + 1 : i + 3])
+        for i, w in enumerate(words)
+    )
+    # "with us" alone is whom a thing is given to or signed with ("Will you sign a DPA with us?").
+    if not joined or _TOGETHER.isdisjoint(words):
+        return None
+    if set(terms("customers")) & said():
+        return None
+    return "the question asks of what you do with customers; the entry never names them"
 
 
 _OWN = stem("own")
@@ -262,6 +303,8 @@ _PEOPLE = frozenset(
 # The vendor's own people, as a question names them after "your": "Do any of your *employees* …".
 # Not its "users", who are its customers' people.
 _STAFF = (_PEOPLE - {"users"}) | {"people"}
+# Anyone a question may ask it of: "Can *anyone* with admin rights switch off logging?".
+_ANYONE = _PEOPLE | {"anyone", "someone", "people"}
 
 
 def people_unnamed(
@@ -283,6 +326,30 @@ def people_unnamed(
     if not named or named & said():
         return None
     return f"the question asks what {subject} may do; the entry never names them"
+
+
+# Words by which a statement says a thing is kept from being done: "Are logs *protected from*
+# tampering and deletion?", "Is USB storage *blocked*?".
+_PREVENTING = frozenset(
+    stem(w) for w in ("prevent", "protect", "block", "prohibit", "forbid", "immune", "cannot")
+)
+
+
+def people_prevented(asked: Sequence[str], wording: Sequence[str], answer: str) -> str | None:
+    """Say so when a question asks what people may do and a closed statement says it is prevented.
+
+    "Can administrators delete or modify audit logs?" shares its words with "Are logs protected
+    from tampering and deletion?", whose Yes says they cannot: written in the cell, it would say
+    they can. Its No would not say they can either. `wording`: the wording that matched.
+    """
+    if not asked or asked[0].casefold() not in _MAY or _subject(asked) not in _ANYONE:
+        return None
+    if yes_or_no(answer) is None:
+        return None
+    stems = {stem(w.casefold()) for w in wording}
+    if stems.isdisjoint(_PREVENTING):
+        return None
+    return "the question asks what people may do; the entry says what is kept from being done"
 
 
 # Those a question may ask about in the vendor's place: its suppliers, as folded by the

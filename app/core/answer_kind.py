@@ -257,6 +257,34 @@ _SUBJECT_OPENINGS = frozenset(
 )
 
 
+def _opens_subject(surface: Sequence[str], at: int) -> int | None:
+    """Return where a second question's predicate may be, when it names its subject at `at`.
+
+    One of the words that open one (no predicate to leave out: -1), or a noun its participle
+    follows within a few words ("and is *integrity* verified with hashing?", "and are risks
+    *assigned* owners?": the participle's position); a participle right after the verb
+    continues the first question ("… and is stored in the EU"): None.
+    """
+    word = surface[at]
+    if word in _SUBJECT_OPENINGS:
+        return -1
+    if word.endswith(_PARTICIPLE) or not word.isalpha():
+        return None
+    return next(
+        (
+            k
+            for k in range(at + 1, min(at + 1 + _NOUN_WORDS, len(surface)))
+            if surface[k].endswith(_PARTICIPLE)
+        ),
+        None,
+    )
+
+
+# How a participle ends, and how many words a second question's subject may take before it.
+_PARTICIPLE = ("ed", "en")
+_NOUN_WORDS = 3
+
+
 def second_question(
     asked: NormalisedText,
     entry: Entry,
@@ -280,7 +308,7 @@ def second_question(
             # "…, or do you plan to?" offers an alternative, which either Yes answers.
             surface[i] == "and"
             and surface[i + 1] in CLOSED_OPENINGS
-            and surface[i + 2] in _SUBJECT_OPENINGS
+            and (predicate := _opens_subject(surface, i + 2)) is not None
         ):
             break
     else:
@@ -297,7 +325,9 @@ def second_question(
         if not (only_follow - frame) & set(wording.key.split()):
             return None
         return "the entry's No answers the row's follow-up, not its first question"
-    second = set(asked.stems[i + 1 :])
+    # A predicate after a named subject may be said in other words ("are risks *assigned*
+    # owners?" by "risks are tracked with an owner"): its nouns tell what is asked.
+    second = {s for k, s in enumerate(asked.stems[i + 1 :], i + 1) if k != predicate}
     asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
     if unsaid_word(asked, asked_second, said) is None:
         return None
@@ -403,7 +433,7 @@ def free_answer_unsaid(
     word = unsaid_word(asked, set(asked.terms) - frame, said)
     if word is None:
         return None
-    return f"the entry answers '{' '.join(opening)}' and does not say '{word}'"
+    return Elsewhere(f"the entry answers '{' '.join(opening)}' and does not say '{word}'")
 
 
 # Units of a span of time short enough to be a setting ("sessions end after *15 minutes*"),

@@ -2,15 +2,16 @@
 
 A statement may match a question's words and claim less than it asks, or something else: one
 side of an "or", or one where the question asks both (either.py); what customers can do where
-the question asks what the vendor does, or the vendor where it asks what its customers are
-given, what its suppliers do or own, what the customers own, what its staff may do, or who
-does it (actor.py); only the question's examples (examples.py); a practice where the question
-asks whether something ever happens, whether there are any, whether it happened, what is
-planned or when (timing.py); the first of two questions in one row or the follow-up asked on
-its Yes, a sum, a count, or a place or person named for a closed question (answer_kind.py); a
-kind of the thing asked of ("custom roles"), its undoing ("disabled") or a device ("laptops",
-qualifiers.py); a step before another event than the question's (preceding.py); or another
-object of a pair than the question names (objects.py).
+the question asks what the vendor does, or the vendor where it asks what its customers can do,
+are given or do with it, what its suppliers do or own, what the customers own, what its staff
+may do or are kept from doing, or who does it (actor.py); only the question's examples
+(examples.py); a practice where the question asks whether something ever happens, whether there
+are any, whether it happened, what is planned or when (timing.py); the first of two questions
+in one row or the follow-up asked on its Yes, a sum, a count, or a place or person named for a
+closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its undoing
+("disabled", "unencrypted") or a device ("laptops", qualifiers.py); what a terse row names
+before its "for" (subject_guard.py); a step before another event than the question's
+(preceding.py); or another object of a pair than the question names (objects.py).
 Each reads what the statement says in all its wordings, its answer and its detail, worked out
 once per candidate (verdict._guard) and only when a guard needs it.
 """
@@ -24,8 +25,10 @@ from app.core.actor import (
     customers_able,
     customers_duty,
     customers_for_vendor,
+    customers_joined,
     customers_own,
     given_to_customers,
+    people_prevented,
     people_unnamed,
     suppliers_for_vendor,
 )
@@ -44,9 +47,10 @@ from app.core.either import one_side_asked
 from app.core.examples import rests_on_example
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
-from app.core.qualifiers import device_unsaid, kind_unsaid, undone_unsaid
+from app.core.qualifiers import device_unsaid, kind_unsaid, state_undone, undone_unsaid
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
+from app.core.subject_guard import head_unsaid
 from app.core.timing import asks_of_a_plan, asks_what_happened, asks_when, asks_whether_ever
 
 
@@ -83,14 +87,17 @@ def claim_guard(
         lambda: one_side_asked(scoring, index, asked, entry, row) if affirmed else None,
         lambda: customers_for_vendor(surface, stated),
         lambda: customers_duty(surface, stated, said),
-        lambda: customers_able(surface, stated),
+        lambda: customers_able(surface, stated, said, terms),
         lambda: customers_own(surface, said),
+        lambda: customers_joined(surface, said, terms),
         lambda: given_to_customers(asked.stems, said),
         # Its answer and detail, and the matched wording for suppliers named as such.
         lambda: suppliers_for_vendor(
             surface, stated, lambda: set(scoring.details.of(entry)), terms
         ),
         lambda: people_unnamed(surface, said, terms),
+        lambda: people_prevented(surface, stated, entry.answer),
+        lambda: state_undone(asked, wording, said),
         lambda: agent_unsaid(surface, said, terms),
         lambda: (
             rests_on_example(index.words.space, asked, example, own, said, frame)
@@ -109,6 +116,7 @@ def claim_guard(
         lambda: who_unnamed(asked, wording, said),
         lambda: asks_instead(asked, entry, said),
         lambda: free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking),
+        lambda: head_unsaid(index.words.space, asked, said, frame),
         lambda: kind_unsaid(asked, said),
         lambda: undone_unsaid(asked, said),
         lambda: device_unsaid(asked, said),

@@ -49,8 +49,8 @@ def kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | No
 _UNDOING_WORDS = (
     "optional", "opt", "bypass", "bypassed", "waive", "waived", "exempt", "circumvent",
 )  # fmt: skip
-# These undo only what one may do: "Can customers *disable* encryption?"; "Are leavers' accounts
-# *disabled* promptly?" asks of the practice itself.
+# These undo only what one may do, or what is undone for any one: "Can customers *disable*
+# encryption?"; "Are leavers' accounts *disabled* promptly?" asks of the practice itself.
 _UNDOING_IF_ABLE = ("disable", "deactivate", "override", "overridden")
 _ABLE = frozenset(("can", "may", "could", "able", "possible", "option"))
 
@@ -70,7 +70,8 @@ def undone_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     features?" says it.
     """
     undoing = _UNDOING.intersection(asked.terms)
-    if not _ABLE.isdisjoint(asked.surface):
+    # Or of any one ("Is automatic screen lock *disabled* on *any* company devices?").
+    if not _ABLE.isdisjoint(asked.surface) or "any" in asked.surface:
         undoing |= _UNDOING_ABLE.intersection(asked.terms)
     if not undoing or undoing & said():
         return None
@@ -110,3 +111,62 @@ def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
         return None
     word = written_as(asked, min(devices))
     return f"the question asks of '{word}'; the entry never speaks of them"
+
+
+# A word undoing another ("*un*encrypted", "*un*tested"): a participle of at least five letters
+# after the prefix, so "united" and "unused" are none; "under…" is no undoing.
+_UNDOING_PREFIX = "un"
+_NOT_UNDOING = ("under",)
+# Words by which a question asks of keeping the undone state away ("Do you *prevent*
+# unauthorized access?"): asked so, it asks of the practice itself.
+_KEEPING_AWAY = frozenset(
+    stem(w)
+    for w in (
+        "prevent", "protect", "block", "detect", "monitor", "against", "alert", "stop",
+        "restrict", "limit", "deny", "reject", "flag", "report", "remove", "remediate",
+    )
+)  # fmt: skip
+
+
+def _undone(word: str) -> str | None:
+    """Return the stem a word undoes ("unencrypted" → "encrypt"), or None."""
+    word = word.casefold()
+    if not (word.startswith(_UNDOING_PREFIX) and word.endswith("ed")) or word.startswith(
+        _NOT_UNDOING
+    ):
+        return None
+    base = word[len(_UNDOING_PREFIX) :]
+    return stem(base) if len(base) >= 5 else None
+
+
+def state_undone(
+    asked: NormalisedText, wording: NormalisedText, said: Callable[[], set[str]]
+) -> str | None:
+    """Say so when a question asks of the undone state of what the statement says is done.
+
+    "Is any customer data stored *unencrypted* at rest?" shares its words with "Is customer data
+    encrypted at rest?", whose Yes would say some is; "Has your disaster recovery plan gone
+    *untested*?" is not answered by "Do you have a disaster recovery plan?", which never speaks
+    of testing (`said`: its wordings, answer and detail). A question asking how that state is
+    kept away ("Do you prevent unauthorized access?") asks of the practice itself. `wording`:
+    the wording that matched; one saying the undone word itself ("protects against unauthorized
+    access") speaks of that state.
+    """
+    if not _KEEPING_AWAY.isdisjoint(asked.stems):
+        return None
+    stated = set(wording.stems)
+    for word, word_stem in zip(asked.surface, asked.stems, strict=True):
+        base = _undone(word)
+        if base is None or word_stem in stated:
+            continue
+        if any(_same_word(s, base) for s in stated):
+            return f"the question asks of '{word}'; the entry says it is {word[2:]}"
+        says = said()
+        if word_stem not in says and not any(_same_word(s, base) for s in says):
+            return f"the question asks of '{word}'; the entry never speaks of it"
+    return None
+
+
+def _same_word(said: str, base: str) -> bool:
+    """Tell whether a stem is the undone word's base or a form of it ("encryption", "encrypt")."""
+    return len(said) > 3 and (said == base or said.startswith(base) or base.startswith(said))

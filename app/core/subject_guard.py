@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.intent import request_words
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 from app.core.reasons import Elsewhere
@@ -65,6 +66,9 @@ def subject_conflict(
     def rarest(terms: set[str]) -> tuple[float, str]:
         return max((space.idf_of(t), t) for t in terms)
 
+    clauses = _clause_heads(question, entry)
+    if clauses is not None:
+        return Elsewhere(f"subject differs: '{clauses[0]}' vs '{clauses[1]}'")
     top_shared = rarest(shared)[0]
     e_weight, e_term = rarest(stated - shared)
     # How a row asks ("*Please provide* your encryption standard") is not what it asks of.
@@ -123,6 +127,28 @@ def subject_conflict(
 _DOING = frozenset(stem(w) for w in ("perform", "conduct", "undergo", "use", "place", "exist"))
 # Stems opening a relative clause: what follows says which of the preceding head is meant.
 _RELATIVE = frozenset(("that", "which", "whose"))
+
+
+def _clause_heads(question: NormalisedText, entry: NormalisedText) -> tuple[str, str] | None:
+    """Return the two heads when each text qualifies another one by a relative clause.
+
+    "How long do you keep *backups* that may contain our data?" and "How long do you keep
+    *logs* that contain personal data?" share the clause, whose words are rare, and differ in
+    what it qualifies: the word just before the pronoun, which neither text says elsewhere.
+    """
+    heads = []
+    for text in (question, entry):
+        stems = text.stems
+        # Only "that": "which" asks as often as it qualifies ("Do you disclose *which*
+        # sub-processors …?").
+        opening = next((i for i, s in enumerate(stems) if i > 0 and s == "that"), None)
+        if opening is None:
+            return None
+        heads.append((stems[opening - 1], text.surface[opening - 1]))
+    (asked, asked_shown), (stated, stated_shown) = heads
+    if asked == stated or asked in entry.stems or stated in question.stems:
+        return None
+    return asked_shown, stated_shown
 
 
 def _qualified_head(entry: NormalisedText, shared: set[str], extra: set[str]) -> str | None:
@@ -221,3 +247,50 @@ def uncovered(
     if weight <= max(space.idf_of(t) for t in shared):
         return None
     return f"the concept does not cover '{written_as(question, term)}'"
+
+
+# Words opening a question or a request as a sentence, and how far a terse row's "for" may be.
+_SENTENCE_OPENINGS = CLOSED_OPENINGS | frozenset(
+    (
+        "what", "which", "who", "whom", "whose", "how", "when", "where", "why", "describe",
+        "explain", "list", "provide", "please", "identify", "outline", "detail", "state",
+        "confirm", "indicate", "specify", "share", "attach", "summarize", "summarise", "if",
+        "should", "shall",
+    )
+)  # fmt: skip
+_HEAD_WORDS = 5
+
+
+def head_unsaid(
+    space: Space,
+    question: NormalisedText,
+    said: Callable[[], set[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Say so when the statement never says the thing a question asks of before its "for".
+
+    "Privacy training for customer support staff handling data subject requests" asks of
+    training, and "How do you handle data subject requests?" shares the words of what follows
+    "for" alone. The head's rarest word (its frame words aside: "a process for …" names none)
+    must be said somewhere in the statement (`said`: its wordings, answer and detail).
+    """
+    surface = question.surface
+    # Only a terse row naming its head first: in a sentence ("Are capabilities implemented to
+    # correlate logs for the detection of …?") what comes before "for" is its whole question.
+    if not surface or surface[0] in _SENTENCE_OPENINGS or "for" not in surface[1:_HEAD_WORDS]:
+        return None
+    at = surface.index("for", 1)
+    before, after = set(question.stems[:at]), set(question.stems[at + 1 :])
+    head = {
+        t
+        for t in question.terms
+        if all(p in before for p in t.split("_")) and not all(p in after for p in t.split("_"))
+    } - frame
+    if not head:
+        return None
+    term = max(head, key=lambda t: (space.idf_of(t), t))
+    if shared_with_phrases({term}, said()):
+        return None
+    return Elsewhere(
+        f"the question asks of '{written_as(question, term)}'; the entry never says it"
+    )

@@ -74,9 +74,17 @@ def asks_when(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> s
 
 _EVER = stem("ever")
 # How a question asks whether there are any of a thing: "*Any* shared admin accounts?", "*Are
-# there any* exceptions to the patching policy?", "*Do you have any* open audit findings?".
+# there any* exceptions to the patching policy?", "*Do you have any* open audit findings?", "*Do
+# any* open-weight models run on your infrastructure?".
 _ANY_OPENINGS = frozenset(
-    (("any",), ("are", "there", "any"), ("is", "there", "any"), ("do", "you", "have", "any"))
+    (
+        ("any",),
+        ("are", "there", "any"),
+        ("is", "there", "any"),
+        ("do", "you", "have", "any"),
+        # Not "Have any …": it asks whether something happened (asks_what_happened).
+        *((verb, "any") for verb in ("do", "does", "is", "are")),
+    )
 )
 
 # What "any" may ask of in place of "ever": "Are there any *circumstances* in which customer data

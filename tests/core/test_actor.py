@@ -8,8 +8,10 @@ from app.core.actor import (
     customers_able,
     customers_duty,
     customers_for_vendor,
+    customers_joined,
     customers_own,
     given_to_customers,
+    people_prevented,
 )
 from app.core.bank import Entry
 from app.core.matching import Matcher
@@ -435,6 +437,127 @@ def test_what_customers_can_do_is_not_answered_by_what_you_do() -> None:
         customers_able(
             tokens("Can we get a copy of your retention policy?"),
             tokens("Do you have a data retention and deletion policy?"),
+            set,
+            lambda word: (word,),
+        )
+        is None
+    )
+
+
+def test_an_impersonal_wording_answers_what_customers_can_do_only_naming_them() -> None:
+    bank = [
+        approved(
+            "SDL-TEST-01",
+            "Are releases tested before they reach production?",
+            detail="A change is releasable only when it passes review and the test suite.",
+        ),
+        approved(
+            "IAM-SESS-01",
+            "Do user sessions time out after inactivity?",
+            detail="Idle sessions end after a period the tenant administrator can set.",
+        ),
+        POLICY,
+    ]
+    matcher = Matcher(bank, concepts=False)
+    assert held_back(
+        matcher,
+        "Can we test new releases in a sandbox before they reach production?",
+        "SDL-TEST-01",
+    ) == ("the question asks what customers can do; the entry says what you do")
+    (sessions, *_) = matcher.match("Can we configure when user sessions time out?")
+    assert sessions.entry_id == "IAM-SESS-01"
+    assert sessions.explanation.guard != (
+        "the question asks what customers can do; the entry says what you do"
+    )
+
+
+PREVENTED = [
+    approved(
+        "LOG-PROTECT-01",
+        "Are logs protected from tampering and deletion?",
+        detail="Logs are written to a separate account with immutable retention.",
+        alternates=("Are audit logs protected from modification and deletion by administrators?",),
+    ),
+    approved(
+        "AST-MEDIA-01",
+        "Is the use of removable storage such as USB drives blocked on company devices?",
+        detail="Device management blocks writing to USB mass storage for every employee.",
+    ),
+    POLICY,
+]
+
+
+def test_what_people_may_do_is_not_answered_by_a_statement_keeping_it_from_being_done() -> None:
+    matcher = Matcher(PREVENTED, concepts=False)
+    reason = "the question asks what people may do; the entry says what is kept from being done"
+    assert (
+        held_back(matcher, "Can administrators delete or modify audit logs?", "LOG-PROTECT-01")
+        == reason
+    )
+    assert held_back(matcher, "Can employees use USB storage devices?", "AST-MEDIA-01") == reason
+    # Asked whether it is kept from being done, the statement answers.
+    (asked, *_) = matcher.match("Are audit logs protected from modification by administrators?")
+    assert (asked.entry_id, asked.band) == ("LOG-PROTECT-01", "auto")
+
+
+def test_prevention_is_read_in_the_wording_that_matched_of_a_closed_statement() -> None:
+    asked = tokens("Can administrators delete audit logs?")
+    assert people_prevented(asked, tokens("Are logs protected from deletion?"), "Yes")
+    assert people_prevented(asked, tokens("Are logs protected from deletion?"), "No")
+    assert people_prevented(asked, tokens("How are logs protected?"), "Immutable storage") is None
+    assert people_prevented(asked, tokens("Are admin actions logged?"), "Yes") is None
+    # Not what people may do.
+    assert (
+        people_prevented(tokens("Are audit logs kept?"), tokens("Are logs protected?"), "Yes")
+        is None
+    )
+
+
+JOINED = [
+    approved(
+        "INC-TEST-01",
+        "Is the incident response plan tested?",
+        "Yes, at least annually",
+        detail="Tabletop exercises run every year with engineering and leadership.",
+    ),
+    approved(
+        "INC-CUST-02",
+        "Do you invite customers to take part in incident response exercises?",
+        detail="Customers on enterprise plans may join the yearly tabletop exercise.",
+    ),
+    POLICY,
+]
+
+
+def test_what_you_do_with_customers_is_not_answered_by_what_you_do_alone() -> None:
+    matcher = Matcher(JOINED[::2], concepts=False)
+    reason = "the question asks of what you do with customers; the entry never names them"
+    for asked in (
+        "Do you run incident response tabletop exercises jointly with customers?",
+        "Is the incident response plan tested together with customers?",
+        "Is there an incident response plan, and has it been tested together with us?",
+    ):
+        assert held_back(matcher, asked, "INC-TEST-01") == reason, asked
+
+
+def test_a_statement_naming_the_customers_speaks_of_doing_it_with_them() -> None:
+    matcher = Matcher(JOINED, concepts=False)
+    (best, *_) = matcher.match("Do you run incident response exercises jointly with customers?")
+    assert best.entry_id == "INC-CUST-02"
+    assert best.explanation.guard is None
+    # Done with customers only when the question says so together: sharing with them is giving.
+    said = {"customer", "test"}
+    assert (
+        customers_joined(
+            tokens("Do you share test results with customers?"),
+            lambda: set(),
+            lambda w: ("customer",),
+        )
+        is None
+    )
+    assert (
+        customers_joined(
+            tokens("Do you test jointly with customers?"), lambda: said, lambda w: ("customer",)
         )
         is None
     )

@@ -104,6 +104,36 @@ def test_a_no_to_the_follow_up_does_not_answer_the_first_question() -> None:
     )
 
 
+def test_a_second_question_may_name_its_subject_with_a_noun() -> None:
+    logs = [
+        approved(
+            "LOG-PROTECT-01",
+            "Are logs protected from tampering and deletion?",
+            detail="Logs are written to storage with immutable retention.",
+        ),
+        approved(
+            "RSK-REG-01",
+            "Do you maintain a risk register?",
+            detail="Risks are tracked in a register with an owner and a treatment plan.",
+        ),
+        REVIEWS[2],
+    ]
+    matcher = Matcher(logs, concepts=False)
+    assert held_back(
+        matcher,
+        "Are logs protected from tampering, and is integrity verified with cryptographic hashing?",
+        "LOG-PROTECT-01",
+    ) == (
+        "the row asks a second question the entry does not answer: "
+        "'is integrity verified with cryptographic hashing'"
+    )
+    # Its predicate may be said in other words: the nouns say what is asked.
+    (best, *_) = matcher.match(
+        "Do you maintain a risk register, and are risks assigned owners and treatment plans?"
+    )
+    assert (best.entry_id, best.band) == ("RSK-REG-01", "auto")
+
+
 def test_a_second_verb_of_the_same_subject_is_no_second_question() -> None:
     (best, *_) = Matcher(REVIEWS, concepts=False).match(
         "Is every code change reviewed by someone other than its author and is approved?"
@@ -321,11 +351,17 @@ def test_a_span_named_does_not_answer_whether_it_can_be_set() -> None:
     assert (
         held_back(
             Matcher(RETENTION, concepts=False),
-            "Can we configure how long audit logs are retained in our tenant?",
+            "Do you configure how long audit logs are retained in our tenant?",
             "LOG-RET-01",
         )
         == "the entry answers 'how long' and does not say 'configure'"
     )
+    # Asked as what customers can do, it is what the vendor does that does not answer.
+    assert held_back(
+        Matcher(RETENTION, concepts=False),
+        "Can we configure how long audit logs are retained in our tenant?",
+        "LOG-RET-01",
+    ) == ("the question asks what customers can do; the entry says what you do")
     # A second question asking for the span is answered by it.
     (best, *_) = Matcher(RETENTION, concepts=False).match(
         "Do you keep security logs, and how long are they retained?"

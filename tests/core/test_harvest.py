@@ -176,9 +176,12 @@ def test_the_whitepact_caiq_v4_accounts_for_every_answered_row() -> None:
     # From ID_TEXT_FLOOR 0.35, 25 more rows whose wording the row's ID confirms update the
     # statements citing them; every update cites its row's ID. DSP-12.1 (personal data processed
     # per applicable laws) scores just under that floor against the purpose-limitation statement
-    # citing it, and stays a draft.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (97, 0, 162)
+    # citing it, and stays a draft. LOG-09.1 (audit records protected from unauthorized access,
+    # modification and deletion) updates LOG-PROTECT-01, which cites it and whose alternate now
+    # says "protected from modification and deletion by administrators".
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (96, 0, 163)
     updated = {u.source: u.entry_id for u in result.updates}
+    assert "LOG-PROTECT-01" in updated.values()
     bank = load_bank(BUNDLED_BANK).by_id()
     assert all(u.control_id in bank[u.entry_id].refs.get("caiq", "") for u in result.updates)
     assert updated["CAIQv4.0.3!53"] == "CRY-ROLE-01"
@@ -241,8 +244,8 @@ def test_two_completed_caiqs_harvest_as_one_report() -> None:
     result = harvest_shared(CAIQ_V4_WHITEPACT, CAIQ_V31_QANDS)
     assert result.counts()["files"] == 2
     assert result.answered_rows == 261 + 309
-    # The WhitePact rows as above (97 drafts, 162 updates) and the CAIQ v3.1's.
-    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (400, 0, 168)
+    # The WhitePact rows as above (96 drafts, 163 updates) and the CAIQ v3.1's.
+    assert (len(result.drafts), len(result.alternates), len(result.updates)) == (399, 0, 169)
     assert accounted(result) == result.answered_rows
     # Each draft's id still names the workbook it came from.
     assert {d.id.split("-")[0] for d in result.drafts} == {

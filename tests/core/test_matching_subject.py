@@ -10,6 +10,9 @@ import numpy as np
 from app.core.bank import Entry
 from app.core.bridging import numbered_alike
 from app.core.matching import Matcher
+from app.core.normalise import Normaliser, shipped_thesaurus
+from app.core.subject_guard import head_unsaid
+from tests.core.statements import approved, held_back
 from tests.core.test_entry_says import starter_bank
 
 
@@ -734,3 +737,49 @@ def test_a_frameworks_folded_enumeration_is_never_the_subject_that_differs() -> 
         "Are key management roles and responsibilities defined and implemented?"
     )
     assert (best.entry_id, best.band) == ("CRY-ROLE-01", "auto"), best.explanation.text()
+
+
+def test_a_terse_row_asks_of_what_it_names_before_for() -> None:
+    bank = [
+        approved(
+            "PRV-DSR-01",
+            "How do you handle data subject requests?",
+            "Through a documented process",
+            detail="Requests to access, correct or delete personal data are answered within 30 days.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    assert held_back(
+        matcher,
+        "Privacy training for customer support staff handling data subject requests",
+        "PRV-DSR-01",
+    ) == ("the question asks of 'training'; the entry never says it")
+    # The process named before "for" is a frame word: the row asks of the requests.
+    (process, *_) = matcher.match("Process for handling data subject requests?")
+    assert process.entry_id == "PRV-DSR-01"
+    assert "never says it" not in (process.explanation.guard or "")
+    # In a sentence, what comes before "for" is its whole question, not a head.
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    space = matcher._index.words.space
+    assert (
+        head_unsaid(space, normalise("Is training given for data subject requests?"), set) is None
+    )
+
+
+def test_a_relative_clause_qualifying_another_head_is_another_subject() -> None:
+    bank = [
+        approved(
+            "RET-LOGS-01",
+            "How long do you keep logs that contain personal data?",
+            "365 days at most",
+            detail="Logs that may contain personal data are deleted after a year.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    assert held_back(
+        matcher, "How long do you keep backups that may contain our data?", "RET-LOGS-01"
+    ) == ("subject differs: 'backups' vs 'logs'")
+    (same, *_) = matcher.match("How long are logs that contain personal data kept?")
+    assert (same.entry_id, same.band) == ("RET-LOGS-01", "auto")

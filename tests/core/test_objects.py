@@ -315,3 +315,30 @@ def test_disabling_is_not_requiring() -> None:
     )
     assert best.band != "auto"
     assert best.explanation.guard == "object differs: 'disable' vs 'require'"
+
+
+def test_what_is_allowed_is_not_what_is_blocked() -> None:
+    bank = [
+        approved("AST-MEDIA-01", "Is the use of USB storage blocked on company devices?"),
+        approved("AST-BYOD-01", "Are personal devices prohibited from holding company data?"),
+        approved("OTHER", "Is there a clear desk policy?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    for asked, entry_id, reason in (
+        ("Do you permit USB storage devices?", "AST-MEDIA-01", "'permit' vs 'block'"),
+        (
+            "Are USB storage devices allowed on company devices?",
+            "AST-MEDIA-01",
+            "'allow' vs 'block'",
+        ),
+        (
+            "Are personal devices allowed to hold company data?",
+            "AST-BYOD-01",
+            "'allow' vs 'prohibit'",
+        ),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.band) != (entry_id, "auto"), asked
+        assert best.explanation.guard == f"object differs: {reason}", asked
+    (blocked, *_) = matcher.match("Is USB storage blocked on company devices?")
+    assert (blocked.entry_id, blocked.band) == ("AST-MEDIA-01", "auto")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.qualifiers import kind_unsaid
+from app.core.qualifiers import kind_unsaid, state_undone
 from tests.core.statements import held_back
 
 
@@ -135,3 +135,61 @@ def test_a_statement_naming_another_device_does_not_speak_of_this_one() -> None:
     )
     (laptop, *_) = matcher.match("Are laptop hard drives encrypted?")
     assert (laptop.entry_id, laptop.band) == ("AST-EP-09", "auto")
+
+
+def test_undoing_on_any_one_is_not_answered_by_the_practice() -> None:
+    lock = [
+        *ROLES,
+        approved(
+            "AST-EP-07",
+            "Do company devices lock automatically when left unattended?",
+            detail="Managed laptops lock after 5 minutes of inactivity.",
+        ),
+    ]
+    assert held_back(
+        Matcher(lock, concepts=False),
+        "Is automatic screen lock disabled on any company devices?",
+        "AST-EP-07",
+    ) == ("the question asks whether it can be undone ('disable'); the entry never says so")
+
+
+UNDONE = [
+    *ROLES,
+    approved(
+        "BCP-DR-01",
+        "Do you have a disaster recovery plan?",
+        detail="The plan describes how the service is restored in another region.",
+    ),
+    approved(
+        "PHY-ACCESS-01",
+        "Is physical access to secure areas limited to authorized personnel?",
+        detail="Badges admit only staff whose role needs the area.",
+    ),
+]
+
+
+def test_the_undone_state_of_what_a_statement_says_is_done_is_not_answered_yes() -> None:
+    matcher = Matcher(UNDONE, concepts=False)
+    assert (
+        held_back(matcher, "Is any customer data stored unencrypted at rest?", "CRY-REST-01")
+        == "the question asks of 'unencrypted'; the entry says it is encrypted"
+    )
+    assert (
+        held_back(
+            matcher, "Has your disaster recovery plan gone untested in the last year?", "BCP-DR-01"
+        )
+        == "the question asks of 'untested'; the entry never speaks of it"
+    )
+
+
+def test_keeping_the_undone_state_away_is_the_practice_itself() -> None:
+    matcher = Matcher(UNDONE, concepts=False)
+    (best, *_) = matcher.match(
+        "Is physical access to secure areas restricted to prevent unauthorized entry?"
+    )
+    assert best.entry_id == "PHY-ACCESS-01"
+    assert "the question asks of 'unauthorized'" not in (best.explanation.guard or "")
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    # Not an undoing: too short after the prefix, or "under".
+    assert state_undone(normalise("is the data united"), normalise("data united"), set) is None
+    assert state_undone(normalise("is data underused"), normalise("is data used"), set) is None

@@ -205,14 +205,20 @@ def test_no_alternate_asks_the_opposite_of_its_statement(bank: Bank) -> None:
     "Do you use customer data for any purpose other than providing the service?" answered Yes
     (the answer of "Is personal data processed only for the declared purposes?") would say it
     is used for others. Each alternate is matched against the statements' own questions alone,
-    and the guards reading "other than", "only" and undoing must find nothing to hold back.
+    and the guards reading "other than", "only", undoing and what is kept from being done must
+    find nothing to hold back ("Can administrators modify or delete audit logs?" under a Yes
+    that logs are protected from tampering and deletion).
     """
     closed = [e for e in bank.entries if re.match(r"(Yes|No)\b", e.answer)]
     plain = [replace(e, alternates=(), status="approved") for e in bank.entries]
     matcher = Matcher(plain, concepts=False)
     asked = [(a, e) for e in closed for a in e.alternates]
     found = matcher.match_many([(a, None, None) for a, _ in asked], top=10)
-    opposite = ("the question asks of anything", "the question asks whether it can be undone")
+    opposite = (
+        "the question asks of anything",
+        "the question asks whether it can be undone",
+        "the question asks what people may do; the entry says what is kept",
+    )
     wrong = []
     for (alternate, entry), matches in zip(asked, found, strict=True):
         own = next((m for m in matches if m.entry_id == entry.id), None)

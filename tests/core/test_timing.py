@@ -119,8 +119,13 @@ def test_whether_there_are_any_is_answered_only_by_a_statement_saying_what() -> 
 def test_any_is_read_only_where_the_question_opens_with_it() -> None:
     normalise = Normaliser(shipped_thesaurus()).normalise
     said = set(normalise("Is privileged access granted only for a limited time?").terms)
-    for asking in ("Any shared admin accounts?", "Do you have any shared admin accounts?"):
-        assert asks_whether_ever(normalise(asking), lambda: said) is not None
+    for asking in (
+        "Any shared admin accounts?",
+        "Do you have any shared admin accounts?",
+        "Do any admins use shared accounts?",
+        "Are any admin accounts shared?",
+    ):
+        assert asks_whether_ever(normalise(asking), lambda: said) is not None, asking
     assert asks_whether_ever(normalise("Are shared admin accounts used?"), lambda: said) is None
 
 
