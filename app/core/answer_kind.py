@@ -183,7 +183,8 @@ CLOSED_OPENINGS = frozenset(
     ("can", "do", "does", "is", "are", "will", "has", "have", "may", "must", "could", "would")
 )
 # What a terse row names when it asks for a value rather than a Yes or No ("Status page URL",
-# "Insurance limits", "Pen test - last date", "Password requirements").
+# "Insurance limits", "Pen test - last date", "Password requirements", "Pen test firm", "EDR
+# product", "Background checks - scope").
 _VALUES = frozenset(
     (
         "url", "link", "address", "limit", "limits", "amount", "date", "dates", "name", "names",
@@ -191,7 +192,8 @@ _VALUES = frozenset(
         "requirements", "frequency", "period", "duration", "interval", "cadence", "timeline",
         "timelines", "timeframe", "schedule", "level", "method", "methods", "algorithm",
         "algorithms", "provider", "providers", "region", "regions", "country", "countries",
-        "type", "types",
+        "type", "types", "scope", "firm", "firms", "tool", "tools", "product", "products",
+        "freq",
     )
 )  # fmt: skip
 # What a closed question opens with, an answer format ("Y/N: …") among them; a terse row has
@@ -201,16 +203,18 @@ _TERSE_WORDS = 6
 
 
 def names_a_value(surface: Sequence[str]) -> bool:
-    """Tell whether a terse row, a few words with no verb to open it, ends naming a value.
+    """Tell whether a terse row, a few words with no verb to open it, names a value.
 
     Such a row asks for the value, as an open question does: a Yes does not answer it, and a
     statement's Yes does not answer it by implication ("Password requirements" is not answered
-    by "Yes" from "Are password requirements revisited every year?").
+    by "Yes" from "Are password requirements revisited every year?"). The value word may come
+    before what it is of ("Key rotation freq - data keys"), not first ("Name of DPO" opens with
+    what is asked, and so do all rows whose first word is the value).
     """
     return (
         0 < len(surface) <= _TERSE_WORDS
         and surface[0] not in _CLOSED_OR_FORMAT
-        and surface[-1] in _VALUES
+        and not _VALUES.isdisjoint(surface[1:])
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.core.answer_kind import names_a_value
 from app.core.bank import Entry, render_detail
-from app.core.entry_says import is_bare_yes_or_no
+from app.core.entry_says import is_bare_yes_or_no, yes_or_no
 from app.core.intent import asks_for_description
 from app.core.matching import Match, Matcher
 from app.core.normalise import words
@@ -105,15 +105,16 @@ def cell_answer(
     its own list of answers takes one of them, as the customer asks, and the detail stays
     beside it.
     """
-    if choices or not is_bare_yes_or_no(answer) or not detail.strip():
+    if choices or not detail.strip() or yes_or_no(answer) is None:
+        return answer, detail
+    asked = words(question)
+    if names_a_value(asked):
+        # "Pen test firm name" is not answered by "Yes, at least annually" either.
+        return detail, ""
+    if not is_bare_yes_or_no(answer):
         return answer, detail
     unlabelled = _LABEL.sub("", question, count=1)
-    asked = words(question)
-    if not (
-        asks_for_description(asked)
-        or asks_for_description(words(unlabelled))
-        or names_a_value(asked)
-    ):
+    if not (asks_for_description(asked) or asks_for_description(words(unlabelled))):
         return answer, detail
     return detail, ""
 

@@ -123,6 +123,11 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         ("Key rotation requirements", "Yes", (), (DETAIL, "")),
         ("Key rotation frequency?", "Yes", (), (DETAIL, "")),
         ("Key management provider", "Yes", (), (DETAIL, "")),
+        # The value may come before what it is of, shortened, and a Yes saying more is no value.
+        ("Key rotation freq - data keys", "Yes", (), (DETAIL, "")),
+        ("Pen test firm name", "Yes, at least annually", (), (DETAIL, "")),
+        ("Background checks - scope", "Yes", (), (DETAIL, "")),
+        ("Backup retention (days)", "35 days", (), ("35 days", DETAIL)),
         ("Key revocation supported?", "Yes", (), ("Yes", DETAIL)),
         ("Is there a revocation date?", "Yes", (), ("Yes", DETAIL)),
         # A request asking whether is closed.
