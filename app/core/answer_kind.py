@@ -437,7 +437,11 @@ def free_answer_unsaid(
     word = unsaid_word(asked, set(asked.terms) - frame, said)
     if word is None:
         return None
-    return Elsewhere(f"the entry answers '{' '.join(opening)}' and does not say '{word}'")
+    reason = f"the entry answers '{' '.join(opening)}' and does not say '{word}'"
+    # About something else, as a runner-up too (verdict._set_apart): a closed question's subject
+    # word is what it asks of. A terse row naming a value asks for one, which such an answer
+    # gives, and the word it leaves unsaid may be the statement's reading of another thing.
+    return reason if names_a_value(asked.surface) else Elsewhere(reason)
 
 
 # Units of a span of time short enough to be a setting ("sessions end after *15 minutes*"),

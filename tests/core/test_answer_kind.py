@@ -8,6 +8,7 @@ from app.core.answer_kind import quantity_unsaid
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back
+from tests.core.test_entry_says import starter_bank
 
 CHOICES = [
     approved(
@@ -490,3 +491,19 @@ def test_a_question_ending_on_only_is_answered_only_by_a_statement_saying_it() -
     )
     (best, *_) = matcher.match("Is personal data processed for the declared purposes only?")
     assert (best.entry_id, best.explanation.guard) == ("PRV-PURPOSE-01", None)
+
+
+def test_a_free_answer_never_saying_a_closed_question_s_subject_is_no_rival() -> None:
+    # The certifications held ("Which … do you hold?") never say "authenticate": no rival to
+    # the statement on certificates between services, 0.03 ahead. A terse row naming a value
+    # asks for one, which "how long" gives: the logs statement leaving "change" unsaid still
+    # stands beside the customers' own retention periods, and neither fills.
+    matcher = Matcher(starter_bank())
+    (best, *_) = matcher.match(
+        "Do you use certificates to authenticate services to each other?",
+        context="Identity and Access Management",
+    )
+    assert (best.entry_id, best.band) == ("IAM-CERT-01", "auto")
+    found = matcher.match("Change records retained (period)", context="Change Management", top=2)
+    assert {m.entry_id for m in found} == {"LOG-RET-01", "RET-CONFIG-01"}
+    assert all(m.band != "auto" for m in found)
