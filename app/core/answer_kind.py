@@ -82,29 +82,6 @@ def denies_practice(asked: NormalisedText, stated: NormalisedText, entry: Entry)
     )
 
 
-# "…, or only …": a question offering a choice between a practice and a lesser one.
-_ONLY = frozenset(stem(w) for w in ("only", "just", "solely", "merely"))
-# How far past its "or" a choice's "only" may stand ("or do you only …").
-_ONLY_WITHIN = 3
-
-
-def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
-    """Hold back a Yes or a No given to a question asking which of two it is.
-
-    "Do you run a public bug bounty program, or only a vulnerability disclosure policy?" and
-    "Does your notification cover suspected incidents, or only confirmed breaches?" ask which;
-    a Yes reads as the first and may be only the second, a No as neither. A statement answering
-    in its own words ("Within 72 hours of confirmation") may say which.
-    """
-    if yes_or_no(entry.answer) is None:
-        return None
-    stems = asked.stems
-    for i, word in enumerate(stems):
-        if word == "or" and any(s in _ONLY for s in stems[i + 1 : i + 1 + _ONLY_WITHIN]):
-            return "the question asks which of two it is; a Yes or No does not say"
-    return None
-
-
 # Words by which a question asks whether one thing takes another's place ("sign *our* DPA
 # *instead of* your standard one").
 _INSTEAD = (("instead", "of"), ("rather", "than"), ("in", "place", "of"))

@@ -1,4 +1,4 @@
-"""A wording that offers alternatives: a Yes to "executives or the board" says one of them.
+"""Alternatives: a Yes to "executives or the board" says one of them, and says nothing of which.
 
 "Is security risk reported to executives or the board?" answered Yes is true when it is reported
 to the executive team only; "Does your board receive reporting on security risk?" asks of the
@@ -7,14 +7,16 @@ the other is not answered by that wording's Yes, unless the entry names that sid
 its own: in its detail ("All employees sign confidentiality agreements" under "confidentiality
 or non-disclosure agreements") or in a wording offering no alternatives. Nor is a question asking
 of both sides ("a disclosure program *and* a paid bug bounty") answered by it, unless the entry
-names each of them so.
+names each of them so. And a question asking which of two it is ("…, or only …?", "set by you or
+by the customer?") is not answered by a Yes or a No at all (`asks_which`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from app.core.bank import Entry
+from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText, shared_with_phrases, stem
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
@@ -157,3 +159,73 @@ def one_side_asked(
             f"the question asks of '{asked_shown}'"
         )
     return None
+
+
+# "…, or only …": a question offering a choice between a practice and a lesser one.
+_ONLY = frozenset(stem(w) for w in ("only", "just", "solely", "merely"))
+# How far past its "or" a choice's "only" may stand ("or do you only …").
+_ONLY_WITHIN = 3
+# Who a question may offer a choice between, as it names them: the vendor, its customers (the
+# customer asking speaks of itself as "we"), its suppliers.
+_PARTIES = (
+    frozenset(("you", "vendor", "vendors")),
+    frozenset(("customer", "customers", "client", "clients", "we", "us", "tenant", "tenants")),
+    frozenset(
+        (
+            "provider", "providers", "subprocessor", "subprocessors", "supplier", "suppliers",
+            "processor", "processors", "partner", "partners",
+        )
+    ),
+)  # fmt: skip
+# How many words each side of a choice between parties names them within.
+_PARTY_WITHIN = 3
+# Verbs opening a second question after the "or" ("…, or *does* the vendor?").
+_CLOSED = frozenset(("do", "does", "is", "are", "will", "would", "can", "could", "has", "have"))
+
+
+def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
+    """Hold back a Yes or a No given to a question asking which of two it is.
+
+    "Do you run a public bug bounty program, or only a vulnerability disclosure policy?" and
+    "Does your notification cover suspected incidents, or only confirmed breaches?" ask which;
+    a Yes reads as the first and may be only the second, a No as neither. So do "Does the
+    customer or the vendor determine the retention period?" and "Are backup retention periods
+    set by you or by the customer?", which ask who. A statement answering in its own words
+    ("Within 72 hours of confirmation") may say which.
+    """
+    if yes_or_no(entry.answer) is None:
+        return None
+    stems, surface = asked.stems, [w.casefold() for w in asked.surface]
+    for i, word in enumerate(stems):
+        if word != "or":
+            continue
+        if any(s in _ONLY for s in stems[i + 1 : i + 1 + _ONLY_WITHIN]):
+            return "the question asks which of two it is; a Yes or No does not say"
+        after = _parties(surface, i + 1, i + 1 + _PARTY_WITHIN)
+        if not after:
+            continue
+        # The first side ends at the "or" ("the customer or the vendor", "by you or by …"): a
+        # party named further back does something else ("Does the Service Provider sell or
+        # share customer personal information …?").
+        before = _parties(surface, i - 1, i)
+        if _CLOSED.intersection(surface[i + 1 : i + 1 + _PARTY_WITHIN]):
+            # "Does the customer hold the keys …, or does the vendor?": the first side is the
+            # question's own subject.
+            before |= _parties(surface, 1, 1 + _PARTY_WITHIN)
+        if before and not before & after:
+            return "the question asks which of two it is; a Yes or No does not say"
+    return None
+
+
+# What follows a party's name when it names their thing, not them ("customer *data*").
+_THEIRS = frozenset(("data", "information", "content", "records", "accounts", "keys"))
+
+
+def _parties(surface: Sequence[str], start: int, end: int) -> set[int]:
+    """Return which parties the words from `start` to `end` name as someone, not as an owner."""
+    return {
+        n
+        for k in range(start, min(end, len(surface)))
+        for n, party in enumerate(_PARTIES)
+        if surface[k] in party and (k + 1 >= len(surface) or surface[k + 1] not in _THEIRS)
+    }

@@ -10,7 +10,6 @@ from functools import cache, partial
 from app.core.alternates import AlternateCheck
 from app.core.answer_kind import (
     asks_beyond,
-    asks_which,
     bare_answer,
     denies_practice,
     names_a_value,
@@ -18,6 +17,7 @@ from app.core.answer_kind import (
 )
 from app.core.bank import Entry
 from app.core.claims import claim_guard
+from app.core.either import asks_which
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
 from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ

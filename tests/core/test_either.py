@@ -124,3 +124,53 @@ def test_one_thing_named_by_a_word_both_sides_share_is_not_both() -> None:
     )[0]
     assert best.entry_id == "HRS-NDA-01"
     assert not (best.explanation.guard or "").endswith("the question asks both")
+
+
+def test_a_yes_or_no_does_not_say_which_of_two_parties_does_it() -> None:
+    bank = [
+        Entry(
+            id="RET-CONFIG-01",
+            question="Can customers set their own retention periods?",
+            answer="No",
+            detail="Automatic retention rules are not configurable.",
+            status="approved",
+        ),
+        Entry(
+            id="CRY-REST-01",
+            question="Is customer data encrypted at rest?",
+            answer="Yes",
+            detail="All customer data is encrypted at rest with AES-256.",
+            status="approved",
+        ),
+        Entry(
+            id="PRV-SALE-01",
+            question="Do you sell or share customer data with third parties?",
+            answer="No",
+            status="approved",
+        ),
+        Entry(
+            id="GOV-POL-01",
+            question="Do you have a security policy?",
+            answer="Yes",
+            status="approved",
+        ),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    reason = "the question asks which of two it is; a Yes or No does not say"
+    for asked, entry_id in (
+        ("Does the customer or the vendor determine the retention period?", "RET-CONFIG-01"),
+        ("Are backup retention periods set by you or by the customer?", "RET-CONFIG-01"),
+        (
+            "Does the customer hold the keys for data encrypted at rest, or does the vendor?",
+            "CRY-REST-01",
+        ),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.band, best.explanation.guard) == (
+            entry_id,
+            "suggest",
+            reason,
+        ), asked
+    # "customer data" names their thing, not a party doing it.
+    (sale, *_) = matcher.match("Do you sell or share customer data with advertisers?")
+    assert sale.explanation.guard != reason
