@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.answer_kind import names_a_value
+from app.core.answer_kind import CLOSED_OPENINGS, names_a_value
 from app.core.bank import Entry, render_detail
 from app.core.entry_says import is_bare_yes_or_no, yes_or_no
 from app.core.intent import asks_for_description
@@ -114,9 +114,42 @@ def cell_answer(
     if not is_bare_yes_or_no(answer):
         return answer, detail
     unlabelled = _LABEL.sub("", question, count=1)
-    if not (asks_for_description(asked) or asks_for_description(words(unlabelled))):
+    if not (
+        asks_for_description(asked) or asks_for_description(words(unlabelled)) or _asks_later(asked)
+    ):
         return answer, detail
     return detail, ""
+
+
+# How a row asks for a description or a value after its opening words ("Keys are rotated *how
+# often*?", "Password policy, please *describe* minimum length"): a bare Yes says nothing of it.
+_ASKING_LATER = (
+    ("how", "often"),
+    ("how", "frequently"),
+    ("how", "long"),
+    ("how", "many"),
+    ("how", "much"),
+    ("describe",),
+    ("explain",),
+)
+# A request asking whether is closed ("Describe whether keys can be revoked").
+_WHETHER = frozenset(("whether", "if"))
+
+
+def _asks_later(asked: Sequence[str]) -> bool:
+    """Tell whether a row asks how often, how long … or for a description past its opening.
+
+    Not a closed question asking it too ("Do you test restores? How often?"): its Yes or No
+    answers what it asks first, and the detail beside it the rest.
+    """
+    if not asked or asked[0] in CLOSED_OPENINGS:
+        return False
+    for i in range(1, len(asked)):
+        for marker in _ASKING_LATER:
+            end = i + len(marker)
+            if tuple(asked[i:end]) == marker and (end == len(asked) or asked[end] not in _WHETHER):
+                return True
+    return False
 
 
 # A short label a row opens with before its question ("Encryption keys: who manages them?",

@@ -128,6 +128,9 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         ("Pen test firm name", "Yes, at least annually", (), (DETAIL, "")),
         ("Background checks - scope", "Yes", (), (DETAIL, "")),
         ("Backup retention (days)", "35 days", (), ("35 days", DETAIL)),
+        # Asked after its opening words, how often or a description is no Yes either.
+        ("Keys are rotated how often?", "Yes", (), (DETAIL, "")),
+        ("Password policy please describe minimum length", "Yes", (), (DETAIL, "")),
         ("Key revocation supported?", "Yes", (), ("Yes", DETAIL)),
         ("Is there a revocation date?", "Yes", (), ("Yes", DETAIL)),
         # A request asking whether is closed.
@@ -171,3 +174,15 @@ def test_an_open_question_is_not_filled_by_a_bare_yes_with_nothing_more_to_say()
         profile={},
     )
     assert auto_writes([proposal]) == []
+
+
+def test_a_closed_question_asking_how_often_too_keeps_its_yes() -> None:
+    # "Do you test restores? How often?" is answered Yes, with the detail beside it.
+    assert cell_answer("Do you test restores from backups? How often?", "Yes", DETAIL) == (
+        "Yes",
+        DETAIL,
+    )
+    assert cell_answer("Restores from backups are tested how often?", "Yes", DETAIL) == (
+        DETAIL,
+        "",
+    )
