@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Ten sets, each matched against the starter bank (every statement approved) with each question's
+Eleven sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -26,7 +26,11 @@ section heading as context, as a user would upload them:
   with AI features: held out;
 - `bench/data/everyday_questions_heldout8.yaml`: 150 more by an eighth, in the words of North
   American and Asia-Pacific buyers (retail, media, tech, pharma, energy, travel, gaming,
-  non-profits) vetting a SaaS product with AI features: held out.
+  non-profits) vetting a SaaS product with AI features: held out;
+- `bench/data/everyday_questions_heldout9.yaml`: 150 more by a ninth, in the words of buyers in
+  South and South-East Asia, Japan and Korea, Australia and New Zealand and the Nordics (banks,
+  insurers, hospitals, universities, retailers, telecoms, agencies) vetting a SaaS product with
+  AI features: held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -62,6 +66,7 @@ HELD_OUT_5 = DATA / "everyday_questions_heldout5.yaml"
 HELD_OUT_6 = DATA / "everyday_questions_heldout6.yaml"
 HELD_OUT_7 = DATA / "everyday_questions_heldout7.yaml"
 HELD_OUT_8 = DATA / "everyday_questions_heldout8.yaml"
+HELD_OUT_9 = DATA / "everyday_questions_heldout9.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -151,6 +156,11 @@ def main() -> None:
         "Held-out everyday questions (bench/data/everyday_questions_heldout8.yaml)",
         bank,
         everyday_questions(HELD_OUT_8),
+    )
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout9.yaml)",
+        bank,
+        everyday_questions(HELD_OUT_9),
     )
 
 

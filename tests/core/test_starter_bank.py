@@ -178,6 +178,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout6.yaml",
     "everyday_questions_heldout7.yaml",
     "everyday_questions_heldout8.yaml",
+    "everyday_questions_heldout9.yaml",
 )
 
 
