@@ -92,6 +92,11 @@ def asks_openly(surface: Sequence[str]) -> bool:
     return bool(surface) and surface[0] in _OPEN_OPENINGS
 
 
+def opens_as_request(surface: Sequence[str]) -> bool:
+    """Tell whether a row opens with a request, politely or not ("Please confirm …", "List …")."""
+    return bool(surface) and (surface[0] in _POLITE or surface[0] in _REQUESTS)
+
+
 def asks_for_description(surface: Sequence[str]) -> bool:
     """Tell whether a row asks for a description rather than a Yes or No (`description_asked_by`)."""
     return description_asked_by(surface) is not None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.core.answer_kind import CLOSED_OPENINGS
-from app.core.intent import request_words
+from app.core.intent import asks_openly, opens_as_request, request_words
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 from app.core.reasons import Elsewhere
 from app.core.semantic import TermVectors
@@ -63,12 +63,13 @@ def subject_conflict(
     if not shared or not (stated - shared):
         return None
 
-    def rarest(terms: set[str]) -> tuple[float, str]:
-        return max((space.idf_of(t), t) for t in terms)
-
     clauses = _clause_heads(question, entry)
     if clauses is not None:
         return Elsewhere(f"subject differs: '{clauses[0]}' vs '{clauses[1]}'")
+
+    def rarest(terms: set[str]) -> tuple[float, str]:
+        return max((space.idf_of(t), t) for t in terms)
+
     top_shared = rarest(shared)[0]
     e_weight, e_term = rarest(stated - shared)
     # How a row asks ("*Please provide* your encryption standard") is not what it asks of.
@@ -249,16 +250,12 @@ def uncovered(
     return f"the concept does not cover '{written_as(question, term)}'"
 
 
-# Words opening a question or a request as a sentence, and how far a terse row's "for" may be.
-_SENTENCE_OPENINGS = CLOSED_OPENINGS | frozenset(
-    (
-        "what", "which", "who", "whom", "whose", "how", "when", "where", "why", "describe",
-        "explain", "list", "provide", "please", "identify", "outline", "detail", "state",
-        "confirm", "indicate", "specify", "share", "attach", "summarize", "summarise", "if",
-        "should", "shall",
-    )
-)  # fmt: skip
+# How far into a terse row its "for" may be, and words opening a row as a sentence besides a
+# question's and a request's ("*If* you use subcontractors, …", "*Confirm* that …").
 _HEAD_WORDS = 5
+_SENTENCE_OPENINGS = frozenset(
+    ("if", "should", "shall", "confirm", "indicate", "specify", "state", "identify")
+)
 
 
 def head_unsaid(
@@ -277,7 +274,14 @@ def head_unsaid(
     surface = question.surface
     # Only a terse row naming its head first: in a sentence ("Are capabilities implemented to
     # correlate logs for the detection of …?") what comes before "for" is its whole question.
-    if not surface or surface[0] in _SENTENCE_OPENINGS or "for" not in surface[1:_HEAD_WORDS]:
+    if (
+        not surface
+        or surface[0] in CLOSED_OPENINGS
+        or surface[0] in _SENTENCE_OPENINGS
+        or asks_openly(surface)
+        or opens_as_request(surface)
+        or "for" not in surface[1:_HEAD_WORDS]
+    ):
         return None
     at = surface.index("for", 1)
     before, after = set(question.stems[:at]), set(question.stems[at + 1 :])
