@@ -261,6 +261,37 @@ def _opens_subject(surface: Sequence[str], at: int) -> int | None:
     )
 
 
+# Words after which a modal does not open a new question: a clause ("if *we* …", "that you
+# …"), a follow-up's condition ("if yes, *can* we …"), a join read as such ("and can …").
+_NOT_AGAIN = frozenset(("if", "that", "and", "or", "yes", "so", "not", "no"))
+
+
+def _asks_again(surface: Sequence[str], at: int) -> bool:
+    """Tell whether a second closed question opens at `at`, past the first's own words.
+
+    A modal ("can", "will", "must" …) followed by a word naming its subject ("a", "the", "you"
+    …), in a row that opens as a question (not "If our regulator requires it, *can* staff …"),
+    not as its first words nor inside a question of another kind ("What data *can the* model
+    see?"). "Is", "do" or "have" there is as often the first question's own verb
+    ("Does every user *have a* unique ID?"), and is left alone.
+    """
+    return (
+        at >= 3
+        and (surface[0] in CLOSED_OPENINGS or surface[0] in _ASKING_WORDS)
+        and surface[at] in _MODALS
+        and surface[at - 1] not in _NOT_AGAIN
+        and _ASKING_WORDS.isdisjoint(surface[max(0, at - _WITHIN) : at])
+        and at + 1 < len(surface)
+        and surface[at + 1] in _SUBJECT_OPENINGS
+    )
+
+
+_MODALS = frozenset(("can", "could", "will", "would", "may", "must", "should"))
+_ASKING_WORDS = frozenset(("what", "which", "who", "how", "where", "when", "why", "whether"))
+# How far back a question word makes a modal its own ("what encryption algorithms *can* …").
+_WITHIN = 4
+
+
 # How a participle ends, and how many words a second question's subject may take before it.
 _PARTICIPLE = ("ed", "en")
 _NOUN_WORDS = 3
@@ -291,6 +322,11 @@ def second_question(
             and surface[i + 1] in CLOSED_OPENINGS
             and (predicate := _opens_subject(surface, i + 2)) is not None
         ):
+            break
+        if _asks_again(surface, i + 1):
+            # "Is all code peer-reviewed before merging? Can a single developer push a change
+            # to production alone?": a second question in a sentence of its own.
+            predicate = -1
             break
     else:
         return None

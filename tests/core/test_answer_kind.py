@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.answer_kind import quantity_unsaid
+from app.core.answer_kind import quantity_unsaid, second_question
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back
@@ -507,3 +507,28 @@ def test_a_free_answer_never_saying_a_closed_question_s_subject_is_no_rival() ->
     found = matcher.match("Change records retained (period)", context="Change Management", top=2)
     assert {m.entry_id for m in found} == {"LOG-RET-01", "RET-CONFIG-01"}
     assert all(m.band != "auto" for m in found)
+
+
+def test_a_second_question_may_stand_in_a_sentence_of_its_own() -> None:
+    matcher = Matcher(REVIEWS, concepts=False)
+    assert held_back(
+        matcher,
+        "Is all code peer-reviewed before merging? Can a single developer push a change to "
+        "production alone?",
+        "SDL-REVIEW-01",
+    ) == (
+        "the row asks a second question the entry does not answer: "
+        "'can a single developer push a change to production alone'"
+    )
+    # A modal after a condition, a label or a question word opens no second question.
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    entry = REVIEWS[0]
+    wording = normalise(entry.question)
+    for row in (
+        "If our auditors require it, can a single engineer deploy a change alone?",
+        "Code review - can a single engineer deploy a change alone?",
+        "What changes can a single engineer deploy alone?",
+    ):
+        assert second_question(normalise(row), entry, wording, lambda: set(wording.terms)) is None
+    asked = normalise("Is every change reviewed? Can a single engineer deploy a change alone?")
+    assert second_question(asked, entry, wording, lambda: set(wording.terms))
