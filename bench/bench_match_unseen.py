@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Eleven sets, each matched against the starter bank (every statement approved) with each question's
+Twelve sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -30,7 +30,11 @@ section heading as context, as a user would upload them:
 - `bench/data/everyday_questions_heldout9.yaml`: 150 more by a ninth, in the words of buyers in
   South and South-East Asia, Japan and Korea, Australia and New Zealand and the Nordics (banks,
   insurers, hospitals, universities, retailers, telecoms, agencies) vetting a SaaS product with
-  AI features: held out.
+  AI features: held out;
+- `bench/data/everyday_questions_heldout10.yaml`: 150 more by a tenth, in the words of buyers in
+  the Middle East, Africa, Latin America and Eastern Europe (banks, oil and gas, logistics, public
+  health, telecoms, fintechs, universities, ministries) vetting a SaaS product with AI features:
+  held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -67,6 +71,7 @@ HELD_OUT_6 = DATA / "everyday_questions_heldout6.yaml"
 HELD_OUT_7 = DATA / "everyday_questions_heldout7.yaml"
 HELD_OUT_8 = DATA / "everyday_questions_heldout8.yaml"
 HELD_OUT_9 = DATA / "everyday_questions_heldout9.yaml"
+HELD_OUT_10 = DATA / "everyday_questions_heldout10.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -161,6 +166,11 @@ def main() -> None:
         "Held-out everyday questions (bench/data/everyday_questions_heldout9.yaml)",
         bank,
         everyday_questions(HELD_OUT_9),
+    )
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout10.yaml)",
+        bank,
+        everyday_questions(HELD_OUT_10),
     )
 
 

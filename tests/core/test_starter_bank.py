@@ -179,6 +179,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout7.yaml",
     "everyday_questions_heldout8.yaml",
     "everyday_questions_heldout9.yaml",
+    "everyday_questions_heldout10.yaml",
 )
 
 
