@@ -43,7 +43,7 @@ from app.core.answer_kind import (
     who_unnamed,
 )
 from app.core.bank import Entry
-from app.core.either import one_side_asked
+from app.core.either import no_to_one_side, one_side_asked
 from app.core.examples import rests_on_example
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
@@ -85,6 +85,7 @@ def claim_guard(
     # In order, the first to object is the reason shown.
     checks: tuple[Callable[[], str | None], ...] = (
         lambda: one_side_asked(scoring, index, asked, entry, row) if affirmed else None,
+        lambda: no_to_one_side(scoring, asked, entry, wording),
         lambda: customers_for_vendor(surface, stated),
         lambda: customers_duty(surface, stated, said),
         lambda: customers_able(surface, stated, said, terms),

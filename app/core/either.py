@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
-from app.core.normalise import NormalisedText, shared_with_phrases, stem
+from app.core.normalise import NEGATIONS, NormalisedText, shared_with_phrases, stem, written_as
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 
@@ -229,3 +229,64 @@ def _parties(surface: Sequence[str], start: int, end: int) -> set[int]:
         for n, party in enumerate(_PARTIES)
         if surface[k] in party and (k + 1 >= len(surface) or surface[k + 1] not in _THEIRS)
     }
+
+
+# How far back a negation in a statement's detail reaches a word ("does *not* use customer
+# content to train or *fine*-tune models"), and the words ending its reach ("… *and* runs a
+# disclosure policy").
+_NEGATED_WITHIN = 10
+_CLAUSE_ENDS = frozenset(("and", "but", "while", "whereas", "although"))
+
+
+def _negated(stems: Sequence[str], at: int) -> bool:
+    """Tell whether a negation before the word at `at`, in the same clause, reaches it."""
+    for k in range(at - 1, max(-1, at - 1 - _NEGATED_WITHIN), -1):
+        if stems[k] in NEGATIONS:
+            return True
+        if stems[k] in _CLAUSE_ENDS:
+            return False
+    return False
+
+
+def no_to_one_side(
+    scoring: Scoring, asked: NormalisedText, entry: Entry, wording: NormalisedText
+) -> str | None:
+    """Hold back a No to one side of a question's "or" when the statement says the other is so.
+
+    "Do you have a bug bounty or vulnerability disclosure programme?" answered No by "Do you run
+    a bug bounty program?", whose detail says the vendor runs a vulnerability disclosure policy,
+    says there is neither. A No whose wording names both sides ("Do you sell or share …?"), or
+    whose detail says nothing of the other side or says it under a negation ("does not use
+    customer content to train or fine-tune models"), still answers. `wording`: the statement's
+    wording that matched.
+    """
+    if yes_or_no(entry.answer) != "no" or not entry.detail:
+        return None
+    stems = asked.stems
+    if "or" not in stems or _open_ended(stems):
+        return None
+    function_words = scoring.guards.function_words
+    stated = set(wording.stems)
+    detail = scoring.details.normaliser.normalise(entry.detail).stems
+    for i, word in enumerate(stems):
+        if word != "or":
+            continue
+        left = _side(stems, i - 1, -1, function_words)
+        right = _side(stems, i + 1, 1, function_words)
+        if not left or not right:
+            continue
+        # Each side is named by its word beside the "or" ("bug *bounty* or *responsible*
+        # disclosure programme"); its other words may be the two sides' shared head.
+        named = [stems[left.stop - 1] in stated, stems[right.start] in stated]
+        if named[0] == named[1]:
+            continue
+        other = {stems[j] for j in (right if named[0] else left)} - stated
+        said_so = next(
+            (s for k, s in enumerate(detail) if s in other and not _negated(detail, k)), None
+        )
+        if said_so is not None:
+            return (
+                f"the entry's No is about one side of the question's 'or'; its detail says "
+                f"'{written_as(asked, said_so)}' is so"
+            )
+    return None

@@ -174,3 +174,49 @@ def test_a_yes_or_no_does_not_say_which_of_two_parties_does_it() -> None:
     # "customer data" names their thing, not a party doing it.
     (sale, *_) = matcher.match("Do you sell or share customer data with advertisers?")
     assert sale.explanation.guard != reason
+
+
+def test_a_no_to_one_side_of_an_or_does_not_answer_when_the_detail_says_the_other_is_so() -> None:
+    bank = [
+        Entry(
+            id="VUL-BOUNTY-01",
+            question="Do you run a bug bounty program?",
+            answer="No",
+            detail="The company runs a vulnerability disclosure policy and pays no bug bounty.",
+            status="approved",
+        ),
+        Entry(
+            id="AI-TRAIN-01",
+            question="Is customer data used to train AI models?",
+            answer="No",
+            detail="The company does not use customer content to train or fine-tune models.",
+            status="approved",
+        ),
+        Entry(
+            id="PHY-DC-01",
+            question="Do you operate your own data centers?",
+            answer="No",
+            detail="The service runs on a cloud provider whose facilities are audited.",
+            status="approved",
+        ),
+        Entry(
+            id="GOV-POL-01",
+            question="Do you have a security policy?",
+            answer="Yes",
+            status="approved",
+        ),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    (best, *_) = matcher.match("Do you run a bug bounty or a responsible disclosure programme?")
+    assert (best.entry_id, best.band) == ("VUL-BOUNTY-01", "suggest")
+    assert best.explanation.guard == (
+        "the entry's No is about one side of the question's 'or'; its detail says 'disclosure' is so"
+    )
+    # The detail saying the other side under a negation, or not at all, leaves the No standing.
+    for asked, entry_id in (
+        ("Is customer data used to train or fine-tune AI models?", "AI-TRAIN-01"),
+        ("Do you operate your own data centers or server rooms?", "PHY-DC-01"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.entry_id == entry_id, asked
+        assert "one side of the question's 'or'" not in (best.explanation.guard or ""), asked
