@@ -13,7 +13,7 @@ by the customer?") is not answered by a Yes or a No at all (`asks_which`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
@@ -73,6 +73,19 @@ def _side(stems: tuple[str, ...], start: int, step: int, function_words: Collect
     return range(first, i) if step > 0 else range(i + 1, first + 1)
 
 
+def _or_sides(
+    stems: tuple[str, ...], function_words: Collection[str]
+) -> Iterator[tuple[range, range]]:
+    """Yield the two sides of each "or" in a text that has words on both."""
+    for i, word in enumerate(stems):
+        if word != "or":
+            continue
+        left = _side(stems, i - 1, -1, function_words)
+        right = _side(stems, i + 1, 1, function_words)
+        if left and right:
+            yield left, right
+
+
 def _open_ended(stems: tuple[str, ...]) -> bool:
     """Tell whether a text's alternatives end open ("anonymize, de-identify or *otherwise* mask")."""
     return any(
@@ -110,13 +123,7 @@ def one_side_asked(
         "and" in asked_stems and "or" not in asked_stems and len(asked.terms) <= _SHORT_WORDING
     )
     said: set[str] | None = None
-    for i, word in enumerate(stems):
-        if word != "or":
-            continue
-        left = _side(stems, i - 1, -1, function_words)
-        right = _side(stems, i + 1, 1, function_words)
-        if not left or not right:
-            continue
+    for left, right in _or_sides(stems, function_words):
         sides = []
         for run, next_to_or in ((left, left.stop - 1), (right, right.start)):
             # A side is named by the word next to the "or" or by a phrase its words fold to,
@@ -265,16 +272,9 @@ def no_to_one_side(
     stems = asked.stems
     if "or" not in stems or _open_ended(stems):
         return None
-    function_words = scoring.guards.function_words
     stated = set(wording.stems)
     detail = scoring.details.normaliser.normalise(entry.detail).stems
-    for i, word in enumerate(stems):
-        if word != "or":
-            continue
-        left = _side(stems, i - 1, -1, function_words)
-        right = _side(stems, i + 1, 1, function_words)
-        if not left or not right:
-            continue
+    for left, right in _or_sides(stems, scoring.guards.function_words):
         # Each side is named by its word beside the "or" ("bug *bounty* or *responsible*
         # disclosure programme"); its other words may be the two sides' shared head.
         named = [stems[left.stop - 1] in stated, stems[right.start] in stated]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.core.bank import Entry
 from app.core.matching import Matcher
+from tests.core.statements import approved
 
 OTHERS = [
     ("GOV-POL-01", "Do you have an information security policy?", "Yes, reviewed yearly."),
@@ -128,32 +129,20 @@ def test_one_thing_named_by_a_word_both_sides_share_is_not_both() -> None:
 
 def test_a_yes_or_no_does_not_say_which_of_two_parties_does_it() -> None:
     bank = [
-        Entry(
-            id="RET-CONFIG-01",
-            question="Can customers set their own retention periods?",
-            answer="No",
-            detail="Automatic retention rules are not configurable.",
-            status="approved",
+        approved(
+            "RET-CONFIG-01",
+            "Can customers set their own retention periods?",
+            "No",
+            "Automatic retention rules are not configurable.",
         ),
-        Entry(
-            id="CRY-REST-01",
-            question="Is customer data encrypted at rest?",
-            answer="Yes",
-            detail="All customer data is encrypted at rest with AES-256.",
-            status="approved",
+        approved(
+            "CRY-REST-01",
+            "Is customer data encrypted at rest?",
+            "Yes",
+            "All customer data is encrypted at rest with AES-256.",
         ),
-        Entry(
-            id="PRV-SALE-01",
-            question="Do you sell or share customer data with third parties?",
-            answer="No",
-            status="approved",
-        ),
-        Entry(
-            id="GOV-POL-01",
-            question="Do you have a security policy?",
-            answer="Yes",
-            status="approved",
-        ),
+        approved("PRV-SALE-01", "Do you sell or share customer data with third parties?", "No"),
+        approved("GOV-POL-01", "Do you have a security policy?", "Yes"),
     ]
     matcher = Matcher(bank, concepts=False)
     reason = "the question asks which of two it is; a Yes or No does not say"
@@ -178,33 +167,25 @@ def test_a_yes_or_no_does_not_say_which_of_two_parties_does_it() -> None:
 
 def test_a_no_to_one_side_of_an_or_does_not_answer_when_the_detail_says_the_other_is_so() -> None:
     bank = [
-        Entry(
-            id="VUL-BOUNTY-01",
-            question="Do you run a bug bounty program?",
-            answer="No",
-            detail="The company runs a vulnerability disclosure policy and pays no bug bounty.",
-            status="approved",
+        approved(
+            "VUL-BOUNTY-01",
+            "Do you run a bug bounty program?",
+            "No",
+            "The company runs a vulnerability disclosure policy and pays no bug bounty.",
         ),
-        Entry(
-            id="AI-TRAIN-01",
-            question="Is customer data used to train AI models?",
-            answer="No",
-            detail="The company does not use customer content to train or fine-tune models.",
-            status="approved",
+        approved(
+            "AI-TRAIN-01",
+            "Is customer data used to train AI models?",
+            "No",
+            "The company does not use customer content to train or fine-tune models.",
         ),
-        Entry(
-            id="PHY-DC-01",
-            question="Do you operate your own data centers?",
-            answer="No",
-            detail="The service runs on a cloud provider whose facilities are audited.",
-            status="approved",
+        approved(
+            "PHY-DC-01",
+            "Do you operate your own data centers?",
+            "No",
+            "The service runs on a cloud provider whose facilities are audited.",
         ),
-        Entry(
-            id="GOV-POL-01",
-            question="Do you have a security policy?",
-            answer="Yes",
-            status="approved",
-        ),
+        approved("GOV-POL-01", "Do you have a security policy?", "Yes"),
     ]
     matcher = Matcher(bank, concepts=False)
     (best, *_) = matcher.match("Do you run a bug bounty or a responsible disclosure programme?")
