@@ -12,8 +12,15 @@ from collections.abc import Callable, Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
-from app.core.intent import EXISTS, asks_openly, description_asked_by, intent_of
-from app.core.normalise import NormalisedText, shared_with_phrases, stem, words, written_as
+from app.core.intent import EXISTS, OPEN_OPENINGS, asks_openly, description_asked_by, intent_of
+from app.core.normalise import (
+    NormalisedText,
+    shared_with_phrases,
+    stem,
+    terms_either_side,
+    words,
+    written_as,
+)
 from app.core.reasons import Elsewhere
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
@@ -287,7 +294,7 @@ def _asks_again(surface: Sequence[str], at: int) -> bool:
 
 
 _MODALS = frozenset(("can", "could", "will", "would", "may", "must", "should"))
-_ASKING_WORDS = frozenset(("what", "which", "who", "how", "where", "when", "why", "whether"))
+_ASKING_WORDS = OPEN_OPENINGS | {"whether"}
 # How far back a question word makes a modal its own ("what encryption algorithms *can* …").
 _WITHIN = 4
 
@@ -338,7 +345,7 @@ def second_question(
     condition = _condition(surface, i)
     if_so = condition[0] if condition is not None and condition[1] in _IF_SO else None
     if yes_or_no(entry.answer) == "no" and if_so is not None:
-        _, only_follow = _either_side(asked, if_so)
+        _, only_follow = terms_either_side(asked, if_so, 2)
         if not (only_follow - frame) & set(wording.key.split()):
             return None
         return "the entry's No answers the row's follow-up, not its first question"
@@ -375,7 +382,7 @@ def follow_up_answered(
     at = next((i for i in range(1, len(surface) - 1) if tuple(surface[i : i + 2]) in _IF_SO), None)
     if at is None:
         return None
-    only_first, only_follow = _either_side(asked, at)
+    only_first, only_follow = terms_either_side(asked, at, 2)
     only_first -= frame
     # The follow-up's frame words count: "attach your *policy*" asks for the policy.
     if not only_first or not only_follow & set(wording.key.split()):
@@ -383,19 +390,6 @@ def follow_up_answered(
     if shared_with_phrases(only_first, said()):
         return None
     return "the entry's Yes answers the row's follow-up, not its first question"
-
-
-def _either_side(asked: NormalisedText, if_so: int) -> tuple[set[str], set[str]]:
-    """Return the question's terms said only before its "if so" at `if_so`, and only after it."""
-    first, follow = set(asked.stems[:if_so]), set(asked.stems[if_so + 2 :])
-
-    def within(term: str, part: set[str]) -> bool:
-        return all(word in part for word in term.split("_"))
-
-    return (
-        {t for t in asked.terms if within(t, first) and not within(t, follow)},
-        {t for t in asked.terms if within(t, follow) and not within(t, first)},
-    )
 
 
 # Openings of a wording answered by a place, a person, a time or a thing named: such an answer

@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.answer_kind import CLOSED_OPENINGS, names_a_value
+from app.core.answer_kind import CLOSED_OPENINGS, marker_in, names_a_value
 from app.core.bank import Entry, render_detail
 from app.core.entry_says import is_bare_yes_or_no, yes_or_no
-from app.core.intent import asks_for_description
+from app.core.intent import asks_for_description, description_asked_by
 from app.core.matching import Match, Matcher
 from app.core.normalise import words
 from app.core.profile_facts import ProfileFact, profile_fact
@@ -121,19 +121,15 @@ def cell_answer(
     return detail, ""
 
 
-# How a row asks for a description or a value after its opening words ("Keys are rotated *how
-# often*?", "Password policy, please *describe* minimum length"): a bare Yes says nothing of it.
+# How a row asks for a value after its opening words ("Keys are rotated *how often*?"); a
+# request there ("Password policy, please *describe* minimum length") asks for a description.
 _ASKING_LATER = (
     ("how", "often"),
     ("how", "frequently"),
     ("how", "long"),
     ("how", "many"),
     ("how", "much"),
-    ("describe",),
-    ("explain",),
 )
-# A request asking whether is closed ("Describe whether keys can be revoked").
-_WHETHER = frozenset(("whether", "if"))
 
 
 def _asks_later(asked: Sequence[str]) -> bool:
@@ -144,12 +140,14 @@ def _asks_later(asked: Sequence[str]) -> bool:
     """
     if not asked or asked[0] in CLOSED_OPENINGS:
         return False
-    for i in range(1, len(asked)):
-        for marker in _ASKING_LATER:
-            end = i + len(marker)
-            if tuple(asked[i:end]) == marker and (end == len(asked) or asked[end] not in _WHETHER):
-                return True
-    return False
+    rest = asked[1:]
+    return marker_in(rest, _ASKING_LATER) is not None or any(
+        word in _DESCRIBING and description_asked_by(rest[i:]) is not None
+        for i, word in enumerate(rest)
+    )
+
+
+_DESCRIBING = frozenset(("describe", "explain"))
 
 
 # A short label a row opens with before its question ("Encryption keys: who manages them?",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 
+from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
 from app.core.normalise import NEGATIONS, NormalisedText, shared_with_phrases, stem, written_as
@@ -186,8 +187,6 @@ _PARTIES = (
 )  # fmt: skip
 # How many words each side of a choice between parties names them within.
 _PARTY_WITHIN = 3
-# Verbs opening a second question after the "or" ("…, or *does* the vendor?").
-_CLOSED = frozenset(("do", "does", "is", "are", "will", "would", "can", "could", "has", "have"))
 
 
 def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
@@ -215,8 +214,8 @@ def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
         # party named further back does something else ("Does the Service Provider sell or
         # share customer personal information …?").
         before = _parties(surface, i - 1, i)
-        if _CLOSED.intersection(surface[i + 1 : i + 1 + _PARTY_WITHIN]):
-            # "Does the customer hold the keys …, or does the vendor?": the first side is the
+        if CLOSED_OPENINGS.intersection(surface[i + 1 : i + 1 + _PARTY_WITHIN]):
+            # "Does the customer hold the keys …, or *does* the vendor?": the first side is the
             # question's own subject.
             before |= _parties(surface, 1, 1 + _PARTY_WITHIN)
         if before and not before & after:

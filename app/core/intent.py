@@ -29,33 +29,17 @@ _EXISTENCE_OPENINGS: tuple[tuple[str, ...], ...] = (
 # ask to be reviewed, and with it the CAIQ v3.1 bank matched fewer CAIQ v4 questions.
 _EXISTENCE_STEMS = frozenset(stem(w) for w in ("documented", "exists"))
 # How an open question opens: it asks for a description, not a Yes or a No.
-_OPEN_OPENINGS = frozenset(("how", "what", "which", "who", "where", "when", "why"))
+OPEN_OPENINGS = frozenset(("how", "what", "which", "who", "where", "when", "why"))
+# A document asked for ("Please supply your certificate of insurance") is not answered by a Yes
+# either: the statement's detail says what there is, and a person attaches it.
+_DOCUMENT_REQUEST_WORDS = ("provide", "supply", "attach", "upload", "submit", "send", "share")
 # A request that opens a row asks for a description too ("Please describe how exceptions are
 # approved", "List the classification levels"), unless it asks whether ("Indicate whether …").
 _REQUESTS = frozenset(
-    (
-        "describe",
-        "explain",
-        "outline",
-        "list",
-        "provide",
-        "detail",
-        "summarise",
-        "summarize",
-        # A document asked for ("Please supply your certificate of insurance") is not answered
-        # by a Yes either: the statement's detail says what there is, and a person attaches it.
-        "supply",
-        "attach",
-        "upload",
-        "submit",
-        "send",
-        "share",
-    )
-)
-# Requests for a thing rather than a description of it.
-_DOCUMENT_REQUESTS = frozenset(
-    stem(w) for w in ("provide", "supply", "attach", "upload", "submit", "send", "share")
-)
+    ("describe", "explain", "outline", "list", "detail", "summarise", "summarize")
+) | frozenset(_DOCUMENT_REQUEST_WORDS)
+# Requests for a thing rather than a description of it, as stems.
+_DOCUMENT_REQUESTS = frozenset(stem(w) for w in _DOCUMENT_REQUEST_WORDS)
 _POLITE = frozenset(("please", "kindly"))
 _WHETHER = frozenset(("whether", "if"))
 # Stems that make a text about reviewing or testing its subject rather than having it.
@@ -89,7 +73,7 @@ def intent_of(stems: Sequence[str], surface: Sequence[str] = ()) -> str | None:
 
 def asks_openly(surface: Sequence[str]) -> bool:
     """Tell whether a text, in its words as written, opens with a wh-word ("how are keys stored?")."""
-    return bool(surface) and surface[0] in _OPEN_OPENINGS
+    return bool(surface) and surface[0] in OPEN_OPENINGS
 
 
 def opens_as_request(surface: Sequence[str]) -> bool:
@@ -115,7 +99,7 @@ def description_asked_by(surface: Sequence[str]) -> str | None:
         words = words[1:]
     if not words:
         return None
-    if words[0] in _OPEN_OPENINGS:
+    if words[0] in OPEN_OPENINGS:
         return words[0]
     if words[0] in _REQUESTS and not (len(words) > 1 and words[1] in _WHETHER):
         return words[0]

@@ -559,3 +559,20 @@ def written_as(text: NormalisedText, term: str) -> str:
         if stemmed == term:
             return written
     return term
+
+
+def terms_either_side(asked: NormalisedText, at: int, width: int = 1) -> tuple[set[str], set[str]]:
+    """Return a question's terms said only before the `width` words at `at`, and only after.
+
+    A term is a phrase's words as the normaliser folds them ("access_review"): said on one side
+    when all its words are there and not all on the other.
+    """
+    first, follow = set(asked.stems[:at]), set(asked.stems[at + width :])
+
+    def within(term: str, part: set[str]) -> bool:
+        return all(word in part for word in term.split("_"))
+
+    return (
+        {t for t in asked.terms if within(t, first) and not within(t, follow)},
+        {t for t in asked.terms if within(t, follow) and not within(t, first)},
+    )

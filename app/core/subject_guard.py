@@ -13,7 +13,13 @@ from collections.abc import Callable
 
 from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.intent import asks_openly, opens_as_request, request_words
-from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
+from app.core.normalise import (
+    NormalisedText,
+    shared_with_phrases,
+    stem,
+    terms_either_side,
+    written_as,
+)
 from app.core.reasons import Elsewhere
 from app.core.semantic import TermVectors
 from app.core.sparse_index import Space
@@ -283,13 +289,7 @@ def head_unsaid(
         or "for" not in surface[1:_HEAD_WORDS]
     ):
         return None
-    at = surface.index("for", 1)
-    before, after = set(question.stems[:at]), set(question.stems[at + 1 :])
-    head = {
-        t
-        for t in question.terms
-        if all(p in before for p in t.split("_")) and not all(p in after for p in t.split("_"))
-    } - frame
+    head = terms_either_side(question, surface.index("for", 1))[0] - frame
     if not head:
         return None
     term = max(head, key=lambda t: (space.idf_of(t), t))
