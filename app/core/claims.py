@@ -7,8 +7,8 @@ are given or do with it, what its suppliers do or own, what the customers own, w
 may do or are kept from doing, or who does it (actor.py); only the question's examples
 (examples.py); a practice where the question asks whether something ever happens, whether there
 are any, whether it happened, what is planned or when (timing.py); the first of two questions
-in one row or the follow-up asked on its Yes, a sum, a count, or a place or person named for a
-closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its undoing
+in one row or the follow-up asked on its Yes (follow_ups.py); a sum, a count, or a place or
+person named for a closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its undoing
 ("disabled", "unencrypted") or a device ("laptops", qualifiers.py); what a terse row names
 before its "for" (subject_guard.py); a step before another event than the question's
 (preceding.py); or another object of a pair than the question names (objects.py).
@@ -35,16 +35,15 @@ from app.core.actor import (
 from app.core.answer_kind import (
     asks_instead,
     asks_whether_only,
-    follow_up_answered,
     free_answer_unsaid,
     number_unsaid,
     quantity_unsaid,
-    second_question,
     who_unnamed,
 )
 from app.core.bank import Entry
 from app.core.either import no_to_one_side, one_side_asked
 from app.core.examples import rests_on_example
+from app.core.follow_ups import follow_up_answered, second_question
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
 from app.core.qualifiers import device_unsaid, kind_unsaid, state_undone, undone_unsaid

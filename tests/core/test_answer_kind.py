@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.answer_kind import quantity_unsaid, second_question
+from app.core.answer_kind import quantity_unsaid
+from app.core.follow_ups import second_question
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back

@@ -1,0 +1,193 @@
+"""A row asking more than one thing: a second closed question, or a follow-up asked on a Yes.
+
+"Are code reviews mandatory, and can a developer merge their own change?" asks two things, and a
+statement answering the first says nothing of the second; "Is BYOD permitted? If yes, attach your
+policy." asks for the policy only on a Yes. claims.py holds a Yes or No back when the statement
+answers only one of them, and says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from app.core.answer_kind import CLOSED_OPENINGS, IF_SO, condition_before, unsaid_word
+from app.core.bank import Entry
+from app.core.entry_says import yes_or_no
+from app.core.intent import OPEN_OPENINGS
+from app.core.normalise import NormalisedText, shared_with_phrases, terms_either_side
+
+# Words by which a second question names its subject right after its verb: "and can *a*
+# developer …", "and are *you* …". A participle there continues the first ("… and is stored").
+_SUBJECT_OPENINGS = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "you",
+        "your",
+        "any",
+        "all",
+        "each",
+        "every",
+        "there",
+        "we",
+        "our",
+        "they",
+        "their",
+        "it",
+        "this",
+        "these",
+        "those",
+        "staff",
+        "employees",
+        "customers",
+        "users",
+    )
+)
+
+
+def _opens_subject(surface: Sequence[str], at: int) -> int | None:
+    """Return where a second question's predicate may be, when it names its subject at `at`.
+
+    One of the words that open one (no predicate to leave out: -1), or a noun its participle
+    follows within a few words ("and is *integrity* verified with hashing?", "and are risks
+    *assigned* owners?": the participle's position); a participle right after the verb
+    continues the first question ("… and is stored in the EU"): None.
+    """
+    word = surface[at]
+    if word in _SUBJECT_OPENINGS:
+        return -1
+    if word.endswith(_PARTICIPLE) or not word.isalpha():
+        return None
+    return next(
+        (
+            k
+            for k in range(at + 1, min(at + 1 + _NOUN_WORDS, len(surface)))
+            if surface[k].endswith(_PARTICIPLE)
+        ),
+        None,
+    )
+
+
+# Words after which a modal does not open a new question: a clause ("if *we* …", "that you
+# …"), a follow-up's condition ("if yes, *can* we …"), a join read as such ("and can …").
+_NOT_AGAIN = frozenset(("if", "that", "and", "or", "yes", "so", "not", "no"))
+
+
+def _asks_again(surface: Sequence[str], at: int) -> bool:
+    """Tell whether a second closed question opens at `at`, past the first's own words.
+
+    A modal ("can", "will", "must" …) followed by a word naming its subject ("a", "the", "you"
+    …), in a row that opens as a question (not "If our regulator requires it, *can* staff …"),
+    not as its first words nor inside a question of another kind ("What data *can the* model
+    see?"). "Is", "do" or "have" there is as often the first question's own verb
+    ("Does every user *have a* unique ID?"), and is left alone.
+    """
+    return (
+        at >= 3
+        and (surface[0] in CLOSED_OPENINGS or surface[0] in _ASKING_WORDS)
+        and surface[at] in _MODALS
+        and surface[at - 1] not in _NOT_AGAIN
+        and _ASKING_WORDS.isdisjoint(surface[max(0, at - _WITHIN) : at])
+        and at + 1 < len(surface)
+        and surface[at + 1] in _SUBJECT_OPENINGS
+    )
+
+
+_MODALS = frozenset(("can", "could", "will", "would", "may", "must", "should"))
+_ASKING_WORDS = OPEN_OPENINGS | {"whether"}
+# How far back a question word makes a modal its own ("what encryption algorithms *can* …").
+_WITHIN = 4
+
+
+# How a participle ends, and how many words a second question's subject may take before it.
+_PARTICIPLE = ("ed", "en")
+_NOUN_WORDS = 3
+
+
+def second_question(
+    asked: NormalisedText,
+    entry: Entry,
+    wording: NormalisedText,
+    said: Callable[[], set[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Hold back a Yes or No given to a row asking two closed questions, when it says only one.
+
+    "Are code reviews mandatory before merge, and can a developer approve and merge their own
+    change?" answered Yes by "Is every code change reviewed?" would say that developers can
+    approve their own changes. A statement saying the second question's words somewhere (its
+    wordings, answer or detail) may answer both; one that never does answers the first only.
+    `wording`: the statement's wording that matched.
+    """
+    if yes_or_no(entry.answer) is None:
+        return None
+    surface = asked.surface
+    for i in range(1, len(surface) - 2):
+        if (
+            # "…, or do you plan to?" offers an alternative, which either Yes answers.
+            surface[i] == "and"
+            and surface[i + 1] in CLOSED_OPENINGS
+            and (predicate := _opens_subject(surface, i + 2)) is not None
+        ):
+            break
+        if _asks_again(surface, i + 1):
+            # "Is all code peer-reviewed before merging? Can a single developer push a change
+            # to production alone?": a second question in a sentence of its own.
+            predicate = -1
+            break
+    else:
+        return None
+    # "Is the service PCI DSS compliant? If so, at what level, and can you provide the AoC?":
+    # what follows "if so" is asked only on a Yes, and a No to the first question answers the
+    # row. A No to the follow-up does not: "Do you use AI with customer data? If yes, which
+    # models, and is our data used for training?" is not answered No by "Is customer data used
+    # to train AI models?", whose wording says what only the follow-up asks.
+    condition = condition_before(surface, i)
+    if_so = condition[0] if condition is not None and condition[1] in IF_SO else None
+    if yes_or_no(entry.answer) == "no" and if_so is not None:
+        _, only_follow = terms_either_side(asked, if_so, 2)
+        if not (only_follow - frame) & set(wording.key.split()):
+            return None
+        return "the entry's No answers the row's follow-up, not its first question"
+    # A predicate after a named subject may be said in other words ("are risks *assigned*
+    # owners?" by "risks are tracked with an owner"): its nouns tell what is asked.
+    second = {s for k, s in enumerate(asked.stems[i + 1 :], i + 1) if k != predicate}
+    asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
+    if unsaid_word(asked, asked_second, said) is None:
+        return None
+    shown = " ".join(surface[i + 1 :])
+    return f"the row asks a second question the entry does not answer: '{shown}'"
+
+
+def follow_up_answered(
+    asked: NormalisedText,
+    entry: Entry,
+    wording: NormalisedText,
+    said: Callable[[], set[str]],
+    frame: frozenset[str],
+) -> str | None:
+    """Hold back a Yes whose wording asks only what a row asks on a Yes.
+
+    "Is BYOD permitted? If yes, attach your BYOD policy." is not answered Yes by "Do you have a
+    policy on personally owned devices?": the cell's Yes answers the first question, and the
+    policy forbids them. A statement saying a word of the first question alone anywhere (`said`:
+    its wordings, answer and detail) may answer it ("Is the business continuity plan tested?"
+    for "Do you have a BCP? If yes, is it tested?"; "Do you have a process for approving
+    exceptions to security policy?" for "… a formal exceptions process for deviations from
+    security policy? If so, how are exceptions approved?").
+    """
+    surface = asked.surface
+    if "if" not in surface or yes_or_no(entry.answer) != "yes":
+        return None
+    at = next((i for i in range(1, len(surface) - 1) if tuple(surface[i : i + 2]) in IF_SO), None)
+    if at is None:
+        return None
+    only_first, only_follow = terms_either_side(asked, at, 2)
+    only_first -= frame
+    # The follow-up's frame words count: "attach your *policy*" asks for the policy.
+    if not only_first or not only_follow & set(wording.key.split()):
+        return None
+    if shared_with_phrases(only_first, said()):
+        return None
+    return "the entry's Yes answers the row's follow-up, not its first question"
