@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 
 from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
-from app.core.intent import EXISTS, asks_openly, description_asked_by, intent_of
+from app.core.intent import (
+    EXISTS,
+    OPEN_OPENINGS,
+    asks_openly,
+    description_asked_by,
+    intent_of,
+    opens_as_request,
+)
 from app.core.normalise import (
     NormalisedText,
     shared_with_phrases,
@@ -186,19 +193,44 @@ _TERSE_WORDS = 6
 
 
 def names_a_value(surface: Sequence[str]) -> bool:
-    """Tell whether a terse row, a few words with no verb to open it, names a value.
+    """Tell whether a row with no verb to open it names a value.
 
     Such a row asks for the value, as an open question does: a Yes does not answer it, and a
     statement's Yes does not answer it by implication ("Password requirements" is not answered
-    by "Yes" from "Are password requirements revisited every year?"). The value word may come
-    before what it is of ("Key rotation freq - data keys"), not first ("Name of DPO" opens with
-    what is asked, and so do all rows whose first word is the value).
+    by "Yes" from "Are password requirements revisited every year?"). In a terse row the value
+    word may come anywhere past the first ("Key rotation freq - data keys"; a first word is as
+    often what the row is about: "Email filtering"); in a longer one it ends the row's head,
+    the words before what the value is of or for ("Minimum TLS *version* supported for data in
+    transit …", "*URL* where your sub-processor list is published", "*Percentage* of staff who
+    completed training …").
     """
-    return (
-        0 < len(surface) <= _TERSE_WORDS
-        and surface[0] not in _CLOSED_OR_FORMAT
-        and not _VALUES.isdisjoint(surface[1:])
+    if not surface or surface[0] in _CLOSED_OR_FORMAT:
+        return False
+    if len(surface) <= _TERSE_WORDS and not _VALUES.isdisjoint(surface[1:]):
+        return True
+    return _head_names_value(surface)
+
+
+# Words after which a row's head ends: what the value is of, for, where or by whom it is used.
+_HEAD_ENDS = frozenset(
+    (
+        "of", "for", "used", "supported", "applied", "where", "by", "in", "on", "across",
+        "against", "between", "per", "which", "that", "who", "with", "from", "at",
     )
+)  # fmt: skip
+# Values a row's head may name beyond a terse row's: where a time comes from, what is aimed
+# at, a share or a count.
+_HEAD_VALUES = _VALUES | frozenset(
+    ("source", "sources", "target", "targets", "percentage", "rate", "count")
+)
+
+
+def _head_names_value(surface: Sequence[str]) -> bool:
+    """Tell whether a row's head, up to what its value is of or for, ends in a value word."""
+    if surface[0] in OPEN_OPENINGS or opens_as_request(surface) or {"y", "n"} <= set(surface):
+        return False
+    end = next((i for i, word in enumerate(surface) if word in _HEAD_ENDS), None)
+    return end is not None and end > 0 and surface[end - 1] in _HEAD_VALUES
 
 
 # What opens a follow-up asked only on a Yes ("If so, at what level …?").

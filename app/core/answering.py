@@ -9,7 +9,7 @@ from typing import Any
 
 from app.core.answer_kind import CLOSED_OPENINGS, marker_in, names_a_value
 from app.core.bank import Entry, render_detail
-from app.core.entry_says import is_bare_yes_or_no, yes_or_no
+from app.core.entry_says import yes_or_no
 from app.core.intent import asks_for_description, description_asked_by
 from app.core.matching import Match, Matcher
 from app.core.normalise import words
@@ -98,12 +98,13 @@ def cell_answer(
 ) -> tuple[str, str]:
     """Return what a statement writes in a row's answer and detail cells.
 
-    A bare Yes or No does not answer an open question: "Who is your data center provider?"
-    answered "No" (from "Do you operate your own data centers?") reads as a refusal, and "How
-    are keys revoked when compromised?" answered "Yes" says nothing. The statement's detail
-    says what is asked ("… runs on AWS, whose facilities …"), so it is the answer. A cell with
-    its own list of answers takes one of them, as the customer asks, and the detail stays
-    beside it.
+    A Yes or No, bare or qualified, does not answer an open question: "Who is your data center
+    provider?" answered "No" (from "Do you operate your own data centers?") reads as a refusal,
+    "How are keys revoked when compromised?" answered "Yes" says nothing, and "Which background
+    checks are run?" answered "Yes, where local law allows" says nothing of which. The
+    statement's detail says what is asked ("… runs on AWS, whose facilities …"), so it is the
+    answer. A cell with its own list of answers takes one of them, as the customer asks, and the
+    detail stays beside it.
     """
     if choices or not detail.strip() or yes_or_no(answer) is None:
         return answer, detail
@@ -111,13 +112,12 @@ def cell_answer(
     if names_a_value(asked):
         # "Pen test firm name" is not answered by "Yes, at least annually" either.
         return detail, ""
-    if not is_bare_yes_or_no(answer):
-        return answer, detail
     unlabelled = _LABEL.sub("", question, count=1)
     if not (
         asks_for_description(asked) or asks_for_description(words(unlabelled)) or _asks_later(asked)
     ):
         return answer, detail
+    # "Yes, where local law allows" does not say which background checks are run either.
     return detail, ""
 
 

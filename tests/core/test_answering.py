@@ -128,6 +128,14 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         ("Pen test firm name", "Yes, at least annually", (), (DETAIL, "")),
         ("Background checks - scope", "Yes", (), (DETAIL, "")),
         ("Backup retention (days)", "35 days", (), ("35 days", DETAIL)),
+        # A longer row names its value at the end of its head, before what it is of or for.
+        ("Minimum TLS version supported for data in transit to the API", "Yes", (), (DETAIL, "")),
+        ("URL where your current sub-processor list is published", "Yes", (), (DETAIL, "")),
+        ("Percentage of staff who completed training in the last year", "Yes", (), (DETAIL, "")),
+        ("Response time targets by incident severity (P1 / P2 / P3)", "Yes", (), (DETAIL, "")),
+        # Not when the head is what the row asks whether of, nor asked Y/N.
+        ("Encryption in transit for all connections to the API", "Yes", (), ("Yes", DETAIL)),
+        ("Key rotation frequency for data keys documented (Y/N)", "Yes", (), ("Yes", DETAIL)),
         # Asked after its opening words, how often or a description is no Yes either.
         ("Keys are rotated how often?", "Yes", (), (DETAIL, "")),
         ("Password policy please describe minimum length", "Yes", (), (DETAIL, "")),
@@ -136,9 +144,13 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         # A request asking whether is closed.
         ("Please indicate whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
         ("Describe whether keys can be revoked.", "Yes", (), ("Yes", DETAIL)),
-        # A closed question, an answer saying more than Yes, or a cell's own list: as stated.
+        # A Yes saying more is still no answer to how or which: the detail says it.
+        ("How are keys revoked when compromised?", "Yes, within an hour", (), (DETAIL, "")),
+        ("Which background checks are run?", "Yes, where local law allows", (), (DETAIL, "")),
+        # A closed question, an answer that is no Yes or No, or a cell's own list: as stated.
         ("Can keys be revoked?", "Yes", (), ("Yes", DETAIL)),
-        ("How are keys revoked when compromised?", "Yes, within an hour", (), None),
+        ("Can keys be revoked?", "Yes, within an hour", (), None),
+        ("How are keys revoked when compromised?", "Within an hour", (), None),
         ("How are keys revoked when compromised?", "Yes", CHOICES, ("Yes", DETAIL)),
     ],
 )
