@@ -54,11 +54,15 @@ def _subject(surface: Sequence[str], *, past_determiner: bool = True) -> str | N
         return None
     if not past_determiner:
         return words[1]
+    at = 1
     if len(words) > 4 and words[1] in _SOME_OF and words[2] == "of" and words[3] in _DETERMINERS:
-        return words[4]
-    if words[1] in _DETERMINERS and len(words) > 2:
-        return words[2]
-    return words[1]
+        at = 4
+    elif words[1] in _DETERMINERS and len(words) > 2:
+        at = 2
+    # "Do *sub*-processors …": the prefix is written apart.
+    if words[at] == "sub" and at + 1 < len(surface):
+        return surface[at + 1].casefold()
+    return words[at]
 
 
 def customers_for_vendor(asked: Sequence[str], wording: Sequence[str]) -> str | None:
@@ -328,6 +332,47 @@ def people_unnamed(
     return f"the question asks what {subject} may do; the entry never names them"
 
 
+# How a question names the people who use the product: "*end users*", "*application
+# accounts*", "*users of the platform*" (the customer asking says "*our* users").
+_PRODUCT_SIDE = frozenset(("application", "app", "platform", "customer", "tenant", "client", "end"))
+_USERS = frozenset(("user", "users", "account", "accounts"))
+_OF_PRODUCT = frozenset(("application", "app", "platform", "product", "service", "portal", "saas"))
+# What the workforce folds to, and the words by which a statement speaks of the product's users.
+_WORKFORCE = "personnel"
+_USERS_SAID = frozenset(("user", "customer", "csc", "account", "end"))
+
+
+def _names_product_users(asked: Sequence[str]) -> str | None:
+    """Return the words by which a question names the product's users, if it does."""
+    words = [w.casefold() for w in asked]
+    for i, (word, following) in enumerate(zip(words, words[1:], strict=False)):
+        if following in _USERS and (word in _PRODUCT_SIDE or word == "our"):
+            return f"{word} {following}"
+        if word in ("users", "accounts") and following == "of":
+            named = [w for w in words[i + 2 : i + 5] if w in _OF_PRODUCT]
+            if named:
+                return f"{word} of the {named[0]}"
+    return None
+
+
+def users_for_workforce(asked: Sequence[str], said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question asks of the product's users and the statement of the workforce.
+
+    "What are your password complexity and length requirements for *application accounts*?" is
+    not answered by a statement whose detail sets the rules for "*Workforce* passwords": the
+    product's users are the customers' people, whose rules the vendor's own do not say. A
+    statement naming users, customers or accounts anywhere (`said`: its wordings, answer and
+    detail) may speak of them; one naming neither them nor the workforce says nothing of whom.
+    """
+    named = _names_product_users(asked)
+    if named is None:
+        return None
+    stated = said()
+    if _WORKFORCE not in stated or not _USERS_SAID.isdisjoint(stated):
+        return None
+    return f"the question asks of {named}; the entry speaks of the workforce"
+
+
 # Words by which a statement says a thing is kept from being done: "Are logs *protected from*
 # tampering and deletion?", "Is USB storage *blocked*?".
 _PREVENTING = frozenset(
@@ -375,8 +420,11 @@ def suppliers_for_vendor(
     "subprocessors" and "vendors" are one "third party"). A wording's "third-party" before a
     noun is the vendor's own ("How often is a *third-party* penetration test conducted?").
     """
-    # The suppliers as its subject, or as the owner of what it asks of.
+    # The suppliers as its subject, bound by the vendor to do it, or as the owner of what it
+    # asks of.
     subject = _subject(asked)
+    if subject not in _SUPPLIERS:
+        subject = _supplier_bound(asked)
     owner = None if subject in _SUPPLIERS else _supplier_owning(asked)
     who = owner or (subject if subject in _SUPPLIERS else None)
     if who is None or _names_suppliers(wording):
@@ -388,6 +436,31 @@ def suppliers_for_vendor(
         return f"the question asks what your {who} do; the entry says what you do"
     whose = "third party's" if who == "third" else who + ("'" if who.endswith("s") else "'s")
     return f"the question asks of your {whose} practice; the entry says what you do"
+
+
+# Verbs by which the vendor has its suppliers do a thing: "Do you *require* your subprocessors
+# to …", "Do you *contractually oblige* vendors to …".
+_BINDING = frozenset(("require", "oblige", "obligate", "mandate", "compel"))
+# Words between such a verb and the suppliers: "require *all of your critical sub*-processors".
+_BEFORE_SUPPLIER = _DETERMINERS | _SOME_OF | frozenset(("of", "critical", "key", "sub"))
+
+
+def _supplier_bound(asked: Sequence[str]) -> str | None:
+    """Return the suppliers a question has the vendor require to do something, if any.
+
+    "Do you require your sub-processors to conduct annual penetration tests?" asks what they
+    do, on the vendor's demand: a statement on the vendor's own tests does not answer it.
+    """
+    words = [w.casefold() for w in asked]
+    for i, word in enumerate(words):
+        if word not in _BINDING:
+            continue
+        k = i + 1
+        while k < len(words) and words[k] in _BEFORE_SUPPLIER:
+            k += 1
+        if k + 1 < len(words) and words[k] in _SUPPLIERS and words[k + 1] == "to":
+            return words[k]
+    return None
 
 
 # Suppliers owning what a question asks of, as words() leaves a possessive: "your *vendors'*

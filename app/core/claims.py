@@ -31,6 +31,7 @@ from app.core.actor import (
     people_prevented,
     people_unnamed,
     suppliers_for_vendor,
+    users_for_workforce,
 )
 from app.core.answer_kind import (
     asks_instead,
@@ -96,6 +97,7 @@ def claim_guard(
             surface, stated, lambda: set(scoring.details.of(entry)), terms
         ),
         lambda: people_unnamed(surface, said, terms),
+        lambda: users_for_workforce(surface, said),
         lambda: people_prevented(surface, stated, entry.answer),
         lambda: state_undone(asked, wording, said),
         lambda: agent_unsaid(surface, said, terms),

@@ -179,6 +179,21 @@ def test_what_your_suppliers_do_is_not_answered_by_what_you_do() -> None:
     assert best.explanation.guard is None
 
 
+def test_what_the_vendor_has_its_suppliers_do_is_not_what_it_does() -> None:
+    matcher = Matcher(SUPPLIERS[::2], concepts=False)
+    for asked in (
+        # The prefix written apart is still the suppliers.
+        "Do sub-processors undergo penetration testing?",
+        "Do you require your sub-processors to conduct annual penetration tests?",
+        "Do you contractually oblige all of your critical vendors to run penetration tests?",
+    ):
+        guard = held_back(matcher, asked, "VUL-PEN-01")
+        assert guard is not None and guard.startswith("the question asks what your"), asked
+    # Required of no supplier, it is the vendor's own.
+    (best, *_) = matcher.match("Do you require independent penetration tests to be performed?")
+    assert not (best.explanation.guard or "").startswith("the question asks what your")
+
+
 def test_a_statement_naming_the_suppliers_speaks_of_them() -> None:
     found = Matcher(SUPPLIERS, concepts=False).match(
         "Do your vendors undergo penetration testing?", top=3
@@ -561,3 +576,48 @@ def test_a_statement_naming_the_customers_speaks_of_doing_it_with_them() -> None
         )
         is None
     )
+
+
+WORKFORCE = [
+    approved(
+        "IAM-PWD-01",
+        "Do you enforce a strong password policy?",
+        "Yes",
+        detail="Workforce passwords must be at least 12 characters and are checked against "
+        "lists of breached passwords.",
+        alternates=("What are your password complexity and length requirements?",),
+    ),
+    approved(
+        "IAM-SESS-01",
+        "Do user sessions time out after inactivity?",
+        "Yes",
+        detail="The product ends idle sessions after a period the tenant administrator sets.",
+    ),
+    POLICY,
+]
+
+
+def test_the_products_users_are_not_the_workforce() -> None:
+    matcher = Matcher(WORKFORCE, concepts=False)
+    for asked, named in (
+        (
+            "What are your password complexity and length requirements for application accounts?",
+            "application accounts",
+        ),
+        ("Password complexity requirements for end users", "end users"),
+        ("Password complexity requirements for users of the platform", "users of the platform"),
+        ("Do you enforce password complexity and length for our users?", "our users"),
+    ):
+        assert held_back(matcher, asked, "IAM-PWD-01") == (
+            f"the question asks of {named}; the entry speaks of the workforce"
+        ), asked
+    # Asked of the workforce, or of no one, the workforce's rules answer.
+    for asked in (
+        "What are your password complexity and length requirements for employees?",
+        "What are your password complexity and length requirements?",
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.entry_id == "IAM-PWD-01" and best.explanation.guard is None, asked
+    # A statement speaking of users may answer for the product's.
+    (best, *_) = matcher.match("Do application user sessions time out after inactivity?")
+    assert best.entry_id == "IAM-SESS-01" and best.explanation.guard is None
