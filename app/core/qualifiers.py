@@ -90,6 +90,13 @@ _DEVICES = _as_terms(
 _ANY_DEVICE = _as_terms(("endpoint", "endpoints", "device", "devices", "hardware"))
 
 
+# Machines that run the service, which no statement on people's devices speaks of: "Is EDR
+# deployed on all production *servers*?" is not answered by "Every managed laptop runs EDR".
+_SERVERS = _as_terms(
+    ("server", "servers", "host", "hosts", "instance", "instances", "workload", "workloads", "vm", "vms")
+)  # fmt: skip
+
+
 def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
     """Say so when a question names a device the statement never speaks of.
 
@@ -100,6 +107,9 @@ def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     phones encrypted?" not by "Are laptop hard drives encrypted?".
     """
     devices = _DEVICES.intersection(asked.terms)
+    servers = _SERVERS.intersection(asked.terms)
+    if servers and not devices:
+        return _servers_unsaid(asked, servers, said())
     if not devices:
         return None
     says = said()
@@ -111,6 +121,18 @@ def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
         return None
     word = written_as(asked, min(devices))
     return f"the question asks of '{word}'; the entry never speaks of them"
+
+
+def _servers_unsaid(asked: NormalisedText, servers: frozenset[str], says: set[str]) -> str | None:
+    """Say so when a question asks of servers and the statement of people's devices alone.
+
+    A statement naming no device at all may speak of every system ("Are all production servers
+    patched?" by "Are systems patched …?"), and so may one naming servers beside laptops.
+    """
+    if not (_DEVICES & says) or _SERVERS & says:
+        return None
+    word = written_as(asked, min(servers))
+    return f"the question asks of '{word}'; the entry speaks of '{min(_DEVICES & says)}'"
 
 
 # A word undoing another ("*un*encrypted", "*un*tested"): a participle of at least five letters

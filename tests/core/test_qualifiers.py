@@ -137,6 +137,33 @@ def test_a_statement_naming_another_device_does_not_speak_of_this_one() -> None:
     assert (laptop.entry_id, laptop.band) == ("AST-EP-09", "auto")
 
 
+def test_servers_are_not_answered_by_a_statement_on_peoples_devices() -> None:
+    endpoints = [
+        *ROLES,
+        approved(
+            "AST-EP-10",
+            "Do endpoints run endpoint detection and response software?",
+            detail="Every managed laptop runs an endpoint detection and response agent.",
+        ),
+        approved(
+            "VUL-PATCH-01",
+            "Are systems patched within defined timelines?",
+            detail="Critical patches are applied within 7 days.",
+        ),
+    ]
+    matcher = Matcher(endpoints, concepts=False)
+    for asked, word in (
+        ("Is endpoint detection and response software installed on production hosts?", "hosts"),
+        ("Do production servers run endpoint detection and response software?", "servers"),
+    ):
+        assert held_back(matcher, asked, "AST-EP-10") == (
+            f"the question asks of '{word}'; the entry speaks of 'laptop'"
+        ), asked
+    # A statement naming no device may speak of every system.
+    (patched, *_) = matcher.match("Are production servers patched within defined timelines?")
+    assert patched.entry_id == "VUL-PATCH-01" and patched.explanation.guard is None
+
+
 def test_undoing_on_any_one_is_not_answered_by_the_practice() -> None:
     lock = [
         *ROLES,
