@@ -45,6 +45,7 @@ from app.core.bank import Entry
 from app.core.either import no_to_one_side, one_side_asked
 from app.core.examples import rests_on_example
 from app.core.follow_ups import follow_up_answered, second_question
+from app.core.listing import Listed, listed_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
 from app.core.qualifiers import device_unsaid, kind_unsaid, state_undone, undone_unsaid
@@ -66,6 +67,7 @@ def claim_guard(
     affirmed: bool,
     example: frozenset[str] = frozenset(),
     own: frozenset[str] = frozenset(),
+    listed: Listed = (),
 ) -> str | None:
     """Return why the statement's claim does not cover the question, or None.
 
@@ -127,6 +129,7 @@ def claim_guard(
         ),
         lambda: scoring.objects.said_otherwise(words, said, frame),
         lambda: scoring.objects.one_of_both(words, said, frame) if affirmed else None,
+        lambda: listed_unsaid(listed, said, frame) if affirmed else None,
     )
     for check in checks:
         guard = check()

@@ -27,6 +27,7 @@ from app.core.embeddings import Embedder
 from app.core.entry_says import said_by
 from app.core.examples import example_terms
 from app.core.guards import Guards
+from app.core.listing import listed_terms
 from app.core.match_result import (
     BANDS,
     DEFAULT_AUTO,
@@ -382,9 +383,16 @@ class Matcher:
             chunk = forms[start : start + QUERY_BATCH]
             scores.extend(self._score_chunk(index, [form.query for form in chunk], top=top))
         grouped: dict[int, list[QueryScores]] = {}
+        # What a question lists, as written: its spelt-out form names no acronym (listing.py).
+        listed = {
+            i: listed_terms(query[0][:MAX_QUESTION_CHARS], self._normaliser)
+            for i, query in enumerate(queries)
+        }
         for form, query_scores in zip(forms, scores, strict=True):
             if form.read_with_context:
                 query_scores = replace(query_scores, read_with_context=True)
+            if listed[form.origin]:
+                query_scores = replace(query_scores, listed=listed[form.origin])
             grouped.setdefault(form.origin, []).append(query_scores)
         for i, group in grouped.items():
             results[i] = rank(self._scoring, index, group, top=top)

@@ -12,6 +12,7 @@ from app.core.alternates import AlternateCheck
 from app.core.concepts import Bridge
 from app.core.entry_says import says_of, subject_named, yes_or_no
 from app.core.intent import intent_of, intents_differ, leaves_unsaid, terms_ask
+from app.core.listing import Listed
 from app.core.match_result import BANDS, Match, band_for
 from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
@@ -87,6 +88,8 @@ class QueryScores:
     # The terms the question names only in its examples, and its own without them (examples.py).
     example: frozenset[str] = frozenset()
     own: frozenset[str] = frozenset()
+    # The things it lists with commas and "and", as written and as terms (listing.py).
+    listed: Listed = ()
 
 
 def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: int) -> list[Match]:
@@ -279,6 +282,7 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
         points_back=query.points_back,
         example=query.example,
         own=query.own,
+        listed=query.listed,
     )
     return scored, asked
 

@@ -21,6 +21,7 @@ from app.core.either import asks_which
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
 from app.core.guards import Facets
 from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
+from app.core.listing import Listed
 from app.core.match_result import Explanation, Match, band_for, context_terms, shared_terms
 from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.reasons import is_elsewhere, is_facet
@@ -95,6 +96,7 @@ class Asked:
     points_back: str | None = None
     example: frozenset[str] = frozenset()  # the terms it names only in examples (examples.py)
     own: frozenset[str] = frozenset()  # its terms without its examples
+    listed: Listed = ()  # the things it lists with commas and "and" (listing.py)
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,7 @@ def _guard(
             affirmed=affirmed,
             example=asked.example,
             own=asked.own,
+            listed=asked.listed,
         )
     if guard is None and cand.bridge is not None:
         # A concept held back on its facets alone leaves them to the entry, whose own were read

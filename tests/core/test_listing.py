@@ -1,0 +1,55 @@
+"""A row listing several named things is not answered Yes by a statement naming some of them."""
+
+from __future__ import annotations
+
+from app.core.listing import listed_terms
+from app.core.matching import Matcher
+from app.core.normalise import Normaliser, shipped_thesaurus
+from tests.core.statements import approved, held_back
+
+NORMALISER = Normaliser(shipped_thesaurus())
+
+
+def written(question: str) -> list[str]:
+    return [thing for thing, _ in listed_terms(question, NORMALISER)]
+
+
+def test_things_named_by_acronym_in_a_comma_list_are_read() -> None:
+    assert written("Do you use SAST, DAST and SCA tools?") == ["SAST", "DAST", "SCA tools"]
+    assert written("Are WAF, IDS and DDoS protection in place?") == [
+        "WAF",
+        "IDS",
+        "DDoS protection in place",
+    ]
+    # Not a list of steps or cases, two things joined by "and", "or", or examples.
+    assert written("Are policies established, documented, approved and maintained?") == []
+    assert written("Do you use SAST and DAST tools?") == []
+    assert written("Do you use SAST, DAST or SCA tools?") == []
+    assert written("Are scanners used, such as SAST, DAST and SCA tools?") == []
+    # Nor a framework's list of cases with one acronym among them.
+    assert written("Does the plan include internal departments, impacted CSCs, and partners?") == []
+
+
+SCANNING = [
+    approved(
+        "SDL-SAST-01",
+        "Is static application security testing (SAST) run on every change?",
+        detail="Static analysis runs in the pipeline on every pull request.",
+    ),
+    approved(
+        "SDL-ALL-01",
+        "Do you run SAST, DAST and SCA scans?",
+        detail="SAST, DAST and SCA scans run on every release.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_yes_on_one_named_thing_does_not_answer_for_all() -> None:
+    matcher = Matcher([SCANNING[0], SCANNING[2]], concepts=False)
+    assert held_back(matcher, "Do you run SAST, DAST and SCA on every change?", "SDL-SAST-01") == (
+        "the row lists 'DAST' among other things; the entry never says it"
+    )
+    # A statement naming each answers.
+    (best, *_) = Matcher(SCANNING, concepts=False).match("Do you run SAST, DAST and SCA scans?")
+    assert best.entry_id == "SDL-ALL-01" and best.explanation.guard is None
