@@ -4,14 +4,17 @@ A statement may match a question's words and claim less than it asks, or somethi
 side of an "or", or one where the question asks both (either.py); what customers can do where
 the question asks what the vendor does, or the vendor where it asks what its customers can do,
 are given or do with it, what its suppliers do or own, what the customers own, what its staff
-may do or are kept from doing, or who does it (actor.py); only the question's examples
-(examples.py); a practice where the question asks whether something ever happens, whether there
-are any, whether it happened, what is planned or when (timing.py); the first of two questions
-in one row or the follow-up asked on its Yes (follow_ups.py); a sum, a count, or a place or
-person named for a closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its undoing
-("disabled", "unencrypted") or a device ("laptops", qualifiers.py); what a terse row names
-before its "for" (subject_guard.py); a step before another event than the question's
-(preceding.py); or another object of a pair than the question names (objects.py).
+may do or are kept from doing, the workforce where it asks of the product's users, or who does
+it (actor.py); only the question's examples (examples.py); one of several named things the row
+lists (listing.py); a practice where the question asks whether something ever happens, whether
+there are any, whether it happened, what is planned or when (timing.py); the first of two
+questions in one row or the follow-up asked on its Yes (follow_ups.py); a sum, a count, or a
+place or person named for a closed question (answer_kind.py); a kind of the thing asked of
+("custom roles"), its undoing ("disabled", "unencrypted") or a device ("laptops", "servers",
+qualifiers.py); what a terse row names before its "for", or another thing done to the thing
+asked of ("blocked" for "encrypted", subject_guard.py); a step before another event than the
+question's (preceding.py); or another object of a pair than the question names, or a scope the
+question is confined to ("AI risks") and the statement never names (objects.py).
 Each reads what the statement says in all its wordings, its answer and its detail, worked out
 once per candidate (verdict._guard) and only when a guard needs it.
 """
@@ -51,7 +54,7 @@ from app.core.preceding import another_event
 from app.core.qualifiers import device_unsaid, kind_unsaid, state_undone, undone_unsaid
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
-from app.core.subject_guard import head_unsaid
+from app.core.subject_guard import head_unsaid, treatment_differs
 from app.core.timing import asks_of_a_plan, asks_what_happened, asks_when, asks_whether_ever
 
 
@@ -121,6 +124,7 @@ def claim_guard(
         lambda: asks_instead(asked, entry, said),
         lambda: free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking),
         lambda: head_unsaid(index.words.space, asked, said, frame),
+        lambda: treatment_differs(asked, wording, said, terms),
         lambda: kind_unsaid(asked, said),
         lambda: undone_unsaid(asked, said),
         lambda: device_unsaid(asked, said),
@@ -128,6 +132,7 @@ def claim_guard(
             scoring.details.normaliser, asked, wording, said, scoring.guards.function_words, frame
         ),
         lambda: scoring.objects.said_otherwise(words, said, frame),
+        lambda: scoring.objects.scope_unsaid(asked.terms, said),
         lambda: scoring.objects.one_of_both(words, said, frame) if affirmed else None,
         lambda: listed_unsaid(listed, said, frame) if affirmed else None,
     )

@@ -159,6 +159,19 @@ class ObjectRule:
                 return Elsewhere(f"the entry is about {shown}, the question is not")
         return None
 
+    def scope_unsaid(self, question: Iterable[str], said: Callable[[], set[str]]) -> str | None:
+        """Say so when a question is confined to a scope the statement never speaks of.
+
+        "Are AI risks included in your enterprise risk register?" is not answered Yes by a
+        statement on the risk register that never says AI in any wording, its answer or its
+        detail (`said`): the register exists, and nothing says AI risks are in it.
+        """
+        asked = frozenset(question)
+        for terms, shown in self.scopes:
+            if terms <= asked and not terms & said():
+                return f"the question is about {shown}; the entry never speaks of it"
+        return None
+
     def _asked_sides(self, asked: frozenset[str]) -> tuple[_Side, ...]:
         """List, in rule order, the sides of pairs the question names and not their other side.
 

@@ -12,6 +12,8 @@ from app.core.errors import BankError
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, parse_thesaurus, shipped_thesaurus
 from app.core.objects import ObjectRule
+from tests.core.statements import approved as statement
+from tests.core.statements import held_back
 from tests.core.test_entry_says import starter_bank
 
 
@@ -342,3 +344,27 @@ def test_what_is_allowed_is_not_what_is_blocked() -> None:
         assert best.explanation.guard == f"object differs: {reason}", asked
     (blocked, *_) = matcher.match("Is USB storage blocked on company devices?")
     assert (blocked.entry_id, blocked.band) == ("AST-MEDIA-01", "auto")
+
+
+def test_a_question_confined_to_ai_is_not_answered_by_a_statement_never_saying_it() -> None:
+    bank = [
+        statement(
+            "RSK-REG-01",
+            "Do you maintain a risk register?",
+            detail="Risks are tracked in a register with an owner and a rating.",
+        ),
+        statement(
+            "PRV-DPIA-01",
+            "Do you carry out data protection impact assessments?",
+            detail="An assessment is completed before high-risk processing, such as new AI features.",
+        ),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    assert held_back(matcher, "Are AI risks included in your risk register?", "RSK-REG-01") == (
+        "the question is about artificial intelligence; the entry never speaks of it"
+    )
+    # A statement saying AI anywhere may answer; without AI, the register answers.
+    (dpia, *_) = matcher.match("Do you carry out data protection impact assessments for AI?")
+    assert dpia.entry_id == "PRV-DPIA-01" and dpia.explanation.guard is None
+    (register, *_) = matcher.match("Do you maintain a risk register?")
+    assert register.entry_id == "RSK-REG-01" and register.explanation.guard is None
