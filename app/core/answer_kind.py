@@ -39,9 +39,23 @@ GOVERNING = frozenset(
 )
 
 
+# What "how" asks for when it asks for a value, not a manner: "how *often*", "how *long*".
+_HOW_MUCH = frozenset(
+    ("often", "frequently", "regularly", "long", "many", "much", "soon", "quickly", "fast")
+)
+
+
 def asks_for_thing(surface: Sequence[str]) -> str | None:
-    """Return the word by which a question asks for a thing or a person, if it opens so."""
-    return surface[0] if surface and surface[0] in THING_OPENINGS else None
+    """Return the word by which a question asks for a thing, a person or a manner, if it opens so.
+
+    "How do you evidence completion of access reviews?" asks for a manner, which "Quarterly"
+    does not give; "How often …" asks for the frequency.
+    """
+    if not surface:
+        return None
+    if surface[0] == "how" and len(surface) > 1 and surface[1] not in _HOW_MUCH:
+        return "how"
+    return surface[0] if surface[0] in THING_OPENINGS else None
 
 
 def names_instead(intent: str | None, stated: NormalisedText, entry: Entry) -> str | None:

@@ -42,6 +42,13 @@ _SUBJECT_OPENINGS = frozenset(
         "employees",
         "customers",
         "users",
+        # A subject naming who, in the singular as a noun's modifier: "and can *customer*
+        # administrators delete log entries?".
+        "customer",
+        "tenant",
+        "administrators",
+        "admins",
+        "anyone",
     )
 )
 

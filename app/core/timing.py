@@ -54,7 +54,7 @@ _ASKING_WHEN = frozenset(
 
 
 def asks_when(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> str | None:
-    """Hold back a Yes or No from a question asking when.
+    """Hold back a Yes or No, or how often, from a question asking when.
 
     "When was your last penetration test?" is not answered by "Yes, at least annually", nor
     "When was the incident response plan last tested?": a statement asking when itself ("When
@@ -65,11 +65,19 @@ def asks_when(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> s
     # a condition.
     if len(surface) < 2 or surface[0] != "when" or surface[1] not in _ASKING_WHEN:
         return None
-    if yes_or_no(entry.answer) is None:
-        return None
     if wording.surface and wording.surface[0] == "when":
         return None
-    return "the question asks when; the entry answers whether"
+    if yes_or_no(entry.answer) is not None:
+        return "the question asks when; the entry answers whether"
+    # "When was the information security policy last reviewed?" asks for a date, and "At least
+    # annually" says how often; "When are access reviews performed?" may be answered so.
+    if (surface[1] in _PAST or "last" in surface) and tuple(wording.surface[:2]) in _HOW_OFTEN:
+        return "the question asks when it last happened; the entry answers how often"
+    return None
+
+
+_PAST = frozenset(("was", "were", "did"))
+_HOW_OFTEN = frozenset((("how", "often"), ("how", "frequently")))
 
 
 _EVER = stem("ever")

@@ -75,6 +75,18 @@ def test_a_yes_to_the_first_of_two_questions_does_not_answer_the_second() -> Non
     )
 
 
+def test_a_second_question_may_name_its_subject_by_who_it_is() -> None:
+    assert held_back(
+        Matcher(REVIEWS, concepts=False),
+        "Is every code change reviewed by someone other than its author, and can customer "
+        "administrators merge changes?",
+        "SDL-REVIEW-01",
+    ) == (
+        "the row asks a second question the entry does not answer: "
+        "'can customer administrators merge changes'"
+    )
+
+
 def test_a_no_answers_what_is_asked_only_on_a_yes() -> None:
     matcher = Matcher(REVIEWS, concepts=False)
     (best, *_) = matcher.match(

@@ -535,6 +535,12 @@ def test_a_question_asking_what_is_not_answered_by_how_often() -> None:
     # Asking how often, or how quickly, is not asking for a thing.
     (often, *_) = matcher.match("How often do you run vulnerability scans?")
     assert often.explanation.guard is None
+    # Asking how it is done is not asking how often.
+    (how, *_) = matcher.match("How do you evidence that vulnerability scans were run?")
+    assert how.band != "auto"
+    assert how.explanation.guard == (
+        "frequency differs: the question asks 'how', the entry answers its frequency"
+    )
 
 
 def test_a_wording_silent_on_a_frequency_takes_it_from_another_wording_of_its_statement() -> None:

@@ -167,6 +167,28 @@ def test_when_is_not_answered_by_whether() -> None:
     assert best.explanation.guard != "the question asks when; the entry answers whether"
 
 
+def test_when_it_last_happened_is_not_answered_by_how_often() -> None:
+    reviewed = [
+        approved(
+            "GOV-POL-02",
+            "How often are your security policies reviewed?",
+            "At least annually",
+            detail="Every security policy is reviewed at least once a year.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(reviewed, concepts=False)
+    assert held_back(matcher, "When were your security policies last reviewed?", "GOV-POL-02") == (
+        "the question asks when it last happened; the entry answers how often"
+    )
+    # Asked when it is done, how often answers.
+    (best, *_) = matcher.match("When are your security policies reviewed?")
+    assert best.entry_id == "GOV-POL-02"
+    assert best.explanation.guard != (
+        "the question asks when it last happened; the entry answers how often"
+    )
+
+
 def test_ever_is_how_a_question_asks_not_what_it_asks_of() -> None:
     starter = load_bank(Path(__file__).resolve().parents[2] / "answer_bank").entries
     matcher = Matcher([replace(e, status="approved") for e in starter])
