@@ -1,4 +1,8 @@
-"""Follow a question's best concepts on to the bank entries that cite the same framework IDs."""
+"""Follow a question's best concepts on to the bank entries that cite the same framework IDs.
+
+A concept's path fills a cell as the question's own wording would, unless that wording points to
+another entry (`wording_prefers_other`, read by verdict.py).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from app.core.asked import Asked
 from app.core.concepts import Bridge
+from app.core.entry_says import said_by, says_of
+from app.core.intent import intent_of, intents_differ
 from app.core.match_result import Match
-from app.core.normalise import NormalisedText
+from app.core.normalise import NormalisedText, shared_with_phrases
 from app.core.reasons import is_facet, through_a_concept
+from app.core.scoring import Candidate, Scoring
 from app.core.sparse_index import Index, Space, control_ids
-from app.core.subject_guard import uncovered
+from app.core.subject_guard import subject_conflict, uncovered
 
 # The share of a concept's terms (weighed by rarity) an entry citing its ID must also name for the
 # ID to stand for the same question. Entries citing the same CAIQ v4 question as a starter concept
@@ -196,3 +204,59 @@ def with_bridged(index: Index, rows: np.ndarray, bridged: Mapping[str, Bridge]) 
     if not extra:
         return rows
     return np.union1d(rows, np.array(extra, dtype=np.int64))
+
+
+def wording_prefers_other(
+    scoring: Scoring, index: Index, asked: Asked, cand: Candidate
+) -> str | None:
+    """Hold back a concept's path when the question's own wording points to another entry.
+
+    Unless that entry answers another intent than the question's and this one does not: "is
+    there a vulnerability management policy?" shares more words with "are the vulnerability
+    management policies reviewed?" than with the statement that they exist. Nor when the
+    concept filled on its own and that entry's wording would not fill by its score: "Are audit
+    findings tracked to remediation?" is the corrective action plan's concept word for word,
+    and shares a few more words with "Is the remediation status of audit findings reviewed and
+    reported?" (0.52) than with the plan's framework wording. That filled 4 more rows right on
+    the customer benchmark and 20 on the learning one, none wrong (bench/README.md). Nor when
+    that entry names less of the question's subject (its row's, for a question naming none)
+    than the concept and the path's entry: "Is the policy reviewed and updated annually?" under
+    "Incident Management Policy" fits every framework statement "Are policies and procedures
+    reviewed and updated annually?" alike, and the first of them, filed under logging, is no
+    evidence against the one the incident policy's concept leads to (1 more row right on the
+    customer benchmark, 5 on the learning one, none wrong).
+    """
+    other = asked.direct_best
+    if other is None or other.entry_id == cand.entry_id:
+        return None
+    own = other.own_score()
+    if own < scoring.thresholds.suggest or own <= cand.own_score():
+        return None
+    if cand.bridge is not None and cand.bridge.auto and own < scoring.thresholds.auto:
+        return None
+    subject = set(asked.subject or asked.context_subject)
+    if cand.bridge is not None and subject:
+        space = index.words.space
+        named = shared_with_phrases(
+            subject,
+            set(cand.bridge.covered) | said_by(scoring, index, index.entries[cand.entry_id]),
+        )
+        named_there = says_of(scoring, index, index.entries[other.entry_id], subject)
+        if space.weight_of(named_there) < space.weight_of(named):
+            return None
+    theirs_row = index.rows[other.row]
+    if (
+        scoring.guards.conflict(asked.facets, theirs_row.facets)
+        or subject_conflict(index.words.space, asked.text, theirs_row.text)
+        or (asked.alternates and asked.alternates.conflict(other.row))
+    ):
+        # The entry the wording prefers is itself held back: it is no evidence against this one.
+        return None
+    if asked.intent is not None:
+        theirs = theirs_row.text
+        ours = index.rows[cand.row].text
+        if intents_differ(asked.intent, intent_of(theirs.stems, theirs.surface)) and not (
+            intents_differ(asked.intent, intent_of(ours.stems, ours.surface))
+        ):
+            return None
+    return f"the question's own wording fits entry {other.entry_id} better"

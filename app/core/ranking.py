@@ -9,6 +9,7 @@ from functools import partial
 import numpy as np
 
 from app.core.alternates import AlternateCheck
+from app.core.asked import Asked, Standing
 from app.core.concepts import Bridge
 from app.core.entry_says import says_of, subject_named, yes_or_no
 from app.core.intent import intent_of, intents_differ, leaves_unsaid, terms_ask
@@ -17,7 +18,7 @@ from app.core.match_result import BANDS, Match, band_for
 from app.core.normalise import NormalisedText
 from app.core.scoring import Candidate, Scored, Scoring, wording_score
 from app.core.sparse_index import Index
-from app.core.verdict import CLEAR_MARGIN, ID_TEXT_FLOOR, Asked, Standing, describe
+from app.core.verdict import CLEAR_MARGIN, ID_TEXT_FLOOR, describe
 
 # A matching control ID lifts a score, but only when the wording is already plausible: versions
 # renumber IDs, so an ID never outweighs contradicting text. With CAIQ 4.1.0 IDs (many of them

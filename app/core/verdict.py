@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from functools import cache, partial
 
-from app.core.alternates import AlternateCheck
 from app.core.answer_kind import (
     asks_beyond,
     bare_answer,
@@ -15,17 +13,17 @@ from app.core.answer_kind import (
     names_a_value,
     names_instead,
 )
+from app.core.asked import Asked, Standing
 from app.core.bank import Entry
+from app.core.bridging import wording_prefers_other
 from app.core.claims import claim_guard
 from app.core.either import asks_which
 from app.core.entry_says import describes, said_by, says_of, subject_named, yes_or_no
-from app.core.guards import Facets
-from app.core.intent import EXISTS, asks_openly, intent_of, intents_differ
-from app.core.listing import Listed
+from app.core.intent import EXISTS, asks_openly
 from app.core.match_result import Explanation, Match, band_for, context_terms, shared_terms
-from app.core.normalise import NormalisedText, shared_with_phrases
+from app.core.normalise import NormalisedText
 from app.core.reasons import is_elsewhere, is_facet
-from app.core.scoring import Candidate, Scored, Scoring
+from app.core.scoring import Scored, Scoring
 from app.core.sparse_index import Index
 from app.core.statement_facets import FacetReading, facet_guard
 from app.core.subject_guard import SHORT_QUESTION_TERMS, subject_conflict
@@ -73,47 +71,6 @@ SET_APART_MAX_TERMS = 8
 WIDE_LEAD = 0.15
 LEAD_SAID_SHARE = 0.5
 LEAD_UNASKED_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class Asked:
-    """What judging any candidate of one question needs to know about the question."""
-
-    text: NormalisedText
-    facets: Facets
-    subject: frozenset[str]  # the question's own subject terms (none for a generic question)
-    context_subject: frozenset[str]  # the subject terms of the row's context
-    # The context's most telling subject term: an entry carrying it is on the row's subject.
-    heading_word: frozenset[str]
-    id_given: bool  # the row carries a control ID
-    id_owners: frozenset[str]  # entries citing that ID whose wording fits too
-    direct_best: Candidate | None  # the best entry by the question's own wording, with concepts
-    intent: str | None = None  # what a short question asks of its subject (see intent.py)
-    alternates: AlternateCheck | None = None  # judges short alternates (None: long question)
-    candidates: frozenset[str] = frozenset()  # every entry the question was scored against
-    read_with_context: bool = False  # the row's context stood in for the question's subject
-    # The word pointing back at a heading the row does not give ("Are *they* monitored?").
-    points_back: str | None = None
-    example: frozenset[str] = frozenset()  # the terms it names only in examples (examples.py)
-    own: frozenset[str] = frozenset()  # its terms without its examples
-    listed: Listed = ()  # the things it lists with commas and "and" (listing.py)
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a candidate stands among the question's others."""
-
-    best: bool
-    runner_up: str | None = None
-    margin: float | None = None
-    rival: Scored | None = None  # an entry the question cannot tell from the best one
-    rival_names_more: bool = False  # the rival names more of what the question asks about
-    # Reads the best's closest runner-up and margin with no share taken for another intent, when
-    # the best itself asks with another intent or none (see ranking._worded_closest).
-    worded_closest: Callable[[], tuple[str, float] | None] | None = None
-    # Every candidate of the question, best first (the best among them): a runner-up about
-    # something else is no rival (_set_apart).
-    candidates: Sequence[Scored] = ()
 
 
 def describe(
@@ -385,7 +342,7 @@ def _guard(
         # above: the question on data at rest and in transit is not the concept's on data at
         # rest, and is the entry's that names both.
         bridged = None if is_facet(cand.bridge.guard) else cand.bridge.guard
-        guard = bridged or _wording_prefers_other(scoring, index, asked, cand)
+        guard = bridged or wording_prefers_other(scoring, index, asked, cand)
     if guard is None and item.score >= scoring.thresholds.suggest and cand.bridge is None:
         # Only a plausible match needs the reason it was not filled on its own.
         # A Yes to the narrower question is a Yes to the question (see subject_conflict).
@@ -532,62 +489,6 @@ def _implied_rival(
         ):
             return f"entry {other.id} matches as well and answers differently"
     return None
-
-
-def _wording_prefers_other(
-    scoring: Scoring, index: Index, asked: Asked, cand: Candidate
-) -> str | None:
-    """Hold back a concept's path when the question's own wording points to another entry.
-
-    Unless that entry answers another intent than the question's and this one does not: "is
-    there a vulnerability management policy?" shares more words with "are the vulnerability
-    management policies reviewed?" than with the statement that they exist. Nor when the
-    concept filled on its own and that entry's wording would not fill by its score: "Are audit
-    findings tracked to remediation?" is the corrective action plan's concept word for word,
-    and shares a few more words with "Is the remediation status of audit findings reviewed and
-    reported?" (0.52) than with the plan's framework wording. That filled 4 more rows right on
-    the customer benchmark and 20 on the learning one, none wrong (bench/README.md). Nor when
-    that entry names less of the question's subject (its row's, for a question naming none)
-    than the concept and the path's entry: "Is the policy reviewed and updated annually?" under
-    "Incident Management Policy" fits every framework statement "Are policies and procedures
-    reviewed and updated annually?" alike, and the first of them, filed under logging, is no
-    evidence against the one the incident policy's concept leads to (1 more row right on the
-    customer benchmark, 5 on the learning one, none wrong).
-    """
-    other = asked.direct_best
-    if other is None or other.entry_id == cand.entry_id:
-        return None
-    own = other.own_score()
-    if own < scoring.thresholds.suggest or own <= cand.own_score():
-        return None
-    if cand.bridge is not None and cand.bridge.auto and own < scoring.thresholds.auto:
-        return None
-    subject = set(asked.subject or asked.context_subject)
-    if cand.bridge is not None and subject:
-        space = index.words.space
-        named = shared_with_phrases(
-            subject,
-            set(cand.bridge.covered) | said_by(scoring, index, index.entries[cand.entry_id]),
-        )
-        named_there = says_of(scoring, index, index.entries[other.entry_id], subject)
-        if space.weight_of(named_there) < space.weight_of(named):
-            return None
-    theirs_row = index.rows[other.row]
-    if (
-        scoring.guards.conflict(asked.facets, theirs_row.facets)
-        or subject_conflict(index.words.space, asked.text, theirs_row.text)
-        or (asked.alternates and asked.alternates.conflict(other.row))
-    ):
-        # The entry the wording prefers is itself held back: it is no evidence against this one.
-        return None
-    if asked.intent is not None:
-        theirs = theirs_row.text
-        ours = index.rows[cand.row].text
-        if intents_differ(asked.intent, intent_of(theirs.stems, theirs.surface)) and not (
-            intents_differ(asked.intent, intent_of(ours.stems, ours.surface))
-        ):
-            return None
-    return f"the question's own wording fits entry {other.entry_id} better"
 
 
 def why_not_autofill(scoring: Scoring, entry: Entry) -> str | None:
