@@ -181,6 +181,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout9.yaml",
     "everyday_questions_heldout10.yaml",
     "everyday_questions_heldout11.yaml",
+    "everyday_questions_heldout12.yaml",
 )
 
 
