@@ -336,14 +336,19 @@ _CURRENCIES = frozenset(
 _ABBREVIATED_SUM = re.compile(r"(\d+)(?:k|m|mm|mn|bn)")
 
 
+# Words naming a grade by its number: "FIPS 140-3 *Level* 3", "a *Tier* 3 data centre".
+_LEVELS = frozenset(("level", "tier"))
+
+
 def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
-    """Hold back a statement never saying the span (minutes, hours, days) or sum a question asks.
+    """Hold back a statement never saying the span, sum or level a question asks.
 
     "Are user sessions terminated after 15 minutes of inactivity?" is not answered Yes by "Do
     user sessions time out after inactivity?", whose timeout the tenant sets; nor "Do you carry
     cyber insurance with limits of at least USD 10 million?" by "Do you carry cyber liability
-    insurance?". A number the thesaurus folds into a phrase ("24 hours a day" is around the
-    clock) is not read.
+    insurance?"; nor "Are the HSMs validated to FIPS 140-3 Level 3?" by keys held in an
+    HSM-backed service whose detail says "FIPS 140 validated". A number the thesaurus folds into
+    a phrase ("24 hours a day" is around the clock) is not read.
     """
     surface = asked.surface
     if not any(word[:1].isdigit() for word in surface):
@@ -358,7 +363,7 @@ def number_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
             continue
         elif stem(unit) in _SHORT_UNITS or stem(unit) in _MAGNITUDES:
             named = f"{number} {unit}"
-        elif before in _CURRENCIES:
+        elif before in _CURRENCIES or before in _LEVELS:
             named = f"{before} {number}"
         else:
             continue

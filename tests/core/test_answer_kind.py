@@ -423,6 +423,25 @@ def test_a_sum_the_statement_never_names_is_not_answered_yes() -> None:
     assert plain.explanation.guard is None
 
 
+def test_a_level_the_statement_never_names_is_not_answered() -> None:
+    keys = [
+        approved(
+            "CRY-KEYGEN-01",
+            "Are keys protected by hardware security modules?",
+            detail="Keys are held in hardware security modules that are FIPS 140 validated.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(keys, concepts=False)
+    (best, *_) = matcher.match(
+        "Are keys protected by hardware security modules validated to Level 3?"
+    )
+    assert best.entry_id == "CRY-KEYGEN-01" and best.band != "auto"
+    assert best.explanation.guard == "the question asks for level 3; the entry never says 3"
+    (plain, *_) = matcher.match("Are keys protected by hardware security modules?")
+    assert plain.explanation.guard is None
+
+
 def test_a_question_with_no_words_is_matched_without_error() -> None:
     # Punctuation alone leaves no words: each guard reading word pairs meets an empty row.
     matcher = Matcher(GOVERNANCE, concepts=False)
