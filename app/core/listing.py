@@ -30,6 +30,7 @@ _EXAMPLE = re.compile(r"\b(?:for example|for instance|such as|e\.\s?g\.?|eg\.)",
 # the practice may well answer in other words, and is left to the other guards.
 _ACRONYM = re.compile(r"[A-Z]{2,}")
 _NAMED_AT_LEAST = 2
+_AND = re.compile(r"\sand\s", re.IGNORECASE)
 # The words of a thing past which its last is read no further ("SCA *tools in the pipeline*").
 _THING_WORDS = 4
 
@@ -40,6 +41,9 @@ Listed = tuple[tuple[str, frozenset[str]], ...]
 def listed_terms(question: str, normaliser: Normaliser) -> Listed:
     """Return each thing a question lists with commas and "and", as written and as its terms."""
     listed: list[tuple[str, frozenset[str]]] = []
+    # Most rows name fewer than two acronyms, or no "and", and are not searched for a list.
+    if len(_ACRONYM.findall(question)) < _NAMED_AT_LEAST or not _AND.search(question):
+        return ()
     for found in _LIST.finditer(question):
         before = question[: found.start()]
         if _EXAMPLE.search(before[-40:]) or _EXAMPLE.search(found.group(0)):
