@@ -333,20 +333,22 @@ def people_unnamed(
 
 
 # How a question names the people who use the product: "*end users*", "*application
-# accounts*", "*users of the platform*" (the customer asking says "*our* users").
-_PRODUCT_SIDE = frozenset(("application", "app", "platform", "customer", "tenant", "client", "end"))
+# accounts*", "*customer* accounts", "*users of the platform*" (the customer asking says "*our*
+# users").
+_PRODUCT_SIDE = _CUSTOMERS | frozenset(("application", "app", "platform", "end", "our"))
 _USERS = frozenset(("user", "users", "account", "accounts"))
 _OF_PRODUCT = frozenset(("application", "app", "platform", "product", "service", "portal", "saas"))
-# What the workforce folds to, and the words by which a statement speaks of the product's users.
-_WORKFORCE = "personnel"
-_USERS_SAID = frozenset(("user", "customer", "csc", "account", "end"))
+# The words by which a statement speaks of the product's users, as the matcher folds them ("tenant"
+# is the cloud service customer). Not "account" or "end": "accounts are disabled at the *end* of
+# employment" speaks of the workforce.
+_USERS_SAID = frozenset(("user", "customer", "csc"))
 
 
 def _names_product_users(asked: Sequence[str]) -> str | None:
     """Return the words by which a question names the product's users, if it does."""
     words = [w.casefold() for w in asked]
     for i, (word, following) in enumerate(zip(words, words[1:], strict=False)):
-        if following in _USERS and (word in _PRODUCT_SIDE or word == "our"):
+        if following in _USERS and word in _PRODUCT_SIDE:
             return f"{word} {following}"
         if word in ("users", "accounts") and following == "of":
             named = [w for w in words[i + 2 : i + 5] if w in _OF_PRODUCT]
@@ -355,20 +357,23 @@ def _names_product_users(asked: Sequence[str]) -> str | None:
     return None
 
 
-def users_for_workforce(asked: Sequence[str], said: Callable[[], set[str]]) -> str | None:
+def users_for_workforce(
+    asked: Sequence[str], said: Callable[[], set[str]], terms: Callable[[str], Sequence[str]]
+) -> str | None:
     """Say so when a question asks of the product's users and the statement of the workforce.
 
     "What are your password complexity and length requirements for *application accounts*?" is
     not answered by a statement whose detail sets the rules for "*Workforce* passwords": the
     product's users are the customers' people, whose rules the vendor's own do not say. A
-    statement naming users, customers or accounts anywhere (`said`: its wordings, answer and
-    detail) may speak of them; one naming neither them nor the workforce says nothing of whom.
+    statement naming users or customers anywhere (`said`: its wordings, answer and detail) may
+    speak of them; one naming neither them nor the workforce (as the matcher folds it, `terms`)
+    says nothing of whom.
     """
     named = _names_product_users(asked)
     if named is None:
         return None
     stated = said()
-    if _WORKFORCE not in stated or not _USERS_SAID.isdisjoint(stated):
+    if stated.isdisjoint(terms("workforce")) or not _USERS_SAID.isdisjoint(stated):
         return None
     return f"the question asks of {named}; the entry speaks of the workforce"
 

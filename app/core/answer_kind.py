@@ -14,7 +14,6 @@ from app.core.bank import Entry
 from app.core.entry_says import describes, is_bare_yes_or_no, yes_or_no
 from app.core.intent import (
     EXISTS,
-    OPEN_OPENINGS,
     asks_openly,
     description_asked_by,
     intent_of,
@@ -31,7 +30,8 @@ from app.core.reasons import Elsewhere
 
 # Openings of a statement answered by a person or a time, never by itself a Yes (names_instead).
 NAMING_OPENINGS = frozenset(("who", "when"))
-# Openings of a question asking for a thing or a person: never answered by a frequency.
+# Openings of a question asking for a thing or a person: never answered by a frequency (nor is
+# "how" asking for a manner, asks_for_thing).
 THING_OPENINGS = frozenset(("what", "which", "who"))
 # What a question may ask to exist that governs a practice: a No to the practice is no answer.
 GOVERNING = frozenset(
@@ -202,7 +202,9 @@ _VALUES = frozenset(
 )  # fmt: skip
 # What a closed question opens with, an answer format ("Y/N: …") among them; a terse row has
 # neither.
-_CLOSED_OR_FORMAT = CLOSED_OPENINGS | frozenset(("y", "n", "yes", "no"))
+_CLOSED_OR_FORMAT = CLOSED_OPENINGS | frozenset(
+    ("did", "was", "were", "should", "shall", "y", "n", "yes", "no")
+)
 _TERSE_WORDS = 6
 
 
@@ -239,12 +241,29 @@ _HEAD_VALUES = _VALUES | frozenset(
 )
 
 
+# Words opening a clause of its own after a row's head ("URL *where* the list is published"),
+# and verbs that make the head a sentence's subject ("Retention period for logs *is* a year?").
+_CLAUSES = frozenset(("where", "which", "that", "who"))
+_VERBS = frozenset(("is", "are", "was", "were", "has", "have", "will", "must", "should"))
+
+
 def _head_names_value(surface: Sequence[str]) -> bool:
-    """Tell whether a row's head, up to what its value is of or for, ends in a value word."""
-    if surface[0] in OPEN_OPENINGS or opens_as_request(surface) or {"y", "n"} <= set(surface):
+    """Tell whether a row's head, up to what its value is of or for, ends in a value word.
+
+    Not when the head is a statement's subject, its verb following before any clause of its
+    own: "Retention period for logs is at least one year?" asks whether.
+    """
+    if asks_openly(surface) or opens_as_request(surface) or {"y", "n"} <= set(surface):
         return False
     end = next((i for i, word in enumerate(surface) if word in _HEAD_ENDS), None)
-    return end is not None and end > 0 and surface[end - 1] in _HEAD_VALUES
+    if end is None or end == 0 or surface[end - 1] not in _HEAD_VALUES:
+        return False
+    for word in surface[end:]:
+        if word in _CLAUSES:
+            return True
+        if word in _VERBS:
+            return False
+    return True
 
 
 # What opens a follow-up asked only on a Yes ("If so, at what level …?").

@@ -53,5 +53,5 @@ class Standing:
     # the best itself asks with another intent or none (see ranking._worded_closest).
     worded_closest: Callable[[], tuple[str, float] | None] | None = None
     # Every candidate of the question, best first (the best among them): a runner-up about
-    # something else is no rival (_set_apart).
+    # something else is no rival (verdict._set_apart).
     candidates: Sequence[Scored] = ()

@@ -10,11 +10,11 @@ lists (listing.py); a practice where the question asks whether something ever ha
 there are any, whether it happened, what is planned or when (timing.py); the first of two
 questions in one row or the follow-up asked on its Yes (follow_ups.py); a sum, a count, or a
 place or person named for a closed question (answer_kind.py); a kind of the thing asked of
-("custom roles"), its undoing ("disabled", "unencrypted") or a device ("laptops", "servers",
-qualifiers.py); what a terse row names before its "for", or another thing done to the thing
-asked of ("blocked" for "encrypted", subject_guard.py); a step before another event than the
-question's (preceding.py); or another object of a pair than the question names, or a scope the
-question is confined to ("AI risks") and the statement never names (objects.py).
+("custom roles"), its undoing ("disabled", "unencrypted"), a device ("laptops", "servers") or
+another thing done to it ("blocked" for "encrypted", qualifiers.py); what a terse row names
+before its "for" (subject_guard.py); a step before another event than the question's
+(preceding.py); or another object of a pair than the question names, or a scope the question is
+confined to ("AI risks") and the statement never names (objects.py).
 Each reads what the statement says in all its wordings, its answer and its detail, worked out
 once per candidate (verdict._guard) and only when a guard needs it.
 """
@@ -51,10 +51,16 @@ from app.core.follow_ups import follow_up_answered, second_question
 from app.core.listing import Listed, listed_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
-from app.core.qualifiers import device_unsaid, kind_unsaid, state_undone, undone_unsaid
+from app.core.qualifiers import (
+    device_unsaid,
+    kind_unsaid,
+    state_undone,
+    treatment_differs,
+    undone_unsaid,
+)
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
-from app.core.subject_guard import head_unsaid, treatment_differs
+from app.core.subject_guard import head_unsaid
 from app.core.timing import asks_of_a_plan, asks_what_happened, asks_when, asks_whether_ever
 
 
@@ -102,7 +108,7 @@ def claim_guard(
             surface, stated, lambda: set(scoring.details.of(entry)), terms
         ),
         lambda: people_unnamed(surface, said, terms),
-        lambda: users_for_workforce(surface, said),
+        lambda: users_for_workforce(surface, said, terms),
         lambda: people_prevented(surface, stated, entry.answer),
         lambda: state_undone(asked, wording, said),
         lambda: agent_unsaid(surface, said, terms),

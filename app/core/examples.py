@@ -17,9 +17,10 @@ from app.core.sparse_index import Space
 
 # An example runs from its marker to the end of its clause: a question mark, a closing
 # parenthesis, a semicolon or a full stop ending a sentence.
+# How a row marks an example (listing.py reads it too).
+EXAMPLE_MARKER = r"\b(?:for example|for instance|such as|e\.\s?g\.?|eg\.)"
 _EXAMPLE = re.compile(
-    r"\b(?:for example|for instance|such as|e\.\s?g\.?|eg\.)\s*,?\s*(?P<named>.*?)"
-    r"(?=[?;)]|\.(?:\s|$)|$)",
+    EXAMPLE_MARKER + r"\s*,?\s*(?P<named>.*?)(?=[?;)]|\.(?:\s|$)|$)",
     re.IGNORECASE | re.DOTALL,
 )
 

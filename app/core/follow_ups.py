@@ -42,8 +42,8 @@ _SUBJECT_OPENINGS = frozenset(
         "employees",
         "customers",
         "users",
-        # A subject naming who, in the singular as a noun's modifier: "and can *customer*
-        # administrators delete log entries?".
+        # A subject naming who it is: "and can *customer* administrators delete log
+        # entries?", "and can *administrators* …", "and can *anyone* …".
         "customer",
         "tenant",
         "administrators",

@@ -132,9 +132,9 @@ class Guards:
         asserted, and a question naming some of them is answered. `described`: the entry's
         answer is a description, which answers a question asking for a facet's value ("how
         often", "regularly") only by naming one. `asks_for`: the word by which the question
-        asks for a thing or a person ("what", "which", "who"), which an entry answering with a
-        facet's value does not give. `answer` reads the facets of the entry's answer: an entry
-        asking for a facet's value states it there. `words` reads the words of the question and
+        asks for a thing, a person or a manner ("what", "which", "who", "how"), which an entry
+        answering with a facet's value does not give. `answer` reads the facets of the entry's
+        answer: an entry asking for a facet's value states it there. `words` reads the words of the question and
         those the entry says (its answer and detail too), when the two differ in polarity: a
         negation about something the other never names is no difference ("Does every user have
         a unique ID, with no shared accounts?" against a statement on unique identification that

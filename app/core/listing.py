@@ -1,12 +1,13 @@
-"""A row naming several things at once: "SAST, DAST and SCA tools", "employees, contractors and
-service accounts".
+"""A row listing named tools or standards: "SAST, DAST and SCA tools", "SPF, DKIM and DMARC".
 
-A statement saying one of them does not answer Yes for all: "Are email security controls in place,
-including SPF, DKIM, DMARC and attachment sandboxing?" is not answered by a statement on SPF, DKIM
-and DMARC alone. Only lists written with commas are read, three things or more joined by "and": a
-framework's folded "and" ("recovery from natural and man-made disasters") lists the cases one
-practice covers, and "or" offers alternatives either of which answers. What a row names as an
-example ("such as …", examples.py) is no list of what it asks.
+A statement naming one of them does not answer Yes for all: "Do you use SAST, DAST and software
+composition analysis tools?" is not answered by the statement on scanning dependencies. Only
+lists written with commas and "and" are read, two of their things or more named by acronym, and
+each named thing by its acronym ("SOC 2", "ISO 27001", "DDoS"): a list of steps or cases
+("documented, approved, communicated …", a framework's "internal departments, impacted CSCs, and
+other …") names a practice's parts, which a statement on the practice may well answer in other
+words; "or" offers alternatives either of which answers; and what a row names as an example
+("such as …", examples.py) is no list of what it asks.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from app.core.examples import EXAMPLE_MARKER
 from app.core.normalise import Normaliser, shared_with_phrases
 
 # A list: a first thing (its last word or two before the comma), more after commas, and a last
@@ -23,7 +25,7 @@ _LIST = re.compile(
     r"(?P<last>[^,?;:()]+?)\s*(?=[?;:.()]|,\s|$)",
     re.IGNORECASE,
 )
-_EXAMPLE = re.compile(r"\b(?:for example|for instance|such as|e\.\s?g\.?|eg\.)", re.IGNORECASE)
+_EXAMPLE = re.compile(EXAMPLE_MARKER, re.IGNORECASE)
 # A thing named by its acronym ("SAST", "DKIM", "SSLv3"): a tool, a protocol or a standard,
 # which a statement answering for it names. A list of steps or cases ("documented, approved,
 # communicated …", "natural, man-made and …") names a practice's parts, which a statement on
@@ -31,8 +33,10 @@ _EXAMPLE = re.compile(r"\b(?:for example|for instance|such as|e\.\s?g\.?|eg\.)",
 _ACRONYM = re.compile(r"[A-Z]{2,}")
 _NAMED_AT_LEAST = 2
 _AND = re.compile(r"\sand\s", re.IGNORECASE)
-# The words of a thing past which its last is read no further ("SCA *tools in the pipeline*").
+# The words a thing of a list may take: a longer run is a clause.
 _THING_WORDS = 4
+# How far before a list an example's marker makes it the example's ("such as X, Y and Z").
+_EXAMPLE_REACH = 40
 
 
 Listed = tuple[tuple[str, frozenset[str]], ...]
@@ -41,31 +45,65 @@ Listed = tuple[tuple[str, frozenset[str]], ...]
 def listed_terms(question: str, normaliser: Normaliser) -> Listed:
     """Return each thing a question lists with commas and "and", as written and as its terms."""
     listed: list[tuple[str, frozenset[str]]] = []
-    # Most rows name fewer than two acronyms, or no "and", and are not searched for a list.
-    if len(_ACRONYM.findall(question)) < _NAMED_AT_LEAST or not _AND.search(question):
+    # Most rows name fewer than two acronyms, or no "and", and are not searched for a list; a
+    # row written in capitals names none.
+    if (
+        len(_ACRONYM.findall(question)) < _NAMED_AT_LEAST
+        or not _AND.search(question)
+        or question.isupper()
+    ):
         return ()
     for found in _LIST.finditer(question):
         before = question[: found.start()]
-        if _EXAMPLE.search(before[-40:]) or _EXAMPLE.search(found.group(0)):
+        if _EXAMPLE.search(before[-_EXAMPLE_REACH:]) or _EXAMPLE.search(found.group(0)):
             continue
         middle = [part for part in found.group("middle").split(",") if part.strip()]
-        things = [
-            found.group("first"),
-            *middle,
-            " ".join(found.group("last").split()[:_THING_WORDS]),
-        ]
-        if len(things) < 3 or any(len(thing.split()) > _THING_WORDS for thing in middle):
+        if len(middle) + 2 < 3 or any(len(part.split()) > _THING_WORDS for part in middle):
             continue
-        named = [thing for thing in things if _ACRONYM.search(thing)]
+        # The first thing may take words before its comma ("SOC 2, ISO 27001 and …").
+        first = [*before.split()[-_THING_WORDS:], found.group("first")]
+        things = [
+            _acronym_run(first, from_end=True),
+            *(_acronym_run(part.split()) for part in middle),
+            _acronym_run(found.group("last").split()),
+        ]
+        named = [thing for thing in things if thing]
         # Two named so at least: a list of tools or standards, not a framework's list of cases
-        # with one acronym among them ("internal departments, impacted CSCs, and other …").
+        # with one acronym among them.
         if len(named) < _NAMED_AT_LEAST:
             continue
         for thing in named:
             terms = frozenset(normaliser.normalise(thing).terms)
             if terms:
-                listed.append((thing.strip(), terms))
+                listed.append((thing, terms))
     return tuple(listed)
+
+
+def _acronym_run(words: list[str], *, from_end: bool = False) -> str:
+    """Return the acronym a thing is named by, with the numbers after it ("ISO 27001"), or "".
+
+    The first thing of a list is read back from its comma ("… you *SOC 2*,"); the others from
+    their first acronym on ("*DDoS* protection in place").
+    """
+    if from_end:
+        start = len(words)
+        while start > 0 and _in_run(words[start - 1]):
+            start -= 1
+        while start < len(words) and not _ACRONYM.search(words[start]):
+            start += 1
+        return " ".join(words[start:])
+    first = next((i for i, word in enumerate(words) if _ACRONYM.search(word)), None)
+    if first is None:
+        return ""
+    start, end = first, first + 1
+    while end < len(words) and _in_run(words[end]):
+        end += 1
+    return " ".join(words[start:end])
+
+
+def _in_run(word: str) -> bool:
+    """Tell whether a word belongs to an acronym's run: another acronym, or a number."""
+    return bool(_ACRONYM.search(word)) or word[:1].isdigit()
 
 
 def listed_unsaid(

@@ -1,12 +1,13 @@
 """Object guards: the same frame about another object ("privacy" vs "security" by design),
-or a statement confined to a scope the question never names (AI's input validation)."""
+a statement confined to a scope the question never names (AI's input validation), or a question
+confined to one the statement never names (AI risks in a risk register that never says AI)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from app.core.normalise import Normaliser, Thesaurus
+from app.core.normalise import Normaliser, Thesaurus, shared_with_phrases
 from app.core.reasons import Elsewhere
 
 
@@ -168,7 +169,7 @@ class ObjectRule:
         """
         asked = frozenset(question)
         for terms, shown in self.scopes:
-            if terms <= asked and not terms & said():
+            if terms <= asked and not shared_with_phrases(set(terms), said()):
                 return f"the question is about {shown}; the entry never speaks of it"
         return None
 

@@ -11,14 +11,16 @@ made for the customer, which a statement about the thing in general never claims
 Likewise "Can customers *disable* encryption at rest for their tenant?" and "Encryption at rest
 *optional*?" are not answered Yes by "Is customer data encrypted at rest?": a Yes there says the
 practice is done, not that it can be undone; nor "Is customer data encrypted at rest on
-employee laptops?", which asks of a device the statement never speaks of.
+employee laptops?", which asks of a device the statement never speaks of, nor "Is EDR installed
+on production hosts?" by a statement on people's devices alone; nor "Is all removable media
+*encrypted*?" by "Is the use of removable storage … *blocked*?", another thing done to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from app.core.normalise import NormalisedText, stem, written_as
+from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 
 # Words naming a kind set apart or made to order. Not "individual" (a person, as often as not),
 # "own" (a statement on bring-your-own-key says it) or "separate" (what environments are kept).
@@ -92,9 +94,11 @@ _ANY_DEVICE = _as_terms(("endpoint", "endpoints", "device", "devices", "hardware
 
 # Machines that run the service, which no statement on people's devices speaks of: "Is EDR
 # deployed on all production *servers*?" is not answered by "Every managed laptop runs EDR".
-_SERVERS = _as_terms(
-    ("server", "servers", "host", "hosts", "instance", "instances", "workload", "workloads", "vm", "vms")
-)  # fmt: skip
+# Read as written, not as stems: "hosted" says where, "for instance" gives an example.
+_SERVER_WORDS = frozenset(
+    ("server", "servers", "host", "hosts", "workload", "workloads", "vm", "vms")
+)
+_SERVERS = _as_terms(tuple(_SERVER_WORDS))
 
 
 def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
@@ -104,12 +108,13 @@ def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     the service's databases and backups. A statement speaking of endpoints or devices in
     general speaks of them, unless it names another device: "Do laptops lock automatically when
     idle?" is answered by "Are managed endpoints configured to lock the screen?", "Are mobile
-    phones encrypted?" not by "Are laptop hard drives encrypted?".
+    phones encrypted?" not by "Are laptop hard drives encrypted?". Servers are not answered by a
+    statement on people's devices alone (`_servers_unsaid`).
     """
     devices = _DEVICES.intersection(asked.terms)
-    servers = _SERVERS.intersection(asked.terms)
+    servers = _SERVER_WORDS.intersection(asked.surface)
     if servers and not devices:
-        return _servers_unsaid(asked, servers, said())
+        return _servers_unsaid(servers, said())
     if not devices:
         return None
     says = said()
@@ -123,7 +128,7 @@ def device_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     return f"the question asks of '{word}'; the entry never speaks of them"
 
 
-def _servers_unsaid(asked: NormalisedText, servers: frozenset[str], says: set[str]) -> str | None:
+def _servers_unsaid(servers: frozenset[str], says: set[str]) -> str | None:
     """Say so when a question asks of servers and the statement of people's devices alone.
 
     A statement naming no device at all may speak of every system ("Are all production servers
@@ -131,8 +136,8 @@ def _servers_unsaid(asked: NormalisedText, servers: frozenset[str], says: set[st
     """
     if not (_DEVICES & says) or _SERVERS & says:
         return None
-    word = written_as(asked, min(servers))
-    return f"the question asks of '{word}'; the entry speaks of '{min(_DEVICES & says)}'"
+    word = min(servers)
+    return f"the question asks of '{word}'; the entry speaks of people's devices only"
 
 
 # A word undoing another ("*un*encrypted", "*un*tested"): a participle of at least five letters
@@ -192,3 +197,62 @@ def state_undone(
 def _same_word(said: str, base: str) -> bool:
     """Tell whether a stem is the undone word's base or a form of it ("encryption", "encrypt")."""
     return len(said) > 3 and (said == base or said.startswith(base) or base.startswith(said))
+
+
+# What may follow a closed question's predicate and leave it last: how often, how well.
+_AFTER_PREDICATE = frozenset(
+    ("regularly", "periodically", "annually", "automatically", "properly", "securely", "up")
+)
+# Things done to a thing that no other of them says: a statement that removable storage is
+# blocked says nothing of whether it is encrypted, or its use logged. Words a text may say of one
+# practice in other ways ("installed" and "configured", "segregated" and "separated") are none.
+_UP = ("up",)
+_TREATMENTS = frozenset(
+    stem(w)
+    for w in (
+        "encrypted", "blocked", "logged", "backed", "deleted", "erased", "retained", "archived",
+        "rotated", "revoked", "scanned", "patched", "signed", "exported", "masked", "hashed",
+        "anonymised", "anonymized", "pseudonymised", "pseudonymized", "disabled", "prohibited",
+    )
+)  # fmt: skip
+
+
+def _asked_treatment(surface: Sequence[str], stems: Sequence[str]) -> int | None:
+    """Return where an "Is/Are …" question's last word names a thing done, if it does."""
+    if len(surface) < 3 or surface[0] not in ("is", "are"):
+        return None
+    at = len(surface) - 1
+    while at > 1 and surface[at] in _AFTER_PREDICATE:
+        at -= 1
+    return at if stems[at] in _TREATMENTS else None
+
+
+def treatment_differs(
+    question: NormalisedText,
+    wording: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Say so when a question and the statement ask of one thing with two things done to it.
+
+    "Is all removable media encrypted?" is not answered by "Is the use of removable storage such
+    as USB drives blocked on company devices?": the question's last word names a thing done
+    ("encrypted") that the statement never says (`said`: its wordings, answer and detail, as
+    the matcher folds them, `terms`), and the wording that matched names another ("blocked").
+    """
+    asked_at = _asked_treatment(question.surface, question.stems)
+    if asked_at is None:
+        return None
+    asked_stem = question.stems[asked_at]
+    stated = [s for s in wording.stems if s in _TREATMENTS]
+    if not stated or asked_stem in stated:
+        return None
+    # "Backed up" is one thing done, as the matcher folds it ("backup").
+    end = asked_at + 2 if question.surface[asked_at + 1 : asked_at + 2] == _UP else asked_at + 1
+    if shared_with_phrases(set(terms(" ".join(question.surface[asked_at:end]))), said()):
+        return None
+    stated_word = wording.surface[wording.stems.index(stated[0])]
+    return (
+        f"the question asks whether it is '{question.surface[asked_at]}'; "
+        f"the entry, whether '{stated_word}'"
+    )

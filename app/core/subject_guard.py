@@ -9,7 +9,7 @@ plausible match, bridging.py for a concept's path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.intent import asks_openly, opens_as_request, request_words
@@ -297,60 +297,4 @@ def head_unsaid(
         return None
     return Elsewhere(
         f"the question asks of '{written_as(question, term)}'; the entry never says it"
-    )
-
-
-# What may follow a closed question's predicate and leave it last: how often, how well.
-_AFTER_PREDICATE = frozenset(
-    ("regularly", "periodically", "annually", "automatically", "properly", "securely", "up")
-)
-# Things done to a thing that no other of them says: a statement that removable storage is
-# blocked says nothing of whether it is encrypted, or its use logged. Words a text may say of one
-# practice in other ways ("installed" and "configured", "segregated" and "separated") are none.
-_TREATMENTS = frozenset(
-    stem(w)
-    for w in (
-        "encrypted", "blocked", "logged", "backed", "deleted", "erased", "retained", "archived",
-        "rotated", "revoked", "scanned", "patched", "signed", "exported", "masked", "hashed",
-        "anonymised", "anonymized", "pseudonymised", "pseudonymized", "disabled", "prohibited",
-    )
-)  # fmt: skip
-
-
-def _asked_treatment(surface: Sequence[str], stems: Sequence[str]) -> int | None:
-    """Return where an "Is/Are …" question's last word names a thing done, if it does."""
-    if len(surface) < 3 or surface[0] not in ("is", "are"):
-        return None
-    at = len(surface) - 1
-    while at > 1 and surface[at] in _AFTER_PREDICATE:
-        at -= 1
-    return at if stems[at] in _TREATMENTS else None
-
-
-def treatment_differs(
-    question: NormalisedText,
-    wording: NormalisedText,
-    said: Callable[[], set[str]],
-    terms: Callable[[str], Sequence[str]],
-) -> str | None:
-    """Say so when a question and the statement ask of one thing with two things done to it.
-
-    "Is all removable media encrypted?" is not answered by "Is the use of removable storage such
-    as USB drives blocked on company devices?": the question's last word names a thing done
-    ("encrypted") that the statement never says (`said`: its wordings, answer and detail, as
-    the matcher folds them, `terms`), and the wording that matched names another ("blocked").
-    """
-    asked_at = _asked_treatment(question.surface, question.stems)
-    if asked_at is None:
-        return None
-    asked_stem = question.stems[asked_at]
-    stated = [s for s in wording.stems if s in _TREATMENTS]
-    if not stated or asked_stem in stated:
-        return None
-    if shared_with_phrases(set(terms(question.surface[asked_at])), said()):
-        return None
-    stated_word = wording.surface[wording.stems.index(stated[0])]
-    return (
-        f"the question asks whether it is '{question.surface[asked_at]}'; "
-        f"the entry, whether '{stated_word}'"
     )

@@ -71,12 +71,14 @@ def asks_when(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> s
         return "the question asks when; the entry answers whether"
     # "When was the information security policy last reviewed?" asks for a date, and "At least
     # annually" says how often; "When are access reviews performed?" may be answered so.
-    if (surface[1] in _PAST or "last" in surface) and tuple(wording.surface[:2]) in _HOW_OFTEN:
+    past = surface[1] in _ASKED_IN_PAST or "last" in surface
+    if past and tuple(wording.surface[:2]) in _HOW_OFTEN:
         return "the question asks when it last happened; the entry answers how often"
     return None
 
 
-_PAST = frozenset(("was", "were", "did"))
+# How a question asks when in the past ("When *were* the policies reviewed?").
+_ASKED_IN_PAST = frozenset(("was", "were", "did"))
 _HOW_OFTEN = frozenset((("how", "often"), ("how", "frequently")))
 
 

@@ -191,7 +191,7 @@ def test_what_the_vendor_has_its_suppliers_do_is_not_what_it_does() -> None:
         assert guard is not None and guard.startswith("the question asks what your"), asked
     # Required of no supplier, it is the vendor's own.
     (best, *_) = matcher.match("Do you require independent penetration tests to be performed?")
-    assert not (best.explanation.guard or "").startswith("the question asks what your")
+    assert (best.entry_id, best.band, best.explanation.guard) == ("VUL-PEN-01", "auto", None)
 
 
 def test_a_statement_naming_the_suppliers_speaks_of_them() -> None:
@@ -621,3 +621,27 @@ def test_the_products_users_are_not_the_workforce() -> None:
     # A statement speaking of users may answer for the product's.
     (best, *_) = matcher.match("Do application user sessions time out after inactivity?")
     assert best.entry_id == "IAM-SESS-01" and best.explanation.guard is None
+    both = [
+        replace(
+            WORKFORCE[0],
+            detail="Workforce and customer user passwords must be at least 12 characters.",
+        ),
+        WORKFORCE[2],
+    ]
+    (best, *_) = Matcher(both, concepts=False).match(
+        "What are your password complexity and length requirements for application accounts?"
+    )
+    assert best.entry_id == "IAM-PWD-01" and best.explanation.guard is None
+    # Accounts named as the workforce's are no users of the product.
+    leavers = [
+        replace(
+            WORKFORCE[0],
+            detail="Workforce passwords are rotated and accounts closed at the end of employment.",
+        ),
+        WORKFORCE[2],
+    ]
+    assert held_back(
+        Matcher(leavers, concepts=False),
+        "What are your password complexity and length requirements for end users?",
+        "IAM-PWD-01",
+    ) == ("the question asks of end users; the entry speaks of the workforce")

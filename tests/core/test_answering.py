@@ -133,9 +133,13 @@ DETAIL = "Keys are revoked in the key service and replaced within an hour."
         ("URL where your current sub-processor list is published", "Yes", (), (DETAIL, "")),
         ("Percentage of staff who completed training in the last year", "Yes", (), (DETAIL, "")),
         ("Response time targets by incident severity (P1 / P2 / P3)", "Yes", (), (DETAIL, "")),
-        # Not when the head is what the row asks whether of, nor asked Y/N.
+        # Not when the head is what the row asks whether of, nor asked Y/N, nor a question.
         ("Encryption in transit for all connections to the API", "Yes", (), ("Yes", DETAIL)),
         ("Key rotation frequency for data keys documented (Y/N)", "Yes", (), ("Yes", DETAIL)),
+        ("Was the version of TLS upgraded last year?", "Yes", (), ("Yes", DETAIL)),
+        ("Retention period for logs is at least one year?", "Yes", (), ("Yes", DETAIL)),
+        # A clause of its own after the head may have its verb.
+        ("Name of the person who is responsible for security", "Yes", (), (DETAIL, "")),
         # Asked after its opening words, how often or a description is no Yes either.
         ("Keys are rotated how often?", "Yes", (), (DETAIL, "")),
         ("Password policy please describe minimum length", "Yes", (), (DETAIL, "")),

@@ -15,19 +15,23 @@ def written(question: str) -> list[str]:
 
 
 def test_things_named_by_acronym_in_a_comma_list_are_read() -> None:
-    assert written("Do you use SAST, DAST and SCA tools?") == ["SAST", "DAST", "SCA tools"]
-    assert written("Are WAF, IDS and DDoS protection in place?") == [
-        "WAF",
-        "IDS",
-        "DDoS protection in place",
+    # Each by its acronym, with the numbers after it, the first read back from its comma.
+    assert written("Do you use SAST, DAST and SCA tools?") == ["SAST", "DAST", "SCA"]
+    assert written("Are WAF, IDS and DDoS protection in place?") == ["WAF", "IDS", "DDoS"]
+    assert written("Are you SOC 2, ISO 27001 and PCI DSS certified?") == [
+        "SOC 2",
+        "ISO 27001",
+        "PCI DSS",
     ]
     # Not a list of steps or cases, two things joined by "and", "or", or examples.
     assert written("Are policies established, documented, approved and maintained?") == []
+    assert written("ARE POLICIES ESTABLISHED, DOCUMENTED, APPROVED AND MAINTAINED?") == []
     assert written("Do you use SAST and DAST tools?") == []
     assert written("Do you use SAST, DAST or SCA tools?") == []
     assert written("Are scanners used, such as SAST, DAST and SCA tools?") == []
-    # Nor a framework's list of cases with one acronym among them.
-    assert written("Does the plan include internal departments, impacted CSCs, and partners?") == []
+    assert written("Scanners such as these: SAST, DAST and SCA tools?") == []
+    # Nor a framework's list of cases with one acronym among them, in a row naming two.
+    assert written("Does the SOC notify internal departments, impacted CSCs, and partners?") == []
 
 
 SCANNING = [

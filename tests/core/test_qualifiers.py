@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
@@ -157,11 +159,22 @@ def test_servers_are_not_answered_by_a_statement_on_peoples_devices() -> None:
         ("Do production servers run endpoint detection and response software?", "servers"),
     ):
         assert held_back(matcher, asked, "AST-EP-10") == (
-            f"the question asks of '{word}'; the entry speaks of 'laptop'"
+            f"the question asks of '{word}'; the entry speaks of people's devices only"
         ), asked
-    # A statement naming no device may speak of every system.
+    # A statement naming no device may speak of every system, one naming servers of them.
     (patched, *_) = matcher.match("Are production servers patched within defined timelines?")
     assert patched.entry_id == "VUL-PATCH-01" and patched.explanation.guard is None
+    both = [
+        replace(endpoints[-2], detail="Every managed laptop and production server runs an agent."),
+        endpoints[-1],
+    ]
+    (best, *_) = Matcher(both, concepts=False).match(
+        "Do production servers run endpoint detection and response software?"
+    )
+    assert best.entry_id == "AST-EP-10" and best.explanation.guard is None
+    # "Hosted" says where, not on what.
+    (hosted, *_) = matcher.match("Is endpoint detection and response software hosted in the EU?")
+    assert "people's devices" not in (hosted.explanation.guard or "")
 
 
 def test_undoing_on_any_one_is_not_answered_by_the_practice() -> None:
@@ -220,3 +233,39 @@ def test_keeping_the_undone_state_away_is_the_practice_itself() -> None:
     # Not an undoing: too short after the prefix, or "under".
     assert state_undone(normalise("is the data united"), normalise("data united"), set) is None
     assert state_undone(normalise("is data underused"), normalise("is data used"), set) is None
+
+
+def test_another_thing_done_to_the_same_thing_does_not_answer() -> None:
+    media = [
+        approved(
+            "AST-MEDIA-01",
+            "Is the use of removable storage such as USB drives blocked on company devices?",
+            detail="Device management blocks writing to USB mass storage on company laptops.",
+        ),
+        approved(
+            "CRY-DATA-01",
+            "Is customer data encrypted?",
+            detail="Databases and backups are encrypted with AES-256.",
+        ),
+    ]
+    matcher = Matcher(media, concepts=False)
+    for asked, word in (
+        ("Is all removable storage encrypted?", "encrypted"),
+        ("Is the use of removable storage logged?", "logged"),
+    ):
+        assert held_back(matcher, asked, "AST-MEDIA-01") == (
+            f"the question asks whether it is '{word}'; the entry, whether 'blocked'"
+        ), asked
+    # The same thing done, or one the statement says elsewhere, answers.
+    (blocked, *_) = matcher.match("Is removable storage blocked on company devices?")
+    assert blocked.entry_id == "AST-MEDIA-01" and blocked.explanation.guard is None
+    said = [
+        replace(
+            media[0], detail="Writing to USB storage is blocked; approved drives are encrypted."
+        ),
+        media[1],
+    ]
+    (encrypted, *_) = Matcher(said, concepts=False).match("Is all removable storage encrypted?")
+    assert encrypted.entry_id == "AST-MEDIA-01" and encrypted.explanation.guard is None
+    (stored, *_) = matcher.match("Is all stored customer data encrypted?")
+    assert stored.entry_id == "CRY-DATA-01" and stored.explanation.guard is None

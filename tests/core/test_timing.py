@@ -170,23 +170,26 @@ def test_when_is_not_answered_by_whether() -> None:
 def test_when_it_last_happened_is_not_answered_by_how_often() -> None:
     reviewed = [
         approved(
-            "GOV-POL-02",
-            "How often are your security policies reviewed?",
+            "NET-REVIEW-01",
+            "How often are firewall rules reviewed?",
             "At least annually",
-            detail="Every security policy is reviewed at least once a year.",
+            detail="The firewall rule set is reviewed at least once a year.",
         ),
         approved("GOV-POL-01", "Do you have an information security policy?"),
     ]
     matcher = Matcher(reviewed, concepts=False)
-    assert held_back(matcher, "When were your security policies last reviewed?", "GOV-POL-02") == (
-        "the question asks when it last happened; the entry answers how often"
-    )
+    for asked in (
+        "When were your firewall rules last reviewed?",
+        "When were your firewall rules reviewed?",
+        "When did you review your firewall rules?",
+    ):
+        assert held_back(matcher, asked, "NET-REVIEW-01") == (
+            "the question asks when it last happened; the entry answers how often"
+        ), asked
     # Asked when it is done, how often answers.
-    (best, *_) = matcher.match("When are your security policies reviewed?")
-    assert best.entry_id == "GOV-POL-02"
-    assert best.explanation.guard != (
-        "the question asks when it last happened; the entry answers how often"
-    )
+    (best, *_) = matcher.match("When are your firewall rules reviewed?")
+    assert best.entry_id == "NET-REVIEW-01"
+    assert best.explanation.guard is None
 
 
 def test_ever_is_how_a_question_asks_not_what_it_asks_of() -> None:
