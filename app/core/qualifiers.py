@@ -217,6 +217,12 @@ _TREATMENTS = frozenset(
 )  # fmt: skip
 
 
+# What a statement may say is done to a thing beside the things done above: checking it. "How
+# often are firewall rules reviewed?" says nothing of whether changes to them are logged. Asked,
+# these frame a question ("Are policies reviewed?") and other guards read them.
+_CHECKS = frozenset(stem(w) for w in ("reviewed", "tested", "audited", "monitored"))
+
+
 def _asked_treatment(surface: Sequence[str], stems: Sequence[str]) -> int | None:
     """Return where an "Is/Are …" question's last word names a thing done, if it does."""
     if len(surface) < 3 or surface[0] not in ("is", "are"):
@@ -244,7 +250,7 @@ def treatment_differs(
     if asked_at is None:
         return None
     asked_stem = question.stems[asked_at]
-    stated = [s for s in wording.stems if s in _TREATMENTS]
+    stated = [s for s in wording.stems if s in _TREATMENTS or s in _CHECKS]
     if not stated or asked_stem in stated:
         return None
     # "Backed up" is one thing done, as the matcher folds it ("backup").

@@ -269,3 +269,26 @@ def test_another_thing_done_to_the_same_thing_does_not_answer() -> None:
     assert encrypted.entry_id == "AST-MEDIA-01" and encrypted.explanation.guard is None
     (stored, *_) = matcher.match("Is all stored customer data encrypted?")
     assert stored.entry_id == "CRY-DATA-01" and stored.explanation.guard is None
+
+
+def test_a_check_on_the_thing_does_not_answer_another_thing_done_to_it() -> None:
+    rules = [
+        approved(
+            "NET-REVIEW-01",
+            "How often are firewall rules reviewed?",
+            "At least annually",
+            detail="The firewall rule set is reviewed at least once a year and on every change.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(rules, concepts=False)
+    for asked, word in (
+        ("Are firewall rule changes logged?", "logged"),
+        ("Are firewall rules backed up?", "backed"),
+    ):
+        assert held_back(matcher, asked, "NET-REVIEW-01") == (
+            f"the question asks whether it is '{word}'; the entry, whether 'reviewed'"
+        ), asked
+    # Asked whether they are reviewed, the review answers.
+    (best, *_) = matcher.match("Are firewall rules reviewed regularly?")
+    assert best.entry_id == "NET-REVIEW-01" and best.explanation.guard is None
