@@ -10,7 +10,7 @@ from typing import Any
 from app.core.answer_kind import CLOSED_OPENINGS, marker_in, names_a_value
 from app.core.bank import Entry, render_detail
 from app.core.entry_says import yes_or_no
-from app.core.intent import asks_for_description, description_asked_by
+from app.core.intent import HOW_OFTEN, asks_for_description, description_asked_by
 from app.core.matching import Match, Matcher
 from app.core.normalise import words
 from app.core.profile_facts import ProfileFact, profile_fact
@@ -124,8 +124,7 @@ def cell_answer(
 # How a row asks for a value after its opening words ("Keys are rotated *how often*?"); a
 # request there ("Password policy, please *describe* minimum length") asks for a description.
 _ASKING_LATER = (
-    ("how", "often"),
-    ("how", "frequently"),
+    *HOW_OFTEN,
     ("how", "long"),
     ("how", "many"),
     ("how", "much"),

@@ -30,6 +30,8 @@ _EXISTENCE_OPENINGS: tuple[tuple[str, ...], ...] = (
 _EXISTENCE_STEMS = frozenset(stem(w) for w in ("documented", "exists"))
 # How an open question opens: it asks for a description, not a Yes or a No.
 OPEN_OPENINGS = frozenset(("how", "what", "which", "who", "where", "when", "why"))
+# How a text asks how often (timing.py, answering.py).
+HOW_OFTEN = (("how", "often"), ("how", "frequently"))
 # A document asked for ("Please supply your certificate of insurance") is not answered by a Yes
 # either: the statement's detail says what there is, and a person attaches it.
 _DOCUMENT_REQUEST_WORDS = ("provide", "supply", "attach", "upload", "submit", "send", "share")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from app.core.answer_kind import marker_in, unsaid_word
 from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
+from app.core.intent import HOW_OFTEN
 from app.core.normalise import NormalisedText, stem
 
 # How a question asks of a plan rather than a practice: "Do you *plan to* launch a bug bounty?",
@@ -72,14 +73,13 @@ def asks_when(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> s
     # "When was the information security policy last reviewed?" asks for a date, and "At least
     # annually" says how often; "When are access reviews performed?" may be answered so.
     past = surface[1] in _ASKED_IN_PAST or "last" in surface
-    if past and tuple(wording.surface[:2]) in _HOW_OFTEN:
+    if past and tuple(wording.surface[:2]) in HOW_OFTEN:
         return "the question asks when it last happened; the entry answers how often"
     return None
 
 
 # How a question asks when in the past ("When *were* the policies reviewed?").
 _ASKED_IN_PAST = frozenset(("was", "were", "did"))
-_HOW_OFTEN = frozenset((("how", "often"), ("how", "frequently")))
 
 
 _EVER = stem("ever")

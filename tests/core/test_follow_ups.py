@@ -1,0 +1,164 @@
+"""A row asking more than one thing: a statement answering one of them does not answer the row."""
+
+from __future__ import annotations
+
+from app.core.follow_ups import second_question
+from app.core.matching import Matcher
+from app.core.normalise import Normaliser, shipped_thesaurus
+from tests.core.statements import approved, held_back
+
+REVIEWS = [
+    approved(
+        "SDL-REVIEW-01",
+        "Is every code change reviewed by someone other than its author?",
+        detail="Pull requests need one approving review before merge.",
+    ),
+    approved(
+        "CMP-PCI-01",
+        "Are you PCI DSS compliant?",
+        "No",
+        "The service does not store, process or transmit payment card data.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_yes_to_the_first_of_two_questions_does_not_answer_the_second() -> None:
+    assert held_back(
+        Matcher(REVIEWS, concepts=False),
+        "Is every code change reviewed by someone other than its author, and can a developer "
+        "deploy their own change?",
+        "SDL-REVIEW-01",
+    ) == (
+        "the row asks a second question the entry does not answer: "
+        "'can a developer deploy their own change'"
+    )
+
+
+def test_a_second_question_may_name_its_subject_by_who_it_is() -> None:
+    assert held_back(
+        Matcher(REVIEWS, concepts=False),
+        "Is every code change reviewed by someone other than its author, and can customer "
+        "administrators merge changes?",
+        "SDL-REVIEW-01",
+    ) == (
+        "the row asks a second question the entry does not answer: "
+        "'can customer administrators merge changes'"
+    )
+
+
+def test_a_no_answers_what_is_asked_only_on_a_yes() -> None:
+    matcher = Matcher(REVIEWS, concepts=False)
+    (best, *_) = matcher.match(
+        "Are you PCI DSS compliant? If so, at what level, and can you provide your AoC?"
+    )
+    assert best.entry_id == "CMP-PCI-01"
+    assert not (best.explanation.guard or "").startswith("the row asks a second question")
+    (best, *_) = matcher.match("Are you PCI DSS compliant, and can you provide your AoC?")
+    assert (best.explanation.guard or "").startswith("the row asks a second question")
+
+
+def test_a_no_to_the_follow_up_does_not_answer_the_first_question() -> None:
+    training = [
+        approved(
+            "AI-TRAIN-01",
+            "Is customer data used to train AI models?",
+            "No",
+            "Customer content is never used to train or fine-tune models.",
+        ),
+        REVIEWS[2],
+    ]
+    assert (
+        held_back(
+            Matcher(training, concepts=False),
+            "Do you use AI with customer data? If yes, which models, and is our data used for training?",
+            "AI-TRAIN-01",
+        )
+        == "the entry's No answers the row's follow-up, not its first question"
+    )
+
+
+def test_a_second_question_may_name_its_subject_with_a_noun() -> None:
+    logs = [
+        approved(
+            "LOG-PROTECT-01",
+            "Are logs protected from tampering and deletion?",
+            detail="Logs are written to storage with immutable retention.",
+        ),
+        approved(
+            "RSK-REG-01",
+            "Do you maintain a risk register?",
+            detail="Risks are tracked in a register with an owner and a treatment plan.",
+        ),
+        REVIEWS[2],
+    ]
+    matcher = Matcher(logs, concepts=False)
+    assert held_back(
+        matcher,
+        "Are logs protected from tampering, and is integrity verified with cryptographic hashing?",
+        "LOG-PROTECT-01",
+    ) == (
+        "the row asks a second question the entry does not answer: "
+        "'is integrity verified with cryptographic hashing'"
+    )
+    # Its predicate may be said in other words: the nouns say what is asked.
+    (best, *_) = matcher.match(
+        "Do you maintain a risk register, and are risks assigned owners and treatment plans?"
+    )
+    assert (best.entry_id, best.band) == ("RSK-REG-01", "auto")
+
+
+def test_a_second_verb_of_the_same_subject_is_no_second_question() -> None:
+    (best, *_) = Matcher(REVIEWS, concepts=False).match(
+        "Is every code change reviewed by someone other than its author and is approved?"
+    )
+    assert not (best.explanation.guard or "").startswith("the row asks a second question")
+
+
+FOLLOW_UPS = [
+    approved("AST-BYOD-02", "Do you have a policy on personally owned devices (BYOD)?"),
+    approved(
+        "GOV-EXC-01",
+        "Do you have a process for approving and tracking exceptions to security policy?",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_yes_to_the_follow_up_alone_does_not_answer_the_first_question() -> None:
+    matcher = Matcher(FOLLOW_UPS, concepts=False)
+    assert (
+        held_back(matcher, "Is BYOD permitted? If yes, attach your BYOD policy.", "AST-BYOD-02")
+        == "the entry's Yes answers the row's follow-up, not its first question"
+    )
+    # A statement saying a word of the first question answers it.
+    (best, *_) = matcher.match(
+        "Do you maintain an exceptions process for security policy? If so, how are exceptions "
+        "approved and tracked?"
+    )
+    assert (best.entry_id, best.explanation.guard) == ("GOV-EXC-01", None)
+
+
+def test_a_second_question_may_stand_in_a_sentence_of_its_own() -> None:
+    matcher = Matcher(REVIEWS, concepts=False)
+    assert held_back(
+        matcher,
+        "Is all code peer-reviewed before merging? Can a single developer push a change to "
+        "production alone?",
+        "SDL-REVIEW-01",
+    ) == (
+        "the row asks a second question the entry does not answer: "
+        "'can a single developer push a change to production alone'"
+    )
+    # A modal after a condition, a label or a question word opens no second question.
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    entry = REVIEWS[0]
+    wording = normalise(entry.question)
+    for row in (
+        "If our auditors require it, can a single engineer deploy a change alone?",
+        "Code review - can a single engineer deploy a change alone?",
+        "What changes can a single engineer deploy alone?",
+    ):
+        assert second_question(normalise(row), entry, wording, lambda: set(wording.terms)) is None
+    asked = normalise("Is every change reviewed? Can a single engineer deploy a change alone?")
+    assert second_question(asked, entry, wording, lambda: set(wording.terms))
