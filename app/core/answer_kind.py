@@ -452,22 +452,26 @@ _PARTIES = frozenset(
 )
 
 
-def who_unnamed(
-    asked: NormalisedText, wording: NormalisedText, said: Callable[[], set[str]]
-) -> str | None:
+def who_unnamed(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> str | None:
     """Hold back a statement naming no one, given to a question asking who.
 
     "Who is responsible for AI governance in your organisation?" is not answered by "Do you
     have an AI governance policy?" and its detail on what the policy sets: the cell would
     describe the policy where a person or a team is asked for. A statement asking who itself,
-    or naming a role, a team or a party anywhere (`said`: its wordings, answer and detail),
-    may answer it.
+    or naming a role, a team or a party anywhere (its wordings, answer and detail), may answer
+    it; not one saying only that something says who ("the plan describes *who leads*
+    recovery"), where the role's word is a verb.
     """
     if not asked.surface or asked.surface[0] != "who":
         return None
     if wording.surface and wording.surface[0] == "who":
         return None
-    said_words = {part for term in said() for part in term.split("_")}
+    said_words = set().union(
+        *(
+            _named(text)
+            for text in (entry.question, *entry.alternates, entry.answer, entry.detail or "")
+        )
+    )
     if _ROLES & said_words:
         return None
     # A party of the kind the question names: "Who is your data center *provider*?" is answered
@@ -476,6 +480,17 @@ def who_unnamed(
         return None
     # It never says what is asked: a statement naming who may be the answer (ranking.rank).
     return Elsewhere("the question asks who; the entry names no one")
+
+
+def names_someone(text: str) -> bool:
+    """Tell whether a text names a role, a team or a party ("System owners recertify …")."""
+    return bool(_named(text) & (_ROLES | _PARTIES))
+
+
+def _named(text: str) -> set[str]:
+    """Return the stems of a text's words, but a role's word as a verb ("*who leads* it")."""
+    written = words(text)
+    return {stem(word) for k, word in enumerate(written) if k == 0 or written[k - 1] != "who"}
 
 
 def unsaid_word(asked: NormalisedText, terms: set[str], said: Callable[[], set[str]]) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.answer_kind import CLOSED_OPENINGS, marker_in, names_a_value
+from app.core.answer_kind import CLOSED_OPENINGS, marker_in, names_a_value, names_someone
 from app.core.bank import Entry, render_detail
 from app.core.entry_says import yes_or_no
 from app.core.intent import HOW_OFTEN, asks_for_description, description_asked_by
@@ -106,7 +106,19 @@ def cell_answer(
     answer. A cell with its own list of answers takes one of them, as the customer asks, and the
     detail stays beside it.
     """
-    if choices or not detail.strip() or yes_or_no(answer) is None:
+    if choices or not detail.strip():
+        return answer, detail
+    if yes_or_no(answer) is None:
+        # "Who performs access reviews?" is not answered by "Quarterly", and the detail naming
+        # who ("System owners recertify access …") is. A name ("Amazon Web Services (AWS)")
+        # may be who.
+        if (
+            _asks_who(question)
+            and not names_someone(answer)
+            and not _NAME.search(answer)
+            and names_someone(detail)
+        ):
+            return detail, ""
         return answer, detail
     asked = words(question)
     if names_a_value(asked):
@@ -119,6 +131,17 @@ def cell_answer(
         return answer, detail
     # "Yes, where local law allows" does not say which background checks are run either.
     return detail, ""
+
+
+# A word written with a capital past an answer's first: a name.
+_NAME = re.compile(r"\S\s+[(]?[A-Z]")
+
+
+def _asks_who(question: str) -> bool:
+    """Tell whether a row asks who, after any label it opens with ("Key custodians: who …?")."""
+    return any(
+        asked[:1] == ["who"] for asked in (words(question), words(_LABEL.sub("", question, 1)))
+    )
 
 
 # How a row asks for a value after its opening words ("Keys are rotated *how often*?"); a

@@ -13,6 +13,7 @@ by the customer?") is not answered by a Yes or a No at all (`asks_which`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Sequence
 
 from app.core.answer_kind import CLOSED_OPENINGS
@@ -185,6 +186,9 @@ _PARTIES = (
         )
     ),
 )  # fmt: skip
+_VENDOR = 0
+_FIRST_PERSON = frozenset(("we", "us"))
+_WORD = re.compile(r"[A-Za-z-]+")
 # How many words each side of a choice between parties names them within.
 _PARTY_WITHIN = 3
 
@@ -197,16 +201,37 @@ def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
     a Yes reads as the first and may be only the second, a No as neither. So do "Does the
     customer or the vendor determine the retention period?" and "Are backup retention periods
     set by you or by the customer?", which ask who. A statement answering in its own words
-    ("Within 72 hours of confirmation") may say which.
+    ("Within 72 hours of confirmation") may say which; of two parties, only by naming another
+    than the vendor: "Who provides DDoS protection - you or your cloud provider?" is not
+    answered by a description of the protection that names no provider.
     """
-    if yes_or_no(entry.answer) is None:
+    choice = _choice(asked)
+    if choice is None:
         return None
+    if yes_or_no(entry.answer) is not None:
+        return "the question asks which of two it is; a Yes or No does not say"
+    if not choice:
+        return None
+    # The vendor speaks of itself in its own name or as "we", not as "you" or "the vendor": only
+    # another party it names tells which.
+    written = {
+        word.casefold()
+        for text in (entry.question, entry.answer, entry.detail or "", *entry.alternates)
+        for word in _WORD.findall(text)
+    }
+    if any((_PARTIES[n] - _FIRST_PERSON) & written for n in choice if n != _VENDOR):
+        return None
+    return "the question asks which of two parties it is; the entry names neither"
+
+
+def _choice(asked: NormalisedText) -> set[int] | None:
+    """Return the parties a question asks which of, empty for a choice of practices, or None."""
     stems, surface = asked.stems, [w.casefold() for w in asked.surface]
     for i, word in enumerate(stems):
         if word != "or":
             continue
         if any(s in _ONLY for s in stems[i + 1 : i + 1 + _ONLY_WITHIN]):
-            return "the question asks which of two it is; a Yes or No does not say"
+            return set()
         after = _parties(surface, i + 1, i + 1 + _PARTY_WITHIN)
         if not after:
             continue
@@ -219,7 +244,7 @@ def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
             # question's own subject.
             before |= _parties(surface, 1, 1 + _PARTY_WITHIN)
         if before and not before & after:
-            return "the question asks which of two it is; a Yes or No does not say"
+            return before | after
     return None
 
 

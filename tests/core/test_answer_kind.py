@@ -406,3 +406,22 @@ def test_a_free_answer_never_saying_a_closed_question_s_subject_is_no_rival() ->
     found = matcher.match("Change records retained (period)", context="Change Management", top=2)
     assert {m.entry_id for m in found} == {"LOG-RET-01", "RET-CONFIG-01"}
     assert all(m.band != "auto" for m in found)
+
+
+def test_who_is_not_answered_by_a_statement_saying_only_that_something_says_who() -> None:
+    bank = [
+        approved(
+            "BCP-DR-01",
+            "Do you have a disaster recovery plan?",
+            detail="The plan describes how the service is restored and who leads recovery.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    asked = "Who declares a disaster and authorizes invocation of the disaster recovery plan?"
+    assert (
+        held_back(Matcher(bank, concepts=False), asked, "BCP-DR-01")
+        == "the question asks who; the entry names no one"
+    )
+    named = [replace(bank[0], detail="The incident lead declares a disaster."), bank[1]]
+    (best, *_) = Matcher(named, concepts=False).match(asked)
+    assert (best.entry_id, best.explanation.guard) == ("BCP-DR-01", None)

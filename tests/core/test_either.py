@@ -165,6 +165,36 @@ def test_a_yes_or_no_does_not_say_which_of_two_parties_does_it() -> None:
     assert sale.explanation.guard != reason
 
 
+def test_a_description_naming_no_other_party_does_not_say_which_party_does_it() -> None:
+    bank = [
+        approved(
+            "NET-DDOS-01",
+            "How do you protect against network attacks such as DDoS?",
+            "DDoS protection, WAF and threat detection",
+            "The service sits behind managed DDoS protection; alerts go to the on-call engineer.",
+        ),
+        approved(
+            "BCP-BACKUP-01",
+            "How are backups taken?",
+            "Daily, by the cloud provider's snapshot service",
+            "We keep snapshots for 35 days.",
+        ),
+        approved("GOV-POL-01", "Do you have a security policy?", "Yes"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    (ddos, *_) = matcher.match("Who provides DDoS protection - you or your cloud provider?")
+    assert (ddos.entry_id, ddos.band, ddos.explanation.guard) == (
+        "NET-DDOS-01",
+        "suggest",
+        "the question asks which of two parties it is; the entry names neither",
+    )
+    # Naming the other party says which; the same description asked plainly still answers.
+    (backups, *_) = matcher.match("Are backups taken by you or by your cloud provider?")
+    assert (backups.entry_id, backups.explanation.guard) == ("BCP-BACKUP-01", None)
+    (plain, *_) = matcher.match("How do you protect against network attacks such as DDoS?")
+    assert (plain.entry_id, plain.band) == ("NET-DDOS-01", "auto")
+
+
 def test_a_no_to_one_side_of_an_or_does_not_answer_when_the_detail_says_the_other_is_so() -> None:
     bank = [
         approved(
