@@ -419,7 +419,8 @@ def suppliers_for_vendor(
 
     "Do your vendors undergo penetration testing?" is not answered by "Do you have independent
     penetration tests performed?": the Yes is the vendor's own. Nor is what they own: "Do you
-    test your *vendors'* incident response plans?" by "Is the incident response plan tested?".
+    test your *vendors'* incident response plans?" by "Is the incident response plan tested?",
+    nor what is done with them: "Is the plan tested *with your critical suppliers*?".
     The statement speaks of them when its wording names them ("Do you require your *suppliers*
     to …"), or its answer or detail (`said`) does as the matcher's terms do (`terms`:
     "subprocessors" and "vendors" are one "third party"). A wording's "third-party" before a
@@ -431,12 +432,15 @@ def suppliers_for_vendor(
     if subject not in _SUPPLIERS:
         subject = _supplier_bound(asked)
     owner = None if subject in _SUPPLIERS else _supplier_owning(asked)
-    who = owner or (subject if subject in _SUPPLIERS else None)
+    partner = None if owner or subject in _SUPPLIERS else _supplier_with(asked)
+    who = owner or partner or (subject if subject in _SUPPLIERS else None)
     if who is None or _names_suppliers(wording):
         return None
     named = _named(who, terms)
     if not named or named & said():
         return None
+    if partner is not None:
+        return f"the question asks what you do with your {who}; the entry never names them"
     if owner is None:
         return f"the question asks what your {who} do; the entry says what you do"
     whose = "third party's" if who == "third" else who + ("'" if who.endswith("s") else "'s")
@@ -464,6 +468,24 @@ def _supplier_bound(asked: Sequence[str]) -> str | None:
         while k < len(words) and words[k] in _BEFORE_SUPPLIER:
             k += 1
         if k + 1 < len(words) and words[k] in _SUPPLIERS and words[k + 1] == "to":
+            return words[k]
+    return None
+
+
+def _supplier_with(asked: Sequence[str]) -> str | None:
+    """Return the suppliers a question has the vendor do something with, if any.
+
+    "Is the business continuity plan tested with your critical suppliers?" asks of a test they
+    take part in: a statement on the vendor's own tests does not answer it.
+    """
+    words = [w.casefold() for w in asked]
+    for i, word in enumerate(words):
+        if word != "with":
+            continue
+        k = i + 1
+        while k < len(words) and words[k] in _BEFORE_SUPPLIER:
+            k += 1
+        if k < len(words) and words[k] in _SUPPLIERS:
             return words[k]
     return None
 

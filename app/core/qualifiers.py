@@ -13,13 +13,17 @@ Likewise "Can customers *disable* encryption at rest for their tenant?" and "Enc
 practice is done, not that it can be undone; nor "Is customer data encrypted at rest on
 employee laptops?", which asks of a device the statement never speaks of, nor "Is EDR installed
 on production hosts?" by a statement on people's devices alone; nor "Is all removable media
-*encrypted*?" by "Is the use of removable storage … *blocked*?", another thing done to it.
+*encrypted*?" by "Is the use of removable storage … *blocked*?", another thing done to it; nor
+is "Is data *encrypted* in all environments …?" answered No by a statement denying production
+data is used in them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from app.core.answer_kind import IF_SO
+from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 
 # Words naming a kind set apart or made to order. Not "individual" (a person, as often as not),
@@ -262,3 +266,35 @@ def treatment_differs(
         f"the question asks whether it is '{question.surface[asked_at]}'; "
         f"the entry, whether '{stated_word}'"
     )
+
+
+def denied_treatment(
+    question: NormalisedText,
+    answer: str,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Say so when a No is given to a question on a thing done that the statement never says.
+
+    "Is data encrypted in all environments, including development and test?" answered No by "Is
+    production customer data used in development or test environments?" would deny encryption
+    the vendor may well have: a No says only that its own claim is not so. Wherever the question
+    names a thing done (`_TREATMENTS`) in an "Is/Are …" question, the statement must say it (`said`: its wordings, answer
+    and detail, as the matcher folds them, `terms`). A Yes to a broader claim may imply the
+    narrower one; the other guards read that.
+    """
+    # Read as treatment_differs reads them: "Is/Are …" asks whether a thing done is so of it.
+    if yes_or_no(answer) != "no" or question.surface[:1] not in (("is",), ("are",)):
+        return None
+    surface, stems = question.surface, question.stems
+    for at in range(1, len(surface)):
+        if stems[at] not in _TREATMENTS:
+            continue
+        # What is asked on a Yes ("If yes, what happens if we revoke the key?") the No leaves.
+        if any(tuple(surface[i : i + 2]) in IF_SO for i in range(at)):
+            break
+        end = at + 2 if surface[at + 1 : at + 2] == _UP else at + 1
+        if not shared_with_phrases(set(terms(" ".join(surface[at:end]))), said()):
+            return f"the entry's No is about another thing; it never says '{surface[at]}'"
+    return None
+

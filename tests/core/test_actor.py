@@ -194,6 +194,38 @@ def test_what_the_vendor_has_its_suppliers_do_is_not_what_it_does() -> None:
     assert (best.entry_id, best.band, best.explanation.guard) == ("VUL-PEN-01", "auto", None)
 
 
+def test_what_the_vendor_does_with_its_suppliers_is_not_what_it_does_alone() -> None:
+    continuity = [
+        approved(
+            "BCP-TEST-01",
+            "How often is the business continuity plan tested?",
+            "At least annually",
+            detail="The plan is exercised once a year through a tabletop exercise.",
+        ),
+        POLICY,
+    ]
+    matcher = Matcher(continuity, concepts=False)
+    assert (
+        held_back(
+            matcher,
+            "Is the business continuity plan tested with your critical suppliers?",
+            "BCP-TEST-01",
+        )
+        == "the question asks what you do with your suppliers; the entry never names them"
+    )
+    # Done with someone else, or said with them in the detail, it is answered.
+    (best, *_) = matcher.match("Is the business continuity plan tested with a tabletop exercise?")
+    assert (best.entry_id, best.explanation.guard) == ("BCP-TEST-01", None)
+    said = [
+        replace(continuity[0], detail="Critical suppliers join the yearly tabletop exercise."),
+        POLICY,
+    ]
+    (best, *_) = Matcher(said, concepts=False).match(
+        "Is the business continuity plan tested with your critical suppliers?"
+    )
+    assert (best.entry_id, best.explanation.guard) == ("BCP-TEST-01", None)
+
+
 def test_a_statement_naming_the_suppliers_speaks_of_them() -> None:
     found = Matcher(SUPPLIERS, concepts=False).match(
         "Do your vendors undergo penetration testing?", top=3

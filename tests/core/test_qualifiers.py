@@ -292,3 +292,35 @@ def test_a_check_on_the_thing_does_not_answer_another_thing_done_to_it() -> None
     # Asked whether they are reviewed, the review answers.
     (best, *_) = matcher.match("Are firewall rules reviewed regularly?")
     assert best.entry_id == "NET-REVIEW-01" and best.explanation.guard is None
+
+
+def test_a_no_does_not_deny_a_thing_done_its_statement_never_says() -> None:
+    environments = [
+        approved(
+            "SDL-ENVDATA-01",
+            "Is production customer data used in development or test environments?",
+            "No",
+            "Development and test environments use synthetic or anonymized data.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(environments, concepts=False)
+    assert (
+        held_back(
+            matcher,
+            "Is data encrypted in all environments, including development and test?",
+            "SDL-ENVDATA-01",
+        )
+        == "the entry's No is about another thing; it never says 'encrypted'"
+    )
+    # Its own claim, or a thing done it says in its detail, is denied as stated.
+    (used, *_) = matcher.match("Is production data used in test environments?")
+    assert (used.entry_id, used.band) == ("SDL-ENVDATA-01", "auto")
+    said = [
+        replace(environments[0], detail="Test data is synthetic, anonymized and encrypted."),
+        environments[1],
+    ]
+    (encrypted, *_) = Matcher(said, concepts=False).match(
+        "Is data encrypted in all environments, including development and test?"
+    )
+    assert encrypted.explanation.guard is None or "No is about" not in encrypted.explanation.guard
