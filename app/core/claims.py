@@ -47,6 +47,7 @@ from app.core.answer_kind import (
 )
 from app.core.bank import Entry
 from app.core.either import no_to_one_side, one_side_asked
+from app.core.entry_says import yes_or_no
 from app.core.examples import rests_on_example
 from app.core.follow_ups import follow_up_answered, second_question
 from app.core.listing import Listed, listed_unsaid
@@ -57,6 +58,7 @@ from app.core.qualifiers import (
     device_unsaid,
     kind_unsaid,
     state_undone,
+    telling_unsaid,
     treatment_differs,
     undone_unsaid,
 )
@@ -100,6 +102,7 @@ def claim_guard(
         lambda: one_side_asked(scoring, index, asked, entry, row) if affirmed else None,
         lambda: no_to_one_side(scoring, asked, entry, wording),
         lambda: denied_treatment(asked, entry.answer, said, terms),
+        lambda: telling_unsaid(asked, said, terms, frame),
         lambda: customers_for_vendor(surface, stated),
         lambda: customers_duty(surface, stated, said),
         lambda: customers_able(surface, stated, said, terms),
@@ -143,7 +146,7 @@ def claim_guard(
         lambda: scoring.objects.said_otherwise(words, said, frame),
         lambda: scoring.objects.scope_unsaid(asked.terms, said),
         lambda: scoring.objects.one_of_both(words, said, frame) if affirmed else None,
-        lambda: listed_unsaid(listed, said, frame) if affirmed else None,
+        lambda: listed_unsaid(listed, said, frame) if yes_or_no(entry.answer) != "no" else None,
     )
     for check in checks:
         guard = check()

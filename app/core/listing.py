@@ -7,7 +7,9 @@ each named thing by its acronym ("SOC 2", "ISO 27001", "DDoS"): a list of steps 
 ("documented, approved, communicated …", a framework's "internal departments, impacted CSCs, and
 other …") names a practice's parts, which a statement on the practice may well answer in other
 words; "or" offers alternatives either of which answers; and what a row names as an example
-("such as …", examples.py) is no list of what it asks.
+("such as …", examples.py) is no list of what it asks. Two things joined by "as well as" are
+each asked of, whatever they are named by: "Have you appointed a Data Protection Officer as well
+as an EU representative?" is not answered by a statement on the privacy lead alone.
 """
 
 from __future__ import annotations
@@ -42,9 +44,24 @@ _EXAMPLE_REACH = 40
 Listed = tuple[tuple[str, frozenset[str]], ...]
 
 
+# Two things joined so that each is asked of: "a Data Protection Officer *as well as* an EU
+# representative", "executives *as well as* staff". Unlike "and", which lists the cases one
+# practice covers as often as things each asked of, these say the second is asked too.
+_ALSO = re.compile(r"\bas\s+well\s+as\b", re.IGNORECASE)
+# The words of each side read at most, and those ending or opening one.
+_SIDE_WORDS = 3
+_NO_THING = frozenset(
+    (
+        "a", "an", "the", "your", "our", "their", "its", "any", "all", "under", "for", "in",
+        "on", "at", "to", "of", "with", "by", "from", "when", "where", "that", "which", "who",
+        "is", "are", "be", "been", "do", "does", "you", "we",
+    )
+)  # fmt: skip
+
+
 def listed_terms(question: str, normaliser: Normaliser) -> Listed:
-    """Return each thing a question lists with commas and "and", as written and as its terms."""
-    listed: list[tuple[str, frozenset[str]]] = []
+    """Return each thing a question lists with commas and "and", or joins with "as well as"."""
+    listed: list[tuple[str, frozenset[str]]] = list(_also(question, normaliser))
     # Most rows name fewer than two acronyms, or no "and", and are not searched for a list; a
     # row written in capitals names none.
     if (
@@ -52,7 +69,7 @@ def listed_terms(question: str, normaliser: Normaliser) -> Listed:
         or not _AND.search(question)
         or question.isupper()
     ):
-        return ()
+        return tuple(listed)
     for found in _LIST.finditer(question):
         before = question[: found.start()]
         if _EXAMPLE.search(before[-_EXAMPLE_REACH:]) or _EXAMPLE.search(found.group(0)):
@@ -77,6 +94,37 @@ def listed_terms(question: str, normaliser: Normaliser) -> Listed:
             if terms:
                 listed.append((thing, terms))
     return tuple(listed)
+
+
+def _also(question: str, normaliser: Normaliser) -> list[tuple[str, frozenset[str]]]:
+    """Return the two things a question joins with "as well as", as written and as terms."""
+    found = _ALSO.search(question)
+    if found is None:
+        return []
+    before = re.findall(r"[\w'-]+", question[: found.start()])
+    after = re.findall(r"[\w'-]+", question[found.end() :].split("?")[0])
+    first = _thing(before[::-1])[::-1]
+    second = _thing(after)
+    if not first or not second:
+        return []
+    things = []
+    for words in (first, second):
+        written = " ".join(words)
+        terms = frozenset(normaliser.normalise(written).terms)
+        if terms:
+            things.append((written, terms))
+    return things if len(things) == 2 else []
+
+
+def _thing(words: list[str]) -> list[str]:
+    """Return the words naming a thing from the first of `words` on: past an article, a few."""
+    start = 0
+    while start < len(words) and words[start].casefold() in ("a", "an", "the", "your", "our"):
+        start += 1
+    end = start
+    while end < len(words) and end - start < _SIDE_WORDS and words[end].casefold() not in _NO_THING:
+        end += 1
+    return words[start:end]
 
 
 def _acronym_run(words: list[str], *, from_end: bool = False) -> str:
@@ -111,7 +159,10 @@ def listed_unsaid(
     said: Callable[[], set[str]],
     frame: frozenset[str] = frozenset(),
 ) -> str | None:
-    """Say so when a statement answering Yes says none of the words of a thing the row lists.
+    """Say so when a statement says none of the words of a thing the row lists.
+
+    Read for a Yes or a description, not a No: "No" to "BYOK as well as HYOK" is true when
+    either is not so.
 
     `said`: all the statement says (its wordings, answer and detail); `frame`: words saying how
     a row asks ("documented", "reviewed"), which a list of steps ("documented, approved, tested

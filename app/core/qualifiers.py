@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from app.core.answer_kind import IF_SO
 from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
+from app.core.reasons import Elsewhere
 
 # Words naming a kind set apart or made to order. Not "individual" (a person, as often as not),
 # "own" (a statement on bring-your-own-key says it) or "separate" (what environments are kept).
@@ -298,3 +299,58 @@ def denied_treatment(
             return f"the entry's No is about another thing; it never says '{surface[at]}'"
     return None
 
+
+# Telling someone of a thing, as a question asks it ("Will you *notify* customers if their data
+# is placed under legal hold?", "Is the disciplinary process *communicated* to all personnel?"),
+# and as a statement may say it in any of these words ("notifies", "notification", "published").
+_TELLING = frozenset(
+    (
+        "notify", "notifies", "notified", "notifying", "inform", "informs", "informed",
+        "informing", "communicate", "communicates", "communicated", "communicating", "disclose",
+        "discloses", "disclosed", "disclosing", "publish", "publishes", "published",
+        "publishing", "tell", "tells", "told",
+    )
+)  # fmt: skip
+_TELLING_SAID = ("notif", "communicat", "disclos", "publish", "tell", "told")
+
+
+def telling_unsaid(
+    question: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Say so when a question asks whether someone is told of a thing and the statement never says.
+
+    "Will you notify customers if their data is placed under legal hold?" is not answered by
+    "Can you preserve data under a legal hold?": holding the data is done, and nothing says
+    anyone is told. A statement saying so in any words of telling (`said`: its wordings, answer
+    and detail, as the matcher folds them, `terms`) may answer it. A framework's run of frame
+    words ("established, documented, approved, *communicated*, applied …", `frame`) asks how a
+    policy is kept, not whether anyone is told.
+    """
+    surface = question.surface
+    for at, word in enumerate(surface):
+        if word not in _TELLING or _in_frame_run(surface, at, terms, frame):
+            continue
+        parts = {part for term in said() for part in term.split("_")}
+        if "inform" in parts or any(part.startswith(_TELLING_SAID) for part in parts):
+            return None
+        # It never says what is asked: a statement saying it may be the answer (ranking.rank).
+        return Elsewhere(
+            f"the question asks whether anyone is told ('{word}'); the entry never says so"
+        )
+    return None
+
+
+def _in_frame_run(
+    surface: Sequence[str], at: int, terms: Callable[[str], Sequence[str]], frame: frozenset[str]
+) -> bool:
+    """Tell whether the word at `at` stands beside a frame word ("approved, *communicated*")."""
+    for step in (-1, 1):
+        k = at + step
+        if 0 <= k < len(surface) and surface[k] == "and":
+            k += step
+        if 0 <= k < len(surface) and set(terms(surface[k])) & frame:
+            return True
+    return False

@@ -57,3 +57,45 @@ def test_a_yes_on_one_named_thing_does_not_answer_for_all() -> None:
     # A statement naming each answers.
     (best, *_) = Matcher(SCANNING, concepts=False).match("Do you run SAST, DAST and SCA scans?")
     assert best.entry_id == "SDL-ALL-01" and best.explanation.guard is None
+
+
+def test_two_things_joined_by_as_well_as_are_read_whatever_they_are_named_by() -> None:
+    assert written(
+        "Have you appointed a Data Protection Officer as well as an EU representative under "
+        "Article 27?"
+    ) == ["Data Protection Officer", "EU representative"]
+    assert written("Does the process apply to executives as well as staff?") == [
+        "executives",
+        "staff",
+    ]
+    # A side naming no thing of its own ("in transit") is no pair.
+    assert written("Is data encrypted at rest as well as in transit?") == []
+
+
+PRIVACY = [
+    approved(
+        "PRV-DPO-01",
+        "Have you appointed a data protection officer?",
+        "A designated privacy lead",
+        detail="A designated privacy lead, who is the data protection officer, runs the program.",
+    ),
+    approved(
+        "CRY-BYOK-01",
+        "Can customers manage their own encryption keys (BYOK)?",
+        "No",
+        detail="Keys are managed by the provider's key service.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_statement_saying_one_of_two_things_joined_by_as_well_as_does_not_answer() -> None:
+    matcher = Matcher(PRIVACY, concepts=False)
+    asked = "Have you appointed a data protection officer as well as an EU representative?"
+    # Its answer is no Yes: a description answers for what it says, and nothing of the other.
+    assert held_back(matcher, asked, "PRV-DPO-01") == (
+        "the row lists 'EU representative' among other things; the entry never says it"
+    )
+    # A No to one of the two is a No to both.
+    (byok, *_) = matcher.match("Can customers manage their own keys (BYOK) as well as HYOK keys?")
+    assert (byok.entry_id, byok.explanation.guard) == ("CRY-BYOK-01", None)

@@ -30,6 +30,7 @@ ELSEWHERE_WORDING = (
     "the entry names no subject of its own",
     "the entry is about",
     "the question asks who;",
+    "the question asks whether anyone is told",
     # A place, person, time, span or count named in answer to a closed question it never
     # covers (answer_kind.free_answer_unsaid).
     *(f"the entry answers '{opening}' and" for opening in ("where", "who", "when", "which")),

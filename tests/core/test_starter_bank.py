@@ -182,6 +182,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout10.yaml",
     "everyday_questions_heldout11.yaml",
     "everyday_questions_heldout12.yaml",
+    "everyday_questions_heldout13.yaml",
 )
 
 
