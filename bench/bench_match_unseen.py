@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Fourteen sets, each matched against the starter bank (every statement approved) with each question's
+Fifteen sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -42,7 +42,11 @@ section heading as context, as a user would upload them:
 - `bench/data/everyday_questions_heldout12.yaml`: 150 more by a twelfth, in the words of
   continental European and Israeli buyers (automotive, chemicals, banks, insurers, utilities,
   broadcasters, hospitals, municipalities, universities), many writing in a second language,
-  vetting a SaaS product with AI features: held out.
+  vetting a SaaS product with AI features: held out;
+- `bench/data/everyday_questions_heldout13.yaml`: 150 more by a thirteenth, in the words of
+  third-party-risk teams at large global enterprises (pharmaceuticals, consumer goods, aerospace,
+  investment banks, professional services, airlines, insurers) writing rows as a risk-management
+  platform exports them, vetting a SaaS product with AI features: held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -82,6 +86,7 @@ HELD_OUT_9 = DATA / "everyday_questions_heldout9.yaml"
 HELD_OUT_10 = DATA / "everyday_questions_heldout10.yaml"
 HELD_OUT_11 = DATA / "everyday_questions_heldout11.yaml"
 HELD_OUT_12 = DATA / "everyday_questions_heldout12.yaml"
+HELD_OUT_13 = DATA / "everyday_questions_heldout13.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -191,6 +196,11 @@ def main() -> None:
         "Held-out everyday questions (bench/data/everyday_questions_heldout12.yaml)",
         bank,
         everyday_questions(HELD_OUT_12),
+    )
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout13.yaml)",
+        bank,
+        everyday_questions(HELD_OUT_13),
     )
 
 
