@@ -9,12 +9,10 @@ asking what customers must do themselves ("Must the customer enable encryption a
 answered by what the vendor does, nor one asking of what customers own ("keys held in *the
 customer's own* KMS") by a statement about the vendor's practice that never says "own".
 
-The other way round, "Do you share vulnerability scan results with customers?" asks what the
-vendor gives its customers, and how often it scans says nothing of that. And "Do your vendors
-undergo penetration testing?" asks what the vendor's suppliers do, not what the vendor does,
-and "Do you test your vendors' incident response plans?" asks of what they own; "Can employees
-install software on their laptops?" asks what its staff may do, and the anti-malware its
-laptops run says nothing of that. "Are AI outputs reviewed *by a human*?" asks
+The other way round, "Do you share vulnerability scan results with customers?" asks what the vendor
+gives its customers, and how often it scans says nothing of that (what its suppliers do is read in
+suppliers.py). "Can employees install software on their laptops?" asks what its staff may do, and
+the anti-malware its laptops run says nothing of that. "Are AI outputs reviewed *by a human*?" asks
 who does it, and automated checks of the output are not a person's review.
 """
 
@@ -37,12 +35,12 @@ _VENDOR = frozenset(("you", "your"))
 
 
 # Words before a closed question's subject: "Do *your* vendors …", "Are *all* subprocessors …".
-_DETERMINERS = frozenset(("your", "the", "all", "any", "each", "every", "our", "its"))
+DETERMINERS = frozenset(("your", "the", "all", "any", "each", "every", "our", "its"))
 # Words picking some of them out: "Do *any of your* employees …", "Have *all of the* staff …".
-_SOME_OF = frozenset(("any", "all", "each", "some", "none", "either", "both"))
+SOME_OF = frozenset(("any", "all", "each", "some", "none", "either", "both"))
 
 
-def _subject(surface: Sequence[str], *, past_determiner: bool = True) -> str | None:
+def subject_of(surface: Sequence[str], *, past_determiner: bool = True) -> str | None:
     """Return the word a closed question puts its verb to ("*Can* customers …" → customers).
 
     `past_determiner`: read past "your", "the", "all", "any of your" … to the noun ("Do your
@@ -55,9 +53,9 @@ def _subject(surface: Sequence[str], *, past_determiner: bool = True) -> str | N
     if not past_determiner:
         return words[1]
     at = 1
-    if len(words) > 4 and words[1] in _SOME_OF and words[2] == "of" and words[3] in _DETERMINERS:
+    if len(words) > 4 and words[1] in SOME_OF and words[2] == "of" and words[3] in DETERMINERS:
         at = 4
-    elif words[1] in _DETERMINERS and len(words) > 2:
+    elif words[1] in DETERMINERS and len(words) > 2:
         at = 2
     # "Do *sub*-processors …": the prefix is written apart.
     if words[at] == "sub" and at + 1 < len(surface):
@@ -72,13 +70,13 @@ def customers_for_vendor(asked: Sequence[str], wording: Sequence[str]) -> str | 
     encryption keys?" is not answered No by "Can *customers* manage their own encryption keys?",
     whichever else the question names.
     """
-    stated = _subject(wording)
+    stated = subject_of(wording)
     if stated not in _CUSTOMERS:
         return None
-    staff = _subject(asked)
+    staff = subject_of(asked)
     if staff in _STAFF and "your" in (w.casefold() for w in asked[:5]):
         return f"the entry says what customers can do; the question asks about your {staff}"
-    if _subject(asked, past_determiner=False) not in _VENDOR:
+    if subject_of(asked, past_determiner=False) not in _VENDOR:
         return None
     if any(w.casefold() in _NAMING_CUSTOMERS for w in asked):
         return None
@@ -105,7 +103,7 @@ def customers_duty(
     themselves to its verb ("Can customers manage their own keys?") or speaking of what falls
     to them (`said`: "responsibility", "shared") may answer it.
     """
-    subject = _subject(asked)
+    subject = subject_of(asked)
     if subject not in _CUSTOMERS:
         return None
     words = [w.casefold() for w in asked]
@@ -113,7 +111,7 @@ def customers_duty(
     after = [stem(w) for w in words[at + 1 : at + 4]]
     if words[0] not in _DUTY_MODALS and not _DUTY_WORDS & set(after):
         return None
-    stated = _subject(wording)
+    stated = subject_of(wording)
     if stated in _CUSTOMERS:
         following = [w.casefold() for w in wording]
         position = following.index(stated)
@@ -160,7 +158,7 @@ def customers_able(
     if len(asked) < 3 or asked[0].casefold() not in _ABLE_MODALS:
         return None
     words = [w.casefold() for w in asked]
-    subject = _subject(asked)
+    subject = subject_of(asked)
     ours = words[1] == "our"
     if subject not in _CUSTOMERS_AS_WE and not ours:
         return None
@@ -173,7 +171,7 @@ def customers_able(
     if opening in _ABLE_MODALS or opening in ("will", "would"):
         return None
     stated = {w.casefold() for w in wording}
-    if _subject(wording, past_determiner=False) in _VENDOR:
+    if subject_of(wording, past_determiner=False) in _VENDOR:
         if stated & _NAMING_CUSTOMERS:
             return None
     elif stated & _CUSTOMERS or {t for w in _CUSTOMERS for t in terms(w)} & said():
@@ -323,7 +321,7 @@ def people_unnamed(
     # "Are non-disclosure agreements required …?".
     if not asked or asked[0].casefold() not in _MAY:
         return None
-    subject = _subject(asked)
+    subject = subject_of(asked)
     if subject not in _PEOPLE:
         return None
     named = set(terms(subject))
@@ -392,7 +390,7 @@ def people_prevented(asked: Sequence[str], wording: Sequence[str], answer: str) 
     from tampering and deletion?", whose Yes says they cannot: written in the cell, it would say
     they can. Its No would not say they can either. `wording`: the wording that matched.
     """
-    if not asked or asked[0].casefold() not in _MAY or _subject(asked) not in _ANYONE:
+    if not asked or asked[0].casefold() not in _MAY or subject_of(asked) not in _ANYONE:
         return None
     if yes_or_no(answer) is None:
         return None
@@ -400,116 +398,6 @@ def people_prevented(asked: Sequence[str], wording: Sequence[str], answer: str) 
     if stems.isdisjoint(_PREVENTING):
         return None
     return "the question asks what people may do; the entry says what is kept from being done"
-
-
-# Those a question may ask about in the vendor's place: its suppliers, as folded by the
-# thesaurus ("vendors", "subprocessors", "third parties") and in words it leaves alone.
-_SUPPLIERS = frozenset(
-    ("vendors", "suppliers", "subprocessors", "processors", "providers", "partners", "third")
-)
-
-
-def suppliers_for_vendor(
-    asked: Sequence[str],
-    wording: Sequence[str],
-    said: Callable[[], set[str]],
-    terms: Callable[[str], Sequence[str]],
-) -> str | None:
-    """Say so when a question asks what the vendor's suppliers do and the statement never names them.
-
-    "Do your vendors undergo penetration testing?" is not answered by "Do you have independent
-    penetration tests performed?": the Yes is the vendor's own. Nor is what they own: "Do you
-    test your *vendors'* incident response plans?" by "Is the incident response plan tested?",
-    nor what is done with them: "Is the plan tested *with your critical suppliers*?".
-    The statement speaks of them when its wording names them ("Do you require your *suppliers*
-    to …"), or its answer or detail (`said`) does as the matcher's terms do (`terms`:
-    "subprocessors" and "vendors" are one "third party"). A wording's "third-party" before a
-    noun is the vendor's own ("How often is a *third-party* penetration test conducted?").
-    """
-    # The suppliers as its subject, bound by the vendor to do it, or as the owner of what it
-    # asks of.
-    subject = _subject(asked)
-    if subject not in _SUPPLIERS:
-        subject = _supplier_bound(asked)
-    owner = None if subject in _SUPPLIERS else _supplier_owning(asked)
-    partner = None if owner or subject in _SUPPLIERS else _supplier_with(asked)
-    who = owner or partner or (subject if subject in _SUPPLIERS else None)
-    if who is None or _names_suppliers(wording):
-        return None
-    named = _named(who, terms)
-    if not named or named & said():
-        return None
-    if partner is not None:
-        return f"the question asks what you do with your {who}; the entry never names them"
-    if owner is None:
-        return f"the question asks what your {who} do; the entry says what you do"
-    whose = "third party's" if who == "third" else who + ("'" if who.endswith("s") else "'s")
-    return f"the question asks of your {whose} practice; the entry says what you do"
-
-
-# Verbs by which the vendor has its suppliers do a thing: "Do you *require* your subprocessors
-# to …", "Do you *contractually oblige* vendors to …".
-_BINDING = frozenset(("require", "oblige", "obligate", "mandate", "compel"))
-# Words between such a verb and the suppliers: "require *all of your critical sub*-processors".
-_BEFORE_SUPPLIER = _DETERMINERS | _SOME_OF | frozenset(("of", "critical", "key", "sub"))
-
-
-def _supplier_bound(asked: Sequence[str]) -> str | None:
-    """Return the suppliers a question has the vendor require to do something, if any.
-
-    "Do you require your sub-processors to conduct annual penetration tests?" asks what they
-    do, on the vendor's demand: a statement on the vendor's own tests does not answer it.
-    """
-    words = [w.casefold() for w in asked]
-    for i, word in enumerate(words):
-        if word not in _BINDING:
-            continue
-        k = i + 1
-        while k < len(words) and words[k] in _BEFORE_SUPPLIER:
-            k += 1
-        if k + 1 < len(words) and words[k] in _SUPPLIERS and words[k + 1] == "to":
-            return words[k]
-    return None
-
-
-def _supplier_with(asked: Sequence[str]) -> str | None:
-    """Return the suppliers a question has the vendor do something with, if any.
-
-    "Is the business continuity plan tested with your critical suppliers?" asks of a test they
-    take part in: a statement on the vendor's own tests does not answer it.
-    """
-    words = [w.casefold() for w in asked]
-    for i, word in enumerate(words):
-        if word != "with":
-            continue
-        k = i + 1
-        while k < len(words) and words[k] in _BEFORE_SUPPLIER:
-            k += 1
-        if k < len(words) and words[k] in _SUPPLIERS:
-            return words[k]
-    return None
-
-
-# Suppliers owning what a question asks of, as words() leaves a possessive: "your *vendors'*
-# incident response plans", "the hosting *provider's* data centres" (the owner, then "s").
-_OWNERS = _SUPPLIERS | frozenset(
-    ("vendor", "supplier", "subprocessor", "processor", "provider", "partner", "party", "parties")
-)
-
-
-def _supplier_owning(asked: Sequence[str]) -> str | None:
-    """Return the supplier word a question puts in the possessive, if any ("vendors' plans")."""
-    if "s" not in asked:
-        return None
-    words = [w.casefold() for w in asked]
-    # Only with what it owns named after it: "yours or *a third party's*?" leaves it to "yours".
-    for i, (word, following) in enumerate(zip(words, words[1:-1], strict=False)):
-        if following != "s" or word not in _OWNERS:
-            continue
-        if word in ("party", "parties"):
-            return "third" if i > 0 and words[i - 1] == "third" else None
-        return word
-    return None
 
 
 # Who may do what a question asks ("reviewed *by a human*", "performed *by an internal team*"):
@@ -576,20 +464,12 @@ def agent_unsaid(
             j += 1
         if j == len(words) or words[j] not in _AGENTS:
             continue
-        named = _named(words[j], terms)
+        named = named_terms(words[j], terms)
         if named and not named & said():
             return f"the question asks who does it ('by {' '.join(words[i + 1 : j + 1])}'); the entry never says"
     return None
 
 
-def _names_suppliers(wording: Sequence[str]) -> bool:
-    """Tell whether a wording names suppliers as such: "vendors", "third parties"."""
-    words = [w.casefold() for w in wording]
-    if any(w in _SUPPLIERS and w != "third" for w in words):
-        return True
-    return any(pair == ("third", "parties") for pair in zip(words, words[1:], strict=False))
-
-
-def _named(word: str, terms: Callable[[str], Sequence[str]]) -> set[str]:
+def named_terms(word: str, terms: Callable[[str], Sequence[str]]) -> set[str]:
     """Return the terms a word naming someone folds to ("third" stands for "third party")."""
     return set(terms("third party" if word == "third" else word))

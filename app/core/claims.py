@@ -34,7 +34,6 @@ from app.core.actor import (
     given_to_customers,
     people_prevented,
     people_unnamed,
-    suppliers_for_vendor,
     users_for_workforce,
 )
 from app.core.answer_kind import (
@@ -65,6 +64,7 @@ from app.core.qualifiers import (
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 from app.core.subject_guard import head_unsaid
+from app.core.suppliers import suppliers_for_vendor
 from app.core.timing import asks_of_a_plan, asks_what_happened, asks_when, asks_whether_ever
 
 

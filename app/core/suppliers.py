@@ -1,0 +1,141 @@
+"""What a question asks of the vendor's suppliers: what they do, own, or do with the vendor.
+
+"Do your vendors undergo penetration testing?" asks what the vendor's suppliers do, not what the
+vendor does; "Do you require your sub-processors to conduct annual penetration tests?" asks what
+they do on its demand; "Do you test your vendors' incident response plans?" asks of what they
+own; "Is the business continuity plan tested with your critical suppliers?" asks of what the
+vendor does with them. A statement on the vendor's own practice that never names them answers
+none of these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from app.core.actor import DETERMINERS, SOME_OF, named_terms, subject_of
+
+# Those a question may ask about in the vendor's place: its suppliers, as folded by the
+# thesaurus ("vendors", "subprocessors", "third parties") and in words it leaves alone.
+_SUPPLIERS = frozenset(
+    ("vendors", "suppliers", "subprocessors", "processors", "providers", "partners", "third")
+)
+
+
+def suppliers_for_vendor(
+    asked: Sequence[str],
+    wording: Sequence[str],
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Say so when a question asks what the vendor's suppliers do and the statement never names them.
+
+    "Do your vendors undergo penetration testing?" is not answered by "Do you have independent
+    penetration tests performed?": the Yes is the vendor's own. Nor is what they own: "Do you
+    test your *vendors'* incident response plans?" by "Is the incident response plan tested?",
+    nor what is done with them: "Is the plan tested *with your critical suppliers*?".
+    The statement speaks of them when its wording names them ("Do you require your *suppliers*
+    to …"), or its answer or detail (`said`) does as the matcher's terms do (`terms`:
+    "subprocessors" and "vendors" are one "third party"). A wording's "third-party" before a
+    noun is the vendor's own ("How often is a *third-party* penetration test conducted?").
+    """
+    # The suppliers as its subject, bound by the vendor to do it, or as the owner of what it
+    # asks of.
+    subject = subject_of(asked)
+    if subject not in _SUPPLIERS:
+        subject = _compound_supplier(asked, subject) or _supplier_bound(asked)
+    owner = None if subject in _SUPPLIERS else _supplier_owning(asked)
+    partner = None if owner or subject in _SUPPLIERS else _supplier_with(asked)
+    who = owner or partner or (subject if subject in _SUPPLIERS else None)
+    if who is None or _names_suppliers(wording):
+        return None
+    named = named_terms(who, terms)
+    if not named or named & said():
+        return None
+    if partner is not None:
+        return f"the question asks what you do with your {who}; the entry never names them"
+    if owner is None:
+        return f"the question asks what your {who} do; the entry says what you do"
+    whose = "third party's" if who == "third" else who + ("'" if who.endswith("s") else "'s")
+    return f"the question asks of your {whose} practice; the entry says what you do"
+
+
+# Verbs by which the vendor has its suppliers do a thing: "Do you *require* your subprocessors
+# to …", "Do you *contractually oblige* vendors to …".
+_BINDING = frozenset(("require", "oblige", "obligate", "mandate", "compel"))
+# Words between such a verb and the suppliers: "require *all of your critical sub*-processors".
+_BEFORE_SUPPLIER = DETERMINERS | SOME_OF | frozenset(("of", "critical", "key", "sub"))
+
+
+def _compound_supplier(asked: Sequence[str], subject: str | None) -> str | None:
+    """Return the suppliers a subject's next word names ("Are your *payment processors* …?")."""
+    words = [w.casefold() for w in asked[:6]]
+    if subject is None or subject not in words:
+        return None
+    at = words.index(subject) + 1
+    return words[at] if at < len(words) and words[at] in _SUPPLIERS else None
+
+
+def _supplier_bound(asked: Sequence[str]) -> str | None:
+    """Return the suppliers a question has the vendor require to do something, if any.
+
+    "Do you require your sub-processors to conduct annual penetration tests?" asks what they
+    do, on the vendor's demand: a statement on the vendor's own tests does not answer it.
+    """
+    words = [w.casefold() for w in asked]
+    for i, word in enumerate(words):
+        if word not in _BINDING:
+            continue
+        k = i + 1
+        while k < len(words) and words[k] in _BEFORE_SUPPLIER:
+            k += 1
+        if k + 1 < len(words) and words[k] in _SUPPLIERS and words[k + 1] == "to":
+            return words[k]
+    return None
+
+
+def _supplier_with(asked: Sequence[str]) -> str | None:
+    """Return the suppliers a question has the vendor do something with, if any.
+
+    "Is the business continuity plan tested with your critical suppliers?" asks of a test they
+    take part in: a statement on the vendor's own tests does not answer it.
+    """
+    words = [w.casefold() for w in asked]
+    for i, word in enumerate(words):
+        if word != "with":
+            continue
+        k = i + 1
+        while k < len(words) and words[k] in _BEFORE_SUPPLIER:
+            k += 1
+        if k < len(words) and words[k] in _SUPPLIERS:
+            return words[k]
+    return None
+
+
+# Suppliers owning what a question asks of, as words() leaves a possessive: "your *vendors'*
+# incident response plans", "the hosting *provider's* data centres" (the owner, then "s").
+_OWNERS = _SUPPLIERS | frozenset(
+    ("vendor", "supplier", "subprocessor", "processor", "provider", "partner", "party", "parties")
+)
+
+
+def _supplier_owning(asked: Sequence[str]) -> str | None:
+    """Return the supplier word a question puts in the possessive, if any ("vendors' plans")."""
+    if "s" not in asked:
+        return None
+    words = [w.casefold() for w in asked]
+    # Only with what it owns named after it: "yours or *a third party's*?" leaves it to "yours".
+    for i, (word, following) in enumerate(zip(words, words[1:-1], strict=False)):
+        if following != "s" or word not in _OWNERS:
+            continue
+        if word in ("party", "parties"):
+            return "third" if i > 0 and words[i - 1] == "third" else None
+        return word
+    return None
+
+
+def _names_suppliers(wording: Sequence[str]) -> bool:
+    """Tell whether a wording names suppliers as such: "vendors", "third parties"."""
+    words = [w.casefold() for w in wording]
+    if any(w in _SUPPLIERS and w != "third" for w in words):
+        return True
+    return any(pair == ("third", "parties") for pair in zip(words, words[1:], strict=False))

@@ -1,0 +1,198 @@
+"""What a question asks of the vendor's suppliers is not answered by what the vendor does."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from app.core.bank import Entry
+from app.core.matching import Matcher
+from app.core.normalise import words as tokens
+from tests.core.statements import held_back
+
+
+def approved(
+    entry_id: str,
+    question: str,
+    answer: str = "Yes",
+    detail: str = "",
+    alternates: tuple[str, ...] = (),
+) -> Entry:
+    return Entry(
+        id=entry_id,
+        question=question,
+        alternates=alternates,
+        answer=answer,
+        detail=detail,
+        status="approved",
+    )
+
+
+# A second statement, so that a bank of one is not all the matcher has to weigh.
+POLICY = Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes")
+
+
+SUPPLIERS = [
+    approved(
+        "VUL-PEN-01",
+        "Do you have independent penetration tests performed?",
+        "Yes, at least annually",
+        detail="An independent firm tests the product at least once a year.",
+        alternates=("How often is a third-party penetration test conducted?",),
+    ),
+    approved(
+        "VEN-PEN-01",
+        "Do you review your suppliers' security testing?",
+        "Yes",
+        detail="Critical vendors must share their latest penetration test summary each year.",
+    ),
+    POLICY,
+]
+
+
+def test_what_your_suppliers_do_is_not_answered_by_what_you_do() -> None:
+    matcher = Matcher(SUPPLIERS[::2], concepts=False)
+    assert held_back(matcher, "Do your vendors undergo penetration testing?", "VUL-PEN-01") == (
+        "the question asks what your vendors do; the entry says what you do"
+    )
+    (best, *_) = matcher.match("Do you undergo penetration testing?")
+    assert best.explanation.guard is None
+
+
+def test_what_the_vendor_has_its_suppliers_do_is_not_what_it_does() -> None:
+    matcher = Matcher(SUPPLIERS[::2], concepts=False)
+    for asked in (
+        # The prefix written apart is still the suppliers.
+        "Do sub-processors undergo penetration testing?",
+        "Do you require your sub-processors to conduct annual penetration tests?",
+        "Do you contractually oblige all of your critical vendors to run penetration tests?",
+    ):
+        guard = held_back(matcher, asked, "VUL-PEN-01")
+        assert guard is not None and guard.startswith("the question asks what your"), asked
+    # Required of no supplier, it is the vendor's own.
+    (best, *_) = matcher.match("Do you require independent penetration tests to be performed?")
+    assert (best.entry_id, best.band, best.explanation.guard) == ("VUL-PEN-01", "auto", None)
+
+
+def test_what_the_vendor_does_with_its_suppliers_is_not_what_it_does_alone() -> None:
+    continuity = [
+        approved(
+            "BCP-TEST-01",
+            "How often is the business continuity plan tested?",
+            "At least annually",
+            detail="The plan is exercised once a year through a tabletop exercise.",
+        ),
+        POLICY,
+    ]
+    matcher = Matcher(continuity, concepts=False)
+    assert (
+        held_back(
+            matcher,
+            "Is the business continuity plan tested with your critical suppliers?",
+            "BCP-TEST-01",
+        )
+        == "the question asks what you do with your suppliers; the entry never names them"
+    )
+    # Done with someone else, or said with them in the detail, it is answered.
+    (best, *_) = matcher.match("Is the business continuity plan tested with a tabletop exercise?")
+    assert (best.entry_id, best.explanation.guard) == ("BCP-TEST-01", None)
+    said = [
+        replace(continuity[0], detail="Critical suppliers join the yearly tabletop exercise."),
+        POLICY,
+    ]
+    (best, *_) = Matcher(said, concepts=False).match(
+        "Is the business continuity plan tested with your critical suppliers?"
+    )
+    assert (best.entry_id, best.explanation.guard) == ("BCP-TEST-01", None)
+
+
+def test_a_statement_naming_the_suppliers_speaks_of_them() -> None:
+    found = Matcher(SUPPLIERS, concepts=False).match(
+        "Do your vendors undergo penetration testing?", top=3
+    )
+    theirs = next(m for m in found if m.entry_id == "VEN-PEN-01")
+    assert theirs.explanation.guard != (
+        "the question asks what your vendors do; the entry says what you do"
+    )
+
+
+def test_a_wording_naming_the_suppliers_speaks_of_them() -> None:
+    bank = [
+        approved(
+            "VEN-REQ-01",
+            "Do you require your suppliers to meet your security requirements?",
+            "Yes",
+            detail="Contracts set out the requirements and are reviewed every year.",
+        ),
+        POLICY,
+    ]
+    (best, *_) = Matcher(bank, concepts=False).match(
+        "Are your vendors required to meet your security requirements?"
+    )
+    assert best.entry_id == "VEN-REQ-01"
+    assert best.explanation.guard != (
+        "the question asks what your vendors do; the entry says what you do"
+    )
+
+
+def test_some_of_your_suppliers_are_your_suppliers() -> None:
+    matcher = Matcher(SUPPLIERS[::2], concepts=False)
+    (best, *_) = matcher.match("Do any of your vendors undergo penetration testing?")
+    assert best.entry_id == "VUL-PEN-01"
+    assert best.explanation.guard == (
+        "the question asks what your vendors do; the entry says what you do"
+    )
+
+
+PLANS = [
+    approved(
+        "INC-TEST-01",
+        "Is the incident response plan tested?",
+        "Yes, at least annually",
+        detail="A tabletop exercise tests the plan every year.",
+    ),
+    approved(
+        "AI-TRAIN-01",
+        "Is customer data used to train AI models?",
+        "No",
+        detail="Customer data is never used to train any model.",
+    ),
+    POLICY,
+]
+THEIRS = "the question asks of your {}; the entry says what you do"
+
+
+def test_what_your_suppliers_own_is_not_answered_by_what_you_do() -> None:
+    matcher = Matcher(PLANS, concepts=False)
+    for question, whose in (
+        ("Do you test your vendors' incident response plans?", "vendors' practice"),
+        ("Do you test your vendors’ incident response plans?", "vendors' practice"),
+        ("Is your hosting provider's incident response plan tested?", "provider's practice"),
+        ("Do you test a third party's incident response plan?", "third party's practice"),
+    ):
+        assert held_back(matcher, question, "INC-TEST-01") == THEIRS.format(whose)
+    (own, *_) = matcher.match("Do you test your incident response plans?")
+    assert (own.entry_id, own.band, own.explanation.guard) == ("INC-TEST-01", "auto", None)
+
+
+def test_a_possessive_with_nothing_after_it_names_no_thing_of_theirs() -> None:
+    (best, *_) = Matcher(PLANS, concepts=False).match(
+        "Is customer data used to train AI models, yours or a third party's?"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("AI-TRAIN-01", "auto", None)
+
+
+def test_a_plural_possessive_is_read_as_the_singular_one() -> None:
+    assert tokens("your vendors' plans") == ["your", "vendors", "s", "plans"]
+    assert tokens("the vendor's plan") == ["the", "vendor", "s", "plan"]
+    # A word in quotes is none.
+    assert tokens("the 'vendors' list") == ["the", "vendors", "list"]
+
+
+def test_a_supplier_named_by_a_compound_subject_is_a_supplier() -> None:
+    matcher = Matcher(SUPPLIERS[::2], concepts=False)
+    assert held_back(
+        matcher, "Do your cloud providers undergo penetration testing?", "VUL-PEN-01"
+    ) == ("the question asks what your providers do; the entry says what you do")
+    # A word after the subject naming no supplier leaves the vendor's own.
+    (best, *_) = matcher.match("Do you undergo penetration testing by independent firms?")
+    assert best.explanation.guard is None
