@@ -66,10 +66,15 @@ _BINDING = frozenset(("require", "oblige", "obligate", "mandate", "compel"))
 _BEFORE_SUPPLIER = DETERMINERS | SOME_OF | frozenset(("of", "critical", "key", "sub"))
 
 
+# A framework's name for the vendor itself: "Are *service providers* providing service customers
+# with …?" asks what the cloud service provider, the vendor, does.
+_THE_VENDOR = frozenset(("service",))
+
+
 def _compound_supplier(asked: Sequence[str], subject: str | None) -> str | None:
     """Return the suppliers a subject's next word names ("Are your *payment processors* …?")."""
     words = [w.casefold() for w in asked[:6]]
-    if subject is None or subject not in words:
+    if subject is None or subject not in words or subject in _THE_VENDOR:
         return None
     at = words.index(subject) + 1
     return words[at] if at < len(words) and words[at] in _SUPPLIERS else None

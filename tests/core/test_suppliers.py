@@ -193,6 +193,9 @@ def test_a_supplier_named_by_a_compound_subject_is_a_supplier() -> None:
     assert held_back(
         matcher, "Do your cloud providers undergo penetration testing?", "VUL-PEN-01"
     ) == ("the question asks what your providers do; the entry says what you do")
+    # A framework's "service providers" are the vendor itself.
+    (own, *_) = matcher.match("Are service providers undergoing independent penetration tests?")
+    assert own.explanation.guard is None
     # A word after the subject naming no supplier leaves the vendor's own.
     (best, *_) = matcher.match("Do you undergo penetration testing by independent firms?")
     assert best.explanation.guard is None
