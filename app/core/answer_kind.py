@@ -468,7 +468,7 @@ def who_unnamed(asked: NormalisedText, wording: NormalisedText, entry: Entry) ->
         return None
     said_words = set().union(
         *(
-            _named(text)
+            _stems_naming(text)
             for text in (entry.question, *entry.alternates, entry.answer, entry.detail or "")
         )
     )
@@ -483,14 +483,28 @@ def who_unnamed(asked: NormalisedText, wording: NormalisedText, entry: Entry) ->
 
 
 def names_someone(text: str) -> bool:
-    """Tell whether a text names a role, a team or a party ("System owners recertify …")."""
-    return bool(_named(text) & (_ROLES | _PARTIES))
+    """Tell whether a text names a role, a team or a party ("System owners recertify …").
+
+    The customers count: "The customer retains ownership of all data" says who owns it.
+    """
+    return bool(_stems_naming(text) & (_ROLES | _PARTIES | _CUSTOMERS))
 
 
-def _named(text: str) -> set[str]:
+# The customers, as a statement names them.
+_CUSTOMERS = frozenset(stem(w) for w in ("customer", "customers", "client", "clients", "tenant"))
+# Words that may stand between "who" and its verb: "who *will* lead recovery".
+_HELPERS = frozenset(("will", "shall", "is", "are", "can", "may", "must", "should", "would"))
+
+
+def _stems_naming(text: str) -> set[str]:
     """Return the stems of a text's words, but a role's word as a verb ("*who leads* it")."""
     written = words(text)
-    return {stem(word) for k, word in enumerate(written) if k == 0 or written[k - 1] != "who"}
+    verbs = set()
+    for k, word in enumerate(written):
+        if word == "who":
+            after = k + 2 if written[k + 1 : k + 2] and written[k + 1] in _HELPERS else k + 1
+            verbs.add(after)
+    return {stem(word) for k, word in enumerate(written) if k not in verbs}
 
 
 def unsaid_word(asked: NormalisedText, terms: set[str], said: Callable[[], set[str]]) -> str | None:

@@ -133,8 +133,8 @@ def cell_answer(
     return detail, ""
 
 
-# A word written with a capital past an answer's first: a name.
-_NAME = re.compile(r"\S\s+[(]?[A-Z]")
+# A word written with a capital past an answer's first, not opening a sentence: a name.
+_NAME = re.compile(r"[^\s.;:]\s+[(]?[A-Z]")
 
 
 def _asks_who(question: str) -> bool:

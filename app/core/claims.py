@@ -3,19 +3,20 @@
 A statement may match a question's words and claim less than it asks, or something else: one side
 of an "or", or one where the question asks both (either.py); what customers can do where the
 question asks what the vendor does, or the vendor where it asks what its customers can do, are
-given or do with it, what its suppliers do or own or what it does with them, what the customers
-own, what its staff may do or are kept from doing, the workforce where it asks of the product's
-users, or who does it (actor.py); only the question's examples (examples.py); one of several named
-things the row lists (listing.py); a practice where the question asks whether something ever
-happens, whether there are any, whether it happened, what is planned or when (timing.py); the first
-of two questions in one row or the follow-up asked on its Yes (follow_ups.py); a sum, a count, or a
-place or person named for a closed question (answer_kind.py); a kind of the thing asked of ("custom
-roles"), its undoing ("disabled", "unencrypted"), a device ("laptops", "servers") or another thing
-done to it ("blocked" for "encrypted"), or a No denying its own claim where the question asks of a
-thing done it never says (qualifiers.py); what a terse row names before its "for"
-(subject_guard.py); a step before another event than the question's (preceding.py); or another
-object of a pair than the question names, or a scope the question is confined to ("AI risks") and
-the statement never names (objects.py).
+given or do with it, what the customers own, what its staff may do or are kept from doing, the
+workforce where it asks of the product's users, or who does it (actor.py); what its suppliers do or
+own or what it does with them (suppliers.py); whether anyone is told of it (telling.py); only the
+question's examples (examples.py); one of several named things the row lists, or two joined by "as
+well as" (listing.py); a practice where the question asks whether something ever happens, whether
+there are any, whether it happened, what is planned or when (timing.py); the first of two questions
+in one row or the follow-up asked on its Yes (follow_ups.py); a sum, a count, or a place or person
+named for a closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its
+undoing ("disabled", "unencrypted"), a device ("laptops", "servers") or another thing done to it
+("blocked" for "encrypted"), or a No denying its own claim where the question asks of a thing done
+it never says (qualifiers.py); what a terse row names before its "for" (subject_guard.py); a step
+before another event than the question's (preceding.py); or another object of a pair than the
+question names, or a scope the question is confined to ("AI risks") and the statement never names
+(objects.py).
 Each reads what the statement says in all its wordings, its answer and its detail, worked out
 once per candidate (verdict._guard) and only when a guard needs it.
 """
@@ -57,7 +58,6 @@ from app.core.qualifiers import (
     device_unsaid,
     kind_unsaid,
     state_undone,
-    telling_unsaid,
     treatment_differs,
     undone_unsaid,
 )
@@ -65,6 +65,7 @@ from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 from app.core.subject_guard import head_unsaid
 from app.core.suppliers import suppliers_for_vendor
+from app.core.telling import telling_unsaid
 from app.core.timing import asks_of_a_plan, asks_what_happened, asks_when, asks_whether_ever
 
 
@@ -102,7 +103,7 @@ def claim_guard(
         lambda: one_side_asked(scoring, index, asked, entry, row) if affirmed else None,
         lambda: no_to_one_side(scoring, asked, entry, wording),
         lambda: denied_treatment(asked, entry.answer, said, terms),
-        lambda: telling_unsaid(asked, said, terms, frame),
+        lambda: telling_unsaid(asked, wording, said, terms, frame),
         lambda: customers_for_vendor(surface, stated),
         lambda: customers_duty(surface, stated, said),
         lambda: customers_able(surface, stated, said, terms),

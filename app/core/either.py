@@ -13,13 +13,19 @@ by the customer?") is not answered by a Yes or a No at all (`asks_which`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator, Sequence
 
 from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
-from app.core.normalise import NEGATIONS, NormalisedText, shared_with_phrases, stem, written_as
+from app.core.normalise import (
+    NEGATIONS,
+    NormalisedText,
+    shared_with_phrases,
+    stem,
+    words,
+    written_as,
+)
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 
@@ -186,15 +192,15 @@ _PARTIES = (
         )
     ),
 )  # fmt: skip
+# Which of `_PARTIES` is the vendor, and how a statement, in the vendor's voice, names it.
 _VENDOR = 0
 _FIRST_PERSON = frozenset(("we", "us"))
-_WORD = re.compile(r"[A-Za-z-]+")
 # How many words each side of a choice between parties names them within.
 _PARTY_WITHIN = 3
 
 
 def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
-    """Hold back a Yes or a No given to a question asking which of two it is.
+    """Hold back an answer to a question asking which of two it is that does not say which.
 
     "Do you run a public bug bounty program, or only a vulnerability disclosure policy?" and
     "Does your notification cover suspected incidents, or only confirmed breaches?" ask which;
@@ -215,9 +221,9 @@ def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
     # The vendor speaks of itself in its own name or as "we", not as "you" or "the vendor": only
     # another party it names tells which.
     written = {
-        word.casefold()
+        word
         for text in (entry.question, entry.answer, entry.detail or "", *entry.alternates)
-        for word in _WORD.findall(text)
+        for word in words(text)
     }
     if any((_PARTIES[n] - _FIRST_PERSON) & written for n in choice if n != _VENDOR):
         return None

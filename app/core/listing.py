@@ -48,15 +48,20 @@ Listed = tuple[tuple[str, frozenset[str]], ...]
 # representative", "executives *as well as* staff". Unlike "and", which lists the cases one
 # practice covers as often as things each asked of, these say the second is asked too.
 _ALSO = re.compile(r"\bas\s+well\s+as\b", re.IGNORECASE)
-# The words of each side read at most, and those ending or opening one.
+# The words of each side read at most; the articles a side opens with; and the words ending
+# one: a preposition, a pronoun or a verb's helper, or an adverb or a time ("Do you test your
+# incident response plan *annually* as well as *after* major changes?" names one plan at two
+# times, not two things).
 _SIDE_WORDS = 3
-_NO_THING = frozenset(
+_ARTICLES = frozenset(("a", "an", "the", "your", "our", "their", "its"))
+_NO_THING = _ARTICLES | frozenset(
     (
-        "a", "an", "the", "your", "our", "their", "its", "any", "all", "under", "for", "in",
-        "on", "at", "to", "of", "with", "by", "from", "when", "where", "that", "which", "who",
-        "is", "are", "be", "been", "do", "does", "you", "we",
+        "any", "all", "under", "for", "in", "on", "at", "to", "of", "with", "by", "from", "after",
+        "before", "during", "upon", "within", "per", "every", "each", "when", "where", "that",
+        "which", "who", "is", "are", "be", "been", "do", "does", "you", "we",
     )
 )  # fmt: skip
+_ENDS_A_SIDE = re.compile(r"(?:ly|day|week|month|quarter|year)s?$", re.IGNORECASE)
 
 
 def listed_terms(question: str, normaliser: Normaliser) -> Listed:
@@ -119,10 +124,15 @@ def _also(question: str, normaliser: Normaliser) -> list[tuple[str, frozenset[st
 def _thing(words: list[str]) -> list[str]:
     """Return the words naming a thing from the first of `words` on: past an article, a few."""
     start = 0
-    while start < len(words) and words[start].casefold() in ("a", "an", "the", "your", "our"):
+    while start < len(words) and words[start].casefold() in _ARTICLES:
         start += 1
     end = start
-    while end < len(words) and end - start < _SIDE_WORDS and words[end].casefold() not in _NO_THING:
+    while (
+        end < len(words)
+        and end - start < _SIDE_WORDS
+        and words[end].casefold() not in _NO_THING
+        and not _ENDS_A_SIDE.search(words[end])
+    ):
         end += 1
     return words[start:end]
 
@@ -161,8 +171,8 @@ def listed_unsaid(
 ) -> str | None:
     """Say so when a statement says none of the words of a thing the row lists.
 
-    Read for a Yes or a description, not a No: "No" to "BYOK as well as HYOK" is true when
-    either is not so.
+    Its caller reads it for any answer but a No: "No" to "BYOK as well as HYOK" is true when
+    either is not so, and "Not applicable" to "HIPAA, PCI DSS and FedRAMP" says it of one.
 
     `said`: all the statement says (its wordings, answer and detail); `frame`: words saying how
     a row asks ("documented", "reviewed"), which a list of steps ("documented, approved, tested

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from app.core.answer_kind import IF_SO
+from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
-from app.core.reasons import Elsewhere
 
 # Words naming a kind set apart or made to order. Not "individual" (a person, as often as not),
 # "own" (a statement on bring-your-own-key says it) or "separate" (what environments are kept).
@@ -279,78 +278,60 @@ def denied_treatment(
 
     "Is data encrypted in all environments, including development and test?" answered No by "Is
     production customer data used in development or test environments?" would deny encryption
-    the vendor may well have: a No says only that its own claim is not so. Wherever the question
-    names a thing done (`_TREATMENTS`) in an "Is/Are …" question, the statement must say it (`said`: its wordings, answer
-    and detail, as the matcher folds them, `terms`). A Yes to a broader claim may imply the
-    narrower one; the other guards read that.
+    the vendor may well have: a No says only that its own claim is not so. Where a closed
+    question's predicate is a thing done (`_TREATMENTS`), the statement must say it or a word
+    for the same (`_DONE_ALIKE`: "rotated" is said by "changed"), in its wordings, answer or
+    detail (`said`, as the matcher folds words, `terms`). A Yes to a broader claim may imply
+    the narrower one; the other guards read that.
     """
-    # Read as treatment_differs reads them: "Is/Are …" asks whether a thing done is so of it.
-    if yes_or_no(answer) != "no" or question.surface[:1] not in (("is",), ("are",)):
+    if (
+        yes_or_no(answer) != "no"
+        or not question.surface
+        or question.surface[0] not in CLOSED_OPENINGS
+    ):
         return None
-    surface, stems = question.surface, question.stems
-    for at in range(1, len(surface)):
-        if stems[at] not in _TREATMENTS:
-            continue
-        # What is asked on a Yes ("If yes, what happens if we revoke the key?") the No leaves.
-        if any(tuple(surface[i : i + 2]) in IF_SO for i in range(at)):
-            break
-        end = at + 2 if surface[at + 1 : at + 2] == _UP else at + 1
-        if not shared_with_phrases(set(terms(" ".join(surface[at:end]))), said()):
-            return f"the entry's No is about another thing; it never says '{surface[at]}'"
-    return None
-
-
-# Telling someone of a thing, as a question asks it ("Will you *notify* customers if their data
-# is placed under legal hold?", "Is the disciplinary process *communicated* to all personnel?"),
-# and as a statement may say it in any of these words ("notifies", "notification", "published").
-_TELLING = frozenset(
-    (
-        "notify", "notifies", "notified", "notifying", "inform", "informs", "informed",
-        "informing", "communicate", "communicates", "communicated", "communicating", "disclose",
-        "discloses", "disclosed", "disclosing", "publish", "publishes", "published",
-        "publishing", "tell", "tells", "told",
-    )
-)  # fmt: skip
-_TELLING_SAID = ("notif", "communicat", "disclos", "publish", "tell", "told")
-
-
-def telling_unsaid(
-    question: NormalisedText,
-    said: Callable[[], set[str]],
-    terms: Callable[[str], Sequence[str]],
-    frame: frozenset[str] = frozenset(),
-) -> str | None:
-    """Say so when a question asks whether someone is told of a thing and the statement never says.
-
-    "Will you notify customers if their data is placed under legal hold?" is not answered by
-    "Can you preserve data under a legal hold?": holding the data is done, and nothing says
-    anyone is told. A statement saying so in any words of telling (`said`: its wordings, answer
-    and detail, as the matcher folds them, `terms`) may answer it. A framework's run of frame
-    words ("established, documented, approved, *communicated*, applied …", `frame`) asks how a
-    policy is kept, not whether anyone is told.
-    """
+    at = _predicate(question.surface)
+    if at is None or question.stems[at] not in _TREATMENTS:
+        return None
     surface = question.surface
-    for at, word in enumerate(surface):
-        if word not in _TELLING or _in_frame_run(surface, at, terms, frame):
-            continue
-        parts = {part for term in said() for part in term.split("_")}
-        if "inform" in parts or any(part.startswith(_TELLING_SAID) for part in parts):
+    end = at + 2 if surface[at + 1 : at + 2] == _UP else at + 1
+    alike = (" ".join(surface[at:end]), *_DONE_ALIKE.get(question.stems[at], ()))
+    says = said()
+    if any(shared_with_phrases(set(terms(word)), says) for word in alike):
+        return None
+    return f"the entry's No is about another thing; it never says '{surface[at]}'"
+
+
+# Words saying the same thing is done, as a statement may say it: "Must users *change* their
+# passwords at fixed intervals?" No answers "Are passwords *rotated* at fixed intervals?".
+_DONE_ALIKE = {
+    stem("rotated"): ("changed", "renewed", "replaced"),
+    stem("deleted"): ("removed", "erased", "purged", "destroyed", "disposed"),
+    stem("erased"): ("deleted", "removed", "wiped"),
+    stem("logged"): ("recorded",),
+    stem("blocked"): ("prevented", "restricted", "disabled", "prohibited"),
+    stem("prohibited"): ("blocked", "forbidden", "allowed", "permitted"),
+    stem("revoked"): ("removed", "disabled"),
+    stem("masked"): ("redacted",),
+    stem("retained"): ("kept", "stored"),
+}
+# A participle a word before it makes a condition or a qualifier, not the question's predicate:
+# "Is customer data, *even anonymized*, used to train AI models?".
+_QUALIFYING = frozenset(("even", "if", "when", "once", "unless", "whether", "not"))
+_IRREGULAR = frozenset(("kept", "held", "sold", "sent", "run", "done", "made", "set"))
+
+
+def _predicate(surface: Sequence[str]) -> int | None:
+    """Return where an "Is/Are …" question's predicate stands: its first participle, if any.
+
+    Past an "If yes, …" the participles are asked on a Yes, which a No leaves.
+    """
+    for at in range(2, len(surface)):
+        word = surface[at]
+        if word == "if" and surface[at + 1 : at + 2] in (("yes",), ("so",)):
             return None
-        # It never says what is asked: a statement saying it may be the answer (ranking.rank).
-        return Elsewhere(
-            f"the question asks whether anyone is told ('{word}'); the entry never says so"
-        )
+        if word in _IRREGULAR or (len(word) > 4 and word.endswith(("ed", "en"))):
+            if surface[at - 1] in _QUALIFYING:
+                continue
+            return at
     return None
-
-
-def _in_frame_run(
-    surface: Sequence[str], at: int, terms: Callable[[str], Sequence[str]], frame: frozenset[str]
-) -> bool:
-    """Tell whether the word at `at` stands beside a frame word ("approved, *communicated*")."""
-    for step in (-1, 1):
-        k = at + step
-        if 0 <= k < len(surface) and surface[k] == "and":
-            k += step
-        if 0 <= k < len(surface) and set(terms(surface[k])) & frame:
-            return True
-    return False

@@ -7,9 +7,9 @@ wording that matched names another subject or none, or it is not about the row's
 best statement held back by one of those is no evidence against the next one (ranking.rank),
 and a runner-up held back by one is no rival to the best (verdict._set_apart). Those reasons are
 `Elsewhere`, a string that says so by its type; the guards writing them (subject_guard.py,
-objects.py, alternates.py, subject.py, answer_kind.who_unnamed, qualifiers.telling_unsaid)
-return one, so no reader depends on their wording. Facets (data state, frequency…), a narrower statement and a rival
-are not elsewhere: a statement held back on one of those is often the right one, read too
+objects.py, alternates.py, subject.py, answer_kind.who_unnamed, telling.py) return one, so no
+reader depends on their wording. Facets (data state, frequency…), a narrower statement and a
+rival are not elsewhere: a statement held back on one of those is often the right one, read too
 strictly, or on the question's subject. A facet's reason is `Facet` (guards.py), since it reads
 the facets of the one text it was found in.
 """

@@ -27,7 +27,7 @@ def suppliers_for_vendor(
     said: Callable[[], set[str]],
     terms: Callable[[str], Sequence[str]],
 ) -> str | None:
-    """Say so when a question asks what the vendor's suppliers do and the statement never names them.
+    """Say so when a question asks what the vendor's suppliers do and the statement never says.
 
     "Do your vendors undergo penetration testing?" is not answered by "Do you have independent
     penetration tests performed?": the Yes is the vendor's own. Nor is what they own: "Do you
@@ -51,10 +51,11 @@ def suppliers_for_vendor(
     named = named_terms(who, terms)
     if not named or named & said():
         return None
+    shown = "third parties" if who == "third" else who
     if partner is not None:
-        return f"the question asks what you do with your {who}; the entry never names them"
+        return f"the question asks what you do with your {shown}; the entry never names them"
     if owner is None:
-        return f"the question asks what your {who} do; the entry says what you do"
+        return f"the question asks what your {shown} do; the entry says what you do"
     whose = "third party's" if who == "third" else who + ("'" if who.endswith("s") else "'s")
     return f"the question asks of your {whose} practice; the entry says what you do"
 
@@ -86,32 +87,36 @@ def _supplier_bound(asked: Sequence[str]) -> str | None:
     "Do you require your sub-processors to conduct annual penetration tests?" asks what they
     do, on the vendor's demand: a statement on the vendor's own tests does not answer it.
     """
-    words = [w.casefold() for w in asked]
-    for i, word in enumerate(words):
-        if word not in _BINDING:
-            continue
-        k = i + 1
-        while k < len(words) and words[k] in _BEFORE_SUPPLIER:
-            k += 1
-        if k + 1 < len(words) and words[k] in _SUPPLIERS and words[k + 1] == "to":
-            return words[k]
-    return None
+    return _supplier_after(asked, _BINDING, then="to")
 
 
 def _supplier_with(asked: Sequence[str]) -> str | None:
     """Return the suppliers a question has the vendor do something with, if any.
 
     "Is the business continuity plan tested with your critical suppliers?" asks of a test they
-    take part in: a statement on the vendor's own tests does not answer it.
+    take part in: a statement on the vendor's own tests does not answer it. "With third-party
+    forensic firms" names the firms, of a kind the vendor may hire itself.
     """
+    return _supplier_after(asked, frozenset(("with",)))
+
+
+def _supplier_after(
+    asked: Sequence[str], openings: frozenset[str], then: str | None = None
+) -> str | None:
+    """Return the suppliers named after one of `openings` (and before `then`, if given)."""
     words = [w.casefold() for w in asked]
     for i, word in enumerate(words):
-        if word != "with":
+        if word not in openings:
             continue
         k = i + 1
         while k < len(words) and words[k] in _BEFORE_SUPPLIER:
             k += 1
-        if k < len(words) and words[k] in _SUPPLIERS:
+        if k >= len(words) or words[k] not in _SUPPLIERS:
+            continue
+        # "third-party firms": the suppliers' word describes the thing named after it.
+        if words[k] == "third" and words[k + 1 : k + 2] != ["parties"]:
+            continue
+        if then is None or words[k + 1 : k + 2] == [then]:
             return words[k]
     return None
 

@@ -192,23 +192,28 @@ def test_an_open_question_is_not_filled_by_a_bare_yes_with_nothing_more_to_say()
     assert auto_writes([proposal]) == []
 
 
+DETAIL_WHO = "System owners review access."
+
+
 @pytest.mark.parametrize(
     ("question", "answer", "written"),
     [
         # "Quarterly" says when; the detail says who.
-        ("Who performs access reviews?", "Quarterly", ("System owners review access.", "")),
-        ("Access reviews: who performs them?", "Quarterly", ("System owners review access.", "")),
+        ("Who performs access reviews?", "Quarterly", (DETAIL_WHO, "")),
+        ("Access reviews: who performs them?", "Quarterly", (DETAIL_WHO, "")),
         # Someone named, or a name, answers as it is; so does a question not asking who.
         ("Who performs access reviews?", "The security team", None),
         ("Who is your hosting provider?", "Amazon Web Services (AWS)", None),
+        ("Who owns the data?", "The customer retains ownership of all data", None),
+        # A capital opening a sentence is no name.
+        ("Who performs access reviews?", "Quarterly. Tracked in tickets", (DETAIL_WHO, "")),
         ("How often are access reviews performed?", "Quarterly", None),
     ],
 )
 def test_who_takes_the_detail_naming_someone_over_an_answer_naming_no_one(
     question: str, answer: str, written: tuple[str, str] | None
 ) -> None:
-    detail = "System owners review access."
-    assert cell_answer(question, answer, detail) == (written or (answer, detail))
+    assert cell_answer(question, answer, DETAIL_WHO) == (written or (answer, DETAIL_WHO))
 
 
 def test_a_closed_question_asking_how_often_too_keeps_its_yes() -> None:

@@ -193,6 +193,12 @@ def test_a_description_naming_no_other_party_does_not_say_which_party_does_it() 
     assert (backups.entry_id, backups.explanation.guard) == ("BCP-BACKUP-01", None)
     (plain, *_) = matcher.match("How do you protect against network attacks such as DDoS?")
     assert (plain.entry_id, plain.band) == ("NET-DDOS-01", "auto")
+    # "We", in the vendor's voice, is the vendor: it names no other party.
+    (ours, *_) = matcher.match("Are backups taken by you or by the customer?")
+    assert (ours.entry_id, ours.explanation.guard) == (
+        "BCP-BACKUP-01",
+        "the question asks which of two parties it is; the entry names neither",
+    )
 
 
 def test_a_no_to_one_side_of_an_or_does_not_answer_when_the_detail_says_the_other_is_so() -> None:

@@ -138,10 +138,7 @@ def test_a_question_about_a_word_the_entry_never_says_is_held_back() -> None:
     # highest and is set aside for the statement on telling customers about subprocessors.
     assert held.entry_id == "PRV-SUBPROC-01"
     assert held.score >= DEFAULT_AUTO > best.score
-    # Disclosing is telling: the guard on telling reads it first, and says it is elsewhere too.
-    assert held.explanation.guard == (
-        "the question asks whether anyone is told ('disclose'); the entry never says so"
-    )
+    assert held.explanation.guard == "the entry does not say 'disclose'"
     assert held.band == "suggest"
     assert best.entry_id == "PRV-SUBPROC-02" and best.explanation.set_aside == "PRV-SUBPROC-01"
     # Once the entry says it (here in its detail), the wording match fills.

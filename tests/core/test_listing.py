@@ -96,6 +96,8 @@ def test_a_statement_saying_one_of_two_things_joined_by_as_well_as_does_not_answ
     assert held_back(matcher, asked, "PRV-DPO-01") == (
         "the row lists 'EU representative' among other things; the entry never says it"
     )
-    # A No to one of the two is a No to both.
-    (byok, *_) = matcher.match("Can customers manage their own keys (BYOK) as well as HYOK keys?")
+    # A No to one of the two is a No to both, whatever it says of the other.
+    (byok, *_) = matcher.match(
+        "Can customers manage their own keys (BYOK) as well as tokenization vaults?"
+    )
     assert (byok.entry_id, byok.explanation.guard) == ("CRY-BYOK-01", None)

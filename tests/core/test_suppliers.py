@@ -4,32 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import words as tokens
 from tests.core.statements import held_back
-
-
-def approved(
-    entry_id: str,
-    question: str,
-    answer: str = "Yes",
-    detail: str = "",
-    alternates: tuple[str, ...] = (),
-) -> Entry:
-    return Entry(
-        id=entry_id,
-        question=question,
-        alternates=alternates,
-        answer=answer,
-        detail=detail,
-        status="approved",
-    )
-
-
-# A second statement, so that a bank of one is not all the matcher has to weigh.
-POLICY = Entry(id="GOV-POL-01", question="Do you have a security policy?", answer="Yes")
-
+from tests.core.test_actor import POLICY, approved
 
 SUPPLIERS = [
     approved(
@@ -92,7 +70,12 @@ def test_what_the_vendor_does_with_its_suppliers_is_not_what_it_does_alone() -> 
         )
         == "the question asks what you do with your suppliers; the entry never names them"
     )
-    # Done with someone else, or said with them in the detail, it is answered.
+    # Done with someone else, third-party firms among them, or said with the suppliers in the
+    # detail, it is answered.
+    (firms, *_) = matcher.match(
+        "Is the business continuity plan tested with third-party recovery firms?"
+    )
+    assert (firms.entry_id, firms.explanation.guard) == ("BCP-TEST-01", None)
     (best, *_) = matcher.match("Is the business continuity plan tested with a tabletop exercise?")
     assert (best.entry_id, best.explanation.guard) == ("BCP-TEST-01", None)
     said = [
