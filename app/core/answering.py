@@ -108,26 +108,24 @@ def cell_answer(
     """
     if choices or not detail.strip():
         return answer, detail
+    # The row as written, and past any label it opens with ("Key custodians: who …?").
+    asked, unlabelled = words(question), words(_LABEL.sub("", question, count=1))
     if yes_or_no(answer) is None:
         # "Who performs access reviews?" is not answered by "Quarterly", and the detail naming
         # who ("System owners recertify access …") is. A name ("Amazon Web Services (AWS)")
         # may be who.
         if (
-            _asks_who(question)
+            "who" in (asked[:1] + unlabelled[:1])
             and not names_someone(answer)
             and not _NAME.search(answer)
             and names_someone(detail)
         ):
             return detail, ""
         return answer, detail
-    asked = words(question)
     if names_a_value(asked):
         # "Pen test firm name" is not answered by "Yes, at least annually" either.
         return detail, ""
-    unlabelled = _LABEL.sub("", question, count=1)
-    if not (
-        asks_for_description(asked) or asks_for_description(words(unlabelled)) or _asks_later(asked)
-    ):
+    if not (asks_for_description(asked) or asks_for_description(unlabelled) or _asks_later(asked)):
         return answer, detail
     # "Yes, where local law allows" does not say which background checks are run either.
     return detail, ""
@@ -135,13 +133,6 @@ def cell_answer(
 
 # A word written with a capital past an answer's first, not opening a sentence: a name.
 _NAME = re.compile(r"[^\s.;:]\s+[(]?[A-Z]")
-
-
-def _asks_who(question: str) -> bool:
-    """Tell whether a row asks who, after any label it opens with ("Key custodians: who …?")."""
-    return any(
-        asked[:1] == ["who"] for asked in (words(question), words(_LABEL.sub("", question, 1)))
-    )
 
 
 # How a row asks for a value after its opening words ("Keys are rotated *how often*?"); a

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from app.core.answer_kind import CLOSED_OPENINGS
+from app.core.answer_kind import CLOSED_OPENINGS, IF_SO
 from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText, shared_with_phrases, stem, written_as
 
@@ -322,13 +322,13 @@ _IRREGULAR = frozenset(("kept", "held", "sold", "sent", "run", "done", "made", "
 
 
 def _predicate(surface: Sequence[str]) -> int | None:
-    """Return where an "Is/Are …" question's predicate stands: its first participle, if any.
+    """Return where a closed question's predicate stands: its first participle, if any.
 
     Past an "If yes, …" the participles are asked on a Yes, which a No leaves.
     """
     for at in range(2, len(surface)):
         word = surface[at]
-        if word == "if" and surface[at + 1 : at + 2] in (("yes",), ("so",)):
+        if tuple(surface[at : at + 2]) in IF_SO:
             return None
         if word in _IRREGULAR or (len(word) > 4 and word.endswith(("ed", "en"))):
             if surface[at - 1] in _QUALIFYING:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.qualifiers import kind_unsaid, state_undone
+from app.core.qualifiers import denied_treatment, kind_unsaid, state_undone
 from tests.core.statements import held_back
 
 
@@ -348,3 +348,17 @@ def test_a_no_does_not_deny_a_thing_done_its_statement_never_says() -> None:
         "Is data encrypted in all environments, including development and test?"
     )
     assert encrypted.explanation.guard is None or "No is about" not in encrypted.explanation.guard
+
+
+def test_backed_up_is_one_thing_done_as_the_matcher_folds_it() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    asked = normaliser.normalise("Are audit logs backed up to another region?")
+    said = set(terms("Log backups are not kept in another region."))
+    assert denied_treatment(asked, "No", lambda: said, terms) is None
+    assert denied_treatment(asked, "No", lambda: {"log"}, terms) == (
+        "the entry's No is about another thing; it never says 'backed'"
+    )
