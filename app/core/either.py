@@ -238,6 +238,8 @@ def _choice(asked: NormalisedText) -> set[int] | None:
             continue
         if any(s in _ONLY for s in stems[i + 1 : i + 1 + _ONLY_WITHIN]):
             return set()
+        if _offers_choice(surface, stems, i):
+            return set()
         after = _parties(surface, i + 1, i + 1 + _PARTY_WITHIN)
         if not after:
             continue
@@ -252,6 +254,98 @@ def _choice(asked: NormalisedText) -> set[int] | None:
         if before and not before & after:
             return before | after
     return None
+
+
+# What an "or" ends a list of options with when the question asks which: "network-based,
+# host-based, *or both*?", "… or a combination?".
+_WHICH_ENDS = frozenset(("both", "neither", "combination", "mix", "hybrid"))
+# What may follow options' last "both" and leave it last: the row's next part.
+_AFTER_OPTIONS = frozenset(("and", "if", "please", "describe", "explain", "specify", "which"))
+# Who does a thing, or how, as a question may offer a choice between them, by their stems: a
+# question naming one before its "or" and the other after it asks which ("done in-house or
+# outsourced?"). Not "internal or external": a framework's "internal or external parties" are
+# any parties.
+_WAYS = tuple(
+    (stem(a), stem(b))
+    for a, b in (
+        ("internally", "externally"), ("internally", "third"), ("house", "outsourced"),
+        ("house", "third"), ("house", "externally"), ("manually", "automatically"),
+    )
+)  # fmt: skip
+# Kinds a thing is of, offered as a choice when the question asks what it is ("Is the hosting
+# public or private cloud?", "Is the service single-tenant or multi-tenant?"); before a noun
+# they name any of it ("digital or non-digital media").
+_KINDS_OF = tuple(
+    (stem(a), stem(b))
+    for a, b in (("public", "private"), ("premise", "cloud"), ("premises", "cloud"),
+                 ("shared", "dedicated"))
+)  # fmt: skip
+# How far before and after its "or" the words of a pair may stand.
+_PAIR_BEFORE, _PAIR_AFTER = 3, 4
+# How far before its "or" a "whether" makes the options any of them.
+_WHETHER_WITHIN = 8
+# How a question opens when it asks what a thing is: "*Is* the service …?".
+_BEING = frozenset(("is", "are"))
+
+
+def _offers_choice(surface: Sequence[str], stems: Sequence[str], at: int) -> bool:
+    """Tell whether the "or" at `at` ends options of which the question asks which.
+
+    "… network-based, host-based, or both?", "done internally or by a third party?" (ways
+    excluding each other) and "Is the service single-tenant or multi-tenant?" (what it is, at
+    the question's end) do; "a bug bounty or vulnerability disclosure program?" names
+    alternatives, either of which its Yes may be, and so do "…, *either* in-house or
+    outsourced?" and "digital or non-digital media". Options in a row's second question are
+    left to it (`_in_later_question`).
+    """
+    before = stems[max(0, at - _PAIR_BEFORE) : at]
+    if _in_later_question(surface, at) or "either" in before:
+        return False
+    # "…, regardless of *whether* asset management occurs internally or externally?"
+    if "whether" in surface[max(0, at - _WHETHER_WITHIN) : at]:
+        return False
+    if any(word in _WHICH_ENDS for word in surface[at + 1 : at + 3]):
+        # "…, or both?" ends its options; "…, or both employees and third parties?" names who.
+        end = at + 1 + next(i for i, w in enumerate(surface[at + 1 :]) if w in _WHICH_ENDS)
+        if end + 1 == len(surface) or surface[end + 1] in _AFTER_OPTIONS or surface[end] != "both":
+            return True
+    following = stems[at + 1 : at + 1 + _PAIR_AFTER]
+
+    def paired(pairs: tuple[tuple[str, str], ...]) -> bool:
+        return any(
+            a in before and b in following or b in before and a in following for a, b in pairs
+        )
+
+    if paired(_WAYS):
+        return True
+    # What the thing is: the options end the question.
+    if surface[0] not in _BEING or len(surface) - at > _PAIR_AFTER:
+        return False
+    return paired(_KINDS_OF) or (
+        at > 0 and at + 2 == len(surface) - 1 and surface[at - 1] == surface[at + 2]
+    )
+
+
+# How a row's second question opens: its verb, then its subject ("…? *Is the* SOC in-house or
+# outsourced?"), not after a word making it a clause of the first ("data *that is* stored").
+_LATER_VERBS = frozenset(("is", "are", "do", "does", "can", "will", "which", "who", "how"))
+_LATER_SUBJECTS = frozenset(("the", "it", "this", "your", "you", "there", "they", "its", "a"))
+_CLAUSE_WORDS = frozenset(("that", "which", "who", "what", "where", "how", "if", "and", "or"))
+
+
+def _in_later_question(surface: Sequence[str], at: int) -> bool:
+    """Tell whether the word at `at` is in a row's second question, past its first.
+
+    "Do you have 24x7 security monitoring? Is the SOC in-house or outsourced?" is answered
+    Yes by its first question; which of the two the SOC is stays for a reviewer to add. "…,
+    *either* in-house or outsourced?" asks of either.
+    """
+    return any(
+        surface[k] in _LATER_VERBS
+        and surface[k + 1] in _LATER_SUBJECTS
+        and surface[k - 1] not in _CLAUSE_WORDS
+        for k in range(3, at - 1)
+    )
 
 
 # What follows a party's name when it names their thing, not them ("customer *data*").

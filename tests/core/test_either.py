@@ -237,3 +237,51 @@ def test_a_no_to_one_side_of_an_or_does_not_answer_when_the_detail_says_the_othe
         (best, *_) = matcher.match(asked)
         assert best.entry_id == entry_id, asked
         assert "one side of the question's 'or'" not in (best.explanation.guard or ""), asked
+
+
+OPTIONS = [
+    approved("NET-IDS-01", "Do you run intrusion detection?", "Yes", "Alerts go to on-call."),
+    approved("VUL-PEN-01", "Is penetration testing performed every year?", "Yes"),
+    approved("NET-TENANT-01", "Is the service single-tenant?", "No"),
+    approved("LOG-SOC-01", "Do you operate a 24x7 Security Operations Centre?", "Yes"),
+    approved(
+        "HRS-NDA-01",
+        "Do employees and third parties sign confidentiality agreements?",
+        "Yes",
+        "Every employee and contractor signs one.",
+    ),
+    approved("VEN-CLOUD-01", "Do you use cloud services?", "Yes"),
+    approved("GOV-POL-01", "Do you have a security policy?", "Yes"),
+]
+WHICH = "the question asks which of two it is; a Yes or No does not say"
+
+
+def test_a_yes_or_no_does_not_say_which_of_the_options_a_question_offers() -> None:
+    matcher = Matcher(OPTIONS, concepts=False)
+    for asked, entry_id in (
+        ("Is intrusion detection network-based, host-based, or both?", "NET-IDS-01"),
+        ("Is penetration testing performed internally or by a third party?", "VUL-PEN-01"),
+        ("Is penetration testing performed in-house or outsourced?", "VUL-PEN-01"),
+        ("Is the service single-tenant or multi-tenant?", "NET-TENANT-01"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.explanation.guard) == (entry_id, WHICH), asked
+        assert best.band != "auto", asked
+
+
+def test_options_any_of_which_a_yes_answers_are_not_a_choice() -> None:
+    matcher = Matcher(OPTIONS, concepts=False)
+    for asked in (
+        # Either of them; in a second question, left to it; "both" naming who; any of them.
+        "Do you operate a 24x7 Security Operations Centre, either in-house or outsourced?",
+        "Do you operate a 24x7 Security Operations Centre? Is it in-house or outsourced?",
+        "Do you require confidentiality agreements that reflect the need to protect data, or "
+        "both employees and third parties?",
+        "Is penetration testing performed every year, regardless of whether it is done "
+        "internally or externally?",
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.explanation.guard != WHICH, asked
+    # Kinds before a noun name any of it: "public or private cloud services".
+    (cloud, *_) = matcher.match("Do you use public or private cloud services?")
+    assert (cloud.entry_id, cloud.explanation.guard) == ("VEN-CLOUD-01", None)
