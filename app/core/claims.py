@@ -53,20 +53,25 @@ from app.core.follow_ups import follow_up_answered, second_question
 from app.core.listing import Listed, listed_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
-from app.core.qualifiers import (
-    denied_treatment,
-    device_unsaid,
-    kind_unsaid,
-    state_undone,
-    treatment_differs,
-    undone_unsaid,
-)
+from app.core.qualifiers import device_unsaid, kind_unsaid, state_undone, undone_unsaid
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 from app.core.subject_guard import head_unsaid
 from app.core.suppliers import suppliers_for_vendor
 from app.core.telling import telling_unsaid
-from app.core.timing import asks_of_a_plan, asks_what_happened, asks_when, asks_whether_ever
+from app.core.timing import (
+    asks_of_a_plan,
+    asks_what_happened,
+    asks_when,
+    asks_whether_ever,
+    time_beside_another,
+)
+from app.core.treatments import (
+    denied_treatment,
+    treated_unsaid,
+    treatment_differs,
+    treatment_unsaid,
+)
 
 
 def claim_guard(
@@ -129,6 +134,7 @@ def claim_guard(
         lambda: asks_of_a_plan(asked, said),
         lambda: asks_when(asked, wording, entry),
         lambda: asks_what_happened(asked, wording, said),
+        lambda: time_beside_another(asked, entry),
         lambda: second_question(asked, entry, wording, said, frame),
         lambda: follow_up_answered(asked, entry, wording, said, frame),
         lambda: number_unsaid(asked, said),
@@ -141,6 +147,8 @@ def claim_guard(
         lambda: kind_unsaid(asked, said),
         lambda: undone_unsaid(asked, said),
         lambda: device_unsaid(asked, said),
+        lambda: treatment_unsaid(asked, entry.answer, said, terms),
+        lambda: treated_unsaid(asked, wording, said, terms, frame),
         lambda: another_event(
             scoring.details.normaliser, asked, wording, said, scoring.guards.function_words, frame
         ),

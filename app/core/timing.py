@@ -15,7 +15,7 @@ from app.core.answer_kind import marker_in, unsaid_word
 from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
 from app.core.intent import HOW_OFTEN
-from app.core.normalise import NormalisedText, stem
+from app.core.normalise import NormalisedText, stem, words
 
 # How a question asks of a plan rather than a practice: "Do you *plan to* launch a bug bounty?",
 # "Is SOC 2 Type II *on your roadmap*?".
@@ -179,3 +179,96 @@ def _event_asked(surface: Sequence[str]) -> str | None:
     if not surface or surface[0] not in _PERFECT:
         return None
     return next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)
+
+
+# When a thing is done, as a question may ask two of them: on a schedule, or on an event. A kind
+# is said by any of its words; "periodically" by any schedule.
+_SCHEDULES = {
+    "annually": ("annually", "annual", "yearly", "year", "years"),
+    "quarterly": ("quarterly", "quarter", "quarters"),
+    "monthly": ("monthly", "month", "months"),
+    "weekly": ("weekly", "week", "weeks"),
+    "daily": ("daily", "day", "days"),
+    "continuously": ("continuously", "continuous", "continually", "ongoing"),
+    "periodically": ("periodically", "periodic", "regularly", "regular", "thereafter", "recurring"),
+}
+_ANY_SCHEDULE = "periodically"
+# Events named after a word saying when ("*after* major changes", "*at* hire", "*upon*
+# suspected compromise"), not as the thing done ("Are *changes* approved?").
+_EVENTS = {
+    "change": ("change", "changes", "changed"),
+    "hire": ("hire", "hiring", "onboarding", "joining", "start"),
+    "release": ("release", "releases", "deployment", "deployments", "merge", "go-live"),
+    "compromise": ("compromise", "compromised", "suspected"),
+    "termination": ("termination", "offboarding", "departure", "leaving", "exit"),
+    "request": ("request", "requested"),
+}
+_WHEN_WORDS = frozenset(
+    ("after", "following", "upon", "on", "at", "before", "prior", "when", "each", "every", "per")
+)
+# How far before an event its "when" word may stand ("after *any* major change"), and how far
+# apart two times joined by "and" may be.
+_WHEN_WITHIN, _TIMES_APART = 3, 6
+_SCHEDULE_STEMS = {stem(w): kind for kind, ws in _SCHEDULES.items() for w in ws}
+_EVENT_STEMS = {stem(w): kind for kind, ws in _EVENTS.items() for w in ws}
+_KINDS = _SCHEDULE_STEMS | _EVENT_STEMS
+
+
+def _times(surface: Sequence[str]) -> list[tuple[int, str]]:
+    """Return where a question names when a thing is done, and which time, in order."""
+    found = []
+    for at, word in enumerate(surface):
+        word_stem = stem(word)
+        if word_stem in _SCHEDULE_STEMS:
+            found.append((at, _SCHEDULE_STEMS[word_stem]))
+        elif word_stem in _EVENT_STEMS and _WHEN_WORDS.intersection(
+            surface[max(0, at - _WHEN_WITHIN) : at]
+        ):
+            found.append((at, _EVENT_STEMS[word_stem]))
+    return found
+
+
+def time_beside_another(asked: NormalisedText, entry: Entry) -> str | None:
+    """Say so when a question asks of two times joined by "and" and the statement says one.
+
+    "Are background checks performed at hire *and* periodically thereafter?" is not answered by
+    a statement on screening new hires, nor "Is the DR plan exercised annually and following
+    major infrastructure changes?" by one exercised yearly: the Yes would claim the second
+    time. Each must be written somewhere in the statement, its wordings, answer or detail, as
+    written: a framework's "when significant changes occur" is boilerplate to the matcher, and
+    still says when. A schedule says "periodically".
+    """
+    surface = asked.surface
+    if "and" not in surface:
+        return None
+    times = _times(surface)
+    asked_pair: tuple[tuple[int, str], tuple[int, str]] | None = None
+    for first, second in zip(times, times[1:], strict=False):
+        between = surface[first[0] + 1 : second[0]]
+        if (
+            first[1] != second[1]
+            and second[0] - first[0] <= _TIMES_APART
+            and "and" in between
+            and "or" not in between
+        ):
+            asked_pair = (first, second)
+            break
+    if asked_pair is None:
+        return None
+    written = {
+        stem(word)
+        for text in (entry.question, entry.answer, entry.detail or "", *entry.alternates)
+        for word in words(text)
+    }
+    for at, kind in asked_pair:
+        if kind == _ANY_SCHEDULE:
+            spoken = not written.isdisjoint(_SCHEDULE_STEMS)
+        else:
+            spoken = any(_KINDS.get(s) == kind for s in written)
+        if not spoken:
+            (one, _), (other, _) = asked_pair
+            return (
+                f"the question asks of two times ('{surface[one]}' and '{surface[other]}'); "
+                f"the entry never says '{surface[at]}'"
+            )
+    return None

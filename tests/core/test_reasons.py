@@ -31,6 +31,8 @@ ELSEWHERE_WORDING = (
     "the entry is about",
     "the question asks who;",
     "the question asks whether anyone is told",
+    "the question asks of what is done",
+    "the entry never names what the question asks is",
     # A place, person, time, span or count named in answer to a closed question it never
     # covers (answer_kind.free_answer_unsaid).
     *(f"the entry answers '{opening}' and" for opening in ("where", "who", "when", "which")),

@@ -8,7 +8,7 @@ from pathlib import Path
 from app.core.bank import load_bank
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.timing import asks_whether_ever
+from app.core.timing import asks_whether_ever, time_beside_another
 from tests.core.statements import approved, held_back
 
 BANK = [
@@ -199,3 +199,61 @@ def test_ever_is_how_a_question_asks_not_what_it_asks_of() -> None:
         "Is customer data ever used to train or fine-tune models?", context="AI"
     )
     assert (best.entry_id, best.band, best.explanation.guard) == ("AI-TRAIN-01", "auto", None)
+
+
+TIMES = [
+    approved(
+        "HRS-BGC-01",
+        "Do you perform background checks on new hires?",
+        "Yes",
+        "New employees are screened before they start.",
+    ),
+    approved(
+        "INC-TEST-01",
+        "Is the incident response plan tested?",
+        "Yes, at least annually",
+        "The plan is exercised every year and after significant organizational changes.",
+    ),
+    approved(
+        "BCP-DR-02",
+        "Is the disaster recovery plan updated at least annually, and when significant changes "
+        "occur?",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_two_times_asked_together_are_answered_only_by_a_statement_saying_both() -> None:
+    matcher = Matcher(TIMES, concepts=False)
+    assert held_back(
+        matcher, "Are background checks performed at hire and periodically thereafter?", "HRS-BGC-01"
+    ) == ("the question asks of two times ('hire' and 'periodically'); the entry never says "
+          "'periodically'")  # fmt: skip
+    assert held_back(
+        matcher, "Is the incident response plan tested annually and upon customer request?", "INC-TEST-01"
+    ) == ("the question asks of two times ('annually' and 'request'); the entry never says "
+          "'request'")  # fmt: skip
+    for asked, entry_id in (
+        # Both said; a framework's "when significant changes occur" is written, if boilerplate;
+        # any schedule says "periodically".
+        ("Is the incident response plan tested annually and after major changes?", "INC-TEST-01"),
+        (
+            "Is the incident response plan tested periodically and after major changes?",
+            "INC-TEST-01",
+        ),
+        ("Is the DR plan updated annually and after significant changes?", "BCP-DR-02"),
+        # One time, or either of two, asks no more than the statement says.
+        ("Are background checks performed prior to hire?", "HRS-BGC-01"),
+        ("Is the incident response plan tested annually or upon customer request?", "INC-TEST-01"),
+        ("Is the incident response plan tested annually and/or upon request?", "INC-TEST-01"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.band) == (entry_id, "auto"), asked
+    # "Changes" asked as the thing done is no time: no "after", "upon" … before it.
+    assert (
+        time_beside_another(
+            Normaliser(shipped_thesaurus()).normalise("Are changes approved and tested annually?"),
+            TIMES[0],
+        )
+        is None
+    )

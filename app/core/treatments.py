@@ -1,0 +1,281 @@
+"""What is done to a thing: a question asking whether it is encrypted, backed up, signed or
+logged is answered only by a statement that says so.
+
+"Is all removable media *encrypted*?" is not answered by "Is the use of removable storage …
+*blocked*?", another thing done to it; "Are source code repositories *backed up*?" not Yes by
+"Is access to source code restricted?", which never says it; nor "Is data *encrypted* in all
+environments …?" No by a statement denying production data is used in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from app.core.actor import DETERMINERS, SOME_OF
+from app.core.answer_kind import CLOSED_OPENINGS, IF_SO
+from app.core.entry_says import yes_or_no
+from app.core.normalise import NormalisedText, shared_with_phrases, stem
+from app.core.reasons import Elsewhere
+
+# What may follow a closed question's predicate and leave it last: how often, how well.
+_AFTER_PREDICATE = frozenset(
+    ("regularly", "periodically", "annually", "automatically", "properly", "securely", "up")
+)
+# Things done to a thing that no other of them says: a statement that removable storage is
+# blocked says nothing of whether it is encrypted, or its use logged. Words a text may say of one
+# practice in other ways ("installed" and "configured", "segregated" and "separated") are none.
+_UP = ("up",)
+_TREATMENTS = frozenset(
+    stem(w)
+    for w in (
+        "encrypted", "blocked", "logged", "backed", "deleted", "erased", "retained", "archived",
+        "rotated", "revoked", "scanned", "patched", "signed", "exported", "masked", "hashed",
+        "anonymised", "anonymized", "pseudonymised", "pseudonymized", "disabled", "prohibited",
+    )
+)  # fmt: skip
+
+
+# What a statement may say is done to a thing beside the things done above: checking it. "How
+# often are firewall rules reviewed?" says nothing of whether changes to them are logged. Asked,
+# these frame a question ("Are policies reviewed?") and other guards read them.
+_CHECKS = frozenset(stem(w) for w in ("reviewed", "tested", "audited", "monitored"))
+
+
+def _asked_treatment(surface: Sequence[str], stems: Sequence[str]) -> int | None:
+    """Return where an "Is/Are …" question's last word names a thing done, if it does."""
+    if len(surface) < 3 or surface[0] not in ("is", "are"):
+        return None
+    at = len(surface) - 1
+    while at > 1 and surface[at] in _AFTER_PREDICATE:
+        at -= 1
+    return at if stems[at] in _TREATMENTS else None
+
+
+def treatment_differs(
+    question: NormalisedText,
+    wording: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Say so when a question and the statement ask of one thing with two things done to it.
+
+    "Is all removable media encrypted?" is not answered by "Is the use of removable storage such
+    as USB drives blocked on company devices?": the question's last word names a thing done
+    ("encrypted") that the statement never says (`said`: its wordings, answer and detail, as
+    the matcher folds them, `terms`), and the wording that matched names another ("blocked").
+    """
+    asked_at = _asked_treatment(question.surface, question.stems)
+    if asked_at is None:
+        return None
+    asked_stem = question.stems[asked_at]
+    stated = [s for s in wording.stems if s in _TREATMENTS or s in _CHECKS]
+    if not stated or asked_stem in stated:
+        return None
+    # "Backed up" is one thing done, as the matcher folds it ("backup").
+    end = asked_at + 2 if question.surface[asked_at + 1 : asked_at + 2] == _UP else asked_at + 1
+    if shared_with_phrases(set(terms(" ".join(question.surface[asked_at:end]))), said()):
+        return None
+    stated_word = wording.surface[wording.stems.index(stated[0])]
+    return (
+        f"the question asks whether it is '{question.surface[asked_at]}'; "
+        f"the entry, whether '{stated_word}'"
+    )
+
+
+def denied_treatment(
+    question: NormalisedText,
+    answer: str,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Say so when a No is given to a question on a thing done that the statement never says.
+
+    "Is data encrypted in all environments, including development and test?" answered No by "Is
+    production customer data used in development or test environments?" would deny encryption
+    the vendor may well have: a No says only that its own claim is not so. Where a closed
+    question's predicate is a thing done (`_TREATMENTS`), the statement must say it or a word
+    for the same (`_DONE_ALIKE`: "rotated" is said by "changed"), in its wordings, answer or
+    detail (`said`, as the matcher folds words, `terms`).
+    """
+    if yes_or_no(answer) != "no":
+        return None
+    unsaid = _treatment_unsaid(question, said, terms)
+    return (
+        None
+        if unsaid is None
+        else f"the entry's No is about another thing; it never says '{unsaid}'"
+    )
+
+
+def treatment_unsaid(
+    question: NormalisedText,
+    answer: str,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Say so when any other answer is given to a question on a thing done it never says.
+
+    "Are source code repositories backed up?" is not answered Yes by "Is access to source code
+    restricted?", nor "Do employees sign the acceptable use policy annually?" by "Is the
+    acceptable use policy reviewed yearly?": the statement is on the question's object and
+    never says the thing done to it (`_TREATMENTS`, or a word for the same, `_DONE_ALIKE`) in
+    its wordings, answer or detail (`said`, as the matcher folds words, `terms`).
+    """
+    if yes_or_no(answer) == "no":
+        return None
+    unsaid = _treatment_unsaid(question, said, terms)
+    return (
+        None
+        if unsaid is None
+        else Elsewhere(f"the question asks of what is done ('{unsaid}'); the entry never says it")
+    )
+
+
+def _treatment_unsaid(
+    question: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+) -> str | None:
+    """Return the thing done a closed question asks of, when the statement never says it."""
+    surface = question.surface
+    if not surface or surface[0] not in CLOSED_OPENINGS:
+        return None
+    at = _predicate(surface)
+    if at is None:
+        at = _active_predicate(surface, question.stems)
+    if at is None or question.stems[at] not in _TREATMENTS:
+        return None
+    end = at + 2 if surface[at + 1 : at + 2] == _UP else at + 1
+    alike = (" ".join(surface[at:end]), *_DONE_ALIKE.get(question.stems[at], ()))
+    says = said()
+    if any(shared_with_phrases(set(terms(word)), says) for word in alike):
+        return None
+    return " ".join(surface[at:end])
+
+
+def _active_predicate(surface: Sequence[str], stems: Sequence[str]) -> int | None:
+    """Return where a "Do you …" question's verb names a thing done, if it does."""
+    if surface[0] not in ("do", "does", "can", "will") or len(surface) < 3:
+        return None
+    # The verb follows its subject: "Do you *encrypt* …", "Does the vendor *encrypt* …".
+    at = 3 if surface[1] in DETERMINERS and len(surface) > 3 else 2
+    if stems[at] in _TREATMENTS and not surface[at].endswith(("ed", "ing")):
+        return at
+    return None
+
+
+# Words saying the same thing is done, as a statement may say it: "Must users *change* their
+# passwords at fixed intervals?" No answers "Are passwords *rotated* at fixed intervals?".
+_DONE_ALIKE = {
+    stem("rotated"): ("changed", "renewed", "replaced"),
+    stem("deleted"): ("removed", "erased", "purged", "destroyed", "disposed"),
+    stem("erased"): ("deleted", "removed", "wiped"),
+    stem("logged"): ("recorded",),
+    stem("blocked"): ("prevented", "restricted", "disabled", "prohibited"),
+    stem("prohibited"): ("blocked", "forbidden", "allowed", "permitted"),
+    stem("revoked"): ("removed", "disabled"),
+    stem("disabled"): ("revoked", "removed", "deactivated", "suspended", "de-provision"),
+    stem("masked"): ("redacted",),
+    stem("retained"): ("kept", "stored"),
+}
+# A participle a word before it makes a condition or a qualifier, not the question's predicate:
+# "Is customer data, *even anonymized*, used to train AI models?".
+_QUALIFYING = frozenset(("even", "if", "when", "once", "unless", "whether", "not"))
+_IRREGULAR = frozenset(("kept", "held", "sold", "sent", "run", "done", "made", "set"))
+
+
+def _predicate(surface: Sequence[str]) -> int | None:
+    """Return where a closed question's predicate stands: its first participle, if any.
+
+    Past an "If yes, …" the participles are asked on a Yes, which a No leaves.
+    """
+    for at in range(2, len(surface)):
+        word = surface[at]
+        if tuple(surface[at : at + 2]) in IF_SO:
+            return None
+        if word in _IRREGULAR or (len(word) > 4 and word.endswith(("ed", "en"))):
+            if surface[at - 1] in _QUALIFYING:
+                continue
+            return at
+    return None
+
+
+# Words of a subject that say whose or which of it, not what: "Is *customer* data encrypted?"
+# is answered by a statement on all data at rest.
+_WHOSE = frozenset(
+    (
+        "customer", "customers", "client", "clients", "user", "users", "our", "their", "its",
+        "personal", "sensitive", "confidential", "stored", "data", "information", "be", "been",
+        "being", "themselves", "itself", "s", "also", "always", "ever",
+    )
+)  # fmt: skip
+
+
+# How a closed question opens when its predicate is a participle put to its subject: "*Are*
+# audit logs encrypted?", "*Can* audit logs *be* exported?"; "Do you log …" puts a verb to "you".
+_PASSIVE_OPENINGS = frozenset(("is", "are", "can", "will", "must", "should", "may"))
+# Words of the subject read at most: past them the predicate is another clause's.
+_SUBJECT_WORDS = 4
+
+
+def treated_unsaid(
+    question: NormalisedText,
+    wording: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Say so when a question asks of a thing done to something the statement never names.
+
+    "Can audit logs be exported by the customer?" is not answered by "Can customers export
+    their data?", nor "Are model weights encrypted at rest?" by a statement on customer data at
+    rest: the thing done is said, of another thing. The words before a passive question's
+    predicate (`_TREATMENTS`) name what it is done to; one of them, as the question's terms
+    fold it (`terms`), must be said somewhere in the statement (`said`), but for words saying
+    whose or which of it (`_WHOSE`) and how a framework asks (`frame`). One is enough: "Are
+    leavers' accounts disabled?" is answered by the access of leavers being revoked. A wording
+    (`wording`, the one that matched) putting the thing done to every system ("Are *systems*
+    patched …?") speaks of the production servers a question names.
+    """
+    asked_of = _passive_subject(question)
+    if asked_of is None:
+        return None
+    subject, at = asked_of
+    stated = _passive_subject(wording)
+    if stated is not None and all(stem(w) in _WHOLES for w in stated[0]):
+        return None
+    # As the question's own terms fold them: "events logged" is one term, "log".
+    asked = frozenset(question.terms)
+    named = [t for t in terms(" ".join(subject)) if t in asked and t not in frame]
+    if not named or shared_with_phrases(set(named), said()):
+        return None
+    return Elsewhere(
+        f"the entry never names what the question asks is {question.surface[at]} "
+        f"('{' '.join(subject)}')"
+    )
+
+
+# Everything of a kind a statement may put a thing done to: "Are *systems* patched?".
+_WHOLES = frozenset(
+    stem(w)
+    for w in ("system", "systems", "asset", "assets", "infrastructure", "environment",
+              "environments", "everything", "resources", "components")
+)  # fmt: skip
+
+
+def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
+    """Return the words a passive closed question puts its thing done to, and where it is.
+
+    Its determiners and words saying whose or which of it (`_WHOSE`) aside: "Are *audit
+    logs* exported?"; none past a few words, where the participle is another clause's.
+    """
+    surface = text.surface
+    if len(surface) < 3 or surface[0] not in _PASSIVE_OPENINGS:
+        return None
+    at = _predicate(surface)
+    if at is None or text.stems[at] not in _TREATMENTS:
+        return None
+    subject = [
+        w for w in surface[1:at] if w not in DETERMINERS and w not in SOME_OF and w not in _WHOSE
+    ]
+    return (subject, at) if subject and len(subject) <= _SUBJECT_WORDS else None

@@ -1,0 +1,249 @@
+"""What is done to a thing (encrypted, backed up, signed) must be said to be answered."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from app.core.bank import Entry
+from app.core.matching import Matcher
+from app.core.normalise import Normaliser, shipped_thesaurus
+from app.core.treatments import denied_treatment, treated_unsaid, treatment_unsaid
+from tests.core.statements import held_back
+
+
+def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = "") -> Entry:
+    return Entry(id=entry_id, question=question, answer=answer, detail=detail, status="approved")
+
+
+def test_another_thing_done_to_the_same_thing_does_not_answer() -> None:
+    media = [
+        approved(
+            "AST-MEDIA-01",
+            "Is the use of removable storage such as USB drives blocked on company devices?",
+            detail="Device management blocks writing to USB mass storage on company laptops.",
+        ),
+        approved(
+            "CRY-DATA-01",
+            "Is customer data encrypted?",
+            detail="Databases and backups are encrypted with AES-256.",
+        ),
+    ]
+    matcher = Matcher(media, concepts=False)
+    for asked, word in (
+        ("Is all removable storage encrypted?", "encrypted"),
+        ("Is the use of removable storage logged?", "logged"),
+    ):
+        assert held_back(matcher, asked, "AST-MEDIA-01") == (
+            f"the question asks whether it is '{word}'; the entry, whether 'blocked'"
+        ), asked
+    # The same thing done, or one the statement says elsewhere, answers.
+    (blocked, *_) = matcher.match("Is removable storage blocked on company devices?")
+    assert blocked.entry_id == "AST-MEDIA-01" and blocked.explanation.guard is None
+    said = [
+        replace(
+            media[0], detail="Writing to USB storage is blocked; approved drives are encrypted."
+        ),
+        media[1],
+    ]
+    (encrypted, *_) = Matcher(said, concepts=False).match("Is all removable storage encrypted?")
+    assert encrypted.entry_id == "AST-MEDIA-01" and encrypted.explanation.guard is None
+    (stored, *_) = matcher.match("Is all stored customer data encrypted?")
+    assert stored.entry_id == "CRY-DATA-01" and stored.explanation.guard is None
+
+
+def test_a_check_on_the_thing_does_not_answer_another_thing_done_to_it() -> None:
+    rules = [
+        approved(
+            "NET-REVIEW-01",
+            "How often are firewall rules reviewed?",
+            "At least annually",
+            detail="The firewall rule set is reviewed at least once a year and on every change.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(rules, concepts=False)
+    for asked, word in (
+        ("Are firewall rule changes logged?", "logged"),
+        ("Are firewall rules backed up?", "backed"),
+    ):
+        assert held_back(matcher, asked, "NET-REVIEW-01") == (
+            f"the question asks whether it is '{word}'; the entry, whether 'reviewed'"
+        ), asked
+    # Asked whether they are reviewed, the review answers.
+    (best, *_) = matcher.match("Are firewall rules reviewed regularly?")
+    assert best.entry_id == "NET-REVIEW-01" and best.explanation.guard is None
+
+
+def test_a_no_does_not_deny_a_thing_done_its_statement_never_says() -> None:
+    environments = [
+        approved(
+            "SDL-ENVDATA-01",
+            "Is production customer data used in development or test environments?",
+            "No",
+            "Development and test environments use synthetic or anonymized data.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(environments, concepts=False)
+    assert (
+        held_back(
+            matcher,
+            "Is data encrypted in all environments, including development and test?",
+            "SDL-ENVDATA-01",
+        )
+        == "the entry's No is about another thing; it never says 'encrypted'"
+    )
+    # Its own claim, or a thing done it says in its detail, is denied as stated; so is one asked
+    # on a Yes, and a qualifier that is no predicate.
+    for kept in (
+        "Is production data used in test environments?",
+        "Is production data used in test environments? If yes, is it encrypted?",
+        "Is production customer data, even if encrypted, used in test environments?",
+    ):
+        (used, *_) = matcher.match(kept)
+        assert used.entry_id == "SDL-ENVDATA-01", kept
+        assert "No is about" not in (used.explanation.guard or ""), kept
+    assert (
+        held_back(
+            matcher,
+            "Do you keep production data encrypted in development and test environments?",
+            "SDL-ENVDATA-01",
+        )
+        == "the entry's No is about another thing; it never says 'encrypted'"
+    )
+    # A word for the same thing done says it.
+    passwords = [
+        approved("IAM-PWD-04", "Must users change their passwords at fixed intervals?", "No"),
+        environments[1],
+    ]
+    (rotated, *_) = Matcher(passwords, concepts=False).match(
+        "Are user passwords rotated at fixed intervals?"
+    )
+    assert (rotated.entry_id, rotated.band) == ("IAM-PWD-04", "auto")
+    said = [
+        replace(environments[0], detail="Test data is synthetic, anonymized and encrypted."),
+        environments[1],
+    ]
+    (encrypted, *_) = Matcher(said, concepts=False).match(
+        "Is data encrypted in all environments, including development and test?"
+    )
+    assert encrypted.explanation.guard is None or "No is about" not in encrypted.explanation.guard
+
+
+def test_backed_up_is_one_thing_done_as_the_matcher_folds_it() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    asked = normaliser.normalise("Are audit logs backed up to another region?")
+    said = set(terms("Log backups are not kept in another region."))
+    assert denied_treatment(asked, "No", lambda: said, terms) is None
+    assert denied_treatment(asked, "No", lambda: {"log"}, terms) == (
+        "the entry's No is about another thing; it never says 'backed up'"
+    )
+
+
+DONE_TO = [
+    approved(
+        "SDL-SRC-01",
+        "Is access to source code restricted?",
+        detail="Source code repositories allow engineering staff only, behind SSO.",
+    ),
+    approved(
+        "AST-AUP-02",
+        "Is the acceptable use policy reviewed yearly?",
+        detail="The acceptable use policy is reviewed once a year.",
+    ),
+    approved(
+        "PRV-EXPORT-01",
+        "Can customers export their data through an API?",
+        detail="Administrators export their workspace in standard formats.",
+    ),
+    approved(
+        "CRY-REST-01",
+        "Is customer data encrypted at rest?",
+        detail="All customer data in databases and backups is encrypted with AES-256.",
+    ),
+    approved(
+        "IAM-LEAVE-01",
+        "Is the access of leavers revoked promptly?",
+        detail="Leavers lose access on their last day.",
+    ),
+    approved("GOV-POL-01", "Do you have a security policy for user accounts and devices?"),
+]
+
+
+def test_a_yes_on_the_thing_does_not_say_what_is_done_to_it() -> None:
+    matcher = Matcher(DONE_TO, concepts=False)
+    for asked, entry_id, done in (
+        ("Are source code repositories backed up?", "SDL-SRC-01", "backed up"),
+        ("Do employees sign the acceptable use policy annually?", "AST-AUP-02", "sign"),
+    ):
+        assert held_back(matcher, asked, entry_id) == (
+            f"the question asks of what is done ('{done}'); the entry never says it"
+        ), asked
+
+
+def test_what_is_done_said_by_the_statement_or_a_word_for_it_answers() -> None:
+    backed_up = replace(
+        DONE_TO[0], detail="Source code repositories are mirrored and backed up nightly."
+    )
+    matcher = Matcher([backed_up, *DONE_TO[1:]], concepts=False)
+    (best, *_) = matcher.match("Are source code repositories backed up?")
+    assert (best.entry_id, best.band) == ("SDL-SRC-01", "auto")
+    # "Disabled" is said by "revoked"; "single sign-on" signs nothing.
+    (leavers, *_) = Matcher(DONE_TO, concepts=False).match("Is leavers' access disabled promptly?")
+    assert (leavers.entry_id, leavers.band) == ("IAM-LEAVE-01", "auto")
+    normaliser = Normaliser(shipped_thesaurus())
+    sso = normaliser.normalise("Do you support single sign-on with SAML?")
+    assert (
+        treatment_unsaid(sso, "Yes", lambda: set(), lambda t: normaliser.normalise(t).terms) is None
+    )
+
+
+def test_a_thing_done_to_another_thing_than_the_question_names_does_not_answer() -> None:
+    matcher = Matcher(DONE_TO, concepts=False)
+    assert held_back(matcher, "Can audit logs be exported by the customer?", "PRV-EXPORT-01") == (
+        "the entry never names what the question asks is exported ('audit logs')"
+    )
+    assert held_back(matcher, "Are model weights encrypted at rest?", "CRY-REST-01") is not None
+    # Whose data it is names no other thing; one word of the thing said is enough.
+    (ours, *_) = matcher.match("Is our customer data encrypted at rest?")
+    assert (ours.entry_id, ours.band) == ("CRY-REST-01", "auto")
+    (leavers, *_) = matcher.match("Are leavers' accounts revoked promptly?")
+    assert (leavers.entry_id, leavers.band) == ("IAM-LEAVE-01", "auto")
+
+
+def test_the_things_words_are_read_as_the_question_folds_them() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    # "Events logged" folds to "log": the events are what is logged, not another thing.
+    asked = normaliser.normalise("Are key management events logged?")
+    assert "event" not in asked.terms
+    assert treated_unsaid(asked, asked, lambda: {"log"}, terms, frozenset({"manag", "key"})) is None
+    assert treated_unsaid(asked, asked, lambda: {"log"}, terms, frozenset({"manag"})) == (
+        "the entry never names what the question asks is logged ('key management events')"
+    )
+
+
+def test_only_a_passive_questions_short_subject_is_read_as_the_thing() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    for asked in (
+        # "Do …" puts its verb to someone; a long run before the participle is another clause.
+        "Do audit logs get exported?",
+        "Are audit logs of every tenant, region and product exported?",
+    ):
+        assert (
+            treated_unsaid(
+                normaliser.normalise(asked), normaliser.normalise(asked), lambda: set(), terms
+            )
+            is None
+        ), asked
