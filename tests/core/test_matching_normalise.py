@@ -204,3 +204,14 @@ def test_around_the_clock_is_24x7_and_turning_off_is_disabling() -> None:
         terms("Is there 24/7 monitoring?").terms
     )
     assert terms("Can AI be turned off?").terms == terms("Can AI be disabled?").terms
+
+
+def test_a_second_time_on_significant_change_names_no_subject() -> None:
+    # "… annually and upon significant change" asks when, as a framework's "or upon
+    # significant changes" does: it names nothing the policy is about.
+    normaliser = Normaliser(load_thesaurus(SHIPPED_THESAURUS))
+    plain = normaliser.normalise("Are security policies reviewed annually?").terms
+    for when in ("and upon significant change", "and after major changes"):
+        asked = normaliser.normalise(f"Are security policies reviewed annually {when}?")
+        assert asked.terms == plain, when
+        assert "change" in asked.surface or "changes" in asked.surface
