@@ -97,6 +97,14 @@ def test_annual_question_does_not_autofill_quarterly_entry() -> None:
     assert match.explanation.guard == "frequency differs: 'annually' vs 'quarterly'"
 
 
+def test_twice_per_year_is_not_the_yearly_per_year() -> None:
+    # "per year" names a yearly frequency; "twice per year" names another.
+    for twice in ("twice per year", "twice yearly", "half-yearly"):
+        match = best_for(f"Is the plan tested {twice}?", "Is the plan tested annually?")
+        assert match.band != "auto", twice
+        assert match.explanation.guard == "frequency differs: 'semi-annually' vs 'annually'"
+
+
 def test_a_yes_naming_a_frequency_answers_a_question_naming_none() -> None:
     # Backups tested monthly are tested; a No to monthly says nothing of testing at all.
     question = "Are backups tested for restoration?"
