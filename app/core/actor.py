@@ -180,6 +180,31 @@ def customers_able(
     return "the question asks what customers can do; the entry says what you do"
 
 
+# How a question asks that a thing be done without fail: "Is MFA *enforced* for all users?".
+_REQUIRED = frozenset(stem(w) for w in ("enforced", "required", "mandatory", "compulsory"))
+
+
+def customers_may(asked: Sequence[str], wording: Sequence[str]) -> str | None:
+    """Say so when a question asks whether a thing is required and the wording says customers
+    can require it.
+
+    "Is MFA enforced for all users, including administrators?" is not answered Yes by "Can
+    customers require multi-factor authentication for their users?": each customer may, and
+    the Yes would say every user must. A question naming the customers ("Can we enforce
+    MFA?", "Is MFA enforced for our users?") asks of what they may do, which it answers.
+    """
+    words = [w.casefold() for w in asked]
+    if len(words) < 3 or words[0] not in ("is", "are"):
+        return None
+    if _REQUIRED.isdisjoint(stem(w) for w in words) or _NAMING_CUSTOMERS.intersection(words):
+        return None
+    if not wording or wording[0].casefold() not in _ABLE_MODALS:
+        return None
+    if subject_of(wording) not in _CUSTOMERS:
+        return None
+    return "the question asks whether it is required; the entry says customers can require it"
+
+
 # How a question asks of what the vendor does together with its customers: "tabletop exercises
 # *jointly with customers*", "tested *together with us*".
 _TOGETHER = frozenset(("jointly", "joint", "together"))

@@ -3,20 +3,24 @@
 A statement may match a question's words and claim less than it asks, or something else: one side
 of an "or", or one where the question asks both (either.py); what customers can do where the
 question asks what the vendor does, or the vendor where it asks what its customers can do, are
-given or do with it, what the customers own, what its staff may do or are kept from doing, the
-workforce where it asks of the product's users, or who does it (actor.py); what its suppliers do or
+given or do with it, what the customers own, what customers can require where the question asks
+whether it is required, what its staff may do or are kept from doing, the workforce where it asks
+of the product's users, or who does it (actor.py); what its suppliers do or
 own or what it does with them (suppliers.py); whether anyone is told of it (telling.py); only the
 question's examples (examples.py); one of several named things the row lists, or two joined by "as
 well as" (listing.py); a practice where the question asks whether something ever happens, whether
-there are any, whether it happened, what is planned or when (timing.py); the first of two questions
+there are any, whether it happened, what is planned or when, or one of two times asked together
+(timing.py); the first of two questions
 in one row or the follow-up asked on its Yes (follow_ups.py); a sum, a count, or a place or person
 named for a closed question (answer_kind.py); a kind of the thing asked of ("custom roles"), its
-undoing ("disabled", "unencrypted"), a device ("laptops", "servers") or another thing done to it
-("blocked" for "encrypted"), or a No denying its own claim where the question asks of a thing done
-it never says (qualifiers.py); what a terse row names before its "for" (subject_guard.py); a step
-before another event than the question's (preceding.py); or another object of a pair than the
-question names, or a scope the question is confined to ("AI risks") and the statement never names
-(objects.py).
+undoing ("disabled", "unencrypted") or a device ("laptops", "servers") (qualifiers.py); another
+thing done to it ("blocked" for "encrypted"), none said, a thing done to something else ("audit
+logs exported" for customer data), a No denying its own claim where the question asks of a thing
+done it never says, or who does a thing the statement never speaks of (treatments.py); one side
+of "Does X apply to Y?" never named (coverage.py); what a terse row names before its "for"
+(subject_guard.py); a step before another event than the question's (preceding.py); or another
+object of a pair than the question names, or a scope the question is confined to ("AI risks")
+and the statement never names (objects.py).
 Each reads what the statement says in all its wordings, its answer and its detail, worked out
 once per candidate (verdict._guard) and only when a guard needs it.
 """
@@ -31,6 +35,7 @@ from app.core.actor import (
     customers_duty,
     customers_for_vendor,
     customers_joined,
+    customers_may,
     customers_own,
     given_to_customers,
     people_prevented,
@@ -46,6 +51,7 @@ from app.core.answer_kind import (
     who_unnamed,
 )
 from app.core.bank import Entry
+from app.core.coverage import side_unsaid
 from app.core.either import no_to_one_side, one_side_asked
 from app.core.entry_says import yes_or_no
 from app.core.examples import rests_on_example
@@ -67,6 +73,7 @@ from app.core.timing import (
     time_beside_another,
 )
 from app.core.treatments import (
+    activity_unsaid,
     denied_treatment,
     treated_unsaid,
     treatment_differs,
@@ -112,6 +119,7 @@ def claim_guard(
         lambda: customers_for_vendor(surface, stated),
         lambda: customers_duty(surface, stated, said),
         lambda: customers_able(surface, stated, said, terms),
+        lambda: customers_may(surface, stated),
         lambda: customers_own(surface, said),
         lambda: customers_joined(surface, said, terms),
         lambda: given_to_customers(asked.stems, said),
@@ -140,6 +148,8 @@ def claim_guard(
         lambda: number_unsaid(asked, said),
         lambda: quantity_unsaid(asked, entry),
         lambda: who_unnamed(asked, wording, entry),
+        lambda: activity_unsaid(asked, said, terms, frame),
+        lambda: side_unsaid(asked, said, terms, frame),
         lambda: asks_instead(asked, entry, said),
         lambda: free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking),
         lambda: head_unsaid(index.words.space, asked, said, frame),

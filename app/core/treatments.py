@@ -159,7 +159,8 @@ def _active_predicate(surface: Sequence[str], stems: Sequence[str]) -> int | Non
         return None
     # The verb follows its subject: "Do you *encrypt* …", "Does the vendor *encrypt* …".
     at = 3 if surface[1] in DETERMINERS and len(surface) > 3 else 2
-    if stems[at] in _TREATMENTS and not surface[at].endswith(("ed", "ing")):
+    # Its base form: "Do audit *logs* …" puts no verb to audit.
+    if stems[at] in _TREATMENTS and not surface[at].endswith(("ed", "ing", "s")):
         return at
     return None
 
@@ -237,22 +238,46 @@ def treated_unsaid(
     (`wording`, the one that matched) putting the thing done to every system ("Are *systems*
     patched …?") speaks of the production servers a question names.
     """
-    asked_of = _passive_subject(question)
+    asked_of = _passive_subject(question) or _active_object(question)
     if asked_of is None:
         return None
     subject, at = asked_of
-    stated = _passive_subject(wording)
+    stated = _passive_subject(wording) or _active_object(wording)
     if stated is not None and all(stem(w) in _WHOLES for w in stated[0]):
         return None
     # As the question's own terms fold them: "events logged" is one term, "log".
     asked = frozenset(question.terms)
-    named = [t for t in terms(" ".join(subject)) if t in asked and t not in frame]
-    if not named or shared_with_phrases(set(named), said()):
+    if names_any_of(subject, asked, said, terms, frame) is not False:
         return None
     return Elsewhere(
-        f"the entry never names what the question asks is {question.surface[at]} "
-        f"('{' '.join(subject)}')"
+        f"the entry never names what the question asks of ('{question.surface[at]}' "
+        f"'{' '.join(subject)}')"
     )
+
+
+def names_any_of(
+    words: Sequence[str],
+    asked: frozenset[str],
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> bool | None:
+    """Tell whether a statement names a thing by any of its words; None if they name nothing.
+
+    The words are read as the question's terms fold them (`asked`; `terms` folds them) and,
+    frame words aside, as written: "confidentiality agreements" folds to "NDA" and is named by a
+    detail's "agreement, which includes confidentiality terms"; "continuity plans" by a
+    statement's "business continuity".
+    """
+    named = {t for t in terms(" ".join(words)) if t in asked and t not in frame}
+    if not named:
+        return None
+    says = said()
+    if shared_with_phrases(named, says):
+        return True
+    written = {stem(w) for w in words} - frame
+    parts = {stem(part) for term in says if "_" in term for part in term.split("_")}
+    return not written.isdisjoint(says | parts)
 
 
 # Everything of a kind a statement may put a thing done to: "Are *systems* patched?".
@@ -261,6 +286,51 @@ _WHOLES = frozenset(
     for w in ("system", "systems", "asset", "assets", "infrastructure", "environment",
               "environments", "everything", "resources", "components")
 )  # fmt: skip
+
+
+_LOG = stem("log")
+_JOINED = frozenset(("and", "or", "nor"))
+# Words naming none of the thing a verb is put to: "sign *an* NDA".
+_ARTICLES = frozenset(("a", "an"))
+
+
+def _active_object(text: NormalisedText) -> tuple[list[str], int] | None:
+    """Return the words a closed question's verb of a thing done is put to, and where it is.
+
+    "Do you *encrypt backups*?", "Are visitors required *to sign an NDA*?": the verb as a
+    closed question puts it to its subject, or after "to"; its object up to a preposition
+    ("sign *in*" puts it to nothing), its determiners and words saying whose aside.
+    """
+    surface, stems = text.surface, text.stems
+    if len(surface) < 3 or surface[0] not in CLOSED_OPENINGS:
+        return None
+    at = _active_predicate(surface, stems)
+    if at is None:
+        at = next(
+            (
+                k
+                for k in range(2, len(surface) - 1)
+                if surface[k - 1] == "to"
+                and stems[k] in _TREATMENTS
+                and not surface[k].endswith(("ed", "ing", "s"))
+            ),
+            None,
+        )
+    # What is logged is an event ("log administrative access"), which a statement on logging
+    # names in its own words.
+    if at is None or stems[at] == _LOG:
+        return None
+    # "Do you anonymize, de-identify or otherwise mask personal data?": verbs joined, their
+    # object past the window; "encrypt backups and logs" names more than the window reads.
+    if not _JOINED.isdisjoint(surface[at + 1 : at + 1 + _SUBJECT_WORDS]):
+        return None
+    thing = []
+    for word in surface[at + 1 : at + 1 + _SUBJECT_WORDS]:
+        if word in _OBJECT_ENDS:
+            break
+        if word not in DETERMINERS and word not in _ARTICLES and word not in _WHOSE:
+            thing.append(word)
+    return (thing, at) if thing else None
 
 
 def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
@@ -279,3 +349,53 @@ def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
         w for w in surface[1:at] if w not in DETERMINERS and w not in SOME_OF and w not in _WHOSE
     ]
     return (subject, at) if subject and len(subject) <= _SUBJECT_WORDS else None
+
+
+# Verbs by which "who" asks of being or having, not of doing: "Who *is* responsible …?", "Who
+# *has* access …?".
+_NOT_DOING = frozenset(("is", "are", "was", "were", "has", "have", "can", "will", "should", "must"))
+# Words ending what a who-question asks is done: what follows says where, when or among whom.
+_OBJECT_ENDS = frozenset(
+    ("for", "in", "at", "on", "with", "during", "before", "after", "and", "or", "when", "if",
+     "within", "across", "to", "of", "by", "from")
+)  # fmt: skip
+
+
+def activity_unsaid(
+    question: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Say so when a question offering whom to choose from asks who does a thing the statement
+    never speaks of.
+
+    "Who performs security code review - developers, a dedicated security team, or an external
+    firm?" is not answered by "Do you have a dedicated security team?": its words meet the
+    question's options, and it never says code review. What the question asks is done (the
+    words after its verb, up to a preposition) must be said somewhere in the statement
+    (`said`, as the question's terms fold it, `terms`), one of its words but for how a
+    framework asks (`frame`).
+    """
+    surface = question.surface
+    if (
+        len(surface) < 3
+        or surface[0] != "who"
+        or surface[1] in _NOT_DOING
+        or surface[1] in _OBJECT_ENDS
+        # Only a question offering whom to choose from: its options may be all it shares
+        # with a statement ("Who monitors your security logs 24/7?" is about alerts too).
+        or "or" not in surface
+    ):
+        return None
+    done = []
+    for word in surface[2 : 2 + _SUBJECT_WORDS]:
+        if word in _OBJECT_ENDS:
+            break
+        if word not in DETERMINERS:
+            done.append(word)
+    if names_any_of(done, frozenset(question.terms), said, terms, frame) is not False:
+        return None
+    return Elsewhere(
+        f"the question asks who {surface[1]} '{' '.join(done)}'; the entry never says it"
+    )

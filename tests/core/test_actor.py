@@ -9,6 +9,7 @@ from app.core.actor import (
     customers_duty,
     customers_for_vendor,
     customers_joined,
+    customers_may,
     customers_own,
     given_to_customers,
     people_prevented,
@@ -520,3 +521,26 @@ def test_the_products_users_are_not_the_workforce() -> None:
         "What are your password complexity and length requirements for end users?",
         "IAM-PWD-01",
     ) == ("the question asks of end users; the entry speaks of the workforce")
+
+
+def test_what_customers_can_require_does_not_say_it_is_required() -> None:
+    bank = [
+        approved(
+            "IAM-MFA-02",
+            "Can customers require multi-factor authentication for their users?",
+            detail="Tenant administrators can make MFA mandatory for every user.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    assert held_back(
+        matcher, "Is multi-factor authentication enforced for all users?", "IAM-MFA-02"
+    ) == ("the question asks whether it is required; the entry says customers can require it")
+    asked = tokens("Is MFA required for all users?")
+    can = tokens("Can customers require MFA for their users?")
+    assert customers_may(asked, can) is not None
+    # Asked of the customers, or answered by what the vendor requires, it is not read.
+    assert customers_may(tokens("Is MFA required for our users?"), can) is None
+    assert customers_may(asked, tokens("Is MFA required for all employees?")) is None
+    assert customers_may(asked, tokens("Can you require MFA for all employees?")) is None
+    assert customers_may(tokens("Is MFA supported for all users?"), can) is None

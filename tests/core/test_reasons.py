@@ -32,7 +32,7 @@ ELSEWHERE_WORDING = (
     "the question asks who;",
     "the question asks whether anyone is told",
     "the question asks of what is done",
-    "the entry never names what the question asks is",
+    "the entry never names what the question asks of",
     # A place, person, time, span or count named in answer to a closed question it never
     # covers (answer_kind.free_answer_unsaid).
     *(f"the entry answers '{opening}' and" for opening in ("where", "who", "when", "which")),

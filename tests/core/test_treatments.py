@@ -7,7 +7,13 @@ from dataclasses import replace
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.treatments import denied_treatment, treated_unsaid, treatment_unsaid
+from app.core.treatments import (
+    activity_unsaid,
+    denied_treatment,
+    names_any_of,
+    treated_unsaid,
+    treatment_unsaid,
+)
 from tests.core.statements import held_back
 
 
@@ -205,7 +211,7 @@ def test_what_is_done_said_by_the_statement_or_a_word_for_it_answers() -> None:
 def test_a_thing_done_to_another_thing_than_the_question_names_does_not_answer() -> None:
     matcher = Matcher(DONE_TO, concepts=False)
     assert held_back(matcher, "Can audit logs be exported by the customer?", "PRV-EXPORT-01") == (
-        "the entry never names what the question asks is exported ('audit logs')"
+        "the entry never names what the question asks of ('exported' 'audit logs')"
     )
     assert held_back(matcher, "Are model weights encrypted at rest?", "CRY-REST-01") is not None
     # Whose data it is names no other thing; one word of the thing said is enough.
@@ -226,7 +232,7 @@ def test_the_things_words_are_read_as_the_question_folds_them() -> None:
     assert "event" not in asked.terms
     assert treated_unsaid(asked, asked, lambda: {"log"}, terms, frozenset({"manag", "key"})) is None
     assert treated_unsaid(asked, asked, lambda: {"log"}, terms, frozenset({"manag"})) == (
-        "the entry never names what the question asks is logged ('key management events')"
+        "the entry never names what the question asks of ('logged' 'key management events')"
     )
 
 
@@ -247,3 +253,100 @@ def test_only_a_passive_questions_short_subject_is_read_as_the_thing() -> None:
             )
             is None
         ), asked
+
+
+def test_who_does_a_thing_offered_among_options_is_answered_only_where_the_thing_is_said() -> None:
+    bank = [
+        approved(
+            "GOV-TEAM-01",
+            "Do you have a dedicated security team?",
+            detail="Staff dedicated to security, supported by specialist external firms.",
+        ),
+        approved(
+            "SDL-REVIEW-01",
+            "Is every code change reviewed by someone other than its author?",
+            detail="A dedicated security team reviews changes to sensitive code.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(bank[::2], concepts=False)
+    asked = "Who performs security code review - developers, a dedicated security team, or a firm?"
+    assert held_back(matcher, asked, "GOV-TEAM-01") == (
+        "the question asks who performs 'security code review developers'; the entry never says it"
+    )
+    # Said, it answers; asked without options, or of being, it is not read.
+    review = next(
+        m for m in Matcher(bank, concepts=False).match(asked) if m.entry_id == "SDL-REVIEW-01"
+    )
+    assert "asks who performs" not in (review.explanation.guard or "")
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    for plain in (
+        "Who performs security code review?",
+        "Who is the dedicated security team or the firm?",
+        "Who in your team or a firm performs code review?",
+    ):
+        assert activity_unsaid(normaliser.normalise(plain), lambda: set(), terms) is None, plain
+
+
+def test_what_a_verb_of_a_thing_done_is_put_to_must_be_named() -> None:
+    bank = [
+        approved(
+            "PHY-VISIT-01",
+            "Are visitors to your offices signed in and escorted?",
+            detail="Visitors sign in at reception and are escorted at all times.",
+        ),
+        approved(
+            "BCP-BACKUP-02",
+            "Are backups encrypted?",
+            detail="Backups are encrypted with AES-256.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    assert held_back(
+        matcher, "Are visitors to your offices required to sign an NDA?", "PHY-VISIT-01"
+    ) == ("the entry never names what the question asks of ('sign' 'nda')")
+    # Named, it answers; "sign in" puts the verb to nothing.
+    (backups, *_) = matcher.match("Do you encrypt your backups?")
+    assert (backups.entry_id, backups.band) == ("BCP-BACKUP-02", "auto")
+    (visitors, *_) = matcher.match(
+        "Are visitors to your offices required to sign in with photo ID?"
+    )
+    assert visitors.entry_id == "PHY-VISIT-01"
+    assert "never names" not in (visitors.explanation.guard or "")
+
+
+def test_a_thing_is_named_by_any_of_its_words_folded_or_as_written() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    def said(text: str) -> set[str]:
+        return set(terms(text))
+
+    asked = frozenset(terms("Do employees sign confidentiality agreements before access?"))
+    assert "nda" in asked
+    agreement = said("Staff sign an agreement which includes confidentiality terms.")
+    assert names_any_of(["confidentiality", "agreements"], asked, lambda: agreement, terms)
+    assert not names_any_of(["confidentiality", "agreements"], asked, lambda: {"visitor"}, terms)
+    plans = frozenset(terms("Do continuity plans include customers?"))
+    continuity = said("Is business continuity planned?")
+    assert names_any_of(
+        ["continuity", "plans"], plans, lambda: continuity, terms, frozenset({"plan"})
+    )
+    # Frame words alone name nothing to look for.
+    assert names_any_of(["plans"], plans, lambda: set(), terms, frozenset({"plan"})) is None
+
+
+def test_what_is_logged_is_left_to_the_statement_on_logging() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+    asked = normaliser.normalise("Do you log administrative access to production?")
+    said = normaliser.normalise("Do you log security events?")
+    assert (
+        treated_unsaid(asked, said, lambda: set(), lambda t: normaliser.normalise(t).terms) is None
+    )

@@ -1,0 +1,87 @@
+"""What a control, plan or assurance covers: a question asking whether one covers a part is
+answered only by a statement naming both.
+
+"Does MFA apply to API access and service accounts?" is not answered Yes by "Are service
+accounts and API keys inventoried, owned and reviewed?", which never speaks of MFA, nor "Are
+APIs covered by your WAF?" by a statement on the WAF that never speaks of APIs: each side of
+the question's "apply to", "cover" or "include" must be named somewhere in the statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from app.core.actor import DETERMINERS, SOME_OF
+from app.core.normalise import NormalisedText, stem
+from app.core.treatments import names_any_of
+
+# How a question asks whether one thing covers another: "Does MFA *apply to* …", "Does the plan
+# *cover* …", "Is the mobile app *included in* …", "Are APIs *covered by* …".
+_COVERING = frozenset(
+    stem(w) for w in ("apply", "applies", "cover", "covers", "include", "includes", "extend",
+                      "extends", "encompass", "encompasses")
+)  # fmt: skip
+_COVERED = frozenset(stem(w) for w in ("covered", "included", "protected", "subject"))
+# Words between a covered thing and what covers it: "covered *by*", "included *in*".
+_JOINING = frozenset(("by", "in", "within", "under", "to", "of"))
+# Words ending one side: what follows says where, when or how.
+_SIDE_ENDS = frozenset(
+    ("and", "or", "for", "with", "at", "on", "during", "when", "if", "as", "including", "both")
+)
+# Words naming nothing of a side: "apply *to* …", "*a* firewall".
+_NAMING_NONE = frozenset(("a", "an", "to"))
+# Words read of a side at most, and before "covered by" or "included in".
+_SIDE_WORDS = 4
+_BEFORE_COVERING = 8
+_OPENINGS = frozenset(("does", "do", "will", "is", "are"))
+
+
+def _side(surface: Sequence[str], start: int, stop: int) -> list[str]:
+    """Return the words naming one side, from `start` up to `stop` or a word ending it."""
+    words: list[str] = []
+    for word in surface[start:stop]:
+        if word in _SIDE_ENDS or len(words) == _SIDE_WORDS:
+            break
+        if word not in DETERMINERS and word not in SOME_OF and word not in _NAMING_NONE:
+            words.append(word)
+    return words
+
+
+def _sides(surface: Sequence[str], stems: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """Return what covers and what is covered in a question asking so, or None."""
+    if len(surface) < 4 or surface[0] not in _OPENINGS:
+        return None
+    if surface[0] in ("does", "do", "will"):
+        # "Does [the incident response plan] cover [AI-specific incidents]?"
+        at = next((k for k in range(2, len(surface)) if stems[k] in _COVERING), None)
+        if at is None or at - 1 > _SIDE_WORDS:
+            return None
+        return _side(surface, 1, at), _side(surface, at + 1, len(surface))
+    # "Are [APIs] covered by [your WAF]?", "Is [the mobile app] included in [the test scope]?"
+    at = next((k for k in range(2, len(surface) - 2) if stems[k] in _COVERED), None)
+    if at is None or at - 1 > _BEFORE_COVERING or surface[at + 1] not in _JOINING:
+        return None
+    return _side(surface, at + 2, len(surface)), _side(surface, 1, at)
+
+
+def side_unsaid(
+    question: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Say so when a question asks whether one thing covers another and the statement never
+    names one of them.
+
+    Each side is named by one of its words as the question's terms fold them (`terms`), said
+    somewhere in the statement (`said`: its wordings, answer and detail); a side of frame words
+    only ("the policy") names nothing to look for.
+    """
+    sides = _sides(question.surface, question.stems)
+    if sides is None:
+        return None
+    asked = frozenset(question.terms)
+    for side in sides:
+        if names_any_of(side, asked, said, terms, frame) is False:
+            return f"the question asks what covers what; the entry never names '{' '.join(side)}'"
+    return None

@@ -1,0 +1,64 @@
+"""Whether one thing covers another: each side must be named by the statement."""
+
+from __future__ import annotations
+
+from app.core.coverage import side_unsaid
+from app.core.matching import Matcher
+from app.core.normalise import Normaliser, shipped_thesaurus
+from tests.core.statements import approved, held_back
+
+BANK = [
+    approved(
+        "IAM-SVC-01",
+        "Are service accounts and API keys inventoried and reviewed?",
+        detail="Every service account and API key has a named owner.",
+    ),
+    approved(
+        "NET-WAF-01",
+        "Do you use a web application firewall?",
+        detail="The application sits behind a managed web application firewall.",
+    ),
+    approved(
+        "AI-INC-01",
+        "Does the incident response plan cover AI-specific incidents?",
+        detail="The plan has a playbook for AI incidents such as prompt injection.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_statement_never_naming_one_side_does_not_say_it_covers_the_other() -> None:
+    matcher = Matcher(BANK, concepts=False)
+    assert held_back(
+        matcher, "Does MFA apply to API access and service accounts?", "IAM-SVC-01"
+    ) == ("the question asks what covers what; the entry never names 'mfa'")
+    assert held_back(
+        matcher, "Are APIs covered by your web application firewall?", "NET-WAF-01"
+    ) == ("the question asks what covers what; the entry never names 'apis'")
+    assert held_back(
+        matcher, "Are service accounts and API keys covered by MFA?", "IAM-SVC-01"
+    ) == ("the question asks what covers what; the entry never names 'mfa'")
+
+
+def test_a_statement_naming_both_sides_answers() -> None:
+    matcher = Matcher(BANK, concepts=False)
+    (best, *_) = matcher.match("Does your incident response plan cover AI incidents?")
+    assert (best.entry_id, best.band) == ("AI-INC-01", "auto")
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    said = set(terms("The incident response plan covers AI incidents."))
+    for asked in (
+        "Are AI incidents covered by the incident response plan?",
+        "Is the incident response plan applicable to AI incidents?",
+        # Not asked of covering: "include" far from its opening is another verb's.
+        "Do you maintain logs for every system and include AI incidents?",
+        # "Protected against" says from what, not by what.
+        "Are AI incidents protected against tampering?",
+    ):
+        assert side_unsaid(normaliser.normalise(asked), lambda: said, terms) is None, asked
+    # A side of frame words only names nothing to look for.
+    policy = normaliser.normalise("Does the policy apply to AI incidents?")
+    assert side_unsaid(policy, lambda: said, terms, frozenset({"policy"})) is None
