@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Fifteen sets, each matched against the starter bank (every statement approved) with each question's
+Sixteen sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -46,7 +46,11 @@ section heading as context, as a user would upload them:
 - `bench/data/everyday_questions_heldout13.yaml`: 150 more by a thirteenth, in the words of
   third-party-risk teams at large global enterprises (pharmaceuticals, consumer goods, aerospace,
   investment banks, professional services, airlines, insurers) writing rows as a risk-management
-  platform exports them, vetting a SaaS product with AI features: held out.
+  platform exports them, vetting a SaaS product with AI features: held out;
+- `bench/data/everyday_questions_heldout14.yaml`: 150 more by a fourteenth, in the plain words of
+  small and mid-sized buyers writing their own short questionnaires (agencies, dental and
+  veterinary practices, charities, schools, accounting and law practices, small shops,
+  recruiters, property managers, franchises) vetting a SaaS product with AI features: held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -87,6 +91,7 @@ HELD_OUT_10 = DATA / "everyday_questions_heldout10.yaml"
 HELD_OUT_11 = DATA / "everyday_questions_heldout11.yaml"
 HELD_OUT_12 = DATA / "everyday_questions_heldout12.yaml"
 HELD_OUT_13 = DATA / "everyday_questions_heldout13.yaml"
+HELD_OUT_14 = DATA / "everyday_questions_heldout14.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -201,6 +206,11 @@ def main() -> None:
         "Held-out everyday questions (bench/data/everyday_questions_heldout13.yaml)",
         bank,
         everyday_questions(HELD_OUT_13),
+    )
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout14.yaml)",
+        bank,
+        everyday_questions(HELD_OUT_14),
     )
 
 
