@@ -51,7 +51,7 @@ from app.core.answer_kind import (
     who_unnamed,
 )
 from app.core.bank import Entry
-from app.core.coverage import side_unsaid
+from app.core.coverage import assured_unsaid, side_unsaid
 from app.core.either import no_to_one_side, one_side_asked
 from app.core.entry_says import yes_or_no
 from app.core.examples import rests_on_example
@@ -150,6 +150,7 @@ def claim_guard(
         lambda: who_unnamed(asked, wording, entry),
         lambda: activity_unsaid(asked, said, terms, frame),
         lambda: side_unsaid(asked, said, terms, frame),
+        lambda: assured_unsaid(asked, said, terms, frame),
         lambda: asks_instead(asked, entry, said),
         lambda: free_answer_unsaid(asked, wording, entry, said, frame | scoring.subjects.asking),
         lambda: head_unsaid(index.words.space, asked, said, frame),

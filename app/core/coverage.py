@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from app.core.actor import DETERMINERS, SOME_OF
 from app.core.normalise import NormalisedText, stem
+from app.core.reasons import Elsewhere
 from app.core.treatments import names_any_of
 
 # How a question asks whether one thing covers another: "Does MFA *apply to* …", "Does the plan
@@ -85,3 +86,65 @@ def side_unsaid(
         if names_any_of(side, asked, said, terms, frame) is False:
             return f"the question asks what covers what; the entry never names '{' '.join(side)}'"
     return None
+
+
+# How a closed question asks whether a thing holds an assurance: "Are your data centers SOC 2
+# and ISO 27001 *certified*?", "Are your data centres PCI DSS *compliant*?".
+_ASSURED = frozenset(
+    stem(w) for w in ("certified", "accredited", "compliant", "audited", "attested", "assessed")
+)
+# Words of a standard's name, which end the subject before it ("data centers *SOC* 2").
+_STANDARD_WORDS = frozenset(
+    ("soc", "iso", "iec", "pci", "dss", "hipaa", "hitrust", "fedramp", "gdpr", "nist", "csa",
+     "star", "cyber", "essentials", "ccpa", "sox", "type", "tisax", "cmmc", "irap", "c5")
+)  # fmt: skip
+# What names the vendor or its product as the one assured: "Is *the company* SOC 2 audited?".
+_ASSURED_ITSELF = frozenset(
+    ("you", "company", "organisation", "organization", "business", "firm", "service", "product",
+     "platform", "application", "app", "solution", "software", "vendor", "it")
+)  # fmt: skip
+
+
+def assured_unsaid(
+    question: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Say so when a question asks whether a thing holds an assurance and the statement never
+    names the thing.
+
+    "Are your data centers SOC 2 and ISO 27001 certified?" asks of the hosting provider's data
+    centers; the vendor's own SOC 2 report and ISO certificate do not answer it unless the
+    statement says what they cover. The words before the standard's name (past "your", "the")
+    name what is assured; the vendor or its product ("Is the company SOC 2 audited?") is the
+    statement's own, and one of the others must be named in it (`said`, as the question's terms
+    fold them, `terms`).
+    """
+    surface = question.surface
+    if len(surface) < 4 or surface[0] not in ("is", "are"):
+        return None
+    if _ASSURED.isdisjoint(stem(w) for w in surface[-3:]):
+        return None
+    end = next(
+        (
+            k
+            for k in range(1, len(surface))
+            if surface[k] in _STANDARD_WORDS or _has_digit(surface[k])
+        ),
+        None,
+    )
+    if end is None:
+        return None
+    subject = [w for w in surface[1:end] if w not in DETERMINERS]
+    if not subject or _ASSURED_ITSELF.intersection(subject):
+        return None
+    if names_any_of(subject, frozenset(question.terms), said, terms, frame) is not False:
+        return None
+    return Elsewhere(
+        f"the question asks whether its '{' '.join(subject)}' hold it; the entry never names them"
+    )
+
+
+def _has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)

@@ -265,9 +265,10 @@ def names_any_of(
     """Tell whether a statement names a thing by any of its words; None if they name nothing.
 
     The words are read as the question's terms fold them (`asked`; `terms` folds them) and,
-    frame words aside, as written: "confidentiality agreements" folds to "NDA" and is named by a
-    detail's "agreement, which includes confidentiality terms"; "continuity plans" by a
-    statement's "business continuity".
+    frame words and words saying whose aside, as written: "confidentiality agreements" folds to
+    "NDA" and is named by a detail's "agreement, which includes confidentiality terms";
+    "continuity plans" by a statement's "business continuity"; "data centers" not by "data".
+    A phrase the question reads as one is named only as one.
     """
     named = {t for t in terms(" ".join(words)) if t in asked and t not in frame}
     if not named:
@@ -275,7 +276,10 @@ def names_any_of(
     says = said()
     if shared_with_phrases(named, says):
         return True
-    written = {stem(w) for w in words} - frame
+    # A phrase the question reads as one ("data centers") is named as one, not by its words:
+    # "trust center" does not name data centers.
+    phrased = {stem(part) for term in named if "_" in term for part in term.split("_")}
+    written = {stem(w) for w in words if w not in _WHOSE} - frame - phrased
     parts = {stem(part) for term in says if "_" in term for part in term.split("_")}
     return not written.isdisjoint(says | parts)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.coverage import side_unsaid
+from app.core.coverage import assured_unsaid, side_unsaid
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back
@@ -62,3 +62,48 @@ def test_a_statement_naming_both_sides_answers() -> None:
     # A side of frame words only names nothing to look for.
     policy = normaliser.normalise("Does the policy apply to AI incidents?")
     assert side_unsaid(policy, lambda: said, terms, frozenset({"policy"})) is None
+
+
+def test_an_assurance_of_another_thing_than_the_vendor_needs_the_thing_named() -> None:
+    bank = [
+        approved(
+            "CMP-CERT-01",
+            "Which security certifications do you hold?",
+            "SOC 2 Type II and ISO 27001",
+            "Reports are available through the trust center.",
+        ),
+        approved("GOV-POL-01", "Do you have an information security policy?"),
+    ]
+    matcher = Matcher(bank, concepts=False)
+    # "Trust center" does not name data centers: the question reads them as one thing.
+    assert held_back(
+        matcher, "Are your data centers SOC 2 and ISO 27001 certified?", "CMP-CERT-01"
+    ) == ("the question asks whether its 'data centers' hold it; the entry never names them")
+    # The vendor or its product is the statement's own; a detail naming the thing answers.
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def terms(text: str) -> tuple[str, ...]:
+        return normaliser.normalise(text).terms
+
+    for asked in (
+        "Is the company ISO 27001 certified?",
+        "Is your application SOC 2 audited?",
+        "Are you PCI DSS compliant?",
+        "Is customer data encrypted at rest?",
+        # Asked of alignment, not of holding an assurance.
+        "Are your data centers aligned with ISO 27001?",
+    ):
+        assert assured_unsaid(normaliser.normalise(asked), lambda: set(), terms) is None, asked
+    hosted = [
+        approved(
+            "CMP-CERT-01",
+            "Which security certifications do you hold?",
+            "SOC 2 Type II and ISO 27001",
+            "Our data centers are run by a provider certified to ISO 27001.",
+        ),
+        bank[1],
+    ]
+    (named, *_) = Matcher(hosted, concepts=False).match(
+        "Are your data centers ISO 27001 certified?"
+    )
+    assert "never names them" not in (named.explanation.guard or "")
