@@ -401,5 +401,5 @@ def activity_unsaid(
     if names_any_of(done, frozenset(question.terms), said, terms, frame) is not False:
         return None
     return Elsewhere(
-        f"the question asks who {surface[1]} '{' '.join(done)}'; the entry never says it"
+        f"the entry never says what the question asks who does ('{surface[1]} {' '.join(done)}')"
     )

@@ -33,6 +33,8 @@ ELSEWHERE_WORDING = (
     "the question asks whether anyone is told",
     "the question asks of what is done",
     "the entry never names what the question asks of",
+    "the entry never says what the question asks who does",
+    "the question asks whether its '",
     # A place, person, time, span or count named in answer to a closed question it never
     # covers (answer_kind.free_answer_unsaid).
     *(f"the entry answers '{opening}' and" for opening in ("where", "who", "when", "which")),
