@@ -181,7 +181,8 @@ def customers_able(
 
 
 # How a question asks that a thing be done without fail: "Is MFA *enforced* for all users?".
-_REQUIRED = frozenset(stem(w) for w in ("enforced", "required", "mandatory", "compulsory"))
+# As written: "password *requirements*" asks of what they are, not whether a thing is required.
+_REQUIRED = frozenset(("enforced", "required", "mandatory", "compulsory"))
 
 
 def customers_may(asked: Sequence[str], wording: Sequence[str]) -> str | None:
@@ -196,7 +197,9 @@ def customers_may(asked: Sequence[str], wording: Sequence[str]) -> str | None:
     words = [w.casefold() for w in asked]
     if len(words) < 3 or words[0] not in ("is", "are"):
         return None
-    if _REQUIRED.isdisjoint(stem(w) for w in words) or _NAMING_CUSTOMERS.intersection(words):
+    # The customers as the question names them ("our users"): not "their", which is as often
+    # the users' own ("all users and their devices").
+    if _REQUIRED.isdisjoint(words) or _CUSTOMERS_AS_WE.intersection(words):
         return None
     if not wording or wording[0].casefold() not in _ABLE_MODALS:
         return None

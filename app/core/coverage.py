@@ -22,7 +22,7 @@ _COVERING = frozenset(
     stem(w) for w in ("apply", "applies", "cover", "covers", "include", "includes", "extend",
                       "extends", "encompass", "encompasses")
 )  # fmt: skip
-_COVERED = frozenset(stem(w) for w in ("covered", "included", "protected", "subject"))
+_COVERED = frozenset(stem(w) for w in ("covered", "included", "subject"))
 # Words between a covered thing and what covers it: "covered *by*", "included *in*".
 _JOINING = frozenset(("by", "in", "within", "under", "to", "of"))
 # Words ending one side: what follows says where, when or how.
@@ -35,6 +35,7 @@ _NAMING_NONE = frozenset(("a", "an", "to"))
 _SIDE_WORDS = 4
 _BEFORE_COVERING = 8
 _OPENINGS = frozenset(("does", "do", "will", "is", "are"))
+_DOER = frozenset(("you", "we", "they"))
 
 
 def _side(surface: Sequence[str], start: int, stop: int) -> list[str]:
@@ -55,7 +56,8 @@ def _sides(surface: Sequence[str], stems: Sequence[str]) -> tuple[list[str], lis
     if surface[0] in ("does", "do", "will"):
         # "Does [the incident response plan] cover [AI-specific incidents]?"
         at = next((k for k in range(2, len(surface)) if stems[k] in _COVERING), None)
-        if at is None or at - 1 > _SIDE_WORDS:
+        # "Do *you* apply …" puts the verb to the vendor: it asks what it does, not what covers.
+        if at is None or at - 1 > _SIDE_WORDS or surface[1] in _DOER:
             return None
         return _side(surface, 1, at), _side(surface, at + 1, len(surface))
     # "Are [APIs] covered by [your WAF]?", "Is [the mobile app] included in [the test scope]?"

@@ -17,13 +17,12 @@ from collections.abc import Collection, Iterator, Sequence
 
 from app.core.answer_kind import CLOSED_OPENINGS
 from app.core.bank import Entry
-from app.core.entry_says import yes_or_no
+from app.core.entry_says import words_written, yes_or_no
 from app.core.normalise import (
     NEGATIONS,
     NormalisedText,
     shared_with_phrases,
     stem,
-    words,
     written_as,
 )
 from app.core.scoring import Scoring
@@ -220,11 +219,7 @@ def asks_which(asked: NormalisedText, entry: Entry) -> str | None:
         return None
     # The vendor speaks of itself in its own name or as "we", not as "you" or "the vendor": only
     # another party it names tells which.
-    written = {
-        word
-        for text in (entry.question, entry.answer, entry.detail or "", *entry.alternates)
-        for word in words(text)
-    }
+    written = words_written(entry)
     if any((_PARTIES[n] - _FIRST_PERSON) & written for n in choice if n != _VENDOR):
         return None
     return "the question asks which of two parties it is; the entry names neither"
@@ -238,7 +233,7 @@ def _choice(asked: NormalisedText) -> set[int] | None:
             continue
         if any(s in _ONLY for s in stems[i + 1 : i + 1 + _ONLY_WITHIN]):
             return set()
-        if _offers_choice(surface, stems, i):
+        if _offers_choice(surface, i):
             return set()
         after = _parties(surface, i + 1, i + 1 + _PARTY_WITHIN)
         if not after:
@@ -257,29 +252,28 @@ def _choice(asked: NormalisedText) -> set[int] | None:
 
 
 # What an "or" ends a list of options with when the question asks which: "network-based,
-# host-based, *or both*?", "… or a combination?".
+# host-based, *or both*?", "… or a combination of both?".
 _WHICH_ENDS = frozenset(("both", "neither", "combination", "mix", "hybrid"))
-# What may follow options' last "both" and leave it last: the row's next part.
-_AFTER_OPTIONS = frozenset(("and", "if", "please", "describe", "explain", "specify", "which"))
-# Who does a thing, or how, as a question may offer a choice between them, by their stems: a
+# What may follow such an ending and leave it last: the row's next part, or what it combines.
+_AFTER_OPTIONS = frozenset(("and", "if", "please", "describe", "explain", "specify", "which", "of"))
+# Who does a thing, or how, as a question may offer a choice between them, as written: a
 # question naming one before its "or" and the other after it asks which ("done in-house or
-# outsourced?"). Not "internal or external": a framework's "internal or external parties" are
-# any parties.
-_WAYS = tuple(
-    (stem(a), stem(b))
-    for a, b in (
-        ("internally", "externally"), ("internally", "third"), ("house", "outsourced"),
-        ("house", "third"), ("house", "externally"), ("manually", "automatically"),
-    )
+# outsourced?"). Adverbs, not adjectives: a framework's "internal or external parties" are any
+# parties, and stems would fold "internally" into "internal".
+_WAYS = (
+    ("internally", "externally"), ("internally", "third"), ("house", "outsourced"),
+    ("house", "third"), ("house", "externally"), ("manually", "automatically"),
 )  # fmt: skip
 # Kinds a thing is of, offered as a choice when the question asks what it is ("Is the hosting
-# public or private cloud?", "Is the service single-tenant or multi-tenant?"); before a noun
-# they name any of it ("digital or non-digital media").
-_KINDS_OF = tuple(
-    (stem(a), stem(b))
-    for a, b in (("public", "private"), ("premise", "cloud"), ("premises", "cloud"),
-                 ("shared", "dedicated"))
-)  # fmt: skip
+# public or private cloud?"); after a preposition they name any of it ("encrypted over public
+# or private networks"), as they do before a noun elsewhere ("digital or non-digital media").
+_KINDS_OF = (("public", "private"), ("premise", "cloud"), ("premises", "cloud"),
+             ("shared", "dedicated"))  # fmt: skip
+# One head, two words before it, offered as a choice: "single-tenant or multi-tenant?".
+_HEAD_KINDS = frozenset((("single", "multi"), ("on", "off"), ("network", "host")))
+# Words before the first option making the options a place or a means, not what a thing is.
+_PREPOSITIONS = frozenset(("over", "on", "in", "across", "via", "through", "from", "to", "for",
+                           "with", "by", "at", "of"))  # fmt: skip
 # How far before and after its "or" the words of a pair may stand.
 _PAIR_BEFORE, _PAIR_AFTER = 3, 4
 # How far before its "or" a "whether" makes the options any of them.
@@ -288,28 +282,31 @@ _WHETHER_WITHIN = 8
 _BEING = frozenset(("is", "are"))
 
 
-def _offers_choice(surface: Sequence[str], stems: Sequence[str], at: int) -> bool:
+def _offers_choice(surface: Sequence[str], at: int) -> bool:
     """Tell whether the "or" at `at` ends options of which the question asks which.
 
     "… network-based, host-based, or both?", "done internally or by a third party?" (ways
     excluding each other) and "Is the service single-tenant or multi-tenant?" (what it is, at
     the question's end) do; "a bug bounty or vulnerability disclosure program?" names
     alternatives, either of which its Yes may be, and so do "…, *either* in-house or
-    outsourced?" and "digital or non-digital media". Options in a row's second question are
-    left to it (`_in_later_question`).
+    outsourced?", "digital or non-digital media", "remote access or VPN access" and "over
+    public or private networks". Options in a row's second question are left to it
+    (`_in_later_question`).
     """
-    before = stems[max(0, at - _PAIR_BEFORE) : at]
+    before = surface[max(0, at - _PAIR_BEFORE) : at]
     if _in_later_question(surface, at) or "either" in before:
         return False
     # "…, regardless of *whether* asset management occurs internally or externally?"
     if "whether" in surface[max(0, at - _WHETHER_WITHIN) : at]:
         return False
-    if any(word in _WHICH_ENDS for word in surface[at + 1 : at + 3]):
-        # "…, or both?" ends its options; "…, or both employees and third parties?" names who.
-        end = at + 1 + next(i for i, w in enumerate(surface[at + 1 :]) if w in _WHICH_ENDS)
-        if end + 1 == len(surface) or surface[end + 1] in _AFTER_OPTIONS or surface[end] != "both":
-            return True
-    following = stems[at + 1 : at + 1 + _PAIR_AFTER]
+    ending = next(
+        (k for k in range(at + 1, min(at + 3, len(surface))) if surface[k] in _WHICH_ENDS), None
+    )
+    # "…, or both?" ends its options; "…, or both employees and third parties?" names who, and
+    # "on-premises or hybrid deployment?" what is deployed.
+    if ending is not None and (ending + 1 == len(surface) or surface[ending + 1] in _AFTER_OPTIONS):
+        return True
+    following = surface[at + 1 : at + 1 + _PAIR_AFTER]
 
     def paired(pairs: tuple[tuple[str, str], ...]) -> bool:
         return any(
@@ -318,12 +315,20 @@ def _offers_choice(surface: Sequence[str], stems: Sequence[str], at: int) -> boo
 
     if paired(_WAYS):
         return True
-    # What the thing is: the options end the question.
+    # What the thing is: the options end the question, and no preposition puts them to a place.
     if surface[0] not in _BEING or len(surface) - at > _PAIR_AFTER:
         return False
-    return paired(_KINDS_OF) or (
-        at > 0 and at + 2 == len(surface) - 1 and surface[at - 1] == surface[at + 2]
+    first = next((k for k in range(at - 1, 0, -1) if surface[k] in _KINDS_OF_WORDS), None)
+    if paired(_KINDS_OF) and first is not None and surface[first - 1] not in _PREPOSITIONS:
+        return True
+    return (
+        at + 2 == len(surface) - 1
+        and surface[at - 1] == surface[at + 2]
+        and (surface[at - 2], surface[at + 1]) in _HEAD_KINDS
     )
+
+
+_KINDS_OF_WORDS = frozenset(word for pair in _KINDS_OF for word in pair)
 
 
 # How a row's second question opens: its verb, then its subject ("…? *Is the* SOC in-house or

@@ -8,7 +8,7 @@ entry says beside the concept (bridging.py, through matching.py).
 from __future__ import annotations
 
 from app.core.bank import CANONICAL_ANSWERS, Entry
-from app.core.normalise import shared_with_phrases
+from app.core.normalise import shared_with_phrases, words
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 
@@ -56,3 +56,16 @@ def yes_or_no(answer: str) -> str | None:
     words = answer.split(maxsplit=1)
     first = words[0].strip(".,;:!").casefold() if words else ""
     return first if first in ("yes", "no") else None
+
+
+def words_written(entry: Entry) -> set[str]:
+    """Return the words of all an entry says as written: its wordings, answer and detail.
+
+    Not folded by the thesaurus: a framework's "when significant changes occur" is boilerplate
+    to the matcher and still says when.
+    """
+    return {
+        word
+        for text in (entry.question, entry.answer, entry.detail or "", *entry.alternates)
+        for word in words(text)
+    }

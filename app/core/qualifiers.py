@@ -12,10 +12,8 @@ Likewise "Can customers *disable* encryption at rest for their tenant?" and "Enc
 *optional*?" are not answered Yes by "Is customer data encrypted at rest?": a Yes there says the
 practice is done, not that it can be undone; nor "Is customer data encrypted at rest on
 employee laptops?", which asks of a device the statement never speaks of, nor "Is EDR installed
-on production hosts?" by a statement on people's devices alone; nor "Is all removable media
-*encrypted*?" by "Is the use of removable storage … *blocked*?", another thing done to it; nor
-is "Is data *encrypted* in all environments …?" answered No by a statement denying production
-data is used in them.
+on production hosts?" by a statement on people's devices alone. What is done to a thing
+(encrypted, blocked, backed up) is read in treatments.py.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 
 from app.core.answer_kind import marker_in, unsaid_word
 from app.core.bank import Entry
-from app.core.entry_says import yes_or_no
+from app.core.entry_says import words_written, yes_or_no
 from app.core.intent import HOW_OFTEN
-from app.core.normalise import NormalisedText, stem, words
+from app.core.normalise import NormalisedText, stem
 
 # How a question asks of a plan rather than a practice: "Do you *plan to* launch a bug bounty?",
 # "Is SOC 2 Type II *on your roadmap*?".
@@ -181,18 +181,16 @@ def _event_asked(surface: Sequence[str]) -> str | None:
     return next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)
 
 
-# When a thing is done, as a question may ask two of them: on a schedule, or on an event. A kind
-# is said by any of its words; "periodically" by any schedule.
-_SCHEDULES = {
-    "annually": ("annually", "annual", "yearly", "year", "years"),
-    "quarterly": ("quarterly", "quarter", "quarters"),
-    "monthly": ("monthly", "month", "months"),
-    "weekly": ("weekly", "week", "weeks"),
-    "daily": ("daily", "day", "days"),
-    "continuously": ("continuously", "continuous", "continually", "ongoing"),
-    "periodically": ("periodically", "periodic", "regularly", "regular", "thereafter", "recurring"),
-}
-_ANY_SCHEDULE = "periodically"
+# When a thing is done, as a question may ask two of them: on a schedule ("annually",
+# "periodically" …), said by any (the frequency facet reads which), or on an event, said by its
+# kind's words.
+_SCHEDULE_WORDS = (
+    "annually", "annual", "yearly", "year", "years", "quarterly", "quarter", "quarters",
+    "monthly", "month", "months", "weekly", "week", "weeks", "daily", "day", "days",
+    "continuously", "continuous", "continually", "ongoing", "periodically", "periodic",
+    "regularly", "regular", "thereafter", "recurring",
+)  # fmt: skip
+_SCHEDULE = "schedule"
 # Events named after a word saying when ("*after* major changes", "*at* hire", "*upon*
 # suspected compromise"), not as the thing done ("Are *changes* approved?").
 _EVENTS = {
@@ -206,37 +204,53 @@ _EVENTS = {
 _WHEN_WORDS = frozenset(
     ("after", "following", "upon", "on", "at", "before", "prior", "when", "each", "every", "per")
 )
+# Words before a unit of time making it a length, not a schedule: "every *12* months", "kept
+# *for* one year", "*within* 30 days".
+_LENGTH_WORDS = frozenset(("for", "within", "over", "than", "least", "most", "up"))
 # How far before an event its "when" word may stand ("after *any* major change"), and how far
 # apart two times joined by "and" may be.
 _WHEN_WITHIN, _TIMES_APART = 3, 6
-_SCHEDULE_STEMS = {stem(w): kind for kind, ws in _SCHEDULES.items() for w in ws}
-_EVENT_STEMS = {stem(w): kind for kind, ws in _EVENTS.items() for w in ws}
-_KINDS = _SCHEDULE_STEMS | _EVENT_STEMS
+_SCHEDULE_STEMS = frozenset(stem(w) for w in _SCHEDULE_WORDS)
+_KINDS = {stem(w): kind for kind, ws in _EVENTS.items() for w in ws} | {
+    s: _SCHEDULE for s in _SCHEDULE_STEMS
+}
 
 
 def _times(surface: Sequence[str]) -> list[tuple[int, str]]:
     """Return where a question names when a thing is done, and which time, in order."""
     found = []
     for at, word in enumerate(surface):
-        word_stem = stem(word)
-        if word_stem in _SCHEDULE_STEMS:
-            found.append((at, _SCHEDULE_STEMS[word_stem]))
-        elif word_stem in _EVENT_STEMS and _WHEN_WORDS.intersection(
-            surface[max(0, at - _WHEN_WITHIN) : at]
-        ):
-            found.append((at, _EVENT_STEMS[word_stem]))
+        kind = _KINDS.get(stem(word))
+        if kind is None:
+            continue
+        near = surface[max(0, at - 2) : at]
+        if kind == _SCHEDULE:
+            if not any(w in _LENGTH_WORDS or _is_number(w) for w in near):
+                found.append((at, kind))
+        elif _WHEN_WORDS.intersection(surface[max(0, at - _WHEN_WITHIN) : at]):
+            found.append((at, kind))
     return found
+
+
+_NUMBER_WORDS = frozenset(
+    ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve")
+)
+
+
+def _is_number(word: str) -> bool:
+    return word.isdigit() or word in _NUMBER_WORDS
 
 
 def time_beside_another(asked: NormalisedText, entry: Entry) -> str | None:
     """Say so when a question asks of two times joined by "and" and the statement says one.
 
     "Are background checks performed at hire *and* periodically thereafter?" is not answered by
-    a statement on screening new hires, nor "Is the DR plan exercised annually and following
-    major infrastructure changes?" by one exercised yearly: the Yes would claim the second
-    time. Each must be written somewhere in the statement, its wordings, answer or detail, as
-    written: a framework's "when significant changes occur" is boilerplate to the matcher, and
-    still says when. A schedule says "periodically".
+    a statement on screening new hires, nor "Is the incident response plan tested annually and
+    upon customer request?" by one tested yearly: the Yes would claim the second time. Each
+    must be written somewhere in the statement, its wordings, answer or detail
+    (`entry_says.words_written`): a schedule by any schedule (the frequency facet reads which),
+    an event by its kind's words. A unit after a number or "for" is a length ("every 12
+    months", "retained for one year"), not a schedule.
     """
     surface = asked.surface
     if "and" not in surface:
@@ -255,17 +269,9 @@ def time_beside_another(asked: NormalisedText, entry: Entry) -> str | None:
             break
     if asked_pair is None:
         return None
-    written = {
-        stem(word)
-        for text in (entry.question, entry.answer, entry.detail or "", *entry.alternates)
-        for word in words(text)
-    }
+    written = {stem(word) for word in words_written(entry)}
     for at, kind in asked_pair:
-        if kind == _ANY_SCHEDULE:
-            spoken = not written.isdisjoint(_SCHEDULE_STEMS)
-        else:
-            spoken = any(_KINDS.get(s) == kind for s in written)
-        if not spoken:
+        if not any(_KINDS.get(s) == kind for s in written):
             (one, _), (other, _) = asked_pair
             return (
                 f"the question asks of two times ('{surface[one]}' and '{surface[other]}'); "

@@ -141,7 +141,11 @@ def _treatment_unsaid(
     if not surface or surface[0] not in CLOSED_OPENINGS:
         return None
     at = _predicate(surface)
-    if at is None:
+    # "Do you review logs that are *exported* …?", "Do you have a policy on *encrypted* email?":
+    # a question put to its subject's verb asks of that verb; its participles qualify what
+    # follows, unless "be" makes them its own ("Can audit logs *be exported*?") or they complete
+    # its object ("Do you keep production data *encrypted* …?").
+    if surface[0] in _ACTIVE_OPENINGS and (at is None or not _own_participle(surface, at)):
         at = _active_predicate(surface, question.stems)
     if at is None or question.stems[at] not in _TREATMENTS:
         return None
@@ -153,9 +157,24 @@ def _treatment_unsaid(
     return " ".join(surface[at:end])
 
 
+# How a closed question opens when it puts a verb to its subject ("*Do* you encrypt …?"), and
+# the words making a participle after it the question's own ("Can logs *be* exported?").
+_ACTIVE_OPENINGS = frozenset(("do", "does", "can", "will"))
+_BE = frozenset(("be", "been", "being"))
+
+
+# Verbs whose object a participle completes: "Do you *keep* production data encrypted …?".
+_KEEPING = frozenset(("keep", "maintain", "store", "hold", "leave"))
+
+
+def _own_participle(surface: Sequence[str], at: int) -> bool:
+    """Tell whether a "Do …" question's participle at `at` is what it asks of, not a qualifier."""
+    return surface[at - 1] in _BE or not _KEEPING.isdisjoint(surface[2:4])
+
+
 def _active_predicate(surface: Sequence[str], stems: Sequence[str]) -> int | None:
     """Return where a "Do you …" question's verb names a thing done, if it does."""
-    if surface[0] not in ("do", "does", "can", "will") or len(surface) < 3:
+    if surface[0] not in _ACTIVE_OPENINGS or len(surface) < 3:
         return None
     # The verb follows its subject: "Do you *encrypt* …", "Does the vendor *encrypt* …".
     at = 3 if surface[1] in DETERMINERS and len(surface) > 3 else 2
@@ -358,10 +377,20 @@ def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
 # Verbs by which "who" asks of being or having, not of doing: "Who *is* responsible …?", "Who
 # *has* access …?".
 _NOT_DOING = frozenset(("is", "are", "was", "were", "has", "have", "can", "will", "should", "must"))
-# Words ending what a who-question asks is done: what follows says where, when or among whom.
+# Words ending what a who-question asks is done, or what a verb of a thing done is put to: what
+# follows says where, when or among whom ("sign *in*", "performs code review *for* …").
 _OBJECT_ENDS = frozenset(
     ("for", "in", "at", "on", "with", "during", "before", "after", "and", "or", "when", "if",
      "within", "across", "to", "of", "by", "from")
+)  # fmt: skip
+
+
+# Words opening or naming the options a who-question offers after what it asks is done.
+_OPTION_WORDS = frozenset(
+    ("a", "an", "the", "developers", "developer", "engineers", "engineering", "staff",
+     "employees", "team", "teams", "internal", "external", "third", "dedicated", "firm", "firms",
+     "vendor", "vendors", "provider", "providers", "contractors", "auditors", "consultants",
+     "you", "we", "us", "our", "your", "customer", "customers")
 )  # fmt: skip
 
 
@@ -394,7 +423,8 @@ def activity_unsaid(
         return None
     done = []
     for word in surface[2 : 2 + _SUBJECT_WORDS]:
-        if word in _OBJECT_ENDS:
+        # "… security code review - developers, a dedicated security team …": the options.
+        if word in _OBJECT_ENDS or word in _OPTION_WORDS:
             break
         if word not in DETERMINERS:
             done.append(word)

@@ -544,3 +544,9 @@ def test_what_customers_can_require_does_not_say_it_is_required() -> None:
     assert customers_may(asked, tokens("Is MFA required for all employees?")) is None
     assert customers_may(asked, tokens("Can you require MFA for all employees?")) is None
     assert customers_may(tokens("Is MFA supported for all users?"), can) is None
+    assert customers_may(tokens("Are password requirements documented?"), can) is None
+    # "Their" is as often the users' own: the question is still put to every user.
+    assert customers_may(tokens("Is MFA enforced for all users and their devices?"), can)
+    # A closed question of another opening, or a wording saying what customers do.
+    assert customers_may(tokens("Do you require MFA for all users?"), can) is None
+    assert customers_may(asked, tokens("Do customers require MFA for their users?")) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.coverage import assured_unsaid, side_unsaid
+from app.core.coverage import _sides, assured_unsaid, side_unsaid
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back
@@ -107,3 +107,24 @@ def test_an_assurance_of_another_thing_than_the_vendor_needs_the_thing_named() -
         "Are your data centers ISO 27001 certified?"
     )
     assert "never names them" not in (named.explanation.guard or "")
+
+
+def test_only_a_question_of_what_covers_what_has_two_sides() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+
+    def sides(text: str) -> tuple[list[str], list[str]] | None:
+        asked = normaliser.normalise(text)
+        return _sides(asked.surface, asked.stems)
+
+    assert sides("Does MFA apply to API access and service accounts?") == (
+        ["mfa"],
+        ["api", "access"],
+    )
+    assert sides("Are APIs covered by your WAF?") == (["waf"], ["apis"])
+    for plain in (
+        "Do you apply patches to all systems?",
+        "Is data protected in transit?",
+        "Do you maintain logs for every system and include AI incidents?",
+        "Are backups covered regularly?",
+    ):
+        assert sides(plain) is None, plain

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from app.core.bank import Entry
+from app.core.either import _offers_choice
 from app.core.matching import Matcher
+from app.core.normalise import words as tokens
 from tests.core.statements import approved
 
 OTHERS = [
@@ -282,6 +284,21 @@ def test_options_any_of_which_a_yes_answers_are_not_a_choice() -> None:
     ):
         (best, *_) = matcher.match(asked)
         assert best.explanation.guard != WHICH, asked
+    # One noun on both sides, kinds after a preposition, adjectives of a framework's any, and an
+    # ending naming what is deployed: none asks which.
+    for asked in (
+        "Is MFA required for remote access or VPN access?",
+        "Is data encrypted in transit over public or private networks?",
+        "Is vulnerability scanning performed on internal or external systems?",
+        "Do you support on-premises or hybrid deployment?",
+    ):
+        assert not _offers_choice(list(tokens(asked)), list(tokens(asked)).index("or")), asked
+    for asked in (
+        "Is the hosting public or private cloud?",
+        "Do you operate a SOC, and is it in-house or outsourced?",
+        "Is the incident response plan tested via tabletop exercises, or a combination of both?",
+    ):
+        assert _offers_choice(list(tokens(asked)), list(tokens(asked)).index("or")), asked
     # Kinds before a noun name any of it: "public or private cloud services".
     (cloud, *_) = matcher.match("Do you use public or private cloud services?")
     assert (cloud.entry_id, cloud.explanation.guard) == ("VEN-CLOUD-01", None)

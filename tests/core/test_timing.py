@@ -257,3 +257,29 @@ def test_two_times_asked_together_are_answered_only_by_a_statement_saying_both()
         )
         is None
     )
+
+
+def test_a_length_of_time_is_no_schedule() -> None:
+    normaliser = Normaliser(shipped_thesaurus())
+    yearly = approved(
+        "BCP-TEST-01",
+        "Is the business continuity plan tested?",
+        "Yes",
+        "The plan is tested annually and after significant changes.",
+    )
+    for asked in (
+        # "12 months" is a year's length, said by "annually" as the frequency facet reads it;
+        # "for 1 year" is how long logs are kept, not when they are reviewed.
+        "Is the BCP tested every 12 months and after major changes?",
+        "Are logs retained for 1 year and reviewed daily?",
+    ):
+        assert time_beside_another(normaliser.normalise(asked), yearly) is None, asked
+    on_request = approved("RET-DEL-01", "Is data deleted on request?", "Yes", "On request.")
+    within = normaliser.normalise("Is data deleted within 30 days and upon request?")
+    assert time_beside_another(within, on_request) is None
+    # Said by any schedule: the frequency facet reads which.
+    monthly = approved("BCP-TEST-01", "Is the plan tested?", "Yes", "Tested every 12 months.")
+    asked = normaliser.normalise("Is the plan tested annually and after major changes?")
+    assert time_beside_another(asked, monthly) == (
+        "the question asks of two times ('annually' and 'changes'); the entry never says 'changes'"
+    )
