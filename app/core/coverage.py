@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from app.core.actor import DETERMINERS, SOME_OF
 from app.core.normalise import NormalisedText, stem
 from app.core.reasons import Elsewhere
-from app.core.treatments import names_any_of
+from app.core.treatments import names_any_of, words_before
 
 # How a question asks whether one thing covers another: "Does MFA *apply to* …", "Does the plan
 # *cover* …", "Is the mobile app *included in* …", "Are APIs *covered by* …".
@@ -31,6 +31,7 @@ _SIDE_ENDS = frozenset(
 )
 # Words naming nothing of a side: "apply *to* …", "*a* firewall".
 _NAMING_NONE = frozenset(("a", "an", "to"))
+_NOT_A_SIDE = DETERMINERS | SOME_OF | _NAMING_NONE
 # Words read of a side at most, and before "covered by" or "included in".
 _SIDE_WORDS = 4
 _BEFORE_COVERING = 8
@@ -40,13 +41,7 @@ _DOER = frozenset(("you", "we", "they"))
 
 def _side(surface: Sequence[str], start: int, stop: int) -> list[str]:
     """Return the words naming one side, from `start` up to `stop` or a word ending it."""
-    words: list[str] = []
-    for word in surface[start:stop]:
-        if word in _SIDE_ENDS or len(words) == _SIDE_WORDS:
-            break
-        if word not in DETERMINERS and word not in SOME_OF and word not in _NAMING_NONE:
-            words.append(word)
-    return words
+    return words_before(surface[start:stop], _SIDE_ENDS, _NOT_A_SIDE)[:_SIDE_WORDS]
 
 
 def _sides(surface: Sequence[str], stems: Sequence[str]) -> tuple[list[str], list[str]] | None:

@@ -347,13 +347,25 @@ def _active_object(text: NormalisedText) -> tuple[list[str], int] | None:
     # object past the window; "encrypt backups and logs" names more than the window reads.
     if not _JOINED.isdisjoint(surface[at + 1 : at + 1 + _SUBJECT_WORDS]):
         return None
-    thing = []
-    for word in surface[at + 1 : at + 1 + _SUBJECT_WORDS]:
-        if word in _OBJECT_ENDS:
-            break
-        if word not in DETERMINERS and word not in _ARTICLES and word not in _WHOSE:
-            thing.append(word)
+    thing = words_before(
+        surface[at + 1 : at + 1 + _SUBJECT_WORDS], _OBJECT_ENDS, DETERMINERS | _ARTICLES | _WHOSE
+    )
     return (thing, at) if thing else None
+
+
+def words_before(words: Sequence[str], ends: frozenset[str], skipped: frozenset[str]) -> list[str]:
+    """Return the words up to the first of `ends`, those in `skipped` left out.
+
+    How a rule reads what a verb is put to ("sign *an NDA* in …"), what a who-question asks is
+    done, or one side of what covers what, within the window it is given.
+    """
+    kept: list[str] = []
+    for word in words:
+        if word in ends:
+            break
+        if word not in skipped:
+            kept.append(word)
+    return kept
 
 
 def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
@@ -421,13 +433,8 @@ def activity_unsaid(
         or "or" not in surface
     ):
         return None
-    done = []
-    for word in surface[2 : 2 + _SUBJECT_WORDS]:
-        # "… security code review - developers, a dedicated security team …": the options.
-        if word in _OBJECT_ENDS or word in _OPTION_WORDS:
-            break
-        if word not in DETERMINERS:
-            done.append(word)
+    # "… security code review - developers, a dedicated security team …": the options end it.
+    done = words_before(surface[2 : 2 + _SUBJECT_WORDS], _OBJECT_ENDS | _OPTION_WORDS, DETERMINERS)
     if names_any_of(done, frozenset(question.terms), said, terms, frame) is not False:
         return None
     return Elsewhere(

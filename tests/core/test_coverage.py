@@ -26,6 +26,13 @@ BANK = [
     approved("GOV-POL-01", "Do you have an information security policy?"),
 ]
 
+# The shipped thesaurus, and its terms for a text: how the matcher folds a question's words.
+NORMALISER = Normaliser(shipped_thesaurus())
+
+
+def terms(text: str) -> tuple[str, ...]:
+    return NORMALISER.normalise(text).terms
+
 
 def test_a_statement_never_naming_one_side_does_not_say_it_covers_the_other() -> None:
     matcher = Matcher(BANK, concepts=False)
@@ -44,10 +51,6 @@ def test_a_statement_naming_both_sides_answers() -> None:
     matcher = Matcher(BANK, concepts=False)
     (best, *_) = matcher.match("Does your incident response plan cover AI incidents?")
     assert (best.entry_id, best.band) == ("AI-INC-01", "auto")
-    normaliser = Normaliser(shipped_thesaurus())
-
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
 
     said = set(terms("The incident response plan covers AI incidents."))
     for asked in (
@@ -58,9 +61,9 @@ def test_a_statement_naming_both_sides_answers() -> None:
         # "Protected against" says from what, not by what.
         "Are AI incidents protected against tampering?",
     ):
-        assert side_unsaid(normaliser.normalise(asked), lambda: said, terms) is None, asked
+        assert side_unsaid(NORMALISER.normalise(asked), lambda: said, terms) is None, asked
     # A side of frame words only names nothing to look for.
-    policy = normaliser.normalise("Does the policy apply to AI incidents?")
+    policy = NORMALISER.normalise("Does the policy apply to AI incidents?")
     assert side_unsaid(policy, lambda: said, terms, frozenset({"policy"})) is None
 
 
@@ -80,10 +83,6 @@ def test_an_assurance_of_another_thing_than_the_vendor_needs_the_thing_named() -
         matcher, "Are your data centers SOC 2 and ISO 27001 certified?", "CMP-CERT-01"
     ) == ("the question asks whether its 'data centers' hold it; the entry never names them")
     # The vendor or its product is the statement's own; a detail naming the thing answers.
-    normaliser = Normaliser(shipped_thesaurus())
-
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
 
     for asked in (
         "Is the company ISO 27001 certified?",
@@ -93,7 +92,7 @@ def test_an_assurance_of_another_thing_than_the_vendor_needs_the_thing_named() -
         # Asked of alignment, not of holding an assurance.
         "Are your data centers aligned with ISO 27001?",
     ):
-        assert assured_unsaid(normaliser.normalise(asked), lambda: set(), terms) is None, asked
+        assert assured_unsaid(NORMALISER.normalise(asked), lambda: set(), terms) is None, asked
     hosted = [
         approved(
             "CMP-CERT-01",
@@ -110,10 +109,9 @@ def test_an_assurance_of_another_thing_than_the_vendor_needs_the_thing_named() -
 
 
 def test_only_a_question_of_what_covers_what_has_two_sides() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
 
     def sides(text: str) -> tuple[list[str], list[str]] | None:
-        asked = normaliser.normalise(text)
+        asked = NORMALISER.normalise(text)
         return _sides(asked.surface, asked.stems)
 
     assert sides("Does MFA apply to API access and service accounts?") == (

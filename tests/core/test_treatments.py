@@ -16,6 +16,13 @@ from app.core.treatments import (
 )
 from tests.core.statements import held_back
 
+# The shipped thesaurus, and its terms for a text: how the matcher folds a question's words.
+NORMALISER = Normaliser(shipped_thesaurus())
+
+
+def terms(text: str) -> tuple[str, ...]:
+    return NORMALISER.normalise(text).terms
+
 
 def approved(entry_id: str, question: str, answer: str = "Yes", detail: str = "") -> Entry:
     return Entry(id=entry_id, question=question, answer=answer, detail=detail, status="approved")
@@ -137,12 +144,8 @@ def test_a_no_does_not_deny_a_thing_done_its_statement_never_says() -> None:
 
 
 def test_backed_up_is_one_thing_done_as_the_matcher_folds_it() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
 
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
-
-    asked = normaliser.normalise("Are audit logs backed up to another region?")
+    asked = NORMALISER.normalise("Are audit logs backed up to another region?")
     said = set(terms("Log backups are not kept in another region."))
     assert denied_treatment(asked, "No", lambda: said, terms) is None
     assert denied_treatment(asked, "No", lambda: {"log"}, terms) == (
@@ -201,11 +204,8 @@ def test_what_is_done_said_by_the_statement_or_a_word_for_it_answers() -> None:
     # "Disabled" is said by "revoked"; "single sign-on" signs nothing.
     (leavers, *_) = Matcher(DONE_TO, concepts=False).match("Is leavers' access disabled promptly?")
     assert (leavers.entry_id, leavers.band) == ("IAM-LEAVE-01", "auto")
-    normaliser = Normaliser(shipped_thesaurus())
-    sso = normaliser.normalise("Do you support single sign-on with SAML?")
-    assert (
-        treatment_unsaid(sso, "Yes", lambda: set(), lambda t: normaliser.normalise(t).terms) is None
-    )
+    sso = NORMALISER.normalise("Do you support single sign-on with SAML?")
+    assert treatment_unsaid(sso, "Yes", lambda: set(), terms) is None
 
 
 def test_a_thing_done_to_another_thing_than_the_question_names_does_not_answer() -> None:
@@ -222,13 +222,9 @@ def test_a_thing_done_to_another_thing_than_the_question_names_does_not_answer()
 
 
 def test_the_things_words_are_read_as_the_question_folds_them() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
-
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
 
     # "Events logged" folds to "log": the events are what is logged, not another thing.
-    asked = normaliser.normalise("Are key management events logged?")
+    asked = NORMALISER.normalise("Are key management events logged?")
     assert "event" not in asked.terms
     assert treated_unsaid(asked, asked, lambda: {"log"}, terms, frozenset({"manag", "key"})) is None
     assert treated_unsaid(asked, asked, lambda: {"log"}, terms, frozenset({"manag"})) == (
@@ -237,10 +233,6 @@ def test_the_things_words_are_read_as_the_question_folds_them() -> None:
 
 
 def test_only_a_passive_questions_short_subject_is_read_as_the_thing() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
-
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
 
     for asked in (
         # "Do …" puts its verb to someone; a long run before the participle is another clause.
@@ -249,7 +241,7 @@ def test_only_a_passive_questions_short_subject_is_read_as_the_thing() -> None:
     ):
         assert (
             treated_unsaid(
-                normaliser.normalise(asked), normaliser.normalise(asked), lambda: set(), terms
+                NORMALISER.normalise(asked), NORMALISER.normalise(asked), lambda: set(), terms
             )
             is None
         ), asked
@@ -279,17 +271,13 @@ def test_who_does_a_thing_offered_among_options_is_answered_only_where_the_thing
         m for m in Matcher(bank, concepts=False).match(asked) if m.entry_id == "SDL-REVIEW-01"
     )
     assert "asks who does" not in (review.explanation.guard or "")
-    normaliser = Normaliser(shipped_thesaurus())
-
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
 
     for plain in (
         "Who performs security code review?",
         "Who is the dedicated security team or the firm?",
         "Who in your team or a firm performs code review?",
     ):
-        assert activity_unsaid(normaliser.normalise(plain), lambda: set(), terms) is None, plain
+        assert activity_unsaid(NORMALISER.normalise(plain), lambda: set(), terms) is None, plain
 
 
 def test_what_a_verb_of_a_thing_done_is_put_to_must_be_named() -> None:
@@ -321,10 +309,6 @@ def test_what_a_verb_of_a_thing_done_is_put_to_must_be_named() -> None:
 
 
 def test_a_thing_is_named_by_any_of_its_words_folded_or_as_written() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
-
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
 
     def said(text: str) -> set[str]:
         return set(terms(text))
@@ -344,47 +328,36 @@ def test_a_thing_is_named_by_any_of_its_words_folded_or_as_written() -> None:
 
 
 def test_what_is_logged_is_left_to_the_statement_on_logging() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
-    asked = normaliser.normalise("Do you log administrative access to production?")
-    said = normaliser.normalise("Do you log security events?")
-    assert (
-        treated_unsaid(asked, said, lambda: set(), lambda t: normaliser.normalise(t).terms) is None
-    )
+    asked = NORMALISER.normalise("Do you log administrative access to production?")
+    said = NORMALISER.normalise("Do you log security events?")
+    assert treated_unsaid(asked, said, lambda: set(), terms) is None
 
 
 def test_a_do_questions_participles_qualify_what_follows_unless_its_own() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
-
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
 
     for asked in (
         "Do you review logs that are exported to the SIEM?",
         "Do you have a policy on encrypted email?",
         "Do scans run weekly?",
     ):
-        assert treatment_unsaid(normaliser.normalise(asked), "Yes", set, terms) is None, asked
+        assert treatment_unsaid(NORMALISER.normalise(asked), "Yes", set, terms) is None, asked
     for asked, done in (
         ("Does the vendor encrypt backups?", "encrypt"),
         ("Can audit logs be exported by the customer?", "exported"),
         ("Do you keep production data encrypted in test environments?", "encrypted"),
     ):
-        assert treatment_unsaid(normaliser.normalise(asked), "Yes", set, terms) == (
+        assert treatment_unsaid(NORMALISER.normalise(asked), "Yes", set, terms) == (
             f"the question asks of what is done ('{done}'); the entry never says it"
         ), asked
     # A No is the No rule's, read before it.
-    backed = normaliser.normalise("Are source code repositories backed up?")
+    backed = NORMALISER.normalise("Are source code repositories backed up?")
     assert treatment_unsaid(backed, "No", set, terms) is None
     assert denied_treatment(backed, "No", set, terms) is not None
 
 
 def test_the_options_a_who_question_offers_are_not_what_it_asks_is_done() -> None:
-    normaliser = Normaliser(shipped_thesaurus())
 
-    def terms(text: str) -> tuple[str, ...]:
-        return normaliser.normalise(text).terms
-
-    asked = normaliser.normalise("Who performs code review - developers or a security team?")
+    asked = NORMALISER.normalise("Who performs code review - developers or a security team?")
     training = set(terms("Do developers receive secure coding training?"))
     assert activity_unsaid(asked, lambda: training, terms) == (
         "the entry never says what the question asks who does ('performs code review')"
