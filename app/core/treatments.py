@@ -378,12 +378,29 @@ def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
     if len(surface) < 3 or surface[0] not in _PASSIVE_OPENINGS:
         return None
     at = _predicate(surface)
-    if at is None or text.stems[at] not in _TREATMENTS:
+    if at is None:
+        return None
+    if text.stems[at] in _TREATMENTS or text.stems[at] in _WATCHED:
+        end = at
+    elif text.stems[at] == _TESTED and surface[at - 1] in _PENETRATION:
+        # "Are staging environments *penetration tested*?": the test's own word is no subject.
+        end = at - 1
+    else:
         return None
     subject = [
-        w for w in surface[1:at] if w not in DETERMINERS and w not in SOME_OF and w not in _WHOSE
+        w for w in surface[1:end] if w not in DETERMINERS and w not in SOME_OF and w not in _WHOSE
     ]
     return (subject, at) if subject and len(subject) <= _SUBJECT_WORDS else None
+
+
+# Checks a statement says of one thing, which say nothing of another: "Are running containers
+# *monitored* for anomalous behaviour?" is not answered by audit logs monitored for it, nor "Are
+# security logs *protected* against tampering?" by model weights protected from theft. A test
+# is one only as a penetration test: a statement says a plan or a backup is tested in its own
+# words ("the DR plan" as "continuity plans"), and a firewall rule reviewed, or a server hardened.
+_WATCHED = frozenset(stem(w) for w in ("monitored", "protected"))
+_TESTED = stem("tested")
+_PENETRATION = frozenset(("penetration", "pen"))
 
 
 # Verbs by which "who" asks of being or having, not of doing: "Who *is* responsible …?", "Who

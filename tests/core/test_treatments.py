@@ -362,3 +362,62 @@ def test_the_options_a_who_question_offers_are_not_what_it_asks_is_done() -> Non
     assert activity_unsaid(asked, lambda: training, terms) == (
         "the entry never says what the question asks who does ('performs code review')"
     )
+
+
+WATCHED = [
+    approved(
+        "VUL-PEN-01",
+        "Do you have independent penetration tests performed?",
+        answer="Yes, at least annually",
+        detail="An independent firm tests the application and its infrastructure once a year.",
+    ),
+    approved(
+        "LOG-ANOM-01",
+        "Are audit logs monitored for anomalous behaviour?",
+        detail="Detection rules look for unusual sign-ins and mass data access.",
+    ),
+    approved(
+        "AI-WEIGHTS-01",
+        "Are model weights protected from theft and tampering?",
+        detail="Weights are stored encrypted in a restricted account.",
+    ),
+    approved(
+        "LOG-PROTECT-01",
+        "Are logs kept where administrators cannot alter them?",
+        detail="Logs are written to a separate account with immutable retention.",
+    ),
+]
+
+
+def test_what_a_check_is_put_to_must_be_named() -> None:
+    matcher = Matcher(WATCHED, concepts=False)
+    assert held_back(matcher, "Are staging environments penetration tested?", "VUL-PEN-01") == (
+        "the entry never names what the question asks of ('tested' 'staging environments')"
+    )
+    assert held_back(
+        matcher, "Are running containers monitored for anomalous behaviour?", "LOG-ANOM-01"
+    ) == ("the entry never names what the question asks of ('monitored' 'running containers')")
+    # The thing named, in the statement's detail as well: the check answers.
+    for asked, entry_id in (
+        ("Is the application penetration tested?", "VUL-PEN-01"),
+        ("Are audit logs monitored for anomalous behaviour?", "LOG-ANOM-01"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.band) == (entry_id, "auto"), asked
+    # Model weights protected say nothing of logs.
+    assert held_back(
+        matcher, "Are security logs protected against tampering?", "AI-WEIGHTS-01"
+    ) == ("the entry never names what the question asks of ('protected' 'security logs')")
+
+
+def test_a_test_or_a_review_is_put_to_a_thing_a_statement_says_in_its_own_words() -> None:
+
+    # "The DR plan" is a statement's "continuity plans", a server its "systems": only a
+    # penetration test's thing is read.
+    for asked in (
+        "Is the DR plan tested annually?",
+        "Are firewall rules reviewed at least annually?",
+        "Are servers hardened according to best practice?",
+    ):
+        text = NORMALISER.normalise(asked)
+        assert treated_unsaid(text, text, lambda: set(), terms) is None, asked
