@@ -55,7 +55,7 @@ from app.core.coverage import assured_unsaid, side_unsaid
 from app.core.either import no_to_one_side, one_side_asked
 from app.core.entry_says import yes_or_no
 from app.core.examples import rests_on_example
-from app.core.follow_ups import follow_up_answered, second_question
+from app.core.follow_ups import follow_up_answered, second_ask_unanswered, second_question
 from app.core.listing import Listed, listed_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
@@ -145,6 +145,7 @@ def claim_guard(
         lambda: time_beside_another(asked, entry),
         lambda: second_question(asked, entry, wording, said, frame),
         lambda: follow_up_answered(asked, entry, wording, said, frame),
+        lambda: second_ask_unanswered(asked, wording, entry),
         lambda: number_unsaid(asked, said),
         lambda: quantity_unsaid(asked, entry),
         lambda: who_unnamed(asked, wording, entry),

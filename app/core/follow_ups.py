@@ -1,16 +1,24 @@
-"""A row asking more than one thing: a second closed question, or a follow-up asked on a Yes.
+"""A row asking more than one thing: a second question, or a follow-up asked on a Yes.
 
 "Are code reviews mandatory, and can a developer merge their own change?" asks two things, and a
 statement answering the first says nothing of the second; "Is BYOD permitted? If yes, attach your
 policy." asks for the policy only on a Yes. claims.py holds a Yes or No back when the statement
-answers only one of them, and says which.
+answers only one of them, and says which; likewise a statement naming no one, or no date, given
+to a row that goes on to ask who does it or when it last happened.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
-from app.core.answer_kind import CLOSED_OPENINGS, IF_SO, condition_before, unsaid_word
+from app.core.answer_kind import (
+    CLOSED_OPENINGS,
+    IF_SO,
+    condition_before,
+    names_someone,
+    unsaid_word,
+)
 from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
 from app.core.intent import OPEN_OPENINGS
@@ -198,3 +206,56 @@ def follow_up_answered(
     if shared_with_phrases(only_first, said()):
         return None
     return "the entry's Yes answers the row's follow-up, not its first question"
+
+
+# How a row goes on to ask who: "…, *and who* signs off on the review?", "…, *and to whom* do
+# they report?", "… *If so, who* provides it?".
+_WHO = frozenset(("who", "whom"))
+# How a row goes on to ask when something last happened: "…, *and when was* it last tested?",
+# "… *When did* they last complete the training?"; "when" put to a past verb asks a date even
+# past a question mark, where "Do you log *when users* sign in?" asks of the log.
+_WHEN_PAST = frozenset(("was", "were", "did"))
+# What gives a date: a year, or a month by name.
+_DATE = re.compile(
+    r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b"
+)
+
+
+def _joined(surface: Sequence[str], at: int) -> bool:
+    """Tell whether the word at `at` opens a second question by "and", "and to" or "if so"."""
+    before = surface[at - 2 : at]
+    return surface[at - 1] == "and" or tuple(before) in IF_SO or tuple(before) == ("and", "to")
+
+
+def second_ask_unanswered(
+    asked: NormalisedText, wording: NormalisedText, entry: Entry
+) -> str | None:
+    """Hold back a statement given to a row that goes on to ask who or when, and never says.
+
+    "Are developers trained in secure coding, and who provides the training?" is not answered by
+    "Yes" and a detail naming no one, nor "Do you have an incident response plan, and when was
+    it last tested?" by "Yes, at least annually": the cell answers the first question and leaves
+    the second, which the row asks as much. A statement naming a role, a team or a party
+    (`names_someone`) may say who; only one giving a year or a month says when. A bare "and
+    when?" may ask how often, which the statement may say. `wording`: the statement's wording
+    that matched, which may ask it itself ("Who reviews access?").
+    """
+    # A No to the first question answers the row: what is not done has no one doing it, and no
+    # date it was last done.
+    if yes_or_no(entry.answer) == "no":
+        return None
+    surface = asked.surface
+    text = " ".join((entry.question, *entry.alternates, entry.answer, entry.detail or ""))
+    for at in range(2, len(surface) - 1):
+        word = surface[at]
+        if word in _WHO and _joined(surface, at):
+            asks, answered = "who", names_someone(text)
+        elif word == "when" and surface[at + 1] in _WHEN_PAST:
+            asks, answered = "when", _DATE.search(text) is not None
+        else:
+            continue
+        if answered or (wording.surface and wording.surface[0] == word):
+            return None
+        return f"the row goes on to ask {asks}; the entry does not say"
+    return None

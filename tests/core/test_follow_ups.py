@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.follow_ups import second_question
+from app.core.follow_ups import second_ask_unanswered, second_question
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back
@@ -162,3 +162,98 @@ def test_a_second_question_may_stand_in_a_sentence_of_its_own() -> None:
         assert second_question(normalise(row), entry, wording, lambda: set(wording.terms)) is None
     asked = normalise("Is every change reviewed? Can a single engineer deploy a change alone?")
     assert second_question(asked, entry, wording, lambda: set(wording.terms))
+
+
+SECOND_ASKS = [
+    approved(
+        "INC-TEST-01",
+        "Is the incident response plan tested?",
+        "Yes, at least annually",
+        "The plan is exercised once a year with a tabletop exercise.",
+    ),
+    approved(
+        "CRY-KEYGEN-01",
+        "How are cryptographic keys generated and stored?",
+        "In a managed, HSM-backed key service",
+        "Keys are generated inside the key service's hardware security modules.",
+    ),
+    approved(
+        "IAM-REV-01",
+        "How often are user access rights reviewed?",
+        "Quarterly",
+        "System owners recertify access to production every quarter.",
+    ),
+    approved(
+        "BCP-DR-01",
+        "Is the disaster recovery plan tested?",
+        "Yes",
+        "The plan was last exercised in March, with a failover to the second region.",
+    ),
+    approved(
+        "GOV-PROG-01",
+        "Do you run a formal information security program?",
+        detail="The program covers every system and is reviewed each year.",
+    ),
+    approved(
+        "VUL-PEN-02",
+        "When was your last penetration test?",
+        "Within the last twelve months",
+        "A summary letter is available on request.",
+    ),
+    approved(
+        "AI-TRAIN-01",
+        "Is customer data used to train AI models?",
+        "No",
+        "Customer content never trains models.",
+    ),
+]
+
+
+def test_a_row_going_on_to_ask_who_or_when_is_answered_only_where_the_statement_says() -> None:
+    matcher = Matcher(SECOND_ASKS, concepts=False)
+    for asked, entry_id, asks in (
+        (
+            "Do you have an incident response plan, and when was it last tested?",
+            "INC-TEST-01",
+            "when",
+        ),
+        # Past a question mark, "when" put to a past verb asks a date as much.
+        ("Do you have an incident response plan? When was it last tested?", "INC-TEST-01", "when"),
+        ("Where are keys stored, and who has access to them?", "CRY-KEYGEN-01", "who"),
+        (
+            "Do you run a formal information security program, and to whom does it report?",
+            "GOV-PROG-01",
+            "who",
+        ),
+    ):
+        assert held_back(matcher, asked, entry_id) == (
+            f"the row goes on to ask {asks}; the entry does not say"
+        ), asked
+    for asked, entry_id in (
+        # The detail names who, or when.
+        ("How often are user access rights reviewed, and who signs off?", "IAM-REV-01"),
+        ("Is the disaster recovery plan tested, and when was it last tested?", "BCP-DR-01"),
+        # A statement asking when itself answers it.
+        ("Do you commission penetration tests, and when was the last one?", "VUL-PEN-02"),
+        # A No to the first question answers the row.
+        ("Is customer data used to train AI models, and when was it last used?", "AI-TRAIN-01"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.band) == (entry_id, "auto"), asked
+
+
+def test_when_or_who_inside_the_first_question_is_no_second_ask() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    plan = SECOND_ASKS[0]
+    for row in (
+        "Do you log who accessed customer data?",
+        "Do you record when backups were restored?",
+        "When was the plan last tested?",
+    ):
+        asked = normalise(row)
+        assert second_ask_unanswered(asked, asked, plan) is None, row
+    # "If so, who": asked on a Yes, which the statement gives and names no one with.
+    asked = normalise("Are keys rotated? If so, who approves it?")
+    assert second_ask_unanswered(asked, asked, plan) == (
+        "the row goes on to ask who; the entry does not say"
+    )
