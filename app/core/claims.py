@@ -59,7 +59,13 @@ from app.core.follow_ups import follow_up_answered, second_ask_unanswered, secon
 from app.core.listing import Listed, listed_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
-from app.core.qualifiers import device_unsaid, kind_unsaid, state_undone, undone_unsaid
+from app.core.qualifiers import (
+    device_unsaid,
+    key_kind_unsaid,
+    kind_unsaid,
+    state_undone,
+    undone_unsaid,
+)
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 from app.core.subject_guard import head_unsaid
@@ -157,6 +163,7 @@ def claim_guard(
         lambda: head_unsaid(index.words.space, asked, said, frame),
         lambda: treatment_differs(asked, wording, said, terms),
         lambda: kind_unsaid(asked, said),
+        lambda: key_kind_unsaid(asked, said),
         lambda: undone_unsaid(asked, said),
         lambda: device_unsaid(asked, said),
         lambda: treatment_unsaid(asked, entry.answer, said, terms),

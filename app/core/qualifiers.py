@@ -18,7 +18,7 @@ on production hosts?" by a statement on people's devices alone. What is done to 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from app.core.normalise import NormalisedText, stem, written_as
 
@@ -44,6 +44,44 @@ def kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | No
         return None
     word = next(w for w, s in zip(asked.surface, asked.stems, strict=True) if s in unsaid)
     return f"the question asks of '{word}' ones; the entry never says '{word}'"
+
+
+# Keys a statement on encryption keys does not speak of: ones that log in (SSH, API and access
+# keys), sign (code-signing, PGP) or secure a connection (TLS): "Are SSH host keys rotated?" is
+# not answered by data-encryption master keys rotating yearly.
+_KEYS = frozenset(("key", "keys"))
+_KINDS_OF_KEY = frozenset(
+    ("ssh", "host", "signing", "api", "access", "pgp", "gpg", "tls", "ssl", "licence", "license")
+)
+# Words that may stand in the run naming a kind of key without naming one: "code-*signing*
+# *private* keys".
+_OF_KEY = frozenset(("code", "private", "public"))
+
+
+def _kinds_of_key(surface: Sequence[str]) -> list[str]:
+    """Return the words naming a kind of key in the runs of words right before "key(s)"."""
+    kinds: list[str] = []
+    for at, key in enumerate(surface):
+        if key not in _KEYS:
+            continue
+        start = at
+        while start > 0 and surface[start - 1] in _KINDS_OF_KEY | _OF_KEY:
+            start -= 1
+        kinds.extend(word for word in surface[start:at] if word in _KINDS_OF_KEY)
+    return kinds
+
+
+def key_kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question names a kind of key (SSH, signing, API) the statement never says.
+
+    `said`: all the statement says (its wordings, answer and detail), read only when a kind is
+    named: "How do you keep secrets such as API keys out of source code?" says API keys.
+    """
+    kinds = _kinds_of_key(asked.surface)
+    unsaid = [word for word in kinds if stem(word) not in said()] if kinds else kinds
+    if not unsaid:
+        return None
+    return f"the question asks of {unsaid[0]} keys; the entry never says '{unsaid[0]}'"
 
 
 # Words by which a question asks whether a practice can be undone, as terms: stemmed, or as the

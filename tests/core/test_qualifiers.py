@@ -7,7 +7,7 @@ from dataclasses import replace
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.qualifiers import kind_unsaid, state_undone
+from app.core.qualifiers import key_kind_unsaid, kind_unsaid, state_undone
 from tests.core.statements import held_back
 
 
@@ -233,3 +233,53 @@ def test_keeping_the_undone_state_away_is_the_practice_itself() -> None:
     # Not an undoing: too short after the prefix, or "under".
     assert state_undone(normalise("is the data united"), normalise("data united"), set) is None
     assert state_undone(normalise("is data underused"), normalise("is data used"), set) is None
+
+
+KEYS = [
+    approved(
+        "CRY-ROT-01",
+        "Are encryption keys rotated?",
+        detail="Data-encryption master keys rotate automatically every year.",
+    ),
+    approved(
+        "CRY-KEYGEN-01",
+        "Are keys protected by hardware security modules?",
+        "In a managed, HSM-backed key service",
+        "Keys are generated inside the key service's hardware security modules.",
+    ),
+    approved(
+        "SDL-SECRETS-01",
+        "How do you keep secrets such as API keys out of source code?",
+        "Secrets manager plus repository secret scanning",
+        "Secret scanning runs on every push.",
+    ),
+]
+
+
+def test_a_kind_of_key_the_statement_never_names_is_not_answered() -> None:
+    matcher = Matcher(KEYS, concepts=False)
+    for asked, entry_id, kind in (
+        ("Are SSH host keys rotated?", "CRY-ROT-01", "ssh"),
+        (
+            "Are code-signing private keys stored in a hardware security module?",
+            "CRY-KEYGEN-01",
+            "signing",
+        ),
+    ):
+        assert held_back(matcher, asked, entry_id) == (
+            f"the question asks of {kind} keys; the entry never says '{kind}'"
+        ), asked
+    # Keys in general, keys of no kind, or a kind the statement says: answered.
+    for asked, entry_id in (
+        ("Are encryption keys rotated?", "CRY-ROT-01"),
+        ("Are encryption keys stored in an HSM?", "CRY-KEYGEN-01"),
+        ("Is source code scanned for hard-coded secrets such as API keys?", "SDL-SECRETS-01"),
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.band) == (entry_id, "auto"), asked
+
+
+def test_only_the_words_right_before_keys_name_their_kind() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    for asked in ("Is access to encryption keys restricted?", "Are keys used for SSH logins?"):
+        assert key_kind_unsaid(normalise(asked), lambda: set()) is None, asked
