@@ -110,6 +110,8 @@ def _asks_again(surface: Sequence[str], at: int) -> bool:
 
 
 _MODALS = frozenset(("can", "could", "will", "would", "may", "must", "should"))
+# How a question asks of the past: "…, and *were* they met in the last test?", "*when did* …".
+_PAST = frozenset(("was", "were", "did"))
 _ASKING_WORDS = OPEN_OPENINGS | {"whether"}
 # How far back a question word makes a modal its own ("what encryption algorithms *can* …").
 _WITHIN = 4
@@ -127,22 +129,21 @@ def second_question(
     said: Callable[[], set[str]],
     frame: frozenset[str] = frozenset(),
 ) -> str | None:
-    """Hold back a Yes or No given to a row asking two closed questions, when it says only one.
+    """Hold back an answer to a row asking a second closed question, when it answers only one.
 
     "Are code reviews mandatory before merge, and can a developer approve and merge their own
     change?" answered Yes by "Is every code change reviewed?" would say that developers can
-    approve their own changes. A statement saying the second question's words somewhere (its
+    approve their own changes; "What are your RTO and RPO, and were they met in the last DR
+    test?" answered "RTO 8 hours; RPO 1 hour" says nothing of the test. A statement saying the second question's words somewhere (its
     wordings, answer or detail) may answer both; one that never does answers the first only.
     `wording`: the statement's wording that matched.
     """
-    if yes_or_no(entry.answer) is None:
-        return None
     surface = asked.surface
     for i in range(1, len(surface) - 2):
         if (
             # "…, or do you plan to?" offers an alternative, which either Yes answers.
             surface[i] == "and"
-            and surface[i + 1] in CLOSED_OPENINGS
+            and (surface[i + 1] in CLOSED_OPENINGS or surface[i + 1] in _PAST)
             and (predicate := _opens_subject(surface, i + 2)) is not None
         ):
             break
@@ -214,7 +215,6 @@ _WHO = frozenset(("who", "whom"))
 # How a row goes on to ask when something last happened: "…, *and when was* it last tested?",
 # "… *When did* they last complete the training?"; "when" put to a past verb asks a date even
 # past a question mark, where "Do you log *when users* sign in?" asks of the log.
-_WHEN_PAST = frozenset(("was", "were", "did"))
 # What gives a date: a year, or a month by name.
 _DATE = re.compile(
     r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
@@ -251,7 +251,7 @@ def second_ask_unanswered(
         word = surface[at]
         if word in _WHO and _joined(surface, at):
             asks, answered = "who", names_someone(text)
-        elif word == "when" and surface[at + 1] in _WHEN_PAST:
+        elif word == "when" and surface[at + 1] in _PAST:
             asks, answered = "when", _DATE.search(text) is not None
         else:
             continue

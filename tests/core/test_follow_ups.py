@@ -257,3 +257,26 @@ def test_when_or_who_inside_the_first_question_is_no_second_ask() -> None:
     assert second_ask_unanswered(asked, asked, plan) == (
         "the row goes on to ask who; the entry does not say"
     )
+
+
+def test_a_value_does_not_answer_a_second_closed_question() -> None:
+    objectives = approved(
+        "BCP-RTO-01",
+        "What are your recovery time and recovery point objectives?",
+        "RTO 8 hours; RPO 1 hour",
+        "Both objectives are exercised in the yearly disaster recovery test.",
+    )
+    matcher = Matcher([objectives, *SECOND_ASKS], concepts=False)
+    assert held_back(
+        matcher,
+        "What are your recovery time and recovery point objectives, and were they met in the "
+        "last test?",
+        "BCP-RTO-01",
+    ) == (
+        "the row asks a second question the entry does not answer: 'were they met in the last test'"
+    )
+    # Said by the detail: answered.
+    (best, *_) = matcher.match(
+        "What are your recovery time and recovery point objectives, and are they exercised?"
+    )
+    assert (best.entry_id, best.band) == ("BCP-RTO-01", "auto")
