@@ -1,11 +1,12 @@
-"""What a question asks of the vendor's suppliers: what they do, own, or do with the vendor.
+"""What a question asks of the vendor's suppliers: what they do, own, do with the vendor, or the
+risk kept over them.
 
 "Do your vendors undergo penetration testing?" asks what the vendor's suppliers do, not what the
 vendor does; "Do you require your sub-processors to conduct annual penetration tests?" asks what
 they do on its demand; "Do you test your vendors' incident response plans?" asks of what they
 own; "Is the business continuity plan tested with your critical suppliers?" asks of what the
-vendor does with them. A statement on the vendor's own practice that never names them answers
-none of these.
+vendor does with them; "Describe your vendor risk management program" asks how it keeps them.
+A statement on the vendor's own practice that never names them answers none of these.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def suppliers_for_vendor(
         subject = _compound_supplier(asked, subject) or _supplier_bound(asked)
     owner = None if subject in _SUPPLIERS else _supplier_owning(asked)
     partner = None if owner or subject in _SUPPLIERS else _supplier_with(asked)
-    who = owner or partner or (subject if subject in _SUPPLIERS else None)
+    managed = None if owner or partner or subject in _SUPPLIERS else _supplier_managed(asked)
+    who = owner or partner or managed or (subject if subject in _SUPPLIERS else None)
     if who is None or _names_suppliers(wording):
         return None
     named = named_terms(who, terms)
@@ -54,6 +56,9 @@ def suppliers_for_vendor(
     shown = "third parties" if who == "third" else who
     if partner is not None:
         return f"the question asks what you do with your {shown}; the entry never names them"
+    if managed is not None:
+        kept = "third-party" if who == "third" else who
+        return f"the question asks of {kept} risk or management; the entry never names them"
     if owner is None:
         return f"the question asks what your {shown} do; the entry says what you do"
     whose = "third party's" if who == "third" else who + ("'" if who.endswith("s") else "'s")
@@ -128,6 +133,10 @@ _OWNERS = _SUPPLIERS | frozenset(
 )
 
 
+# How a questionnaire names whom it is put to: "Does *the vendor* …", "*the supplier's* plan".
+_ADDRESSEE = frozenset(("vendor", "supplier"))
+
+
 def _supplier_owning(asked: Sequence[str]) -> str | None:
     """Return the supplier word a question puts in the possessive, if any ("vendors' plans")."""
     if "s" not in asked:
@@ -139,7 +148,36 @@ def _supplier_owning(asked: Sequence[str]) -> str | None:
             continue
         if word in ("party", "parties"):
             return "third" if i > 0 and words[i - 1] == "third" else None
+        # "*The vendor's* risk management program" is the questionnaire's addressee's own.
+        if word in _ADDRESSEE and i > 0 and words[i - 1] == "the":
+            continue
         return word
+    return None
+
+
+# What is kept over suppliers, named after them: "*vendor risk* management", "*third-party
+# risk*", "*supplier management*". "Third-party penetration tests" are the vendor's own, by
+# others; "the vendor's risk management" is its own too.
+_OVER_SUPPLIERS = frozenset(("risk", "risks", "management"))
+
+
+def _supplier_managed(asked: Sequence[str]) -> str | None:
+    """Return the suppliers a question names as what risk or management is kept over, if any.
+
+    "Describe your vendor risk management program." asks how the vendor manages its suppliers:
+    a statement on its risk management program in general does not answer it.
+    """
+    words = [w.casefold() for w in asked]
+    for i, word in enumerate(words):
+        if word not in _OWNERS or word in ("party", "parties"):
+            continue
+        after = i + 1
+        if word == "third":
+            if words[after : after + 1] not in (["party"], ["parties"]):
+                continue
+            after += 1
+        if words[after : after + 1] and words[after] in _OVER_SUPPLIERS:
+            return word
     return None
 
 

@@ -182,3 +182,43 @@ def test_a_supplier_named_by_a_compound_subject_is_a_supplier() -> None:
     # A word after the subject naming no supplier leaves the vendor's own.
     (best, *_) = matcher.match("Do you undergo penetration testing by independent firms?")
     assert best.explanation.guard is None
+
+
+RISK = [
+    approved(
+        "RSK-PROG-01",
+        "Do you have a formal risk management program?",
+        "Yes",
+        detail="Risks are identified, scored, given an owner and reviewed by leadership.",
+    ),
+    approved(
+        "VEN-RISK-01",
+        "Do you have a third-party risk management policy?",
+        "Yes",
+        detail="Suppliers are assessed before onboarding and reassessed by risk tier.",
+    ),
+]
+
+
+def test_risk_kept_over_suppliers_is_not_answered_by_risk_management_in_general() -> None:
+    matcher = Matcher(RISK[:1], concepts=False)
+    for asked, who in (
+        ("Describe your vendor risk management program.", "vendor"),
+        ("Describe your supplier risk assessment process.", "supplier"),
+        ("Describe your third-party risk management programme.", "third-party"),
+    ):
+        assert held_back(matcher, asked, "RSK-PROG-01") == (
+            f"the question asks of {who} risk or management; the entry never names them"
+        ), asked
+    # The questionnaire's addressee's own program: no supplier's risk.
+    for asked in (
+        "Does the vendor have a formal risk management program?",
+        "Describe the vendor's risk management program.",
+    ):
+        (best, *_) = matcher.match(asked)
+        assert best.explanation.guard is None, asked
+    # A statement naming them answers.
+    (best, *_) = Matcher(RISK, concepts=False).match(
+        "Describe your vendor risk management program."
+    )
+    assert (best.entry_id, best.explanation.guard) == ("VEN-RISK-01", None)
