@@ -57,6 +57,7 @@ from app.core.entry_says import yes_or_no
 from app.core.examples import rests_on_example
 from app.core.follow_ups import follow_up_answered, second_ask_unanswered, second_question
 from app.core.listing import Listed, listed_unsaid
+from app.core.naming import name_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
 from app.core.qualifiers import (
@@ -155,6 +156,7 @@ def claim_guard(
         lambda: number_unsaid(asked, said),
         lambda: quantity_unsaid(asked, entry),
         lambda: who_unnamed(asked, wording, entry),
+        lambda: name_unsaid(asked, entry),
         lambda: activity_unsaid(asked, said, terms, frame),
         lambda: side_unsaid(asked, said, terms, frame),
         lambda: assured_unsaid(asked, said, terms, frame),
