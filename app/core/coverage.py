@@ -72,8 +72,9 @@ def side_unsaid(
     names one of them.
 
     Each side is named by one of its words as the question's terms fold them (`terms`), said
-    somewhere in the statement (`said`: its wordings, answer and detail); a side of frame words
-    only ("the policy") names nothing to look for.
+    somewhere in the statement (`said`: its wordings, answer and detail), and what covers by its
+    last word too ("Does your AI impact *assessment* include …?"); a side of frame words only
+    ("the policy") names nothing to look for.
     """
     sides = _sides(question.surface, question.stems)
     if sides is None:
@@ -82,6 +83,10 @@ def side_unsaid(
     for side in sides:
         if names_any_of(side, asked, said, terms, frame) is False:
             return f"the question asks what covers what; the entry never names '{' '.join(side)}'"
+    # What covers is named by its head: "AI" said of AI features names no "AI impact assessment".
+    covering = sides[0]
+    if names_any_of(covering[-1:], asked, said, terms, frame) is False:
+        return f"the question asks what covers what; the entry never names '{' '.join(covering)}'"
     return None
 
 

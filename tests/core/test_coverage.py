@@ -67,6 +67,23 @@ def test_a_statement_naming_both_sides_answers() -> None:
     assert side_unsaid(policy, lambda: said, terms, frozenset({"policy"})) is None
 
 
+def test_what_covers_is_named_by_its_head_word() -> None:
+    # "AI" is said of AI features, not of an impact assessment; "incident response" of the plan.
+    said = set(terms("Before release, AI features are evaluated for bias and fairness."))
+    asked = NORMALISER.normalise(
+        "Does your AI impact assessment include a bias and fairness evaluation?"
+    )
+    assert side_unsaid(asked, lambda: said, terms) == (
+        "the question asks what covers what; the entry never names 'ai impact assessment'"
+    )
+    said |= set(terms("Each AI impact assessment records the evaluation."))
+    assert side_unsaid(asked, lambda: said, terms) is None
+    # What is covered may be named by any of its words ("AI incidents" by "AI").
+    said = set(terms("The incident response plan has an AI playbook."))
+    asked = NORMALISER.normalise("Does the incident response plan cover AI-specific incidents?")
+    assert side_unsaid(asked, lambda: said, terms) is None
+
+
 def test_an_assurance_of_another_thing_than_the_vendor_needs_the_thing_named() -> None:
     bank = [
         approved(
