@@ -259,7 +259,7 @@ def treated_unsaid(
     """
     asked_of = _passive_subject(question) or _active_object(question)
     if asked_of is None:
-        return None
+        return _both_unsaid(question, said, terms, frame)
     subject, at = asked_of
     stated = _passive_subject(wording) or _active_object(wording)
     if stated is not None and all(stem(w) in _WHOLES for w in stated[0]):
@@ -351,6 +351,56 @@ def _active_object(text: NormalisedText) -> tuple[list[str], int] | None:
         surface[at + 1 : at + 1 + _SUBJECT_WORDS], _OBJECT_ENDS, DETERMINERS | _ARTICLES | _WHOSE
     )
     return (thing, at) if thing else None
+
+
+# How far past a verb of a thing done the things it is put to are read, when "and" joins them.
+_JOINED_WORDS = 8
+_AND = frozenset(("and",))
+
+
+def _both_unsaid(
+    question: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str],
+) -> str | None:
+    """Say so when a verb of a thing done is put to two things and the statement names one.
+
+    "Do you scan your code and open-source libraries for known vulnerabilities?" is not answered
+    Yes by the tracking of vulnerable libraries alone, nor "Do you encrypt backups and logs?" by
+    backups encrypted: each thing joined by "and" must be named, as one thing is
+    (`names_any_of`). Verbs joined ("encrypt and sign data") or things offered as options ("or")
+    are left alone.
+    """
+    surface, stems = question.surface, question.stems
+    if len(surface) < 3 or surface[0] not in CLOSED_OPENINGS:
+        return None
+    at = _active_predicate(surface, stems)
+    if at is None or stems[at] == _LOG:
+        return None
+    window = surface[at + 1 : at + 1 + _JOINED_WORDS]
+    if "and" not in window or not {"or", "nor"}.isdisjoint(window):
+        return None
+    things = words_before(window, _OBJECT_ENDS - _AND, DETERMINERS | _ARTICLES | _WHOSE)
+    parts: list[list[str]] = [[]]
+    for word in things:
+        if word == "and":
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    if len(parts) < 2 or not all(0 < len(part) <= _SUBJECT_WORDS for part in parts):
+        return None
+    # A verb among them joins verbs ("encrypt and *sign* data"); a plural is a thing ("logs").
+    if any(stem(word) in _TREATMENTS and not word.endswith("s") for part in parts for word in part):
+        return None
+    asked = frozenset(question.terms)
+    for part in parts:
+        if names_any_of(part, asked, said, terms, frame) is False:
+            return Elsewhere(
+                f"the entry never names what the question asks of ('{surface[at]}' "
+                f"'{' '.join(part)}')"
+            )
+    return None
 
 
 def words_before(words: Sequence[str], ends: frozenset[str], skipped: frozenset[str]) -> list[str]:

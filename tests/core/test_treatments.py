@@ -421,3 +421,43 @@ def test_a_test_or_a_review_is_put_to_a_thing_a_statement_says_in_its_own_words(
     ):
         text = NORMALISER.normalise(asked)
         assert treated_unsaid(text, text, lambda: set(), terms) is None, asked
+
+
+def test_each_of_two_things_a_verb_is_put_to_must_be_named() -> None:
+    libraries = [
+        approved(
+            "VUL-DEPS-01",
+            "Do you track vulnerabilities in open-source libraries?",
+            detail="Dependency scanning flags vulnerable open-source libraries on every build.",
+        ),
+        approved(
+            "BCP-BACKUP-02",
+            "Are backups encrypted?",
+            detail="Backups are encrypted with AES-256.",
+        ),
+    ]
+    matcher = Matcher(libraries, concepts=False)
+    assert held_back(
+        matcher,
+        "Do you scan your code and open-source libraries for known vulnerabilities?",
+        "VUL-DEPS-01",
+    ) == ("the entry never names what the question asks of ('scan' 'code')")
+    assert held_back(matcher, "Do you encrypt backups and logs?", "BCP-BACKUP-02") == (
+        "the entry never names what the question asks of ('encrypt' 'logs')"
+    )
+    # Both named: answered.
+    both = replace(libraries[1], detail="Backups and logs are encrypted with AES-256.")
+    (best, *_) = Matcher([both], concepts=False).match("Do you encrypt backups and logs?")
+    assert (best.entry_id, best.band) == ("BCP-BACKUP-02", "auto")
+
+
+def test_verbs_or_options_joined_are_not_two_things() -> None:
+    for asked in (
+        # Verbs joined, things offered as options, and what is logged, are left alone.
+        "Do you encrypt and sign release artifacts?",
+        "Do you encrypt backups and sign them?",
+        "Do you encrypt backups and logs or snapshots?",
+        "Do you log access and changes?",
+    ):
+        text = NORMALISER.normalise(asked)
+        assert treated_unsaid(text, text, lambda: set(), terms) is None, asked
