@@ -77,6 +77,7 @@ from app.core.timing import (
     asks_what_happened,
     asks_when,
     asks_whether_ever,
+    event_unsaid,
     time_beside_another,
 )
 from app.core.treatments import (
@@ -149,6 +150,7 @@ def claim_guard(
         lambda: asks_of_a_plan(asked, said),
         lambda: asks_when(asked, wording, entry),
         lambda: asks_what_happened(asked, wording, said),
+        lambda: event_unsaid(asked, said, terms, frame),
         lambda: time_beside_another(asked, entry),
         lambda: second_question(asked, entry, wording, said, frame),
         lambda: follow_up_answered(asked, entry, wording, said, frame),

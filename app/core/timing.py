@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from app.core.actor import DETERMINERS, SOME_OF
 from app.core.answer_kind import marker_in, unsaid_word
 from app.core.bank import Entry
 from app.core.entry_says import words_written, yes_or_no
 from app.core.intent import HOW_OFTEN
 from app.core.normalise import NormalisedText, stem
+from app.core.reasons import Elsewhere
+from app.core.treatments import names_any_of, words_before
 
 # How a question asks of a plan rather than a practice: "Do you *plan to* launch a bug bounty?",
 # "Is SOC 2 Type II *on your roadmap*?".
@@ -143,6 +146,7 @@ _HAPPENED = frozenset(
         "had", "experienced", "suffered", "reported", "paid", "received", "occurred",
         "happened", "incurred", "invoked", "failed", "detected", "discovered", "breached",
         "fined", "sued", "penalized", "penalised", "sanctioned", "notified", "disclosed",
+        "involved",
     )
 )  # fmt: skip
 _HAPPENED_WITHIN = 6
@@ -172,6 +176,46 @@ def asks_what_happened(
     if verb is None or _event_asked(wording.surface) is not None or _PAST & said():
         return None
     return f"the question asks whether it happened ('{verb}'); the entry says nothing of when"
+
+
+# Words ending the event a question names: when or where it happened follows ("a breach *in*
+# the last three years", "*within* the past year").
+_EVENT_ENDS = frozenset(
+    ("in", "within", "during", "over", "since", "at", "to", "that", "which", "where", "if")
+)
+_EVENT_WORDS = 8
+
+
+def event_unsaid(
+    asked: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Say so when a question asks whether an event happened and the statement never names it.
+
+    "Has your organisation been involved in a merger, acquisition or change of ownership in the
+    past three years?" is not answered No by "Have you had a security breach involving customer
+    data in the past three years?": the time is shared, and the No denies a breach. The event,
+    after the verb saying it happened and before when, must be named by one of its words
+    (`names_any_of`: `said` is all the statement says, `terms` folds words as the question does).
+    """
+    surface = asked.surface
+    verb = _event_asked(surface)
+    if verb is None:
+        return None
+    # Past a preposition the verb takes: "involved *in* a merger".
+    at = surface.index(verb) + 1
+    while at < len(surface) and surface[at] in _EVENT_ENDS:
+        at += 1
+    event = words_before(
+        surface[at : at + _EVENT_WORDS], _EVENT_ENDS, DETERMINERS | SOME_OF | {"a", "an"}
+    )
+    if not event or names_any_of(event, frozenset(asked.terms), said, terms, frame) is not False:
+        return None
+    return Elsewhere(
+        f"the question asks whether it happened ('{' '.join(event)}'); the entry never names it"
+    )
 
 
 def _event_asked(surface: Sequence[str]) -> str | None:

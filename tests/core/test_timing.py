@@ -80,6 +80,26 @@ def test_whether_a_breach_happened_is_not_answered_by_how_soon_it_is_notified() 
     assert "happened" not in (history.explanation.guard or "")
 
 
+def test_whether_another_event_happened_is_not_answered_by_a_breach_denied() -> None:
+    matcher = Matcher(NOTIFICATION[1:], concepts=False)
+    assert held_back(
+        matcher,
+        "Has your organisation been involved in a merger, acquisition or change of ownership in "
+        "the past three years?",
+        "INC-HISTORY-01",
+    ) == (
+        "the question asks whether it happened ('merger acquisition or change of ownership'); "
+        "the entry never names it"
+    )
+    # The event named, by one of its words: answered.
+    for asked in (
+        "Has the organisation experienced a data breach in the last three years?",
+        "Have you had any breaches or security incidents in the past three years?",
+    ):
+        (best, *_) = matcher.match(asked)
+        assert (best.entry_id, best.band) == ("INC-HISTORY-01", "auto"), asked
+
+
 def test_a_perfect_asking_of_a_state_is_no_event() -> None:
     # "detection" is no "detected"; "implemented" asks whether it is there now.
     ids = [
