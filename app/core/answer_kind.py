@@ -425,12 +425,20 @@ def quantity_unsaid(asked: NormalisedText, entry: Entry) -> str | None:
     answer = yes_or_no(entry.answer)
     if (condition in IF_NOT and answer == "yes") or (condition in IF_SO and answer == "no"):
         return None
-    text = f"{entry.answer} {entry.detail}"
-    if any(ch.isdigit() for ch in text):
+    if _gives_count(f"{entry.answer} {entry.detail}"):
         return None
     if marker_in(words(entry.question), _QUANTITY) is not None:
         return None
     return f"the question asks '{' '.join(marker)}'; the entry gives no number"
+
+
+def _gives_count(text: str) -> bool:
+    """Tell whether a text gives a number of its own, not one in a name ("OWASP Top 10")."""
+    written = text.split()
+    return any(
+        word[:1].isdigit() and not (k and written[k - 1][:1].isupper())
+        for k, word in enumerate(written)
+    )
 
 
 # Words naming who does something: a statement answering "who" names one of them somewhere.
