@@ -469,10 +469,20 @@ _AGENTS = frozenset(
         "executive",
         "executives",
         "legal",
+        "leadership",
+        "committee",
+        "ciso",
+        "dpo",
+        "officer",
     )
 )
-# Words between "by" and its agent: "by *a* human", "by *your own* staff".
-_BEFORE_AGENT = frozenset(("a", "an", "the", "your", "our", "its", "their", "own", "qualified"))
+# Words between "by" and its agent: "by *a* human", "by *your own* staff", and words saying which
+# of them: "by *senior* management", "by the *chief information security* officer" (as "CISO"
+# is read), "by *data* owners".
+_BEFORE_AGENT = frozenset(
+    ("a", "an", "the", "your", "our", "its", "their", "own", "qualified", "senior", "top",
+     "dedicated", "named", "security", "chief", "information", "data", "protection", "privacy")
+)  # fmt: skip
 
 
 def agent_unsaid(

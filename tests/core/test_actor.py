@@ -198,6 +198,14 @@ def test_who_does_it_is_asked_as_written() -> None:
         )
         == "the question asks who does it ('by a human'); the entry never says"
     )
+    # Who, past words saying which of them: "by the *CISO*", "by *senior* leadership".
+    for asked in (
+        "Are AI outputs reviewed by the CISO before being shown to users?",
+        "Are AI outputs reviewed by senior leadership before being shown to users?",
+    ):
+        assert held_back(matcher, asked, "AI-OUTPUT-01").startswith(
+            "the question asks who does it"
+        ), asked
     # "By default" says how, not who.
     (best, *_) = matcher.match("Are AI outputs checked by default before they are shown to users?")
     assert best.explanation.guard is None
