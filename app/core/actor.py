@@ -471,8 +471,7 @@ _AGENTS = frozenset(
         "legal",
         "leadership",
         "committee",
-        "ciso",
-        "dpo",
+        # As the thesaurus spells "CISO" and "DPO" out: "… security *officer*".
         "officer",
     )
 )
