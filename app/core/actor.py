@@ -471,17 +471,22 @@ _AGENTS = frozenset(
         "legal",
         "leadership",
         "committee",
+        "ciso",
+        "dpo",
         # As the thesaurus spells "CISO" and "DPO" out: "… security *officer*".
         "officer",
     )
 )
-# Words between "by" and its agent: "by *a* human", "by *your own* staff", and words saying which
-# of them: "by *senior* management", "by the *chief information security* officer" (as "CISO"
-# is read), "by *data* owners".
-_BEFORE_AGENT = frozenset(
-    ("a", "an", "the", "your", "our", "its", "their", "own", "qualified", "senior", "top",
-     "dedicated", "named", "security", "chief", "information", "data", "protection", "privacy")
+# Words saying which of them: "by *senior* management", "by the *chief information security*
+# officer" (as "CISO" may be read), "by *data* owners".
+_WHICH_OF_THEM = frozenset(
+    ("senior", "top", "dedicated", "named", "security", "chief", "information", "data",
+     "protection", "privacy")
 )  # fmt: skip
+# Words between "by" and its agent: "by *a* human", "by *your own* staff", and those.
+_BEFORE_AGENT = _WHICH_OF_THEM | frozenset(
+    ("a", "an", "the", "your", "our", "its", "their", "own", "qualified")
+)
 
 
 def agent_unsaid(
@@ -502,7 +507,11 @@ def agent_unsaid(
         if j == len(words) or words[j] not in _AGENTS:
             continue
         named = named_terms(words[j], terms)
-        if named and not named & said():
+        # Who, named by the question's own subject too ("Is the vulnerability *management* policy
+        # approved by senior *management*?"), is said only with which of them it is.
+        rest = set(terms(" ".join(words[:i] + words[j + 1 :])))
+        which = {t for w in words[i + 1 : j] if w in _WHICH_OF_THEM for t in terms(w)}
+        if (named and not named & said()) or (named & rest and which - said()):
             return f"the question asks who does it ('by {' '.join(words[i + 1 : j + 1])}'); the entry never says"
     return None
 

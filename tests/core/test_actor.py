@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.core.actor import (
+    agent_unsaid,
     customers_able,
     customers_duty,
     customers_for_vendor,
@@ -206,6 +207,25 @@ def test_who_does_it_is_asked_as_written() -> None:
         assert held_back(matcher, asked, "AI-OUTPUT-01").startswith(
             "the question asks who does it"
         ), asked
+    # Who, named by the question's own subject too, is said with which of them it is.
+    policy = approved(
+        "VUL-POL-02",
+        "Is the vulnerability management policy reviewed annually?",
+        detail="The vulnerability management standard is reviewed once a year.",
+    )
+    assert held_back(
+        Matcher([policy, POLICY], concepts=False),
+        "Is the vulnerability management policy approved by senior management?",
+        "VUL-POL-02",
+    ) == ("the question asks who does it ('by senior management'); the entry never says")
+    # Named only as who: management approving answers senior management.
+    managed = [replace(OUTPUTS[0], detail="Output is checked by management before display.")]
+    (best, *_) = Matcher(managed, concepts=False).match(
+        "Are AI outputs reviewed by senior management before being shown to users?"
+    )
+    assert best.explanation.guard is None
+    asked = ("approved", "by", "the", "ciso")
+    assert agent_unsaid(asked, lambda: set(), lambda text: tuple(text.split())) is not None
     # "By default" says how, not who.
     (best, *_) = matcher.match("Are AI outputs checked by default before they are shown to users?")
     assert best.explanation.guard is None
