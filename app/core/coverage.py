@@ -4,7 +4,9 @@ answered only by a statement naming both.
 "Does MFA apply to API access and service accounts?" is not answered Yes by "Are service
 accounts and API keys inventoried, owned and reviewed?", which never speaks of MFA, nor "Are
 APIs covered by your WAF?" by a statement on the WAF that never speaks of APIs: each side of
-the question's "apply to", "cover" or "include" must be named somewhere in the statement.
+the question's "apply to", "cover" or "include" must be named somewhere in the statement. What a
+document states, lists or records is asked the same way: "Does the DR plan state the RTO and
+RPO?" is not answered by the plan's existence.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from app.core.reasons import Elsewhere
 from app.core.treatments import names_any_of, words_before
 
 # How a question asks whether one thing covers another: "Does MFA *apply to* …", "Does the plan
-# *cover* …", "Is the mobile app *included in* …", "Are APIs *covered by* …".
+# *cover* …", "Does the plan *state* …", "Is the mobile app *included in* …", "Are APIs *covered
+# by* …".
 _COVERING = frozenset(
     stem(w) for w in ("apply", "applies", "cover", "covers", "include", "includes", "extend",
-                      "extends", "encompass", "encompasses")
+                      "extends", "encompass", "encompasses", "contain", "contains", "state",
+                      "states", "specify", "specifies", "define", "defines", "list", "lists",
+                      "record", "records", "document", "documents", "describe", "describes")
 )  # fmt: skip
 _COVERED = frozenset(stem(w) for w in ("covered", "included", "subject"))
 # Words between a covered thing and what covers it: "covered *by*", "included *in*".
@@ -53,6 +58,9 @@ def _sides(surface: Sequence[str], stems: Sequence[str]) -> tuple[list[str], lis
         at = next((k for k in range(2, len(surface)) if stems[k] in _COVERING), None)
         # "Do *you* apply …" puts the verb to the vendor: it asks what it does, not what covers.
         if at is None or at - 1 > _SIDE_WORDS or surface[1] in _DOER:
+            return None
+        # "Does *the vendor* document …" asks what the vendor does, as "Do you …" does.
+        if _ASSURED_ITSELF.intersection(surface[1:at]):
             return None
         return _side(surface, 1, at), _side(surface, at + 1, len(surface))
     # "Are [APIs] covered by [your WAF]?", "Is [the mobile app] included in [the test scope]?"

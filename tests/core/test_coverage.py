@@ -84,6 +84,21 @@ def test_what_covers_is_named_by_its_head_word() -> None:
     assert side_unsaid(asked, lambda: said, terms) is None
 
 
+def test_what_a_document_states_is_asked_as_what_it_covers() -> None:
+    said = set(terms("The disaster recovery plan describes who leads recovery and in what order."))
+    asked = NORMALISER.normalise("Does the DR plan state the RTO and RPO for each service?")
+    assert side_unsaid(asked, lambda: said, terms) is not None
+    said |= set(terms("It sets the RTO and RPO."))
+    assert side_unsaid(asked, lambda: said, terms) is None
+    contacts = NORMALISER.normalise("Does the recovery plan document regulator contacts?")
+    assert side_unsaid(contacts, lambda: said, terms) == (
+        "the question asks what covers what; the entry never names 'regulator contacts'"
+    )
+    # What the vendor documents is what it does, as "Do you document …" asks.
+    vendor = NORMALISER.normalise("Does the vendor document its security policies?")
+    assert _sides(vendor.surface, vendor.stems) is None
+
+
 def test_an_assurance_of_another_thing_than_the_vendor_needs_the_thing_named() -> None:
     bank = [
         approved(
