@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from app.core.actor import DETERMINERS, SOME_OF
 from app.core.normalise import NormalisedText, stem
 from app.core.reasons import Elsewhere
-from app.core.treatments import names_any_of, words_before
+from app.core.things import names_any_of, words_before
 
 # How a question asks whether one thing covers another: "Does MFA *apply to* …", "Does the plan
 # *cover* …", "Does the plan *state* …", "Is the mobile app *included in* …", "Are APIs *covered

@@ -18,7 +18,7 @@ from app.core.entry_says import words_written, yes_or_no
 from app.core.intent import HOW_OFTEN
 from app.core.normalise import NormalisedText, stem
 from app.core.reasons import Elsewhere
-from app.core.treatments import names_any_of, words_before
+from app.core.things import names_any_of, words_before
 
 # How a question asks of a plan rather than a practice: "Do you *plan to* launch a bug bounty?",
 # "Is SOC 2 Type II *on your roadmap*?".

@@ -16,6 +16,7 @@ from app.core.answer_kind import CLOSED_OPENINGS, IF_SO
 from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText, shared_with_phrases, stem
 from app.core.reasons import Elsewhere
+from app.core.things import WHOSE, names_any_of, words_before
 
 # What may follow a closed question's predicate and leave it last: how often, how well.
 _AFTER_PREDICATE = frozenset(
@@ -220,17 +221,6 @@ def _predicate(surface: Sequence[str]) -> int | None:
     return None
 
 
-# Words of a subject that say whose or which of it, not what: "Is *customer* data encrypted?"
-# is answered by a statement on all data at rest.
-_WHOSE = frozenset(
-    (
-        "customer", "customers", "client", "clients", "user", "users", "our", "their", "its",
-        "personal", "sensitive", "confidential", "stored", "data", "information", "be", "been",
-        "being", "themselves", "itself", "s", "also", "always", "ever",
-    )
-)  # fmt: skip
-
-
 # How a closed question opens when its predicate is a participle put to its subject: "*Are*
 # audit logs encrypted?", "*Can* audit logs *be* exported?"; "Do you log …" puts a verb to "you".
 _PASSIVE_OPENINGS = frozenset(("is", "are", "can", "will", "must", "should", "may"))
@@ -252,7 +242,7 @@ def treated_unsaid(
     rest: the thing done is said, of another thing. The words before a passive question's
     predicate (`_TREATMENTS`) name what it is done to; one of them, as the question's terms
     fold it (`terms`), must be said somewhere in the statement (`said`), but for words saying
-    whose or which of it (`_WHOSE`) and how a framework asks (`frame`). One is enough: "Are
+    whose or which of it (`WHOSE`) and how a framework asks (`frame`). One is enough: "Are
     leavers' accounts disabled?" is answered by the access of leavers being revoked. A wording
     (`wording`, the one that matched) putting the thing done to every system ("Are *systems*
     patched …?") speaks of the production servers a question names.
@@ -272,35 +262,6 @@ def treated_unsaid(
         f"the entry never names what the question asks of ('{question.surface[at]}' "
         f"'{' '.join(subject)}')"
     )
-
-
-def names_any_of(
-    words: Sequence[str],
-    asked: frozenset[str],
-    said: Callable[[], set[str]],
-    terms: Callable[[str], Sequence[str]],
-    frame: frozenset[str] = frozenset(),
-) -> bool | None:
-    """Tell whether a statement names a thing by any of its words; None if they name nothing.
-
-    The words are read as the question's terms fold them (`asked`; `terms` folds them) and,
-    frame words and words saying whose aside, as written: "confidentiality agreements" folds to
-    "NDA" and is named by a detail's "agreement, which includes confidentiality terms";
-    "continuity plans" by a statement's "business continuity"; "data centers" not by "data".
-    A phrase the question reads as one is named only as one.
-    """
-    named = {t for t in terms(" ".join(words)) if t in asked and t not in frame}
-    if not named:
-        return None
-    says = said()
-    if shared_with_phrases(named, says):
-        return True
-    # A phrase the question reads as one ("data centers") is named as one, not by its words:
-    # "trust center" does not name data centers.
-    phrased = {stem(part) for term in named if "_" in term for part in term.split("_")}
-    written = {stem(w) for w in words if w not in _WHOSE} - frame - phrased
-    parts = {stem(part) for term in says if "_" in term for part in term.split("_")}
-    return not written.isdisjoint(says | parts)
 
 
 # Everything of a kind a statement may put a thing done to: "Are *systems* patched?".
@@ -348,7 +309,7 @@ def _active_object(text: NormalisedText) -> tuple[list[str], int] | None:
     if not _JOINED.isdisjoint(surface[at + 1 : at + 1 + _SUBJECT_WORDS]):
         return None
     thing = words_before(
-        surface[at + 1 : at + 1 + _SUBJECT_WORDS], _OBJECT_ENDS, DETERMINERS | _ARTICLES | _WHOSE
+        surface[at + 1 : at + 1 + _SUBJECT_WORDS], _OBJECT_ENDS, DETERMINERS | _ARTICLES | WHOSE
     )
     return (thing, at) if thing else None
 
@@ -381,7 +342,7 @@ def _both_unsaid(
     window = surface[at + 1 : at + 1 + _JOINED_WORDS]
     if "and" not in window or not {"or", "nor"}.isdisjoint(window):
         return None
-    things = words_before(window, _OBJECT_ENDS - _AND, DETERMINERS | _ARTICLES | _WHOSE)
+    things = words_before(window, _OBJECT_ENDS - _AND, DETERMINERS | _ARTICLES | WHOSE)
     parts: list[list[str]] = [[]]
     for word in things:
         if word == "and":
@@ -403,25 +364,10 @@ def _both_unsaid(
     return None
 
 
-def words_before(words: Sequence[str], ends: frozenset[str], skipped: frozenset[str]) -> list[str]:
-    """Return the words up to the first of `ends`, those in `skipped` left out.
-
-    How a rule reads what a verb is put to ("sign *an NDA* in …"), what a who-question asks is
-    done, or one side of what covers what, within the window it is given.
-    """
-    kept: list[str] = []
-    for word in words:
-        if word in ends:
-            break
-        if word not in skipped:
-            kept.append(word)
-    return kept
-
-
 def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
     """Return the words a passive closed question puts its thing done to, and where it is.
 
-    Its determiners and words saying whose or which of it (`_WHOSE`) aside: "Are *audit
+    Its determiners and words saying whose or which of it (`WHOSE`) aside: "Are *audit
     logs* exported?"; none past a few words, where the participle is another clause's.
     """
     surface = text.surface
@@ -438,7 +384,7 @@ def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
     else:
         return None
     subject = [
-        w for w in surface[1:end] if w not in DETERMINERS and w not in SOME_OF and w not in _WHOSE
+        w for w in surface[1:end] if w not in DETERMINERS and w not in SOME_OF and w not in WHOSE
     ]
     return (subject, at) if subject and len(subject) <= _SUBJECT_WORDS else None
 

@@ -10,7 +10,6 @@ from app.core.normalise import Normaliser, shipped_thesaurus
 from app.core.treatments import (
     activity_unsaid,
     denied_treatment,
-    names_any_of,
     treated_unsaid,
     treatment_unsaid,
 )
@@ -306,25 +305,6 @@ def test_what_a_verb_of_a_thing_done_is_put_to_must_be_named() -> None:
     )
     assert visitors.entry_id == "PHY-VISIT-01"
     assert "never names" not in (visitors.explanation.guard or "")
-
-
-def test_a_thing_is_named_by_any_of_its_words_folded_or_as_written() -> None:
-
-    def said(text: str) -> set[str]:
-        return set(terms(text))
-
-    asked = frozenset(terms("Do employees sign confidentiality agreements before access?"))
-    assert "nda" in asked
-    agreement = said("Staff sign an agreement which includes confidentiality terms.")
-    assert names_any_of(["confidentiality", "agreements"], asked, lambda: agreement, terms)
-    assert not names_any_of(["confidentiality", "agreements"], asked, lambda: {"visitor"}, terms)
-    plans = frozenset(terms("Do continuity plans include customers?"))
-    continuity = said("Is business continuity planned?")
-    assert names_any_of(
-        ["continuity", "plans"], plans, lambda: continuity, terms, frozenset({"plan"})
-    )
-    # Frame words alone name nothing to look for.
-    assert names_any_of(["plans"], plans, lambda: set(), terms, frozenset({"plan"})) is None
 
 
 def test_what_is_logged_is_left_to_the_statement_on_logging() -> None:
