@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Sixteen sets, each matched against the starter bank (every statement approved) with each question's
+Seventeen sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -50,7 +50,11 @@ section heading as context, as a user would upload them:
 - `bench/data/everyday_questions_heldout14.yaml`: 150 more by a fourteenth, in the plain words of
   small and mid-sized buyers writing their own short questionnaires (agencies, dental and
   veterinary practices, charities, schools, accounting and law practices, small shops,
-  recruiters, property managers, franchises) vetting a SaaS product with AI features: held out.
+  recruiters, property managers, franchises) vetting a SaaS product with AI features: held out;
+- `bench/data/everyday_questions_heldout15.yaml`: 150 more by a fifteenth, in the words of
+  security engineers and platform teams at technology companies (developer-tool and data-platform
+  buyers, fintech and health-tech start-ups, game studios, AI start-ups, cloud-native scale-ups,
+  managed service providers) vetting a SaaS product with AI features: held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -92,6 +96,7 @@ HELD_OUT_11 = DATA / "everyday_questions_heldout11.yaml"
 HELD_OUT_12 = DATA / "everyday_questions_heldout12.yaml"
 HELD_OUT_13 = DATA / "everyday_questions_heldout13.yaml"
 HELD_OUT_14 = DATA / "everyday_questions_heldout14.yaml"
+HELD_OUT_15 = DATA / "everyday_questions_heldout15.yaml"
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -211,6 +216,11 @@ def main() -> None:
         "Held-out everyday questions (bench/data/everyday_questions_heldout14.yaml)",
         bank,
         everyday_questions(HELD_OUT_14),
+    )
+    read(
+        "Held-out everyday questions (bench/data/everyday_questions_heldout15.yaml)",
+        bank,
+        everyday_questions(HELD_OUT_15),
     )
 
 
