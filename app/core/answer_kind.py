@@ -436,9 +436,16 @@ def _gives_count(text: str) -> bool:
     """Tell whether a text gives a number of its own, not one in a name ("OWASP Top 10")."""
     written = text.split()
     return any(
-        word[:1].isdigit() and not (k and written[k - 1][:1].isupper())
+        word[:1].isdigit() and not (k and written[k - 1].casefold() in _NAME_BEFORE_NUMBER)
         for k, word in enumerate(written)
     )
+
+
+# Words a name's number follows: "OWASP *Top* 10", "*ISO* 27001", "*SOC* 2", "*TLS* 1.2".
+_NAME_BEFORE_NUMBER = frozenset(
+    ("top", "iso", "iso/iec", "iec", "soc", "tls", "fips", "sp", "nist", "rfc", "pci", "aes",
+     "rsa", "sha", "level", "type", "tier", "version", "v")
+)  # fmt: skip
 
 
 # Words naming who does something: a statement answering "who" names one of them somewhere.
@@ -488,6 +495,11 @@ def who_unnamed(asked: NormalisedText, wording: NormalisedText, entry: Entry) ->
         return None
     # It never says what is asked: a statement naming who may be the answer (ranking.rank).
     return Elsewhere("the question asks who; the entry names no one")
+
+
+def someone_named(text: str) -> set[str]:
+    """Return the stems by which a text names a role, a team, a party or the customers."""
+    return _stems_naming(text) & (_ROLES | _PARTIES | _CUSTOMERS)
 
 
 def names_someone(text: str) -> bool:

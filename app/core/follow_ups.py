@@ -16,7 +16,7 @@ from app.core.answer_kind import (
     CLOSED_OPENINGS,
     IF_SO,
     condition_before,
-    names_someone,
+    someone_named,
     unsaid_word,
 )
 from app.core.bank import Entry
@@ -210,22 +210,21 @@ def follow_up_answered(
 
 
 # How a row goes on to ask who: "…, *and who* signs off on the review?", "…, *and to whom* do
-# they report?", "… *If so, who* provides it?".
+# they report?", "… *If so, who* provides it?", "*If so, by whom*?".
 _WHO = frozenset(("who", "whom"))
-# How a row goes on to ask when something last happened: "…, *and when was* it last tested?",
-# "… *When did* they last complete the training?"; "when" put to a past verb asks a date even
-# past a question mark, where "Do you log *when users* sign in?" asks of the log.
-# What gives a date: a year, or a month by name.
+# What gives a date: a year, not a version ("27001:2022") or a key length ("2048+"), or a month.
 _DATE = re.compile(
-    r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\b"
+    r"(?<![:\d])\b(?:199\d|20[0-3]\d)\b(?![+\d-])|\b(?:January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\b"
 )
 
 
 def _joined(surface: Sequence[str], at: int) -> bool:
-    """Tell whether the word at `at` opens a second question by "and", "and to" or "if so"."""
-    before = surface[at - 2 : at]
-    return surface[at - 1] == "and" or tuple(before) in IF_SO or tuple(before) == ("and", "to")
+    """Tell whether the word at `at` opens a second question by "and" or "if so", past "to" or
+    "by" ("and to whom", "if so, by whom")."""
+    if surface[at - 1] in ("to", "by"):
+        at -= 1
+    return surface[at - 1] == "and" or tuple(surface[at - 2 : at]) in IF_SO
 
 
 def second_ask_unanswered(
@@ -237,7 +236,7 @@ def second_ask_unanswered(
     "Yes" and a detail naming no one, nor "Do you have an incident response plan, and when was
     it last tested?" by "Yes, at least annually": the cell answers the first question and leaves
     the second, which the row asks as much. A statement naming a role, a team or a party
-    (`names_someone`) may say who; only one giving a year or a month says when. A bare "and
+    (`someone_named`) in its answer or detail, not one the row names itself, may say who; only one giving a year or a month says when. A bare "and
     when?" may ask how often, which the statement may say. `wording`: the statement's wording
     that matched, which may ask it itself ("Who reviews access?").
     """
@@ -246,12 +245,14 @@ def second_ask_unanswered(
     if yes_or_no(entry.answer) == "no":
         return None
     surface = asked.surface
-    text = " ".join((entry.question, *entry.alternates, entry.answer, entry.detail or ""))
-    for at in range(2, len(surface) - 1):
+    # What the statement answers, not what it asks; and someone the row does not name itself:
+    # "Is customer data backed up, and who can restore it?" is not answered by the customers.
+    text = f"{entry.answer} {entry.detail or ''}"
+    for at in range(2, len(surface)):
         word = surface[at]
         if word in _WHO and _joined(surface, at):
-            asks, answered = "who", names_someone(text)
-        elif word == "when" and surface[at + 1] in _PAST:
+            asks, answered = "who", bool(someone_named(text) - set(asked.stems))
+        elif word == "when" and surface[at + 1 : at + 2] and surface[at + 1] in _PAST:
             asks, answered = "when", _DATE.search(text) is not None
         else:
             continue

@@ -43,6 +43,7 @@ _NAMING_VARIABLES = re.compile(
 )
 # A word written with a capital, not opening a sentence or a clause.
 _CAPITALISED = re.compile(r"(?<=[^\s.;:!?])\s+[(\"']?([A-Z][\w.+-]*)")
+_ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]+s?(?:-\w+)?")
 # Kinds of tool or practice written in capitals, which name none of their makers.
 _KINDS = frozenset(
     (
@@ -80,8 +81,11 @@ def _names_one(entry: Entry, before: Sequence[str], thing: str) -> bool:
         return True
     if thing in _BY_FIGURE and any(ch.isdigit() for ch in text):
         return True
+    # An acronym ("USB", "IT", "SaaS") names a kind of thing far more often than a maker.
     return any(
-        name.casefold().rstrip(".") not in _KINDS and name.casefold() not in before
+        name.casefold().rstrip(".") not in _KINDS
+        and name.casefold() not in before
+        and not _ACRONYM.fullmatch(name.rstrip("."))
         for name in _CAPITALISED.findall(text)
     )
 

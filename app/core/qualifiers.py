@@ -46,16 +46,16 @@ def kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | No
     return f"the question asks of '{word}' ones; the entry never says '{word}'"
 
 
-# Keys a statement on encryption keys does not speak of: ones that log in (SSH, API and access
-# keys), sign (code-signing, PGP) or secure a connection (TLS): "Are SSH host keys rotated?" is
+# Keys a statement on encryption keys does not speak of: ones that log in (SSH and API keys;
+# "host" and "access" are as often verbs: "Do you *host* keys in an HSM?"), sign (code-signing, PGP) or secure a connection (TLS): "Are SSH host keys rotated?" is
 # not answered by data-encryption master keys rotating yearly.
 _KEYS = frozenset(("key", "keys"))
 _KINDS_OF_KEY = frozenset(
-    ("ssh", "host", "signing", "api", "access", "pgp", "gpg", "tls", "ssl", "licence", "license")
+    ("ssh", "signing", "api", "pgp", "gpg", "tls", "ssl", "licence", "license")
 )
 # Words that may stand in the run naming a kind of key without naming one: "code-*signing*
-# *private* keys".
-_OF_KEY = frozenset(("code", "private", "public"))
+# *private* keys", "SSH *host* keys".
+_OF_KEY = frozenset(("code", "private", "public", "host"))
 
 
 def _kinds_of_key(surface: Sequence[str]) -> list[str]:

@@ -133,10 +133,6 @@ _OWNERS = _SUPPLIERS | frozenset(
 )
 
 
-# How a questionnaire names whom it is put to: "Does *the vendor* …", "*the supplier's* plan".
-_ADDRESSEE = frozenset(("vendor", "supplier"))
-
-
 def _supplier_owning(asked: Sequence[str]) -> str | None:
     """Return the supplier word a question puts in the possessive, if any ("vendors' plans")."""
     if "s" not in asked:
@@ -148,9 +144,6 @@ def _supplier_owning(asked: Sequence[str]) -> str | None:
             continue
         if word in ("party", "parties"):
             return "third" if i > 0 and words[i - 1] == "third" else None
-        # "*The vendor's* risk management program" is the questionnaire's addressee's own.
-        if word in _ADDRESSEE and i > 0 and words[i - 1] == "the":
-            continue
         return word
     return None
 

@@ -384,9 +384,19 @@ def _passive_subject(text: NormalisedText) -> tuple[list[str], int] | None:
     else:
         return None
     subject = [
-        w for w in surface[1:end] if w not in DETERMINERS and w not in SOME_OF and w not in WHOSE
+        w
+        for w in surface[1:end]
+        if w not in DETERMINERS and w not in SOME_OF and w not in WHOSE and w not in _THE_PRODUCT
     ]
     return (subject, at) if subject and len(subject) <= _SUBJECT_WORDS else None
+
+
+# The vendor's product as a question names it, which a statement names by its profile's
+# "{{ product }}": "Is *the application* penetration tested?" asks of what a test of the product
+# says.
+_THE_PRODUCT = frozenset(
+    ("application", "applications", "app", "apps", "platform", "service", "product", "solution")
+)
 
 
 # Checks a statement says of one thing, which say nothing of another: "Are running containers

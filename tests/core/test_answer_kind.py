@@ -186,6 +186,8 @@ def test_a_statement_counting_itself_answers_how_many() -> None:
     # A number in a name counts nothing.
     named = replace(team, detail="Engineers are trained on the OWASP Top 10 and ISO 27001.")
     assert quantity_unsaid(asked, named) is not None
+    # A number after another capitalised word still counts: "RTO 8 hours", "Within 72 hours".
+    assert quantity_unsaid(asked, replace(team, detail="RTO 8 hours. Within 72 hours.")) is None
     counting = approved("GOV-TEAM-02", "How many people work in security?", "A team of six")
     assert quantity_unsaid(asked, counting) is None
     assert quantity_unsaid(normalise("Is there a security team?"), team) is None

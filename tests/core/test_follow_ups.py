@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.core.follow_ups import second_ask_unanswered, second_question
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
@@ -280,3 +282,27 @@ def test_a_value_does_not_answer_a_second_closed_question() -> None:
         "What are your recovery time and recovery point objectives, and are they exercised?"
     )
     assert (best.entry_id, best.band) == ("BCP-RTO-01", "auto")
+
+
+def test_who_and_when_are_answered_by_what_the_statement_says_not_what_the_row_names() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    backups = approved(
+        "BCP-BACKUP-01", "Is customer data backed up?", "Yes", "Customer data is backed up daily."
+    )
+    asked = normalise("Is customer data backed up, and who can restore it?")
+    # The customers the row names itself say nobody who restores.
+    assert second_ask_unanswered(asked, asked, backups) == (
+        "the row goes on to ask who; the entry does not say"
+    )
+    by_whom = normalise("Is customer data backed up? If so, by whom?")
+    assert second_ask_unanswered(by_whom, by_whom, backups) is not None
+    owners = replace(backups, detail="Backups are run by the platform team.")
+    assert second_ask_unanswered(by_whom, by_whom, owners) is None
+    # A version or a key length is no date.
+    certs = approved(
+        "CMP-CERT-01", "Which certifications do you hold?", "ISO/IEC 27001:2022", "RSA 2048+."
+    )
+    last = normalise("Do you hold certifications? When were they last audited?")
+    assert second_ask_unanswered(last, last, certs) is not None
+    dated = replace(certs, detail="The last audit closed in 2025.")
+    assert second_ask_unanswered(last, last, dated) is None

@@ -94,3 +94,12 @@ def test_what_names_a_thing_is_read_past_the_ask_and_before_another_clause() -> 
     assert name_unsaid(asked, waf) == "the row asks which product; the entry names none"
     figure = approved("CRY-ALG-01", "Which algorithms do you use?", "AES-256", "Keys are 256 bits.")
     assert name_unsaid(normalise("Which algorithm protects data at rest?"), figure) is None
+
+
+def test_an_acronym_names_a_kind_not_a_maker() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    media = approved(
+        "AST-MEDIA-01", "Is removable storage blocked?", "Yes", "USB storage is blocked by IT."
+    )
+    asked = normalise("Is removable storage blocked? Which tool enforces this?")
+    assert name_unsaid(asked, media) == "the row asks which tool; the entry names none"

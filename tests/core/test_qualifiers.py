@@ -281,5 +281,9 @@ def test_a_kind_of_key_the_statement_never_names_is_not_answered() -> None:
 
 def test_only_the_words_right_before_keys_name_their_kind() -> None:
     normalise = Normaliser(shipped_thesaurus()).normalise
-    for asked in ("Is access to encryption keys restricted?", "Are keys used for SSH logins?"):
+    for asked in (
+        "Is access to encryption keys restricted?",
+        "Are keys used for SSH logins?",
+        "Do you host keys in a hardware security module?",
+    ):
         assert key_kind_unsaid(normalise(asked), lambda: set()) is None, asked

@@ -211,12 +211,17 @@ def test_risk_kept_over_suppliers_is_not_answered_by_risk_management_in_general(
             f"the question asks of {who} risk or management; the entry never names them"
         ), asked
     # The questionnaire's addressee's own program: no supplier's risk.
-    for asked in (
-        "Does the vendor have a formal risk management program?",
-        "Describe the vendor's risk management program.",
-    ):
+    for asked in ("Does the vendor have a formal risk management program?",):
         (best, *_) = matcher.match(asked)
         assert best.explanation.guard is None, asked
+    # What you do with a supplier's own plan is still the supplier's: "the supplier's" is no
+    # addressee where the row asks what you do.
+    plan = [approved("INC-TEST-01", "Is the incident response plan tested?", "Yes", "Yearly.")]
+    assert held_back(
+        Matcher(plan, concepts=False),
+        "Do you test the supplier's incident response plan?",
+        "INC-TEST-01",
+    ).startswith("the question asks of your supplier's practice")
     # A statement naming them answers.
     (best, *_) = Matcher(RISK, concepts=False).match(
         "Describe your vendor risk management program."

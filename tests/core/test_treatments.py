@@ -441,3 +441,10 @@ def test_verbs_or_options_joined_are_not_two_things() -> None:
     ):
         text = NORMALISER.normalise(asked)
         assert treated_unsaid(text, text, lambda: set(), terms) is None, asked
+
+
+def test_the_product_as_a_question_names_it_is_no_other_thing() -> None:
+    # A statement names the product by its profile's variable: "the application" is it.
+    for asked in ("Is the application penetration tested?", "Is the platform monitored?"):
+        text = NORMALISER.normalise(asked)
+        assert treated_unsaid(text, text, lambda: set(), terms) is None, asked
