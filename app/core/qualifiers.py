@@ -78,7 +78,7 @@ def key_kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str 
     named: "How do you keep secrets such as API keys out of source code?" says API keys.
     """
     kinds = _kinds_of_key(asked.surface)
-    unsaid = [word for word in kinds if stem(word) not in said()] if kinds else kinds
+    unsaid = [word for word in kinds if stem(word) not in said()]
     if not unsaid:
         return None
     return f"the question asks of {unsaid[0]} keys; the entry never says '{unsaid[0]}'"

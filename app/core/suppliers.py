@@ -150,7 +150,7 @@ def _supplier_owning(asked: Sequence[str]) -> str | None:
 
 # What is kept over suppliers, named after them: "*vendor risk* management", "*third-party
 # risk*", "*supplier management*". "Third-party penetration tests" are the vendor's own, by
-# others; "the vendor's risk management" is its own too.
+# others; a possessive ("the vendor's risk management") is read by `_supplier_owning`.
 _OVER_SUPPLIERS = frozenset(("risk", "risks", "management"))
 
 

@@ -245,7 +245,8 @@ def treated_unsaid(
     whose or which of it (`WHOSE`) and how a framework asks (`frame`). One is enough: "Are
     leavers' accounts disabled?" is answered by the access of leavers being revoked. A wording
     (`wording`, the one that matched) putting the thing done to every system ("Are *systems*
-    patched …?") speaks of the production servers a question names.
+    patched …?") speaks of the production servers a question names. A verb put to two things
+    joined by "and" is read by `_both_unsaid`: each must be named.
     """
     asked_of = _passive_subject(question) or _active_object(question)
     if asked_of is None:
