@@ -42,11 +42,33 @@ _SIDE_WORDS = 4
 _BEFORE_COVERING = 8
 _OPENINGS = frozenset(("does", "do", "will", "is", "are"))
 _DOER = frozenset(("you", "we", "they"))
+# What names the vendor or its product as the one assured: "Is *the company* SOC 2 audited?".
+_ASSURED_ITSELF = frozenset(
+    ("you", "company", "organisation", "organization", "business", "firm", "service", "product",
+     "platform", "application", "app", "solution", "software", "vendor", "it")
+)  # fmt: skip
 
 
 def _side(surface: Sequence[str], start: int, stop: int) -> list[str]:
     """Return the words naming one side, from `start` up to `stop` or a word ending it."""
     return words_before(surface[start:stop], _SIDE_ENDS, _NOT_A_SIDE)[:_SIDE_WORDS]
+
+
+def _covering_verb(surface: Sequence[str], stems: Sequence[str]) -> int | None:
+    """Return where the covering verb of a "Does …" question is, or None.
+
+    "Does *the record* list the approver?", "Does the change record list …": a covering word
+    after a determiner, or just before another covering word, names a thing, not what it does.
+    """
+    at = [
+        k
+        for k in range(2, len(surface))
+        if stems[k] in _COVERING and surface[k - 1] not in DETERMINERS | _NAMING_NONE
+    ]
+    for k in at:
+        if k + 1 not in at:
+            return k
+    return None
 
 
 def _sides(surface: Sequence[str], stems: Sequence[str]) -> tuple[list[str], list[str]] | None:
@@ -55,7 +77,7 @@ def _sides(surface: Sequence[str], stems: Sequence[str]) -> tuple[list[str], lis
         return None
     if surface[0] in ("does", "do", "will"):
         # "Does [the incident response plan] cover [AI-specific incidents]?"
-        at = next((k for k in range(2, len(surface)) if stems[k] in _COVERING), None)
+        at = _covering_verb(surface, stems)
         # "Do *you* apply …" puts the verb to the vendor: it asks what it does, not what covers.
         if at is None or at - 1 > _SIDE_WORDS or surface[1] in _DOER:
             return None
@@ -107,11 +129,6 @@ _ASSURED = frozenset(
 _STANDARD_WORDS = frozenset(
     ("soc", "iso", "iec", "pci", "dss", "hipaa", "hitrust", "fedramp", "gdpr", "nist", "csa",
      "star", "cyber", "essentials", "ccpa", "sox", "type", "tisax", "cmmc", "irap", "c5")
-)  # fmt: skip
-# What names the vendor or its product as the one assured: "Is *the company* SOC 2 audited?".
-_ASSURED_ITSELF = frozenset(
-    ("you", "company", "organisation", "organization", "business", "firm", "service", "product",
-     "platform", "application", "app", "solution", "software", "vendor", "it")
 )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText
 
 # What a row may ask to be named, as written.
-_NAMED = frozenset(
+NAMED = frozenset(
     (
         "product", "products", "tool", "tools", "vendor", "vendors", "provider", "providers",
         "platform", "platforms", "solution", "solutions", "firm", "firms", "company", "brand",
@@ -33,6 +33,12 @@ _BY_FIGURE = frozenset(("format", "formats", "algorithm", "algorithms"))
 # format"; how far past them the thing named may stand ("which SIEM *product*").
 _ASKING = frozenset(("which", "what", "name", "state", "specify", "identify"))
 _WITHIN = 3
+# Words a row asks by only as a request of its own ("*Name* the firm."), and those before them
+# that make them what someone does instead ("Do you *specify* the format of exports?").
+_REQUESTS = frozenset(("name", "state", "specify", "identify"))
+_DONE_BY = frozenset(
+    ("you", "we", "they", "it", "to", "do", "does", "can", "will", "must", "should", "always")
+)
 # Words past which the thing is another clause's: "which is *used* by your *vendors*".
 _CLAUSE = frozenset(("is", "are", "do", "does", "was", "were", "has", "have", "and", "or"))
 
@@ -62,10 +68,12 @@ def _asked_name(surface: Sequence[str]) -> tuple[int, str] | None:
     for at, word in enumerate(surface):
         if word not in _ASKING:
             continue
+        if word in _REQUESTS and at and surface[at - 1] in _DONE_BY:
+            continue
         for thing in surface[at + 1 : at + 1 + _WITHIN]:
             if thing in _CLAUSE:
                 break
-            if thing in _NAMED:
+            if thing in NAMED:
                 return at, thing
     return None
 

@@ -151,6 +151,13 @@ def test_only_a_question_of_what_covers_what_has_two_sides() -> None:
         ["api", "access"],
     )
     assert sides("Are APIs covered by your WAF?") == (["waf"], ["apis"])
+    # "record" and "list" as things named, not as what the thing does.
+    assert sides("Does the change record list the approver?") == (
+        ["change", "record"],
+        ["approver"],
+    )
+    assert sides("Does the record show who approved each change?") is None
+    assert sides("Does your asset list include laptops?") == (["asset", "list"], ["laptops"])
     for plain in (
         "Do you apply patches to all systems?",
         "Is data protected in transit?",

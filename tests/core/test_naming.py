@@ -87,10 +87,15 @@ def test_what_names_a_thing_is_read_past_the_ask_and_before_another_clause() -> 
     for asked in (
         "Do you use tools which are vendor products?",
         "What is done with logs from your providers?",
+        # A word asking by request, put to someone as what they do, asks no name either.
+        "Do you specify the format of exports?",
+        "Are suppliers required to identify the tools they use?",
     ):
         assert name_unsaid(normalise(asked), waf) is None, asked
     # A kind of tool written in capitals names no maker; a figure names a format.
     asked = normalise("Which WAF product protects the service?")
+    assert name_unsaid(asked, waf) == "the row asks which product; the entry names none"
+    asked = normalise("Do you use a WAF? Please specify the product.")
     assert name_unsaid(asked, waf) == "the row asks which product; the entry names none"
     figure = approved("CRY-ALG-01", "Which algorithms do you use?", "AES-256", "Keys are 256 bits.")
     assert name_unsaid(normalise("Which algorithm protects data at rest?"), figure) is None
