@@ -186,6 +186,8 @@ def asks_whether_only(asked: NormalisedText, said: Callable[[], set[str]]) -> st
 CLOSED_OPENINGS = frozenset(
     ("can", "do", "does", "is", "are", "will", "has", "have", "may", "must", "could", "would")
 )
+# How a question asks of the past: "…, and *were* they met?", "When *did* …?".
+ASKED_IN_PAST = frozenset(("was", "were", "did"))
 # What a terse row names when it asks for a value rather than a Yes or No ("Status page URL",
 # "Insurance limits", "Pen test - last date", "Password requirements", "Pen test firm", "EDR
 # product", "Background checks - scope").

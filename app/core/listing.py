@@ -109,15 +109,22 @@ def _also(question: str, normaliser: Normaliser) -> list[tuple[str, frozenset[st
     before = re.findall(r"[\w'-]+", question[: found.start()])
     after = re.findall(r"[\w'-]+", question[found.end() :].split("?")[0])
     first = _thing(before[::-1])[::-1]
+    # The second may repeat the first's preposition: "*on* internal networks as well as *on*
+    # public networks"; "at rest as well as in transit" names no thing of its own.
+    placed = before[len(before) - len(first) - 1 : len(before) - len(first)]
+    if first and after and placed and after[0].casefold() == placed[0].casefold():
+        after = after[1:]
     second = _thing(after)
     if not first or not second:
         return []
+    sides = [frozenset(normaliser.normalise(" ".join(words)).terms) for words in (first, second)]
+    # Two of one kind are told apart by what else each says: "*internal* networks as well as
+    # *public* networks" asks of internal ones, which "networks" alone does not name.
+    common = sides[0] & sides[1]
     things = []
-    for words in (first, second):
-        written = " ".join(words)
-        terms = frozenset(normaliser.normalise(written).terms)
-        if terms:
-            things.append((written, terms))
+    for words, terms in zip((first, second), sides, strict=True):
+        if terms - common:
+            things.append((" ".join(words), terms - common))
     return things if len(things) == 2 else []
 
 

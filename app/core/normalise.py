@@ -16,7 +16,7 @@ from app.core.errors import BankError
 
 SHIPPED_THESAURUS = Path(__file__).resolve().parents[2] / "answer_bank" / "thesaurus.yaml"
 GUARD_MODES = ("equal", "overlap")
-NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "cannot"})
+NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "cannot", "lack"})
 
 V = TypeVar("V")
 _WORD = re.compile(r"[a-z0-9]+")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from app.core.actor import DETERMINERS, SOME_OF
-from app.core.answer_kind import marker_in, unsaid_word
+from app.core.answer_kind import ASKED_IN_PAST, marker_in, unsaid_word
 from app.core.bank import Entry
 from app.core.entry_says import words_written, yes_or_no
 from app.core.intent import HOW_OFTEN
@@ -75,14 +75,10 @@ def asks_when(asked: NormalisedText, wording: NormalisedText, entry: Entry) -> s
         return "the question asks when; the entry answers whether"
     # "When was the information security policy last reviewed?" asks for a date, and "At least
     # annually" says how often; "When are access reviews performed?" may be answered so.
-    past = surface[1] in _ASKED_IN_PAST or "last" in surface
+    past = surface[1] in ASKED_IN_PAST or "last" in surface
     if past and tuple(wording.surface[:2]) in HOW_OFTEN:
         return "the question asks when it last happened; the entry answers how often"
     return None
-
-
-# How a question asks when in the past ("When *were* the policies reviewed?").
-_ASKED_IN_PAST = frozenset(("was", "were", "did"))
 
 
 _EVER = stem("ever")
@@ -146,9 +142,12 @@ _HAPPENED = frozenset(
         "had", "experienced", "suffered", "reported", "paid", "received", "occurred",
         "happened", "incurred", "invoked", "failed", "detected", "discovered", "breached",
         "fined", "sued", "penalized", "penalised", "sanctioned", "notified", "disclosed",
-        "involved",
+        "involved", "lapsed", "suspended", "revoked", "expired", "withdrawn",
     )
 )  # fmt: skip
+# Of these, what befalls the row's own subject, which is then the event's thing: "Have any
+# *certifications* lapsed …?" asks of certifications, not of what follows.
+_BEFALLEN = frozenset(("lapsed", "suspended", "revoked", "expired", "withdrawn"))
 _HAPPENED_WITHIN = 6
 # What a statement says when it speaks of what happened, or of how often it does ("in the past
 # three years", "history", "at least annually").
@@ -184,6 +183,8 @@ _EVENT_ENDS = frozenset(
     ("in", "within", "during", "over", "since", "at", "to", "that", "which", "where", "if")
 )
 _EVENT_WORDS = 8
+# Words of a subject picking some of the vendor's out: "Have *any of your* certifications …".
+_OF_THEM = frozenset(("of", "you", "your"))
 
 
 def event_unsaid(
@@ -206,11 +207,13 @@ def event_unsaid(
         return None
     # Past a preposition the verb takes: "involved *in* a merger".
     at = surface.index(verb) + 1
-    while at < len(surface) and surface[at] in _EVENT_ENDS:
-        at += 1
-    event = words_before(
-        surface[at : at + _EVENT_WORDS], _EVENT_ENDS, DETERMINERS | SOME_OF | {"a", "an"}
-    )
+    skipped = DETERMINERS | SOME_OF | {"a", "an"}
+    if verb in _BEFALLEN:
+        event = words_before(surface[1 : at - 1], _EVENT_ENDS, skipped | _OF_THEM) + [verb]
+    else:
+        while at < len(surface) and surface[at] in _EVENT_ENDS:
+            at += 1
+        event = words_before(surface[at : at + _EVENT_WORDS], _EVENT_ENDS, skipped)
     if not event or names_any_of(event, frozenset(asked.terms), said, terms, frame) is not False:
         return None
     return Elsewhere(

@@ -193,6 +193,15 @@ def test_contraction_counts_as_negation() -> None:
     assert "polarity differs" in (match.explanation.guard or "")
 
 
+def test_lacking_a_thing_counts_as_negation() -> None:
+    # "Yes, on request" to "Do you lack an SBOM …?" would say there is none.
+    match = best_for(
+        "Do you lack a software bill of materials for any component?",
+        "Can you provide a software bill of materials?",
+    )
+    assert "polarity differs" in (match.explanation.guard or "")
+
+
 def test_guard_reason_appears_in_the_reviewer_sentence() -> None:
     match = best_for(
         "Is customer data encrypted at rest?", "Is customer data encrypted in transit?"

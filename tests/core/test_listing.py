@@ -70,6 +70,10 @@ def test_two_things_joined_by_as_well_as_are_read_whatever_they_are_named_by() -
     ]
     # A side naming no thing of its own ("in transit") is no pair.
     assert written("Is data encrypted at rest as well as in transit?") == []
+    # Two of one kind, the first's preposition repeated: told apart by what else each says.
+    assert written(
+        "Is data encrypted in transit on internal networks as well as on public networks?"
+    ) == ["internal networks", "public networks"]
 
 
 PRIVACY = [
@@ -101,3 +105,22 @@ def test_a_statement_saying_one_of_two_things_joined_by_as_well_as_does_not_answ
         "Can customers manage their own keys (BYOK) as well as tokenization vaults?"
     )
     assert (byok.entry_id, byok.explanation.guard) == ("CRY-BYOK-01", None)
+
+
+def test_one_of_two_of_a_kind_does_not_answer_for_both() -> None:
+    transit = approved(
+        "CRY-TRANSIT-01",
+        "Is data encrypted in transit over public networks?",
+        detail="All connections to the product use TLS 1.2 or later.",
+    )
+    asked = "Is data encrypted in transit on internal networks as well as on public networks?"
+    assert held_back(Matcher([transit, *PRIVACY], concepts=False), asked, "CRY-TRANSIT-01") == (
+        "the row lists 'internal networks' among other things; the entry never says it"
+    )
+    both = approved(
+        "NET-ENC-01",
+        "Is data encrypted in transit over public and internal networks?",
+        detail="Internal service traffic uses mutual TLS as well.",
+    )
+    (best, *_) = Matcher([both, *PRIVACY], concepts=False).match(asked)
+    assert (best.entry_id, best.band) == ("NET-ENC-01", "auto")

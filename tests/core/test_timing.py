@@ -91,6 +91,24 @@ def test_whether_another_event_happened_is_not_answered_by_a_breach_denied() -> 
         "the question asks whether it happened ('merger acquisition or change of ownership'); "
         "the entry never names it"
     )
+    # What befalls a thing of the row's own is the event: a certification lapsing.
+    assert held_back(
+        matcher,
+        "Have any certifications lapsed or been suspended in the past three years?",
+        "INC-HISTORY-01",
+    ) == (
+        "the question asks whether it happened ('certifications lapsed'); the entry never names it"
+    )
+    lapse = approved(
+        "CMP-LAPSE-01",
+        "Has your ISO 27001 certificate ever lapsed?",
+        "No",
+        "The certificate has been held without a break since it was first issued.",
+    )
+    (best, *_) = Matcher([lapse], concepts=False).match(
+        "Have any certifications lapsed in the past three years?"
+    )
+    assert "happened" not in (best.explanation.guard or "")
     # The event named, by one of its words: answered.
     for asked in (
         "Has the organisation experienced a data breach in the last three years?",
