@@ -56,13 +56,19 @@ from app.core.coverage import assured_unsaid, side_unsaid
 from app.core.either import no_to_one_side, one_side_asked
 from app.core.entry_says import yes_or_no
 from app.core.examples import rests_on_example
-from app.core.follow_ups import follow_up_answered, second_ask_unanswered, second_question
+from app.core.follow_ups import (
+    first_ask_unanswered,
+    follow_up_answered,
+    second_ask_unanswered,
+    second_question,
+)
 from app.core.listing import Listed, listed_unsaid
 from app.core.naming import name_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
 from app.core.qualifiers import (
     device_unsaid,
+    exceptions_unsaid,
     key_kind_unsaid,
     kind_unsaid,
     state_undone,
@@ -153,7 +159,8 @@ def claim_guard(
         lambda: asks_what_happened(asked, wording, said),
         lambda: event_unsaid(asked, said, terms, frame),
         lambda: time_beside_another(asked, entry),
-        lambda: second_question(asked, entry, wording, said, frame),
+        lambda: second_question(asked, entry, wording, said, frame, terms),
+        lambda: first_ask_unanswered(asked, said, terms, frame),
         lambda: follow_up_answered(asked, entry, wording, said, frame),
         lambda: second_ask_unanswered(asked, wording, entry),
         lambda: number_unsaid(asked, said),
@@ -170,6 +177,7 @@ def claim_guard(
         lambda: kind_unsaid(asked, said),
         lambda: key_kind_unsaid(asked, said),
         lambda: undone_unsaid(asked, said),
+        lambda: exceptions_unsaid(asked, said),
         lambda: device_unsaid(asked, said),
         lambda: treatment_unsaid(asked, entry.answer, said, terms),
         lambda: treated_unsaid(asked, wording, said, terms, frame),

@@ -3,8 +3,8 @@
 "Are code reviews mandatory, and can a developer merge their own change?" asks two things, and a
 statement answering the first says nothing of the second; "Is BYOD permitted? If yes, attach your
 policy." asks for the policy only on a Yes. claims.py holds a Yes or No back when the statement
-answers only one of them, and says which; likewise a statement naming no one, or no date, given
-to a row that goes on to ask who does it or when it last happened.
+answers only one of them, and says which; likewise a statement naming no one, no date or not the
+thing, given to a row that goes on to ask who does it, when it last happened or which of a thing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from app.core.answer_kind import (
+    ASKED_IN_PAST,
     CLOSED_OPENINGS,
     IF_SO,
     condition_before,
@@ -20,9 +21,11 @@ from app.core.answer_kind import (
     unsaid_word,
 )
 from app.core.bank import Entry
-from app.core.entry_says import yes_or_no
+from app.core.entry_says import is_not_applicable, yes_or_no
 from app.core.intent import OPEN_OPENINGS
-from app.core.normalise import NormalisedText, shared_with_phrases, terms_either_side
+from app.core.naming import NAMED
+from app.core.normalise import NormalisedText, shared_with_phrases, stem, terms_either_side
+from app.core.things import words_before
 
 # Words by which a second question names its subject right after its verb: "and can *a*
 # developer …", "and are *you* …". A participle there continues the first ("… and is stored").
@@ -110,8 +113,6 @@ def _asks_again(surface: Sequence[str], at: int) -> bool:
 
 
 _MODALS = frozenset(("can", "could", "will", "would", "may", "must", "should"))
-# How a question asks of the past: "…, and *were* they met in the last test?", "*when did* …".
-_PAST = frozenset(("was", "were", "did"))
 _ASKING_WORDS = OPEN_OPENINGS | {"whether"}
 # How far back a question word makes a modal its own ("what encryption algorithms *can* …").
 _WITHIN = 4
@@ -128,22 +129,24 @@ def second_question(
     wording: NormalisedText,
     said: Callable[[], set[str]],
     frame: frozenset[str] = frozenset(),
+    terms: Callable[[str], Sequence[str]] | None = None,
 ) -> str | None:
     """Hold back an answer to a row asking a second closed question, when it answers only one.
 
     "Are code reviews mandatory before merge, and can a developer approve and merge their own
     change?" answered Yes by "Is every code change reviewed?" would say that developers can
     approve their own changes; "What are your RTO and RPO, and were they met in the last DR
-    test?" answered "RTO 8 hours; RPO 1 hour" says nothing of the test. A statement saying the second question's words somewhere (its
-    wordings, answer or detail) may answer both; one that never does answers the first only.
-    `wording`: the statement's wording that matched.
+    test?" answered "RTO 8 hours; RPO 1 hour" says nothing of the test. A statement saying the
+    second question's words somewhere (its wordings, answer or detail) may answer both; one that
+    never does answers the first only. `wording`: the statement's wording that matched; `terms`
+    folds words as the question's terms are folded.
     """
     surface = asked.surface
     for i in range(1, len(surface) - 2):
         if (
             # "…, or do you plan to?" offers an alternative, which either Yes answers.
             surface[i] == "and"
-            and (surface[i + 1] in CLOSED_OPENINGS or surface[i + 1] in _PAST)
+            and (surface[i + 1] in CLOSED_OPENINGS or surface[i + 1] in ASKED_IN_PAST)
             and (predicate := _opens_subject(surface, i + 2)) is not None
         ):
             break
@@ -169,11 +172,51 @@ def second_question(
     # A predicate after a named subject may be said in other words ("are risks *assigned*
     # owners?" by "risks are tracked with an owner"): its nouns tell what is asked.
     second = {s for k, s in enumerate(asked.stems[i + 1 :], i + 1) if k != predicate}
-    asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))} - frame
+    asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))}
+    if terms is not None:
+        # And as the thesaurus folds them ("are they *encrypted*" is the term "encryption").
+        words = [w for k, w in enumerate(surface[i + 1 :], i + 1) if k != predicate]
+        asked_second |= set(terms(" ".join(words))) & set(asked.terms)
+    asked_second -= frame
     if unsaid_word(asked, asked_second, said) is None:
         return None
     shown = " ".join(surface[i + 1 :])
     return f"the row asks a second question the entry does not answer: '{shown}'"
+
+
+def first_ask_unanswered(
+    asked: NormalisedText,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]],
+    frame: frozenset[str] = frozenset(),
+) -> str | None:
+    """Hold back a statement given to a row whose first ask it never speaks of.
+
+    "What is your contractual uptime SLA, and do you publish a public status page?" is not
+    answered by the status page alone: the row asks for a value first and a Yes or No after,
+    and a statement saying none of the first ask's own words (`said`: its wordings, answer and
+    detail) answers the second only. `terms` folds words as the question's terms are folded.
+    """
+    surface = asked.surface
+    if not surface or surface[0] not in OPEN_OPENINGS:
+        return None
+    at = next(
+        (
+            i
+            for i in range(2, len(surface) - 2)
+            if surface[i] == "and"
+            and surface[i + 1] in CLOSED_OPENINGS
+            and _opens_subject(surface, i + 2) is not None
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    first = set(terms(" ".join(surface[1:at]))) & set(asked.terms)
+    own = first - set(terms(" ".join(surface[at + 1 :]))) - frame
+    if not own or shared_with_phrases(own, said()):
+        return None
+    return f"the row first asks '{' '.join(surface[:at])}'; the entry answers only what follows"
 
 
 def follow_up_answered(
@@ -219,6 +262,30 @@ _DATE = re.compile(
 )
 
 
+# How a row goes on to ask which of a thing, after a Yes: "…, *and which* regions host it?".
+_WHICH = frozenset(("which", "what"))
+_NOT_THING = frozenset(
+    ("is", "are", "was", "were", "the", "your", "its", "a", "an", "specific", "kind", "of",
+     "minimum", "maximum", "current", "exact")
+)  # fmt: skip
+_DESCRIBED = frozenset(
+    ("process", "procedure", "method", "approach", "way", "steps", "mechanism", "criteria")
+)
+_WHAT_IS_THE = frozenset(
+    (verb, the) for verb in ("is", "are", "was", "were") for the in ("the", "your", "its")
+)
+# Words ending the run before a thing is named: a verb's helper, or a pronoun ("and which is
+# *it*?") naming the first question's thing again.
+_THING_ENDS = frozenset(
+    ("do", "does", "did", "can", "will", "you", "we", "it", "they", "them", "one", "ones")
+)
+
+
+def _stems_of(text: str) -> set[str]:
+    """Return the stems of every word of a text."""
+    return {stem(w) for w in re.findall(r"[\w'-]+", text.casefold())}
+
+
 def _joined(surface: Sequence[str], at: int) -> bool:
     """Tell whether the word at `at` opens a second question by "and" or "if so", past "to" or
     "by" ("and to whom", "if so, by whom")."""
@@ -230,19 +297,22 @@ def _joined(surface: Sequence[str], at: int) -> bool:
 def second_ask_unanswered(
     asked: NormalisedText, wording: NormalisedText, entry: Entry
 ) -> str | None:
-    """Hold back a statement given to a row that goes on to ask who or when, and never says.
+    """Hold back a statement given to a row that goes on to ask who, when or which, and never says.
 
     "Are developers trained in secure coding, and who provides the training?" is not answered by
     "Yes" and a detail naming no one, nor "Do you have an incident response plan, and when was
     it last tested?" by "Yes, at least annually": the cell answers the first question and leaves
     the second, which the row asks as much. A statement naming a role, a team or a party
-    (`someone_named`) in its answer or detail, not one the row names itself, may say who; only one giving a year or a month says when. A bare "and
-    when?" may ask how often, which the statement may say. `wording`: the statement's wording
-    that matched, which may ask it itself ("Who reviews access?").
+    (`someone_named`) in its answer or detail, not one the row names itself, may say who; only
+    one giving a year or a month says when; only one naming the thing in its answer or detail
+    says which ("Which cloud providers and which specific regions host production?" is not
+    answered by "Amazon Web Services"). A bare "and when?" may ask how often, which the
+    statement may say. `wording`: the statement's wording that matched, which may ask it itself
+    ("Who reviews access?").
     """
-    # A No to the first question answers the row: what is not done has no one doing it, and no
-    # date it was last done.
-    if yes_or_no(entry.answer) == "no":
+    # A No to the first question answers the row: what is not done has no one doing it, no date
+    # it was last done and none of a thing; an N/A says so of all of it.
+    if yes_or_no(entry.answer) == "no" or is_not_applicable(entry.answer):
         return None
     surface = asked.surface
     # What the statement answers, not what it asks; and someone the row does not name itself:
@@ -252,8 +322,25 @@ def second_ask_unanswered(
         word = surface[at]
         if word in _WHO and _joined(surface, at):
             asks, answered = "who", bool(someone_named(text) - set(asked.stems))
-        elif word == "when" and surface[at + 1 : at + 2] and surface[at + 1] in _PAST:
+        elif word == "when" and surface[at + 1 : at + 2] and surface[at + 1] in ASKED_IN_PAST:
             asks, answered = "when", _DATE.search(text) is not None
+        elif word in _WHICH and _joined(surface, at):
+            # The first word naming a thing, past what opens it: "which *specific* regions",
+            # "what is the *coverage* amount"; "what" put to a verb ("what happens") names none.
+            after = surface[at + 1 : at + 5]
+            if word == "what" and tuple(after[:2]) not in _WHAT_IS_THE:
+                continue
+            thing = words_before(after, _THING_ENDS, _NOT_THING)[:1]
+            # Which product, firm or format is read by naming.py, where a name answers it; "what
+            # is the process" asks for a description, which the detail may give in any words.
+            if not thing or thing[0] in NAMED or thing[0] in _DESCRIBED:
+                continue
+            asks = f"which {' '.join(thing)}"
+            # A wording asking which of another thing ("Which cloud provider …?") asks not this.
+            named = _stems_of(text) | (set(wording.stems) if word in wording.surface[:1] else set())
+            if {stem(w) for w in thing}.isdisjoint(named):
+                return f"the row goes on to ask {asks}; the entry does not say"
+            return None
         else:
             continue
         if answered or (wording.surface and wording.surface[0] == word):

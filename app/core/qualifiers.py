@@ -119,6 +119,34 @@ def undone_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
     return f"the question asks whether it can be undone ('{word}'); the entry never says so"
 
 
+# Words by which a question asks of the cases a practice leaves out: "List any *exceptions* to
+# your encryption-at-rest policy.", "Are any systems *excluded* from scanning?" ("exempt" asks
+# whether it can be undone, above). A statement on the practice says it is done, not where it
+# is not; one speaking of exceptions, exclusions or exemptions says so.
+_EXCEPTIONS = frozenset(stem(w) for w in ("exception", "exclusion", "excluded", "carve-out"))
+_LEFT_OUT = _EXCEPTIONS | {stem("exempt")}
+# Words before one that make it the practice's reach instead: "without exception", "no exclusions".
+_NONE_LEFT_OUT = frozenset(("without", "no"))
+
+
+def exceptions_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question asks of a practice's exceptions and the statement never speaks of any.
+
+    `said`: all the statement says (its wordings, answer and detail): "Exceptions are approved by
+    the policy owner" speaks of them.
+    """
+    stems = asked.stems
+    asking = [
+        at
+        for at, word in enumerate(stems)
+        if word in _EXCEPTIONS and not (at and asked.surface[at - 1] in _NONE_LEFT_OUT)
+    ]
+    if not asking or not _LEFT_OUT.isdisjoint(said()):
+        return None
+    word = asked.surface[asking[0]]
+    return f"the question asks of '{word}'; the entry never speaks of any"
+
+
 # Devices a question may confine what it asks to: "encrypted at rest *on employee laptops*".
 _DEVICES = _as_terms(
     (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.follow_ups import second_ask_unanswered, second_question
+from app.core.follow_ups import first_ask_unanswered, second_ask_unanswered, second_question
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back
@@ -306,3 +306,104 @@ def test_who_and_when_are_answered_by_what_the_statement_says_not_what_the_row_n
     assert second_ask_unanswered(last, last, certs) is not None
     dated = replace(certs, detail="The last audit closed in 2025.")
     assert second_ask_unanswered(last, last, dated) is None
+
+
+def test_a_row_going_on_to_ask_which_thing_is_answered_only_where_the_statement_names_it() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    hosting = approved(
+        "VEN-HOST-01",
+        "Which cloud provider hosts your service?",
+        "Amazon Web Services (AWS)",
+        "The service is hosted on AWS, whose data centers hold independent certifications.",
+    )
+    asked = normalise("Which cloud providers and which specific regions host production?")
+    # The statement's own "which" asks of the provider, not of regions.
+    wording = normalise(hosting.question)
+    assert second_ask_unanswered(asked, wording, hosting) == (
+        "the row goes on to ask which regions; the entry does not say"
+    )
+    regions = replace(
+        hosting, detail="The service runs on AWS in two regions, us-east and eu-west."
+    )
+    assert second_ask_unanswered(asked, wording, regions) is None
+    insurance = approved(
+        "GOV-INS-01", "Do you carry cyber insurance?", "Yes", "Details are available on request."
+    )
+    asked = normalise("Do you carry cyber insurance, and what is the coverage amount?")
+    assert second_ask_unanswered(asked, asked, insurance) == (
+        "the row goes on to ask which coverage; the entry does not say"
+    )
+    # An N/A answers the whole row.
+    pci = approved("CMP-PCI-02", "Are you PCI DSS compliant?", "Not applicable")
+    asked = normalise("Are you PCI DSS compliant? If yes, what is your service provider level?")
+    assert second_ask_unanswered(asked, asked, pci) is None
+    asked = normalise("Do you enforce a password policy, and what is the minimum length?")
+    assert second_ask_unanswered(asked, asked, insurance) == (
+        "the row goes on to ask which length; the entry does not say"
+    )
+    # "and what" put to a verb, or opening a clause of its own, names no thing.
+    plan = SECOND_ASKS[0]
+    for row in (
+        "Do you have an incident response plan, and what does it cover?",
+        "Do you have an incident response plan, and what happens after an incident?",
+        "Do you have an incident response plan, and what is the process to request it?",
+    ):
+        found = normalise(row)
+        assert second_ask_unanswered(found, found, plan) is None, row
+
+
+def terms(text: str) -> tuple[str, ...]:
+    return Normaliser(shipped_thesaurus()).normalise(text).terms
+
+
+AVAILABILITY = [
+    approved(
+        "BCP-STATUS-01",
+        "Do you publish a public status page for the service?",
+        detail="Current status and past incidents are published on the status page.",
+    ),
+    approved(
+        "RET-BACKUP-01",
+        "How long are backups retained?",
+        "35 days",
+        "Database backups are kept for 35 days and then deleted automatically.",
+    ),
+    approved(
+        "BCP-SLA-01",
+        "What uptime do you commit to?",
+        "99.9% monthly uptime",
+        "The agreement commits to 99.9% availability and publishes it on the status page.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_row_asking_a_value_first_is_not_answered_by_its_second_question_alone() -> None:
+    matcher = Matcher(AVAILABILITY, concepts=False)
+    asked = "What is your contractual uptime SLA, and do you publish a public status page?"
+    assert held_back(matcher, asked, "BCP-STATUS-01") == (
+        "the row first asks 'what is your contractual uptime sla'; the entry answers only what "
+        "follows"
+    )
+    # A statement saying a word of the first ask answers it.
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    uptime = normalise(f"{AVAILABILITY[2].answer}. {AVAILABILITY[2].detail}")
+    said = {*uptime.terms, *uptime.stems}
+    assert first_ask_unanswered(normalise(asked), lambda: said, terms) is None
+    # A row opening with a closed question is the second question rule's.
+    closed = normalise("Do you publish a status page, and is it public?")
+    assert first_ask_unanswered(closed, set, terms) is None
+
+
+def test_a_second_question_is_read_as_the_thesaurus_folds_it() -> None:
+    # "are they *encrypted*" is the term "encryption", which "35 days" never speaks of.
+    matcher = Matcher(AVAILABILITY, concepts=False)
+    assert held_back(
+        matcher, "How long are backups retained, and are they encrypted?", "RET-BACKUP-01"
+    ) == ("the row asks a second question the entry does not answer: 'are they encrypted'")
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    backups, kept = AVAILABILITY[1], normalise("How long are backups retained?")
+    written = normalise(f"{backups.answer}. {backups.detail}")
+    said = {*written.terms, *written.stems}
+    asked = normalise("How long are backups retained, and are they kept automatically?")
+    assert second_question(asked, backups, kept, lambda: set(said), terms=terms) is None

@@ -287,3 +287,24 @@ def test_only_the_words_right_before_keys_name_their_kind() -> None:
         "Do you host keys in a hardware security module?",
     ):
         assert key_kind_unsaid(normalise(asked), lambda: set()) is None, asked
+
+
+def test_exceptions_to_a_practice_are_not_answered_by_the_practice() -> None:
+    exceptions = approved(
+        "GOV-EXC-01",
+        "Is there a process for exceptions to security policies?",
+        detail="Exceptions are approved by the policy owner for a limited period.",
+    )
+    matcher = Matcher([*ROLES, exceptions], concepts=False)
+    for asked, word in (
+        ("List any exceptions to your encryption-at-rest policy.", "exceptions"),
+        ("Does encryption at rest have exclusions?", "exclusions"),
+    ):
+        assert held_back(matcher, asked, "CRY-REST-01") == (
+            f"the question asks of '{word}'; the entry never speaks of any"
+        ), asked
+    # Exceptions spoken of, or none asked of ("without exception"): answered.
+    (process, *_) = matcher.match("How are exceptions to security policies approved?")
+    assert (process.entry_id, process.explanation.guard) == ("GOV-EXC-01", None)
+    (every, *_) = matcher.match("Is customer data encrypted at rest without exception?")
+    assert (every.entry_id, every.explanation.guard) == ("CRY-REST-01", None)
