@@ -83,20 +83,8 @@ ANSWERS = RAW / "answer-bank-plainanswer-cc0" / "answers"
 DATA = Path(__file__).resolve().parent / "data"
 EVERYDAY = DATA / "everyday_questions.yaml"
 HELD_OUT = DATA / "everyday_questions_heldout.yaml"
-HELD_OUT_2 = DATA / "everyday_questions_heldout2.yaml"
-HELD_OUT_3 = DATA / "everyday_questions_heldout3.yaml"
-HELD_OUT_4 = DATA / "everyday_questions_heldout4.yaml"
-HELD_OUT_5 = DATA / "everyday_questions_heldout5.yaml"
-HELD_OUT_6 = DATA / "everyday_questions_heldout6.yaml"
-HELD_OUT_7 = DATA / "everyday_questions_heldout7.yaml"
-HELD_OUT_8 = DATA / "everyday_questions_heldout8.yaml"
-HELD_OUT_9 = DATA / "everyday_questions_heldout9.yaml"
-HELD_OUT_10 = DATA / "everyday_questions_heldout10.yaml"
-HELD_OUT_11 = DATA / "everyday_questions_heldout11.yaml"
-HELD_OUT_12 = DATA / "everyday_questions_heldout12.yaml"
-HELD_OUT_13 = DATA / "everyday_questions_heldout13.yaml"
-HELD_OUT_14 = DATA / "everyday_questions_heldout14.yaml"
-HELD_OUT_15 = DATA / "everyday_questions_heldout15.yaml"
+# The held-out lists by the third author on, in the order they were written; the newest last.
+HELD_OUT_LISTS = tuple(DATA / f"everyday_questions_heldout{n}.yaml" for n in range(2, 16))
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 
@@ -152,76 +140,10 @@ def main() -> None:
         bank,
         everyday_questions(HELD_OUT),
     )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout2.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_2),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout3.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_3),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout4.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_4),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout5.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_5),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout6.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_6),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout7.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_7),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout8.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_8),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout9.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_9),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout10.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_10),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout11.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_11),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout12.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_12),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout13.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_13),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout14.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_14),
-    )
-    read(
-        "Held-out everyday questions (bench/data/everyday_questions_heldout15.yaml)",
-        bank,
-        everyday_questions(HELD_OUT_15),
-    )
+    for path in HELD_OUT_LISTS:
+        read(
+            f"Held-out everyday questions (bench/data/{path.name})", bank, everyday_questions(path)
+        )
 
 
 if __name__ == "__main__":
