@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from app.core.examples import EXAMPLE_MARKER
-from app.core.normalise import Normaliser, shared_with_phrases
+from app.core.normalise import Normaliser, shared_with_phrases, stem
 
 # A list: a first thing (its last word or two before the comma), more after commas, and a last
 # after "and", up to the clause's end. Each thing is a few words; a longer run is a clause.
@@ -41,7 +42,16 @@ _THING_WORDS = 4
 _EXAMPLE_REACH = 40
 
 
-Listed = tuple[tuple[str, frozenset[str]], ...]
+class Thing(NamedTuple):
+    """A thing a row lists: as written, its terms, and whether a statement on every system or
+    asset names it too ("All systems synchronize …" names servers and network devices)."""
+
+    written: str
+    terms: frozenset[str]
+    in_every_whole: bool = False
+
+
+Listed = tuple[Thing, ...]
 
 
 # Two things joined so that each is asked of: "a Data Protection Officer *as well as* an EU
@@ -66,7 +76,15 @@ _ENDS_A_SIDE = re.compile(r"(?:ly|day|week|month|quarter|year)s?$", re.IGNORECAS
 
 def listed_terms(question: str, normaliser: Normaliser) -> Listed:
     """Return each thing a question lists with commas and "and", or joins with "as well as"."""
-    listed: list[tuple[str, frozenset[str]]] = list(_also(question, normaliser))
+    listed: list[Thing] = list(_also(question, normaliser))
+    named = _named(question, normaliser)
+    # A list naming its things by acronym is read by them; one in plain words by its words.
+    return tuple(listed + (named or _places(question, normaliser)))
+
+
+def _named(question: str, normaliser: Normaliser) -> list[Thing]:
+    """Return each thing a question lists with commas and "and", two of them by acronym."""
+    listed: list[Thing] = []
     # Most rows name fewer than two acronyms, or no "and", and are not searched for a list; a
     # row written in capitals names none.
     if (
@@ -74,7 +92,7 @@ def listed_terms(question: str, normaliser: Normaliser) -> Listed:
         or not _AND.search(question)
         or question.isupper()
     ):
-        return tuple(listed)
+        return listed
     for found in _LIST.finditer(question):
         before = question[: found.start()]
         if _EXAMPLE.search(before[-_EXAMPLE_REACH:]) or _EXAMPLE.search(found.group(0)):
@@ -97,11 +115,79 @@ def listed_terms(question: str, normaliser: Normaliser) -> Listed:
         for thing in named:
             terms = frozenset(normaliser.normalise(thing).terms)
             if terms:
-                listed.append((thing, terms))
-    return tuple(listed)
+                listed.append(Thing(thing, terms))
+    return listed
 
 
-def _also(question: str, normaliser: Normaliser) -> list[tuple[str, frozenset[str]]]:
+# A list of places or things a practice is put to, in plain words after "in", "including",
+# "across" or "on": "encrypted *in* databases, object storage, backups and search indexes",
+# "*including* backups, logs and temporary files". A Yes says it of each, so a statement must
+# name each. "or" offers alternatives; a list of steps, states or degrees ("planning,
+# implementing and improving", "identification, evaluation and treatment", "critical, high and
+# low") names no things, nor a list as a framework writes its subject ("Are processes,
+# procedures, and technical measures …", "for the preparation, …"), which statements on the
+# practice answer in their own words.
+_PLACES = re.compile(
+    r"(?<!based )(?<!depending )\b(?:in|including|across|on)\s+"
+    r"(?P<first>(?:[\w'-]+\s+){0,2}[\w'-]+)"
+    r"(?P<middle>(?:\s*,\s*(?:[\w'-]+\s+){0,2}[\w'-]+){1,6}),?\s+and\s+"
+    r"(?P<last>(?:[\w'-]+\s*){1,6})",
+    re.IGNORECASE,
+)
+_PLACES_AT_LEAST = 3
+# Words ending the last thing of a list: a verb's helper, a preposition, or a participle.
+_LAST_ENDS = frozenset(
+    ("are", "is", "be", "been", "in", "on", "at", "to", "for", "from", "with", "by", "of",
+     "against", "within", "and", "or", "that", "which", "where", "when")
+)  # fmt: skip
+# A first word making a thing a step, a state or a degree: "planning", "documented",
+# "promptly", "identification", "management", "critical".
+_STATE = re.compile(r"(?:ed|ly|en|ing|tion|ment|ance|ence)$", re.IGNORECASE)
+# Words no thing of a list takes: a determiner or a preposition means a clause, not a list.
+_NOT_IN_A_THING = _LAST_ENDS | frozenset(("the", "a", "an", "between", "any", "all"))
+_DEGREES = frozenset(("critical", "high", "medium", "low", "moderate", "severe", "minor"))
+
+
+def _places(question: str, normaliser: Normaliser) -> list[Thing]:
+    """Return each place or thing a question lists in plain words, as written and as terms.
+
+    Each thing's terms are those the others do not share: "production, staging and test
+    *environments*" names three environments, told apart by their first words.
+    """
+    if _EXAMPLE.search(question):
+        return []
+    for found in _PLACES.finditer(question):
+        middle = [part.split() for part in found.group("middle").split(",") if part.strip()]
+        last: list[str] = []
+        for word in found.group("last").split():
+            if word.casefold() in _LAST_ENDS or (last and _STATE.search(word)):
+                break
+            last.append(word)
+        things = [found.group("first").split(), *middle, last[:_THING_WORDS]]
+        if len(things) < _PLACES_AT_LEAST or not all(things):
+            continue
+        if any(
+            _STATE.search(thing[0]) or thing[0].casefold() in _DEGREES for thing in things
+        ) or any(word.casefold() in _NOT_IN_A_THING for thing in things for word in thing):
+            continue
+        # One-word things before a longer last one share its head: "development, test and
+        # production *environments*" lists three environments; plurals are things of their own
+        # ("backups, logs and temporary files").
+        if len(things[-1]) > 1 and all(
+            len(thing) == 1 and not thing[0].endswith("s") for thing in things[:-1]
+        ):
+            things = [*([*thing, things[-1][-1]] for thing in things[:-1]), things[-1]]
+        sides = [frozenset(normaliser.normalise(" ".join(thing)).terms) for thing in things]
+        common = frozenset.intersection(*sides)
+        return [
+            Thing(" ".join(thing), terms - common, in_every_whole=True)
+            for thing, terms in zip(things, sides, strict=True)
+            if terms - common
+        ]
+    return []
+
+
+def _also(question: str, normaliser: Normaliser) -> list[Thing]:
     """Return the two things a question joins with "as well as", as written and as terms."""
     found = _ALSO.search(question)
     if found is None:
@@ -124,7 +210,7 @@ def _also(question: str, normaliser: Normaliser) -> list[tuple[str, frozenset[st
     things = []
     for words, terms in zip((first, second), sides, strict=True):
         if terms - common:
-            things.append((" ".join(words), terms - common))
+            things.append(Thing(" ".join(words), terms - common))
     return things if len(things) == 2 else []
 
 
@@ -188,8 +274,16 @@ def listed_unsaid(
     if not listed:
         return None
     says = said()
-    for written, terms in listed:
-        own = set(terms - frame)
+    for thing in listed:
+        own = set(thing.terms - frame)
+        if thing.in_every_whole and not _WHOLES.isdisjoint(says):
+            continue
         if own and not shared_with_phrases(own, says):
-            return f"the row lists '{written}' among other things; the entry never says it"
+            return f"the row lists '{thing.written}' among other things; the entry never says it"
     return None
+
+
+# What names every system or asset: a statement on "all systems" speaks of each one a row lists.
+_WHOLES = frozenset(
+    stem(w) for w in ("system", "systems", "asset", "assets", "infrastructure", "everything")
+)

@@ -11,7 +11,7 @@ NORMALISER = Normaliser(shipped_thesaurus())
 
 
 def written(question: str) -> list[str]:
-    return [thing for thing, _ in listed_terms(question, NORMALISER)]
+    return [thing.written for thing in listed_terms(question, NORMALISER)]
 
 
 def test_things_named_by_acronym_in_a_comma_list_are_read() -> None:
@@ -124,3 +124,72 @@ def test_one_of_two_of_a_kind_does_not_answer_for_both() -> None:
     )
     (best, *_) = Matcher([both, *PRIVACY], concepts=False).match(asked)
     assert (best.entry_id, best.band) == ("NET-ENC-01", "auto")
+
+
+def test_places_and_things_listed_in_plain_words_are_read() -> None:
+    assert written(
+        "Is data at rest encrypted in databases, object storage, backups and search indexes?"
+    ) == [
+        "databases",
+        "object storage",
+        "backups",
+        "search indexes",
+    ]
+    assert written(
+        "Is all customer data encrypted, including backups, logs, and temporary files?"
+    ) == [
+        "backups",
+        "logs",
+        "temporary files",
+    ]
+    # Things of one kind, told apart by their first words.
+    assert [
+        sorted(thing.terms)
+        for thing in listed_terms(
+            "Is data kept in primary, replica and backup databases?", NORMALISER
+        )
+    ] == [["primary"], ["replica"], ["backup"]]
+    # Steps, states, degrees, alternatives and a framework's subject name no things.
+    for plain in (
+        "Are processes, procedures, and technical measures defined to secure APIs?",
+        "Are roles defined for planning, implementing, operating and improving governance?",
+        "Are risks identified based on data sensitivity, threat exposure, and business impact?",
+        "Do you keep a register including the identification, evaluation and treatment of risks?",
+        "Are policies established, documented, approved and maintained?",
+        "What are your remediation SLAs for critical, high, medium and low vulnerabilities?",
+        "Is data encrypted in databases, backups or logs?",
+        "Is data encrypted at rest, such as in databases, backups and logs?",
+    ):
+        assert written(plain) == [], plain
+
+
+STORES = [
+    approved(
+        "CRY-REST-01",
+        "Is customer data encrypted at rest?",
+        detail="All customer data in databases, object storage and backups is encrypted with AES-256.",
+    ),
+    approved(
+        "LOG-TIME-01",
+        "Are system clocks synchronized to a reliable time source?",
+        detail="All systems synchronize to the cloud provider's time service.",
+    ),
+    approved("GOV-POL-01", "Do you have an information security policy?"),
+]
+
+
+def test_a_statement_naming_some_places_of_a_plain_list_does_not_answer_for_all() -> None:
+    matcher = Matcher(STORES, concepts=False)
+    asked = "Is data at rest encrypted in databases, object storage, backups and search indexes?"
+    assert held_back(matcher, asked, "CRY-REST-01") == (
+        "the row lists 'search indexes' among other things; the entry never says it"
+    )
+    (named, *_) = matcher.match(
+        "Is data at rest encrypted in databases, object storage and backups?"
+    )
+    assert (named.entry_id, named.explanation.guard) == ("CRY-REST-01", None)
+    # A statement on every system names each system a row lists.
+    (every, *_) = matcher.match(
+        "Are clocks on servers, network devices and logging systems synchronised to one time source?"
+    )
+    assert (every.entry_id, every.explanation.guard) == ("LOG-TIME-01", None)
