@@ -142,11 +142,13 @@ _HAPPENED = frozenset(
         "had", "experienced", "suffered", "reported", "paid", "received", "occurred",
         "happened", "incurred", "invoked", "failed", "detected", "discovered", "breached",
         "fined", "sued", "penalized", "penalised", "sanctioned", "notified", "disclosed",
-        "involved", "lapsed", "suspended", "revoked", "expired", "withdrawn",
+        "involved",
     )
 )  # fmt: skip
-# Of these, what befalls the row's own subject, which is then the event's thing: "Have any
-# *certifications* lapsed …?" asks of certifications, not of what follows.
+# What befalls the row's own subject, which is then the event's thing: "Have any
+# *certifications* lapsed …?" asks of certifications, not of what follows. Read only for which
+# event a row names: "Have user sessions expired after inactivity?" asks of a state a statement
+# on session timeouts answers, with no word of when.
 _BEFALLEN = frozenset(("lapsed", "suspended", "revoked", "expired", "withdrawn"))
 _HAPPENED_WITHIN = 6
 # What a statement says when it speaks of what happened, or of how often it does ("in the past
@@ -202,7 +204,7 @@ def event_unsaid(
     (`names_any_of`: `said` is all the statement says, `terms` folds words as the question does).
     """
     surface = asked.surface
-    verb = _event_asked(surface)
+    verb = _event_asked(surface, _HAPPENED | _BEFALLEN)
     if verb is None:
         return None
     # Past a preposition the verb takes: "involved *in* a merger".
@@ -221,11 +223,11 @@ def event_unsaid(
     )
 
 
-def _event_asked(surface: Sequence[str]) -> str | None:
+def _event_asked(surface: Sequence[str], verbs: frozenset[str] = _HAPPENED) -> str | None:
     """Return the event verb by which a text asks whether something happened, if it does."""
     if not surface or surface[0] not in _PERFECT:
         return None
-    return next((w for w in surface[1:_HAPPENED_WITHIN] if w in _HAPPENED), None)
+    return next((w for w in surface[1:_HAPPENED_WITHIN] if w in verbs), None)
 
 
 # When a thing is done, as a question may ask two of them: on a schedule ("annually",

@@ -109,6 +109,16 @@ def test_whether_another_event_happened_is_not_answered_by_a_breach_denied() -> 
         "Have any certifications lapsed in the past three years?"
     )
     assert "happened" not in (best.explanation.guard or "")
+    # What befalls a thing is no event a statement must date: a state it may answer.
+    sessions = approved(
+        "IAM-SESS-01",
+        "Do user sessions expire after a period of inactivity?",
+        "Yes, after 30 minutes",
+    )
+    (best, *_) = Matcher([sessions], concepts=False).match(
+        "Have user sessions expired after inactivity?"
+    )
+    assert "happened" not in (best.explanation.guard or "")
     # The event named, by one of its words: answered.
     for asked in (
         "Has the organisation experienced a data breach in the last three years?",
