@@ -67,6 +67,7 @@ from app.core.naming import name_unsaid
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
 from app.core.qualifiers import (
+    deployment_unsaid,
     device_unsaid,
     exceptions_unsaid,
     key_kind_unsaid,
@@ -179,6 +180,7 @@ def claim_guard(
         lambda: undone_unsaid(asked, said),
         lambda: exceptions_unsaid(asked, said),
         lambda: device_unsaid(asked, said),
+        lambda: deployment_unsaid(asked, said),
         lambda: treatment_unsaid(asked, entry.answer, said, terms),
         lambda: treated_unsaid(asked, wording, said, terms, frame),
         lambda: another_event(

@@ -206,6 +206,40 @@ def _servers_unsaid(servers: frozenset[str], says: set[str]) -> str | None:
     return f"the question asks of '{word}'; the entry speaks of people's devices only"
 
 
+# Deployments other than the hosted service, as a row writes them ("*on-premise*
+# deployments", "*self-hosted*"), and the stems by which a statement speaks of them.
+_DEPLOYMENTS = {
+    ("on", "premise"): "on-premise",
+    ("on", "premises"): "on-premise",
+    ("on", "prem"): "on-premise",
+    ("self", "hosted"): "self-hosted",
+    ("self", "managed"): "self-managed",
+    ("air", "gapped"): "air-gapped",
+}
+_SPEAKS_OF = {
+    "on-premise": frozenset(("premiz", "premis", "prem")),
+    "self-hosted": frozenset(("self",)),
+    "self-managed": frozenset(("self",)),
+    "air-gapped": frozenset(("gap",)),
+}
+
+
+def deployment_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question asks of a deployment the statement never speaks of.
+
+    "Is data encrypted at rest in *on-premise* deployments of your product?" is not answered
+    Yes by encryption of the hosted service: the Yes would say an on-premise product exists and
+    is encrypted. `said`: all the statement says (its wordings, answer and detail).
+    """
+    surface = asked.surface
+    kinds = {_DEPLOYMENTS.get(pair) for pair in zip(surface, surface[1:], strict=False)}
+    kinds.discard(None)
+    for kind in sorted(k for k in kinds if k is not None):
+        if _SPEAKS_OF[kind].isdisjoint(said()):
+            return f"the question asks of {kind} deployments; the entry never speaks of them"
+    return None
+
+
 # A word undoing another ("*un*encrypted", "*un*tested"): a participle of at least five letters
 # after the prefix, so "united" and "unused" are none; "under…" is no undoing.
 _UNDOING_PREFIX = "un"

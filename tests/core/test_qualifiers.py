@@ -308,3 +308,24 @@ def test_exceptions_to_a_practice_are_not_answered_by_the_practice() -> None:
     assert (process.entry_id, process.explanation.guard) == ("GOV-EXC-01", None)
     (every, *_) = matcher.match("Is customer data encrypted at rest without exception?")
     assert (every.entry_id, every.explanation.guard) == ("CRY-REST-01", None)
+
+
+def test_a_deployment_the_statement_never_speaks_of_is_not_answered() -> None:
+    matcher = Matcher(ROLES, concepts=False)
+    for asked, kind in (
+        ("Is data encrypted at rest in on-premise deployments of your product?", "on-premise"),
+        ("Is customer data encrypted at rest in self-hosted installations?", "self-hosted"),
+    ):
+        assert held_back(matcher, asked, "CRY-REST-01") == (
+            f"the question asks of {kind} deployments; the entry never speaks of them"
+        ), asked
+    # A statement speaking of on-premise deployments may answer.
+    on_premise = approved(
+        "CRY-REST-02",
+        "Is data encrypted at rest in on-premise deployments?",
+        detail="On-premise installations encrypt their database with a key the customer holds.",
+    )
+    (best, *_) = Matcher([on_premise, *ROLES], concepts=False).match(
+        "Is data encrypted at rest in on-premise deployments of your product?"
+    )
+    assert (best.entry_id, best.explanation.guard) == ("CRY-REST-02", None)
