@@ -36,6 +36,20 @@ _TREATMENTS = frozenset(
 )  # fmt: skip
 
 
+# Checks a No may deny as well: "Are test environments holding production data *protected*
+# with production-level controls?" is not answered No by "Is production data used in test
+# environments?", whose No would say they are unprotected. A Yes to a check of another thing
+# is read by treated_unsaid; as a thing done, these are said in too many words of their own to
+# hold a Yes back. Not "tested" ("exercised"), "separated" or "reviewed", said in as many words
+# for a No: with them, 2 right fills of the customer benchmark were held and 9 of the learning.
+_DENIABLE = _TREATMENTS | frozenset(
+    stem(w)
+    for w in (
+        "protected", "monitored", "hardened", "audited", "secured",
+    )
+)  # fmt: skip
+
+
 # What a statement may say is done to a thing beside the things done above: checking it. "How
 # often are firewall rules reviewed?" says nothing of whether changes to them are logged. Asked,
 # these frame a question ("Are policies reviewed?") and other guards read them.
@@ -100,7 +114,7 @@ def denied_treatment(
     """
     if yes_or_no(answer) != "no":
         return None
-    unsaid = _treatment_unsaid(question, said, terms)
+    unsaid = _treatment_unsaid(question, said, terms, _DENIABLE)
     return (
         None
         if unsaid is None
@@ -136,8 +150,12 @@ def _treatment_unsaid(
     question: NormalisedText,
     said: Callable[[], set[str]],
     terms: Callable[[str], Sequence[str]],
+    done: frozenset[str] = _TREATMENTS,
 ) -> str | None:
-    """Return the thing done a closed question asks of, when the statement never says it."""
+    """Return the thing done a closed question asks of, when the statement never says it.
+
+    `done`: the stems read as things done (`_TREATMENTS`; for a No, `_DENIABLE`).
+    """
     surface = question.surface
     if not surface or surface[0] not in CLOSED_OPENINGS:
         return None
@@ -148,7 +166,7 @@ def _treatment_unsaid(
     # its object ("Do you keep production data *encrypted* …?").
     if surface[0] in _ACTIVE_OPENINGS and (at is None or not _own_participle(surface, at)):
         at = _active_predicate(surface, question.stems)
-    if at is None or question.stems[at] not in _TREATMENTS:
+    if at is None or question.stems[at] not in done:
         return None
     end = at + 2 if surface[at + 1 : at + 2] == _UP else at + 1
     alike = (" ".join(surface[at:end]), *_DONE_ALIKE.get(question.stems[at], ()))

@@ -105,6 +105,16 @@ def test_a_no_does_not_deny_a_thing_done_its_statement_never_says() -> None:
         )
         == "the entry's No is about another thing; it never says 'encrypted'"
     )
+    # Nor a check: a No would say test environments holding production data go unprotected.
+    assert (
+        held_back(
+            matcher,
+            "Are test environments that hold copies of production data protected with "
+            "production-level controls?",
+            "SDL-ENVDATA-01",
+        )
+        == "the entry's No is about another thing; it never says 'protected'"
+    )
     # Its own claim, or a thing done it says in its detail, is denied as stated; so is one asked
     # on a Yes, and a qualifier that is no predicate.
     for kept in (
