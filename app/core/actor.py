@@ -153,18 +153,22 @@ def customers_able(
     releases tested before they reach production?") says what is done, by the vendor as often
     as not: it answers only when the statement names the customers somewhere (`said`: its
     wordings, answer and detail; "idle sessions end after a period the *tenant* administrator
-    can set").
+    can set"). A terse row asks so too: "Customer pen testing permitted?".
     """
-    if len(asked) < 3 or asked[0].casefold() not in _ABLE_MODALS:
-        return None
     words = [w.casefold() for w in asked]
-    subject = subject_of(asked)
-    ours = words[1] == "our"
-    if subject not in _CUSTOMERS_AS_WE and not ours:
-        return None
-    at = words.index(subject) if subject in words else 1
-    if at + 1 >= len(words) or stem(words[at + 1]) in _RECEIVING:
-        return None
+    # A terse row naming what customers do and asking whether it is allowed: "Customer pen
+    # testing permitted?".
+    terse = len(words) >= 3 and words[0] in _CUSTOMERS and words[-1] in _PERMITTED
+    if not terse:
+        if len(asked) < 3 or words[0] not in _ABLE_MODALS:
+            return None
+        subject = subject_of(asked)
+        ours = words[1] == "our"
+        if subject not in _CUSTOMERS_AS_WE and not ours:
+            return None
+        at = words.index(subject) if subject in words else 1
+        if at + 1 >= len(words) or stem(words[at + 1]) in _RECEIVING:
+            return None
     # What the vendor does ("Do you have …"), not what it can do for them ("Can you preserve
     # data under a legal hold?" answers "Can we place a legal hold on our data?").
     opening = wording[0].casefold() if wording else ""
@@ -178,6 +182,10 @@ def customers_able(
         # Its "they" and "their" are the things it speaks of ("before *they* reach production").
         return None
     return "the question asks what customers can do; the entry says what you do"
+
+
+# How a terse row asks whether something is allowed.
+_PERMITTED = frozenset(("permitted", "allowed"))
 
 
 # How a question asks that a thing be done without fail: "Is MFA *enforced* for all users?".

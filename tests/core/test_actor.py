@@ -351,6 +351,17 @@ def test_what_customers_can_do_is_not_answered_by_what_you_do() -> None:
     assert (best.entry_id, best.explanation.guard) == ("RET-HOLD-01", None)
     (best, *_) = matcher.match("Can we run our own penetration tests?")
     assert (best.entry_id, best.explanation.guard) == ("VUL-CUST-01", None)
+    # A terse row asks so too; the wording naming customers answers it.
+    pen = approved(
+        "VUL-PEN-01",
+        "Do you have independent penetration tests performed?",
+        "Yes, at least annually",
+    )
+    assert held_back(
+        Matcher([pen, POLICY], concepts=False), "Customer pen testing permitted?", "VUL-PEN-01"
+    ) == ("the question asks what customers can do; the entry says what you do")
+    (best, *_) = Matcher([pen, *RETENTION], concepts=False).match("Customer pen testing allowed?")
+    assert (best.entry_id, best.explanation.guard) == ("VUL-CUST-01", None)
     # Asking to be given something is another guard's (given_to_customers).
     assert (
         customers_able(
