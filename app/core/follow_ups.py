@@ -271,6 +271,10 @@ _NOT_THING = frozenset(
 _DESCRIBED = frozenset(
     ("process", "procedure", "method", "approach", "way", "steps", "mechanism", "criteria")
 )
+# Things a figure gives: "what is the minimum *length*", "which *version*".
+_MEASURES = frozenset(
+    ("length", "level", "version", "period", "amount", "limit", "number", "size", "duration")
+)
 _WHAT_IS_THE = frozenset(
     (verb, the) for verb in ("is", "are", "was", "were") for the in ("the", "your", "its")
 )
@@ -338,6 +342,9 @@ def second_ask_unanswered(
             asks = f"which {' '.join(thing)}"
             # A wording asking which of another thing ("Which cloud provider …?") asks not this.
             named = _stems_of(text) | (set(wording.stems) if word in wording.surface[:1] else set())
+            # A figure gives a measure: "at least 12 characters" says the minimum length.
+            if thing[0] in _MEASURES and any(ch.isdigit() for ch in text):
+                return None
             if {stem(w) for w in thing}.isdisjoint(named):
                 return f"the row goes on to ask {asks}; the entry does not say"
             return None

@@ -341,6 +341,14 @@ def test_a_row_going_on_to_ask_which_thing_is_answered_only_where_the_statement_
     assert second_ask_unanswered(asked, asked, insurance) == (
         "the row goes on to ask which length; the entry does not say"
     )
+    # A figure gives a measure.
+    passwords = approved(
+        "IAM-PWD-01",
+        "Do you enforce a strong password policy?",
+        "Yes",
+        "Passwords must be at least 12 characters.",
+    )
+    assert second_ask_unanswered(asked, asked, passwords) is None
     # "and what" put to a verb, or opening a clause of its own, names no thing.
     plan = SECOND_ASKS[0]
     for row in (
