@@ -5,23 +5,24 @@ of an "or", or one where the question asks both (either.py); what customers can 
 question asks what the vendor does, or the vendor where it asks what its customers can do, are
 given or do with it, what the customers own, what customers can require where the question asks
 whether it is required, what its staff may do or are kept from doing, the workforce where it asks
-of the product's users, or who does it (actor.py); what its suppliers do or
-own, what it does with them or the risk kept over them (suppliers.py); whether anyone is told of it (telling.py); only the
-question's examples (examples.py); one of several named things the row lists, or two joined by "as
-well as" (listing.py); a practice where the question asks whether something ever happens, whether
-there are any, whether it happened (and which event), what is planned or when, or one of two
-times asked together (timing.py); the first of two questions in one row, the follow-up asked on
-its Yes, or a row going on to ask who or when (follow_ups.py); a sum, a count, or a place or
-person named for a closed question (answer_kind.py); no name where a row asks which product or
-firm (naming.py); a kind of the thing asked of ("custom roles", "SSH keys"), its
-undoing ("disabled", "unencrypted") or a device ("laptops", "servers") (qualifiers.py); another
-thing done to it ("blocked" for "encrypted"), none said, a thing done to something else ("audit
-logs exported" for customer data), a No denying its own claim where the question asks of a thing
-done it never says, or who does a thing the statement never speaks of (treatments.py); one side
-of "Does X apply to Y?" or "Does the plan state Y?" never named (coverage.py); what a terse row names before its "for"
+of the product's users, or who does it (actor.py); what its suppliers do or own, what it does with
+them or the risk kept over them (suppliers.py); whether anyone is told of it (telling.py); only the
+question's examples (examples.py); one of several named things the row lists, places it lists in
+plain words, or two joined by "as well as" (listing.py); a practice where the question asks whether
+something ever happens, whether there are any, whether it happened (and which event), what is
+planned or when, or one of two times asked together (timing.py); the first of two questions in one
+row, the follow-up asked on its Yes, a row going on to ask who, when or which thing, or one asking
+a value first (follow_ups.py); a sum, a count, or a place or person named for a closed question
+(answer_kind.py); no name where a row asks which product or firm (naming.py); a kind of the thing
+asked of ("custom roles", "SSH keys"), its undoing ("disabled", "unencrypted"), its exceptions, a
+device ("laptops", "servers") or an on-premise deployment (qualifiers.py); another thing done to it
+("blocked" for "encrypted"), none said, a thing done to something else ("audit logs exported" for
+customer data), a No denying its own claim where the question asks of a thing done it never says,
+or who does a thing the statement never speaks of (treatments.py); one side of "Does X apply to Y?"
+or "Does the plan state Y?" never named (coverage.py); what a terse row names before its "for"
 (subject_guard.py); a step before another event than the question's (preceding.py); or another
-object of a pair than the question names, or a scope the question is confined to ("AI risks")
-and the statement never names (objects.py).
+object of a pair than the question names, or a scope the question is confined to ("AI risks") and
+the statement never names (objects.py).
 Each reads what the statement says in all its wordings, its answer and its detail, worked out
 once per candidate (verdict._guard) and only when a guard needs it.
 """

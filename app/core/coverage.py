@@ -27,6 +27,10 @@ _COVERING = frozenset(
                       "states", "specify", "specifies", "define", "defines", "list", "lists",
                       "record", "records", "document", "documents", "describe", "describes")
 )  # fmt: skip
+# Covering words that as often name a thing: "the *record*", "an asset *list*".
+_NOUNS = frozenset(stem(w) for w in ("record", "list", "document", "statement", "state"))
+_ARTICLES = frozenset(("a", "an"))
+_HELPING = frozenset(("need", "needs", "have", "has", "to", "also", "always"))
 _COVERED = frozenset(stem(w) for w in ("covered", "included", "subject"))
 # Words between a covered thing and what covers it: "covered *by*", "included *in*".
 _JOINING = frozenset(("by", "in", "within", "under", "to", "of"))
@@ -58,16 +62,20 @@ def _covering_verb(surface: Sequence[str], stems: Sequence[str]) -> int | None:
     """Return where the covering verb of a "Does …" question is, or None.
 
     "Does *the record* list the approver?", "Does the change record list …": a covering word
-    after a determiner, or just before another covering word, names a thing, not what it does.
+    that may name a thing (`_NOUNS`: "record", "list", "document", "statement") names one after a
+    determiner or an article, or just before another covering word; any other ("cover", "include")
+    is the verb ("Does the backup policy *cover* document retention?").
     """
-    at = [
-        k
-        for k in range(2, len(surface))
-        if stems[k] in _COVERING and surface[k - 1] not in DETERMINERS | _NAMING_NONE
-    ]
-    for k in at:
-        if k + 1 not in at:
+    for k in range(2, len(surface)):
+        if stems[k] not in _COVERING:
+            continue
+        if stems[k] not in _NOUNS:
             return k
+        if surface[k - 1] in DETERMINERS | _ARTICLES:
+            continue
+        if k + 1 < len(surface) and stems[k + 1] in _COVERING:
+            continue
+        return k
     return None
 
 
@@ -84,7 +92,9 @@ def _sides(surface: Sequence[str], stems: Sequence[str]) -> tuple[list[str], lis
         # "Does *the vendor* document …" asks what the vendor does, as "Do you …" does.
         if _ASSURED_ITSELF.intersection(surface[1:at]):
             return None
-        return _side(surface, 1, at), _side(surface, at + 1, len(surface))
+        # "Does the contract *need to* include …": the helper is no word of what covers.
+        covering = [w for w in _side(surface, 1, at) if w not in _HELPING]
+        return covering, _side(surface, at + 1, len(surface))
     # "Are [APIs] covered by [your WAF]?", "Is [the mobile app] included in [the test scope]?"
     at = next((k for k in range(2, len(surface) - 2) if stems[k] in _COVERED), None)
     if at is None or at - 1 > _BEFORE_COVERING or surface[at + 1] not in _JOINING:

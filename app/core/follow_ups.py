@@ -23,9 +23,16 @@ from app.core.answer_kind import (
 from app.core.bank import Entry
 from app.core.entry_says import is_not_applicable, yes_or_no
 from app.core.intent import OPEN_OPENINGS
-from app.core.naming import NAMED
-from app.core.normalise import NormalisedText, shared_with_phrases, stem, terms_either_side
-from app.core.things import words_before
+from app.core.naming import ASKED_TO_NAME, names_one
+from app.core.normalise import (
+    NormalisedText,
+    shared_with_phrases,
+    stem,
+    terms_either_side,
+    words,
+)
+from app.core.things import WHOSE, words_before
+from app.core.timing import SCHEDULE_STEMS
 
 # Words by which a second question names its subject right after its verb: "and can *a*
 # developer …", "and are *you* …". A participle there continues the first ("… and is stored").
@@ -212,7 +219,9 @@ def first_ask_unanswered(
     )
     if at is None:
         return None
-    first = set(terms(" ".join(surface[1:at]))) & set(asked.terms)
+    # The first ask's own words, not those saying whose it is ("where is *customer data*
+    # stored"), which any statement on the thing says.
+    first = set(terms(" ".join(w for w in surface[1:at] if w not in WHOSE))) & set(asked.terms)
     own = first - set(terms(" ".join(surface[at + 1 :]))) - frame
     if not own or shared_with_phrases(own, said()):
         return None
@@ -264,17 +273,28 @@ _DATE = re.compile(
 
 # How a row goes on to ask which of a thing, after a Yes: "…, *and which* regions host it?".
 _WHICH = frozenset(("which", "what"))
+# Words before the thing a second ask names: what opens it ("what *is the* …", "which *kind
+# of* …") and words saying which of it ("the *minimum* length", "which *cloud* regions", "the
+# *key* size").
 _NOT_THING = frozenset(
     ("is", "are", "was", "were", "the", "your", "its", "a", "an", "specific", "kind", "of",
-     "minimum", "maximum", "current", "exact")
+     "minimum", "maximum", "current", "exact", "key", "cloud", "data", "retention", "password",
+     "encryption", "coverage", "backup")
 )  # fmt: skip
 _DESCRIBED = frozenset(
     ("process", "procedure", "method", "approach", "way", "steps", "mechanism", "criteria")
 )
-# Things a figure gives: "what is the minimum *length*", "which *version*".
+# Things a figure gives: "what is the minimum *length*", "which *version*"; how often, which a
+# schedule gives too; kinds of technology, which a name gives.
 _MEASURES = frozenset(
     ("length", "level", "version", "period", "amount", "limit", "number", "size", "duration")
 )
+_HOW_OFTEN = frozenset(("frequency", "cadence", "interval", "schedule"))
+_BY_NAME = frozenset(
+    ("cipher", "ciphers", "protocol", "protocols", "standard", "standards", "framework",
+     "frameworks", "curriculum", "model", "models", "library", "libraries", "language",
+     "languages", "methodology")
+)  # fmt: skip
 _WHAT_IS_THE = frozenset(
     (verb, the) for verb in ("is", "are", "was", "were") for the in ("the", "your", "its")
 )
@@ -285,9 +305,42 @@ _THING_ENDS = frozenset(
 )
 
 
-def _stems_of(text: str) -> set[str]:
-    """Return the stems of every word of a text."""
-    return {stem(w) for w in re.findall(r"[\w'-]+", text.casefold())}
+def _thing_asked(surface: Sequence[str], at: int) -> str | None:
+    """Return the thing a second ask opening "which" or "what" at `at` asks of, or None.
+
+    The first word naming a thing, past what opens it: "which *specific* regions", "what is the
+    minimum *length*", "what is the key *size*"; "what" put to a verb ("what happens") names
+    none, nor does a pronoun ("which is it?"). Which product, firm or format is naming.py's,
+    where a name answers it; "what is the process" asks for a description, which a detail may
+    give in any words.
+    """
+    after = surface[at + 1 : at + 5]
+    if surface[at] == "what" and tuple(after[:2]) not in _WHAT_IS_THE:
+        return None
+    thing = words_before(after, _THING_ENDS, _NOT_THING)[:1]
+    if not thing or thing[0] in ASKED_TO_NAME or thing[0] in _DESCRIBED:
+        return None
+    return thing[0]
+
+
+def _names_which(thing: str, entry: Entry, text: str, before: Sequence[str]) -> bool:
+    """Tell whether a statement's answer or detail (`text`) says which of a thing a row asks.
+
+    By the thing's own word; a measure by a figure ("at least 12 characters" says the minimum
+    length); how often by a schedule ("daily", "every 12 months"); a kind of technology by a name or a figure
+    ("AES-256" is the cipher, "SAML 2.0" the protocol), not one the row names before it asks
+    (`before`).
+    """
+    said = {stem(w) for w in words(text)}
+    if stem(thing) in said:
+        return True
+    if thing in _MEASURES:
+        return any(ch.isdigit() for ch in text)
+    if thing in _HOW_OFTEN:
+        return not SCHEDULE_STEMS.isdisjoint(said)
+    if thing in _BY_NAME:
+        return names_one(entry, before, figures=True)
+    return False
 
 
 def _joined(surface: Sequence[str], at: int) -> bool:
@@ -308,11 +361,11 @@ def second_ask_unanswered(
     it last tested?" by "Yes, at least annually": the cell answers the first question and leaves
     the second, which the row asks as much. A statement naming a role, a team or a party
     (`someone_named`) in its answer or detail, not one the row names itself, may say who; only
-    one giving a year or a month says when; only one naming the thing in its answer or detail
+    one giving a year or a month says when; only one saying which of the thing (`_names_which`)
     says which ("Which cloud providers and which specific regions host production?" is not
     answered by "Amazon Web Services"). A bare "and when?" may ask how often, which the
     statement may say. `wording`: the statement's wording that matched, which may ask it itself
-    ("Who reviews access?").
+    ("Who reviews access?", "Which regions …?").
     """
     # A No to the first question answers the row: what is not done has no one doing it, no date
     # it was last done and none of a thing; an N/A says so of all of it.
@@ -329,25 +382,14 @@ def second_ask_unanswered(
         elif word == "when" and surface[at + 1 : at + 2] and surface[at + 1] in ASKED_IN_PAST:
             asks, answered = "when", _DATE.search(text) is not None
         elif word in _WHICH and _joined(surface, at):
-            # The first word naming a thing, past what opens it: "which *specific* regions",
-            # "what is the *coverage* amount"; "what" put to a verb ("what happens") names none.
-            after = surface[at + 1 : at + 5]
-            if word == "what" and tuple(after[:2]) not in _WHAT_IS_THE:
+            thing = _thing_asked(surface, at)
+            if thing is None:
                 continue
-            thing = words_before(after, _THING_ENDS, _NOT_THING)[:1]
-            # Which product, firm or format is read by naming.py, where a name answers it; "what
-            # is the process" asks for a description, which the detail may give in any words.
-            if not thing or thing[0] in NAMED or thing[0] in _DESCRIBED:
-                continue
-            asks = f"which {' '.join(thing)}"
             # A wording asking which of another thing ("Which cloud provider …?") asks not this.
-            named = _stems_of(text) | (set(wording.stems) if word in wording.surface[:1] else set())
-            # A figure gives a measure: "at least 12 characters" says the minimum length.
-            if thing[0] in _MEASURES and any(ch.isdigit() for ch in text):
+            own = word in wording.surface[:1] and stem(thing) in wording.stems
+            if own or _names_which(thing, entry, text, surface[:at]):
                 return None
-            if {stem(w) for w in thing}.isdisjoint(named):
-                return f"the row goes on to ask {asks}; the entry does not say"
-            return None
+            return f"the row goes on to ask which {thing}; the entry does not say"
         else:
             continue
         if answered or (wording.surface and wording.surface[0] == word):

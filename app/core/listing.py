@@ -1,4 +1,4 @@
-"""A row listing named tools or standards: "SAST, DAST and SCA tools", "SPF, DKIM and DMARC".
+"""A row listing named tools, standards or places: "SAST, DAST and SCA tools", "in databases, …".
 
 A statement naming one of them does not answer Yes for all: "Do you use SAST, DAST and software
 composition analysis tools?" is not answered by the statement on scanning dependencies. Only
@@ -9,7 +9,12 @@ other …") names a practice's parts, which a statement on the practice may well
 words; "or" offers alternatives either of which answers; and what a row names as an example
 ("such as …", examples.py) is no list of what it asks. Two things joined by "as well as" are
 each asked of, whatever they are named by: "Have you appointed a Data Protection Officer as well
-as an EU representative?" is not answered by a statement on the privacy lead alone.
+as an EU representative?" is not answered by a statement on the privacy lead alone, nor "on
+internal networks as well as on public networks" by one on public networks.
+
+Places listed in plain words after "in", "including", "across" or "on" are each asked of too:
+"Is data at rest encrypted in databases, object storage, backups and search indexes?" is not
+answered by a statement naming the first three; a statement on every system names each system.
 """
 
 from __future__ import annotations
@@ -166,8 +171,10 @@ def _places(question: str, normaliser: Normaliser) -> list[Thing]:
         things = [found.group("first").split(), *middle, last[:_THING_WORDS]]
         if len(things) < _PLACES_AT_LEAST or not all(things):
             continue
+        # A one-word step or state ("planning", "documented"); "*logging* systems" is a thing.
         if any(
-            _STATE.search(thing[0]) or thing[0].casefold() in _DEGREES for thing in things
+            (len(thing) == 1 and _STATE.search(thing[0])) or thing[0].casefold() in _DEGREES
+            for thing in things
         ) or any(word.casefold() in _NOT_IN_A_THING for thing in things for word in thing):
             continue
         # One-word things before a longer last one share its head: "development, test and

@@ -19,8 +19,9 @@ from app.core.bank import Entry
 from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText
 
-# What a row may ask to be named, as written.
-NAMED = frozenset(
+# What a row may ask to be named, as written ("which *product*"); follow_ups.py leaves these
+# to this module.
+ASKED_TO_NAME = frozenset(
     (
         "product", "products", "tool", "tools", "vendor", "vendors", "provider", "providers",
         "platform", "platforms", "solution", "solutions", "firm", "firms", "company", "brand",
@@ -36,9 +37,8 @@ _WITHIN = 3
 # Words a row asks by only as a request of its own ("*Name* the firm."), and those before them
 # that make them what someone does instead ("Do you *specify* the format of exports?").
 _REQUESTS = frozenset(("name", "state", "specify", "identify"))
-_DONE_BY = frozenset(
-    ("you", "we", "they", "it", "to", "do", "does", "can", "will", "must", "should", "always")
-)
+# Not "do": "If you *do*, name the firm." asks as much as "Name the firm."
+_DONE_BY = frozenset(("you", "we", "they", "to", "can", "will", "must", "should", "always"))
 # Words past which the thing is another clause's: "which is *used* by your *vendors*".
 _CLAUSE = frozenset(("is", "are", "do", "does", "was", "were", "has", "have", "and", "or"))
 
@@ -73,21 +73,22 @@ def _asked_name(surface: Sequence[str]) -> tuple[int, str] | None:
         for thing in surface[at + 1 : at + 1 + _WITHIN]:
             if thing in _CLAUSE:
                 break
-            if thing in NAMED:
+            if thing in ASKED_TO_NAME:
                 return at, thing
     return None
 
 
-def _names_one(entry: Entry, before: Sequence[str], thing: str) -> bool:
+def names_one(entry: Entry, before: Sequence[str], *, figures: bool) -> bool:
     """Tell whether a statement's answer or detail names something by a name or a variable.
 
     `before`: the row's words before it asks, which name what it asks of, not an answer; the
     options it offers after ("State the format (SPDX, CycloneDX)") may be the answer.
+    `figures`: a figure names it too ("AES-256" names an algorithm).
     """
     text = f"{entry.answer}. {entry.detail or ''}"
     if _NAMING_VARIABLES.search(text):
         return True
-    if thing in _BY_FIGURE and any(ch.isdigit() for ch in text):
+    if figures and any(ch.isdigit() for ch in text):
         return True
     # An acronym ("USB", "IT", "SaaS") names a kind of thing far more often than a maker.
     return any(
@@ -108,6 +109,6 @@ def name_unsaid(asked: NormalisedText, entry: Entry) -> str | None:
     if found is None or yes_or_no(entry.answer) == "no":
         return None
     at, thing = found
-    if _names_one(entry, asked.surface[:at], thing):
+    if names_one(entry, asked.surface[:at], figures=thing in _BY_FIGURE):
         return None
     return f"the row asks which {thing}; the entry names none"

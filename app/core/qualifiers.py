@@ -1,5 +1,6 @@
 """What a question asks of that a statement about the thing in general never claims: a kind of
-it (custom roles, a dedicated module), its undoing (disabled, optional) or a device (laptops).
+it (custom roles, a dedicated module), its undoing (disabled, optional), its exceptions, a device
+(laptops) or a deployment (on-premise).
 
 "Can customer administrators define *custom* roles?" is not answered Yes by "Can customer
 administrators assign roles and permissions to their users?", whose detail speaks of built-in
@@ -12,8 +13,10 @@ Likewise "Can customers *disable* encryption at rest for their tenant?" and "Enc
 *optional*?" are not answered Yes by "Is customer data encrypted at rest?": a Yes there says the
 practice is done, not that it can be undone; nor "Is customer data encrypted at rest on
 employee laptops?", which asks of a device the statement never speaks of, nor "Is EDR installed
-on production hosts?" by a statement on people's devices alone. What is done to a thing
-(encrypted, blocked, backed up) is read in treatments.py.
+on production hosts?" by a statement on people's devices alone, nor "List any exceptions to your
+encryption-at-rest policy." or "Is data encrypted at rest in on-premise deployments?" by a
+statement on the hosted service's encryption. What is done to a thing (encrypted, blocked,
+backed up) is read in treatments.py.
 """
 
 from __future__ import annotations
@@ -47,8 +50,9 @@ def kind_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | No
 
 
 # Keys a statement on encryption keys does not speak of: ones that log in (SSH and API keys;
-# "host" and "access" are as often verbs: "Do you *host* keys in an HSM?"), sign (code-signing, PGP) or secure a connection (TLS): "Are SSH host keys rotated?" is
-# not answered by data-encryption master keys rotating yearly.
+# "host" and "access" are as often verbs: "Do you *host* keys in an HSM?"), sign (code-signing,
+# PGP) or secure a connection (TLS): "Are SSH host keys rotated?" is not answered by
+# data-encryption master keys rotating yearly.
 _KEYS = frozenset(("key", "keys"))
 _KINDS_OF_KEY = frozenset(
     ("ssh", "signing", "api", "pgp", "gpg", "tls", "ssl", "licence", "license")
@@ -123,27 +127,33 @@ def undone_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | 
 # your encryption-at-rest policy.", "Are any systems *excluded* from scanning?" ("exempt" asks
 # whether it can be undone, above). A statement on the practice says it is done, not where it
 # is not; one speaking of exceptions, exclusions or exemptions says so.
-_EXCEPTIONS = frozenset(stem(w) for w in ("exception", "exclusion", "excluded", "carve-out"))
+_EXCEPTIONS = frozenset(stem(w) for w in ("exception", "exclusion", "excluded"))
 _LEFT_OUT = _EXCEPTIONS | {stem("exempt")}
-# Words before one that make it the practice's reach instead: "without exception", "no exclusions".
-_NONE_LEFT_OUT = frozenset(("without", "no"))
+# Words just before one that make it the practice's reach instead: "without exception", "with
+# *zero* exceptions", "without *any* exclusions"; and "excluding", which confines the row's own
+# scope ("all customer data, excluding public content").
+_NONE_LEFT_OUT = frozenset(("without", "no", "zero"))
+_CONFINING = "excluding"
+_NONE_BEFORE = 2
 
 
 def exceptions_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> str | None:
-    """Say so when a question asks of a practice's exceptions and the statement never speaks of any.
+    """Say so when a question asks of a practice's exceptions and the statement speaks of none.
 
     `said`: all the statement says (its wordings, answer and detail): "Exceptions are approved by
     the policy owner" speaks of them.
     """
-    stems = asked.stems
+    surface = asked.surface
     asking = [
         at
-        for at, word in enumerate(stems)
-        if word in _EXCEPTIONS and not (at and asked.surface[at - 1] in _NONE_LEFT_OUT)
+        for at, word in enumerate(asked.stems)
+        if word in _EXCEPTIONS
+        and surface[at] != _CONFINING
+        and _NONE_LEFT_OUT.isdisjoint(surface[max(0, at - _NONE_BEFORE) : at])
     ]
     if not asking or not _LEFT_OUT.isdisjoint(said()):
         return None
-    word = asked.surface[asking[0]]
+    word = surface[asking[0]]
     return f"the question asks of '{word}'; the entry never speaks of any"
 
 

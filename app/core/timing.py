@@ -185,8 +185,13 @@ _EVENT_ENDS = frozenset(
     ("in", "within", "during", "over", "since", "at", "to", "that", "which", "where", "if")
 )
 _EVENT_WORDS = 8
-# Words of a subject picking some of the vendor's out: "Have *any of your* certifications …".
-_OF_THEM = frozenset(("of", "you", "your"))
+_SUBJECT_WORDS = 2
+# Words after a verb of what befalls a thing that put it to no object: "lapsed *or* been
+# suspended", "expired *in* the past year".
+_BEFALLEN_ALONE = _EVENT_ENDS | frozenset(("or", "and", "been", "ever", "recently"))
+# Words of a subject naming nothing of the event: "Have *any of your* certifications *ever*
+# *been* suspended …?".
+_SUBJECT_ASIDE = frozenset(("of", "been", "ever"))
 
 
 def event_unsaid(
@@ -202,16 +207,20 @@ def event_unsaid(
     data in the past three years?": the time is shared, and the No denies a breach. The event,
     after the verb saying it happened and before when, must be named by one of its words
     (`names_any_of`: `said` is all the statement says, `terms` folds words as the question does).
+    What befalls the row's subject with nothing after it ("Have any *certifications lapsed* …?")
+    is named by the subject and the verb; put to an object ("Has any regulator suspended *your
+    license* …?") it is read as any other event.
     """
     surface = asked.surface
-    verb = _event_asked(surface, _HAPPENED | _BEFALLEN)
+    # Past a longer subject too: "Have any of your certifications *been* suspended …?".
+    verb = _event_asked(surface, _HAPPENED | _BEFALLEN, _HAPPENED_WITHIN + _SUBJECT_WORDS)
     if verb is None:
         return None
     # Past a preposition the verb takes: "involved *in* a merger".
     at = surface.index(verb) + 1
     skipped = DETERMINERS | SOME_OF | {"a", "an"}
-    if verb in _BEFALLEN:
-        event = words_before(surface[1 : at - 1], _EVENT_ENDS, skipped | _OF_THEM) + [verb]
+    if verb in _BEFALLEN and (at >= len(surface) or surface[at] in _BEFALLEN_ALONE):
+        event = words_before(surface[1 : at - 1], _EVENT_ENDS, skipped | _SUBJECT_ASIDE) + [verb]
     else:
         while at < len(surface) and surface[at] in _EVENT_ENDS:
             at += 1
@@ -223,11 +232,13 @@ def event_unsaid(
     )
 
 
-def _event_asked(surface: Sequence[str], verbs: frozenset[str] = _HAPPENED) -> str | None:
+def _event_asked(
+    surface: Sequence[str], verbs: frozenset[str] = _HAPPENED, within: int = _HAPPENED_WITHIN
+) -> str | None:
     """Return the event verb by which a text asks whether something happened, if it does."""
     if not surface or surface[0] not in _PERFECT:
         return None
-    return next((w for w in surface[1:_HAPPENED_WITHIN] if w in verbs), None)
+    return next((w for w in surface[1:within] if w in verbs), None)
 
 
 # When a thing is done, as a question may ask two of them: on a schedule ("annually",
@@ -259,9 +270,9 @@ _LENGTH_WORDS = frozenset(("for", "within", "over", "than", "least", "most", "up
 # How far before an event its "when" word may stand ("after *any* major change"), and how far
 # apart two times joined by "and" may be.
 _WHEN_WITHIN, _TIMES_APART = 3, 6
-_SCHEDULE_STEMS = frozenset(stem(w) for w in _SCHEDULE_WORDS)
+SCHEDULE_STEMS = frozenset(stem(w) for w in _SCHEDULE_WORDS)
 _KINDS = {stem(w): kind for kind, ws in _EVENTS.items() for w in ws} | {
-    s: _SCHEDULE for s in _SCHEDULE_STEMS
+    s: _SCHEDULE for s in SCHEDULE_STEMS
 }
 
 

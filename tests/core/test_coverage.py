@@ -158,6 +158,22 @@ def test_only_a_question_of_what_covers_what_has_two_sides() -> None:
     )
     assert sides("Does the record show who approved each change?") is None
     assert sides("Does your asset list include laptops?") == (["asset", "list"], ["laptops"])
+    assert sides("Does a record list the approver?") == (["record"], ["approver"])
+    assert sides("Does a record exist for each change?") is None
+    assert sides("Does the asset record include laptops?") == (["asset", "record"], ["laptops"])
+    # A covering verb before a word that may name a thing is still the verb.
+    assert sides("Does the backup policy cover document retention?") == (
+        ["backup", "policy"],
+        ["document", "retention"],
+    )
+    assert sides("Does the data protection policy cover records of processing?") == (
+        ["data", "protection", "policy"],
+        ["records", "of", "processing"],
+    )
+    assert sides("Does the contract need to include audit rights?") == (
+        ["contract"],
+        ["audit", "rights"],
+    )
     for plain in (
         "Do you apply patches to all systems?",
         "Is data protected in transit?",

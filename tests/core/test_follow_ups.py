@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.core.follow_ups import first_ask_unanswered, second_ask_unanswered, second_question
+from app.core.follow_ups import (
+    _thing_asked,
+    first_ask_unanswered,
+    second_ask_unanswered,
+    second_question,
+)
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
 from tests.core.statements import approved, held_back
@@ -331,7 +336,54 @@ def test_a_row_going_on_to_ask_which_thing_is_answered_only_where_the_statement_
     )
     asked = normalise("Do you carry cyber insurance, and what is the coverage amount?")
     assert second_ask_unanswered(asked, asked, insurance) == (
-        "the row goes on to ask which coverage; the entry does not say"
+        "the row goes on to ask which amount; the entry does not say"
+    )
+    # How often by a schedule, a kind of technology by a name or a figure, a measure by a figure.
+    backups = approved(
+        "BCP-BACKUP-01",
+        "Do you back up customer data?",
+        "Yes",
+        "Customer data is backed up continuously, with daily snapshots.",
+    )
+    sso = approved(
+        "IAM-SSO-01",
+        "Does the application support single sign-on?",
+        "Yes",
+        "Customers can sign in through SAML 2.0 or OpenID Connect.",
+    )
+    rest = approved(
+        "CRY-REST-01", "Is data encrypted at rest?", "Yes", "Data is encrypted with AES-256."
+    )
+    for row, entry in (
+        ("Do you back up customer data, and what is the frequency?", backups),
+        ("Does the application support single sign-on, and which protocols?", sso),
+        ("Is data encrypted at rest, and which cipher is used?", rest),
+        ("Is data encrypted at rest, and what is the key size?", rest),
+    ):
+        found = normalise(row)
+        assert second_ask_unanswered(found, found, entry) is None, row
+    for row, entry, thing in (
+        (
+            "Does the application support single sign-on, and what is the frequency?",
+            sso,
+            "frequency",
+        ),
+        ("Do you back up customer data, and which protocols are used?", backups, "protocols"),
+        ("Do you back up customer data, and which cloud regions hold backups?", backups, "regions"),
+    ):
+        found = normalise(row)
+        assert second_ask_unanswered(found, found, entry) == (
+            f"the row goes on to ask which {thing}; the entry does not say"
+        ), row
+    covered = replace(insurance, detail="Coverage of $5 million per claim.")
+    amount = normalise("Do you carry cyber insurance, and what is the coverage amount?")
+    assert second_ask_unanswered(amount, amount, covered) is None
+    # A wording asking which of the thing itself answers it.
+    regions = approved("PRV-LOC-01", "Which regions host the service?", "US and EU")
+    asked = normalise("Is the service hosted in the cloud, and which regions host it?")
+    assert second_ask_unanswered(asked, normalise(regions.question), regions) is None
+    assert second_ask_unanswered(asked, asked, regions) == (
+        "the row goes on to ask which regions; the entry does not say"
     )
     # An N/A answers the whole row.
     pci = approved("CMP-PCI-02", "Are you PCI DSS compliant?", "Not applicable")
@@ -398,6 +450,20 @@ def test_a_row_asking_a_value_first_is_not_answered_by_its_second_question_alone
     uptime = normalise(f"{AVAILABILITY[2].answer}. {AVAILABILITY[2].detail}")
     said = {*uptime.terms, *uptime.stems}
     assert first_ask_unanswered(normalise(asked), lambda: said, terms) is None
+    # Words saying whose it is name no first ask: "customer data" is said by any statement on it.
+    rest = normalise("Customer data is encrypted at rest with AES-256.")
+    said_rest = {*rest.terms, *rest.stems}
+    kept = normalise("What is the retention period for customer data, and is it encrypted at rest?")
+    assert first_ask_unanswered(kept, lambda: said_rest, terms) is not None
+    # Words the second question asks as well are no first ask of their own.
+    encrypted = normalise("Backups are encrypted.")
+    backups = normalise("What is your backup retention, and are backups encrypted?")
+    assert first_ask_unanswered(backups, lambda: {*encrypted.terms, *encrypted.stems}, terms) == (
+        "the row first asks 'what is your backup retention'; the entry answers only what follows"
+    )
+    # A participle after "and" goes on with the first question: no second one.
+    stored = normalise("What data is collected and is stored in the EU?")
+    assert first_ask_unanswered(stored, set, terms) is None
     # A row opening with a closed question is the second question rule's.
     closed = normalise("Do you publish a status page, and is it public?")
     assert first_ask_unanswered(closed, set, terms) is None
@@ -415,3 +481,23 @@ def test_a_second_question_is_read_as_the_thesaurus_folds_it() -> None:
     said = {*written.terms, *written.stems}
     asked = normalise("How long are backups retained, and are they kept automatically?")
     assert second_question(asked, backups, kept, lambda: set(said), terms=terms) is None
+
+
+def test_the_thing_a_second_which_or_what_asks_of_is_its_first_naming_word() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    for row, thing in (
+        ("Do you rotate keys, and which kind of keys?", "keys"),
+        ("Is there a password policy, and what are the minimum length rules?", "length"),
+        ("Was the plan tested, and what was the outcome?", "outcome"),
+        ("Were audits held, and what were your findings?", "findings"),
+        ("Is data encrypted, and which exact ciphers?", "ciphers"),
+        # A pronoun, a verb's helper, a product, a process or a verb name no thing of their own.
+        ("Do you use a WAF, and which is it?", None),
+        ("Do you use a WAF, and which do you use?", None),
+        ("Do you use a WAF, and which product?", None),
+        ("Can we get the report, and what is the procedure to request it?", None),
+        ("Do you have a plan, and what happens next?", None),
+    ):
+        asked = normalise(row)
+        at = asked.surface.index("and") + 1
+        assert _thing_asked(asked.surface, at) == thing, row

@@ -157,6 +157,7 @@ def test_places_and_things_listed_in_plain_words_are_read() -> None:
         "Do you keep a register including the identification, evaluation and treatment of risks?",
         "Are policies established, documented, approved and maintained?",
         "What are your remediation SLAs for critical, high, medium and low vulnerabilities?",
+        "Are vulnerabilities patched in critical, high and medium systems within the SLA?",
         "Is data encrypted in databases, backups or logs?",
         "Is data encrypted at rest, such as in databases, backups and logs?",
     ):
@@ -188,7 +189,7 @@ def test_a_statement_naming_some_places_of_a_plain_list_does_not_answer_for_all(
         "Is data at rest encrypted in databases, object storage and backups?"
     )
     assert (named.entry_id, named.explanation.guard) == ("CRY-REST-01", None)
-    # A statement on every system names each system a row lists.
+    # A statement on every system names each system a row lists; a gerund may name a thing.
     (every, *_) = matcher.match(
         "Are clocks on servers, network devices and logging systems synchronised to one time source?"
     )

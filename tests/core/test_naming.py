@@ -90,11 +90,23 @@ def test_what_names_a_thing_is_read_past_the_ask_and_before_another_clause() -> 
         # A word asking by request, put to someone as what they do, asks no name either.
         "Do you specify the format of exports?",
         "Are suppliers required to identify the tools they use?",
+        "Can we name the vendor of our choice?",
+        "Will they state the format of exports?",
+        "Must staff always identify the products they use?",
     ):
         assert name_unsaid(normalise(asked), waf) is None, asked
     # A kind of tool written in capitals names no maker; a figure names a format.
     asked = normalise("Which WAF product protects the service?")
     assert name_unsaid(asked, waf) == "the row asks which product; the entry names none"
+    for asked in (
+        "Do you use a WAF? If you do, name the vendor.",
+        "Do you use a WAF? If they do, specify the product.",
+        "Do you use a WAF? If so, state the product.",
+    ):
+        thing = "vendor" if "vendor" in asked else "product"
+        assert name_unsaid(normalise(asked), waf) == (
+            f"the row asks which {thing}; the entry names none"
+        ), asked
     asked = normalise("Do you use a WAF? Please specify the product.")
     assert name_unsaid(asked, waf) == "the row asks which product; the entry names none"
     figure = approved("CRY-ALG-01", "Which algorithms do you use?", "AES-256", "Keys are 256 bits.")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from app.core.bank import Entry
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.qualifiers import key_kind_unsaid, kind_unsaid, state_undone
+from app.core.qualifiers import exceptions_unsaid, key_kind_unsaid, kind_unsaid, state_undone
 from tests.core.statements import held_back
 
 
@@ -306,8 +306,25 @@ def test_exceptions_to_a_practice_are_not_answered_by_the_practice() -> None:
     # Exceptions spoken of, or none asked of ("without exception"): answered.
     (process, *_) = matcher.match("How are exceptions to security policies approved?")
     assert (process.entry_id, process.explanation.guard) == ("GOV-EXC-01", None)
-    (every, *_) = matcher.match("Is customer data encrypted at rest without exception?")
-    assert (every.entry_id, every.explanation.guard) == ("CRY-REST-01", None)
+    for every in (
+        "Is customer data encrypted at rest without exception?",
+        "Is customer data encrypted at rest, with zero exceptions?",
+        "Is customer data encrypted at rest without any exclusions?",
+        "Is all customer data encrypted at rest, excluding public content?",
+    ):
+        (found, *_) = matcher.match(every)
+        assert (found.entry_id, found.explanation.guard) == ("CRY-REST-01", None), every
+    # Exclusions and exemptions spoken of answer too.
+    exempt = approved(
+        "CRY-REST-02",
+        "Is customer data encrypted at rest?",
+        detail="No system is exempt: every store holding customer data is encrypted.",
+    )
+    (spoken, *_) = Matcher([exempt, ROLES[2]], concepts=False).match(
+        "Does encryption at rest have exclusions?"
+    )
+    assert spoken.entry_id == "CRY-REST-02"
+    assert "never speaks of any" not in (spoken.explanation.guard or "")
 
 
 def test_a_deployment_the_statement_never_speaks_of_is_not_answered() -> None:
@@ -315,6 +332,7 @@ def test_a_deployment_the_statement_never_speaks_of_is_not_answered() -> None:
     for asked, kind in (
         ("Is data encrypted at rest in on-premise deployments of your product?", "on-premise"),
         ("Is customer data encrypted at rest in self-hosted installations?", "self-hosted"),
+        ("Is customer data encrypted at rest on premises?", "on-premise"),
     ):
         assert held_back(matcher, asked, "CRY-REST-01") == (
             f"the question asks of {kind} deployments; the entry never speaks of them"
@@ -329,3 +347,25 @@ def test_a_deployment_the_statement_never_speaks_of_is_not_answered() -> None:
         "Is data encrypted at rest in on-premise deployments of your product?"
     )
     assert (best.entry_id, best.explanation.guard) == ("CRY-REST-02", None)
+
+
+def test_the_words_asking_of_exceptions_and_those_saying_there_are_none() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    for row, word in (
+        ("Which systems are excluded from vulnerability scanning?", "excluded"),
+        ("List the exclusions from your backup policy.", "exclusions"),
+        ("Are there exceptions to the password policy?", "exceptions"),
+    ):
+        assert exceptions_unsaid(normalise(row), set) == (
+            f"the question asks of '{word}'; the entry never speaks of any"
+        ), row
+    for row in (
+        "Is MFA enforced with no exceptions?",
+        "Are all laptops encrypted, with zero exceptions?",
+        "Is MFA enforced without any exceptions?",
+        "Is all data encrypted, excluding public content?",
+    ):
+        assert exceptions_unsaid(normalise(row), set) is None, row
+    # A statement speaking of exemptions speaks of exceptions.
+    asked = normalise("Are there exceptions to the password policy?")
+    assert exceptions_unsaid(asked, lambda: {"exempt"}) is None

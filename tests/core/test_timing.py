@@ -8,7 +8,7 @@ from pathlib import Path
 from app.core.bank import load_bank
 from app.core.matching import Matcher
 from app.core.normalise import Normaliser, shipped_thesaurus
-from app.core.timing import asks_whether_ever, time_beside_another
+from app.core.timing import asks_whether_ever, event_unsaid, time_beside_another
 from tests.core.statements import approved, held_back
 
 BANK = [
@@ -109,6 +109,27 @@ def test_whether_another_event_happened_is_not_answered_by_a_breach_denied() -> 
         "Have any certifications lapsed in the past three years?"
     )
     assert "happened" not in (best.explanation.guard or "")
+    for befallen in ("lapsed", "been suspended", "expired", "been withdrawn"):
+        verb = befallen.split()[-1]
+        assert held_back(
+            matcher,
+            f"Have any of your certifications {befallen} in the past three years?",
+            "INC-HISTORY-01",
+        ) == (
+            f"the question asks whether it happened ('certifications {verb}'); "
+            "the entry never names it"
+        ), befallen
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    revoked = normalise("Have any certifications been revoked in the past three years?")
+    assert event_unsaid(revoked, set, lambda text: normalise(text).terms) == (
+        "the question asks whether it happened ('certifications revoked'); the entry never names it"
+    )
+    # Put to an object, it is an event like any other: the licence is what happened.
+    assert held_back(
+        matcher,
+        "Has any regulator suspended your license to operate in the past three years?",
+        "INC-HISTORY-01",
+    ) == ("the question asks whether it happened ('license'); the entry never names it")
     # What befalls a thing is no event a statement must date: a state it may answer.
     sessions = approved(
         "IAM-SESS-01",
