@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Seventeen sets, each matched against the starter bank (every statement approved) with each question's
+Eighteen sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -54,7 +54,11 @@ section heading as context, as a user would upload them:
 - `bench/data/everyday_questions_heldout15.yaml`: 150 more by a fifteenth, in the words of
   security engineers and platform teams at technology companies (developer-tool and data-platform
   buyers, fintech and health-tech start-ups, game studios, AI start-ups, cloud-native scale-ups,
-  managed service providers) vetting a SaaS product with AI features: held out.
+  managed service providers) vetting a SaaS product with AI features: held out;
+- `bench/data/everyday_questions_heldout16.yaml`: 150 more by a sixteenth, in the words of
+  AI-governance and model-risk reviewers, privacy counsel and procurement at large enterprises
+  (insurers, pharmaceutical companies, retailers, media companies, universities, logistics firms)
+  vetting a SaaS product with generative-AI features: held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -84,7 +88,7 @@ DATA = Path(__file__).resolve().parent / "data"
 EVERYDAY = DATA / "everyday_questions.yaml"
 HELD_OUT = DATA / "everyday_questions_heldout.yaml"
 # The held-out lists by the third author on, in the order they were written; the newest last.
-HELD_OUT_LISTS = tuple(DATA / f"everyday_questions_heldout{n}.yaml" for n in range(2, 16))
+HELD_OUT_LISTS = tuple(DATA / f"everyday_questions_heldout{n}.yaml" for n in range(2, 17))
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 

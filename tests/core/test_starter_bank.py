@@ -185,6 +185,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout13.yaml",
     "everyday_questions_heldout14.yaml",
     "everyday_questions_heldout15.yaml",
+    "everyday_questions_heldout16.yaml",
 )
 
 
