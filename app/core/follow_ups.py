@@ -182,8 +182,8 @@ def second_question(
     asked_second = {t for t in asked.terms if all(p in second for p in t.split("_"))}
     if terms is not None:
         # And as the thesaurus folds them ("are they *encrypted*" is the term "encryption").
-        words = [w for k, w in enumerate(surface[i + 1 :], i + 1) if k != predicate]
-        asked_second |= set(terms(" ".join(words))) & set(asked.terms)
+        rest = [w for k, w in enumerate(surface[i + 1 :], i + 1) if k != predicate]
+        asked_second |= set(terms(" ".join(rest))) & set(asked.terms)
     asked_second -= frame
     if unsaid_word(asked, asked_second, said) is None:
         return None
@@ -219,8 +219,8 @@ def first_ask_unanswered(
     )
     if at is None:
         return None
-    # The first ask's own words, not those saying whose it is ("where is *customer data*
-    # stored"), which any statement on the thing says.
+    # The first ask's own words, not those saying whose it is ("what is the retention period
+    # for *customer data*"), which any statement on the thing says.
     first = set(terms(" ".join(w for w in surface[1:at] if w not in WHOSE))) & set(asked.terms)
     own = first - set(terms(" ".join(surface[at + 1 :]))) - frame
     if not own or shared_with_phrases(own, said()):
@@ -271,7 +271,7 @@ _DATE = re.compile(
 )
 
 
-# How a row goes on to ask which of a thing, after a Yes: "…, *and which* regions host it?".
+# How a row goes on to ask which of a thing: "…, *and which* regions host it?".
 _WHICH = frozenset(("which", "what"))
 # Words before the thing a second ask names: what opens it ("what *is the* …", "which *kind
 # of* …") and words saying which of it ("the *minimum* length", "which *cloud* regions", "the
@@ -281,6 +281,8 @@ _NOT_THING = frozenset(
      "minimum", "maximum", "current", "exact", "key", "cloud", "data", "retention", "password",
      "encryption", "coverage", "backup")
 )  # fmt: skip
+# Things asked for as a description, which a detail may give in any words ("what is the
+# *process* to request it?").
 _DESCRIBED = frozenset(
     ("process", "procedure", "method", "approach", "way", "steps", "mechanism", "criteria")
 )
@@ -327,9 +329,9 @@ def _names_which(thing: str, entry: Entry, text: str, before: Sequence[str]) -> 
     """Tell whether a statement's answer or detail (`text`) says which of a thing a row asks.
 
     By the thing's own word; a measure by a figure ("at least 12 characters" says the minimum
-    length); how often by a schedule ("daily", "every 12 months"); a kind of technology by a name or a figure
-    ("AES-256" is the cipher, "SAML 2.0" the protocol), not one the row names before it asks
-    (`before`).
+    length); how often by a schedule ("daily", "every 12 months"); a kind of technology by a
+    name or a figure ("AES-256" is the cipher, "SAML 2.0" the protocol), not one the row names
+    before it asks (`before`).
     """
     said = {stem(w) for w in words(text)}
     if stem(thing) in said:

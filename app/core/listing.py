@@ -145,8 +145,8 @@ _LAST_ENDS = frozenset(
     ("are", "is", "be", "been", "in", "on", "at", "to", "for", "from", "with", "by", "of",
      "against", "within", "and", "or", "that", "which", "where", "when")
 )  # fmt: skip
-# A first word making a thing a step, a state or a degree: "planning", "documented",
-# "promptly", "identification", "management", "critical".
+# A one-word thing that is a step or a state: "planning", "documented",
+# "promptly", "identification", "management"; and degrees, whatever their length ("critical").
 _STATE = re.compile(r"(?:ed|ly|en|ing|tion|ment|ance|ence)$", re.IGNORECASE)
 # Words no thing of a list takes: a determiner or a preposition means a clause, not a list.
 _NOT_IN_A_THING = _LAST_ENDS | frozenset(("the", "a", "an", "between", "any", "all"))
