@@ -242,9 +242,8 @@ def deployment_unsaid(asked: NormalisedText, said: Callable[[], set[str]]) -> st
     is encrypted. `said`: all the statement says (its wordings, answer and detail).
     """
     surface = asked.surface
-    kinds = {_DEPLOYMENTS.get(pair) for pair in zip(surface, surface[1:], strict=False)}
-    kinds.discard(None)
-    for kind in sorted(k for k in kinds if k is not None):
+    pairs = zip(surface, surface[1:], strict=False)
+    for kind in sorted({_DEPLOYMENTS[pair] for pair in pairs if pair in _DEPLOYMENTS}):
         if _SPEAKS_OF[kind].isdisjoint(said()):
             return f"the question asks of {kind} deployments; the entry never speaks of them"
     return None
