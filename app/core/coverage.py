@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from app.core.actor import DETERMINERS, SOME_OF
 from app.core.normalise import NormalisedText, stem
 from app.core.reasons import Elsewhere
-from app.core.things import names_any_of, words_before
+from app.core.things import ARTICLES, names_any_of, words_before
 
 # How a question asks whether one thing covers another: "Does MFA *apply to* …", "Does the plan
 # *cover* …", "Does the plan *state* …", "Is the mobile app *included in* …", "Are APIs *covered
@@ -29,7 +29,6 @@ _COVERING = frozenset(
 )  # fmt: skip
 # Covering words that as often name a thing: "the *record*", "an asset *list*".
 _NOUNS = frozenset(stem(w) for w in ("record", "list", "document", "statement", "state"))
-_ARTICLES = frozenset(("a", "an"))
 _HELPING = frozenset(("need", "needs", "have", "has", "to", "also", "always"))
 _COVERED = frozenset(stem(w) for w in ("covered", "included", "subject"))
 # Words between a covered thing and what covers it: "covered *by*", "included *in*".
@@ -39,7 +38,7 @@ _SIDE_ENDS = frozenset(
     ("and", "or", "for", "with", "at", "on", "during", "when", "if", "as", "including", "both")
 )
 # Words naming nothing of a side: "apply *to* …", "*a* firewall".
-_NAMING_NONE = frozenset(("a", "an", "to"))
+_NAMING_NONE = ARTICLES | {"to"}
 _NOT_A_SIDE = DETERMINERS | SOME_OF | _NAMING_NONE
 # Words read of a side at most, and before "covered by" or "included in".
 _SIDE_WORDS = 4
@@ -71,7 +70,7 @@ def _covering_verb(surface: Sequence[str], stems: Sequence[str]) -> int | None:
             continue
         if stems[k] not in _NOUNS:
             return k
-        if surface[k - 1] in DETERMINERS | _ARTICLES:
+        if surface[k - 1] in DETERMINERS | ARTICLES:
             continue
         if k + 1 < len(surface) and stems[k + 1] in _COVERING:
             continue

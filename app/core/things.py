@@ -23,6 +23,10 @@ WHOSE = frozenset(
 )  # fmt: skip
 
 
+# Articles, which name none of a thing: "sign *an* NDA", "*a* firewall".
+ARTICLES = frozenset(("a", "an"))
+
+
 def names_any_of(
     words: Sequence[str],
     asked: frozenset[str],

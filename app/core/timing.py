@@ -18,7 +18,7 @@ from app.core.entry_says import words_written, yes_or_no
 from app.core.intent import HOW_OFTEN
 from app.core.normalise import NormalisedText, stem
 from app.core.reasons import Elsewhere
-from app.core.things import names_any_of, words_before
+from app.core.things import ARTICLES, names_any_of, words_before
 
 # How a question asks of a plan rather than a practice: "Do you *plan to* launch a bug bounty?",
 # "Is SOC 2 Type II *on your roadmap*?".
@@ -218,7 +218,7 @@ def event_unsaid(
         return None
     # Past a preposition the verb takes: "involved *in* a merger".
     at = surface.index(verb) + 1
-    skipped = DETERMINERS | SOME_OF | {"a", "an"}
+    skipped = DETERMINERS | SOME_OF | ARTICLES
     if verb in _BEFALLEN and (at >= len(surface) or surface[at] in _BEFALLEN_ALONE):
         event = words_before(surface[1 : at - 1], _EVENT_ENDS, skipped | _SUBJECT_ASIDE) + [verb]
     else:

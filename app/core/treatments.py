@@ -16,7 +16,7 @@ from app.core.answer_kind import CLOSED_OPENINGS, IF_SO
 from app.core.entry_says import yes_or_no
 from app.core.normalise import NormalisedText, shared_with_phrases, stem
 from app.core.reasons import Elsewhere
-from app.core.things import WHOSE, names_any_of, words_before
+from app.core.things import ARTICLES, WHOSE, names_any_of, words_before
 
 # What may follow a closed question's predicate and leave it last: how often, how well.
 _AFTER_PREDICATE = frozenset(
@@ -293,8 +293,6 @@ _WHOLES = frozenset(
 
 _LOG = stem("log")
 _JOINED = frozenset(("and", "or", "nor"))
-# Words naming none of the thing a verb is put to: "sign *an* NDA".
-_ARTICLES = frozenset(("a", "an"))
 
 
 def _active_object(text: NormalisedText) -> tuple[list[str], int] | None:
@@ -328,7 +326,7 @@ def _active_object(text: NormalisedText) -> tuple[list[str], int] | None:
     if not _JOINED.isdisjoint(surface[at + 1 : at + 1 + _SUBJECT_WORDS]):
         return None
     thing = words_before(
-        surface[at + 1 : at + 1 + _SUBJECT_WORDS], _OBJECT_ENDS, DETERMINERS | _ARTICLES | WHOSE
+        surface[at + 1 : at + 1 + _SUBJECT_WORDS], _OBJECT_ENDS, DETERMINERS | ARTICLES | WHOSE
     )
     return (thing, at) if thing else None
 
@@ -361,7 +359,7 @@ def _both_unsaid(
     window = surface[at + 1 : at + 1 + _JOINED_WORDS]
     if "and" not in window or not {"or", "nor"}.isdisjoint(window):
         return None
-    things = words_before(window, _OBJECT_ENDS - _AND, DETERMINERS | _ARTICLES | WHOSE)
+    things = words_before(window, _OBJECT_ENDS - _AND, DETERMINERS | ARTICLES | WHOSE)
     parts: list[list[str]] = [[]]
     for word in things:
         if word == "and":

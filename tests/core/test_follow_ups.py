@@ -390,17 +390,18 @@ def test_a_row_going_on_to_ask_which_thing_is_answered_only_where_the_statement_
     asked = normalise("Are you PCI DSS compliant? If yes, what is your service provider level?")
     assert second_ask_unanswered(asked, asked, pci) is None
     asked = normalise("Do you enforce a password policy, and what is the minimum length?")
-    assert second_ask_unanswered(asked, asked, insurance) == (
-        "the row goes on to ask which length; the entry does not say"
-    )
-    # A figure gives a measure.
     passwords = approved(
         "IAM-PWD-01",
         "Do you enforce a strong password policy?",
         "Yes",
-        "Passwords must be at least 12 characters.",
+        "Passwords are checked against lists of breached passwords.",
     )
-    assert second_ask_unanswered(asked, asked, passwords) is None
+    assert second_ask_unanswered(asked, asked, passwords) == (
+        "the row goes on to ask which length; the entry does not say"
+    )
+    # A figure gives a measure.
+    figure = replace(passwords, detail="Passwords must be at least 12 characters.")
+    assert second_ask_unanswered(asked, asked, figure) is None
     # "and what" put to a verb, or opening a clause of its own, names no thing.
     plan = SECOND_ASKS[0]
     for row in (
