@@ -79,7 +79,7 @@ from app.core.qualifiers import (
 from app.core.scoring import Scoring
 from app.core.sparse_index import Index
 from app.core.subject_guard import head_unsaid
-from app.core.suppliers import suppliers_for_vendor
+from app.core.suppliers import further_suppliers_unsaid, suppliers_for_vendor
 from app.core.telling import telling_unsaid
 from app.core.timing import (
     asks_of_a_plan,
@@ -144,6 +144,7 @@ def claim_guard(
         lambda: suppliers_for_vendor(
             surface, stated, lambda: set(scoring.details.of(entry)), terms
         ),
+        lambda: further_suppliers_unsaid(surface, said),
         lambda: people_unnamed(surface, said, terms),
         lambda: users_for_workforce(surface, said, terms),
         lambda: people_prevented(surface, stated, entry.answer),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from app.core.actor import DETERMINERS, SOME_OF, named_terms, subject_of
+from app.core.normalise import stem
 
 # Those a question may ask about in the vendor's place: its suppliers, as folded by the
 # thesaurus ("vendors", "subprocessors", "third parties") and in words it leaves alone.
@@ -180,3 +181,50 @@ def _names_suppliers(wording: Sequence[str]) -> bool:
     if any(w in _SUPPLIERS and w != "third" for w in words):
         return True
     return any(pair == ("third", "parties") for pair in zip(words, words[1:], strict=False))
+
+
+# Suppliers as a question may name those of another: "your vendors' *subcontractors*".
+_ANY_SUPPLIER = frozenset(
+    stem(w)
+    for w in ("vendors", "suppliers", "subprocessors", "processors", "providers", "partners",
+              "subcontractors", "contractors", "outsourcers")
+)  # fmt: skip
+# How a statement says it speaks of its suppliers' own suppliers.
+_FURTHER_SAID = frozenset(("fourth", "nth", "downstream", "onward"))
+_WHOSE_OWN = frozenset(("your", "their", "its", "the", "a", "any"))
+
+
+def further_suppliers_unsaid(asked: Sequence[str], said: Callable[[], set[str]]) -> str | None:
+    """Say so when a question asks of its suppliers' own suppliers and the statement never says.
+
+    "Are your subprocessors' subprocessors bound by the same data protection terms?" is not
+    answered by a statement binding the vendor's subprocessors: it asks of fourth parties, as do
+    "the subcontractors of your vendors" and "sub-subprocessors". The statement must speak of
+    them as such (fourth, nth, downstream or onward) in a wording, its answer or its detail.
+    """
+    words = [w.casefold() for w in asked]
+    stems = [stem(w) for w in words]
+
+    def supplier(k: int) -> bool:
+        return 0 <= k < len(stems) and stems[k] in _ANY_SUPPLIER
+
+    further = None
+    for k, word in enumerate(words):
+        if word in ("fourth", "nth") and stems[k + 1 : k + 2] == [stem("parties")]:
+            further = f"{word} parties"
+        elif word == "s" and supplier(k - 1) and supplier(k + 1):
+            further = f"{words[k - 1]}' {words[k + 1]}"
+        elif word == "of" and supplier(k - 1):
+            after = k + 2 if words[k + 1 : k + 2] and words[k + 1] in _WHOSE_OWN else k + 1
+            further = (
+                f"{words[k - 1]} of {' '.join(words[k + 1 : after + 1])}"
+                if supplier(after)
+                else None
+            )
+        elif word == "sub" and words[k + 1 : k + 2] and words[k + 1].startswith("sub"):
+            further = f"sub-{words[k + 1]}"
+        if further:
+            break
+    if further is None or _FURTHER_SAID & said():
+        return None
+    return f"the question asks of your suppliers' own ('{further}'); the entry never speaks of them"

@@ -227,3 +227,46 @@ def test_risk_kept_over_suppliers_is_not_answered_by_risk_management_in_general(
         "Describe your vendor risk management program."
     )
     assert (best.entry_id, best.explanation.guard) == ("VEN-RISK-01", None)
+
+
+SUBPROCESSORS = [
+    approved(
+        "PRV-SUBPROC-01",
+        "Are subprocessors bound by data protection terms equivalent to yours?",
+        "Yes",
+        detail="Subprocessors sign data protection terms at least as protective as ours.",
+    ),
+    POLICY,
+]
+
+
+def test_your_suppliers_own_suppliers_are_not_answered_by_what_binds_yours() -> None:
+    matcher = Matcher(SUBPROCESSORS, concepts=False)
+    for asked, named in (
+        (
+            "Are your subprocessors' subprocessors bound by equivalent data protection terms?",
+            "subprocessors' subprocessors",
+        ),
+        (
+            "Are the subcontractors of your subprocessors bound by equivalent data protection "
+            "terms?",
+            "subcontractors of your subprocessors",
+        ),
+        ("Are fourth parties bound by equivalent data protection terms?", "fourth parties"),
+        ("Are sub-subprocessors bound by equivalent data protection terms?", "sub-subprocessors"),
+    ):
+        assert held_back(matcher, asked, "PRV-SUBPROC-01") == (
+            f"the question asks of your suppliers' own ('{named}'); the entry never speaks of them"
+        ), asked
+    # A sub-processor written apart is the vendor's own.
+    (best, *_) = matcher.match("Are sub-processors bound by equivalent data protection terms?")
+    assert (best.entry_id, best.band, best.explanation.guard) == ("PRV-SUBPROC-01", "auto", None)
+    # A statement speaking of them answers.
+    onward = replace(
+        SUBPROCESSORS[0],
+        detail="Subprocessors sign equivalent terms and must flow them to any fourth parties.",
+    )
+    (best, *_) = Matcher([onward, POLICY], concepts=False).match(
+        "Are your subprocessors' subprocessors bound by equivalent data protection terms?"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("PRV-SUBPROC-01", "auto", None)
