@@ -38,6 +38,7 @@ class Asked:
     example: frozenset[str] = frozenset()  # the terms it names only in examples (examples.py)
     own: frozenset[str] = frozenset()  # its terms without its examples
     listed: Listed = ()  # the things it lists with commas and "and" (listing.py)
+    later: tuple[int, ...] = ()  # where each question after its first opens (follow_ups.py)
 
 
 @dataclass(frozen=True)

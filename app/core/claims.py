@@ -111,6 +111,7 @@ def claim_guard(
     example: frozenset[str] = frozenset(),
     own: frozenset[str] = frozenset(),
     listed: Listed = (),
+    later: tuple[int, ...] = (),
 ) -> str | None:
     """Return why the statement's claim does not cover the question, or None.
 
@@ -162,10 +163,10 @@ def claim_guard(
         lambda: asks_what_happened(asked, wording, said),
         lambda: event_unsaid(asked, said, terms, frame),
         lambda: time_beside_another(asked, entry),
-        lambda: second_question(asked, entry, wording, said, frame, terms),
+        lambda: second_question(asked, entry, wording, said, frame, terms, later),
         lambda: first_ask_unanswered(asked, said, terms, frame),
         lambda: follow_up_answered(asked, entry, wording, said, frame),
-        lambda: second_ask_unanswered(asked, wording, entry),
+        lambda: second_ask_unanswered(asked, wording, entry, later),
         lambda: number_unsaid(asked, said),
         lambda: quantity_unsaid(asked, entry),
         lambda: who_unnamed(asked, wording, entry),

@@ -120,6 +120,47 @@ def _asks_again(surface: Sequence[str], at: int) -> bool:
 
 
 _MODALS = frozenset(("can", "could", "will", "would", "may", "must", "should"))
+_ARTICLES = frozenset(("a", "an", "the"))
+# Words comparing a value with another: "*more than* 35 days", "*at least* 12 characters".
+_COMPARING = frozenset(
+    stem(w) for w in ("more", "less", "fewer", "greater", "longer", "shorter", "than", "over",
+                      "under", "least", "most", "exceed", "exceeds", "below", "above")
+)  # fmt: skip
+
+
+# How many words either side of an "or" name an alternative: "use *software composition
+# analysis* or *keep an SBOM*".
+_SIDE_WORDS = 3
+
+
+def _one_side_said(
+    surface: Sequence[str],
+    start: int,
+    said: Callable[[], set[str]],
+    terms: Callable[[str], Sequence[str]] | None,
+) -> bool:
+    """Tell whether a question from `start` offers alternatives with "or", one of them said."""
+    if terms is None:
+        return False
+    for k in range(start + 1, len(surface) - 1):
+        if surface[k] != "or":
+            continue
+        before = set(terms(" ".join(surface[max(start, k - _SIDE_WORDS) : k])))
+        after = set(terms(" ".join(surface[k + 1 : k + 1 + _SIDE_WORDS])))
+        says = said()
+        if shared_with_phrases(before, says) or shared_with_phrases(after, says):
+            return True
+    return False
+
+
+def _figure_or_comparison(term: str) -> bool:
+    """Tell whether a term is a figure ("35", "1.1") or compares one ("more")."""
+    return any(ch.isdigit() for ch in term) or term in _COMPARING
+
+
+# How a question in a sentence of its own opens: which of a thing, what or who it asks is read
+# by second_ask_unanswered.
+_ASKS_AGAIN = CLOSED_OPENINGS | {"how", "where", "why"}
 _ASKING_WORDS = OPEN_OPENINGS | {"whether"}
 # How far back a question word makes a modal its own ("what encryption algorithms *can* …").
 _WITHIN = 4
@@ -137,19 +178,32 @@ def second_question(
     said: Callable[[], set[str]],
     frame: frozenset[str] = frozenset(),
     terms: Callable[[str], Sequence[str]] | None = None,
+    later: tuple[int, ...] = (),
 ) -> str | None:
-    """Hold back an answer to a row asking a second closed question, when it answers only one.
+    """Hold back an answer to a row asking a second question, when it answers only one.
 
     "Are code reviews mandatory before merge, and can a developer approve and merge their own
     change?" answered Yes by "Is every code change reviewed?" would say that developers can
     approve their own changes; "What are your RTO and RPO, and were they met in the last DR
     test?" answered "RTO 8 hours; RPO 1 hour" says nothing of the test. A statement saying the
     second question's words somewhere (its wordings, answer or detail) may answer both; one that
-    never does answers the first only. `wording`: the statement's wording that matched; `terms`
-    folds words as the question's terms are folded.
+    never does answers the first only. So with a second question in a sentence of its own
+    (`later`: where each opens, `later_questions`): "What happens to our data at the end of the
+    contract? How is deletion confirmed?" is not answered by what happens to the data.
+    `wording`: the statement's wording that matched; `terms` folds words as the question's terms
+    are folded.
     """
     surface = asked.surface
+    predicate: int | None = None
+    apart = False
     for i in range(1, len(surface) - 2):
+        if i + 1 in later and surface[i + 1] in _ASKS_AGAIN:
+            # "Is an HSM used?": past its article, a named subject's participle is left out as
+            # after "and".
+            named = i + 3 if surface[i + 2] in _ARTICLES else i + 2
+            opened = _opens_subject(surface, named) if surface[i + 1] in CLOSED_OPENINGS else None
+            predicate, apart = (-1 if opened is None else opened), True
+            break
         if (
             # "…, or do you plan to?" offers an alternative, which either Yes answers.
             surface[i] == "and"
@@ -171,6 +225,10 @@ def second_question(
     # to train AI models?", whose wording says what only the follow-up asks.
     condition = condition_before(surface, i)
     if_so = condition[0] if condition is not None and condition[1] in IF_SO else None
+    # A question in a sentence of its own asks on a Yes as well: "Can customers bring their own
+    # keys? Does BYOK cover backups?" is answered by a No.
+    if apart and if_so is None:
+        if_so = i - 1
     if yes_or_no(entry.answer) == "no" and if_so is not None:
         _, only_follow = terms_either_side(asked, if_so, 2)
         if not (only_follow - frame) & set(wording.key.split()):
@@ -185,6 +243,15 @@ def second_question(
         rest = [w for k, w in enumerate(surface[i + 1 :], i + 1) if k != predicate]
         asked_second |= set(terms(" ".join(rest))) & set(asked.terms)
     asked_second -= frame
+    if apart:
+        # A figure or a comparison asked again is the first question's value checked ("How long
+        # are backups retained? Is it more than 35 days?"), which a statement may give in other
+        # words ("older versions are disabled" for "Are TLS 1.0 and 1.1 disabled?"); either of
+        # two alternatives said answers ("Do you use software composition analysis or keep an
+        # SBOM?").
+        asked_second = {t for t in asked_second if not _figure_or_comparison(t)}
+        if _one_side_said(surface, i + 1, said, terms):
+            return None
     if unsaid_word(asked, asked_second, said) is None:
         return None
     shown = " ".join(surface[i + 1 :])
@@ -345,6 +412,69 @@ def _names_which(thing: str, entry: Entry, text: str, before: Sequence[str]) -> 
     return False
 
 
+# Words that name no second thing after a row's "which … and": "and *how*", "and *for* how long".
+_NOT_ALSO = frozenset(
+    ("which", "what", "who", "whom", "how", "when", "where", "why", "for", "to", "is", "are",
+     "do", "does", "did", "can", "will", "the", "a", "an", "your", "our", "its", "their", "all")
+)  # fmt: skip
+# How far into a row opening "which" its "and" may join a second thing: "Which cloud provider
+# and …".
+_ALSO_WITHIN = 4
+
+
+def _which_also(surface: Sequence[str]) -> tuple[str, int] | None:
+    """Return the second thing a row opening "which" asks of, and where, or None.
+
+    "Which cloud provider and regions host our data?" asks which regions as much as which
+    provider: the word after the "and" names it, unless it opens another ask ("and how …").
+    """
+    if not surface or surface[0] != "which":
+        return None
+    for k in range(2, min(len(surface) - 1, _ALSO_WITHIN + 1)):
+        if surface[k] == "and":
+            thing = surface[k + 1]
+            if thing in _NOT_ALSO or not thing.isalpha():
+                return None
+            return thing, k + 1
+    return None
+
+
+# How a row asks to be given a thing in a sentence of its own: "Please *state* the coverage
+# limit.", "*Specify* the retention period."
+_VALUE_REQUESTS = frozenset(("state", "specify", "provide", "give", "indicate", "list"))
+# Words before a request making it what someone does ("Do you *state* the purpose …?"), or a
+# part of the first question ("… and list …").
+_NOT_REQUESTING = frozenset(
+    ("you", "we", "they", "to", "do", "does", "can", "will", "must", "should", "always", "and",
+     "or", "not", "also")
+)  # fmt: skip
+
+
+# Documents a row asks to be given, which a person attaches (intent.py): "Please provide the
+# *report*".
+_ATTACHED = frozenset(
+    ("report", "reports", "results", "summary", "copy", "certificate", "certificates", "letter",
+     "evidence", "attestation", "document", "documents", "documentation")
+)  # fmt: skip
+
+
+def _worded_for(thing: str, entry: Entry, wording: NormalisedText) -> bool:
+    """Tell whether a statement is worded to give a thing: a wording of it names the thing."""
+    texts = (entry.question, *entry.alternates)
+    return stem(thing) in wording.stems or any(
+        stem(thing) in {stem(w) for w in words(text)} for text in texts
+    )
+
+
+def _requests(surface: Sequence[str], at: int) -> bool:
+    """Tell whether the word at `at` asks, on its own, to be given "the" or "your" thing."""
+    if surface[at - 1] in ("please", "kindly"):
+        return True
+    return (
+        surface[at + 1 : at + 2] in (("the",), ("your",)) and surface[at - 1] not in _NOT_REQUESTING
+    )
+
+
 def _joined(surface: Sequence[str], at: int) -> bool:
     """Tell whether the word at `at` opens a second question by "and" or "if so", past "to" or
     "by" ("and to whom", "if so, by whom")."""
@@ -354,7 +484,7 @@ def _joined(surface: Sequence[str], at: int) -> bool:
 
 
 def second_ask_unanswered(
-    asked: NormalisedText, wording: NormalisedText, entry: Entry
+    asked: NormalisedText, wording: NormalisedText, entry: Entry, later: tuple[int, ...] = ()
 ) -> str | None:
     """Hold back a statement given to a row that goes on to ask who, when or which, and never says.
 
@@ -367,7 +497,8 @@ def second_ask_unanswered(
     says which ("Which cloud providers and which specific regions host production?" is not
     answered by "Amazon Web Services"). A bare "and when?" may ask how often, which the
     statement may say. `wording`: the statement's wording that matched, which may ask it itself
-    ("Who reviews access?", "Which regions …?").
+    ("Who reviews access?", "Which regions …?"). `later`: where each question in a sentence of
+    its own opens (`later_questions`): "SSO supported? Which protocols?" goes on to ask too.
     """
     # A No to the first question answers the row: what is not done has no one doing it, no date
     # it was last done and none of a thing; an N/A says so of all of it.
@@ -377,13 +508,20 @@ def second_ask_unanswered(
     # What the statement answers, not what it asks; and someone the row does not name itself:
     # "Is customer data backed up, and who can restore it?" is not answered by the customers.
     text = f"{entry.answer} {entry.detail or ''}"
+    also = _which_also(surface)
+    if also is not None:
+        other, at = also
+        own = wording.surface[:1] == ("which",) and stem(other) in wording.stems
+        if not own and not _names_which(other, entry, text, surface[:at]):
+            return f"the row asks which {other} as well; the entry does not say"
     for at in range(2, len(surface)):
         word = surface[at]
-        if word in _WHO and _joined(surface, at):
+        joined = _joined(surface, at) or at in later
+        if word in _WHO and joined:
             asks, answered = "who", bool(someone_named(text) - set(asked.stems))
         elif word == "when" and surface[at + 1 : at + 2] and surface[at + 1] in ASKED_IN_PAST:
             asks, answered = "when", _DATE.search(text) is not None
-        elif word in _WHICH and _joined(surface, at):
+        elif word in _WHICH and joined:
             thing = _thing_asked(surface, at)
             if thing is None:
                 continue
@@ -392,9 +530,39 @@ def second_ask_unanswered(
             if own or _names_which(thing, entry, text, surface[:at]):
                 return None
             return f"the row goes on to ask which {thing}; the entry does not say"
+        elif word in _VALUE_REQUESTS and _requests(surface, at):
+            thing = _thing_asked(surface, at)
+            if thing is None:
+                continue
+            # A statement worded to give it ("What data classification levels do you use?")
+            # gives it in its own words; a document asked for is a person's to attach.
+            if thing in _ATTACHED or _worded_for(thing, entry, wording):
+                return None
+            if _names_which(thing, entry, text, surface[:at]):
+                return None
+            return f"the row asks to be given the {thing}; the entry does not say"
         else:
             continue
         if answered or (wording.surface and wording.surface[0] == word):
             return None
         return f"the row goes on to ask {asks}; the entry does not say"
     return None
+
+
+def later_questions(question: str) -> tuple[int, ...]:
+    """Return where, in a row's words, each question after its first opens: past a "?".
+
+    "What happens to our data at the end of the contract? How is deletion confirmed?" asks
+    again at its seventh word. The words are read as the normaliser reads them (`words`), which
+    splits no word at a "?".
+    """
+    parts = question.split("?")
+    if len(parts) < 2:
+        return ()
+    starts: list[int] = []
+    at = 0
+    for part in parts[:-1]:
+        at += len(words(part))
+        starts.append(at)
+    total = at + len(words(parts[-1]))
+    return tuple(sorted({k for k in starts if 0 < k < total}))

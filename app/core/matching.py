@@ -26,6 +26,7 @@ from app.core.concepts import Bridge, shipped_concepts, shipped_concepts_source
 from app.core.embeddings import Embedder
 from app.core.entry_says import said_by
 from app.core.examples import example_terms
+from app.core.follow_ups import later_questions
 from app.core.guards import Guards
 from app.core.listing import listed_terms
 from app.core.match_result import (
@@ -393,6 +394,10 @@ class Matcher:
                 query_scores = replace(query_scores, read_with_context=True)
             if listed[form.origin]:
                 query_scores = replace(query_scores, listed=listed[form.origin])
+            # Each form's own words: a spelt-out acronym is more of them.
+            later = later_questions(form.query[0][:MAX_QUESTION_CHARS])
+            if later:
+                query_scores = replace(query_scores, later=later)
             grouped.setdefault(form.origin, []).append(query_scores)
         for i, group in grouped.items():
             results[i] = rank(self._scoring, index, group, top=top)

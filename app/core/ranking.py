@@ -91,6 +91,8 @@ class QueryScores:
     own: frozenset[str] = frozenset()
     # The things it lists with commas and "and", as written and as terms (listing.py).
     listed: Listed = ()
+    # Where, in its words, each question it asks after its first opens (follow_ups.py).
+    later: tuple[int, ...] = ()
 
 
 def rank(scoring: Scoring, index: Index, forms: Sequence[QueryScores], *, top: int) -> list[Match]:
@@ -284,6 +286,7 @@ def _judge(scoring: Scoring, index: Index, query: QueryScores) -> tuple[list[Sco
         example=query.example,
         own=query.own,
         listed=query.listed,
+        later=query.later,
     )
     return scored, asked
 

@@ -336,6 +336,7 @@ def _guard(
             example=asked.example,
             own=asked.own,
             listed=asked.listed,
+            later=asked.later,
         )
     if guard is None and cand.bridge is not None:
         # A concept held back on its facets alone leaves them to the entry, whose own were read

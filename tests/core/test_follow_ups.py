@@ -7,6 +7,7 @@ from dataclasses import replace
 from app.core.follow_ups import (
     _thing_asked,
     first_ask_unanswered,
+    later_questions,
     second_ask_unanswered,
     second_question,
 )
@@ -502,3 +503,211 @@ def test_the_thing_a_second_which_or_what_asks_of_is_its_first_naming_word() -> 
         asked = normalise(row)
         at = asked.surface.index("and") + 1
         assert _thing_asked(asked.surface, at) == thing, row
+
+
+def test_a_row_opening_which_asks_of_each_thing_it_joins_by_and() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    hosting = approved(
+        "VEN-HOST-01",
+        "Which cloud provider hosts your service?",
+        "Amazon Web Services (AWS)",
+        "The service is hosted on AWS, whose data centers hold independent certifications.",
+    )
+    wording = normalise(hosting.question)
+    for row in (
+        "Which cloud provider and regions host our data?",
+        "Which cloud provider(s) and regions host the service?",
+    ):
+        assert second_ask_unanswered(normalise(row), wording, hosting) == (
+            "the row asks which regions as well; the entry does not say"
+        ), row
+    regions = replace(
+        hosting, detail="The service runs on AWS in two regions, us-east and eu-west."
+    )
+    assert (
+        second_ask_unanswered(
+            normalise("Which cloud provider and regions host our data?"), wording, regions
+        )
+        is None
+    )
+    # A second ask of its own ("and how …") is no second thing, nor an "and" past the opening,
+    # nor one in a row not opening "which".
+    for row in (
+        "Which cloud provider hosts the service, and how is it chosen?",
+        "Which cloud provider and how many regions?",
+        "Which cloud provider hosts the service and regions?",
+        "Do cloud provider and regions host our data?",
+    ):
+        assert second_ask_unanswered(normalise(row), wording, hosting) is None, row
+    # A wording asking which of the second thing itself was written to say it.
+    regional = replace(hosting, question="Which cloud provider and regions host your service?")
+    asked = normalise("Which cloud provider and regions host our data?")
+    assert second_ask_unanswered(asked, normalise(regional.question), regional) is None
+
+
+def test_a_row_asking_to_be_given_a_thing_is_answered_only_where_the_statement_gives_it() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    insurance = approved(
+        "GOV-INS-01", "Do you carry cyber insurance?", "Yes", "Details are available on request."
+    )
+    wording = normalise(insurance.question)
+    for row in (
+        "Do you carry cyber insurance? Please state the coverage limit.",
+        "Do you carry cyber insurance? State the coverage limit.",
+        "Do you carry cyber insurance? Kindly provide the coverage limit.",
+    ):
+        assert second_ask_unanswered(normalise(row), wording, insurance) == (
+            "the row asks to be given the limit; the entry does not say"
+        ), row
+    limit = replace(insurance, detail="The policy covers up to USD 10 million per claim.")
+    assert (
+        second_ask_unanswered(
+            normalise("Do you carry cyber insurance? Please state the coverage limit."),
+            wording,
+            limit,
+        )
+        is None
+    )
+    # "Kindly" and "please" ask whatever follows; a document asked for is a person's to attach.
+    assert second_ask_unanswered(
+        normalise("Do you carry cyber insurance? Kindly state coverage limits."), wording, insurance
+    ) == ("the row asks to be given the limits; the entry does not say")
+    assert (
+        second_ask_unanswered(
+            normalise("Do you carry cyber insurance? Please provide the certificate."),
+            wording,
+            insurance,
+        )
+        is None
+    )
+    # A statement worded to give the thing gives it in its own words.
+    classes = replace(
+        approved("PRV-CLASS-01", "Is data classified?", "Yes", "Public, internal or restricted."),
+        alternates=("What classification levels do you use?",),
+    )
+    asked = normalise("Do you classify data? Please state the levels used.")
+    assert second_ask_unanswered(asked, normalise(classes.question), classes) is None
+    # A request someone makes is what is asked of, not a request of the row.
+    assert (
+        second_ask_unanswered(
+            normalise("Do you state the coverage limit in your contracts?"), wording, insurance
+        )
+        is None
+    )
+    # A value answered in the statement's own words gives it: its wording asks for it.
+    retention = approved("LOG-RET-01", "What is the log retention period?", "365 days")
+    asked = normalise("How long are logs retained? Please specify the retention period.")
+    assert second_ask_unanswered(asked, normalise(retention.question), retention) is None
+
+
+def test_a_second_question_in_a_sentence_of_its_own_is_asked_as_much() -> None:
+    contract_end = approved(
+        "RET-TERM-01",
+        "What happens to our data when the contract ends?",
+        "Deleted within 30 days of termination",
+        "Customers can export their data; it is then deleted within 30 days.",
+    )
+    matcher = Matcher([contract_end, REVIEWS[2]], concepts=False)
+    assert (
+        held_back(
+            matcher,
+            "What happens to our data at the end of the contract? How is deletion confirmed?",
+            "RET-TERM-01",
+        )
+        == "the row asks a second question the entry does not answer: 'how is deletion confirmed'"
+    )
+    # One sentence asks once; a second question the statement answers is answered.
+    (best, *_) = matcher.match("What happens to our data when the contract ends?")
+    assert (best.entry_id, best.band, best.explanation.guard) == ("RET-TERM-01", "auto", None)
+    (best, *_) = matcher.match(
+        "What happens to our data at the end of the contract? Can we export it?"
+    )
+    assert (best.entry_id, best.explanation.guard) == ("RET-TERM-01", None)
+    # A named subject's verb may be said in other words, as after "and" ("HSM-backed").
+    keys = approved(
+        "CRY-KEYGEN-01",
+        "Where are encryption keys stored?",
+        "In a managed, HSM-backed key service",
+    )
+    (best, *_) = Matcher([keys, REVIEWS[2]], concepts=False).match(
+        "Where are encryption keys stored? Is an HSM used?"
+    )
+    assert (best.entry_id, best.band, best.explanation.guard) == ("CRY-KEYGEN-01", "auto", None)
+    # Who or which, asked in a sentence of its own, is asked as "and who" is.
+    plan = approved("BCP-DR-01", "Do you have a disaster recovery plan?")
+    assert (
+        held_back(
+            Matcher([plan, REVIEWS[2]], concepts=False),
+            "Do you have a disaster recovery plan? Who owns it?",
+            "BCP-DR-01",
+        )
+        == "the row goes on to ask who; the entry does not say"
+    )
+
+
+def test_where_later_questions_open_is_read_as_the_normaliser_reads_words() -> None:
+    assert later_questions("Is MFA enforced?") == ()
+    assert later_questions("Is MFA enforced? For whom?") == (3,)
+    assert later_questions("SSO? Which protocols? SCIM?") == (1, 3)
+    # A row ending in its question mark, or only marks, asks once.
+    assert later_questions("Is MFA enforced??") == ()
+    assert later_questions("???") == ()
+
+
+def test_a_second_question_of_its_own_is_read_as_a_person_reads_it() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    keys = approved(
+        "CRY-BYOK-01",
+        "Can customers manage their own encryption keys?",
+        "No",
+        "Keys are managed by the vendor.",
+    )
+    asked = normalise(
+        "Can customers manage their own encryption keys? Is there an additional cost?"
+    )
+    said = {"customer", "manage", "own", "encryption", "key", "vendor"}
+    later = later_questions(
+        "Can customers manage their own encryption keys? Is there an additional cost?"
+    )
+    # A No to the first question answers what is asked on a Yes.
+    assert second_question(asked, keys, normalise(keys.question), lambda: said, later=later) is None
+    # A figure or a comparison checks the first question's value.
+    backups = approved("RET-BACKUP-01", "How long are backups retained?", "35 days")
+    row = "How long are backups retained? Is it more than 35 days?"
+    assert (
+        second_question(
+            normalise(row),
+            backups,
+            normalise(backups.question),
+            lambda: set(normalise("How long are backups retained? 35 days").terms),
+            later=later_questions(row),
+        )
+        is None
+    )
+    # Either of two alternatives said answers them.
+    deps = approved("VUL-DEPS-01", "Do you use software composition analysis?")
+    row = "How do you manage open-source libraries? Do you use software composition analysis or keep an SBOM?"
+    terms = Normaliser(shipped_thesaurus()).normalise
+    said_deps = set(terms("open source libraries software composition analysis").terms)
+    assert (
+        second_question(
+            normalise(row),
+            deps,
+            normalise(deps.question),
+            lambda: said_deps,
+            terms=lambda text: terms(text).terms,
+            later=later_questions(row),
+        )
+        is None
+    )
+    assert (
+        second_question(
+            normalise(row),
+            deps,
+            normalise(deps.question),
+            lambda: set(terms("open source libraries").terms),
+            terms=lambda text: terms(text).terms,
+            later=later_questions(row),
+        )
+        is not None
+    )
