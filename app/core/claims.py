@@ -65,6 +65,7 @@ from app.core.follow_ups import (
 )
 from app.core.listing import Listed, listed_unsaid
 from app.core.naming import name_unsaid
+from app.core.narrowing import narrowed_to_some
 from app.core.normalise import NormalisedText
 from app.core.preceding import another_event
 from app.core.qualifiers import (
@@ -182,6 +183,7 @@ def claim_guard(
         lambda: key_kind_unsaid(asked, said),
         lambda: undone_unsaid(asked, said),
         lambda: exceptions_unsaid(asked, said),
+        lambda: narrowed_to_some(asked, entry) if yes_or_no(entry.answer) != "no" else None,
         lambda: device_unsaid(asked, said),
         lambda: deployment_unsaid(asked, said),
         lambda: treatment_unsaid(asked, entry.answer, said, terms),
