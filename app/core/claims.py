@@ -52,6 +52,7 @@ from app.core.answer_kind import (
     quantity_unsaid,
     who_unnamed,
 )
+from app.core.applied_to import put_to_another
 from app.core.bank import Entry
 from app.core.coverage import assured_unsaid, side_unsaid
 from app.core.either import no_to_one_side, one_side_asked
@@ -191,6 +192,7 @@ def claim_guard(
         lambda: another_event(
             scoring.details.normaliser, asked, wording, said, scoring.guards.function_words, frame
         ),
+        lambda: put_to_another(scoring.details.normaliser, asked, wording, said),
         lambda: scoring.objects.said_otherwise(words, said, frame),
         lambda: scoring.objects.scope_unsaid(asked.terms, said),
         lambda: scoring.objects.one_of_both(words, said, frame) if affirmed else None,
