@@ -1,6 +1,6 @@
 """Questions no benchmark keys, against the starter bank as it ships: for reading.
 
-Eighteen sets, each matched against the starter bank (every statement approved) with each question's
+Nineteen sets, each matched against the starter bank (every statement approved) with each question's
 section heading as context, as a user would upload them:
 
 - the CC0 answer bank's questions in ../shared that the customer benchmark does not use (it
@@ -58,7 +58,10 @@ section heading as context, as a user would upload them:
 - `bench/data/everyday_questions_heldout16.yaml`: 150 more by a sixteenth, in the words of
   AI-governance and model-risk reviewers, privacy counsel and procurement at large enterprises
   (insurers, pharmaceutical companies, retailers, media companies, universities, logistics firms)
-  vetting a SaaS product with generative-AI features: held out.
+  vetting a SaaS product with generative-AI features: held out;
+- `bench/data/everyday_questions_heldout17.yaml`: 150 more by a seventeenth, in the words of
+  security, vendor-risk and IT teams at retailers, e-commerce companies, payment processors,
+  manufacturers and logistics firms vetting a SaaS product: held out.
 
 None has a key: every auto-fill is printed with what its answer cell says, for a person to
 read, and the bands are counted. bench/README.md holds what was read.
@@ -88,7 +91,7 @@ DATA = Path(__file__).resolve().parent / "data"
 EVERYDAY = DATA / "everyday_questions.yaml"
 HELD_OUT = DATA / "everyday_questions_heldout.yaml"
 # The held-out lists by the third author on, in the order they were written; the newest last.
-HELD_OUT_LISTS = tuple(DATA / f"everyday_questions_heldout{n}.yaml" for n in range(2, 17))
+HELD_OUT_LISTS = tuple(DATA / f"everyday_questions_heldout{n}.yaml" for n in range(2, 18))
 _QUESTION = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 
 

@@ -186,6 +186,7 @@ EVERYDAY_LISTS = (
     "everyday_questions_heldout14.yaml",
     "everyday_questions_heldout15.yaml",
     "everyday_questions_heldout16.yaml",
+    "everyday_questions_heldout17.yaml",
 )
 
 
