@@ -296,6 +296,9 @@ def _offers_choice(surface: Sequence[str], at: int) -> bool:
     before = surface[max(0, at - _PAIR_BEFORE) : at]
     if _in_later_question(surface, at) or "either" in before:
         return False
+    # "… in the CI pipeline *or outside* it?", "… in the EU or outside the EU?": where it is.
+    if tuple(surface[at + 1 : at + 2]) == ("outside",):
+        return True
     # "…, regardless of *whether* asset management occurs internally or externally?"
     if "whether" in surface[max(0, at - _WHETHER_WITHIN) : at]:
         return False

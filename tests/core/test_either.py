@@ -297,6 +297,9 @@ def test_options_any_of_which_a_yes_answers_are_not_a_choice() -> None:
         "Is the hosting public or private cloud?",
         "Do you operate a SOC, and is it in-house or outsourced?",
         "Is the incident response plan tested via tabletop exercises, or a combination of both?",
+        # Inside a thing or outside it is where it is.
+        "Is software composition analysis performed in the CI pipeline or outside it?",
+        "Is customer data stored in the EU or outside the EU?",
     ):
         assert _offers_choice(list(tokens(asked)), list(tokens(asked)).index("or")), asked
     # Kinds before a noun name any of it: "public or private cloud services".
