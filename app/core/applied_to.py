@@ -9,7 +9,8 @@ name different things, and the statement never says the question's, it answers a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 from app.core.normalise import NormalisedText, Normaliser, shared_with_phrases, stem
 from app.core.reasons import Elsewhere
@@ -33,7 +34,8 @@ _OBJECT_ENDS = frozenset(
 _NAMING_NONE = frozenset(("the", "a", "an", "your", "our", "its", "their", "all", "any", "of"))
 
 
-def _put_to(surface: Sequence[str]) -> dict[str, list[str]]:
+@lru_cache(maxsize=4096)
+def _put_to(surface: tuple[str, ...]) -> Mapping[str, list[str]]:
     """Return, by the stem of each change or exception followed by "to", what it is put to."""
     found: dict[str, list[str]] = {}
     for k in range(1, len(surface) - 1):

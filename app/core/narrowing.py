@@ -10,7 +10,7 @@ incidents are logged; significant ones get a review"), the statement may answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from functools import lru_cache
 
 from app.core.bank import Entry
 from app.core.normalise import NormalisedText, stem, words
@@ -37,7 +37,8 @@ _CLAUSE_BREAK = re.compile(r"[;,.:!?()]")
 _THING_ENDS = frozenset(("is", "are", "be", "been", "was", "were", "have", "has", "must", "can"))
 
 
-def _things_asked(surface: Sequence[str]) -> set[str]:
+@lru_cache(maxsize=4096)
+def _things_asked(surface: tuple[str, ...]) -> frozenset[str]:
     """Return the stems of the things a question asks of every one of.
 
     The first words naming a thing past its "all", "any", "every" or "each" ("all *of your*
@@ -56,7 +57,7 @@ def _things_asked(surface: Sequence[str]) -> set[str]:
                 break
             things.add(stem(after))
             taken += 1
-    return things
+    return frozenset(things)
 
 
 def narrowed_to_some(asked: NormalisedText, entry: Entry) -> str | None:

@@ -12,6 +12,7 @@ A statement on the vendor's own practice that never names them answers none of t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from app.core.actor import DETERMINERS, SOME_OF, named_terms, subject_of
 from app.core.normalise import stem
@@ -202,29 +203,33 @@ def further_suppliers_unsaid(asked: Sequence[str], said: Callable[[], set[str]])
     "the subcontractors of your vendors" and "sub-subprocessors". The statement must speak of
     them as such (fourth, nth, downstream or onward) in a wording, its answer or its detail.
     """
+    further = _further_asked(tuple(asked))
+    if further is None or _FURTHER_SAID & said():
+        return None
+    return f"the question asks of your suppliers' own ('{further}'); the entry never speaks of them"
+
+
+@lru_cache(maxsize=4096)
+def _further_asked(asked: tuple[str, ...]) -> str | None:
+    """Return how a question names its suppliers' own suppliers, if it does (read once)."""
     words = [w.casefold() for w in asked]
     stems = [stem(w) for w in words]
 
     def supplier(k: int) -> bool:
         return 0 <= k < len(stems) and stems[k] in _ANY_SUPPLIER
 
-    further = None
     for k, word in enumerate(words):
+        further = None
         if word in ("fourth", "nth") and stems[k + 1 : k + 2] == [stem("parties")]:
             further = f"{word} parties"
         elif word == "s" and supplier(k - 1) and supplier(k + 1):
             further = f"{words[k - 1]}' {words[k + 1]}"
         elif word == "of" and supplier(k - 1):
             after = k + 2 if words[k + 1 : k + 2] and words[k + 1] in _WHOSE_OWN else k + 1
-            further = (
-                f"{words[k - 1]} of {' '.join(words[k + 1 : after + 1])}"
-                if supplier(after)
-                else None
-            )
+            if supplier(after):
+                further = f"{words[k - 1]} of {' '.join(words[k + 1 : after + 1])}"
         elif word == "sub" and words[k + 1 : k + 2] and words[k + 1].startswith("sub"):
             further = f"sub-{words[k + 1]}"
         if further:
-            break
-    if further is None or _FURTHER_SAID & said():
-        return None
-    return f"the question asks of your suppliers' own ('{further}'); the entry never speaks of them"
+            return further
+    return None
