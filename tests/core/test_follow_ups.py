@@ -314,14 +314,17 @@ def test_who_and_when_are_answered_by_what_the_statement_says_not_what_the_row_n
     assert second_ask_unanswered(last, last, dated) is None
 
 
+HOSTING = approved(
+    "VEN-HOST-01",
+    "Which cloud provider hosts your service?",
+    "Amazon Web Services (AWS)",
+    "The service is hosted on AWS, whose data centers hold independent certifications.",
+)
+
+
 def test_a_row_going_on_to_ask_which_thing_is_answered_only_where_the_statement_names_it() -> None:
     normalise = Normaliser(shipped_thesaurus()).normalise
-    hosting = approved(
-        "VEN-HOST-01",
-        "Which cloud provider hosts your service?",
-        "Amazon Web Services (AWS)",
-        "The service is hosted on AWS, whose data centers hold independent certifications.",
-    )
+    hosting = HOSTING
     asked = normalise("Which cloud providers and which specific regions host production?")
     # The statement's own "which" asks of the provider, not of regions.
     wording = normalise(hosting.question)
@@ -507,12 +510,7 @@ def test_the_thing_a_second_which_or_what_asks_of_is_its_first_naming_word() -> 
 
 def test_a_row_opening_which_asks_of_each_thing_it_joins_by_and() -> None:
     normalise = Normaliser(shipped_thesaurus()).normalise
-    hosting = approved(
-        "VEN-HOST-01",
-        "Which cloud provider hosts your service?",
-        "Amazon Web Services (AWS)",
-        "The service is hosted on AWS, whose data centers hold independent certifications.",
-    )
+    hosting = HOSTING
     wording = normalise(hosting.question)
     for row in (
         "Which cloud provider and regions host our data?",
