@@ -201,7 +201,8 @@ def second_question(
             # "Is an HSM used?": past its article, a named subject's participle is left out as
             # after "and".
             named = i + 3 if surface[i + 2] in _ARTICLES else i + 2
-            opened = _opens_subject(surface, named) if surface[i + 1] in CLOSED_OPENINGS else None
+            closed = surface[i + 1] in CLOSED_OPENINGS and named < len(surface)
+            opened = _opens_subject(surface, named) if closed else None
             predicate, apart = (-1 if opened is None else opened), True
             break
         if (
@@ -225,12 +226,12 @@ def second_question(
     # to train AI models?", whose wording says what only the follow-up asks.
     condition = condition_before(surface, i)
     if_so = condition[0] if condition is not None and condition[1] in IF_SO else None
-    # A question in a sentence of its own asks on a Yes as well: "Can customers bring their own
-    # keys? Does BYOK cover backups?" is answered by a No.
-    if apart and if_so is None:
-        if_so = i - 1
-    if yes_or_no(entry.answer) == "no" and if_so is not None:
-        _, only_follow = terms_either_side(asked, if_so, 2)
+    # Where what is asked only on a Yes begins: past "if so", or a question in a sentence of its
+    # own, which asks on a Yes as well ("Can customers bring their own keys? Does BYOK cover
+    # backups?" is answered by a No).
+    follows = (if_so, 2) if if_so is not None else (i + 1, 0) if apart else None
+    if yes_or_no(entry.answer) == "no" and follows is not None:
+        _, only_follow = terms_either_side(asked, *follows)
         if not (only_follow - frame) & set(wording.key.split()):
             return None
         return "the entry's No answers the row's follow-up, not its first question"

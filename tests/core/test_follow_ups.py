@@ -709,3 +709,14 @@ def test_a_second_question_of_its_own_is_read_as_a_person_reads_it() -> None:
         )
         is not None
     )
+
+
+def test_a_later_question_cut_short_is_read_without_failing() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    mfa = approved("IAM-MFA-01", "Do you use MFA?", "Yes", "MFA is required for all staff.")
+    for row in ("Do you use MFA? Is a", "Do you use MFA? Is the", "Do you use MFA? Is", "?"):
+        asked = normalise(row)
+        second_question(
+            asked, mfa, normalise(mfa.question), lambda: {"mfa"}, later=later_questions(row)
+        )
+        second_ask_unanswered(asked, normalise(mfa.question), mfa, later_questions(row))
