@@ -9,12 +9,13 @@ import re
 import time
 import tracemalloc
 import zipfile
+from xml.etree.ElementTree import ParseError
 
 import pytest
 
 from app.core.errors import UnreadableWorkbook, UnsupportedWorkbook, WorkbookTooLarge
 from app.core.workbook import Limits, read_questionnaire
-from app.core.workbook.package import open_package, rebuild_zip
+from app.core.workbook.package import iterparse_xml, open_package, parse_xml, rebuild_zip
 from tests.core.workbook_fixtures import edit_part, questionnaire, rewrite_zip, with_part
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -329,3 +330,11 @@ def test_rebuilding_a_zip64_archive_falls_back_to_rewriting_every_part(
     assert archive.namelist() == fresh.namelist()
     assert archive.read(SHEET) == fresh.read(SHEET)
     assert archive.read("docProps/app.xml") == b"<Properties/>"
+
+
+def test_an_xml_part_naming_an_unknown_encoding_is_malformed_xml() -> None:
+    declared = b'<?xml version="1.0" encoding="TF-8"?><a/>'
+    with pytest.raises(ParseError):
+        parse_xml(declared)
+    with pytest.raises(ParseError):
+        list(iterparse_xml(io.BytesIO(declared), ("end",)))

@@ -123,14 +123,24 @@ def local_name(tag: str) -> str:
 
 
 def parse_xml(data: bytes) -> Element:
-    """Parse a small XML part with entity expansion and DTDs forbidden."""
-    root: Element = SafeET.fromstring(data, forbid_dtd=True)
+    """Parse a small XML part with entity expansion and DTDs forbidden.
+
+    A declaration naming an encoding Python does not know ("TF-8") is malformed XML like any
+    other: it raises ParseError, which every reader of a part turns into a plain refusal.
+    """
+    try:
+        root: Element = SafeET.fromstring(data, forbid_dtd=True)
+    except LookupError as error:
+        raise ParseError(f"unreadable XML: {error}") from error
     return root
 
 
 def iterparse_xml(stream: IO[bytes], events: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
-    """Stream a large XML part with entity expansion and DTDs forbidden."""
-    return SafeET.iterparse(stream, events=events, forbid_dtd=True)  # type: ignore[no-any-return]
+    """Stream a large XML part with entity expansion and DTDs forbidden (see `parse_xml`)."""
+    try:
+        yield from SafeET.iterparse(stream, events=events, forbid_dtd=True)
+    except LookupError as error:
+        raise ParseError(f"unreadable XML: {error}") from error
 
 
 def relationship_id(element: Element) -> str | None:
