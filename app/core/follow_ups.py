@@ -231,7 +231,11 @@ def second_question(
     # backups?" is answered by a No).
     follows = (if_so, 2) if if_so is not None else (i + 1, 0) if apart else None
     if yes_or_no(entry.answer) == "no" and follows is not None:
-        _, only_follow = terms_either_side(asked, *follows)
+        first, only_follow = terms_either_side(asked, *follows)
+        if apart and shared_with_phrases(first - frame, said()):
+            # A second sentence restating the first ("Is customer data used to train AI models?
+            # Does what our users type end up improving your models?"): the No answers both.
+            return None
         if not (only_follow - frame) & set(wording.key.split()):
             return None
         return "the entry's No answers the row's follow-up, not its first question"
@@ -434,7 +438,8 @@ def _which_also(surface: Sequence[str]) -> tuple[str, int] | None:
     for k in range(2, min(len(surface) - 1, _ALSO_WITHIN + 1)):
         if surface[k] == "and":
             thing = surface[k + 1]
-            if thing in _NOT_ALSO or not thing.isalpha():
+            # "Which events are logged *and monitored*?": a second verb, not a second thing.
+            if thing in _NOT_ALSO or not thing.isalpha() or thing.endswith("ed"):
                 return None
             return thing, k + 1
     return None
@@ -443,12 +448,8 @@ def _which_also(surface: Sequence[str]) -> tuple[str, int] | None:
 # How a row asks to be given a thing in a sentence of its own: "Please *state* the coverage
 # limit.", "*Specify* the retention period."
 _VALUE_REQUESTS = frozenset(("state", "specify", "provide", "give", "indicate", "list"))
-# Words before a request making it what someone does ("Do you *state* the purpose …?"), or a
-# part of the first question ("… and list …").
-_NOT_REQUESTING = frozenset(
-    ("you", "we", "they", "to", "do", "does", "can", "will", "must", "should", "always", "and",
-     "or", "not", "also")
-)  # fmt: skip
+# How a request is made politely: "*Please* state …" (intent.py reads the same).
+_POLITE = frozenset(("please", "kindly"))
 
 
 # Documents a row asks to be given, which a person attaches (intent.py): "Please provide the
@@ -467,13 +468,14 @@ def _worded_for(thing: str, entry: Entry, wording: NormalisedText) -> bool:
     )
 
 
-def _requests(surface: Sequence[str], at: int) -> bool:
-    """Tell whether the word at `at` asks, on its own, to be given "the" or "your" thing."""
-    if surface[at - 1] in ("please", "kindly"):
-        return True
-    return (
-        surface[at + 1 : at + 2] in (("the",), ("your",)) and surface[at - 1] not in _NOT_REQUESTING
-    )
+def _asks_to_be_given(surface: Sequence[str], at: int, later: tuple[int, ...]) -> bool:
+    """Tell whether the word at `at` asks, on its own, to be given a thing.
+
+    Only as a request: after "please" or "kindly", or opening a sentence of its own (`later`)
+    or what follows "if so". "Does the policy *state* the responsibilities of employees?" asks
+    what the policy says.
+    """
+    return surface[at - 1] in _POLITE or at in later or tuple(surface[max(0, at - 2) : at]) in IF_SO
 
 
 def _joined(surface: Sequence[str], at: int) -> bool:
@@ -531,7 +533,7 @@ def second_ask_unanswered(
             if own or _names_which(thing, entry, text, surface[:at]):
                 return None
             return f"the row goes on to ask which {thing}; the entry does not say"
-        elif word in _VALUE_REQUESTS and _requests(surface, at):
+        elif word in _VALUE_REQUESTS and _asks_to_be_given(surface, at, later):
             thing = _thing_asked(surface, at)
             if thing is None:
                 continue

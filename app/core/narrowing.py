@@ -68,7 +68,8 @@ def narrowed_to_some(asked: NormalisedText, entry: Entry) -> str | None:
     the thing by the question itself, nor the thing said whole by "all", "every" or "each".
     """
     things = _things_asked(asked.surface)
-    if not things:
+    # A row narrowing the thing itself ("after all *major* incidents") asks of some of it too.
+    if not things or _NARROWING.intersection(asked.stems):
         return None
     asked_stems = set(asked.stems)
     narrowed: str | None = None

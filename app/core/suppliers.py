@@ -222,7 +222,9 @@ def _further_asked(asked: tuple[str, ...]) -> str | None:
         further = None
         if word in ("fourth", "nth") and stems[k + 1 : k + 2] == [stem("parties")]:
             further = f"{word} parties"
-        elif word == "s" and supplier(k - 1) and supplier(k + 1):
+        elif word == "s" and supplier(k - 1) and words[k - 1].endswith("s") and supplier(k + 1):
+            # Suppliers' own ("vendors' subprocessors"), not one's ("the Provider's subprocessors",
+            # the vendor named by the questionnaire).
             further = f"{words[k - 1]}' {words[k + 1]}"
         elif word == "of" and supplier(k - 1):
             after = k + 2 if words[k + 1 : k + 2] and words[k + 1] in _WHOSE_OWN else k + 1

@@ -554,7 +554,7 @@ def test_a_row_asking_to_be_given_a_thing_is_answered_only_where_the_statement_g
         "Do you carry cyber insurance? State the coverage limit.",
         "Do you carry cyber insurance? Kindly provide the coverage limit.",
     ):
-        assert second_ask_unanswered(normalise(row), wording, insurance) == (
+        assert second_ask_unanswered(normalise(row), wording, insurance, later_questions(row)) == (
             "the row asks to be given the limit; the entry does not say"
         ), row
     limit = replace(insurance, detail="The policy covers up to USD 10 million per claim.")
@@ -720,3 +720,48 @@ def test_a_later_question_cut_short_is_read_without_failing() -> None:
             asked, mfa, normalise(mfa.question), lambda: {"mfa"}, later=later_questions(row)
         )
         second_ask_unanswered(asked, normalise(mfa.question), mfa, later_questions(row))
+
+
+def test_a_request_is_read_only_as_one() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    policy = approved("GOV-POL-01", "Do you have an information security policy?")
+    # What a document states is asked of it, not asked of the row.
+    for row in (
+        "Does the information security policy state the responsibilities of employees?",
+        "Does your logging standard list the required events?",
+    ):
+        asked = normalise(row)
+        assert second_ask_unanswered(asked, asked, policy, later_questions(row)) is None, row
+    # After "if so", it asks.
+    insurance = approved("GOV-INS-01", "Do you carry cyber insurance?", "Yes", "On request.")
+    row = "Do you carry cyber insurance? If so, state the coverage limit."
+    assert second_ask_unanswered(
+        normalise(row), normalise(insurance.question), insurance, later_questions(row)
+    ) == ("the row asks to be given the limit; the entry does not say")
+    # A second verb of the row is no second thing it asks which of.
+    events = approved("LOG-EVENTS-01", "Which events are logged?", "Logins and admin actions")
+    row = "Which events are logged and monitored?"
+    assert second_ask_unanswered(normalise(row), normalise(events.question), events) is None
+
+
+def test_a_no_answers_a_second_sentence_restating_the_first() -> None:
+    normalise = Normaliser(shipped_thesaurus()).normalise
+    training = approved(
+        "AI-TRAIN-01",
+        "Is customer data used to train AI models?",
+        "No",
+        "Customer content is never used to train models.",
+    )
+    row = (
+        "Is customer data used to train AI models? Does what our users type into AI features "
+        "end up improving your models?"
+    )
+    said = set(normalise(f"{training.question} {training.detail}").terms)
+    # Matched by a wording restating the second sentence, the No still answers both.
+    restated = normalise("Does what users type into AI features end up improving your models?")
+    assert (
+        second_question(
+            normalise(row), training, restated, lambda: said, later=later_questions(row)
+        )
+        is None
+    )

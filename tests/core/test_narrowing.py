@@ -97,3 +97,8 @@ def test_a_narrowing_word_the_question_says_itself_narrows_nothing() -> None:
     assert narrowed_to_some(asked, significant) == (
         "the question asks of every one; the entry speaks of 'significant incidents' only"
     )
+
+
+def test_a_row_narrowing_the_thing_itself_asks_of_some_of_it() -> None:
+    asked = NORMALISE("Do you perform root-cause analysis after all major incidents?")
+    assert narrowed_to_some(asked, REVIEWS[0]) is None

@@ -270,3 +270,11 @@ def test_your_suppliers_own_suppliers_are_not_answered_by_what_binds_yours() -> 
         "Are your subprocessors' subprocessors bound by equivalent data protection terms?"
     )
     assert (best.entry_id, best.band, best.explanation.guard) == ("PRV-SUBPROC-01", "auto", None)
+
+
+def test_one_named_owners_subprocessors_are_its_own() -> None:
+    # "the Provider's subprocessors": the vendor a questionnaire names, not its suppliers' own.
+    (best, *_) = Matcher(SUBPROCESSORS, concepts=False).match(
+        "Are the Vendor's subprocessors bound by equivalent data protection terms?"
+    )
+    assert best.explanation.guard is None or "suppliers' own" not in best.explanation.guard
