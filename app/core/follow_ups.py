@@ -22,7 +22,7 @@ from app.core.answer_kind import (
 )
 from app.core.bank import Entry
 from app.core.entry_says import is_not_applicable, yes_or_no
-from app.core.intent import OPEN_OPENINGS
+from app.core.intent import OPEN_OPENINGS, POLITE
 from app.core.naming import ASKED_TO_NAME, names_one
 from app.core.normalise import (
     NormalisedText,
@@ -448,8 +448,6 @@ def _which_also(surface: Sequence[str]) -> tuple[str, int] | None:
 # How a row asks to be given a thing in a sentence of its own: "Please *state* the coverage
 # limit.", "*Specify* the retention period."
 _VALUE_REQUESTS = frozenset(("state", "specify", "provide", "give", "indicate", "list"))
-# How a request is made politely: "*Please* state …" (intent.py reads the same).
-_POLITE = frozenset(("please", "kindly"))
 
 
 # Documents a row asks to be given, which a person attaches (intent.py): "Please provide the
@@ -475,7 +473,7 @@ def _asks_to_be_given(surface: Sequence[str], at: int, later: tuple[int, ...]) -
     or what follows "if so". "Does the policy *state* the responsibilities of employees?" asks
     what the policy says.
     """
-    return surface[at - 1] in _POLITE or at in later or tuple(surface[max(0, at - 2) : at]) in IF_SO
+    return surface[at - 1] in POLITE or at in later or tuple(surface[max(0, at - 2) : at]) in IF_SO
 
 
 def _joined(surface: Sequence[str], at: int) -> bool:
@@ -556,7 +554,7 @@ def later_questions(question: str) -> tuple[int, ...]:
     """Return where, in a row's words, each question after its first opens: past a "?".
 
     "What happens to our data at the end of the contract? How is deletion confirmed?" asks
-    again at its seventh word. The words are read as the normaliser reads them (`words`), which
+    again at its twelfth word (position 11). The words are read as the normaliser reads them (`words`), which
     splits no word at a "?".
     """
     parts = question.split("?")

@@ -42,7 +42,7 @@ _REQUESTS = frozenset(
 ) | frozenset(_DOCUMENT_REQUEST_WORDS)
 # Requests for a thing rather than a description of it, as stems.
 _DOCUMENT_REQUESTS = frozenset(stem(w) for w in _DOCUMENT_REQUEST_WORDS)
-_POLITE = frozenset(("please", "kindly"))
+POLITE = frozenset(("please", "kindly"))
 _WHETHER = frozenset(("whether", "if"))
 # Stems that make a text about reviewing or testing its subject rather than having it.
 _REVIEW_STEMS = frozenset(
@@ -80,7 +80,7 @@ def asks_openly(surface: Sequence[str]) -> bool:
 
 def opens_as_request(surface: Sequence[str]) -> bool:
     """Tell whether a row opens with a request, politely or not ("Please confirm …", "List …")."""
-    return bool(surface) and (surface[0] in _POLITE or surface[0] in _REQUESTS)
+    return bool(surface) and (surface[0] in POLITE or surface[0] in _REQUESTS)
 
 
 def asks_for_description(surface: Sequence[str]) -> bool:
@@ -97,7 +97,7 @@ def description_asked_by(surface: Sequence[str]) -> str | None:
     subprocessors" by "Do you publish a list of your subprocessors?"), with its detail.
     """
     words = list(surface[:3])
-    if words and words[0] in _POLITE:
+    if words and words[0] in POLITE:
         words = words[1:]
     if not words:
         return None
@@ -111,7 +111,7 @@ def description_asked_by(surface: Sequence[str]) -> str | None:
 def request_words(surface: Sequence[str]) -> frozenset[str]:
     """Return the stems by which a row opening with a request makes it ("Please provide …")."""
     words = list(surface[:3])
-    polite = [w for w in words[:1] if w in _POLITE]
+    polite = [w for w in words[:1] if w in POLITE]
     rest = words[len(polite) :]
     if not rest or rest[0] not in _REQUESTS or (len(rest) > 1 and rest[1] in _WHETHER):
         return frozenset()
